@@ -1,0 +1,3 @@
+"""Attendance Desk: offline attendance casework for English schools."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from attendance_desk.cli import main
+
+raise SystemExit(main())

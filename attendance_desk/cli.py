@@ -1,0 +1,165 @@
+"""The command line: a thin shell over the services (see DESIGN.md, "Command line contract")."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from attendance_desk import __version__
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of, parse_session
+from attendance_desk.paths import default_db_path
+from attendance_desk.services.school import ServiceError
+from attendance_desk.store.db import StoreError
+
+
+def _iso(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _session(value: str) -> str:
+    try:
+        return parse_session(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attendance-desk",
+        description="Attendance Desk: registers, first-day calls and attendance casework for schools.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--db", type=Path, help=f"the school file (default: {default_db_path()})")
+    parser.add_argument("--as", dest="user", help="the user recorded in the audit (default: you)")
+    parser.add_argument("--today", type=_iso, help=argparse.SUPPRESS)  # fixed 'today' for tests
+    parser.add_argument("--demo", action="store_true", help="open a freshly generated demo school")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create an empty school file")
+    p.add_argument("--school", required=True, help="school name")
+    p.add_argument("--urn", required=True, help="6-digit unique reference number")
+
+    p = sub.add_parser("demo", help="write a synthetic demo school into the file")
+    p.add_argument("--pupils", type=int, default=420, help="number of pupils (default 420, a primary)")
+    p.add_argument("--weeks", type=int, help="weeks of marks up to today (default: since last September year)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same school)")
+
+    p = sub.add_parser("import", help="import pupils, contacts or marks (CSV or XLSX), all or nothing")
+    p.add_argument("kind", choices=["pupils", "contacts", "marks"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+
+    p = sub.add_parser("stats", help="per-pupil attendance figures")
+    p.add_argument("--from", dest="start", type=_iso, help="first date (default: 1 September)")
+    p.add_argument("--to", dest="end", type=_iso, help="last date (default: today)")
+    p.add_argument("--upn", help="one pupil")
+    p.add_argument("--year-group", help="one year group")
+    p.add_argument("--reg-group", help="one registration group (class)")
+    p.add_argument("--flag", choices=sorted(_flag_names()), help="a group: fsm, sen, cp, ...")
+    p.add_argument("--summary", choices=["school", "year", "class"], help="group totals instead of pupils")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("calls", help="the first-day-call list")
+    p.add_argument("--date", type=_iso, help="default: today")
+    p.add_argument("--session", type=_session, default="AM")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("log-call", help="log a first-day call; a reason given recodes the mark")
+    p.add_argument("--upn", required=True, action="append", help="repeat for siblings on one call")
+    p.add_argument("--date", type=_iso, help="default: today")
+    p.add_argument("--session", type=_session, default="AM")
+    p.add_argument("--outcome", required=True,
+                   choices=["spoke_to_parent", "no_answer", "voicemail", "message_left", "wrong_number"])
+    p.add_argument("--with", dest="with_whom", default="", help="who was spoken to")
+    p.add_argument("--code", help="the code for the reason given (e.g. I, M)")
+    p.add_argument("--notes", default="")
+
+    p = sub.add_parser("stages", help="each pupil's support-map stage and any suggested escalation")
+    p.add_argument("--all", action="store_true", help="include pupils with no stage and no suggestion")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("stage", help="confirm, skip, close or reopen a pupil's support-map stage")
+    p.add_argument("--upn", required=True)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--enter", metavar="KEY")
+    group.add_argument("--skip", metavar="KEY")
+    group.add_argument("--reopen", metavar="KEY")
+    group.add_argument("--close", action="store_true")
+    p.add_argument("--reason", default="")
+
+    p = sub.add_parser("amend", help="amend a mark, keeping the original in the history")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--date", required=True, type=_iso)
+    p.add_argument("--session", required=True, type=_session)
+    p.add_argument("--code", required=True)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--minutes-late", type=int)
+
+    p = sub.add_parser("history", help="a pupil's mark history (amendments)")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--date", type=_iso)
+
+    sub.add_parser("check", help="integrity and audit check of the school file")
+    return parser
+
+
+def _flag_names() -> list[str]:
+    from attendance_desk.services.figures import FLAG_FILTERS
+
+    return list(FLAG_FILTERS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.user = args.user or getpass.getuser()
+    args.today = args.today or date.today()
+    try:
+        if args.demo:
+            return _open_demo(args)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        args.db = args.db or default_db_path()
+        from attendance_desk import commands
+
+        return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
+    except (ServiceError, StoreError) as exc:
+        print(f"attendance-desk: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+
+
+def _open_demo(args: argparse.Namespace) -> int:
+    """Until the desktop window lands, `--demo` builds the demo school and prints what the office
+    would see this morning."""
+    from attendance_desk import commands
+    from attendance_desk.services.demo import build_demo_school
+
+    folder = Path(tempfile.mkdtemp(prefix="attendance-desk-demo-"))
+    args.db = folder / "demo-school.sqlite"
+    store = build_demo_school(args.db, pupils=420, today=args.today, seed=1)
+    store.close()
+    print(f"Demo school written to {args.db}\n")
+    args.start, args.end = academic_year_bounds(academic_year_of(args.today))[0], args.today
+    args.summary, args.json, args.upn, args.year_group, args.reg_group, args.flag = (
+        "year", False, None, None, None, None)
+    commands.cmd_stats(args)
+    print()
+    args.date, args.session = args.today, "AM"
+    commands.cmd_calls(args)
+    print(f"\nTry: attendance-desk --db {args.db} stages")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""What each command prints. Parsing is in cli.py; the work is in services/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.services import calls as call_service
+from attendance_desk.services import figures as figure_service
+from attendance_desk.services import stages as stage_service
+from attendance_desk.services.check import check_school
+from attendance_desk.services.imports import import_file
+from attendance_desk.services.marks import amend_mark, find_pupil, mark_history
+from attendance_desk.services.school import ServiceError, create_school, open_school
+
+
+def _dmy(d) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    store = create_school(args.db, args.school, args.urn)
+    store.close()
+    print(f"Created {args.db} for {args.school} (URN {args.urn}).")
+    print("Next: import pupils, contacts and marks, or enter the calendar.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from attendance_desk.services.demo import build_demo_school
+
+    if args.db.exists():
+        raise ServiceError(f"{args.db} already exists: the demo writes a new file; choose another --db")
+    store = build_demo_school(args.db, pupils=args.pupils, today=args.today, seed=args.seed, weeks=args.weeks)
+    print(f"Demo school written to {args.db}: {store.pupils.count()} pupils, "
+          f"{store.contacts.count()} contacts, {store.marks.count()} marks.")
+    store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        report = import_file(store, args.kind, args.file, args.user, args.today, dry_run=args.dry_run)
+    if not report.ok:
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        print(report.summary(), file=sys.stderr)
+        return 1
+    print(report.summary() + (" (dry run: nothing written)" if args.dry_run else ""))
+    return 0
+
+
+def _stats_rows(args: argparse.Namespace, store):
+    start = args.start or academic_year_bounds(academic_year_of(args.today))[0]
+    end = args.end or args.today
+    if end < start:
+        raise ServiceError("--to is before --from")
+    tests = []
+    if args.upn:
+        upn = find_pupil(store, args.upn).upn
+        tests.append(lambda p: p.upn == upn)
+    if args.year_group:
+        tests.append(lambda p: p.year_group == args.year_group)
+    if args.reg_group:
+        tests.append(lambda p: p.reg_group == args.reg_group)
+    if args.flag:
+        tests.append(figure_service.FLAG_FILTERS[args.flag])
+    keep = (lambda p: all(t(p) for t in tests)) if tests else None
+    return start, end, figure_service.pupil_figures(store, start, end, keep=keep)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        start, end, rows = _stats_rows(args, store)
+    if args.json:
+        _print_json([r.as_json() for r in rows])
+        return 0
+    print(f"Attendance {_dmy(start)} to {_dmy(end)}")
+    if args.summary:
+        by = {"school": lambda p: "Whole school", "year": lambda p: f"Year {p.year_group}",
+              "class": lambda p: p.reg_group}[args.summary]
+        groups = figure_service.group_summaries(rows, by)
+        if args.summary != "school":
+            groups.append(figure_service.summarise("Whole school", rows))
+        print(f"{'Group':<14}{'Pupils':>7}{'Possible':>10}{'Attend.':>9}{'Auth.':>8}{'Unauth.':>9}"
+              f"{'PA':>6}{'PA %':>7}{'SA':>5}{'PN':>5}")
+        for g in groups:
+            f = g.figures
+            print(f"{g.label:<14}{g.pupils:>7}{f.possible:>10}{_pct(f.attendance_pct):>9}"
+                  f"{_pct(f.authorised * 100 / f.possible if f.possible else None):>8}"
+                  f"{_pct(f.unauthorised * 100 / f.possible if f.possible else None):>9}"
+                  f"{g.persistent:>6}{_pct(g.persistent_pct):>7}{g.severe:>5}{g.penalty_threshold:>5}")
+        print("PA: persistent absence (>= 10%); SA: severe (>= 50%); PN: at the penalty-notice "
+              "threshold (10+ unauthorised sessions in 10 school weeks)")
+        return 0
+    print(f"{'UPN':<14}{'Name':<26}{'Class':<7}{'Poss.':>6}{'Pres.':>6}{'AEA':>4}{'Auth':>5}"
+          f"{'Unau':>5}{'L':>4}{'U':>4}{'Attend.':>9}  Flags")
+    for r in rows:
+        f = r.figures
+        flags = " ".join(x for x, on in (("PA", f.persistent), ("SA", f.severe), ("PN", r.penalty_threshold)) if on)
+        print(f"{r.pupil.upn:<14}{r.pupil.name[:25]:<26}{r.pupil.reg_group:<7}{f.possible:>6}{f.present:>6}"
+              f"{f.aea:>4}{f.authorised:>5}{f.unauthorised:>5}{f.late_before_close:>4}"
+              f"{f.late_after_close:>4}{_pct(f.attendance_pct):>9}  {flags}")
+    return 0
+
+
+def cmd_calls(args: argparse.Namespace) -> int:
+    day = args.date or args.today
+    store = open_school(args.db)
+    with store:
+        result = call_service.call_list(store, day, args.session)
+    if args.json:
+        _print_json([
+            {
+                "upn": cp.pupil.upn, "name": cp.pupil.name, "reg_group": cp.pupil.reg_group,
+                "year_group": cp.pupil.year_group, "family": n, "code": cp.code, "rag": cp.rag.label,
+                "vulnerable": list(cp.pupil.vulnerable_reasons), "amber": list(cp.pupil.amber_reasons),
+                "consecutive_days": cp.consecutive_days, "days_without_contact": cp.days_without_contact,
+                "prompts": list(cp.prompts),
+                "contacts": [
+                    {"name": c.name, "relationship": c.relationship, "priority": c.priority,
+                     "parental_responsibility": c.parental_responsibility,
+                     "phones": [{"kind": p.kind, "number": p.number} for p in c.phones]}
+                    for c in family.contacts
+                ],
+            }
+            for n, family in enumerate(result.families, start=1)
+            for cp in family.pupils
+        ])
+        return 0
+    print(f"First-day calls for {day:%A} {_dmy(day)} {args.session}: "
+          f"{result.pupil_count} pupil(s) in {len(result.families)} call(s)")
+    if result.message:
+        print(result.message)
+    if result.registers_not_taken:
+        print("Registers not yet taken: " + ", ".join(result.registers_not_taken))
+    for n, family in enumerate(result.families, start=1):
+        print(f"\n{n}. [{family.rag.label.upper()}]")
+        for cp in family.pupils:
+            mark = cp.code or "no mark"
+            print(f"   {cp.pupil.name} ({cp.pupil.reg_group}, {cp.pupil.upn}) - {mark}, "
+                  f"day {cp.consecutive_days} of absence")
+            for reason in cp.pupil.vulnerable_reasons + cp.pupil.amber_reasons:
+                print(f"      ! {reason}")
+            for prompt in cp.prompts:
+                print(f"      > {prompt}")
+        for c in family.contacts:
+            phones = ", ".join(f"{p.number} ({p.kind})" if p.kind else p.number for p in c.phones) or "no phone"
+            pr = "PR" if c.parental_responsibility else "no PR"
+            print(f"   {c.priority}. {c.name}, {c.relationship or 'contact'} [{pr}]: {phones}")
+    return 0
+
+
+def cmd_log_call(args: argparse.Namespace) -> int:
+    day = args.date or args.today
+    store = open_school(args.db)
+    with store:
+        pupils = [find_pupil(store, upn) for upn in args.upn]
+        call_service.log_call(
+            store, [p.id for p in pupils], day, args.session, args.outcome, args.user,
+            with_whom=args.with_whom, reason_code=args.code, notes=args.notes,
+        )
+    names = ", ".join(p.name for p in pupils)
+    recoded = f"; marks recoded to {args.code}" if args.code else ""
+    print(f"Call logged for {names}{recoded}.")
+    return 0
+
+
+def cmd_stages(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        rows = stage_service.stage_overview(store, args.today)
+    if not args.all:
+        rows = [r for r in rows if r.current or r.suggestion]
+    if args.json:
+        _print_json([r.as_json() for r in rows])
+        return 0
+    print(f"{'UPN':<14}{'Name':<26}{'Class':<7}{'Days':>6}{'Attend.':>9}  Current stage -> suggestion")
+    for r in rows:
+        f = r.figures.figures
+        current = r.current.name if r.current else ("closed" if r.closed else "-")
+        line = (f"{r.figures.pupil.upn:<14}{r.figures.pupil.name[:25]:<26}{r.figures.pupil.reg_group:<7}"
+                f"{f.days_absent:>6g}{_pct(f.attendance_pct):>9}  {current}")
+        if r.suggestion:
+            line += f" -> {r.suggestion.stage.name}"
+        if r.adjustment:
+            line += f" (adjusted: {r.adjustment.reason})"
+        print(line)
+    return 0
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    event, key = (("entered", args.enter) if args.enter else ("skipped", args.skip) if args.skip
+                  else ("reopened", args.reopen) if args.reopen else ("closed", None))
+    store = open_school(args.db)
+    with store:
+        after = stage_service.record_step(store, args.upn, event, args.today, args.user, key, args.reason)
+    current = after.current.name if after.current else "no stage (process closed)"
+    print(f"{after.figures.pupil.name}: {event}. Current stage: {current}.")
+    return 0
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        before, after = amend_mark(
+            store, args.upn, args.date, args.session, args.code, args.reason, args.user, args.minutes_late,
+        )
+    print(f"{_dmy(args.date)} {args.session}: {before.code} -> {after.code} (reason kept in the history).")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        pupil, entries = mark_history(store, args.upn, args.date)
+    print(f"Register history for {pupil.legal_name} ({pupil.upn})")
+    if not entries:
+        print("No amendments.")
+    for e in entries:
+        flag = "  [changed outside Attendance Desk]" if e.direct else ""
+        print(f"{_dmy(e.date)} {e.session}: {e.old_code} -> {e.new_code}  by {e.changed_by} at "
+              f"{e.changed_at}; reason: {e.reason}; original entered by {e.old_recorded_by} at "
+              f"{e.old_recorded_at}{flag}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        report = check_school(store)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{args.db}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
+    return 0 if report.ok else 1

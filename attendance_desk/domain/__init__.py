@@ -1,0 +1,1 @@
+"""Pure attendance rules: no Qt, no SQL, no clock (callers pass `today`)."""

@@ -1,0 +1,165 @@
+"""Attendance codes as data, with the code set in force chosen by each mark's own date.
+
+Nothing else in the program hard-codes code letters: it asks this module.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+
+class Category(StrEnum):
+    PRESENT = "present"
+    AEA = "aea"
+    AUTHORISED = "authorised"
+    UNAUTHORISED = "unauthorised"
+    NOT_COUNTED = "not_counted"
+
+    @property
+    def counts_as_attendance(self) -> bool:
+        return self in (Category.PRESENT, Category.AEA)
+
+    @property
+    def is_absence(self) -> bool:
+        return self in (Category.AUTHORISED, Category.UNAUTHORISED)
+
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABELS[self]
+
+
+_CATEGORY_LABELS = {
+    Category.PRESENT: "Present",
+    Category.AEA: "Approved educational activity",
+    Category.AUTHORISED: "Authorised absence",
+    Category.UNAUTHORISED: "Unauthorised absence",
+    Category.NOT_COUNTED: "Not counted in possible sessions",
+}
+
+SESSIONS = ("AM", "PM")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    meaning: str
+    category: Category
+    reason_known: bool = True
+    office_only: bool = False
+    in_advance: bool = False
+    school_closed: bool = False
+
+    @property
+    def needs_reason(self) -> bool:
+        """An absence whose reason is not yet established: the first-day-call list chases it."""
+        return self.category.is_absence and not self.reason_known
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    key: str
+    title: str
+    valid_from: date
+    valid_to: date
+    codes: dict[str, Code] = field(repr=False)
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class UnknownCode(ValueError):
+    pass
+
+
+class CodeTable:
+    """All code sets, ordered by date; `lookup(code, day)` is the one way to read a mark."""
+
+    def __init__(self, sets: list[CodeSet]):
+        self.sets = sorted(sets, key=lambda s: s.valid_from)
+        for earlier, later in zip(self.sets, self.sets[1:], strict=False):
+            if later.valid_from <= earlier.valid_to:
+                raise ValueError(f"code sets {earlier.key} and {later.key} overlap")
+
+    def set_for(self, day: date) -> CodeSet:
+        for code_set in self.sets:
+            if code_set.covers(day):
+                return code_set
+        raise UnknownCode(f"no attendance code set covers {day:%d/%m/%Y}")
+
+    def era_index(self, day: date) -> int:
+        return self.sets.index(self.set_for(day))
+
+    def lookup(self, code: str, day: date) -> Code:
+        code_set = self.set_for(day)
+        try:
+            return code_set.codes[code]
+        except KeyError:
+            raise UnknownCode(
+                f"'{code}' is not an attendance code on {day:%d/%m/%Y} "
+                f"({code_set.title})"
+            ) from None
+
+    def category(self, code: str, day: date) -> Category:
+        return self.lookup(code, day).category
+
+    def is_valid(self, code: str, day: date) -> bool:
+        try:
+            self.lookup(code, day)
+        except UnknownCode:
+            return False
+        return True
+
+    def codes_in(self, category: Category) -> frozenset[str]:
+        """Every code that has this category in at least one code set (for SQL pre-filters)."""
+        return frozenset(
+            c.code for s in self.sets for c in s.codes.values() if c.category == category
+        )
+
+    def closure_codes(self) -> frozenset[str]:
+        return frozenset(c.code for s in self.sets for c in s.codes.values() if c.school_closed)
+
+    def era_boundaries(self) -> list[date]:
+        """Start dates of each set after the first: marks are grouped by era in queries."""
+        return [s.valid_from for s in self.sets[1:]]
+
+
+def _parse_set(raw: dict) -> CodeSet:
+    codes = {}
+    for entry in raw["codes"]:
+        code = Code(
+            code=entry["code"],
+            meaning=entry["meaning"],
+            category=Category(entry["category"]),
+            reason_known=entry.get("reason_known", True),
+            office_only=entry.get("office_only", False),
+            in_advance=entry.get("in_advance", False),
+            school_closed=entry.get("school_closed", False),
+        )
+        if code.code in codes:
+            raise ValueError(f"code {code.code} listed twice in set {raw['key']}")
+        codes[code.code] = code
+    return CodeSet(
+        key=raw["key"],
+        title=raw["title"],
+        valid_from=raw.get("valid_from", date.min),
+        valid_to=raw.get("valid_to", date.max),
+        codes=codes,
+    )
+
+
+def load_code_table(path: Path) -> CodeTable:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return CodeTable([_parse_set(raw) for raw in data["code_sets"]])
+
+
+@cache
+def default_code_table() -> CodeTable:
+    from attendance_desk.paths import resource_path
+
+    return load_code_table(resource_path("codes.toml"))

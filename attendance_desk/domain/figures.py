@@ -1,0 +1,146 @@
+"""Attendance figures from marks: possible sessions, attendance %, persistent and severe absence,
+and the penalty-notice measure (most unauthorised sessions in any 10 consecutive school weeks).
+
+Figures are always computed from the marks (never cached), so they cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from attendance_desk.domain.calendar import week_start
+from attendance_desk.domain.codes import Category, CodeTable, UnknownCode
+
+PENALTY_WINDOW_WEEKS = 10
+PENALTY_THRESHOLD_SESSIONS = 10
+LATE_BEFORE_CLOSE = "L"
+LATE_AFTER_CLOSE = "U"
+
+
+def one_decimal(numerator: int, denominator: int) -> float | None:
+    """Percentage to one decimal place, rounding halves up (as a person would), None if no sessions."""
+    if denominator == 0:
+        return None
+    value = Decimal(numerator * 100) / Decimal(denominator)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Figures:
+    present: int = 0  # includes L
+    aea: int = 0
+    authorised: int = 0
+    unauthorised: int = 0  # includes U
+    not_counted: int = 0
+    late_before_close: int = 0  # L
+    late_after_close: int = 0  # U
+    unknown: int = 0  # codes not valid on their date: reported by `check`, never guessed
+
+    @property
+    def possible(self) -> int:
+        return self.present + self.aea + self.authorised + self.unauthorised
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.aea
+
+    @property
+    def absent(self) -> int:
+        return self.authorised + self.unauthorised
+
+    @property
+    def attendance_pct(self) -> float | None:
+        return one_decimal(self.attended, self.possible)
+
+    @property
+    def absence_pct(self) -> float | None:
+        return one_decimal(self.absent, self.possible)
+
+    @property
+    def persistent(self) -> bool:
+        """Absence at or above 10 % of possible sessions (exact integer comparison)."""
+        return self.possible > 0 and self.absent * 10 >= self.possible
+
+    @property
+    def severe(self) -> bool:
+        """Absence at or above 50 % of possible sessions."""
+        return self.possible > 0 and self.absent * 2 >= self.possible
+
+    @property
+    def days_absent(self) -> float:
+        return self.absent / 2
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+
+_CATEGORY_FIELD = {
+    Category.PRESENT: "present",
+    Category.AEA: "aea",
+    Category.AUTHORISED: "authorised",
+    Category.UNAUTHORISED: "unauthorised",
+    Category.NOT_COUNTED: "not_counted",
+}
+
+
+def figures_from_counts(counts: Iterable[tuple[int | None, str, int]], codes: CodeTable) -> Figures:
+    """Figures from (era index, code, number of sessions) rows: the shape the store's aggregate
+    returns. An era of None means the date has no code set: the marks count as unknown."""
+    totals: Counter[str] = Counter()
+    for era, code, n in counts:
+        entry = None if era is None else codes.sets[era].codes.get(code)
+        if entry is None:
+            totals["unknown"] += n
+            continue
+        totals[_CATEGORY_FIELD[entry.category]] += n
+        if code == LATE_BEFORE_CLOSE:
+            totals["late_before_close"] += n
+        elif code == LATE_AFTER_CLOSE:
+            totals["late_after_close"] += n
+    return Figures(**totals)
+
+
+def figures_from_marks(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Figures:
+    """Figures from (date, code) marks, each categorised by the code set in force on its date."""
+    counts: Counter[tuple[int | None, str]] = Counter()
+    for day, code in marks:
+        try:
+            counts[(codes.era_index(day), code)] += 1
+        except UnknownCode:
+            counts[(None, code)] += 1
+    return figures_from_counts(((era, code, n) for (era, code), n in counts.items()), codes)
+
+
+def max_in_consecutive_weeks(
+    per_week: Mapping[date, int], school_weeks: list[date], window: int = PENALTY_WINDOW_WEEKS
+) -> int:
+    """Largest total over any `window` consecutive school weeks (holiday weeks are skipped, so a
+    window may span more calendar weeks, terms and years). Fewer weeks than the window: all of them."""
+    if not school_weeks:
+        return 0
+    values = [per_week.get(week, 0) for week in school_weeks]
+    if len(values) <= window:
+        return sum(values)
+    best = running = sum(values[:window])
+    for i in range(window, len(values)):
+        running += values[i] - values[i - window]
+        best = max(best, running)
+    return best
+
+
+def unauthorised_by_week(
+    marks: Iterable[tuple[date, str]], codes: CodeTable
+) -> Counter[date]:
+    per_week: Counter[date] = Counter()
+    for day, code in marks:
+        if codes.is_valid(code, day) and codes.category(code, day) == Category.UNAUTHORISED:
+            per_week[week_start(day)] += 1
+    return per_week
+
+
+def reaches_penalty_threshold(max_in_window: int) -> bool:
+    return max_in_window >= PENALTY_THRESHOLD_SESSIONS

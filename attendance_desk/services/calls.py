@@ -1,0 +1,103 @@
+"""This morning's first-day-call list, and logging a call (which may recode the mark)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.calls import CallList, PupilForCalls, build_call_list, needs_call
+from attendance_desk.domain.register import NewMark
+from attendance_desk.services.figures import pupil_figures
+from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.services.stages import current_stages
+from attendance_desk.store.casework import CaseworkEntry
+from attendance_desk.store.db import Store
+
+LOOK_BACK_SCHOOL_DAYS = 25
+CALL_OUTCOMES = {
+    "spoke_to_parent": "Spoke to parent/carer",
+    "no_answer": "No answer",
+    "voicemail": "Voicemail left",
+    "message_left": "Message left with someone else",
+    "wrong_number": "Wrong number",
+}
+
+
+def call_list(store: Store, day: date, session: str = "AM") -> CallList:
+    table = codes()
+    calendar = school_calendar(store, day - timedelta(days=60), day)
+    pupils = store.pupils.on_roll_between(day, day)
+    if not pupils:
+        return CallList(day, session, (), message="No pupils on roll: import pupils first.")
+    if calendar.has_terms_for(day) and not calendar.is_school_session(day, session):
+        return CallList(day, session, (), message=f"{day:%d/%m/%Y} {session} is not a school session.")
+    marks = store.marks.for_session(day, session)
+    taken = {p.reg_group for p in pupils if p.id in marks}
+    not_taken = sorted({p.reg_group for p in pupils} - taken)
+    wanted = [p for p in pupils if p.reg_group in taken and needs_call(marks.get(p.id), day, table)]
+    ids = [p.id for p in wanted]
+    year_start = academic_year_bounds(academic_year_of(day))[0]
+    persistent = {
+        r.pupil.id for r in pupil_figures(store, year_start, day, pupils=wanted) if r.figures.persistent
+    }
+    staged = current_stages(store, ids, year_start)
+    candidates = []
+    for p in wanted:
+        amber = []
+        if p.id in persistent:
+            amber.append("persistent absence this year")
+        if staged.get(p.id):
+            amber.append(f"support map: {staged[p.id]}")
+        candidates.append((
+            PupilForCalls(
+                pupil_id=p.id, upn=p.upn, name=p.name, reg_group=p.reg_group, year_group=p.year_group,
+                vulnerable_reasons=p.vulnerable_reasons, amber_reasons=tuple(amber),
+            ),
+            marks.get(p.id),
+        ))
+    earlier = calendar.previous_school_days(day, LOOK_BACK_SCHOOL_DAYS)
+    history = store.marks.codes_between(earlier[-1], day - timedelta(days=1), ids) if earlier else {}
+    result = build_call_list(
+        day, session, candidates, earlier, history,
+        last_contact=store.casework.last_contact_dates(day),
+        contacts_of=store.contacts.for_pupils(ids),
+        codes=table,
+        registers_not_taken=not_taken,
+    )
+    return result
+
+
+def log_call(
+    store: Store, pupil_ids: list[int], day: date, session: str, outcome: str, by: str,
+    contact_id: int | None = None, with_whom: str = "", reason_code: str | None = None,
+    notes: str = "", at: datetime | None = None,
+) -> list[int]:
+    """Record a call for each pupil in the family; a reason given recodes their mark for the session
+    (an amendment with history, or a new mark if none was recorded). All of it or none of it."""
+    if outcome not in CALL_OUTCOMES:
+        raise ServiceError(f"unknown call outcome '{outcome}' (use one of: {', '.join(CALL_OUTCOMES)})")
+    table = codes()
+    if reason_code is not None:
+        entry = table.lookup(reason_code, day) if table.is_valid(reason_code, day) else None
+        if entry is None or not entry.category.is_absence or not entry.reason_known:
+            raise ServiceError(f"'{reason_code}' is not an absence code that records a reason")
+        if outcome != "spoke_to_parent":
+            raise ServiceError("a reason can only be recorded when someone was spoken to")
+    at = at or datetime.now().astimezone()
+    label = CALL_OUTCOMES[outcome]
+    ids = []
+    with store.write():
+        for pid in pupil_ids:
+            ids.append(store.casework.add(CaseworkEntry(
+                id=None, pupil_id=pid, at=at, kind="call", by_user=by, with_whom=with_whom,
+                contact_id=contact_id, outcome=label, contact_made=outcome == "spoke_to_parent",
+                notes=notes,
+            )))
+            if reason_code is not None:
+                reason = f"first-day call {at:%d/%m/%Y %H:%M}: {label.lower()}"
+                reason += f" ({with_whom})" if with_whom else ""
+                reason += f": {notes}" if notes else ""
+                store.marks.add_or_amend_many(
+                    [NewMark(pid, day, session, reason_code)], by=by, source="call", reason=reason
+                )
+    return ids

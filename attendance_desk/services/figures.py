@@ -1,0 +1,168 @@
+"""Attendance figures for one pupil, any group, or the whole school, over any date range."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from attendance_desk.domain.calendar import week_start
+from attendance_desk.domain.codes import Category
+from attendance_desk.domain.figures import (
+    Figures,
+    figures_from_counts,
+    max_in_consecutive_weeks,
+    reaches_penalty_threshold,
+)
+from attendance_desk.domain.people import Pupil
+from attendance_desk.services.school import codes, school_calendar
+from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class PupilFigures:
+    pupil: Pupil
+    start: date  # the part of the range the pupil was on roll
+    end: date
+    figures: Figures
+    max_unauthorised_10_school_weeks: int
+
+    @property
+    def penalty_threshold(self) -> bool:
+        return reaches_penalty_threshold(self.max_unauthorised_10_school_weeks)
+
+    def as_json(self) -> dict:
+        f = self.figures
+        return {
+            "upn": self.pupil.upn,
+            "name": self.pupil.name,
+            "reg_group": self.pupil.reg_group,
+            "year_group": self.pupil.year_group,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "possible": f.possible,
+            "present": f.present,
+            "aea": f.aea,
+            "authorised": f.authorised,
+            "unauthorised": f.unauthorised,
+            "not_counted": f.not_counted,
+            "late_before_close": f.late_before_close,
+            "late_after_close": f.late_after_close,
+            "attendance_pct": f.attendance_pct,
+            "absence_pct": f.absence_pct,
+            "persistent": f.persistent,
+            "severe": f.severe,
+            "max_unauthorised_10_school_weeks": self.max_unauthorised_10_school_weeks,
+            "penalty_threshold": self.penalty_threshold,
+            "unknown_codes": f.unknown,
+        }
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    label: str
+    pupils: int
+    figures: Figures
+    persistent: int
+    severe: int
+    penalty_threshold: int
+
+    @property
+    def persistent_pct(self) -> float | None:
+        from attendance_desk.domain.figures import one_decimal
+
+        return one_decimal(self.persistent, self.pupils)
+
+
+PupilFilter = Callable[[Pupil], bool]
+
+FLAG_FILTERS: dict[str, PupilFilter] = {
+    "fsm": lambda p: p.fsm,
+    "sen": lambda p: p.sen in ("K", "E"),
+    "ehcp": lambda p: p.sen == "E",
+    "looked_after": lambda p: p.looked_after,
+    "cin": lambda p: p.child_in_need,
+    "cp": lambda p: p.cp_plan,
+    "young_carer": lambda p: p.young_carer,
+    "vulnerable": lambda p: bool(p.vulnerable_reasons),
+}
+
+
+def pupil_figures(
+    store: Store, start: date, end: date, keep: PupilFilter | None = None,
+    pupils: Sequence[Pupil] | None = None,
+) -> list[PupilFigures]:
+    """Figures for every pupil on roll in [start, end] (or those given), each over the part of the
+    range they were on roll. One aggregate query for the whole school; a per-pupil query only for
+    pupils admitted or leaving inside the range."""
+    table = codes()
+    if pupils is None:
+        pupils = store.pupils.on_roll_between(start, end)
+    if keep is not None:
+        pupils = [p for p in pupils if keep(p)]
+    if not pupils:
+        return []
+    calendar = school_calendar(store, start, end)
+    boundaries = table.era_boundaries()
+    whole = len(pupils) > 20
+    counts: dict[int, list] = defaultdict(list)
+    if whole:
+        for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
+            counts[pid].append((era, code, n))
+    unauth_codes = table.codes_in(Category.UNAUTHORISED)
+    unauth: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    if whole:
+        for pid, day, code in store.marks.with_codes(start, end, unauth_codes):
+            unauth[pid].append((date.fromisoformat(day), code))
+    all_weeks = calendar.school_weeks(start, end)
+    results = []
+    for pupil in pupils:
+        window = pupil.on_roll_between(start, end)
+        if window is None:
+            continue
+        first, last = window
+        weeks = all_weeks if window == (start, end) else calendar.school_weeks(first, last)
+        if not whole or window != (start, end):
+            rows = [(e, c, n) for _, e, c, n in store.marks.code_counts(first, last, boundaries, pupil.id)]
+            marks = [(date.fromisoformat(d), c) for _, d, c in store.marks.with_codes(first, last, unauth_codes, pupil.id)]
+        else:
+            rows = counts.get(pupil.id, [])
+            marks = unauth.get(pupil.id, [])
+        per_week: Counter[date] = Counter(
+            week_start(day) for day, code in marks
+            if table.is_valid(code, day) and table.category(code, day) == Category.UNAUTHORISED
+        )
+        results.append(
+            PupilFigures(
+                pupil=pupil, start=first, end=last,
+                figures=figures_from_counts(rows, table),
+                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(per_week, weeks),
+            )
+        )
+    return results
+
+
+def summarise(label: str, rows: Sequence[PupilFigures]) -> GroupSummary:
+    total = Figures()
+    for row in rows:
+        total = total + row.figures
+    return GroupSummary(
+        label=label,
+        pupils=len(rows),
+        figures=total,
+        persistent=sum(r.figures.persistent for r in rows),
+        severe=sum(r.figures.severe for r in rows),
+        penalty_threshold=sum(r.penalty_threshold for r in rows),
+    )
+
+
+def group_summaries(rows: Sequence[PupilFigures], by: Callable[[Pupil], str]) -> list[GroupSummary]:
+    groups: dict[str, list[PupilFigures]] = defaultdict(list)
+    for row in rows:
+        groups[by(row.pupil)].append(row)
+    return [summarise(key, groups[key]) for key in sorted(groups, key=_natural)]
+
+
+def _natural(text: str) -> tuple:
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)

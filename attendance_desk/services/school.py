@@ -1,0 +1,68 @@
+"""Creating a school file, and the calendar and support map as the rest of the services see them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
+from attendance_desk.domain.codes import CodeTable, default_code_table
+from attendance_desk.domain.support_map import SupportMap, load_support_map
+from attendance_desk.paths import resource_path
+from attendance_desk.store.db import Store, StoreError, open_store
+from attendance_desk.store.settings import SchoolSettings
+
+
+class ServiceError(Exception):
+    """Refused: bad input or an action that is not allowed. The message is for the user."""
+
+
+def create_school(path: Path, name: str, urn: str, **details: str) -> Store:
+    if path.exists() and path.stat().st_size > 0:
+        raise ServiceError(f"{path} already exists: choose another file name")
+    if not name.strip():
+        raise ServiceError("the school needs a name")
+    if not (urn.isdigit() and len(urn) == 6):
+        raise ServiceError(f"URN must be 6 digits, not '{urn}'")
+    store = open_store(path, create=True)
+    store.settings.save_school(replace(SchoolSettings(), name=name.strip(), urn=urn, **details))
+    return store
+
+
+def open_school(path: Path) -> Store:
+    try:
+        return open_store(path)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def codes() -> CodeTable:
+    return default_code_table()
+
+
+def school_calendar(store: Store, start: date, end: date) -> SchoolCalendar:
+    """The calendar as entered; academic years with no terms entered take their school sessions
+    from the registers themselves (any mark other than a closure)."""
+    terms = store.calendar.terms()
+    closures = store.calendar.closures()
+    calendar = SchoolCalendar(terms, closures)
+    observed: set = set()
+    for year in calendar.years_without_terms(start, end):
+        first, last = academic_year_bounds(year)
+        observed |= store.marks.sessions_marked(
+            max(first, start), min(last, end), codes().closure_codes()
+        )
+    if observed:
+        calendar = SchoolCalendar(terms, closures, observed)
+    return calendar
+
+
+def support_map(store: Store) -> SupportMap:
+    name = store.settings.school().support_map
+    path = resource_path(name)
+    if not path.exists():
+        path = resource_path("support_maps", name)
+    if not path.exists():
+        raise ServiceError(f"support map file '{name}' not found in resources")
+    return load_support_map(path)

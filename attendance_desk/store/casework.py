@@ -1,0 +1,59 @@
+"""The casework chronology: every contact with a family (first-day calls included)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class CaseworkEntry:
+    id: int | None
+    pupil_id: int
+    at: datetime
+    kind: str  # call, text, email, letter, home_visit, meeting
+    by_user: str
+    with_whom: str = ""
+    contact_id: int | None = None
+    outcome: str = ""
+    contact_made: bool = False
+    notes: str = ""
+
+
+class CaseworkRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add(self, entry: CaseworkEntry) -> int:
+        with self.store.write() as db:
+            cur = db.execute(
+                "INSERT INTO casework(pupil_id, at, kind, by_user, with_whom, contact_id, outcome, "
+                "contact_made, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.pupil_id, entry.at.isoformat(timespec="seconds"), entry.kind, entry.by_user,
+                 entry.with_whom, entry.contact_id, entry.outcome, int(entry.contact_made), entry.notes),
+            )
+            return cur.lastrowid
+
+    def for_pupil(self, pupil_id: int) -> list[CaseworkEntry]:
+        rows = self.store.query("SELECT * FROM casework WHERE pupil_id = ? ORDER BY at, id", (pupil_id,))
+        return [
+            CaseworkEntry(
+                id=r["id"], pupil_id=r["pupil_id"], at=datetime.fromisoformat(r["at"]), kind=r["kind"],
+                by_user=r["by_user"], with_whom=r["with_whom"], contact_id=r["contact_id"],
+                outcome=r["outcome"], contact_made=bool(r["contact_made"]), notes=r["notes"],
+            )
+            for r in rows
+        ]
+
+    def last_contact_dates(self, up_to: date) -> dict[int, date]:
+        """Each pupil's latest day on which the family was actually reached, on or before `up_to`."""
+        rows = self.store.query(
+            "SELECT pupil_id, MAX(substr(at, 1, 10)) FROM casework WHERE contact_made = 1 "
+            "AND substr(at, 1, 10) <= ? GROUP BY pupil_id",
+            (up_to.isoformat(),),
+        )
+        return {r[0]: date.fromisoformat(r[1]) for r in rows}

@@ -1,0 +1,134 @@
+"""Contacts: adults linked to one or more pupils (siblings share them)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from attendance_desk.domain.calls import ContactForCalls, Phone
+from attendance_desk.domain.people import Contact, Link
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def identity_keys(contact: Contact) -> list[tuple[str, str]]:
+    """The same person appears once: same name and the same phone, or same name and address."""
+    name = _norm(contact.name)
+    keys = [(name, "tel:" + _norm(p.number)) for p in contact.phones if _norm(p.number)]
+    if _norm(contact.address) or _norm(contact.postcode):
+        keys.append((name, "addr:" + _norm(contact.address) + _norm(contact.postcode)))
+    return keys
+
+
+def _contact_from_row(row) -> Contact:
+    phones = tuple(Phone(kind=p.get("kind", ""), number=p["number"]) for p in json.loads(row["phones"]))
+    return Contact(
+        id=row["id"], name=row["name"], email=row["email"], address=row["address"],
+        postcode=row["postcode"], phones=phones,
+    )
+
+
+def _phones_json(phones: tuple[Phone, ...]) -> str:
+    return json.dumps([{"kind": p.kind, "number": p.number} for p in phones])
+
+
+class ContactRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def all(self) -> list[Contact]:
+        return [_contact_from_row(r) for r in self.store.query("SELECT * FROM contacts ORDER BY id")]
+
+    def find_same_person(self, contact: Contact, known: dict[tuple[str, str], int]) -> int | None:
+        for key in identity_keys(contact):
+            if key in known:
+                return known[key]
+        return None
+
+    def identity_index(self) -> dict[tuple[str, str], int]:
+        index: dict[tuple[str, str], int] = {}
+        for contact in self.all():
+            for key in identity_keys(contact):
+                index.setdefault(key, contact.id)
+        return index
+
+    def add(self, contact: Contact) -> int:
+        with self.store.write() as db:
+            cur = db.execute(
+                "INSERT INTO contacts(name, email, address, postcode, phones) VALUES (?, ?, ?, ?, ?)",
+                (contact.name, contact.email, contact.address, contact.postcode, _phones_json(contact.phones)),
+            )
+            return cur.lastrowid
+
+    def merge_details(self, contact_id: int, contact: Contact) -> bool:
+        """Fill in details the stored contact lacks (a second phone, an email) without losing any;
+        True if anything was added."""
+        rows = self.store.query("SELECT * FROM contacts WHERE id = ?", (contact_id,))
+        held = _contact_from_row(rows[0])
+        phones = list(held.phones)
+        known = {_norm(p.number) for p in phones}
+        phones += [p for p in contact.phones if _norm(p.number) not in known]
+        merged = Contact(
+            id=contact_id, name=held.name, email=held.email or contact.email,
+            address=held.address or contact.address, postcode=held.postcode or contact.postcode,
+            phones=tuple(phones),
+        )
+        if merged == held:
+            return False
+        with self.store.write() as db:
+            db.execute(
+                "UPDATE contacts SET email = ?, address = ?, postcode = ?, phones = ? WHERE id = ?",
+                (merged.email, merged.address, merged.postcode, _phones_json(merged.phones), contact_id),
+            )
+        return True
+
+    def link(self, link: Link) -> bool:
+        """Link a contact to a pupil (or update the link); True if anything changed."""
+        with self.store.write() as db:
+            before = db.conn.total_changes
+            db.execute(
+                "INSERT INTO pupil_contacts(pupil_id, contact_id, relationship, parental_responsibility, "
+                "priority, lives_with) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(pupil_id, contact_id) DO UPDATE SET relationship = excluded.relationship, "
+                "parental_responsibility = excluded.parental_responsibility, priority = excluded.priority, "
+                "lives_with = excluded.lives_with WHERE relationship IS NOT excluded.relationship "
+                "OR parental_responsibility IS NOT excluded.parental_responsibility "
+                "OR priority IS NOT excluded.priority OR lives_with IS NOT excluded.lives_with",
+                (link.pupil_id, link.contact_id, link.relationship, int(link.parental_responsibility),
+                 link.priority, int(link.lives_with)),
+            )
+            return db.conn.total_changes > before
+
+    def for_pupils(self, pupil_ids: list[int] | None = None) -> dict[int, list[ContactForCalls]]:
+        sql = (
+            "SELECT pc.pupil_id, pc.relationship, pc.parental_responsibility, pc.priority, "
+            "pc.lives_with, c.* FROM pupil_contacts pc JOIN contacts c ON c.id = pc.contact_id"
+        )
+        rows = self.store.query(sql + " ORDER BY pc.pupil_id, pc.priority, c.name")
+        wanted = set(pupil_ids) if pupil_ids is not None else None
+        result: dict[int, list[ContactForCalls]] = {}
+        for row in rows:
+            if wanted is not None and row["pupil_id"] not in wanted:
+                continue
+            contact = _contact_from_row(row)
+            result.setdefault(row["pupil_id"], []).append(
+                ContactForCalls(
+                    contact_id=contact.id,
+                    name=contact.name,
+                    relationship=row["relationship"],
+                    parental_responsibility=bool(row["parental_responsibility"]),
+                    priority=row["priority"],
+                    phones=contact.phones,
+                    lives_with_pupil=bool(row["lives_with"]),
+                )
+            )
+        return result
+
+    def count(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM contacts")[0][0]

@@ -1,0 +1,130 @@
+"""Opening the school file: checks, pragmas, migrations, and the single write path."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION, migrations
+
+BUSY_TIMEOUT_MS = 10_000
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The file cannot be used; the message says why and what to do."""
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise StoreError(f"{path} is not an Attendance Desk school file (not an SQLite database)")
+
+
+class Store:
+    """One school file. Reads go straight to the connection; writes go through `write()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+        from attendance_desk.store.repositories import attach_repositories
+
+        attach_repositories(self)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One short `BEGIN IMMEDIATE` transaction: all of it or none of it is written.
+        Nested calls become savepoints (sqlite-utils' `atomic`)."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(path: str | Path, create: bool = False) -> Store:
+    """Open (or with `create`, make) a school file, refusing anything that is not ours or is newer."""
+    path = Path(path)
+    if not path.exists() and not create:
+        raise StoreError(f"no school file at {path}: run 'attendance-desk init' or 'demo' first")
+    _refuse_foreign_file(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        _prepare(conn, path, create)
+    except BaseException:
+        conn.close()
+        raise
+    return Store(path, conn)
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} cannot be read as a school file: {exc}") from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer Attendance Desk (file version {version}, this program "
+            f"understands up to {SCHEMA_VERSION}); install the newer version to open it"
+        )
+    ours = "_sqlite_migrations" in tables and conn.execute(
+        "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", (MIGRATION_SET,)
+    ).fetchone()
+    if tables and not ours:
+        raise StoreError(f"{path} is a database of another program, not an Attendance Desk school file")
+    if not tables and not create:
+        raise StoreError(f"{path} is empty: run 'attendance-desk init' first")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    if migrations.pending(db):
+        migrations.apply(db)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.commit()
+
+
+def integrity_problems(store: Store) -> list[str]:
+    rows = store.query("PRAGMA integrity_check")
+    problems = [r[0] for r in rows if r[0] != "ok"]
+    problems += [
+        f"foreign key: {r[0]} row {r[1]} refers to a missing {r[2]}"
+        for r in store.query("PRAGMA foreign_key_check")
+    ]
+    return problems

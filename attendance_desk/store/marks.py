@@ -1,0 +1,282 @@
+"""Marks and their history. The only writes are `add_or_amend_many` and `amend`; both keep history
+(the triggers in schema.py do so for any other UPDATE too, and refuse DELETE)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from attendance_desk.domain.register import HistoryEntry, Mark, NewMark
+from attendance_desk.store.db import now_iso
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    added: int
+    amended: int
+    unchanged: int
+
+
+class StaleMark(Exception):
+    """The mark changed since it was read (another user, another PC): reload before amending."""
+
+
+def _mark_from_row(row) -> Mark:
+    return Mark(
+        pupil_id=row["pupil_id"], date=date.fromisoformat(row["date"]), session=row["session"],
+        code=row["code"], minutes_late=row["minutes_late"], comment=row["comment"],
+        source=row["source"], recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
+        version=row["version"],
+    )
+
+
+def _era_case(boundaries: Sequence[date]) -> str:
+    """SQL expression giving each mark's code-set index from its date (boundaries are trusted dates)."""
+    if not boundaries:
+        return "0"
+    whens = " ".join(
+        f"WHEN date < '{b.isoformat()}' THEN {i}" for i, b in enumerate(boundaries)
+    )
+    return f"CASE {whens} ELSE {len(boundaries)} END"
+
+
+class MarkRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # ---- reading -------------------------------------------------------------------------
+    def get(self, pupil_id: int, day: date, session: str) -> Mark | None:
+        rows = self.store.query(
+            "SELECT * FROM marks WHERE pupil_id = ? AND date = ? AND session = ?",
+            (pupil_id, day.isoformat(), session),
+        )
+        return _mark_from_row(rows[0]) if rows else None
+
+    def for_pupil(self, pupil_id: int, start: date, end: date) -> list[Mark]:
+        rows = self.store.query(
+            "SELECT * FROM marks WHERE pupil_id = ? AND date BETWEEN ? AND ? ORDER BY date, session",
+            (pupil_id, start.isoformat(), end.isoformat()),
+        )
+        return [_mark_from_row(r) for r in rows]
+
+    def for_session(self, day: date, session: str) -> dict[int, str]:
+        rows = self.store.query(
+            "SELECT pupil_id, code FROM marks WHERE date = ? AND session = ?",
+            (day.isoformat(), session),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def codes_between(self, start: date, end: date, pupil_ids: Iterable[int]) -> dict[int, dict[date, list[str]]]:
+        """Codes per pupil per day for a few pupils (the call list's look-back)."""
+        result: dict[int, dict[date, list[str]]] = {}
+        for pid in pupil_ids:
+            days = result.setdefault(pid, {})
+            for row in self.store.query(
+                "SELECT date, code FROM marks WHERE pupil_id = ? AND date BETWEEN ? AND ?",
+                (pid, start.isoformat(), end.isoformat()),
+            ):
+                days.setdefault(date.fromisoformat(row[0]), []).append(row[1])
+        return result
+
+    def code_counts(
+        self, start: date, end: date, era_boundaries: Sequence[date], pupil_id: int | None = None
+    ) -> list[tuple[int, int, str, int]]:
+        """(pupil_id, era, code, sessions) for marks in [start, end]: the one aggregate figures use."""
+        era = _era_case(era_boundaries)
+        sql = (
+            f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks "
+            "WHERE date BETWEEN ? AND ?"
+        )
+        params: list = [start.isoformat(), end.isoformat()]
+        if pupil_id is not None:
+            sql += " AND pupil_id = ?"
+            params.append(pupil_id)
+        sql += " GROUP BY pupil_id, era, code"
+        return [tuple(r) for r in self.store.query(sql, params)]
+
+    def with_codes(
+        self, start: date, end: date, codes: Iterable[str], pupil_id: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        """(pupil_id, date, code) for marks with one of `codes` (e.g. unauthorised ones)."""
+        codes = sorted(codes)
+        marks = ",".join("?" * len(codes))
+        sql = f"SELECT pupil_id, date, code FROM marks WHERE date BETWEEN ? AND ? AND code IN ({marks})"
+        params: list = [start.isoformat(), end.isoformat(), *codes]
+        if pupil_id is not None:
+            sql += " AND pupil_id = ?"
+            params.append(pupil_id)
+        return [tuple(r) for r in self.store.query(sql, params)]
+
+    def sessions_marked(self, start: date, end: date, except_codes: Iterable[str]) -> set[tuple[date, str]]:
+        """Sessions on which at least one pupil has a mark other than `except_codes` (closures)."""
+        codes = sorted(except_codes)
+        marks = ",".join("?" * len(codes)) or "''"
+        rows = self.store.query(
+            f"SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ? "
+            f"AND code NOT IN ({marks})",
+            [start.isoformat(), end.isoformat(), *codes],
+        )
+        return {(date.fromisoformat(r[0]), r[1]) for r in rows}
+
+    def date_range(self) -> tuple[date, date] | None:
+        row = self.store.query("SELECT MIN(date), MAX(date) FROM marks")[0]
+        return (date.fromisoformat(row[0]), date.fromisoformat(row[1])) if row[0] else None
+
+    def count(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM marks")[0][0]
+
+    def history(self, pupil_id: int, day: date | None = None) -> list[HistoryEntry]:
+        sql = "SELECT * FROM mark_history WHERE pupil_id = ?"
+        params: list = [pupil_id]
+        if day is not None:
+            sql += " AND date = ?"
+            params.append(day.isoformat())
+        rows = self.store.query(sql + " ORDER BY date, session, id", params)
+        return [
+            HistoryEntry(
+                pupil_id=r["pupil_id"], date=date.fromisoformat(r["date"]), session=r["session"],
+                old_code=r["old_code"], new_code=r["new_code"], old_minutes_late=r["old_minutes_late"],
+                new_minutes_late=r["new_minutes_late"], old_recorded_by=r["old_recorded_by"],
+                old_recorded_at=r["old_recorded_at"], reason=r["reason"], changed_by=r["changed_by"],
+                changed_at=r["changed_at"], direct=bool(r["direct"]),
+            )
+            for r in rows
+        ]
+
+    # ---- writing -------------------------------------------------------------------------
+    def amend(
+        self, pupil_id: int, day: date, session: str, code: str, minutes_late: int | None,
+        reason: str, by: str, expected_version: int | None = None,
+    ) -> Mark:
+        """Change one existing mark; history keeps the old entry. Refused if someone else changed
+        it since `expected_version` was read."""
+        if not reason.strip():
+            raise ValueError("an amendment needs a reason")
+        with self.store.write():
+            current = self.get(pupil_id, day, session)
+            if current is None:
+                raise KeyError("there is no mark to amend for that session")
+            if expected_version is not None and current.version != expected_version:
+                raise StaleMark(
+                    f"this mark was changed by {current.recorded_by} at {current.recorded_at} "
+                    "since you opened it; reload and try again"
+                )
+            self.store.conn.execute(
+                "UPDATE marks SET code = ?, minutes_late = ?, amend_reason = ?, recorded_by = ?, "
+                "recorded_at = ?, source = 'amendment', version = version + 1 "
+                "WHERE pupil_id = ? AND date = ? AND session = ?",
+                (code, minutes_late, reason, by, now_iso(), pupil_id, day.isoformat(), session),
+            )
+            return self.get(pupil_id, day, session)
+
+    def add_or_amend_many(
+        self, marks: Sequence[NewMark], by: str, source: str, reason: str, progress=None,
+    ) -> WriteResult:
+        """Add marks for empty sessions and amend those whose code differs (history keeps the old
+        entry, with `reason`). Identical marks are left alone, so re-importing changes nothing;
+        a missing minutes_late keeps the minutes already recorded for the same code.
+        Runs inside the caller's transaction if there is one."""
+        conn = self.store.conn
+        stamp = now_iso()
+        with self.store.write():
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
+                "code TEXT, minutes_late INTEGER, PRIMARY KEY (pupil_id, date, session)) WITHOUT ROWID"
+            )
+            conn.execute("DELETE FROM temp.incoming")
+            batch = 50_000
+            for i in range(0, len(marks), batch):
+                conn.executemany(
+                    "INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)",
+                    [(m.pupil_id, m.date.isoformat(), m.session, m.code, m.minutes_late)
+                     for m in marks[i:i + batch]],
+                )
+                if progress:
+                    progress(min(i + batch, len(marks)), len(marks))
+            amended = conn.execute(
+                "UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code IS NOT i.code "
+                "THEN i.minutes_late ELSE COALESCE(i.minutes_late, marks.minutes_late) END, amend_reason = ?, "
+                "recorded_by = ?, recorded_at = ?, source = ?, version = marks.version + 1 "
+                "FROM temp.incoming AS i WHERE marks.pupil_id = i.pupil_id AND marks.date = i.date "
+                "AND marks.session = i.session "
+                "AND (marks.code IS NOT i.code OR "
+                "(i.minutes_late IS NOT NULL AND marks.minutes_late IS NOT i.minutes_late))",
+                (reason, by, stamp, source),
+            ).rowcount
+            added = conn.execute(
+                "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
+                "recorded_at) SELECT i.pupil_id, i.date, i.session, i.code, i.minutes_late, ?, ?, ? "
+                "FROM temp.incoming AS i WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE "
+                "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session)",
+                (source, by, stamp),
+            ).rowcount
+            conn.execute("DELETE FROM temp.incoming")
+        return WriteResult(added=added, amended=amended, unchanged=len(marks) - added - amended)
+
+    def compare(self, marks: Sequence[NewMark]) -> list[tuple[NewMark, Mark | None]]:
+        """Marks that would change (with the mark they replace, None if new): for dry runs."""
+        changes = []
+        for new in marks:
+            old = self.get(new.pupil_id, new.date, new.session)
+            if old is None or old.code != new.code or (
+                new.minutes_late is not None and old.minutes_late != new.minutes_late
+            ):
+                changes.append((new, old))
+        return changes
+
+    def record_register_taken(self, reg_group: str, day: date, session: str, by: str) -> None:
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO registers_taken(reg_group, date, session, taken_by, taken_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (reg_group, day.isoformat(), session, by, now_iso()),
+            )
+
+    def history_chain_problems(self) -> list[str]:
+        """Each mark's history must chain: old code = previous new code; last new code = mark now."""
+        problems = []
+        previous: dict[tuple, str] = {}
+        for r in self.store.query(
+            "SELECT pupil_id, date, session, old_code, new_code, id FROM mark_history "
+            "ORDER BY pupil_id, date, session, id"
+        ):
+            key = (r[0], r[1], r[2])
+            if key in previous and previous[key] != r[3]:
+                problems.append(
+                    f"history entry {r[5]} for pupil {r[0]} {r[1]} {r[2]}: old code {r[3]} "
+                    f"does not follow the previous new code {previous[key]}"
+                )
+            previous[key] = r[4]
+        for (pid, day, session), last in previous.items():
+            row = self.store.query(
+                "SELECT code FROM marks WHERE pupil_id = ? AND date = ? AND session = ?",
+                (pid, day, session),
+            )
+            if not row:
+                problems.append(f"history for pupil {pid} {day} {session} but the mark is missing")
+            elif row[0][0] != last:
+                problems.append(
+                    f"pupil {pid} {day} {session}: mark is {row[0][0]} but its history ends at {last}"
+                )
+        return problems
+
+    def direct_changes(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM mark_history WHERE direct = 1")[0][0]
+
+
+def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) -> int:
+    """Bulk insert of marks for sessions known to be empty (a new school file: demo, benchmark).
+    Rows are (pupil_id, iso date, session, code, minutes_late)."""
+    stamp = now_iso()
+    with store.write():
+        store.conn.executemany(
+            "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((*row, source, by, stamp) for row in rows),
+        )
+    return len(rows)

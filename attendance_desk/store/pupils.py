@@ -1,0 +1,84 @@
+"""Pupils: the admission register's people."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import TYPE_CHECKING
+
+from attendance_desk.domain.people import Pupil
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+_DATE_FIELDS = ("dob", "admission_date", "leaving_date")
+_BOOL_FIELDS = ("fsm", "looked_after", "child_in_need", "cp_plan", "young_carer", "cme_concern")
+COLUMNS = [f.name for f in fields(Pupil)]
+
+
+def pupil_from_row(row) -> Pupil:
+    data = dict(row)
+    for key in _DATE_FIELDS:
+        data[key] = date.fromisoformat(data[key]) if data[key] else None
+    for key in _BOOL_FIELDS:
+        data[key] = bool(data[key])
+    return Pupil(**data)
+
+
+def pupil_to_row(pupil: Pupil) -> dict:
+    data = {f: getattr(pupil, f) for f in COLUMNS}
+    for key in _DATE_FIELDS:
+        data[key] = data[key].isoformat() if data[key] else None
+    for key in _BOOL_FIELDS:
+        data[key] = int(data[key])
+    return data
+
+
+class PupilRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def all(self) -> list[Pupil]:
+        return [pupil_from_row(r) for r in self.store.query("SELECT * FROM pupils ORDER BY surname, forename")]
+
+    def by_upn(self, upn: str) -> Pupil | None:
+        rows = self.store.query("SELECT * FROM pupils WHERE upn = ?", (upn,))
+        return pupil_from_row(rows[0]) if rows else None
+
+    def by_id(self, pupil_id: int) -> Pupil | None:
+        rows = self.store.query("SELECT * FROM pupils WHERE id = ?", (pupil_id,))
+        return pupil_from_row(rows[0]) if rows else None
+
+    def ids_by_upn(self) -> dict[str, int]:
+        return {r["upn"]: r["id"] for r in self.store.query("SELECT id, upn FROM pupils")}
+
+    def on_roll_between(self, start: date, end: date) -> list[Pupil]:
+        rows = self.store.query(
+            "SELECT * FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
+            "AND (leaving_date IS NULL OR leaving_date >= ?) ORDER BY surname, forename",
+            (end.isoformat(), start.isoformat()),
+        )
+        return [pupil_from_row(r) for r in rows]
+
+    def upsert_many(self, pupils: list[Pupil]) -> tuple[int, int]:
+        """Add new pupils (by UPN) and update changed ones; returns (added, updated)."""
+        existing = {p.upn: p for p in self.all()}
+        added = updated = 0
+        with self.store.write() as db:
+            for pupil in pupils:
+                old = existing.get(pupil.upn)
+                row = pupil_to_row(pupil)
+                if old is None:
+                    row.pop("id")
+                    db["pupils"].insert(row)
+                    added += 1
+                else:
+                    row["id"] = old.id
+                    if pupil_to_row(old) != row:
+                        db["pupils"].update(old.id, row)
+                        updated += 1
+        return added, updated
+
+    def count(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM pupils")[0][0]

@@ -1,0 +1,212 @@
+"""Versioned schema: sqlite-utils `Migrations` records each step; `PRAGMA user_version` carries the
+count so an older Attendance Desk recognises a newer file and refuses to touch it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "attendance_desk"
+SCHEMA_VERSION = 1  # the number of migrations below; a test keeps them equal
+migrations = Migrations(MIGRATION_SET)
+
+
+def run_script(db: Database, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:60]}")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE pupils (
+            id INTEGER PRIMARY KEY,
+            upn TEXT NOT NULL UNIQUE,
+            surname TEXT NOT NULL,
+            forename TEXT NOT NULL,
+            preferred_name TEXT,
+            dob TEXT,
+            sex TEXT,
+            year_group TEXT NOT NULL DEFAULT '',
+            reg_group TEXT NOT NULL DEFAULT '',
+            admission_date TEXT,
+            leaving_date TEXT,
+            sen TEXT NOT NULL DEFAULT '',          -- '', 'K' (SEN support), 'E' (EHCP)
+            fsm INTEGER NOT NULL DEFAULT 0,
+            looked_after INTEGER NOT NULL DEFAULT 0,
+            child_in_need INTEGER NOT NULL DEFAULT 0,
+            cp_plan INTEGER NOT NULL DEFAULT 0,
+            young_carer INTEGER NOT NULL DEFAULT 0,
+            cme_concern INTEGER NOT NULL DEFAULT 0,
+            social_worker TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX pupils_by_group ON pupils(reg_group);
+
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            postcode TEXT NOT NULL DEFAULT '',
+            phones TEXT NOT NULL DEFAULT '[]'       -- JSON list of {"kind", "number"}
+        );
+        CREATE TABLE pupil_contacts (
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            contact_id INTEGER NOT NULL REFERENCES contacts(id),
+            relationship TEXT NOT NULL DEFAULT '',
+            parental_responsibility INTEGER NOT NULL DEFAULT 0,
+            priority INTEGER NOT NULL DEFAULT 1,
+            lives_with INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (pupil_id, contact_id)
+        );
+        CREATE INDEX pupil_contacts_by_contact ON pupil_contacts(contact_id);
+
+        -- One mark per pupil per session. The primary key clusters a pupil's register by date;
+        -- marks_by_date serves a whole-school session (call list) and date-range aggregates.
+        CREATE TABLE marks (
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            date TEXT NOT NULL,
+            session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
+            code TEXT NOT NULL,
+            minutes_late INTEGER,
+            comment TEXT,
+            source TEXT NOT NULL DEFAULT 'manual',
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            amend_reason TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (pupil_id, date, session)
+        ) WITHOUT ROWID;
+        CREATE INDEX marks_by_date ON marks(date, session, code);
+
+        CREATE TABLE mark_history (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL,
+            date TEXT NOT NULL,
+            session TEXT NOT NULL,
+            old_code TEXT NOT NULL,
+            new_code TEXT NOT NULL,
+            old_minutes_late INTEGER,
+            new_minutes_late INTEGER,
+            old_recorded_by TEXT,
+            old_recorded_at TEXT,
+            reason TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            direct INTEGER NOT NULL DEFAULT 0      -- 1: changed outside Attendance Desk, no reason given
+        );
+        CREATE INDEX mark_history_by_mark ON mark_history(pupil_id, date, session);
+
+        -- The register is a legal record: marks are never deleted, and every change keeps history,
+        -- even a raw UPDATE made with another tool (flagged as direct).
+        CREATE TRIGGER marks_no_delete BEFORE DELETE ON marks
+        BEGIN
+            SELECT RAISE(ABORT, 'attendance marks cannot be deleted: amend the mark with a reason instead');
+        END;
+        CREATE TRIGGER marks_key_fixed BEFORE UPDATE OF pupil_id, date, session ON marks
+        WHEN OLD.pupil_id IS NOT NEW.pupil_id OR OLD.date IS NOT NEW.date OR OLD.session IS NOT NEW.session
+        BEGIN
+            SELECT RAISE(ABORT, 'a mark cannot be moved to another pupil or session');
+        END;
+        CREATE TRIGGER marks_keep_history AFTER UPDATE ON marks
+        WHEN OLD.code IS NOT NEW.code OR OLD.minutes_late IS NOT NEW.minutes_late
+        BEGIN
+            INSERT INTO mark_history (
+                pupil_id, date, session, old_code, new_code, old_minutes_late, new_minutes_late,
+                old_recorded_by, old_recorded_at, reason, changed_by, changed_at, direct)
+            SELECT OLD.pupil_id, OLD.date, OLD.session, OLD.code, NEW.code,
+                   OLD.minutes_late, NEW.minutes_late, OLD.recorded_by, OLD.recorded_at,
+                   CASE WHEN legit THEN NEW.amend_reason
+                        ELSE 'changed outside Attendance Desk: no reason recorded' END,
+                   CASE WHEN legit THEN NEW.recorded_by ELSE 'unknown' END,
+                   CASE WHEN legit THEN NEW.recorded_at
+                        ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END,
+                   NOT legit
+            FROM (SELECT NEW.version = OLD.version + 1
+                         AND NEW.amend_reason IS NOT NULL AND NEW.amend_reason <> ''
+                         AND NEW.recorded_at IS NOT OLD.recorded_at AS legit);
+        END;
+        CREATE TRIGGER mark_history_no_update BEFORE UPDATE ON mark_history
+        BEGIN
+            SELECT RAISE(ABORT, 'mark history is append-only');
+        END;
+        CREATE TRIGGER mark_history_no_delete BEFORE DELETE ON mark_history
+        BEGIN
+            SELECT RAISE(ABORT, 'mark history is append-only');
+        END;
+
+        CREATE TABLE registers_taken (
+            id INTEGER PRIMARY KEY,
+            reg_group TEXT NOT NULL,
+            date TEXT NOT NULL,
+            session TEXT NOT NULL,
+            taken_by TEXT NOT NULL,
+            taken_at TEXT NOT NULL
+        );
+        CREATE INDEX registers_taken_by_session ON registers_taken(date, session);
+
+        CREATE TABLE terms (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL
+        );
+        CREATE TABLE closures (
+            date TEXT PRIMARY KEY,
+            sessions TEXT NOT NULL DEFAULT 'AM,PM',
+            kind TEXT NOT NULL,                    -- inset, bank_holiday, closure
+            description TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE casework (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,                    -- call, text, email, letter, home_visit, meeting
+            by_user TEXT NOT NULL,
+            with_whom TEXT NOT NULL DEFAULT '',
+            contact_id INTEGER REFERENCES contacts(id),
+            outcome TEXT NOT NULL DEFAULT '',
+            contact_made INTEGER NOT NULL DEFAULT 0,
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX casework_by_pupil ON casework(pupil_id, at);
+
+        CREATE TABLE stage_events (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            event TEXT NOT NULL CHECK (event IN ('entered', 'skipped', 'closed', 'reopened')),
+            stage_key TEXT,
+            map_name TEXT NOT NULL,
+            measure_value REAL,
+            figures TEXT NOT NULL DEFAULT '{}',    -- JSON snapshot of the figures at that moment
+            note TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX stage_events_by_pupil ON stage_events(pupil_id, id);
+        CREATE TABLE stage_adjustments (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            threshold_offset REAL NOT NULL,
+            reason TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        """
+    )
+

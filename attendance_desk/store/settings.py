@@ -1,0 +1,51 @@
+"""School settings as typed values with defaults, declared once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    name: str = ""
+    urn: str = ""
+    local_authority: str = ""
+    la_number: str = ""
+    estab_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    head_teacher: str = ""
+    attendance_lead: str = ""
+    named_ewo: str = ""
+    am_register_opens: str = "08:45"
+    am_register_closes: str = "09:15"
+    pm_register_opens: str = "13:00"
+    pm_register_closes: str = "13:30"
+    support_map: str = "support_map.toml"
+
+
+class SettingsRepo:
+    KEY = "school"
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def school(self) -> SchoolSettings:
+        row = self.store.query("SELECT value FROM settings WHERE key = ?", (self.KEY,))
+        data = json.loads(row[0][0]) if row else {}
+        known = {f.name for f in fields(SchoolSettings)}
+        return SchoolSettings(**{k: v for k, v in data.items() if k in known})
+
+    def save_school(self, settings: SchoolSettings) -> None:
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (self.KEY, json.dumps(asdict(settings))),
+            )
