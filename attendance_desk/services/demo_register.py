@@ -74,7 +74,7 @@ def simulate_registers(
     recent = set(school_days[-RECENT_SCHOOL_DAYS - 1:-1]) if school_days else set()
     rows: list[tuple] = []
     recode: dict[date, list[tuple[int, date, str, str]]] = defaultdict(list)
-    open_cases: list[Pupil] = []
+    scenarios = _scenarios(rng, roster, today, untaken_class)
     for pupil, family in roster:
         profile = _Profile(rng, family.risk)
         if id(family) not in holidays:
@@ -85,7 +85,9 @@ def simulate_registers(
                 marks[(day, "AM")] = marks[(day, "PM")] = ("#", None)
         if pupil.reg_group == untaken_class:
             marks.pop((today, "AM"), None)
-        _unexplained_now(rng, pupil, marks, school_days, today, open_cases)
+        run = _unexplained_run(rng, pupil, marks, today, scenarios.get(pupil.id))
+        if run:
+            _mark_unexplained(marks, school_days, today, run)
         for (day, session), (code, minutes) in marks.items():
             if day in recent and code in ("I", "O", "G") and rng.random() < 0.4:
                 recode[day].append((pupil.id, day, session, code))
@@ -138,26 +140,49 @@ def _class_trips(rng, roster, calendar, start, today) -> dict[tuple[str, date], 
     return trips
 
 
-def _unexplained_now(rng, pupil: Pupil, marks: Marks, school_days: list[date], today: date, open_cases) -> None:
-    """Absent this morning with no reason: the office's call list. A few have been absent, unexplained,
-    for days (home visit due); one for over two weeks (missing-education prompt)."""
+def _unexplained_run(rng: random.Random, pupil: Pupil, marks: Marks, today: date, scenario: str | None) -> int:
+    """How many school days up to today this pupil has been absent with no reason given (0: none).
+    These are this morning's call list: most on day 1, some for days (home visit due), one for
+    over two weeks (missing-education prompt), a pair of siblings, and vulnerable pupils."""
     today_mark = marks.get((today, "AM"))
     if today_mark is None:
-        return
-    forced = (pupil.vulnerable_reasons and len(open_cases) < 2 and rng.random() < 0.3) or rng.random() < 0.012
-    long_case = not any(c for c in open_cases if c == "long") and forced and rng.random() < 0.1
-    absent = today_mark[0] in ("I", "O", "N")
-    if not (absent or forced):
-        return
-    if absent and today_mark[0] == "I" and not forced and rng.random() < 0.5:
-        return  # the parent rang in: reason known
-    run = 11 if long_case else (rng.choice((1, 1, 1, 2, 3, 4)) if forced else 1)
-    days = [d for d in school_days if d <= today][-run:]
-    for day in days:
+        return 0
+    if scenario == "long":
+        return 11
+    if scenario == "siblings":
+        return 1
+    if scenario == "vulnerable" or rng.random() < 0.012:
+        return rng.choice((1, 1, 1, 2, 3, 4))
+    if today_mark[0] in ("O", "N") or (today_mark[0] == "I" and rng.random() < 0.5):
+        return 1
+    return 0
+
+
+def _mark_unexplained(marks: Marks, school_days: list[date], today: date, run: int) -> None:
+    for day in [d for d in school_days if d <= today][-run:]:
         for session in ("AM", "PM"):
             if (day, session) in marks:
                 marks[(day, session)] = ("N", None)
-    open_cases.append("long" if long_case else pupil.upn)
+
+
+def _scenarios(rng: random.Random, roster, today: date, untaken: str) -> dict[int, str]:
+    """Pick who carries this morning's illustrative cases (by pupil id)."""
+    here = [(p, f) for p, f in roster if p.on_roll(today) and p.reg_group != untaken]
+    chosen: dict[int, str] = {}
+    by_family: dict[int, list[Pupil]] = defaultdict(list)
+    for pupil, family in here:
+        by_family[id(family)].append(pupil)
+    families = [kids for kids in by_family.values() if len(kids) >= 2]
+    if families:
+        for pupil in rng.choice(families)[:2]:
+            chosen[pupil.id] = "siblings"
+    vulnerable = [p for p, _ in here if p.vulnerable_reasons and p.id not in chosen]
+    for pupil in rng.sample(vulnerable, min(2, len(vulnerable))):
+        chosen[pupil.id] = "vulnerable"
+    others = [p for p, _ in here if p.id not in chosen and not p.vulnerable_reasons]
+    if others:
+        chosen[rng.choice(others).id] = "long"
+    return chosen
 
 
 def _record_calls(store: Store, rng, recode: dict, user: str) -> None:

@@ -136,8 +136,10 @@ def m001_core(db: Database) -> None:
                         ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END,
                    NOT legit
             FROM (SELECT NEW.version = OLD.version + 1
-                         AND NEW.amend_reason IS NOT NULL AND NEW.amend_reason <> ''
-                         AND NEW.recorded_at IS NOT OLD.recorded_at AS legit);
+                         AND NEW.amend_reason IS NOT NULL AND NEW.amend_reason <> '' AS legit);
+            -- the reason is used once: a later UPDATE that gives none is flagged as direct
+            UPDATE marks SET amend_reason = NULL
+            WHERE pupil_id = NEW.pupil_id AND date = NEW.date AND session = NEW.session;
         END;
         CREATE TRIGGER mark_history_no_update BEFORE UPDATE ON mark_history
         BEGIN

@@ -1,0 +1,140 @@
+import sqlite3
+from datetime import date
+
+import pytest
+from sqlite_utils import Database
+
+from attendance_desk.store.db import StoreError, open_store
+from attendance_desk.store.marks import StaleMark
+from attendance_desk.store.schema import SCHEMA_VERSION, migrations
+from tests.helpers import add_pupil, make_school, put_marks
+
+DAY = date(2024, 9, 10)
+
+
+@pytest.fixture
+def school(tmp_path):
+    store = make_school(tmp_path)
+    pupil = add_pupil(store, 1)
+    put_marks(store, pupil, {(DAY, "AM"): "N", (DAY, "PM"): "N"})
+    yield store, pupil
+    store.close()
+
+
+def test_file_is_wal_with_foreign_keys_and_versioned(school):
+    store, _ = school
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert store.query("PRAGMA foreign_keys")[0][0] == 1
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == len(migrations.pending(Database(memory=True)))
+
+
+def test_amend_keeps_the_original_with_reason_who_and_when(school):
+    store, pupil = school
+    original = store.marks.get(pupil.id, DAY, "AM")
+    store.marks.amend(pupil.id, DAY, "AM", "I", None, "mother rang: flu", "office1")
+    (entry,) = store.marks.history(pupil.id)
+    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == ("N", "I", "mother rang: flu", "office1")
+    assert entry.old_recorded_by == original.recorded_by and entry.old_recorded_at == original.recorded_at
+    assert not entry.direct
+    assert store.marks.get(pupil.id, DAY, "AM").version == 2
+
+
+def test_raw_delete_is_refused(school):
+    store, _ = school
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be deleted"):
+        store.conn.execute("DELETE FROM marks")
+    store.conn.rollback()
+    assert store.marks.count() == 2
+
+
+def test_raw_update_still_leaves_history_flagged_as_direct(tmp_path, school):
+    store, pupil = school
+    raw = sqlite3.connect(store.path)
+    raw.execute("UPDATE marks SET code = 'O' WHERE session = 'PM'")
+    raw.commit()
+    raw.close()
+    (entry,) = store.marks.history(pupil.id)
+    assert (entry.old_code, entry.new_code, entry.direct, entry.changed_by) == ("N", "O", True, "unknown")
+    assert "outside Attendance Desk" in entry.reason
+    assert store.marks.direct_changes() == 1
+    assert store.marks.history_chain_problems() == []
+
+
+def test_history_itself_cannot_be_rewritten(school):
+    store, pupil = school
+    store.marks.amend(pupil.id, DAY, "AM", "I", None, "illness", "office1")
+    for sql in ("UPDATE mark_history SET reason = 'x'", "DELETE FROM mark_history"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute(sql)
+        store.conn.rollback()
+
+
+def test_a_mark_cannot_be_moved_to_another_session(school):
+    store, _ = school
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be moved"):
+        store.conn.execute("UPDATE marks SET session = 'PM' WHERE session = 'AM'")
+    store.conn.rollback()
+
+
+def test_stale_amendment_is_refused(school):
+    store, pupil = school
+    seen = store.marks.get(pupil.id, DAY, "AM")
+    store.marks.amend(pupil.id, DAY, "AM", "I", None, "illness", "office1", expected_version=seen.version)
+    with pytest.raises(StaleMark, match="office1"):
+        store.marks.amend(pupil.id, DAY, "AM", "M", None, "appointment", "lead", expected_version=seen.version)
+    assert store.marks.get(pupil.id, DAY, "AM").code == "I"
+
+
+def test_bulk_write_adds_amends_and_leaves_identical_marks(school):
+    from attendance_desk.domain.register import NewMark
+
+    store, pupil = school
+    marks = [NewMark(pupil.id, DAY, "AM", "N"), NewMark(pupil.id, DAY, "PM", "I"), NewMark(pupil.id, date(2024, 9, 11), "AM", "/")]
+    result = store.marks.add_or_amend_many(marks, by="t", source="import", reason="import x.csv")
+    assert (result.added, result.amended, result.unchanged) == (1, 1, 1)
+    (entry,) = store.marks.history(pupil.id)
+    assert entry.reason == "import x.csv" and entry.new_code == "I"
+
+
+def test_a_failed_write_leaves_nothing(school):
+    store, pupil = school
+    with pytest.raises(RuntimeError), store.write():
+        store.marks.amend(pupil.id, DAY, "AM", "I", None, "illness", "office1")
+        raise RuntimeError("power cut")
+    assert store.marks.get(pupil.id, DAY, "AM").code == "N"
+    assert store.marks.history(pupil.id) == []
+
+
+def test_refuses_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("dear diary")
+    with pytest.raises(StoreError, match="not an Attendance Desk school file"):
+        open_store(path)
+    assert path.read_text() == "dear diary"
+
+
+def test_refuses_another_programs_database_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_refuses_a_file_from_a_newer_version(tmp_path):
+    store = make_school(tmp_path)
+    store.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    store.close()
+    with pytest.raises(StoreError, match="newer Attendance Desk"):
+        open_store(tmp_path / "school.sqlite")
+
+
+def test_missing_file_is_not_created_silently(tmp_path):
+    with pytest.raises(StoreError, match="no school file"):
+        open_store(tmp_path / "nope.sqlite")
+    assert not (tmp_path / "nope.sqlite").exists()
