@@ -103,12 +103,12 @@ def needs_call(code: str | None, day: date, codes: CodeTable) -> bool:
     return codes.lookup(code, day).needs_reason
 
 
-def accounted_for(day_codes: Sequence[str], day: date, codes: CodeTable) -> bool:
-    """Seen or whereabouts known that day: any present, AEA or not-counted mark breaks a run of absence."""
-    for code in day_codes:
-        if codes.is_valid(code, day) and not codes.category(code, day).is_absence:
-            return True
-    return False
+def absent_all_day(day_codes: Sequence[str], day: date, codes: CodeTable) -> bool:
+    """Recorded as absent that day: at least one absence mark and nothing showing the pupil was seen
+    or their whereabouts known (present, AEA, not counted). A day with no marks is unknown, and
+    unknown is not absence: it ends the run rather than inflate it."""
+    recorded = [codes.category(c, day) for c in day_codes if codes.is_valid(c, day)]
+    return bool(recorded) and all(category.is_absence for category in recorded)
 
 
 def consecutive_days_absent(
@@ -117,10 +117,10 @@ def consecutive_days_absent(
     marks_by_day: Mapping[date, Sequence[str]],
     codes: CodeTable,
 ) -> int:
-    """Today plus each previous school day (most recent first) on which the pupil was not seen."""
+    """Today plus each previous school day (most recent first) on which the pupil was recorded absent."""
     run = 1
     for day in earlier_days:
-        if accounted_for(marks_by_day.get(day, ()), day, codes):
+        if not absent_all_day(marks_by_day.get(day, ()), day, codes):
             break
         run += 1
     return run

@@ -25,7 +25,7 @@ def check_school(store: Store) -> CheckReport:
     report.problems += [f"integrity: {p}" for p in integrity_problems(store)]
     report.problems += store.marks.history_chain_problems()
     report.marks = store.marks.count()
-    report.amendments = len(store.query("SELECT id FROM mark_history"))
+    report.amendments = store.marks.history_count()
     table = codes()
     span = store.marks.date_range()
     if span:

@@ -265,6 +265,9 @@ class MarkRepo:
                 )
         return problems
 
+    def history_count(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM mark_history")[0][0]
+
     def direct_changes(self) -> int:
         return self.store.query("SELECT COUNT(*) FROM mark_history WHERE direct = 1")[0][0]
 

@@ -1,0 +1,49 @@
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from attendance_desk.domain.upn import is_valid_upn
+from attendance_desk.services.calls import call_list
+from attendance_desk.services.check import check_school
+from attendance_desk.services.demo import build_demo_school
+from attendance_desk.services.figures import pupil_figures, summarise
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    store = build_demo_school(tmp_path_factory.mktemp("demo") / "demo.sqlite", pupils=210, today=TODAY, seed=7)
+    yield store
+    store.close()
+
+
+def test_demo_is_a_plausible_school(demo):
+    pupils = demo.pupils.all()
+    assert all(is_valid_upn(p.upn) for p in pupils)
+    on_roll = [p for p in pupils if p.on_roll(TODAY)]
+    assert 200 <= len(on_roll) <= 215
+    assert {p.year_group for p in on_roll} == {"R", "1", "2", "3", "4", "5", "6"}
+    rows = pupil_figures(demo, date(2026, 9, 1), TODAY)
+    school = summarise("all", rows)
+    assert 92.0 <= school.figures.attendance_pct <= 97.5
+    assert 0.04 <= school.persistent / school.pupils <= 0.25
+    assert school.figures.late_before_close > 0 and school.figures.aea > 0
+    assert check_school(demo).ok
+
+
+def test_demo_families_share_contacts_and_some_parents_live_apart(demo):
+    contacts = demo.contacts.for_pupils()
+    shared = Counter(c.contact_id for cs in contacts.values() for c in cs)
+    assert any(n >= 2 for n in shared.values())  # siblings
+    assert any(c.parental_responsibility and not c.lives_with_pupil for cs in contacts.values() for c in cs)
+
+
+def test_demo_morning_has_calls_to_make(demo):
+    result = call_list(demo, TODAY, "AM")
+    assert result.pupil_count >= 3 and result.registers_not_taken
+    assert result.families[0].rag.label == "red"
+    assert any(len(f.pupils) > 1 for f in result.families)
+    assert any(p.prompts for f in result.families for p in f.pupils)
+    assert demo.query("SELECT COUNT(*) FROM mark_history")[0][0] > 0
