@@ -1,0 +1,124 @@
+"""Foundation benchmark (DESIGN.md "Non-functional targets"): a 2,000-pupil secondary school with
+five years of marks. Prints each figure with its target.
+
+    .venv/bin/python benchmarks/bench_foundation.py [--pupils 2000] [--years 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of  # noqa: E402
+from attendance_desk.services.calls import call_list  # noqa: E402
+from attendance_desk.services.demo import build_demo_school  # noqa: E402
+from attendance_desk.services.figures import pupil_figures  # noqa: E402
+from attendance_desk.services.school import create_school  # noqa: E402
+from attendance_desk.store.db import open_store  # noqa: E402
+
+
+def timed(fn, repeat: int = 3):
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def line(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
+    mark = "" if ok is None else ("  OK" if ok else "  MISSED")
+    print(f"{label:<58}{value:>14}  {target}{mark}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pupils", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="keep the files in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="ad-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    today = date(2026, 7, 17)  # the last day of a full school year
+    year = academic_year_of(today)
+    first = academic_year_bounds(year - args.years + 1)[0]
+    weeks = (today - first).days // 7 + 1
+    print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+    path = folder / "school.sqlite"
+    path.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    store = build_demo_school(path, pupils=args.pupils, today=today, seed=42, weeks=weeks)
+    line("build synthetic school (not a target)", f"{time.perf_counter() - t0:.1f} s")
+    line("pupils in file (incl. leavers)", f"{store.pupils.count():,}")
+    line("marks in file", f"{store.marks.count():,}")
+    store.close()
+    line("file size", f"{path.stat().st_size / 1e6:.0f} MB")
+
+    store = open_store(path)
+    start, end = academic_year_bounds(year)[0], today
+    ours, rows = timed(lambda: pupil_figures(store, start, end))
+    raw, _ = timed(lambda: store.query(
+        "SELECT pupil_id, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? GROUP BY pupil_id, code",
+        (start.isoformat(), end.isoformat())))
+    line("whole-school figures, one year (service)", f"{ours * 1000:.0f} ms")
+    line("one hand-written SQL GROUP BY over the same marks", f"{raw * 1000:.0f} ms")
+    line("ratio", f"{ours / raw:.2f}x", "target <= 1.5x", ours / raw <= 1.5)
+    line("pupils with figures", f"{len(rows):,}")
+    sample = rows[len(rows) // 2].pupil
+    one, _ = timed(lambda: pupil_figures(store, start, end, pupils=[sample]), repeat=5)
+    line("one pupil's figures for the year", f"{one * 1000:.1f} ms", "target < 100 ms", one < 0.1)
+    calls, result = timed(lambda: call_list(store, date(2026, 7, 16), "AM"))
+    line(f"first-day-call list ({result.pupil_count} pupils)", f"{calls * 1000:.0f} ms", "target < 100 ms", calls < 0.1)
+
+    # A year of marks, exported as a long-form CSV, imported into an empty school with the same pupils.
+    pupils_csv, marks_csv = folder / "pupils.csv", folder / "marks.csv"
+    with pupils_csv.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["upn", "surname", "forename", "year_group", "reg_group", "admission_date", "leaving_date"])
+        for p in store.pupils.all():
+            out.writerow([p.upn, p.surname, p.forename, p.year_group, p.reg_group,
+                          p.admission_date.isoformat() if p.admission_date else "",
+                          p.leaving_date.isoformat() if p.leaving_date else ""])
+    ids = {p.id: p.upn for p in store.pupils.all()}
+    count = 0
+    with marks_csv.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["upn", "date", "session", "code", "minutes_late"])
+        for row in store.conn.execute(
+            "SELECT pupil_id, date, session, code, minutes_late FROM marks WHERE date BETWEEN ? AND ?",
+            (start.isoformat(), end.isoformat()),
+        ):
+            out.writerow([ids[row[0]], row[1], row[2], row[3], "" if row[4] is None else row[4]])
+            count += 1
+    store.close()
+    target = folder / "import.sqlite"
+    target.unlink(missing_ok=True)
+    create_school(target, "Import Test Academy", "222222").close()
+    cli = [sys.executable, "-m", "attendance_desk", "--db", str(target), "--today", today.isoformat()]
+    subprocess.run([*cli, "import", "pupils", str(pupils_csv)], check=True, capture_output=True)
+    t0 = time.perf_counter()
+    done = subprocess.run([*cli, "import", "marks", str(marks_csv)], capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if done.returncode:
+        print(done.stderr[-2000:])
+    line(f"import one year of marks ({count:,} rows, CLI process)", f"{took:.1f} s", "target < 10 s", took < 10)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    line("peak memory of the import process", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
