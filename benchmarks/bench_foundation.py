@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=2000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="keep the files in this folder")
+    parser.add_argument("--reuse", action="store_true", help="reuse the school file kept in --keep")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ad-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,10 +58,13 @@ def main() -> None:
     print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
     path = folder / "school.sqlite"
-    path.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    store = build_demo_school(path, pupils=args.pupils, today=today, seed=42, weeks=weeks)
-    line("build synthetic school (not a target)", f"{time.perf_counter() - t0:.1f} s")
+    if args.reuse and path.exists():
+        store = open_store(path)
+    else:
+        path.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        store = build_demo_school(path, pupils=args.pupils, today=today, seed=42, weeks=weeks)
+        line("build synthetic school (not a target)", f"{time.perf_counter() - t0:.1f} s")
     line("pupils in file (incl. leavers)", f"{store.pupils.count():,}")
     line("marks in file", f"{store.marks.count():,}")
     store.close()

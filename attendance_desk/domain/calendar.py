@@ -7,7 +7,7 @@ the registers show (`observed`), so a school that only imports marks still gets 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -104,9 +104,6 @@ class SchoolCalendar:
     def is_school_day(self, day: date) -> bool:
         return any(self.is_school_session(day, s) for s in SESSIONS)
 
-    def closure_on(self, day: date) -> Closure | None:
-        return next((c for c in self.closures if c.day == day), None)
-
     def school_sessions(self, start: date, end: date) -> list[Session]:
         return [
             (day, s)
@@ -134,7 +131,3 @@ class SchoolCalendar:
             day -= timedelta(days=1)
         return found
 
-
-def sessions_from_marks(marks: Iterable[tuple[date, str, str]], closed_codes: set[str]) -> set[Session]:
-    """Sessions the registers show the school met: any mark other than a closure code."""
-    return {(day, session) for day, session, code in marks if code not in closed_codes}

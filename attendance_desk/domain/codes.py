@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 
@@ -107,6 +107,11 @@ class CodeTable:
     def category(self, code: str, day: date) -> Category:
         return self.lookup(code, day).category
 
+    def category_or_none(self, code: str, day: date) -> Category | None:
+        """The category, or None for a code not valid on that day (counted as unknown, never guessed).
+        Cached: a school's marks repeat a few dozen codes over a few hundred dates."""
+        return _category_or_none(self, code, day)
+
     def is_valid(self, code: str, day: date) -> bool:
         try:
             self.lookup(code, day)
@@ -126,6 +131,14 @@ class CodeTable:
     def era_boundaries(self) -> list[date]:
         """Start dates of each set after the first: marks are grouped by era in queries."""
         return [s.valid_from for s in self.sets[1:]]
+
+
+@lru_cache(maxsize=1 << 16)
+def _category_or_none(table: CodeTable, code: str, day: date) -> Category | None:
+    try:
+        return table.lookup(code, day).category
+    except UnknownCode:
+        return None
 
 
 def _parse_set(raw: dict) -> CodeSet:

@@ -132,12 +132,11 @@ def max_in_consecutive_weeks(
     return best
 
 
-def unauthorised_by_week(
-    marks: Iterable[tuple[date, str]], codes: CodeTable
-) -> Counter[date]:
+def unauthorised_by_week(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Counter[date]:
+    """Unauthorised sessions per week (keyed by Monday), each mark categorised by its own date."""
     per_week: Counter[date] = Counter()
     for day, code in marks:
-        if codes.is_valid(code, day) and codes.category(code, day) == Category.UNAUTHORISED:
+        if codes.category_or_none(code, day) == Category.UNAUTHORISED:
             per_week[week_start(day)] += 1
     return per_week
 

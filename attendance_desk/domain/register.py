@@ -20,6 +20,9 @@ class Mark:
     version: int = 1
 
 
+MarkRow = tuple[int, str, str, str, "int | None"]  # pupil id, ISO date, session, code, minutes late
+
+
 @dataclass(frozen=True)
 class NewMark:
     pupil_id: int
@@ -27,6 +30,9 @@ class NewMark:
     session: str
     code: str
     minutes_late: int | None = None
+
+    def as_row(self) -> MarkRow:
+        return self.pupil_id, self.date.isoformat(), self.session, self.code, self.minutes_late
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -50,10 +50,19 @@ class Table:
         return column in self.position
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
-        """(row number as the user sees it, cells), skipping blank rows."""
-        for number, row in self._rows:
-            if not all(_blank(v) for v in row):
+        """(row number as the user sees it, cells padded to the header's width), skipping blank rows."""
+        width = len(self.headers)
+        try:
+            for number, row in self._rows:
+                if not (row and row[0]) and all(_blank(v) for v in row):
+                    continue
+                if len(row) < width:
+                    row = list(row) + [None] * (width - len(row))
                 yield number, row
+        except ImportRefused:
+            raise
+        except Exception as exc:  # a file that breaks part-way (truncated zip, bad CSV quoting)
+            raise ImportRefused([Problem(self.file, None, None, f"cannot be read: {exc}")]) from None
 
     def get(self, row: list[object], column: str) -> object:
         i = self.position.get(column)
@@ -64,20 +73,30 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text or "").strip().lower()).strip("_")
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # CSV saved by Excel on Windows
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else Windows-1252 (a CSV
+    saved by Excel on Windows). Checked in chunks so a large file is never held twice."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
-    text = _decode(path.read_bytes())
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    encoding = _encoding(path)
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        yield from enumerate(csv.reader(fh, dialect), start=1)
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
@@ -129,14 +148,7 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
             name, number, None,
             f"missing column(s): {', '.join(missing)} (found: {', '.join(h for h in headers if h)})",
         )])
-    return Table(file=name, headers=headers, header_row=number, _rows=_guarded(name, source))
-
-
-def _guarded(name: str, source: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:
-    try:
-        yield from source
-    except Exception as exc:
-        raise ImportRefused([Problem(name, None, None, f"cannot be read: {exc}")]) from None
+    return Table(file=name, headers=headers, header_row=number, _rows=source)
 
 
 def _blank(value: object) -> bool:

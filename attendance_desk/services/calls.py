@@ -98,6 +98,6 @@ def log_call(
                 reason += f" ({with_whom})" if with_whom else ""
                 reason += f": {notes}" if notes else ""
                 store.marks.add_or_amend_many(
-                    [NewMark(pid, day, session, reason_code)], by=by, source="call", reason=reason
+                    [NewMark(pid, day, session, reason_code).as_row()], by=by, source="call", reason=reason
                 )
     return ids

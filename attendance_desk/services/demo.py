@@ -25,6 +25,7 @@ from attendance_desk.store.db import Store
 
 LA_NUMBER = 881  # a valid LA number is needed for valid UPNs; the school itself is fictional
 DEMO_USER = "demo"
+FORM_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
 @dataclass
@@ -119,7 +120,7 @@ def build_demo_school(
     years = ["7", "8", "9", "10", "11"] if secondary else ["R", "1", "2", "3", "4", "5", "6"]
     first_age = 11 if secondary else 4
     per_year = pupils // len(years)
-    classes_per_year = max(1, round(per_year / 30))
+    classes_per_year = min(len(FORM_LETTERS), max(1, round(per_year / 30)))
     phones = _Phones(rng, names["phone_blocks"])
     families: list[Family] = []
     roster: list[tuple[Pupil, Family]] = []
@@ -147,7 +148,7 @@ def build_demo_school(
                 forename=rng.choice(names["girls"] if female else names["boys"]),
                 preferred_name=None, dob=_dob(rng, entry + year_index, year_index, first_age),
                 sex="F" if female else "M", year_group=years[year_index],
-                reg_group=f"{years[year_index]}{'ABCDEFGHJK'[i % classes_per_year]}",
+                reg_group=f"{years[year_index]}{FORM_LETTERS[i % classes_per_year]}",
                 admission_date=admitted, leaving_date=left,
             )
             pupil = _flags(rng, names, pupil)

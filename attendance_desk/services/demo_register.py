@@ -193,7 +193,9 @@ def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
         for day, items in sorted(recode.items()):
             at = datetime.combine(day, time(9, 40 + rng.randint(0, 15))).astimezone()
             reason = f"first-day call {at:%d/%m/%Y %H:%M}: spoke to parent/carer"
-            store.marks.add_or_amend_many([NewMark(*item) for item in items], by="office", source="call", reason=reason)
+            store.marks.add_or_amend_many(
+                [NewMark(*item).as_row() for item in items], by="office", source="call", reason=reason
+            )
             for pupil_id in sorted({item[0] for item in items}):
                 store.casework.add(CaseworkEntry(
                     None, pupil_id, at, "call", "office", "parent/carer", None,

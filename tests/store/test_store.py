@@ -91,7 +91,7 @@ def test_bulk_write_adds_amends_and_leaves_identical_marks(school):
 
     store, pupil = school
     marks = [NewMark(pupil.id, DAY, "AM", "N"), NewMark(pupil.id, DAY, "PM", "I"), NewMark(pupil.id, date(2024, 9, 11), "AM", "/")]
-    result = store.marks.add_or_amend_many(marks, by="t", source="import", reason="import x.csv")
+    result = store.marks.add_or_amend_many([m.as_row() for m in marks], by="t", source="import", reason="import x.csv")
     assert (result.added, result.amended, result.unchanged) == (1, 1, 1)
     (entry,) = store.marks.history(pupil.id)
     assert entry.reason == "import x.csv" and entry.new_code == "I"
