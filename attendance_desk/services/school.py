@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
@@ -65,4 +66,13 @@ def support_map(store: Store) -> SupportMap:
         path = resource_path("support_maps", name)
     if not path.exists():
         raise ServiceError(f"support map file '{name}' not found in resources")
-    return load_support_map(path)
+    return _load_map(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_map(path: Path, mtime_ns: int) -> SupportMap:
+    """Parsed once per file version: an edited support map is picked up on the next call."""
+    try:
+        return load_support_map(path)
+    except (ValueError, KeyError) as exc:
+        raise ServiceError(f"the support map {path.name} is not valid: {exc}") from None
