@@ -1,12 +1,10 @@
-"""Marks in long form from CSV/XLSX: upn, date, session (AM/PM), code, minutes_late.
+"""Marks from files: long form (upn, date, session, code[, minutes_late]) and register grids.
 
-Every row is checked against the school file before anything is written: a valid and known UPN,
-a real date when the pupil was on roll and the school met, AM or PM, a code valid on that date
-(2024 codes after 19/08/2024, the older set before), no future marks except codes entered ahead,
-and no session given two different codes.
-
-A year of marks for a large school is 760,000 rows: rows are streamed, each distinct cell value is
-parsed once, and accepted marks are kept in compact arrays rather than one object per row.
+Every mark is checked before anything is written: a valid and known UPN, a real date when the
+pupil was on roll and the school met, AM or PM, a code valid on that date (2024 codes from
+19/08/2024, the older set before), no future marks except codes entered ahead, and no session
+given two different codes. A year of marks for a large school is 760,000 rows: rows are streamed,
+each distinct cell value is parsed once, and accepted marks are packed into compact arrays.
 """
 
 from __future__ import annotations
@@ -18,26 +16,37 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar, parse_session
-from attendance_desk.domain.codes import Category, CodeTable, UnknownCode
+from attendance_desk.domain.codes import Category, Code, CodeTable, UnknownCode
 from attendance_desk.domain.figures import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import MarkRow
 from attendance_desk.domain.upn import validate_upn
-from attendance_desk.importers.tabular import Problems, parse_date, read_table, text
+from attendance_desk.importers.tabular import (
+    ImportRefused,
+    Problem,
+    Problems,
+    Table,
+    parse_date,
+    read_table,
+    text,
+)
 
 REQUIRED = ("upn", "date", "session", "code")
 LATE_CODES = (LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE)
-SESSION_BITS = {"AM": 0, "PM": 1}
+SESSIONS = ("AM", "PM")
+NO_MARK = {"", "-"}  # MIS exports show a session with no mark as blank or '-'
 
 
 @dataclass
 class ParsedMarks:
-    """Accepted marks, packed: pupil id, date ordinal, session bit, code index, minutes (-1: none)."""
+    """Accepted marks, packed: pupil (index into `upns`), date ordinal, session bit, code index,
+    minutes late (-1: none)."""
 
     file: str
     rows_read: int = 0
+    upns: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
-    pupil: array = field(default_factory=lambda: array("q"))
+    pupil: array = field(default_factory=lambda: array("l"))
     day: array = field(default_factory=lambda: array("l"))
     session: array = field(default_factory=lambda: array("b"))
     code: array = field(default_factory=lambda: array("h"))
@@ -46,14 +55,30 @@ class ParsedMarks:
     def __len__(self) -> int:
         return len(self.pupil)
 
-    def rows(self) -> Iterator[MarkRow]:
+    def rows(self, ids_by_upn: Mapping[str, int]) -> Iterator[MarkRow]:
+        ids = [ids_by_upn[u] for u in self.upns]
         iso: dict[int, str] = {}
-        sessions = ("AM", "PM")
-        for pid, ordinal, bit, code, minutes in zip(
+        for who, ordinal, bit, code, minutes in zip(
             self.pupil, self.day, self.session, self.code, self.minutes, strict=True
         ):
             day = iso.get(ordinal) or iso.setdefault(ordinal, date.fromordinal(ordinal).isoformat())
-            yield pid, day, sessions[bit], self.codes[code], None if minutes < 0 else minutes
+            yield ids[who], day, SESSIONS[bit], self.codes[code], None if minutes < 0 else minutes
+
+
+class Cache(dict):
+    """Each distinct cell value parsed once: (value, None) or (None, problem)."""
+
+    def __init__(self, parse: Callable):
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, key):
+        try:
+            value = (self.parse(key), None)
+        except ValueError as exc:
+            value = (None, str(exc))
+        self[key] = value
+        return value
 
 
 def _minutes(value: object) -> int | None:
@@ -77,44 +102,51 @@ def _date(value: object) -> date:
     return parse_date(value.strip() if isinstance(value, str) else value)
 
 
-def _code(value: object) -> str:
+def normalise_code(value: object) -> str:
     raw = text(value)
     return raw if raw in ("/", "\\") else raw.upper()
 
 
-class _Cache(dict):
-    """Each distinct cell value parsed once: (value, None) or (None, problem)."""
+class MarkCollector:
+    """Checks marks one at a time, records every problem with where it was, and packs the rest.
 
-    def __init__(self, parse: Callable):
-        super().__init__()
-        self.parse = parse
+    `pupils` are the pupils known by UPN (those in the school file, plus any arriving in the same
+    file, such as a CTF); `check_calendar` is off for sources that carry their own closures."""
 
-    def __missing__(self, key):
-        try:
-            value = (self.parse(key), None)
-        except ValueError as exc:
-            value = (None, str(exc))
-        self[key] = value
-        return value
-
-
-class _Checks:
-    """What a (date, session, code) combination breaks, worked out once per combination."""
-
-    def __init__(self, codes: CodeTable, calendar: SchoolCalendar, today: date):
-        self.codes, self.calendar, self.today = codes, calendar, today
+    def __init__(
+        self, file: str, pupils: Mapping[str, Pupil], codes: CodeTable, calendar: SchoolCalendar,
+        today: date, check_calendar: bool = True,
+    ):
+        self.problems = Problems(file)
+        self.parsed = ParsedMarks(file)
+        self.pupils, self.codes, self.calendar, self.today = pupils, codes, calendar, today
+        self.check_calendar = check_calendar
         self.closures = codes.closure_codes()
-        self.cache: dict[tuple, tuple] = {}
+        self.upn_cache, self.minutes_cache = Cache(_upn), Cache(_minutes)
+        self._checks: dict[tuple, tuple] = {}
+        self._pupil_index: dict[str, int] = {}
+        self._code_index: dict[str, int] = {}
+        self._seen: dict[int, int] = {}  # packed session key -> packed (row, code index)
 
-    def __call__(self, day: date, session: str | None, code: str) -> tuple:
+    def pupil_for(self, row: int | None, column: str, raw_upn: object) -> tuple[str, Pupil] | None:
+        upn, error = self.upn_cache[raw_upn]
+        if error:
+            self.problems.add(row, column, error)
+            return None
+        pupil = self.pupils.get(upn)
+        if pupil is None:
+            self.problems.add(row, column, f"no pupil with UPN {upn} in this school file")
+            return None
+        return upn, pupil
+
+    def _combination(self, day: date, session: str, code: str) -> tuple[Code | None, list]:
         key = (day, session, code)
-        found = self.cache.get(key)
+        found = self._checks.get(key)
         if found is None:
-            found = self.cache[key] = self._work_out(day, session, code)
+            found = self._checks[key] = self._work_out(day, session, code)
         return found
 
-    def _work_out(self, day: date, session: str | None, code: str) -> tuple:
-        """(entry or None, [(column, problem)])."""
+    def _work_out(self, day: date, session: str, code: str) -> tuple[Code | None, list]:
         try:
             entry = self.codes.lookup(code, day)
         except UnknownCode as exc:
@@ -123,42 +155,93 @@ class _Checks:
         if day > self.today and not entry.in_advance:
             problems.append(("date", f"{day:%d/%m/%Y} is in the future; only codes such as M, C or # "
                                      f"may be entered ahead, not {code}"))
-        if session and self.calendar.has_terms_for(day) and code not in self.closures \
+        if self.check_calendar and self.calendar.has_terms_for(day) and code not in self.closures \
                 and not self.calendar.is_school_session(day, session):
             problems.append(("date", f"{day:%d/%m/%Y} {session} is not a school session in the calendar"))
         return entry, problems
 
+    def check_only(
+        self, row: int | None, day: date, session: str, code: str,
+        columns: tuple[str, str] = ("date", "code"),
+    ) -> None:
+        """Report what is wrong with a mark whose pupil is already reported unknown."""
+        for which, message in self._combination(day, session, code)[1]:
+            self.problems.add(row, columns[0] if which == "date" else columns[1], message)
+
+    def add(
+        self, row: int | None, upn: str, pupil: Pupil, day: date, session: str, code: str,
+        minutes: int | None, columns: tuple[str, str, str] = ("date", "code", "minutes_late"),
+    ) -> None:
+        """One mark; `columns` name where its date, code and minutes came from, for problems."""
+        date_column, code_column, minutes_column = columns
+        entry, found = self._combination(day, session, code)
+        for which, message in found:
+            self.problems.add(row, date_column if which == "date" else code_column, message)
+        if entry is None:
+            return
+        if minutes and code not in LATE_CODES:
+            self.problems.add(row, minutes_column, f"minutes late given for code {code} (only L or U)")
+        if not pupil.on_roll(day) and entry.category != Category.NOT_COUNTED:
+            self.problems.add(row, date_column, f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
+        who = self._pupil_index.setdefault(upn, len(self._pupil_index))
+        index = self._code_index.setdefault(code, len(self._code_index))
+        key = (who * 800_000 + day.toordinal()) * 2 + SESSIONS.index(session)
+        if key in self._seen:
+            first_row, first_code = divmod(self._seen[key], 1024)
+            if first_code != index:
+                where = f"on row {first_row}" if first_row else "earlier in the file"
+                self.problems.add(row, code_column, f"{upn} {day:%d/%m/%Y} {session} is given code {code} "
+                                  f"here but {list(self._code_index)[first_code]} {where}")
+            return
+        self._seen[key] = (row or 0) * 1024 + index
+        parsed = self.parsed
+        parsed.pupil.append(who)
+        parsed.day.append(day.toordinal())
+        parsed.session.append(SESSIONS.index(session))
+        parsed.code.append(index)
+        parsed.minutes.append(-1 if minutes is None else minutes)
+
+    def finish(self) -> ParsedMarks:
+        self.problems.raise_if_any()
+        self.parsed.upns = list(self._pupil_index)
+        self.parsed.codes = list(self._code_index)
+        return self.parsed
+
+
+def is_long_form(table: Table) -> bool:
+    return all(table.has(c) for c in REQUIRED)
+
 
 def parse_marks(
-    path: Path,
-    pupils: Mapping[str, Pupil],
-    codes: CodeTable,
-    calendar: SchoolCalendar,
-    today: date,
+    path: Path, pupils: Mapping[str, Pupil], codes: CodeTable, calendar: SchoolCalendar, today: date,
     progress: Callable[[int], None] | None = None,
 ) -> ParsedMarks:
-    table = read_table(path, REQUIRED)
-    problems = Problems(table.file)
-    upns, dates, sessions = _Cache(_upn), _Cache(_date), _Cache(_session)
-    minutes_of, code_of = _Cache(_minutes), _Cache(_code)
-    checks = _Checks(codes, calendar, today)
+    """Long form, or a register grid (one row per pupil, one column per session) if the file has no
+    upn/date/session/code columns."""
+    table = read_table(path, ())
+    if not is_long_form(table):
+        from attendance_desk.importers.grid import NotAGrid, parse_grid
+
+        try:
+            return parse_grid(path, pupils, codes, calendar, today, progress)
+        except NotAGrid:
+            missing = ", ".join(c for c in REQUIRED if not table.has(c))
+            raise ImportRefused([Problem(
+                table.file, table.header_row, None,
+                f"missing column(s): {missing}; nor is it a register grid (one column per session "
+                "headed by its date and AM/PM)",
+            )]) from None
+    collector = MarkCollector(table.file, pupils, codes, calendar, today)
+    problems = collector.problems
+    dates, sessions, code_of = Cache(_date), Cache(_session), Cache(normalise_code)
     at_upn, at_date, at_session, at_code = (table.position[c] for c in REQUIRED)
     at_minutes = table.position.get("minutes_late")
-    code_index: dict[str, int] = {}
-    seen: dict[int, int] = {}  # packed session key -> packed (row, code index)
-    parsed = ParsedMarks(table.file)
+    parsed = collector.parsed
     for number, row in table.rows():
         parsed.rows_read += 1
         if progress and parsed.rows_read % 20_000 == 0:
             progress(parsed.rows_read)
-        upn, error = upns[row[at_upn]]
-        pupil = None
-        if error:
-            problems.add(number, "upn", error)
-        else:
-            pupil = pupils.get(upn)
-            if pupil is None:
-                problems.add(number, "upn", f"no pupil with UPN {upn} in this school file")
+        found = collector.pupil_for(number, "upn", row[at_upn])
         day, error = dates[row[at_date]]
         if error:
             problems.add(number, "date", error)
@@ -166,38 +249,15 @@ def parse_marks(
         if error:
             problems.add(number, "session", error)
         code = code_of[row[at_code]][0]
-        minutes, error = minutes_of[row[at_minutes] if at_minutes is not None else None]
+        minutes, error = collector.minutes_cache[row[at_minutes] if at_minutes is not None else None]
         if error:
             problems.add(number, "minutes_late", error)
-        if day is None:
+        if day is None or session is None:
             continue
-        entry, found = checks(day, session, code)
-        for column, message in found:
-            problems.add(number, column, message)
-        if entry is None:
+        if found is None:
+            collector.check_only(number, day, session, code)
             continue
-        if minutes and code not in LATE_CODES:
-            problems.add(number, "minutes_late", f"minutes late given for code {code} (only L or U)")
-        if pupil is None or session is None:
-            continue
-        if not pupil.on_roll(day) and entry.category != Category.NOT_COUNTED:
-            problems.add(number, "date", f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
-        index = code_index.setdefault(code, len(code_index))
-        key = (pupil.id * 800_000 + day.toordinal()) * 2 + SESSION_BITS[session]
-        if key in seen:
-            first_row, first_code = divmod(seen[key], 1024)
-            if first_code != index:
-                problems.add(number, "code", f"{upn} {day:%d/%m/%Y} {session} is given code {code} "
-                             f"here but {list(code_index)[first_code]} on row {first_row}")
-            continue
-        seen[key] = number * 1024 + index
-        parsed.pupil.append(pupil.id)
-        parsed.day.append(day.toordinal())
-        parsed.session.append(SESSION_BITS[session])
-        parsed.code.append(index)
-        parsed.minutes.append(-1 if minutes is None else minutes)
+        collector.add(number, *found, day, session, code, minutes)
     if parsed.rows_read == 0:
         problems.add(None, None, "the file has a header but no marks")
-    problems.raise_if_any()
-    parsed.codes = list(code_index)
-    return parsed
+    return collector.finish()

@@ -99,21 +99,25 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
         yield from enumerate(csv.reader(fh, dialect), start=1)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+def _xlsx_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0]
+        names = {name.lower(): name for name in workbook.sheetnames}
+        if sheet_name and sheet_name.lower() in names:
+            sheet = workbook[names[sheet_name.lower()]]
+        else:
+            sheet = workbook.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(row)
     finally:
         workbook.close()
 
 
-def read_table(path: Path, required: Sequence[str]) -> Table:
-    """Open the first sheet (or the CSV): the first non-empty row is the header. Raises
-    ImportRefused naming the file if it cannot be read or lacks required columns."""
+def source_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[object]]]:
+    """(row number, cells) of a CSV or of an XLSX sheet (`sheet_name` if present, else the first).
+    Raises ImportRefused naming the file if it is missing, empty or not a readable table."""
     name = path.name
     suffix = path.suffix.lower()
     if not path.exists():
@@ -126,11 +130,17 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
                 name, None, None,
                 "is not a readable Excel workbook (password-protected, or a CSV renamed .xlsx?)",
             )])
-        source = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
-        source = _csv_rows(path)
-    else:
-        raise ImportRefused([Problem(name, None, None, "use a .csv or .xlsx file")])
+        return _xlsx_rows(path, sheet_name)
+    if suffix in (".csv", ".txt"):
+        return _csv_rows(path)
+    raise ImportRefused([Problem(name, None, None, "use a .csv or .xlsx file")])
+
+
+def read_table(path: Path, required: Sequence[str]) -> Table:
+    """Open the first sheet (or the CSV): the first non-empty row is the header. Raises
+    ImportRefused naming the file if it cannot be read or lacks required columns."""
+    name = path.name
+    source = source_rows(path)
     try:
         for number, row in source:  # noqa: B007 (the header row is used below)
             if not all(_blank(v) for v in row):

@@ -119,7 +119,7 @@ def _marks(store: Store, path: Path, by: str, today: date, report: ImportReport,
     )
     report.rows = parsed.rows_read
     result = store.marks.add_or_amend_many(
-        parsed.rows(), by=by, source="import", reason=f"import {path.name}", progress=progress,
+        parsed.rows(store.pupils.ids_by_upn()), by=by, source="import", reason=f"import {path.name}", progress=progress,
         total=len(parsed),
     )
     report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged

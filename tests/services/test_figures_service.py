@@ -44,17 +44,22 @@ def test_pupil_who_left_is_counted_to_the_leaving_date(store):
     assert rows[0].figures.possible == 18 and rows[0].end == date(2024, 9, 13)  # INSET excluded: 9 days
 
 
-def test_whole_school_matches_per_pupil_and_group_totals(store):
+def test_whole_school_pass_matches_per_pupil_reads_and_group_totals(store, monkeypatch):
     pupils = []
-    for n in range(1, 31):  # > 20 pupils: the whole-school aggregate path
+    for n in range(1, 31):
         p = add_pupil(store, n, reg_group="4A" if n % 2 else "4B", fsm=n % 3 == 0)
         marks = sessions(START, END, "/", calendar=CAL)
         for i, key in enumerate(sorted(marks)[: n]):  # pupil n misses n sessions
             marks[key] = "O" if i % 2 else "I"
         put_marks(store, p, marks)
         pupils.append(p)
+    import attendance_desk.services.figures as service
+
+    monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 5)
     whole = by_upn(pupil_figures(store, START, END))
-    for p in pupils:
+    monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 10_000)
+    assert by_upn(pupil_figures(store, START, END)) == whole
+    for p in pupils[:5]:
         single = by_upn(pupil_figures(store, START, END, pupils=[p]))[p.upn]
         assert single == whole[p.upn]
     n = 8
