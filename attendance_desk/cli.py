@@ -51,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weeks", type=int, help="weeks of marks up to today (default: since last September year)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same school)")
 
-    p = sub.add_parser("import", help="import pupils, contacts or marks (CSV or XLSX), all or nothing")
-    p.add_argument("kind", choices=["pupils", "contacts", "marks"])
+    p = sub.add_parser("import", help="import a CTF, or pupils, contacts or marks (CSV or XLSX); all or nothing")
+    p.add_argument("kind", choices=["ctf", "pupils", "contacts", "marks"])
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+
+    p = sub.add_parser("export", help="the attendance workbook (xlsx) or a Common Transfer File (ctf)")
+    p.add_argument("kind", choices=["xlsx", "ctf"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--from", dest="start", type=_iso, help="first date (default: 1 September)")
+    p.add_argument("--to", dest="end", type=_iso, help="last date (default: today)")
 
     p = sub.add_parser("stats", help="per-pupil attendance figures")
     p.add_argument("--from", dest="start", type=_iso, help="first date (default: 1 September)")

@@ -59,6 +59,31 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(report.summary(), file=sys.stderr)
         return 1
     print(report.summary() + (" (dry run: nothing written)" if args.dry_run else ""))
+    for note in report.notes:
+        print(f"  {note}")
+    if report.changes:
+        print(f"  changes{' (first ' + str(len(report.changes)) + ')' if len(report.changes) < report.changed else ''}:")
+        for change in report.changes:
+            print(f"    {change}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from attendance_desk.services.exports import export_ctf, export_xlsx
+
+    start = args.start or academic_year_bounds(academic_year_of(args.today))[0]
+    end = args.end or args.today
+    store = open_school(args.db)
+    with store:
+        if args.kind == "xlsx":
+            count = export_xlsx(store, args.file, start, end)
+            print(f"Wrote {args.file}: {count} pupils, {_dmy(start)} to {_dmy(end)}.")
+        else:
+            written = export_ctf(store, args.file, academic_year_of(start), end)
+            print(f"Wrote {args.file}: {written.pupils} pupils, {written.marks} marks.")
+            if written.not_writable:
+                print(f"warning: {written.not_writable} marks with two-character codes (C1, C2, J1, Y1-Y7) "
+                      "cannot be carried in a CTF mark string and were written as no mark", file=sys.stderr)
     return 0
 
 

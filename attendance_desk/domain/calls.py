@@ -55,6 +55,9 @@ class ContactForCalls:
     priority: int
     phones: tuple[Phone, ...] = ()
     lives_with_pupil: bool = True
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.people import Link, Pupil
-from attendance_desk.importers.contacts import parse_contacts
-from attendance_desk.importers.marks import parse_marks
+from attendance_desk.importers.contacts import ContactRow, parse_contacts
+from attendance_desk.importers.ctf import parse_ctf
+from attendance_desk.importers.marks import ParsedMarks, parse_marks
 from attendance_desk.importers.pupils import parse_pupils
 from attendance_desk.importers.tabular import ImportRefused, Problem
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.store.contacts import identity_keys
 from attendance_desk.store.db import Store
 
-KINDS = ("pupils", "contacts", "marks")
+KINDS = ("pupils", "contacts", "marks", "ctf")
 
 
 @dataclass
@@ -30,6 +31,8 @@ class ImportReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # "UPN dd/mm/yyyy AM: N -> I" (dry runs)
 
     @property
     def ok(self) -> bool:
@@ -50,10 +53,11 @@ def import_file(
 ) -> ImportReport:
     if kind not in KINDS:
         raise ServiceError(f"unknown import kind '{kind}' (use one of: {', '.join(KINDS)})")
+    # progress(done, total) may raise domain.progress.Cancelled: the transaction is rolled back.
     report = ImportReport(kind=kind, file=path.name, dry_run=dry_run)
     try:
         with store.write():
-            {"pupils": _pupils, "contacts": _contacts, "marks": _marks}[kind](
+            {"pupils": _pupils, "contacts": _contacts, "marks": _marks, "ctf": _ctf}[kind](
                 store, path, by, today, report, progress
             )
             if dry_run:
@@ -85,8 +89,14 @@ def _pupils(store: Store, path: Path, by: str, today: date, report: ImportReport
 def _contacts(store: Store, path: Path, by: str, today: date, report: ImportReport, progress) -> None:
     ids = store.pupils.ids_by_upn()
     rows = parse_contacts(path, set(ids))
-    index = store.contacts.identity_index()
     report.rows = len(rows)
+    report.added, report.changed, report.unchanged = _write_contacts(store, rows, ids)
+
+
+def _write_contacts(store: Store, rows: list[ContactRow], ids: dict[str, int]) -> tuple[int, int, int]:
+    """Each person once (name and phone, or name and address), linked to each of their pupils."""
+    index = store.contacts.identity_index()
+    added = changed = unchanged = 0
     for row in rows:
         contact_id = store.contacts.find_same_person(row.contact, index)
         new = contact_id is None
@@ -103,11 +113,12 @@ def _contacts(store: Store, path: Path, by: str, today: date, report: ImportRepo
             lives_with=row.lives_with,
         ))
         if new:
-            report.added += 1
+            added += 1
         elif link_changed or details_changed:
-            report.changed += 1
+            changed += 1
         else:
-            report.unchanged += 1
+            unchanged += 1
+    return added, changed, unchanged
 
 
 def _marks(store: Store, path: Path, by: str, today: date, report: ImportReport, progress) -> None:
@@ -118,8 +129,35 @@ def _marks(store: Store, path: Path, by: str, today: date, report: ImportReport,
         progress=(lambda n: progress(n, 0)) if progress else None,
     )
     report.rows = parsed.rows_read
+    _write_marks(store, parsed, by, path, report, progress)
+
+
+def _write_marks(store: Store, parsed: ParsedMarks, by: str, path: Path, report: ImportReport, progress) -> None:
     result = store.marks.add_or_amend_many(
-        parsed.rows(store.pupils.ids_by_upn()), by=by, source="import", reason=f"import {path.name}", progress=progress,
-        total=len(parsed),
+        parsed.rows(store.pupils.ids_by_upn()), by=by, source="import", reason=f"import {path.name}",
+        progress=progress, total=len(parsed), preview=report.dry_run,
     )
     report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged
+    if report.dry_run:
+        upns = {pid: upn for upn, pid in store.pupils.ids_by_upn().items()}
+        report.changes = [
+            f"{upns[pid]} {date.fromisoformat(day):%d/%m/%Y} {session}: {old} -> {new}"
+            for pid, day, session, old, new in result.changes
+        ]
+
+
+def _ctf(store: Store, path: Path, by: str, today: date, report: ImportReport, progress) -> None:
+    existing = {p.upn: p for p in store.pupils.all()}
+    calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
+    content = parse_ctf(path, existing, codes(), calendar, today, store.settings.school().estab_number)
+    merged = [replace(existing.get(f["upn"]) or Pupil(id=None, upn=f["upn"], surname="", forename=""),
+                      **{k: v for k, v in f.items() if not k.startswith("_")}) for f in content.pupils]
+    pupils_added, pupils_changed = store.pupils.upsert_many(merged)
+    contacts_added, contacts_changed, _ = _write_contacts(store, content.contacts, store.pupils.ids_by_upn())
+    report.rows = len(content.marks)
+    _write_marks(store, content.marks, by, path, report, progress)
+    report.notes.append(f"CTF {content.version} from {content.source_school}")
+    report.notes.append(f"pupils: {pupils_added} added, {pupils_changed} changed, "
+                        f"{len(merged) - pupils_added - pupils_changed} unchanged")
+    report.notes.append(f"contacts: {contacts_added} added, {contacts_changed} updated or linked to a sibling")
+    report.notes += [f"not imported: {s}" for s in content.skipped]

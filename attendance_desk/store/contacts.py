@@ -126,9 +126,22 @@ class ContactRepo:
                     priority=row["priority"],
                     phones=contact.phones,
                     lives_with_pupil=bool(row["lives_with"]),
+                    email=contact.email,
+                    address=contact.address,
+                    postcode=contact.postcode,
                 )
             )
         return result
 
     def count(self) -> int:
         return self.store.query("SELECT COUNT(*) FROM contacts")[0][0]
+
+
+def home_addresses(contacts_of: dict[int, list[ContactForCalls]]) -> dict[int, tuple[str, str]]:
+    """Each pupil's home: the address of the first contact (by priority) who lives with them."""
+    homes = {}
+    for pupil_id, contacts in contacts_of.items():
+        home = next((c for c in contacts if c.lives_with_pupil and (c.address or c.postcode)), None)
+        if home:
+            homes[pupil_id] = (home.address, home.postcode)
+    return homes

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -16,11 +16,15 @@ if TYPE_CHECKING:
     from attendance_desk.store.db import Store
 
 
+PREVIEW_LIMIT = 500
+
+
 @dataclass(frozen=True)
 class WriteResult:
     added: int
     amended: int
     unchanged: int
+    changes: list = field(default_factory=list)  # (pupil_id, date, session, old, new), capped
 
 
 class StaleMark(Exception):
@@ -216,6 +220,7 @@ class MarkRepo:
 
     def add_or_amend_many(
         self, marks: Iterable[MarkRow], by: str, source: str, reason: str, progress=None, total: int = 0,
+        preview: bool = False,
     ) -> WriteResult:
         """Add marks for empty sessions and amend those whose code differs (history keeps the old
         entry, with `reason`). Identical marks are left alone, so re-importing changes nothing;
@@ -238,6 +243,14 @@ class MarkRepo:
                 count += len(batch)
                 if progress:
                     progress(count, total or count)
+            changes = []
+            if preview:  # what an amendment would replace, for a dry run (capped for display)
+                changes = [tuple(r) for r in conn.execute(
+                    "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                    "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
+                    "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                    (PREVIEW_LIMIT,),
+                )]
             amended = conn.execute(
                 "UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code IS NOT i.code "
                 "THEN i.minutes_late ELSE COALESCE(i.minutes_late, marks.minutes_late) END, amend_reason = ?, "
@@ -257,7 +270,7 @@ class MarkRepo:
                 (source, by, stamp),
             ).rowcount
             conn.execute("DELETE FROM temp.incoming")
-        return WriteResult(added=added, amended=amended, unchanged=count - added - amended)
+        return WriteResult(added=added, amended=amended, unchanged=count - added - amended, changes=changes)
 
     def record_register_taken(self, reg_group: str, day: date, session: str, by: str) -> None:
         with self.store.write() as db:
@@ -313,3 +326,19 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
             ((*row, source, by, stamp) for row in rows),
         )
     return len(rows)
+
+
+def codes_by_session(store: Store, pupil_id: int, start: date, end: date) -> dict[tuple[date, str], str]:
+    """One pupil's codes by (date, session): light enough to call for every pupil of a school."""
+    rows = store.conn.execute(
+        "SELECT date, session, code FROM marks WHERE pupil_id = ? AND date BETWEEN ? AND ?",
+        (pupil_id, start.isoformat(), end.isoformat()),
+    )
+    return {(date.fromisoformat(d), s): c for d, s, c in rows}
+
+
+def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date, str]]:
+    rows = store.conn.execute(
+        "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())
+    )
+    return {(date.fromisoformat(d), s) for d, s in rows}

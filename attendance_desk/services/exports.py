@@ -1,0 +1,98 @@
+"""Exports: the attendance workbook (XLSX) and a Common Transfer File."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from attendance_desk.domain.calendar import academic_year_bounds
+from attendance_desk.exporters.ctf import CtfSchool, CtfWritten, write_ctf
+from attendance_desk.exporters.xlsx import (
+    GroupLine,
+    PupilLine,
+    as_fraction,
+    flags_text,
+    write_workbook,
+)
+from attendance_desk.services.figures import (
+    FLAG_FILTERS,
+    GroupSummary,
+    group_summaries,
+    pupil_figures,
+    summarise,
+)
+from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.store.contacts import home_addresses
+from attendance_desk.store.db import Store
+from attendance_desk.store.marks import codes_by_session, sessions_with_marks
+
+SEN_LABELS = {"E": "EHCP", "K": "SEN support", "": "No SEN"}
+
+
+def _group_line(g: GroupSummary) -> GroupLine:
+    f = g.figures
+    share = (lambda n: round(n / f.possible, 4)) if f.possible else (lambda n: None)
+    return GroupLine(g.label, g.pupils, f.possible, as_fraction(f.attendance_pct), share(f.authorised),
+                     share(f.unauthorised), g.persistent, as_fraction(g.persistent_pct), g.severe,
+                     g.penalty_threshold)
+
+
+def export_xlsx(
+    store: Store, path: Path, start: date, end: date, progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the workbook; returns the number of pupils in it."""
+    if end < start:
+        raise ServiceError("the end date is before the start date")
+    rows = pupil_figures(store, start, end)
+    if not rows:
+        raise ServiceError(f"no pupils on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
+    rows.sort(key=lambda r: (r.pupil.reg_group, r.pupil.surname, r.pupil.forename))
+    groups = [summarise("Whole school", rows)]
+    groups += group_summaries(rows, lambda p: f"Year {p.year_group}")
+    groups += group_summaries(rows, lambda p: f"Class {p.reg_group}")
+    groups += group_summaries(rows, lambda p: "FSM" if p.fsm else "Not FSM")
+    groups += group_summaries(rows, lambda p: SEN_LABELS.get(p.sen, "No SEN"))
+    for label, key in (("Child protection plan", "cp"), ("Child in need", "cin"),
+                       ("Looked after", "looked_after"), ("Young carer", "young_carer")):
+        chosen = [r for r in rows if FLAG_FILTERS[key](r.pupil)]
+        if chosen:
+            groups.append(summarise(label, chosen))
+    lines = [_pupil_line(r) for r in rows]
+    ids = {r.pupil.upn: r.pupil.id for r in rows}
+    calendar = school_calendar(store, start, end)
+    sessions = sorted(set(calendar.school_sessions(start, end)) | sessions_with_marks(store, start, end))
+    school = store.settings.school()
+    write_workbook(
+        path, f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}", start, end,
+        [_group_line(g) for g in groups], lines, sessions,
+        lambda line: codes_by_session(store, ids[line.upn], line.start, line.end), codes(), progress,
+    )
+    return len(lines)
+
+
+def _pupil_line(r) -> PupilLine:
+    p, f = r.pupil, r.figures
+    flags = flags_text((("FSM", p.fsm), (SEN_LABELS.get(p.sen, ""), bool(p.sen)), ("CP", p.cp_plan),
+                        ("CIN", p.child_in_need), ("LAC", p.looked_after), ("Young carer", p.young_carer)))
+    return PupilLine(
+        p.upn, p.surname, p.preferred_name or p.forename, p.reg_group, p.year_group, flags, r.start, r.end,
+        f.possible, f.present, f.aea, f.authorised, f.unauthorised, f.late_before_close,
+        f.late_after_close, as_fraction(f.attendance_pct), f.persistent, f.severe,
+        r.max_unauthorised_10_school_weeks, r.penalty_threshold,
+    )
+
+
+def export_ctf(store: Store, path: Path, academic_year: int, until: date) -> CtfWritten:
+    """A CTF of every pupil on roll in the academic year, with their marks up to `until`."""
+    school = store.settings.school()
+    first, last = academic_year_bounds(academic_year)
+    pupils = store.pupils.on_roll_between(first, min(last, until))
+    if not pupils:
+        raise ServiceError("no pupils on roll in that academic year")
+    contacts = store.contacts.for_pupils()
+    marks = {p.id: codes_by_session(store, p.id, first, min(last, until)) for p in pupils}
+    return write_ctf(
+        path, CtfSchool(school.la_number, school.estab_number, school.name), academic_year, pupils,
+        contacts, home_addresses(contacts), marks, codes(), until,
+    )
