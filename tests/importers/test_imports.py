@@ -86,12 +86,13 @@ def test_old_codes_accepted_for_old_dates(tmp_path, store):
 
 
 def test_pupils_from_windows_1252_csv_and_xlsx(tmp_path, store):
-    csv_text = "UPN,Surname,Forename,DOB,Sex,Year_Group,Reg_Group,Admission_Date,FSM\n" \
-               f"{upn(3)},Wiśniewska,Łucja,2015-03-02,F,4,4A,2020-09-01,yes\n"
-    path = write(tmp_path, "pupils.csv", csv_text.replace("ś", "s").replace("Ł", "L") + f"{upn(4)},Müller,Zoë,02/03/2015,F,4,4B,,no\n", encoding="cp1252")
+    csv_text = "UPN,Surname,Forename,DOB,Sex,Year_Group,Reg_Group,Admission_Date,FSM,Notes\n" \
+               f"{upn(3)},Wisniewska,Lucja,2015-03-02,F,4,4A,2020-09-01,yes,\n"
+    path = write(tmp_path, "pupils.csv", csv_text + f"{upn(4)},Müller,Zoë,02/03/2015,F,4,4B,,no,owes £5 trip money\n", encoding="cp1252")
     report = import_file(store, "pupils", path, "office1", TODAY)
     assert report.ok and report.added == 2
     assert store.pupils.by_upn(upn(4)).forename == "Zoë" and store.pupils.by_upn(upn(3)).fsm
+    assert store.pupils.by_upn(upn(4)).notes == "owes £5 trip money"
     wb = Workbook()
     ws = wb.active
     ws.append(["upn", "surname", "forename", "dob", "year_group", "reg_group"])
