@@ -120,7 +120,7 @@ def max_in_consecutive_weeks(
 ) -> int:
     """Largest total over any `window` consecutive school weeks (holiday weeks are skipped, so a
     window may span more calendar weeks, terms and years). Fewer weeks than the window: all of them."""
-    if not school_weeks:
+    if not school_weeks or not per_week:
         return 0
     values = [per_week.get(week, 0) for week in school_weeks]
     if len(values) <= window:
