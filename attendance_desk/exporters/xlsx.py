@@ -75,7 +75,7 @@ FIGURE_COLUMNS = [
     ("Severe (>=50%)", 9), ("Most unauthorised in 10 school weeks", 14), ("Penalty threshold", 10),
 ]
 GROUP_COLUMNS = [
-    ("Group", 26), ("Pupils", 8), ("Possible sessions", 11), ("Attendance", 11), ("Authorised absence", 11),
+    ("Group", 26), ("Pupils", 11), ("Possible sessions", 11), ("Attendance", 11), ("Authorised absence", 11),
     ("Unauthorised absence", 12), ("Persistent absentees", 11), ("Persistent absence rate", 11),
     ("Severe absentees", 9), ("At penalty threshold", 10),
 ]
@@ -99,6 +99,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze:
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = freeze
+    ws.row_dimensions[1].height = 48  # three lines of wrapped heading
     wrap = Alignment(wrap_text=True, vertical="top")
     ws.append([_cell(ws, name, BOLD, align=wrap) for name, _ in columns])
     return ws
@@ -179,8 +180,10 @@ def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> Non
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "E3"
+    ws.row_dimensions[1].height = 105  # dates written upwards above the narrow session columns
+    upwards = Alignment(text_rotation=90, horizontal="center")
     dates = [_cell(ws, "Date", BOLD), None, None, None]
-    dates += [_cell(ws, day, BOLD, number_format="ddd dd/mm/yyyy") for day, _ in sessions]
+    dates += [_cell(ws, day, BOLD, number_format="ddd dd/mm/yyyy", align=upwards) for day, _ in sessions]
     ws.append(dates + ["Totals"])
     ws.append([_cell(ws, h, BOLD) for h in ("UPN", "Surname", "Forename", "Class")]
               + [_cell(ws, s, BOLD) for _, s in sessions]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -175,5 +176,7 @@ def group_summaries(rows: Sequence[PupilFigures], by: Callable[[Pupil], str]) ->
     return [summarise(key, groups[key]) for key in sorted(groups, key=_natural)]
 
 
-def _natural(text: str) -> tuple:
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+def _natural(text: str) -> list:
+    """Year R before Year 1, Year 7 before Year 10, Class 4A before Class 4B."""
+    text = re.sub(r"\bR(?=[A-Z]?\b)", "0", text)
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
