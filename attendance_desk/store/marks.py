@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -308,6 +309,9 @@ class MarkRepo:
                 )
         return problems
 
+    def history_between(self, pupil_id: int, start: date, end: date) -> list[HistoryEntry]:
+        return [e for e in self.history(pupil_id) if start <= e.date <= end]
+
     def history_count(self) -> int:
         return self.store.query("SELECT COUNT(*) FROM mark_history")[0][0]
 
@@ -316,15 +320,22 @@ class MarkRepo:
 
 
 def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) -> int:
-    """Bulk insert of marks for sessions known to be empty (a new school file: demo, benchmark).
+    """Insert marks for sessions that are empty (a register being taken, a new school file).
+    Refused, with nothing written, if any of those sessions has a mark now.
     Rows are (pupil_id, iso date, session, code, minutes_late)."""
     stamp = now_iso()
-    with store.write():
-        store.conn.executemany(
-            "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
-            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((*row, source, by, stamp) for row in rows),
-        )
+    try:
+        with store.write():
+            store.conn.executemany(
+                "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((*row, source, by, stamp) for row in rows),
+            )
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE" not in str(exc):
+            raise
+        raise StaleMark("a mark was recorded for one of these sessions by someone else since you "
+                        "opened the register; reload it and check before saving") from None
     return len(rows)
 
 

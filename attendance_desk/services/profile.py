@@ -1,0 +1,82 @@
+"""Everything the pupil profile shows, gathered in one call."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.calls import ContactForCalls
+from attendance_desk.domain.codes import Category
+from attendance_desk.domain.people import Pupil
+from attendance_desk.services.figures import PupilFigures, pupil_figures
+from attendance_desk.services.marks import find_pupil
+from attendance_desk.services.school import codes
+from attendance_desk.services.stages import PupilStage, stage_overview
+from attendance_desk.store.casework import CaseworkEntry
+from attendance_desk.store.db import Store
+from attendance_desk.store.marks import codes_by_session
+from attendance_desk.store.stages import StageEvent
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+
+
+@dataclass(frozen=True)
+class Patterns:
+    absence_by_weekday: dict[str, int]  # sessions of absence on each weekday
+    possible_by_weekday: dict[str, int]
+    absence_am: int
+    absence_pm: int
+
+
+@dataclass(frozen=True)
+class PupilProfile:
+    pupil: Pupil
+    this_year: PupilFigures | None
+    last_year: PupilFigures | None
+    year_start: date
+    today: date
+    categories: dict[tuple[date, str], Category | None]  # this year's sessions, for the heat map
+    patterns: Patterns
+    contacts: list[ContactForCalls]
+    chronology: list[CaseworkEntry]
+    stage: PupilStage | None
+    stage_events: list[StageEvent]
+
+
+def _patterns(categories: dict[tuple[date, str], Category | None]) -> Patterns:
+    absent, possible = Counter(), Counter()
+    am = pm = 0
+    for (day, session), category in categories.items():
+        if category is None or category == Category.NOT_COUNTED or day.weekday() > 4:
+            continue
+        name = WEEKDAYS[day.weekday()]
+        possible[name] += 1
+        if category.is_absence:
+            absent[name] += 1
+            am += session == "AM"
+            pm += session == "PM"
+    return Patterns({d: absent[d] for d in WEEKDAYS}, {d: possible[d] for d in WEEKDAYS}, am, pm)
+
+
+def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
+    pupil = find_pupil(store, upn)
+    start, _ = academic_year_bounds(academic_year_of(today))
+    last_start, last_end = academic_year_bounds(academic_year_of(today) - 1)
+    this = pupil_figures(store, start, today, pupils=[pupil])
+    last = pupil_figures(store, last_start, last_end, pupils=[pupil])
+    table = codes()
+    categories = {
+        session: table.category_or_none(code, session[0])
+        for session, code in codes_by_session(store, pupil.id, start, today).items()
+    }
+    stage = stage_overview(store, today, pupil.upn)
+    return PupilProfile(
+        pupil=pupil, this_year=this[0] if this else None, last_year=last[0] if last else None,
+        year_start=start, today=today, categories=categories, patterns=_patterns(categories),
+        contacts=store.contacts.for_pupils([pupil.id]).get(pupil.id, []),
+        chronology=store.casework.for_pupil(pupil.id),
+        stage=stage[0] if stage else None,
+        stage_events=store.stages.events(pupil.id),
+    )

@@ -1,0 +1,82 @@
+"""A class register for a week: who is in the class, what is recorded, and saving what was typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from attendance_desk.domain.calendar import SchoolCalendar
+from attendance_desk.domain.codes import SESSIONS
+from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.register import Mark, NewMark
+from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.store.db import Store
+from attendance_desk.store.marks import StaleMark, insert_new_marks
+
+Session = tuple[date, str]
+
+
+@dataclass(frozen=True)
+class RegisterWeek:
+    reg_group: str
+    monday: date
+    sessions: tuple[Session, ...]  # the school sessions of the week
+    closed: frozenset[Session]  # sessions in the week when the school did not meet
+    pupils: tuple[Pupil, ...]
+    marks: dict[tuple[int, date, str], Mark]
+    amended: frozenset[tuple[int, date, str]]  # marks that have a history
+
+    def mark(self, pupil_id: int, session: Session) -> Mark | None:
+        return self.marks.get((pupil_id, *session))
+
+
+def class_names(store: Store) -> list[str]:
+    from attendance_desk.services.figures import _natural
+
+    return sorted({p.reg_group for p in store.pupils.all() if p.reg_group}, key=_natural)
+
+
+def register_week(store: Store, reg_group: str, any_day: date) -> RegisterWeek:
+    monday = any_day - timedelta(days=any_day.weekday())
+    friday = monday + timedelta(days=4)
+    calendar: SchoolCalendar = school_calendar(store, monday, friday)
+    all_sessions = [(monday + timedelta(days=i), s) for i in range(5) for s in SESSIONS]
+    pupils = tuple(p for p in store.pupils.on_roll_between(monday, friday) if p.reg_group == reg_group)
+    marks, amended = {}, set()
+    for pupil in pupils:
+        for mark in store.marks.for_pupil(pupil.id, monday, friday):
+            marks[(pupil.id, mark.date, mark.session)] = mark
+        amended |= {(pupil.id, e.date, e.session) for e in store.marks.history_between(pupil.id, monday, friday)}
+    closed = frozenset(
+        s for s in all_sessions
+        if calendar.has_terms_for(s[0]) and not calendar.is_school_session(*s)
+    )
+    return RegisterWeek(reg_group, monday, tuple(all_sessions), closed, pupils, marks, frozenset(amended))
+
+
+def save_register(
+    store: Store, reg_group: str, new: dict[tuple[int, date, str], str],
+    changed: dict[tuple[int, date, str], tuple[str, int]], reason: str, by: str, today: date,
+) -> tuple[int, int]:
+    """Record new marks (and that the register was taken for those sessions) and amend changed ones
+    (code, version read) with one reason. All of it or none of it. Returns (recorded, amended)."""
+    table = codes()
+    for (_, day, _), code in [*new.items(), *((k, v[0]) for k, v in changed.items())]:
+        if not table.is_valid(code, day):
+            raise ServiceError(f"'{code}' is not an attendance code on {day:%d/%m/%Y}")
+        if day > today and not table.lookup(code, day).in_advance:
+            raise ServiceError(f"{day:%d/%m/%Y} is in the future: only codes such as M, C or # can be entered ahead")
+    if changed and not reason.strip():
+        raise ServiceError("give the reason for changing recorded marks (it is kept in the register's history)")
+    with store.write():
+        try:
+            if new:
+                insert_new_marks(store, [NewMark(pid, d, s, code).as_row() for (pid, d, s), code in new.items()],
+                                 by=by, source="register")
+                for day, session in sorted({(d, s) for _, d, s in new}):
+                    store.marks.record_register_taken(reg_group, day, session, by)
+            for (pid, d, s), (code, version) in changed.items():
+                store.marks.amend(pid, d, s, code, None, reason.strip(), by, expected_version=version)
+        except StaleMark as exc:
+            raise ServiceError(str(exc)) from None
+    return len(new), len(changed)
