@@ -15,15 +15,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from attendance_desk.domain.codes import Category, CodeTable
+from attendance_desk.presentation import CATEGORY_COLOURS, UNKNOWN_COLOUR
 
 FILLS = {
-    Category.PRESENT: None,
-    Category.AEA: PatternFill("solid", fgColor="CFE2F3"),
-    Category.AUTHORISED: PatternFill("solid", fgColor="FFF2CC"),
-    Category.UNAUTHORISED: PatternFill("solid", fgColor="F4CCCC"),
-    Category.NOT_COUNTED: PatternFill("solid", fgColor="E7E6E6"),
+    category: None if category == Category.PRESENT else PatternFill("solid", fgColor=colour)
+    for category, colour in CATEGORY_COLOURS.items()
 }
-UNKNOWN_FILL = PatternFill("solid", fgColor="FF9900")
+UNKNOWN_FILL = PatternFill("solid", fgColor=UNKNOWN_COLOUR)
 BOLD = Font(bold=True)
 PCT = "0.0%"
 DMY = "dd/mm/yyyy"

@@ -23,6 +23,14 @@ CALL_OUTCOMES = {
 }
 
 
+def reason_codes(day: date) -> list[tuple[str, str]]:
+    """Codes a call can record (absences whose reason is known), for the log-call form."""
+    table = codes().set_for(day)
+    wanted = [c for c in table.codes.values() if c.category.is_absence and c.reason_known]
+    order = {"I": 0, "M": 1, "C": 2, "R": 3, "G": 4, "O": 5}
+    return [(c.code, c.meaning) for c in sorted(wanted, key=lambda c: (order.get(c.code, 9), c.code))]
+
+
 def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     table = codes()
     calendar = school_calendar(store, day - timedelta(days=60), day)

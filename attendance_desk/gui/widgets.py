@@ -1,0 +1,109 @@
+"""Small shared pieces: colours, dates, messages, read-only tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from attendance_desk.domain.codes import Category
+from attendance_desk.presentation import CATEGORY_COLOURS, RAG_COLOURS, UNKNOWN_COLOUR
+
+
+def colour(hex_rgb: str) -> QColor:
+    return QColor(f"#{hex_rgb}")
+
+
+def category_colour(category: Category | None) -> QColor:
+    return colour(UNKNOWN_COLOUR if category is None else CATEGORY_COLOURS[category])
+
+
+def rag_colour(label: str) -> QColor:
+    return colour(RAG_COLOURS[label])
+
+
+def dmy(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def date_edit(day: date, name: str) -> QDateEdit:
+    edit = QDateEdit(to_qdate(day))
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(name)
+    return edit
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "heading")
+    return label
+
+
+def show_error(parent: QWidget | None, message: str, title: str = "Attendance Desk") -> None:
+    QMessageBox.warning(parent, title, message)
+
+
+class ReadOnlyTable(QTableWidget):
+    """A sortable, read-only table filled from rows of cells (str or (str, QColor))."""
+
+    def __init__(self, headers: Sequence[str], name: str, parent: QWidget | None = None):
+        super().__init__(0, len(headers), parent)
+        self.setHorizontalHeaderLabels(list(headers))
+        self.setAccessibleName(name)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
+
+    def fill(self, rows: Sequence[Sequence], keys: Sequence[str] | None = None) -> None:
+        """`keys` (e.g. UPNs) are kept on the first cell of each row for double-click actions."""
+        self.setSortingEnabled(False)
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                background = None
+                if isinstance(value, tuple):
+                    value, background = value
+                item = QTableWidgetItem()
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    item.setData(Qt.ItemDataRole.DisplayRole, value)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                else:
+                    item.setText("" if value is None else str(value))
+                if background is not None:
+                    item.setBackground(background)
+                if c == 0 and keys is not None:
+                    item.setData(Qt.ItemDataRole.UserRole, keys[r])
+                self.setItem(r, c, item)
+        self.setSortingEnabled(True)
+
+    def key_at(self, row: int) -> str | None:
+        item = self.item(row, 0)
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
