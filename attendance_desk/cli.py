@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk import __version__
-from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of, parse_session
+from attendance_desk.domain.calendar import parse_session
 from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.db import StoreError
@@ -130,10 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.demo:
             return _open_demo(args)
-        if args.command is None:
-            parser.print_help()
-            return 0
         args.db = args.db or default_db_path()
+        if args.command is None:
+            if not args.db.exists():
+                parser.print_help()
+                print(f"\nNo school file at {args.db}: try 'attendance-desk --demo', or "
+                      "'attendance-desk init --school NAME --urn URN'.")
+                return 0
+            return _open_window(args)
         from attendance_desk import commands
 
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
@@ -146,25 +150,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_demo(args: argparse.Namespace) -> int:
-    """Until the desktop window lands, `--demo` builds the demo school and prints what the office
-    would see this morning."""
-    from attendance_desk import commands
+    """Build a fresh demo school in a temporary folder and open the window on it."""
     from attendance_desk.services.demo import build_demo_school
 
     folder = Path(tempfile.mkdtemp(prefix="attendance-desk-demo-"))
     args.db = folder / "demo-school.sqlite"
-    store = build_demo_school(args.db, pupils=420, today=args.today, seed=1)
-    store.close()
-    print(f"Demo school written to {args.db}\n")
-    args.start, args.end = academic_year_bounds(academic_year_of(args.today))[0], args.today
-    args.summary, args.json, args.upn, args.year_group, args.reg_group, args.flag = (
-        "year", False, None, None, None, None)
-    commands.cmd_stats(args)
-    print()
-    args.date, args.session = args.today, "AM"
-    commands.cmd_calls(args)
-    print(f"\nTry: attendance-desk --db {args.db} stages")
-    return 0
+    print(f"Building the demo school in {args.db} …", flush=True)
+    build_demo_school(args.db, pupils=420, today=args.today, seed=1).close()
+    return _open_window(args)
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    try:
+        from attendance_desk.gui.app import run_gui
+    except ImportError as exc:
+        print(f"attendance-desk: the desktop window needs PySide6 ({exc}); "
+              "install with: pip install -e '.[gui]'", file=sys.stderr)
+        return 1
+    return run_gui(args.db, args.user, args.today if args.today != date.today() else None)
 
 
 if __name__ == "__main__":

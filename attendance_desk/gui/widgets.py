@@ -81,6 +81,7 @@ class ReadOnlyTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # keep the given order
 
     def fill(self, rows: Sequence[Sequence], keys: Sequence[str] | None = None) -> None:
         """`keys` (e.g. UPNs) are kept on the first cell of each row for double-click actions."""

@@ -61,3 +61,12 @@ def amend_mark(
 def mark_history(store: Store, upn: str, day: date | None = None) -> tuple[Pupil, list[HistoryEntry]]:
     pupil = find_pupil(store, upn)
     return pupil, store.marks.history(pupil.id, day)
+
+
+def register_history_text(store: Store, pupil_id: int, day: date, session: str) -> str:
+    """A mark's changes, one line each, for a tooltip or side panel."""
+    entries = store.marks.history(pupil_id, day)
+    return "\n".join(
+        f"{e.old_code} → {e.new_code} by {e.changed_by} at {e.changed_at[:16].replace('T', ' ')}: {e.reason}"
+        for e in entries if e.session == session
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -76,3 +77,32 @@ def _load_map(path: Path, mtime_ns: int) -> SupportMap:
         return load_support_map(path)
     except (ValueError, KeyError) as exc:
         raise ServiceError(f"the support map {path.name} is not valid: {exc}") from None
+
+
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def save_settings(store: Store, settings: SchoolSettings) -> None:
+    if not settings.name.strip():
+        raise ServiceError("the school needs a name")
+    if settings.urn and not (settings.urn.isdigit() and len(settings.urn) == 6):
+        raise ServiceError(f"URN must be 6 digits, not '{settings.urn}'")
+    for label, value in (("AM register opens", settings.am_register_opens),
+                         ("AM register closes", settings.am_register_closes),
+                         ("PM register opens", settings.pm_register_opens),
+                         ("PM register closes", settings.pm_register_closes)):
+        if not TIME.match(value):
+            raise ServiceError(f"{label}: give a time as HH:MM, not '{value}'")
+    store.settings.save_school(settings)
+
+
+def add_typical_year(store: Store, start_year: int) -> None:
+    """Terms, INSET days and England's bank holidays for a year, as a start the school adjusts."""
+    from attendance_desk.domain.calendar_presets import typical_year
+
+    terms, closures = typical_year(start_year)
+    try:
+        store.calendar.add_terms(terms)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    store.calendar.add_closures(closures)

@@ -1,0 +1,98 @@
+"""Dashboard: whole-school attendance, persistent and severe absence, breakdowns by year, class and
+group, pupils who crossed a support-map threshold and those at the penalty-notice threshold.
+Double-click (or Enter on) a pupil to open their profile."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct
+from attendance_desk.services.dashboard import dashboard
+from attendance_desk.services.figures import GroupSummary, PupilFigures
+
+GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
+                 "Persistent", "Persistent %", "Severe", "Penalty threshold"]
+PUPIL_HEADERS = ["UPN", "Pupil", "Class", "Attendance", "Days absent", "Unauthorised",
+                 "Most unauth. in 10 weeks"]
+
+
+def _group_row(g: GroupSummary) -> list:
+    f = g.figures
+    share = (lambda n: f"{n * 100 / f.possible:.1f}%") if f.possible else (lambda n: "–")
+    return [g.label, g.pupils, f.possible, pct(f.attendance_pct), share(f.authorised), share(f.unauthorised),
+            g.persistent, pct(g.persistent_pct), g.severe, g.penalty_threshold]
+
+
+def _pupil_row(r: PupilFigures) -> list:
+    f = r.figures
+    return [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
+            f.unauthorised, r.max_unauthorised_10_school_weeks]
+
+
+class Tile(QLabel):
+    def __init__(self, name: str):
+        super().__init__()
+        self.setProperty("role", "tile")
+        self.setAccessibleName(name)
+        self.setMinimumWidth(150)
+
+    def show_value(self, value: str, caption: str) -> None:
+        self.setText(f"<div style='font-size:20pt; font-weight:600'>{value}</div><div>{caption}</div>")
+
+
+class DashboardView(QWidget):
+    title = "Dashboard"
+
+    def __init__(self, context: AppContext):
+        super().__init__()
+        self.context = context
+        self.period = QLabel()
+        self.tiles = {name: Tile(name) for name in ("attendance", "persistent", "severe", "suggested", "penalty")}
+        self.tabs = QTabWidget()
+        self.tables: dict[str, ReadOnlyTable] = {}
+        for name in ("By year", "By class", "Groups"):
+            self.tables[name] = ReadOnlyTable(GROUP_HEADERS, name)
+        for name in ("Persistent absence", "Severe absence", "Crossed a threshold", "Penalty threshold"):
+            headers = PUPIL_HEADERS + (["Current stage", "Suggested"] if name == "Crossed a threshold" else [])
+            table = ReadOnlyTable(headers, name)
+            table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
+            table.activated.connect(lambda index, t=table: self._open(t, index.row()))
+            self.tables[name] = table
+        for name, table in self.tables.items():
+            self.tabs.addTab(table, name)
+        tiles = QGridLayout()
+        for i, tile in enumerate(self.tiles.values()):
+            tiles.addWidget(tile, 0, i)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Dashboard"))
+        layout.addWidget(self.period)
+        layout.addLayout(tiles)
+        layout.addWidget(self.tabs, 1)
+        context.data_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        board = dashboard(self.context.store, self.context.today)
+        school = board.school
+        self.period.setText(f"Academic year to date: {dmy(board.start)} to {dmy(board.end)}, "
+                            f"{school.pupils} pupils on roll")
+        self.tiles["attendance"].show_value(pct(school.figures.attendance_pct), "attendance")
+        self.tiles["persistent"].show_value(str(school.persistent), f"persistently absent ({pct(school.persistent_pct)})")
+        self.tiles["severe"].show_value(str(school.severe), "severely absent")
+        self.tiles["suggested"].show_value(str(len(board.suggested)), "crossed a support-map threshold")
+        self.tiles["penalty"].show_value(str(len(board.penalty)), "at the penalty-notice threshold")
+        self.tables["By year"].fill([_group_row(g) for g in board.by_year])
+        self.tables["By class"].fill([_group_row(g) for g in board.by_class])
+        self.tables["Groups"].fill([_group_row(g) for g in board.by_group])
+        for name, rows in (("Persistent absence", board.persistent), ("Severe absence", board.severe),
+                           ("Penalty threshold", board.penalty)):
+            self.tables[name].fill([_pupil_row(r) for r in rows], [r.pupil.upn for r in rows])
+        self.tables["Crossed a threshold"].fill(
+            [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name]
+             for s in board.suggested],
+            [s.figures.pupil.upn for s in board.suggested])
+
+    def _open(self, table: ReadOnlyTable, row: int) -> None:
+        upn = table.key_at(row)
+        if upn:
+            self.context.open_pupil.emit(upn)

@@ -1,0 +1,123 @@
+"""The main window: a list of screens on the left, the screen on the right, the school in the status
+bar. Remembers its size and the last screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+)
+
+from attendance_desk.gui.context import AppContext, Task
+from attendance_desk.gui.dashboard import DashboardView
+from attendance_desk.gui.pupil import PupilView
+from attendance_desk.gui.registers import RegistersView
+from attendance_desk.gui.settings import SettingsView
+from attendance_desk.gui.today import TodayView
+from attendance_desk.gui.widgets import show_error
+
+STYLE = """
+QLabel[role="heading"] { font-size: 14pt; font-weight: 600; }
+QLabel[role="warning"] { color: #9C4A00; font-weight: 600; }
+QLabel[role="tile"] { background: #F3F6F9; border: 1px solid #D5DCE3; border-radius: 6px; padding: 8px; }
+QListWidget#nav { font-size: 11pt; }
+QListWidget#nav::item { padding: 8px; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext):
+        super().__init__()
+        self.context = context
+        school = context.store.settings.school()
+        self.setWindowTitle(f"Attendance Desk — {school.name}")
+        self.setStyleSheet(STYLE)
+        self.views = [TodayView(context), RegistersView(context), PupilView(context),
+                      DashboardView(context), SettingsView(context)]
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Screens")
+        self.stack = QStackedWidget()
+        for n, view in enumerate(self.views, start=1):
+            self.nav.addItem(f"{view.title}  (Ctrl+{n})")
+            self.stack.addWidget(view)
+        self.nav.setFixedWidth(190)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._fresh: set[int] = set()
+        self.nav.currentRowChanged.connect(self.show_view)
+        context.data_changed.connect(self._fresh.clear)
+        context.open_pupil.connect(lambda _: self.nav.setCurrentRow(2))
+        context.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        where = QLabel(f"{school.name} · {context.path.name} · signed in as {context.user}")
+        self.statusBar().addPermanentWidget(where)
+        self._menus()
+        settings = QSettings("AttendanceDesk", "AttendanceDesk")
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1366, 768)
+        self.nav.setCurrentRow(int(settings.value("window/view", 0)))
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, key, slot in (("&Import…", "Ctrl+I", self.import_data),
+                                ("&Export workbook…", "Ctrl+E", self.export_workbook),
+                                ("&Quit", "Ctrl+Q", self.close)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        for n, view in enumerate(self.views):
+            action = QAction(view.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
+            action.triggered.connect(lambda _=False, n=n: self.nav.setCurrentRow(n))
+            view_menu.addAction(action)
+
+    def show_view(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        if row not in self._fresh:
+            self.views[row].refresh()
+            self._fresh.add(row)
+
+    def import_data(self) -> None:
+        from attendance_desk.gui.import_dialog import ImportDialog
+
+        ImportDialog(self.context, self).exec()
+
+    def export_workbook(self) -> None:
+        from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+        from attendance_desk.services.exports import export_xlsx
+
+        path, _ = QFileDialog.getSaveFileName(self, "Save the attendance workbook", "attendance.xlsx",
+                                              "Excel workbook (*.xlsx)")
+        if not path:
+            return
+        today = self.context.today
+        start = academic_year_bounds(academic_year_of(today))[0]
+        task = Task(self.context.path, lambda store, progress: export_xlsx(store, Path(path), start, today, progress))
+        task.signals.done.connect(lambda n: self.context.status.emit(f"Saved {path} ({n} pupils)"))
+        task.signals.failed.connect(lambda message: show_error(self, message))
+        self.context.status.emit("Writing the workbook…")
+        self.context.run(task)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        settings = QSettings("AttendanceDesk", "AttendanceDesk")
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/view", self.nav.currentRow())
+        super().closeEvent(event)
+
