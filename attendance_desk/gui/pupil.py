@@ -94,7 +94,7 @@ class HeatMap(QWidget):
                         fill = QColor("#F7F7F7")
                     painter.fillRect(QRect(x, y + half * self.CELL // 2, self.CELL, self.CELL // 2), fill)
         painter.setPen(QColor("#555555"))
-        painter.drawText(QRect(40, 24 + 5 * (self.CELL + 2), 700, 16), Qt.AlignmentFlag.AlignLeft,
+        painter.drawText(QRect(40, 24 + 5 * (self.CELL + 2), self.width() - 40, 16), Qt.AlignmentFlag.AlignLeft,
                          "Green present · blue approved activity · yellow authorised · red unauthorised · "
                          "grey not counted · purple bar: support-map step")
 

@@ -1,0 +1,169 @@
+"""The window driven as a person would: keys and clicks on a real school file."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from attendance_desk.domain.calendar import SchoolCalendar
+from attendance_desk.domain.calls import Phone
+from attendance_desk.domain.people import Contact, Link
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.main_window import MainWindow
+from tests.helpers import CLOSURES, TERMS, add_pupil, make_school, put_marks, sessions
+
+TODAY = date(2024, 11, 20)  # a Wednesday
+CAL = SchoolCalendar(TERMS, CLOSURES)
+
+
+@pytest.fixture
+def school(tmp_path):
+    store = make_school(tmp_path)
+    amy = add_pupil(store, 1, forename="Amy", surname="Able", reg_group="4A")
+    ben = add_pupil(store, 2, forename="Ben", surname="Brook", reg_group="4A", cp_plan=True)
+    cat = add_pupil(store, 3, forename="Cat", surname="Cole", reg_group="4A")
+    for p in (amy, ben, cat):
+        put_marks(store, p, sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL))
+    mum = store.contacts.add(Contact(None, "Sara Brook", phones=(Phone("mobile", "07700 900001"),)))
+    store.contacts.link(Link(ben.id, mum, "Mother", True, 1))
+    store.close()
+    return tmp_path / "school.sqlite"
+
+
+@pytest.fixture
+def window(qtbot, school):
+    context = AppContext(school, "office1", TODAY, synchronous=True)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    context.close()
+
+
+def go(window, row):
+    window.nav.setCurrentRow(row)
+    return window.views[row]
+
+
+def test_mark_a_register_by_keyboard(qtbot, window):
+    view = go(window, 1)
+    table = view.table
+    assert view.model.session_at(table.currentIndex().column()) == (TODAY, "AM")
+    table.setFocus()
+    for key in ("/", "/", "n"):
+        qtbot.keyClick(table, key)
+    # the typed marks are suggestions until saved
+    assert window.context.store.marks.for_session(TODAY, "AM") == {}
+    qtbot.keyClick(table, Qt.Key.Key_Right)  # to the PM column of the last pupil
+    qtbot.keyClick(table, "/")  # present typed as / in a PM column is recorded as \
+    qtbot.keyClick(table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    store = window.context.store
+    recorded = store.marks.for_session(TODAY, "AM")
+    assert sorted(recorded.values()) == ["/", "/", "N"]
+    assert list(store.marks.for_session(TODAY, "PM").values()) == ["\\"]
+
+
+def test_fill_column_then_save(qtbot, window):
+    view = go(window, 1)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert len(view.model.pending) == 3
+    view.save_button.click()
+    assert len(window.context.store.marks.for_session(TODAY, "AM")) == 3
+
+
+def test_amend_a_mark_and_see_its_history(qtbot, window, monkeypatch):
+    view = go(window, 1)
+    monday = (date(2024, 11, 18), "AM")
+    column = 1 + view.model.week.sessions.index(monday)
+    view.table.setCurrentIndex(view.model.index(0, column))
+    view.table.setFocus()
+    qtbot.keyClick(view.table, "i")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("mother rang: flu", True))
+    qtbot.keyClick(view.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    store = window.context.store
+    amy = store.pupils.by_upn(view.model.week.pupils[0].upn)
+    (entry,) = store.marks.history(amy.id)
+    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == ("/", "I", "mother rang: flu", "office1")
+    tooltip = view.model.data(view.model.index(0, column), Qt.ItemDataRole.ToolTipRole)
+    assert "/ → I by office1" in tooltip and "mother rang: flu" in tooltip
+
+
+def test_log_a_first_day_call_that_gives_a_reason(qtbot, window):
+    store = window.context.store
+    ben = store.pupils.by_upn(next(p.upn for p in store.pupils.all() if p.forename == "Ben"))
+    put_marks(store, ben, {(TODAY, "AM"): "N"})
+    for name in ("Amy", "Cat"):
+        put_marks(store, next(p for p in store.pupils.all() if p.forename == name), {(TODAY, "AM"): "/"})
+    view = go(window, 0)
+    view.refresh()
+    assert view.tree.topLevelItemCount() == 1 and "RED" in view.tree.topLevelItem(0).text(0)
+    assert view.contacts.item(0, 1).text() == "Sara Brook"
+
+    def fill_in():
+        dialog = QApplication.activeModalWidget()
+        dialog.reason.setCurrentIndex(dialog.reason.findData("I"))
+        qtbot.keyClicks(dialog.note, "temperature")
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, fill_in)
+    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert store.marks.get(ben.id, TODAY, "AM").code == "I"
+    (entry,) = store.marks.history(ben.id)
+    assert entry.old_code == "N" and "temperature" in entry.reason and "Sara Brook" in entry.reason
+    assert view.tree.topLevelItemCount() == 0  # the list updated itself
+
+
+def test_open_a_pupil_from_the_dashboard(qtbot, window):
+    store = window.context.store
+    cat = next(p for p in store.pupils.all() if p.forename == "Cat")
+    put_marks(store, cat, {(TODAY, "AM"): "O"})
+    for d in CAL.school_days(date(2024, 11, 4), date(2024, 11, 19)):  # 12 days: 25 of 103 sessions absent
+        store.marks.amend(cat.id, d, "AM", "I", None, "illness, medical note", "lead")
+        store.marks.amend(cat.id, d, "PM", "I", None, "illness, medical note", "lead")
+    view = go(window, 3)
+    table = view.tables["Persistent absence"]
+    view.tabs.setCurrentWidget(table)
+    rows = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert rows == ["Cat Cole"]
+    qtbot.waitExposed(table)
+    table.setFocus()
+    table.setCurrentCell(0, 1)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.views[2]
+    assert "Cat Cole" in window.views[2].header.text()
+
+
+def test_import_with_a_preview(qtbot, window, tmp_path):
+    from attendance_desk.gui.import_dialog import ImportDialog
+    from tests.helpers import upn
+
+    path = tmp_path / "marks.csv"
+    path.write_text(f"upn,date,session,code\n{upn(1)},2024-11-20,AM,/\n{upn(2)},2024-11-20,AM,I\n", encoding="utf-8")
+    dialog = ImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("marks"))
+    dialog.file.setText(str(path))
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    assert "2 would be added" in dialog.report.toPlainText()
+    assert window.context.store.marks.for_session(TODAY, "AM") == {}
+    assert dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert len(window.context.store.marks.for_session(TODAY, "AM")) == 2
+    assert not dialog.import_button.isEnabled()
+
+
+def test_window_remembers_size_and_last_screen(qtbot, school):
+    context = AppContext(school, "office1", TODAY, synchronous=True)
+    first = MainWindow(context)
+    qtbot.addWidget(first)
+    first.resize(720, 520)  # the offscreen screen is 800 x 600
+    first.nav.setCurrentRow(3)
+    first.close()
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    assert second.nav.currentRow() == 3 and (second.width(), second.height()) == (720, 520)
+    second.close()
+    context.close()
