@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import platform
 import shutil
 import subprocess
@@ -48,6 +49,14 @@ def run_cli(db_and_today: list[str], *args: str) -> tuple[float, float]:
         print(done.stderr[-2000:])
     measured = dict(p.split("=") for p in done.stderr.strip().splitlines()[-1].split()[1:])
     return float(measured["seconds"]), float(measured["peak_mb"])
+
+
+def _gui_times(script: Path, path: Path, today: date, mode: str) -> dict[str, str]:
+    done = subprocess.run([sys.executable, str(script), str(path), today.isoformat(), mode],
+                          capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    if done.returncode:
+        print(done.stderr[-2000:])
+    return {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in done.stdout.splitlines() if line}
 
 
 def line(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
@@ -128,6 +137,19 @@ def main() -> None:
     took, peak = run_cli(cli, "import", "marks", str(marks_csv))
     line(f"import one year of marks ({count:,} rows, CLI process)", f"{took:.1f} s", "target < 10 s", took < 10)
     line("peak memory of the import process", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
+
+    gui = Path(__file__).with_name("gui_timing.py")
+    bare = [_gui_times(gui, path, today, "bare") for _ in range(3)]
+    ours = [_gui_times(gui, path, today, "app") for _ in range(3)]
+    bare_paint = min(float(b["painted"]) for b in bare)
+    our_paint = min(float(o["painted"]) for o in ours)
+    line("bare PySide6 window painted, from process start", f"{bare_paint:.2f} s")
+    line("Attendance Desk window painted (Today filled)", f"{our_paint:.2f} s", "target: within 0.5 s of bare",
+         our_paint - bare_paint <= 0.5)
+    for name in ("Today", "Registers", "Pupil", "Dashboard", "Settings"):
+        took = min(float(o[f"view {name}"]) for o in ours)
+        target = "target < 100 ms" if name != "Dashboard" else "whole-school figures"
+        line(f"fill the {name} screen", f"{took * 1000:.0f} ms", target, took < 0.1 if name != "Dashboard" else None)
 
     store = open_store(path)
     ctf_path = folder / "school.xml"

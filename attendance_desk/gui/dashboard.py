@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.context import AppContext, Task
 from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct
-from attendance_desk.services.dashboard import dashboard
+from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
@@ -72,7 +72,15 @@ class DashboardView(QWidget):
         context.data_changed.connect(self.refresh)
 
     def refresh(self) -> None:
-        board = dashboard(self.context.store, self.context.today)
+        """Whole-school figures take a moment on a large school: worked out off the GUI thread."""
+        self.period.setText("Working out the figures…")
+        today = self.context.today
+        task = Task(self.context.path, lambda store, _progress: dashboard(store, today))
+        task.signals.done.connect(self.show_board)
+        task.signals.failed.connect(self.period.setText)
+        self.context.run(task)
+
+    def show_board(self, board: Dashboard) -> None:
         school = board.school
         self.period.setText(f"Academic year to date: {dmy(board.start)} to {dmy(board.end)}, "
                             f"{school.pupils} pupils on roll")
