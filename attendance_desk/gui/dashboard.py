@@ -69,7 +69,6 @@ class DashboardView(QWidget):
         layout.addWidget(self.period)
         layout.addLayout(tiles)
         layout.addWidget(self.tabs, 1)
-        context.data_changed.connect(self.refresh)
 
     def refresh(self) -> None:
         """Whole-school figures take a moment on a large school: worked out off the GUI thread."""

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._fresh: set[int] = set()
         self.nav.currentRowChanged.connect(self.show_view)
-        context.data_changed.connect(self._fresh.clear)
+        context.data_changed.connect(self._data_changed)
         context.open_pupil.connect(lambda _: self.nav.setCurrentRow(2))
         context.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         where = QLabel(f"{school.name} · {context.path.name} · signed in as {context.user}")
@@ -89,6 +89,11 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, n=n: self.nav.setCurrentRow(n))
             view_menu.addAction(action)
+
+    def _data_changed(self) -> None:
+        """Refresh the screen in view now; the others when they are next shown."""
+        self._fresh.clear()
+        self.show_view(self.stack.currentIndex())
 
     def show_view(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

@@ -168,7 +168,6 @@ class PupilView(QWidget):
         self.confirm.clicked.connect(self._confirm)
         self.close_process.clicked.connect(self._close)
         context.open_pupil.connect(self.show_pupil)
-        context.data_changed.connect(lambda: self.upn and self.show_pupil(self.upn))
 
     def refresh(self) -> None:
         pupils = self.context.store.pupils.all()
@@ -178,6 +177,8 @@ class PupilView(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(lambda text: self.show_pupil(self._choices[text]))
         self.search.setCompleter(completer)
+        if self.upn:
+            self.show_pupil(self.upn)
 
     def _search(self) -> None:
         text = self.search.text().strip().lower()

@@ -151,7 +151,6 @@ class TodayView(QWidget):
         copy.clicked.connect(self._copy_number)
         print_button.clicked.connect(self._save_pdf)
         QShortcut(QKeySequence("Ctrl+L"), self, self.log_call)
-        context.data_changed.connect(self.refresh)
 
     def refresh(self) -> None:
         day, session = from_qdate(self.day.date()), self.session.currentText()
