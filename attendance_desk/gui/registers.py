@@ -7,7 +7,7 @@ F2 or Enter on a cell opens an editor."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -35,10 +35,12 @@ from attendance_desk.gui.widgets import (
 )
 from attendance_desk.services.marks import register_history_text
 from attendance_desk.services.registers import (
+    PERIODS,
     RegisterWeek,
     class_names,
     register_week,
     save_register,
+    year_groups,
 )
 from attendance_desk.services.school import ServiceError, codes
 
@@ -63,12 +65,15 @@ class RegisterModel(QAbstractTableModel):
         return 0 if self.week is None or parent.isValid() else len(self.week.pupils)
 
     def columnCount(self, parent=NO_PARENT) -> int:  # noqa: N802
-        return 0 if self.week is None or parent.isValid() else 1 + len(self.week.sessions) + 1
+        return 0 if self.week is None or parent.isValid() else len(self.week.sessions) + 1
 
     def session_at(self, column: int) -> tuple[date, str] | None:
-        if self.week is None or not 1 <= column <= len(self.week.sessions):
+        if self.week is None or not 0 <= column < len(self.week.sessions):
             return None
-        return self.week.sessions[column - 1]
+        return self.week.sessions[column]
+
+    def column_of(self, session: tuple[date, str]) -> int | None:
+        return self.week.sessions.index(session) if self.week and session in self.week.sessions else None
 
     def key(self, index: QModelIndex) -> Key | None:
         session = self.session_at(index.column())
@@ -77,14 +82,21 @@ class RegisterModel(QAbstractTableModel):
         return (self.week.pupils[index.row()].id, *session)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal or self.week is None:
+        if self.week is None:
             return None
-        if section == 0:
-            return "Pupil"
+        if orientation == Qt.Orientation.Vertical:  # pupils' names stay in view when scrolling across
+            pupil = self.week.pupils[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{pupil.surname}, {pupil.preferred_name or pupil.forename}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{pupil.legal_name}, UPN {pupil.upn}"
+            return None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
         session = self.session_at(section)
         if session:
             return f"{session[0]:%a}\n{session[0]:%d/%m}\n{session[1]}"
-        return "Week"
+        return "Present"
 
     # ---- cells -------------------------------------------------------------------------
     def code(self, key: Key) -> tuple[str | None, bool]:
@@ -98,12 +110,6 @@ class RegisterModel(QAbstractTableModel):
         if self.week is None or not index.isValid():
             return None
         pupil = self.week.pupils[index.row()]
-        if index.column() == 0:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return f"{pupil.surname}, {pupil.preferred_name or pupil.forename}"
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{pupil.legal_name}, UPN {pupil.upn}"
-            return None
         key = self.key(index)
         if key is None:
             return self._week_total(pupil.id) if role == Qt.ItemDataRole.DisplayRole else None
@@ -229,10 +235,17 @@ class RegistersView(QWidget):
         super().__init__()
         self.context = context
         self.model = RegisterModel(context)
+        self.year = QComboBox()
+        self.year.setAccessibleName("Year group")
         self.group = QComboBox()
         self.group.setAccessibleName("Class")
-        self.week = date_edit(context.today, "Week beginning")
-        previous, following = QPushButton("◀ &Previous week"), QPushButton("&Next week ▶")
+        self.period = QComboBox()
+        self.period.setAccessibleName("Period shown")
+        for key in PERIODS:
+            self.period.addItem(key.capitalize(), key)
+        self.week = date_edit(context.today, "A day in the period")
+        previous, following = QPushButton("◀ &Previous"), QPushButton("&Next ▶")
+        self.label = QLabel()
         fill = QPushButton("&Fill column with present  (Ctrl+P)")
         self.save_button = QPushButton("&Save register  (Ctrl+S)")
         self.save_button.setAccessibleName("Save register")
@@ -242,13 +255,13 @@ class RegistersView(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setMinimumSectionSize(38)
+        self.table.horizontalHeader().setMinimumSectionSize(36)
         self.legend = QLabel("Italic: typed, not saved yet. Underlined: amended (hover for its history). "
                              "Keys: a code letter or / marks and moves down; F2 for two-letter codes.")
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
-        for w in (QLabel("Class"), self.group, QLabel("Week of"), self.week, previous, following):
+        for w in (QLabel("Year"), self.year, QLabel("Class"), self.group, self.period, self.week,
+                  previous, following, self.label):
             bar.addWidget(w)
         bar.addStretch()
         for w in (fill, discard, self.save_button):
@@ -259,10 +272,12 @@ class RegistersView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.legend)
 
+        self.year.currentIndexChanged.connect(self._fill_classes)
         self.group.currentIndexChanged.connect(self.reload)
+        self.period.currentIndexChanged.connect(self.reload)
         self.week.dateChanged.connect(self.reload)
-        previous.clicked.connect(lambda: self.week.setDate(self.week.date().addDays(-7)))
-        following.clicked.connect(lambda: self.week.setDate(self.week.date().addDays(7)))
+        previous.clicked.connect(lambda: self._step(-1))
+        following.clicked.connect(lambda: self._step(1))
         fill.clicked.connect(self.fill_column)
         self.save_button.clicked.connect(self.save)
         discard.clicked.connect(self.reload)
@@ -270,8 +285,19 @@ class RegistersView(QWidget):
         QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column)
 
     def refresh(self) -> None:
+        current = self.year.currentText()
+        self.year.blockSignals(True)
+        self.year.clear()
+        self.year.addItem("All years", None)
+        for year in year_groups(self.context.store):
+            self.year.addItem(f"Year {year}", year)
+        self.year.setCurrentIndex(max(0, self.year.findText(current)))
+        self.year.blockSignals(False)
+        self._fill_classes()
+
+    def _fill_classes(self) -> None:
         current = self.group.currentText()
-        names = class_names(self.context.store)
+        names = class_names(self.context.store, self.year.currentData())
         self.group.blockSignals(True)
         self.group.clear()
         self.group.addItems(names)
@@ -280,24 +306,29 @@ class RegistersView(QWidget):
         self.group.blockSignals(False)
         self.reload()
 
+    def _step(self, direction: int) -> None:
+        week = self.model.week
+        if week is None or self.period.currentData() == "week":
+            self.week.setDate(self.week.date().addDays(7 * direction))
+        else:
+            self.week.setDate(to_qdate(week.end + timedelta(days=3) if direction > 0 else week.start - timedelta(days=3)))
+
     def reload(self) -> None:
         if not self.group.currentText():
             return
-        self.model.load(register_week(self.context.store, self.group.currentText(), from_qdate(self.week.date())))
+        week = register_week(self.context.store, self.group.currentText(), from_qdate(self.week.date()),
+                             self.period.currentData())
+        self.model.load(week)
+        self.label.setText(week.label)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        for col in range(1, self.model.columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        mode = QHeaderView.ResizeMode.Stretch if len(week.sessions) <= 10 else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(mode)
         self._start_at_today()
 
     def _start_at_today(self) -> None:
-        today = self.context.today
-        for col in range(1, self.model.columnCount() - 1):
-            session = self.model.session_at(col)
-            if session and session[0] == today:
-                self.table.setCurrentIndex(self.model.index(0, col))
-                return
-        self.table.setCurrentIndex(self.model.index(0, 1))
+        column = self.model.column_of((self.context.today, "AM"))
+        self.table.setCurrentIndex(self.model.index(0, column or 0))
+        self.table.scrollTo(self.table.currentIndex())
 
     def show_week(self, reg_group: str, day: date) -> None:
         self.group.setCurrentText(reg_group)

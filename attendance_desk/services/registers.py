@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from attendance_desk.domain.calendar import SchoolCalendar
+from attendance_desk.domain.calendar import (
+    SchoolCalendar,
+    academic_year_label,
+    academic_year_of,
+    days_between,
+)
 from attendance_desk.domain.codes import SESSIONS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
@@ -16,12 +21,19 @@ from attendance_desk.store.marks import StaleMark, insert_new_marks
 Session = tuple[date, str]
 
 
+PERIODS = ("week", "half-term", "term")
+
+
 @dataclass(frozen=True)
 class RegisterWeek:
+    """A class register over a week, a half-term or a term (weekday sessions, in order)."""
+
     reg_group: str
-    monday: date
-    sessions: tuple[Session, ...]  # the school sessions of the week
-    closed: frozenset[Session]  # sessions in the week when the school did not meet
+    start: date
+    end: date
+    label: str
+    sessions: tuple[Session, ...]
+    closed: frozenset[Session]  # sessions when the school did not meet
     pupils: tuple[Pupil, ...]
     marks: dict[tuple[int, date, str], Mark]
     amended: frozenset[tuple[int, date, str]]  # marks that have a history
@@ -30,28 +42,50 @@ class RegisterWeek:
         return self.marks.get((pupil_id, *session))
 
 
-def class_names(store: Store) -> list[str]:
+def class_names(store: Store, year_group: str | None = None) -> list[str]:
     from attendance_desk.services.figures import _natural
 
-    return sorted({p.reg_group for p in store.pupils.all() if p.reg_group}, key=_natural)
+    return sorted({p.reg_group for p in store.pupils.all()
+                   if p.reg_group and (year_group is None or p.year_group == year_group)}, key=_natural)
 
 
-def register_week(store: Store, reg_group: str, any_day: date) -> RegisterWeek:
-    monday = any_day - timedelta(days=any_day.weekday())
-    friday = monday + timedelta(days=4)
-    calendar: SchoolCalendar = school_calendar(store, monday, friday)
-    all_sessions = [(monday + timedelta(days=i), s) for i in range(5) for s in SESSIONS]
-    pupils = tuple(p for p in store.pupils.on_roll_between(monday, friday) if p.reg_group == reg_group)
+def year_groups(store: Store) -> list[str]:
+    from attendance_desk.services.figures import _natural
+
+    return sorted({p.year_group for p in store.pupils.all() if p.year_group}, key=lambda y: _natural(f"Year {y}"))
+
+
+def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[date, date, str]:
+    monday = day - timedelta(days=day.weekday())
+    week = (monday, monday + timedelta(days=4), f"week of {monday:%d/%m/%Y}")
+    term = calendar.term_of(day)
+    if period == "week" or term is None:
+        return week
+    if period == "half-term":
+        return term.start, term.end, term.name
+    season = term.name.split()[0]
+    same = [t for t in calendar.terms if t.name.split()[0] == season
+            and academic_year_of(t.start) == academic_year_of(term.start)]
+    return min(t.start for t in same), max(t.end for t in same), f"{season} term {academic_year_label(academic_year_of(term.start))}"
+
+
+def register_week(store: Store, reg_group: str, any_day: date, period: str = "week") -> RegisterWeek:
+    if period not in PERIODS:
+        raise ServiceError(f"unknown register period '{period}'")
+    calendar: SchoolCalendar = school_calendar(store, any_day - timedelta(days=200), any_day + timedelta(days=200))
+    start, end, label = _period_bounds(calendar, any_day, period)
+    all_sessions = [(d, s) for d in days_between(start, end) if d.weekday() < 5 for s in SESSIONS]
+    pupils = tuple(p for p in store.pupils.on_roll_between(start, end) if p.reg_group == reg_group)
     marks, amended = {}, set()
     for pupil in pupils:
-        for mark in store.marks.for_pupil(pupil.id, monday, friday):
+        for mark in store.marks.for_pupil(pupil.id, start, end):
             marks[(pupil.id, mark.date, mark.session)] = mark
-        amended |= {(pupil.id, e.date, e.session) for e in store.marks.history_between(pupil.id, monday, friday)}
+        amended |= {(pupil.id, e.date, e.session) for e in store.marks.history_between(pupil.id, start, end)}
     closed = frozenset(
         s for s in all_sessions
         if calendar.has_terms_for(s[0]) and not calendar.is_school_session(*s)
     )
-    return RegisterWeek(reg_group, monday, tuple(all_sessions), closed, pupils, marks, frozenset(amended))
+    return RegisterWeek(reg_group, start, end, label, tuple(all_sessions), closed, pupils, marks, frozenset(amended))
 
 
 def save_register(

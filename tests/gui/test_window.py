@@ -77,7 +77,7 @@ def test_fill_column_then_save(qtbot, window):
 def test_amend_a_mark_and_see_its_history(qtbot, window, monkeypatch):
     view = go(window, 1)
     monday = (date(2024, 11, 18), "AM")
-    column = 1 + view.model.week.sessions.index(monday)
+    column = view.model.column_of(monday)
     view.table.setCurrentIndex(view.model.index(0, column))
     view.table.setFocus()
     qtbot.keyClick(view.table, "i")

@@ -25,7 +25,7 @@ def test_register_week_save_new_and_amend_with_one_reason(store):
     add_pupil(store, 3, reg_group="5B")
     put_marks(store, a, {(MONDAY, "AM"): "N"})
     week = register_week(store, "4A", TODAY)
-    assert [p.upn for p in week.pupils] == [a.upn, b.upn] and week.monday == MONDAY
+    assert [p.upn for p in week.pupils] == [a.upn, b.upn] and week.start == MONDAY
     assert len(week.sessions) == 10 and week.mark(a.id, (MONDAY, "AM")).code == "N"
     new = {(b.id, MONDAY, "AM"): "/", (b.id, MONDAY, "PM"): "\\"}
     changed = {(a.id, MONDAY, "AM"): ("I", week.mark(a.id, (MONDAY, "AM")).version)}
@@ -39,6 +39,16 @@ def test_register_week_save_new_and_amend_with_one_reason(store):
         save_register(store, "4A", {(b.id, MONDAY, "AM"): "N"}, {}, "", "teacher2", TODAY)
     with pytest.raises(ServiceError, match="future"):
         save_register(store, "4A", {(b.id, date(2024, 11, 22), "AM"): "/"}, {}, "", "teacher", TODAY)
+
+
+def test_half_term_and_term_views(store):
+    add_pupil(store, 1, reg_group="4A")
+    half = register_week(store, "4A", TODAY, "half-term")
+    assert (half.start, half.end, half.label) == (date(2024, 11, 4), date(2024, 12, 20), "Autumn 2 2024")
+    assert len(half.sessions) == 7 * 10
+    term = register_week(store, "4A", TODAY, "term")
+    assert (term.start, term.end) == (date(2024, 9, 2), date(2024, 12, 20)) and term.label == "Autumn term 2024/25"
+    assert (date(2024, 10, 28), "AM") in term.closed and (date(2024, 9, 2), "PM") in term.closed  # half-term, INSET
 
 
 def test_profile_and_dashboard(store):
