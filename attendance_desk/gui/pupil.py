@@ -207,8 +207,11 @@ class PupilView(QWidget):
         pattern = profile.patterns
         days = " · ".join(
             f"{d} {pattern.absence_by_weekday[d]}/{pattern.possible_by_weekday[d]}" for d in WEEKDAYS)
+        edge, other = pattern.next_to_breaks, pattern.other_days
+        rate = lambda pair: f"{pair[0]}/{pair[1]}" + (f" ({pair[0] * 100 / pair[1]:.0f}%)" if pair[1] else "")  # noqa: E731
         self.patterns.setText(f"<b>Absence by weekday</b> (sessions absent / possible): {days}<br/>"
-                              f"<b>Mornings vs afternoons:</b> {pattern.absence_am} AM, {pattern.absence_pm} PM")
+                              f"<b>Mornings vs afternoons:</b> {pattern.absence_am} AM, {pattern.absence_pm} PM<br/>"
+                              f"<b>Next to holidays and closures:</b> {rate(edge)}; other days {rate(other)}")
         self._show_stage()
         self.contacts.fill([(c.priority, c.name, c.relationship, "Yes" if c.parental_responsibility else "No",
                              ", ".join(ph.number for ph in c.phones), f"{c.address} {c.postcode}".strip())

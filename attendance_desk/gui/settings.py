@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from datetime import datetime
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTabWidget,
@@ -16,12 +19,24 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, show_error
+from attendance_desk.gui.widgets import (
+    ReadOnlyTable,
+    date_edit,
+    dmy,
+    from_qdate,
+    heading,
+    show_error,
+)
 from attendance_desk.services.school import (
     ServiceError,
+    add_closure,
+    add_term,
     add_typical_year,
+    choose_support_map,
+    remove_closure,
     save_settings,
     support_map,
+    support_map_choices,
 )
 from attendance_desk.store.settings import SchoolSettings
 
@@ -54,23 +69,74 @@ class SettingsView(QWidget):
         self.terms = ReadOnlyTable(["Term", "Starts", "Ends"], "Terms")
         self.closures = ReadOnlyTable(["Date", "Sessions", "Kind", "Description"], "Closures")
         add_year = QPushButton("Add the usual calendar for next year")
+        self.term_name = QLineEdit()
+        self.term_name.setPlaceholderText("e.g. Spring 1 2027")
+        self.term_name.setAccessibleName("Term name")
+        self.term_start = date_edit(context.today, "Term starts")
+        self.term_end = date_edit(context.today, "Term ends")
+        add_term_button, remove_term = QPushButton("Add term"), QPushButton("Remove selected term")
+        self.closure_day = date_edit(context.today, "Closure date")
+        self.closure_sessions = QComboBox()
+        self.closure_sessions.setAccessibleName("Closed sessions")
+        for label, sessions in (("All day", ("AM", "PM")), ("Morning", ("AM",)), ("Afternoon", ("PM",))):
+            self.closure_sessions.addItem(label, sessions)
+        self.closure_kind = QComboBox()
+        self.closure_kind.setAccessibleName("Kind of closure")
+        for label, kind in (("INSET day", "inset"), ("Bank holiday", "bank_holiday"), ("Other closure", "closure")):
+            self.closure_kind.addItem(label, kind)
+        self.closure_text = QLineEdit()
+        self.closure_text.setAccessibleName("Closure description")
+        self.closure_text.setPlaceholderText("e.g. polling station")
+        add_closure_button, remove_closure = QPushButton("Add closure"), QPushButton("Remove selected closure")
         calendar = QWidget()
         cal_layout = QVBoxLayout(calendar)
-        row = QHBoxLayout()
-        row.addWidget(self.terms)
-        row.addWidget(self.closures)
-        cal_layout.addLayout(row)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(self.terms)
+        term_row = QHBoxLayout()
+        for w in (self.term_name, self.term_start, self.term_end, add_term_button):
+            term_row.addWidget(w)
+        left.addLayout(term_row)
+        left.addWidget(remove_term)
+        right.addWidget(self.closures)
+        closure_row = QHBoxLayout()
+        for w in (self.closure_day, self.closure_sessions, self.closure_kind, self.closure_text, add_closure_button):
+            closure_row.addWidget(w)
+        right.addLayout(closure_row)
+        right.addWidget(remove_closure)
+        columns.addLayout(left)
+        columns.addLayout(right)
+        cal_layout.addLayout(columns)
         cal_layout.addWidget(add_year)
         self.ladder = ReadOnlyTable(["Stage", "Threshold", "Letter", "Actions"], "Support map")
+        self.map_choice = QComboBox()
+        self.map_choice.setAccessibleName("Support map in use")
+        self.map_choice.addItems(support_map_choices())
+        use_map = QPushButton("Use this support map")
+        ladder_page = QWidget()
+        ladder_layout = QVBoxLayout(ladder_page)
+        choice_row = QHBoxLayout()
+        choice_row.addWidget(self.map_choice)
+        choice_row.addWidget(use_map)
+        choice_row.addStretch()
+        ladder_layout.addLayout(choice_row)
+        ladder_layout.addWidget(self.ladder)
+        ladder_layout.addWidget(QLabel("The support map is school policy, kept as a file in resources/ "
+                                       "(support_map.toml and support_maps/): edit the thresholds and wording there."))
         tabs = QTabWidget()
         tabs.addTab(details, "School")
         tabs.addTab(calendar, "Calendar")
-        tabs.addTab(self.ladder, "Support map")
+        tabs.addTab(ladder_page, "Support map")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Settings"))
         layout.addWidget(tabs, 1)
         save.clicked.connect(self.save)
         add_year.clicked.connect(self._add_year)
+        add_term_button.clicked.connect(self._add_term)
+        remove_term.clicked.connect(self._remove_term)
+        add_closure_button.clicked.connect(self._add_closure)
+        remove_closure.clicked.connect(self._remove_closure)
+        use_map.clicked.connect(self._use_map)
 
     def refresh(self) -> None:
         settings = self.context.store.settings.school()
@@ -79,6 +145,7 @@ class SettingsView(QWidget):
         self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in self.context.store.calendar.terms()])
         self.closures.fill([(dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
                             for c in self.context.store.calendar.closures()])
+        self.map_choice.setCurrentText(settings.support_map)
         try:
             ladder = support_map(self.context.store)
             unit = "days" if ladder.measure == "days_absent" else "% attendance (below)"
@@ -108,3 +175,37 @@ class SettingsView(QWidget):
         self.context.status.emit(f"Added the usual terms, INSET days and bank holidays for "
                                  f"{academic_year_label(year)}: adjust them to the school's dates")
         self.refresh()
+
+    def _act(self, action, done: str) -> None:
+        try:
+            action()
+        except ServiceError as exc:
+            show_error(self, str(exc))
+            return
+        self.context.status.emit(done)
+        self.context.data_changed.emit()
+
+    def _add_term(self) -> None:
+        self._act(lambda: add_term(self.context.store, self.term_name.text(), from_qdate(self.term_start.date()),
+                                   from_qdate(self.term_end.date())), "Term added")
+
+    def _remove_term(self) -> None:
+        row = self.terms.currentRow()
+        if row >= 0:
+            name = self.terms.item(row, 0).text()
+            self._act(lambda: self.context.store.calendar.remove_term(name), f"Removed {name}")
+
+    def _add_closure(self) -> None:
+        self._act(lambda: add_closure(self.context.store, from_qdate(self.closure_day.date()),
+                                      self.closure_sessions.currentData(), self.closure_kind.currentData(),
+                                      self.closure_text.text()), "Closure added")
+
+    def _remove_closure(self) -> None:
+        row = self.closures.currentRow()
+        if row >= 0:
+            day = datetime.strptime(self.closures.item(row, 0).text(), "%d/%m/%Y").date()
+            self._act(lambda: remove_closure(self.context.store, day), "Closure removed")
+
+    def _use_map(self) -> None:
+        name = self.map_choice.currentText()
+        self._act(lambda: choose_support_map(self.context.store, name), f"Support map: {name}")

@@ -106,3 +106,39 @@ def add_typical_year(store: Store, start_year: int) -> None:
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
     store.calendar.add_closures(closures)
+
+
+def add_term(store: Store, name: str, start: date, end: date) -> None:
+    from attendance_desk.domain.calendar import Term
+
+    if not name.strip():
+        raise ServiceError("give the term a name, e.g. Autumn 1 2026")
+    try:
+        store.calendar.add_terms([Term(name.strip(), start, end)])
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, description: str) -> None:
+    from attendance_desk.domain.calendar import Closure
+
+    if day.weekday() > 4:
+        raise ServiceError(f"{day:%d/%m/%Y} is a weekend: the school does not meet anyway")
+    store.calendar.add_closures([Closure(day, kind, description.strip(), sessions)])
+
+
+def support_map_choices() -> list[str]:
+    """The default support map and the presets shipped beside it."""
+    return ["support_map.toml"] + sorted(p.name for p in resource_path("support_maps").glob("*.toml"))
+
+
+def choose_support_map(store: Store, name: str) -> SupportMap:
+    if name not in support_map_choices():
+        raise ServiceError(f"no support map called {name}")
+    store.settings.save_school(replace(store.settings.school(), support_map=name))
+    return support_map(store)
+
+
+def remove_closure(store: Store, day: date) -> None:
+    if not store.calendar.remove_closure(day):
+        raise ServiceError(f"no closure on {day:%d/%m/%Y}")

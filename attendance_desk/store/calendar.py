@@ -53,3 +53,11 @@ class CalendarRepo:
                     "description = excluded.description",
                     (c.day.isoformat(), ",".join(c.sessions), c.kind, c.description),
                 )
+
+    def remove_term(self, name: str) -> bool:
+        with self.store.write() as db:
+            return db.execute("DELETE FROM terms WHERE name = ?", (name,)).rowcount > 0
+
+    def remove_closure(self, day: date) -> bool:
+        with self.store.write() as db:
+            return db.execute("DELETE FROM closures WHERE date = ?", (day.isoformat(),)).rowcount > 0

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.calls import Phone
@@ -167,3 +167,19 @@ def test_window_remembers_size_and_last_screen(qtbot, school):
     assert second.nav.currentRow() == 3 and (second.width(), second.height()) == (720, 520)
     second.close()
     context.close()
+
+
+def test_settings_calendar_and_support_map(qtbot, window):
+    view = go(window, 4)
+    store = window.context.store
+    view.closure_day.setDate(view.closure_day.date().addDays(1))  # Thursday 21/11/2024
+    view.closure_sessions.setCurrentIndex(2)  # afternoon
+    view.closure_text.setText("polling station")
+    buttons = {b.text(): b for b in view.findChildren(QPushButton)}
+    qtbot.mouseClick(buttons["Add closure"], Qt.MouseButton.LeftButton)
+    (closure,) = [c for c in store.calendar.closures() if c.description == "polling station"]
+    assert closure.day == date(2024, 11, 21) and closure.sessions == ("PM",)
+    view.map_choice.setCurrentText("la_three_stage.toml")
+    qtbot.mouseClick(buttons["Use this support map"], Qt.MouseButton.LeftButton)
+    assert store.settings.school().support_map == "la_three_stage.toml"
+    assert view.ladder.item(0, 0).text() == "Stage 1: early intervention"

@@ -61,6 +61,10 @@ def test_profile_and_dashboard(store):
     profile = pupil_profile(store, a.upn, TODAY)
     assert profile.this_year.figures.possible == 6 and profile.patterns.absence_by_weekday["Mon"] == 1
     assert profile.patterns.absence_am == 1 and profile.patterns.absence_pm == 0
+    assert profile.patterns.next_to_breaks == (0, 0) and profile.patterns.other_days == (1, 6)
+    friday = date(2024, 10, 25)  # the day before half-term
+    put_marks(store, a, {(friday, "AM"): "G", (friday, "PM"): "G"})
+    assert pupil_profile(store, a.upn, TODAY).patterns.next_to_breaks == (2, 2)
     board = dashboard(store, TODAY)
     assert board.school.pupils == 1 and [r.pupil.upn for r in board.persistent] == [a.upn]
     assert board.by_group[0].label == "Child protection plan"
