@@ -264,11 +264,14 @@ class RegistersView(QWidget):
                   previous, following, self.label):
             bar.addWidget(w)
         bar.addStretch()
+        actions = QHBoxLayout()
+        actions.addStretch()
         for w in (fill, discard, self.save_button):
-            bar.addWidget(w)
+            actions.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Class registers"))
         layout.addLayout(bar)
+        layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.legend)
 

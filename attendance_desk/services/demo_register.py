@@ -132,7 +132,7 @@ def _simulate_pupil(
 
 def _class_trips(rng, roster, calendar, start, today) -> dict[tuple[str, date], str]:
     trips = {}
-    for group in {p.reg_group for p, _ in roster}:
+    for group in sorted({p.reg_group for p, _ in roster}):  # sorted: the same seed gives the same school
         for term in calendar.terms:
             days = calendar.school_days(max(term.start, start), min(term.end, today - timedelta(days=1)))
             if days:

@@ -47,3 +47,18 @@ def test_demo_morning_has_calls_to_make(demo):
     assert any(len(f.pupils) > 1 for f in result.families)
     assert any(p.prompts for f in result.families for p in f.pupils)
     assert demo.query("SELECT COUNT(*) FROM mark_history")[0][0] > 0
+
+
+def test_same_seed_same_school(tmp_path):
+    import subprocess
+    import sys
+
+    outputs = []
+    for n, hashseed in enumerate(("1", "2")):
+        path = tmp_path / f"d{n}.sqlite"
+        code = ("import sys; from datetime import date; from attendance_desk.services.demo import build_demo_school; "
+                f"s = build_demo_school(__import__('pathlib').Path(r'{path}'), pupils=70, today=date(2026, 11, 24), seed=3); "
+                "print(sorted(tuple(r) for r in s.query('SELECT pupil_id, date, session, code FROM marks'))[-400:])")
+        outputs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      env={**__import__("os").environ, "PYTHONHASHSEED": hashseed}).stdout)
+    assert outputs[0] and outputs[0] == outputs[1]
