@@ -45,14 +45,14 @@ class RegisterWeek:
 def class_names(store: Store, year_group: str | None = None) -> list[str]:
     from attendance_desk.services.figures import _natural
 
-    return sorted({p.reg_group for p in store.pupils.all()
-                   if p.reg_group and (year_group is None or p.year_group == year_group)}, key=_natural)
+    return sorted({group for year, group in store.pupils.groups()
+                   if group and (year_group is None or year == year_group)}, key=_natural)
 
 
 def year_groups(store: Store) -> list[str]:
     from attendance_desk.services.figures import _natural
 
-    return sorted({p.year_group for p in store.pupils.all() if p.year_group}, key=lambda y: _natural(f"Year {y}"))
+    return sorted({year for year, _ in store.pupils.groups() if year}, key=lambda y: _natural(f"Year {y}"))
 
 
 def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[date, date, str]:
@@ -75,12 +75,12 @@ def register_week(store: Store, reg_group: str, any_day: date, period: str = "we
     calendar: SchoolCalendar = school_calendar(store, any_day - timedelta(days=200), any_day + timedelta(days=200))
     start, end, label = _period_bounds(calendar, any_day, period)
     all_sessions = [(d, s) for d in days_between(start, end) if d.weekday() < 5 for s in SESSIONS]
-    pupils = tuple(p for p in store.pupils.on_roll_between(start, end) if p.reg_group == reg_group)
-    marks, amended = {}, set()
+    pupils = tuple(store.pupils.on_roll_between(start, end, reg_group))
+    marks = {}
     for pupil in pupils:
         for mark in store.marks.for_pupil(pupil.id, start, end):
             marks[(pupil.id, mark.date, mark.session)] = mark
-        amended |= {(pupil.id, e.date, e.session) for e in store.marks.history_between(pupil.id, start, end)}
+    amended = store.marks.amended_sessions([p.id for p in pupils], start, end)
     closed = frozenset(
         s for s in all_sessions
         if calendar.has_terms_for(s[0]) and not calendar.is_school_session(*s)

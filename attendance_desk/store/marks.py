@@ -309,8 +309,16 @@ class MarkRepo:
                 )
         return problems
 
-    def history_between(self, pupil_id: int, start: date, end: date) -> list[HistoryEntry]:
-        return [e for e in self.history(pupil_id) if start <= e.date <= end]
+    def amended_sessions(self, pupil_ids: Sequence[int], start: date, end: date) -> set[tuple[int, date, str]]:
+        """Which of these pupils' sessions in [start, end] have been changed since first recorded."""
+        if not pupil_ids:
+            return set()
+        rows = self.store.query(
+            f"SELECT DISTINCT pupil_id, date, session FROM mark_history WHERE date BETWEEN ? AND ? "
+            f"AND pupil_id IN ({','.join('?' * len(pupil_ids))})",
+            [start.isoformat(), end.isoformat(), *pupil_ids],
+        )
+        return {(r[0], date.fromisoformat(r[1]), r[2]) for r in rows}
 
     def history_count(self) -> int:
         return self.store.query("SELECT COUNT(*) FROM mark_history")[0][0]

@@ -53,13 +53,18 @@ class PupilRepo:
     def ids_by_upn(self) -> dict[str, int]:
         return {r["upn"]: r["id"] for r in self.store.query("SELECT id, upn FROM pupils")}
 
-    def on_roll_between(self, start: date, end: date) -> list[Pupil]:
-        rows = self.store.query(
-            "SELECT * FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
-            "AND (leaving_date IS NULL OR leaving_date >= ?) ORDER BY surname, forename",
-            (end.isoformat(), start.isoformat()),
-        )
-        return [pupil_from_row(r) for r in rows]
+    def on_roll_between(self, start: date, end: date, reg_group: str | None = None) -> list[Pupil]:
+        sql = ("SELECT * FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
+               "AND (leaving_date IS NULL OR leaving_date >= ?)")
+        params: list = [end.isoformat(), start.isoformat()]
+        if reg_group is not None:
+            sql += " AND reg_group = ?"
+            params.append(reg_group)
+        return [pupil_from_row(r) for r in self.store.query(sql + " ORDER BY surname, forename", params)]
+
+    def groups(self) -> list[tuple[str, str]]:
+        """(year group, registration group) pairs in use."""
+        return [tuple(r) for r in self.store.query("SELECT DISTINCT year_group, reg_group FROM pupils")]
 
     def upsert_many(self, pupils: list[Pupil]) -> tuple[int, int]:
         """Add new pupils (by UPN) and update changed ones; returns (added, updated)."""
