@@ -39,6 +39,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
+        self._depth = 0
         self.db = Database(conn)
         from attendance_desk.store.repositories import attach_repositories
 
@@ -48,11 +49,18 @@ class Store:
     def write(self) -> Iterator[Database]:
         """One short `BEGIN IMMEDIATE` transaction: all of it or none of it is written.
         Nested calls become savepoints (sqlite-utils' `atomic`)."""
-        if self.conn.in_transaction:
-            with self.db.atomic():
-                yield self.db
+        if self._depth:
+            self._depth += 1
+            try:
+                with self.db.atomic():
+                    yield self.db
+            finally:
+                self._depth -= 1
             return
+        if self.conn.in_transaction:  # a statement outside write() opened one: its work would be lost
+            raise RuntimeError("a transaction was left open outside Store.write(): refusing to nest in it")
         self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield self.db
         except BaseException:
@@ -61,6 +69,8 @@ class Store:
             raise
         else:
             self.conn.commit()
+        finally:
+            self._depth = 0
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 PREVIEW_LIMIT = 500
+WINDOW_BATCH = 5_000  # 3 parameters a pupil, under SQLite's limit of 32,766
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,16 @@ class MarkRepo:
         )
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
-    def _load_windows(self, windows: dict[int, tuple[date, date]]) -> None:
-        conn = self.store.conn
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS windows (pupil_id INTEGER PRIMARY KEY, first TEXT, last TEXT)"
-        )
-        conn.execute("DELETE FROM temp.windows")
-        conn.executemany(
-            "INSERT INTO temp.windows VALUES (?, ?, ?)",
-            [(pid, a.isoformat(), b.isoformat()) for pid, (a, b) in windows.items()],
-        )
+    @staticmethod
+    def _windows(windows: dict[int, tuple[date, date]]):
+        """The pupils' date windows as a VALUES list, in batches (a read must not write, not even to
+        a temporary table: that would open a transaction the next write would nest inside)."""
+        items = sorted(windows.items())
+        for i in range(0, len(items), WINDOW_BATCH):
+            chunk = items[i:i + WINDOW_BATCH]
+            values = ",".join("(?, ?, ?)" for _ in chunk)
+            params = [x for pid, (a, b) in chunk for x in (pid, a.isoformat(), b.isoformat())]
+            yield f"WITH w(pupil_id, first, last) AS (VALUES {values}) ", params
 
     def code_counts_within(
         self, windows: dict[int, tuple[date, date]], era_boundaries: Sequence[date]
@@ -135,12 +136,13 @@ class MarkRepo:
             return []
         start, end = min(a for a, _ in windows.values()), max(b for _, b in windows.values())
         era = _era_case(era_boundaries, start, end)
-        self._load_windows(windows)
-        return [tuple(r) for r in self.store.query(
-            f"SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM temp.windows w CROSS JOIN marks m "
-            "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
-            "GROUP BY m.pupil_id, era, m.code"
-        )]
+        rows = []
+        for cte, params in self._windows(windows):
+            rows += [tuple(r) for r in self.store.query(
+                f"{cte}SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM w CROSS JOIN marks m "
+                "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
+                "GROUP BY m.pupil_id, era, m.code", params)]
+        return rows
 
     def with_codes_within(
         self, windows: dict[int, tuple[date, date]], codes: Iterable[str]
@@ -149,12 +151,12 @@ class MarkRepo:
             return []
         codes = sorted(codes)
         listed = ",".join("?" * len(codes))
-        self._load_windows(windows)
-        rows = self.store.query(
-            "SELECT m.pupil_id, m.date, m.code FROM temp.windows w CROSS JOIN marks m "
-            f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
-            codes,
-        )
+        rows = []
+        for cte, params in self._windows(windows):
+            rows += self.store.query(
+                f"{cte}SELECT m.pupil_id, m.date, m.code FROM w CROSS JOIN marks m "
+                f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
+                [*params, *codes])
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
     def sessions_marked(self, start: date, end: date, except_codes: Iterable[str]) -> set[tuple[date, str]]:

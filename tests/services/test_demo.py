@@ -62,3 +62,11 @@ def test_same_seed_same_school(tmp_path):
         outputs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                       env={**__import__("os").environ, "PYTHONHASHSEED": hashseed}).stdout)
     assert outputs[0] and outputs[0] == outputs[1]
+
+
+def test_demo_stages_are_saved(demo):
+    from attendance_desk.store.db import open_store
+
+    other = open_store(demo.path)
+    assert other.stages.events() and other.letters.stages_written("stage1") == set()
+    other.close()

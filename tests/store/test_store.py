@@ -138,3 +138,33 @@ def test_missing_file_is_not_created_silently(tmp_path):
     with pytest.raises(StoreError, match="no school file"):
         open_store(tmp_path / "nope.sqlite")
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_a_write_after_a_figures_query_is_committed(tmp_path):
+    """A read once left a transaction open (a temporary table), so the next write became a savepoint
+    that was never committed and vanished when the program closed."""
+    from attendance_desk.services.calls import call_list, log_call
+    from attendance_desk.services.figures import pupil_figures
+    from attendance_desk.store.db import open_store
+
+    store = make_school(tmp_path)
+    pupil = add_pupil(store, 1)
+    put_marks(store, pupil, {(DAY, "AM"): "N"})
+    pupil_figures(store, date(2024, 9, 1), DAY, pupils=[pupil])
+    call_list(store, DAY, "AM")
+    assert not store.conn.in_transaction
+    log_call(store, [pupil.id], DAY, "AM", "spoke_to_parent", "office1", reason_code="I")
+    store.close()
+    again = open_store(tmp_path / "school.sqlite")
+    assert again.marks.get(pupil.id, DAY, "AM").code == "I"
+    assert len(again.casework.for_pupil(pupil.id)) == 1
+    again.close()
+
+
+def test_write_refuses_to_nest_in_a_stray_transaction(school):
+    store, pupil = school
+    store.conn.execute("INSERT INTO settings(key, value) VALUES ('x', '1')")  # legacy mode: implicit BEGIN
+    with pytest.raises(RuntimeError, match="left open"):
+        with store.write():
+            pass
+    store.conn.rollback()
