@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -80,12 +81,13 @@ def _numbered_canvas(footer: str):
     return NumberedCanvas
 
 
-def build_pdf(path: str | Path, story: Sequence[Flowable], title: str, author: str, footer: str,
+def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str, author: str, footer: str,
               wide: bool = False) -> None:
+    """Write the PDF to a path or an open binary file."""
     register_fonts()
     size = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
-        str(path), pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+        str(path) if isinstance(path, str | Path) else path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=16 * mm, title=title, author=author, subject=title, creator="Attendance Desk",
     )
     doc.build(list(story), canvasmaker=_numbered_canvas(footer))

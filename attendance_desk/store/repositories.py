@@ -12,6 +12,7 @@ def attach_repositories(store: Store) -> None:
     from attendance_desk.store.calendar import CalendarRepo
     from attendance_desk.store.casework import CaseworkRepo
     from attendance_desk.store.contacts import ContactRepo
+    from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
     from attendance_desk.store.pupils import PupilRepo
     from attendance_desk.store.settings import SettingsRepo
@@ -24,3 +25,4 @@ def attach_repositories(store: Store) -> None:
     store.calendar = CalendarRepo(store)
     store.casework = CaseworkRepo(store)
     store.stages = StageRepo(store)
+    store.letters = LetterRepo(store)

@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 2  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 3  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -218,3 +218,34 @@ def m002_marks_by_code(db: Database) -> None:
     """Marks of a few codes over a date range (unauthorised sessions for the penalty-notice window,
     N marks still to resolve) without reading every mark in the range."""
     db.execute("CREATE INDEX marks_by_code ON marks(code, date)")
+
+
+@migrations()
+def m003_letters(db: Database) -> None:
+    """The letter log: one row per letter to one addressee, with what it said and a hash of the PDF."""
+    run_script(
+        db,
+        """
+        CREATE TABLE letters (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            template TEXT NOT NULL,
+            stage_key TEXT,
+            contact_id INTEGER REFERENCES contacts(id),
+            addressee TEXT NOT NULL,
+            address TEXT NOT NULL,                 -- as printed
+            figures TEXT NOT NULL DEFAULT '{}',    -- JSON: the figures quoted
+            text TEXT NOT NULL,                    -- the rendered wording
+            generated_at TEXT NOT NULL,
+            posted_on TEXT,
+            sha256 TEXT NOT NULL,
+            file TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL
+        );
+        CREATE INDEX letters_by_pupil ON letters(pupil_id, generated_at);
+        CREATE TRIGGER letters_no_delete BEFORE DELETE ON letters
+        BEGIN
+            SELECT RAISE(ABORT, 'the letter log is a record: letters cannot be deleted');
+        END;
+        """,
+    )
