@@ -112,8 +112,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--upn", required=True)
     p.add_argument("--date", type=_iso)
 
+    p = sub.add_parser("letters", help="letters for every pupil now at a support-map stage who has not had its letter")
+    p.add_argument("--stage", required=True, help="the stage key, e.g. stage1")
+    p.add_argument("--out", required=True, type=Path, help="folder for the letters")
+    p.add_argument("--individual", action="store_true", help="also save each letter as its own file")
+    _meeting_options(p)
+
+    p = sub.add_parser("letter", help="one letter (to every adult with parental responsibility)")
+    p.add_argument("--template", required=True, help="a template in letter_templates/, e.g. stage1")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--out", required=True, type=Path, help="the PDF to write")
+    _meeting_options(p)
+
+    p = sub.add_parser("certificate", help="the head's attendance certificate (s.566): a certified register extract")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--from", dest="start", type=_iso, required=True)
+    p.add_argument("--to", dest="end", type=_iso, required=True)
+    p.add_argument("--out", required=True, type=Path)
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
+
+
+def _meeting_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--meeting", type=_datetime, help="meeting date and time for invitations, YYYY-MM-DDTHH:MM")
+    p.add_argument("--place", default="at the school", help="where the meeting is")
+    p.add_argument("--with", dest="with_whom", default="", help="who the parent will meet")
+    p.add_argument("--review", type=_iso, help="review date (for targets and notices to improve)")
+    p.add_argument("--target", default="95", help="target attendance %% (default 95)")
+
+
+def _datetime(value: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date and time like 2026-12-01T15:30") from None
 
 
 def _flag_names() -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.services import calls as call_service
@@ -274,3 +275,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     print(f"{args.db}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
     return 0 if report.ok else 1
+
+
+def _meeting(args: argparse.Namespace):
+    from attendance_desk.services.letters import Meeting
+
+    meeting = Meeting(place=args.place, with_whom=args.with_whom, target_pct=args.target)
+    if args.meeting:
+        meeting = replace(meeting, date=f"{args.meeting:%d/%m/%Y}", time=f"{args.meeting:%H:%M}")
+    if args.review:
+        meeting = replace(meeting, review_date=_dmy(args.review))
+    return meeting
+
+
+def _report_letters(batch) -> None:
+    print(f"{batch.letters} letters for {batch.pupils} pupils: {batch.files[0]}")
+    for extra in batch.files[1:]:
+        print(f"  {extra}")
+    for warning in batch.not_sent:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def cmd_letters(args: argparse.Namespace) -> int:
+    from attendance_desk.services.letters import stage_letters
+
+    store = open_school(args.db)
+    with store:
+        out = args.out / f"{args.stage}-letters-{args.today}.pdf"
+        batch = stage_letters(store, args.stage, args.today, args.user, out, args.individual, _meeting(args))
+    _report_letters(batch)
+    return 0
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    from attendance_desk.services.letters import make_letters
+
+    store = open_school(args.db)
+    with store:
+        pupil = find_pupil(store, args.upn)
+        batch = make_letters(store, args.template, [pupil], args.today, args.user, args.out, meeting=_meeting(args))
+    _report_letters(batch)
+    return 0
+
+
+def cmd_certificate(args: argparse.Namespace) -> int:
+    from attendance_desk.services.certificates import make_certificate
+
+    store = open_school(args.db)
+    with store:
+        result = make_certificate(store, args.upn, args.start, args.end, args.out, args.user, args.today)
+    print(f"Certificate for {result.pupil}: {result.out} ({result.possible} possible sessions, "
+          f"{result.attendance}). To be signed by the head teacher.")
+    return 0

@@ -164,7 +164,6 @@ def test_a_write_after_a_figures_query_is_committed(tmp_path):
 def test_write_refuses_to_nest_in_a_stray_transaction(school):
     store, pupil = school
     store.conn.execute("INSERT INTO settings(key, value) VALUES ('x', '1')")  # legacy mode: implicit BEGIN
-    with pytest.raises(RuntimeError, match="left open"):
-        with store.write():
-            pass
+    with pytest.raises(RuntimeError, match="left open"), store.write():
+        pass
     store.conn.rollback()

@@ -1,0 +1,91 @@
+"""The head teacher's attendance certificate for a pupil and a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from attendance_desk.documents.certificate import CertificateData, write_certificate
+from attendance_desk.domain.calendar import week_start
+from attendance_desk.services.figures import pupil_figures
+from attendance_desk.services.marks import find_pupil
+from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.store.db import Store
+from attendance_desk.store.marks import codes_by_session
+
+
+@dataclass(frozen=True)
+class CertificateResult:
+    pupil: str
+    out: Path
+    possible: int
+    attendance: str
+
+
+def make_certificate(
+    store: Store, upn: str, start: date, end: date, out: Path, by: str, today: date | None = None,
+) -> CertificateResult:
+    if end < start:
+        raise ServiceError("the period ends before it starts")
+    pupil = find_pupil(store, upn)
+    rows = pupil_figures(store, start, end, pupils=[pupil])
+    if not rows:
+        raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
+    row = rows[0]
+    table = codes()
+    calendar = school_calendar(store, start, end)
+    marks = codes_by_session(store, pupil.id, row.start, row.end)
+    weeks, used = [], {}
+    monday = week_start(start)
+    while monday <= end:
+        cells = []
+        for offset in range(5):
+            day = monday + timedelta(days=offset)
+            for session in ("AM", "PM"):
+                code = marks.get((day, session))
+                if not start <= day <= end:
+                    cells.append(("", None))
+                elif code is not None:
+                    category = table.category_or_none(code, day)
+                    cells.append((code, category.value if category else None))
+                    used.setdefault(code, day)
+                elif not pupil.on_roll(day):
+                    cells.append(("–", None))
+                else:
+                    cells.append(("" if not calendar.is_school_session(day, session) else "?", None))
+        weeks.append((monday, cells))
+        monday += timedelta(days=7)
+    legend = []
+    for code, day in sorted(used.items()):
+        entry = table.lookup(code, day) if table.is_valid(code, day) else None
+        legend.append((code, entry.meaning if entry else "not a code on that date", entry.category.label if entry else ""))
+    f = row.figures
+    totals = [("Possible sessions", str(f.possible)), ("Present (including late before registers closed)", str(f.present)),
+              ("Approved educational activity", str(f.aea)), ("Authorised absence", str(f.authorised)),
+              ("Unauthorised absence (including late after registers closed)", str(f.unauthorised)),
+              ("Attendance", f"{f.attendance_pct:.1f}%" if f.attendance_pct is not None else "–")]
+    amendments = [
+        [f"{e.date:%d/%m/%Y} {e.session}", e.old_code, e.new_code, e.reason, e.changed_by, _when(e.changed_at)]
+        for e in store.marks.history(pupil.id) if start <= e.date <= end
+    ]
+    contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
+    parents = [f"{c.name} ({c.relationship or 'parent'}), {c.address} {c.postcode}".strip()
+               for c in contacts if c.parental_responsibility]
+    school = store.settings.school()
+    write_certificate(out, CertificateData(
+        school.name, school.urn, school.local_authority, school.head_teacher, pupil.legal_name,
+        f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded", pupil.upn, pupil.year_group, start, end,
+        weeks, legend, totals, amendments, parents, today or date.today(),
+    ))
+    return CertificateResult(pupil.legal_name, out, f.possible, totals[-1][1])
+
+
+def _when(stamp: str) -> str:
+    """An ISO timestamp as dd/mm/yyyy HH:MM."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return stamp
