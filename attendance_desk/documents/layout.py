@@ -54,7 +54,7 @@ GRID = [
 ]
 
 
-def _numbered_canvas(footer: str):
+def _numbered_canvas(footer: str, numbered: bool = True):
     class NumberedCanvas(Canvas):
         """Two passes: pages are kept until the end so each footer can say "Page x of y"."""
 
@@ -74,7 +74,8 @@ def _numbered_canvas(footer: str):
                 self.setFont(FONT, 7.5)
                 self.setFillColor(colors.HexColor("#555555"))
                 self.drawString(15 * mm, 9 * mm, footer)
-                self.drawRightString(width - 15 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
+                if numbered:
+                    self.drawRightString(width - 15 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
                 super().showPage()
             super().save()
 
@@ -82,7 +83,7 @@ def _numbered_canvas(footer: str):
 
 
 def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str, author: str, footer: str,
-              wide: bool = False) -> None:
+              wide: bool = False, numbered: bool = True) -> None:
     """Write the PDF to a path or an open binary file."""
     register_fonts()
     size = landscape(A4) if wide else A4
@@ -90,4 +91,4 @@ def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str
         str(path) if isinstance(path, str | Path) else path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=16 * mm, title=title, author=author, subject=title, creator="Attendance Desk",
     )
-    doc.build(list(story), canvasmaker=_numbered_canvas(footer))
+    doc.build(list(story), canvasmaker=_numbered_canvas(footer, numbered))

@@ -12,9 +12,11 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     ListFlowable,
     ListItem,
+    PageBreak,
     Paragraph,
     Spacer,
     Table,
@@ -79,21 +81,31 @@ def _story(letter: LetterContent, s: Styles) -> list:
     return story
 
 
-def letter_pdf(letter: LetterContent) -> bytes:
-    """One letter as PDF bytes."""
+class PageMark(Flowable):
+    """Takes no space; notes the page it lands on (where each letter of a batch starts)."""
+
+    def __init__(self, found: list[int]):
+        super().__init__()
+        self.found = found
+
+    def wrap(self, *_):
+        return 0, 0
+
+    def draw(self):
+        self.found.append(self.canv.getPageNumber())
+
+
+def letters_pdf(letters: list[LetterContent]) -> tuple[bytes, list[int]]:
+    """Letters as one PDF for printing, and the page each one starts on. Built in one pass: fonts
+    are embedded once, so a batch of 200 letters takes about a second."""
+    s, story, starts = Styles(), [], []
+    for n, letter in enumerate(letters):
+        if n:
+            story.append(PageBreak())
+        story.append(PageMark(starts))
+        story += _story(letter, s)
     out = io.BytesIO()
-    build_pdf(out, _story(letter, Styles()), f"{letter.rendered.subject or 'Letter'}",
-              letter.letterhead.school, f"{letter.letterhead.school} — private and confidential")
-    return out.getvalue()
-
-
-def join_pdfs(parts: list[bytes]) -> bytes:
-    """Letters joined into one file for printing (each stays exactly as hashed)."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(io.BytesIO(part))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    first = letters[0]
+    build_pdf(out, story, first.rendered.subject or "Letters", first.letterhead.school,
+              f"{first.letterhead.school} — private and confidential", numbered=False)
+    return out.getvalue(), starts

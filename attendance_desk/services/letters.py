@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from attendance_desk.documents.letters import LetterContent, Letterhead, join_pdfs, letter_pdf
+from attendance_desk.documents.letters import LetterContent, Letterhead, letters_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
@@ -94,7 +94,7 @@ def make_letters(
     rows = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
     contacts = store.contacts.for_pupils([p.id for p in pupils])
     stage_name = support_map(store).stage(stage_key).name if stage_key else ""
-    batch, parts, logs = LetterBatch(), [], []
+    batch, contents, logs = LetterBatch(), [], []
     for pupil in pupils:
         chosen, warning = recipients(contacts.get(pupil.id, []))
         if warning:
@@ -113,26 +113,29 @@ def make_letters(
                 rendered = render_template(template, _context(store, pupil, figures, contact, stage_name, meeting, today))
             except TemplateProblem as exc:
                 raise ServiceError(str(exc)) from None
-            pdf = letter_pdf(LetterContent(head, contact.name, lines, f"{today:%d/%m/%Y}", contact.name, rendered,
-                                           signatory, role, f"{pupil.legal_name} (UPN {pupil.upn})"))
-            name = f"{template}-{pupil.surname}-{pupil.upn}-{contact.contact_id}.pdf".replace(" ", "_")
-            parts.append(pdf)
-            logs.append((pupil, contact, lines, figures, rendered.text, pdf, name))
+            contents.append(LetterContent(head, contact.name, lines, f"{today:%d/%m/%Y}", contact.name, rendered,
+                                          signatory, role, f"{pupil.legal_name} (UPN {pupil.upn})"))
+            logs.append((pupil, contact, lines, figures, rendered.text))
             written = True
         batch.pupils += written
-    if not parts:
+    if not contents:
         raise ServiceError("no letters could be made: " + "; ".join(batch.not_sent))
+    pdf, starts = letters_pdf(contents)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(join_pdfs(parts))
+    out.write_bytes(pdf)
     batch.files.append(out)
+    batch_hash = hashlib.sha256(pdf).hexdigest()
     with store.write():
-        for pupil, contact, lines, figures, text, pdf, name in logs:
-            file = out.parent / name if individual else out
-            if individual:
-                file.write_bytes(pdf)
+        for (pupil, contact, lines, figures, text), content, page in zip(logs, contents, starts, strict=True):
+            file, sha, where = out, batch_hash, page
+            if individual:  # each letter also as its own file, logged by that file's hash
+                single, _ = letters_pdf([content])
+                file = out.parent / f"{template}-{pupil.surname}-{pupil.upn}-{contact.contact_id}.pdf".replace(" ", "_")
+                file.write_bytes(single)
+                sha, where = hashlib.sha256(single).hexdigest(), 1
                 batch.files.append(file)
             store.letters.log(pupil.id, template, stage_key, contact.contact_id, contact.name, ", ".join(lines),
-                              figures, text, hashlib.sha256(pdf).hexdigest(), str(file), by)
+                              figures, text, sha, str(file), where, by)
             store.casework.add(CaseworkEntry(None, pupil.id, _now(), "letter", by, contact.name, contact.contact_id,
                                              f"{template} letter generated", False, ", ".join(lines)))
             batch.letters += 1

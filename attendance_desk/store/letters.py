@@ -28,6 +28,7 @@ class LetterRecord:
     posted_on: date | None
     sha256: str
     file: str
+    page: int
     by_user: str
 
 
@@ -36,13 +37,13 @@ class LetterRepo:
         self.store = store
 
     def log(self, pupil_id: int, template: str, stage_key: str | None, contact_id: int | None, addressee: str,
-            address: str, figures: dict, text: str, sha256: str, file: str, by: str) -> int:
+            address: str, figures: dict, text: str, sha256: str, file: str, page: int, by: str) -> int:
         with self.store.write() as db:
             return db.execute(
                 "INSERT INTO letters(pupil_id, template, stage_key, contact_id, addressee, address, figures, text, "
-                "generated_at, sha256, file, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "generated_at, sha256, file, page, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (pupil_id, template, stage_key, contact_id, addressee, address, json.dumps(figures), text,
-                 now_iso(), sha256, file, by),
+                 now_iso(), sha256, file, page, by),
             ).lastrowid
 
     def mark_posted(self, letter_id: int, day: date) -> None:
@@ -57,7 +58,7 @@ class LetterRepo:
                 contact_id=r["contact_id"], addressee=r["addressee"], address=r["address"],
                 figures=json.loads(r["figures"]), text=r["text"], generated_at=r["generated_at"],
                 posted_on=date.fromisoformat(r["posted_on"]) if r["posted_on"] else None, sha256=r["sha256"],
-                file=r["file"], by_user=r["by_user"],
+                file=r["file"], page=r["page"], by_user=r["by_user"],
             )
             for r in rows
         ]

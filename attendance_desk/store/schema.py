@@ -238,8 +238,9 @@ def m003_letters(db: Database) -> None:
             text TEXT NOT NULL,                    -- the rendered wording
             generated_at TEXT NOT NULL,
             posted_on TEXT,
-            sha256 TEXT NOT NULL,
+            sha256 TEXT NOT NULL,                  -- of the PDF file the letter is in
             file TEXT NOT NULL DEFAULT '',
+            page INTEGER NOT NULL DEFAULT 1,       -- where the letter starts in that file
             by_user TEXT NOT NULL
         );
         CREATE INDEX letters_by_pupil ON letters(pupil_id, generated_at);

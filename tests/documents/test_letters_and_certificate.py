@@ -151,3 +151,13 @@ def test_pdf_metadata(tmp_path, store):
     make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "one.pdf")
     meta = PdfReader(io.BytesIO((tmp_path / "one.pdf").read_bytes())).metadata
     assert meta is not None
+
+
+def test_a_batch_logs_each_letters_page_and_the_files_hash(tmp_path, store):
+    pupil = store.pupils.all()[0]
+    out = tmp_path / "batch.pdf"
+    make_letters(store, "stage3", [pupil], TODAY, "lead", out)
+    log = store.letters.for_pupil(pupil.id)
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert [(r.page, r.sha256, r.file) for r in log] == [(1, digest, str(out)), (2, digest, str(out))]
+    assert "Page 1 of" not in text_of(out)  # letters carry no page numbers across a batch
