@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of  # noqa: E402
 from attendance_desk.services.calls import call_list  # noqa: E402
-from attendance_desk.services.demo import build_demo_school  # noqa: E402
 from attendance_desk.services.certificates import make_certificate  # noqa: E402
+from attendance_desk.services.demo import build_demo_school  # noqa: E402
 from attendance_desk.services.exports import export_ctf, export_xlsx  # noqa: E402
-from attendance_desk.services.letters import make_letters  # noqa: E402
 from attendance_desk.services.figures import pupil_figures  # noqa: E402
+from attendance_desk.services.letters import make_letters  # noqa: E402
 from attendance_desk.services.school import create_school  # noqa: E402
 from attendance_desk.store.db import open_store  # noqa: E402
 
