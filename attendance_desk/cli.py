@@ -130,6 +130,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=_iso, required=True)
     p.add_argument("--out", required=True, type=Path)
 
+    p = sub.add_parser("meeting", help="record a School Attendance Meeting (or planning meeting) with a target")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--kind", choices=["sam", "planning"], default="sam")
+    p.add_argument("--date", type=_iso, help="when it was held (default: today)")
+    p.add_argument("--attendees", default="")
+    p.add_argument("--parent-attended", action="store_true")
+    for name in ("barriers", "pupil-voice", "parent-actions", "school-actions", "other-actions"):
+        p.add_argument(f"--{name}", default="")
+    p.add_argument("--target", type=float, help="target attendance %% until the review")
+    p.add_argument("--review-weeks", type=int, default=6, help="review 4 to 6 weeks on (default 6)")
+
+    p = sub.add_parser("review", help="review a meeting's target (met or not, from the register)")
+    p.add_argument("--meeting", type=int, required=True, help="the meeting's number (see 'meetings')")
+    p.add_argument("--date", type=_iso, help="default: today")
+    p.add_argument("--decision", required=True)
+    p.add_argument("--attendees", default="")
+    p.add_argument("--parent-attended", action="store_true")
+
+    p = sub.add_parser("meetings", help="a pupil's meetings, or every review that is due")
+    p.add_argument("--upn")
+
+    p = sub.add_parser("plan", help="record a parenting contract or attendance improvement plan")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--kind", choices=["parenting_contract", "improvement_plan"], default="parenting_contract")
+    p.add_argument("--parent", required=True, help="what the parent agrees to do")
+    p.add_argument("--school", required=True, help="the support the school will give")
+    p.add_argument("--agencies", default="", help="support from other services")
+    p.add_argument("--target", type=float)
+    p.add_argument("--start", type=_iso, help="default: today")
+    p.add_argument("--review-weeks", type=int, default=6)
+    p.add_argument("--weeks", type=int, default=12, help="how long the plan runs")
+
+    p = sub.add_parser("contact", help="record a home visit, text, e-mail or early help in the chronology")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--kind", required=True, choices=["home_visit", "text", "email", "call", "early_help", "note"])
+    p.add_argument("--with", dest="with_whom", default="")
+    p.add_argument("--outcome", default="")
+    p.add_argument("--notes", default="")
+    p.add_argument("--seen", action="store_true", help="the family (or pupil) was actually reached")
+
+    p = sub.add_parser("pack", help="the referral evidence pack for the Education Welfare Service")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--complete", action="store_true", help="refuse (exit 1) if evidence is missing")
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 

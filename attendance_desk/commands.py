@@ -327,3 +327,92 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     print(f"Certificate for {result.pupil}: {result.out} ({result.possible} possible sessions, "
           f"{result.attendance}). To be signed by the head teacher.")
     return 0
+
+
+def cmd_meeting(args: argparse.Namespace) -> int:
+    from attendance_desk.services.meetings import record_meeting
+
+    store = open_school(args.db)
+    with store:
+        meeting = record_meeting(
+            store, args.upn, args.kind, args.date or args.today, args.user, attendees=args.attendees,
+            parent_attended=args.parent_attended, barriers=args.barriers, pupil_voice=args.pupil_voice,
+            actions_parent=args.parent_actions, actions_school=args.school_actions, actions_others=args.other_actions,
+            target_pct=args.target, review_weeks=args.review_weeks)
+    print(f"Meeting {meeting.id} recorded; review due {_dmy(meeting.review_date)}.")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from attendance_desk.services.meetings import review_meeting
+
+    store = open_school(args.db)
+    with store:
+        review = review_meeting(store, args.meeting, args.date or args.today, args.user, args.decision,
+                                attendees=args.attendees, parent_attended=args.parent_attended)
+    if review.target_met is None:
+        print("Review recorded (no target had been set).")
+    else:
+        achieved = _pct(review.attendance_achieved)
+        print(f"Review recorded: target {review.target_pct:g}%, achieved {achieved}: "
+              f"{'met' if review.target_met else 'not met'}.")
+    return 0
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    store = open_school(args.db)
+    with store:
+        if args.upn:
+            items = store.meetings.meetings(find_pupil(store, args.upn).id)
+        else:
+            items = store.meetings.reviews_due(args.today)
+            print(f"Reviews due by {_dmy(args.today)}: {len(items)}")
+        for m in items:
+            pupil = store.pupils.by_id(m.pupil_id)
+            target = f", target {m.target_pct:g}%" if m.target_pct is not None else ""
+            print(f"{m.id:>4}  {_dmy(m.held_on)}  {m.kind:<8} {pupil.name} ({pupil.upn}){target}"
+                  f"{', review ' + _dmy(m.review_date) if m.review_date else ''}")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from attendance_desk.services.meetings import record_plan
+
+    store = open_school(args.db)
+    with store:
+        plan = record_plan(store, args.upn, args.kind, args.user, parent_commitments=args.parent,
+                           school_support=args.school, agency_support=args.agencies, target_pct=args.target,
+                           starts=args.start or args.today, review_weeks=args.review_weeks, weeks=args.weeks)
+    print(f"Plan {plan.id} recorded: {_dmy(plan.starts)} to {_dmy(plan.ends)}, review {_dmy(plan.review_date)}.")
+    return 0
+
+
+def cmd_contact(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from attendance_desk.services.meetings import record_contact
+
+    store = open_school(args.db)
+    with store:
+        record_contact(store, args.upn, args.kind, args.user, at=datetime.now().astimezone(), with_whom=args.with_whom,
+                       outcome=args.outcome, contact_made=args.seen, notes=args.notes)
+    print("Recorded in the chronology.")
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
+
+    store = open_school(args.db)
+    with store:
+        if args.complete:
+            missing = [c for c in evidence_checklist(store, args.upn, args.today) if not c.ok]
+            if missing:
+                for c in missing:
+                    print(f"missing: {c.item} ({c.detail})", file=sys.stderr)
+                raise ServiceError(f"{len(missing)} item(s) of evidence missing: the pack was not made")
+        result = assemble_evidence_pack(store, args.upn, args.today, args.out, args.user)
+    print(f"Evidence pack: {result.out}")
+    for c in result.missing:
+        print(f"missing: {c.item} ({c.detail})")
+    return 0

@@ -52,47 +52,59 @@ def write_certificate(path: str | Path, c: CertificateData) -> None:
                    for k, v in facts], colWidths=[45 * mm, 135 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("FONT", (0, 0), (0, -1), "DejaVuSans-Bold", 8.5), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [table, Spacer(0, 4 * mm), Paragraph("Register, session by session", s.heading)]
+    story += register_flowables(c.weeks, s)
+    story += [Paragraph("Totals for the period", s.heading)]
+    totals = Table([[k, v] for k, v in c.totals], colWidths=[120 * mm, 30 * mm], hAlign="LEFT")
+    totals.setStyle(TableStyle(GRID[:1] + GRID[3:]))
+    story.append(totals)
+    story += [Paragraph("Codes used", s.heading), legend_table(c.legend, s)]
+    story += [Paragraph("Amendments made to these entries", s.heading)]
+    story.append(amendments_table(c.amendments, s) if c.amendments
+                 else Paragraph("None: every entry above is as first recorded.", s.body))
+    story.append(declaration(c.school, c.pupil_name, c.head_teacher, c.issued, s))
+    build_pdf(path, story, f"Certificate of attendance: {c.pupil_name}", c.school,
+              f"{c.school} — certificate of attendance — {c.pupil_name} (UPN {c.upn})")
+
+
+def register_flowables(weeks, s: Styles) -> list:
     header = ["Week of"] + [f"{d} {p}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM")]
     rows = [header]
     style = list(GRID) + [("ALIGN", (1, 0), (-1, -1), "CENTER")]
-    for r, (monday, cells) in enumerate(c.weeks, start=1):
+    for r, (monday, cells) in enumerate(weeks, start=1):
         rows.append([f"{monday:%d/%m/%Y}"] + [text for text, _ in cells])
         for col, (_, category) in enumerate(cells, start=1):
             if category and category != "present":
                 style.append(("BACKGROUND", (col, r), (col, r), colors.HexColor(f"#{CATEGORY_COLOURS[category]}")))
     grid = Table(rows, colWidths=[24 * mm] + [15.6 * mm] * 10, repeatRows=1, hAlign="LEFT")
     grid.setStyle(TableStyle(style))
-    story += [grid, Paragraph("Blank: outside the period or the school did not meet (weekends are not shown); "
-                              "– : before admission or after leaving; ? : no mark recorded.", s.small)]
-    story += [Paragraph("Totals for the period", s.heading)]
-    totals = Table([[k, v] for k, v in c.totals], colWidths=[120 * mm, 30 * mm], hAlign="LEFT")
-    totals.setStyle(TableStyle(GRID[:1] + GRID[3:]))
-    story.append(totals)
-    story += [Paragraph("Codes used", s.heading)]
-    legend = Table([["Code", "Meaning", "Counts as"]] + [[a, Paragraph(escape(b), s.cell), d] for a, b, d in c.legend],
-                   colWidths=[14 * mm, 112 * mm, 54 * mm], repeatRows=1, hAlign="LEFT")
-    legend.setStyle(TableStyle(GRID))
-    story.append(legend)
-    story += [Paragraph("Amendments made to these entries", s.heading)]
-    if c.amendments:
-        changes = Table([["Session", "Original", "Amended", "Reason", "By", "When"]]
-                        + [[a, b, d, Paragraph(escape(e), s.cell), f, g] for a, b, d, e, f, g in c.amendments],
-                        colWidths=[28 * mm, 17 * mm, 18 * mm, 65 * mm, 22 * mm, 30 * mm], repeatRows=1, hAlign="LEFT")
-        changes.setStyle(TableStyle(GRID))
-        story.append(changes)
-    else:
-        story.append(Paragraph("None: every entry above is as first recorded.", s.body))
-    story.append(KeepTogether([
+    return [grid, Paragraph("Blank: outside the period or the school did not meet (weekends are not shown); "
+                            "– : before admission or after leaving; ? : no mark recorded.", s.small)]
+
+
+def legend_table(legend, s: Styles) -> Table:
+    table = Table([["Code", "Meaning", "Counts as"]] + [[a, Paragraph(escape(b), s.cell), d] for a, b, d in legend],
+                  colWidths=[14 * mm, 112 * mm, 54 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(GRID))
+    return table
+
+
+def amendments_table(amendments, s: Styles) -> Table:
+    table = Table([["Session", "Original", "Amended", "Reason", "By", "When"]]
+                  + [[a, b, d, Paragraph(escape(e), s.cell), f, g] for a, b, d, e, f, g in amendments],
+                  colWidths=[28 * mm, 17 * mm, 18 * mm, 65 * mm, 22 * mm, 30 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(GRID))
+    return table
+
+
+def declaration(school: str, pupil: str, head: str, issued: date, s: Styles) -> KeepTogether:
+    return KeepTogether([
         Paragraph("Declaration", s.heading),
         Paragraph(f"I certify that the particulars above are a true extract of the attendance register kept at "
-                  f"{escape(c.school)} under the School Attendance (Pupil Registration) (England) Regulations, "
-                  f"and that {escape(c.pupil_name)} was a registered pupil of the school during the period shown.",
-                  s.body),
+                  f"{escape(school)} under the School Attendance (Pupil Registration) (England) Regulations, "
+                  f"and that {escape(pupil)} was a registered pupil of the school during the period shown.", s.body),
         Spacer(0, 14 * mm),
         Paragraph("Signed: ______________________________", s.body),
         Spacer(0, 3 * mm),
-        Paragraph(f"{escape(c.head_teacher or 'Head teacher')}, Head teacher", s.body),
-        Paragraph(f"Date: {c.issued:%d/%m/%Y}", s.body),
-    ]))
-    build_pdf(path, story, f"Certificate of attendance: {c.pupil_name}", c.school,
-              f"{c.school} — certificate of attendance — {c.pupil_name} (UPN {c.upn})")
+        Paragraph(f"{escape(head or 'Head teacher')}, Head teacher", s.body),
+        Paragraph(f"Date: {issued:%d/%m/%Y}", s.body),
+    ])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from attendance_desk.documents.certificate import CertificateData, write_certificate
 from attendance_desk.domain.calendar import week_start
+from attendance_desk.domain.people import Pupil
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
@@ -15,27 +16,12 @@ from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
 
-@dataclass(frozen=True)
-class CertificateResult:
-    pupil: str
-    out: Path
-    possible: int
-    attendance: str
-
-
-def make_certificate(
-    store: Store, upn: str, start: date, end: date, out: Path, by: str, today: date | None = None,
-) -> CertificateResult:
-    if end < start:
-        raise ServiceError("the period ends before it starts")
-    pupil = find_pupil(store, upn)
-    rows = pupil_figures(store, start, end, pupils=[pupil])
-    if not rows:
-        raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
-    row = rows[0]
+def register_weeks(store: Store, pupil: Pupil, start: date, end: date) -> tuple[list, list]:
+    """The register as printed: one row per week (10 cells of code and category) and the legend of
+    the codes used, each with its meaning on the date it was used."""
     table = codes()
     calendar = school_calendar(store, start, end)
-    marks = codes_by_session(store, pupil.id, row.start, row.end)
+    marks = codes_by_session(store, pupil.id, start, end)
     weeks, used = [], {}
     monday = week_start(start)
     while monday <= end:
@@ -59,14 +45,37 @@ def make_certificate(
     legend = []
     for code, day in sorted(used.items()):
         entry = table.lookup(code, day) if table.is_valid(code, day) else None
-        legend.append((code, entry.meaning if entry else "not a code on that date", entry.category.label if entry else ""))
+        legend.append((code, entry.meaning if entry else "not a code on that date",
+                       entry.category.label if entry else ""))
+    return weeks, legend
+
+
+@dataclass(frozen=True)
+class CertificateResult:
+    pupil: str
+    out: Path
+    possible: int
+    attendance: str
+
+
+def make_certificate(
+    store: Store, upn: str, start: date, end: date, out: Path, by: str, today: date | None = None,
+) -> CertificateResult:
+    if end < start:
+        raise ServiceError("the period ends before it starts")
+    pupil = find_pupil(store, upn)
+    rows = pupil_figures(store, start, end, pupils=[pupil])
+    if not rows:
+        raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
+    row = rows[0]
+    weeks, legend = register_weeks(store, pupil, start, end)
     f = row.figures
     totals = [("Possible sessions", str(f.possible)), ("Present (including late before registers closed)", str(f.present)),
               ("Approved educational activity", str(f.aea)), ("Authorised absence", str(f.authorised)),
               ("Unauthorised absence (including late after registers closed)", str(f.unauthorised)),
               ("Attendance", f"{f.attendance_pct:.1f}%" if f.attendance_pct is not None else "–")]
     amendments = [
-        [f"{e.date:%d/%m/%Y} {e.session}", e.old_code, e.new_code, e.reason, e.changed_by, _when(e.changed_at)]
+        [f"{e.date:%d/%m/%Y} {e.session}", e.old_code, e.new_code, e.reason, e.changed_by, when_text(e.changed_at)]
         for e in store.marks.history(pupil.id) if start <= e.date <= end
     ]
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
@@ -81,7 +90,7 @@ def make_certificate(
     return CertificateResult(pupil.legal_name, out, f.possible, totals[-1][1])
 
 
-def _when(stamp: str) -> str:
+def when_text(stamp: str) -> str:
     """An ISO timestamp as dd/mm/yyyy HH:MM."""
     from datetime import datetime
 

@@ -14,6 +14,7 @@ def attach_repositories(store: Store) -> None:
     from attendance_desk.store.contacts import ContactRepo
     from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
+    from attendance_desk.store.meetings import MeetingRepo
     from attendance_desk.store.pupils import PupilRepo
     from attendance_desk.store.settings import SettingsRepo
     from attendance_desk.store.stages import StageRepo
@@ -26,3 +27,4 @@ def attach_repositories(store: Store) -> None:
     store.casework = CaseworkRepo(store)
     store.stages = StageRepo(store)
     store.letters = LetterRepo(store)
+    store.meetings = MeetingRepo(store)

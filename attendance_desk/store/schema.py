@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 3  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 4  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -248,5 +248,54 @@ def m003_letters(db: Database) -> None:
         BEGIN
             SELECT RAISE(ABORT, 'the letter log is a record: letters cannot be deleted');
         END;
+        """,
+    )
+
+
+@migrations()
+def m004_meetings_and_plans(db: Database) -> None:
+    """School Attendance Meetings, reviews and planning meetings; parenting contracts and plans."""
+    run_script(
+        db,
+        """
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            kind TEXT NOT NULL CHECK (kind IN ('sam', 'review', 'planning')),
+            held_on TEXT NOT NULL,
+            attendees TEXT NOT NULL DEFAULT '',
+            parent_attended INTEGER NOT NULL DEFAULT 0,
+            barriers TEXT NOT NULL DEFAULT '',
+            pupil_voice TEXT NOT NULL DEFAULT '',
+            actions_parent TEXT NOT NULL DEFAULT '',
+            actions_school TEXT NOT NULL DEFAULT '',
+            actions_others TEXT NOT NULL DEFAULT '',
+            target_pct REAL,
+            target_from TEXT,
+            target_to TEXT,
+            review_date TEXT,
+            reviews_meeting_id INTEGER REFERENCES meetings(id),
+            target_met INTEGER,
+            attendance_achieved REAL,
+            decision TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX meetings_by_pupil ON meetings(pupil_id, held_on);
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            kind TEXT NOT NULL CHECK (kind IN ('parenting_contract', 'improvement_plan')),
+            parent_commitments TEXT NOT NULL,
+            school_support TEXT NOT NULL,
+            agency_support TEXT NOT NULL DEFAULT '',
+            target_pct REAL,
+            starts TEXT NOT NULL,
+            review_date TEXT NOT NULL,
+            ends TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX plans_by_pupil ON plans(pupil_id, starts);
         """,
     )

@@ -1,0 +1,115 @@
+"""Meetings (SAM, review, planning) and parenting contracts / attendance improvement plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import TYPE_CHECKING
+
+from attendance_desk.store.db import now_iso
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int | None
+    pupil_id: int
+    kind: str
+    held_on: date
+    attendees: str = ""
+    parent_attended: bool = False
+    barriers: str = ""
+    pupil_voice: str = ""
+    actions_parent: str = ""
+    actions_school: str = ""
+    actions_others: str = ""
+    target_pct: float | None = None
+    target_from: date | None = None
+    target_to: date | None = None
+    review_date: date | None = None
+    reviews_meeting_id: int | None = None
+    target_met: bool | None = None
+    attendance_achieved: float | None = None
+    decision: str = ""
+    by_user: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int | None
+    pupil_id: int
+    kind: str
+    parent_commitments: str
+    school_support: str
+    agency_support: str
+    target_pct: float | None
+    starts: date
+    review_date: date
+    ends: date
+    by_user: str = ""
+
+
+_DATES = {"held_on", "target_from", "target_to", "review_date", "starts", "ends"}
+
+
+def _to_row(item) -> dict:
+    row = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "id"}
+    for key, value in row.items():
+        if key in _DATES and value is not None:
+            row[key] = value.isoformat()
+        elif isinstance(value, bool):
+            row[key] = int(value)
+    row["at"] = now_iso()
+    return row
+
+
+def _from_row(cls, row):
+    data = {f.name: row[f.name] for f in fields(cls)}
+    for key in _DATES & data.keys():
+        data[key] = date.fromisoformat(data[key]) if data[key] else None
+    for key in ("parent_attended", "target_met"):
+        if key in data and data[key] is not None:
+            data[key] = bool(data[key])
+    return cls(**data)
+
+
+class MeetingRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add_meeting(self, meeting: Meeting) -> int:
+        row = _to_row(meeting)
+        with self.store.write() as db:
+            return db.execute(
+                f"INSERT INTO meetings({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            ).lastrowid
+
+    def meetings(self, pupil_id: int) -> list[Meeting]:
+        rows = self.store.query("SELECT * FROM meetings WHERE pupil_id = ? ORDER BY held_on, id", (pupil_id,))
+        return [_from_row(Meeting, r) for r in rows]
+
+    def meeting(self, meeting_id: int) -> Meeting | None:
+        rows = self.store.query("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        return _from_row(Meeting, rows[0]) if rows else None
+
+    def reviews_due(self, on_or_before: date) -> list[Meeting]:
+        """Meetings with a review date reached and no review recorded."""
+        rows = self.store.query(
+            "SELECT m.* FROM meetings m WHERE m.review_date <= ? AND NOT EXISTS "
+            "(SELECT 1 FROM meetings r WHERE r.reviews_meeting_id = m.id) ORDER BY m.review_date",
+            (on_or_before.isoformat(),),
+        )
+        return [_from_row(Meeting, r) for r in rows]
+
+    def add_plan(self, plan: Plan) -> int:
+        row = _to_row(plan)
+        with self.store.write() as db:
+            return db.execute(
+                f"INSERT INTO plans({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            ).lastrowid
+
+    def plans(self, pupil_id: int) -> list[Plan]:
+        rows = self.store.query("SELECT * FROM plans WHERE pupil_id = ? ORDER BY starts, id", (pupil_id,))
+        return [_from_row(Plan, r) for r in rows]

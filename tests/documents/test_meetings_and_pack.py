@@ -1,0 +1,68 @@
+from datetime import date, datetime
+
+import pytest
+
+from attendance_desk.services.letters import make_letters
+from attendance_desk.services.meetings import (
+    record_contact,
+    record_meeting,
+    record_plan,
+    review_meeting,
+)
+from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
+from attendance_desk.services.school import ServiceError
+from tests.documents.test_letters_and_certificate import store, text_of  # noqa: F401 (fixture)
+
+TODAY = date(2024, 11, 20)
+
+
+def test_sam_review_computes_whether_the_target_was_met(store):  # noqa: F811
+    pupil = store.pupils.all()[0]
+    with pytest.raises(ServiceError, match="4 to 6 weeks"):
+        record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=8)
+    sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
+                         pupil_voice="I miss my friends when I'm off", parent_attended=True)
+    assert sam.review_date == date(2024, 10, 11) and (sam.target_from, sam.target_to) == (date(2024, 9, 14), date(2024, 10, 11))
+    review = review_meeting(store, sam.id, date(2024, 10, 11), "lead", "continue to monitor")
+    # 14/09-11/10: 20 school days = 40 sessions, the week of 16/09 ill (10 sessions), 01/10 AM O: 29/40 = 72.5 %
+    assert review.attendance_achieved == 72.5 and review.target_met is False
+    assert store.meetings.reviews_due(TODAY) == []
+    kinds = [(e.kind, e.outcome) for e in store.casework.for_pupil(pupil.id)]
+    assert ("meeting", "Review: target not met (72.5%)") in kinds
+
+
+def test_contract_needs_both_statements(store):  # noqa: F811
+    pupil = store.pupils.all()[0]
+    with pytest.raises(ServiceError, match="both the parent's statement and the school's"):
+        record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="attend daily",
+                    school_support=" ", starts=TODAY)
+    plan = record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="attend daily",
+                       school_support="daily check-in", starts=TODAY, review_weeks=5, weeks=10)
+    assert plan.review_date == date(2024, 12, 25) and plan.ends == date(2025, 1, 29)
+
+
+def test_checklist_shows_what_is_missing_then_the_pack_has_it_all(tmp_path, store):  # noqa: F811
+    pupil = store.pupils.all()[0]
+    missing = {c.item for c in evidence_checklist(store, pupil.upn, TODAY) if not c.ok}
+    assert "Letters sent separately to each parent with parental responsibility" in missing
+    assert "School Attendance Meeting with targets" in missing and "Home visit" in missing
+    make_letters(store, "formal_warning", [pupil], TODAY, "lead", tmp_path / "fw.pdf")
+    sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
+                         barriers="anxiety about the bus", pupil_voice="The bus is scary", actions_others="School nurse referral")
+    review_meeting(store, sam.id, date(2024, 10, 11), "lead", "parenting contract next")
+    record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="Walk to school together",
+                school_support="Meet at the gate", starts=date(2024, 10, 14))
+    record_contact(store, pupil.upn, "home_visit", "ewo", at=datetime(2024, 10, 3, 10, 0).astimezone(),
+                   with_whom="Anna Wiśniewska", outcome="Seen at home", contact_made=True)
+    record_contact(store, pupil.upn, "call", "office", at=datetime(2024, 9, 16, 9, 40).astimezone(), outcome="Spoke to mother")
+    checklist = evidence_checklist(store, pupil.upn, TODAY)
+    assert [c.item for c in checklist if not c.ok] == []
+    result = assemble_evidence_pack(store, pupil.upn, TODAY, tmp_path / "pack.pdf", "lead")
+    text = text_of(result.out)
+    for expected in ("evidence pack", "Łucja Wiśniewska", "Anna Wiśniewska", "Tomasz Wiśniewski", "4 Elm Court",
+                     "The bus is scary", "anxiety about the bus", "Walk to school together", "Meet at the gate",
+                     "formal_warning", "Seen at home", "95% from 14/09/2024 to 11/10/2024: achieved 72.5%, not met",
+                     "true extract of the attendance register", "Every item on the checklist is present"):
+        assert expected in text, expected
+    pages = text.count(f"(UPN {pupil.upn}) — confidential")
+    assert pages >= 4 and f"Page {pages} of {pages}" in text  # name and UPN on every page
