@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--complete", action="store_true", help="refuse (exit 1) if evidence is missing")
 
+    p = sub.add_parser("tsm-pack", help="the targeted support meeting pack (PDF, and XLSX with --xlsx)")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--xlsx", type=Path)
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 

@@ -416,3 +416,13 @@ def cmd_pack(args: argparse.Namespace) -> int:
     for c in result.missing:
         print(f"missing: {c.item} ({c.detail})")
     return 0
+
+
+def cmd_tsm_pack(args: argparse.Namespace) -> int:
+    from attendance_desk.services.tsm import make_tsm_pack
+
+    store = open_school(args.db)
+    with store:
+        count = make_tsm_pack(store, args.today, args.out, args.xlsx)
+    print(f"Targeted support meeting pack: {count} pupils, {args.out}" + (f" and {args.xlsx}" if args.xlsx else ""))
+    return 0

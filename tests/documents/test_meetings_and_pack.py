@@ -66,3 +66,19 @@ def test_checklist_shows_what_is_missing_then_the_pack_has_it_all(tmp_path, stor
         assert expected in text, expected
     pages = text.count(f"(UPN {pupil.upn}) — confidential")
     assert pages >= 4 and f"Page {pages} of {pages}" in text  # name and UPN on every page
+
+
+def test_targeted_support_meeting_pack(tmp_path, store):  # noqa: F811
+    from openpyxl import load_workbook
+
+    from attendance_desk.services.tsm import make_tsm_pack
+
+    pupil = store.pupils.all()[0]
+    record_meeting(store, pupil.upn, "sam", date(2024, 9, 20), "lead", barriers="transport", target_pct=95,
+                   actions_school="bus pass application", actions_others="EWO home visit")
+    count = make_tsm_pack(store, TODAY, tmp_path / "tsm.pdf", tmp_path / "tsm.xlsx")
+    assert count == 1  # 11 of 106 sessions absent: persistent
+    text = text_of(tmp_path / "tsm.pdf")
+    assert "Łucja Wiśniewska" in text and "transport" in text and "bus pass application" in text
+    sheet = load_workbook(tmp_path / "tsm.xlsx").active
+    assert sheet["A3"].value == pupil.upn and sheet["D3"].number_format == "0.0%" and sheet["I3"].value == "transport"
