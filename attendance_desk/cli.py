@@ -175,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--complete", action="store_true", help="refuse (exit 1) if evidence is missing")
 
+    p = sub.add_parser("contract", help="a parenting contract or plan, on the letterhead, for signing")
+    p.add_argument("--plan", type=int, required=True)
+    p.add_argument("--out", required=True, type=Path)
+
+    p = sub.add_parser("minutes", help="the minutes of a School Attendance Meeting or review")
+    p.add_argument("--meeting", type=int, required=True)
+    p.add_argument("--out", required=True, type=Path)
+
+    p = sub.add_parser("visit-form", help="a home-visit record to take on a visit")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--out", required=True, type=Path)
+
     p = sub.add_parser("tsm-pack", help="the targeted support meeting pack (PDF, and XLSX with --xlsx)")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--xlsx", type=Path)

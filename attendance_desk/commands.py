@@ -426,3 +426,27 @@ def cmd_tsm_pack(args: argparse.Namespace) -> int:
         count = make_tsm_pack(store, args.today, args.out, args.xlsx)
     print(f"Targeted support meeting pack: {count} pupils, {args.out}" + (f" and {args.xlsx}" if args.xlsx else ""))
     return 0
+
+
+def cmd_contract(args: argparse.Namespace) -> int:
+    from attendance_desk.services.forms import contract_document
+
+    with open_school(args.db) as store:
+        print(f"Written {contract_document(store, args.plan, args.out, args.today)}")
+    return 0
+
+
+def cmd_minutes(args: argparse.Namespace) -> int:
+    from attendance_desk.services.forms import minutes_document
+
+    with open_school(args.db) as store:
+        print(f"Written {minutes_document(store, args.meeting, args.out, args.today)}")
+    return 0
+
+
+def cmd_visit_form(args: argparse.Namespace) -> int:
+    from attendance_desk.services.forms import home_visit_form
+
+    with open_school(args.db) as store:
+        print(f"Written {home_visit_form(store, args.upn, args.out, args.today)}")
+    return 0

@@ -110,6 +110,10 @@ class MeetingRepo:
                 f"INSERT INTO plans({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             ).lastrowid
 
+    def plan(self, plan_id: int) -> Plan | None:
+        rows = self.store.query("SELECT * FROM plans WHERE id = ?", (plan_id,))
+        return _from_row(Plan, rows[0]) if rows else None
+
     def plans(self, pupil_id: int) -> list[Plan]:
         rows = self.store.query("SELECT * FROM plans WHERE pupil_id = ? ORDER BY starts, id", (pupil_id,))
         return [_from_row(Plan, r) for r in rows]

@@ -82,3 +82,24 @@ def test_targeted_support_meeting_pack(tmp_path, store):  # noqa: F811
     assert "Łucja Wiśniewska" in text and "transport" in text and "bus pass application" in text
     sheet = load_workbook(tmp_path / "tsm.xlsx").active
     assert sheet["A3"].value == pupil.upn and sheet["D3"].number_format == "0.0%" and sheet["I3"].value == "transport"
+
+
+def test_contract_minutes_and_visit_form(tmp_path, store):  # noqa: F811
+    from attendance_desk.services.forms import contract_document, home_visit_form, minutes_document
+
+    pupil = store.pupils.all()[0]
+    plan = record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="Walk to school together",
+                       school_support="Meet at the gate", agency_support="Parenting course", target_pct=95,
+                       starts=date(2024, 11, 4))
+    text = text_of(contract_document(store, plan.id, tmp_path / "c.pdf", TODAY))
+    for expected in ("Parenting contract for Łucja Wiśniewska", "section 19 of the Anti-social Behaviour Act 2003",
+                     "Walk to school together", "Meet at the gate", "Parenting course", "at least 95% attendance",
+                     "Anna Wiśniewska (parent) Signed:", "Tomasz Wiśniewski (parent) Signed:", "Mr T. Okonjo (for the school)"):
+        assert expected in text, expected
+    sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
+                         attendees="Anna Wiśniewska, Mr T. Okonjo", parent_attended=True, barriers="the bus")
+    text = text_of(minutes_document(store, sam.id, tmp_path / "m.pdf", TODAY))
+    assert "School Attendance Meeting: Łucja Wiśniewska, 13/09/2024" in text and "A parent attended." in text
+    assert "the bus" in text and "from 14/09/2024 to 11/10/2024" in text
+    text = text_of(home_visit_form(store, pupil.upn, tmp_path / "v.pdf", TODAY))
+    assert "Home visit record" in text and "12 Mill Lane" in text and "07700 900001" in text and "known as" not in text

@@ -1,0 +1,93 @@
+"""Documents on the letterhead from the casework records: a parenting contract to sign, the minutes
+of a School Attendance Meeting or review, and a home-visit record to take on a visit. The wording is
+in letter_templates/forms/ and can be edited like the letters."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from attendance_desk.documents.letters import Letterhead, form_pdf
+from attendance_desk.documents.templates import TemplateProblem, render_template, template_folder
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.services.figures import pupil_figures
+from attendance_desk.services.letters import _figures
+from attendance_desk.services.meetings import KINDS, PLAN_KINDS
+from attendance_desk.services.school import ServiceError
+from attendance_desk.store.db import Store
+
+
+def _dmy(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""
+
+
+def _base(store: Store, pupil, today: date) -> dict:
+    school = store.settings.school()
+    start = academic_year_bounds(academic_year_of(today))[0]
+    rows = pupil_figures(store, start, today, pupils=[pupil])
+    return {
+        "school": {k: getattr(school, k) for k in ("name", "address", "phone", "local_authority", "head_teacher",
+                                                  "attendance_lead", "named_ewo")},
+        "pupil": {"name": pupil.name, "legal_name": pupil.legal_name, "forename": pupil.preferred_name or pupil.forename,
+                  "dob": _dmy(pupil.dob), "reg_group": pupil.reg_group, "upn": pupil.upn},
+        "figures": _figures(rows[0] if rows else None) or {"attendance_pct": "–", "sessions_missed": 0, "unauthorised": 0},
+    }
+
+
+def _write(store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil) -> Path:
+    school = store.settings.school()
+    try:
+        rendered = render_template(name, context, folder=template_folder() / "forms")
+    except TemplateProblem as exc:
+        raise ServiceError(str(exc)) from None
+    form_pdf(out, Letterhead(school.name, school.address, school.phone, school.email), rendered, signatures,
+             f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential")
+    return out
+
+
+def contract_document(store: Store, plan_id: int, out: Path, today: date) -> Path:
+    plan = store.meetings.plan(plan_id)
+    if plan is None:
+        raise ServiceError(f"no plan {plan_id}")
+    pupil = store.pupils.by_id(plan.pupil_id)
+    contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
+    parents = [c.name for c in contacts if c.parental_responsibility] or [c.name for c in contacts[:1]]
+    context = _base(store, pupil, today) | {
+        "parents": " and ".join(parents) or "the parent(s)",
+        "plan": {"title": PLAN_KINDS[plan.kind], "parent_commitments": plan.parent_commitments,
+                 "school_support": plan.school_support, "agency_support": plan.agency_support,
+                 "target_pct": f"{plan.target_pct:g}" if plan.target_pct else "", "starts": _dmy(plan.starts),
+                 "review_date": _dmy(plan.review_date), "ends": _dmy(plan.ends)},
+    }
+    school = store.settings.school()
+    signatures = [f"{name} (parent)" for name in parents] + [f"{school.attendance_lead or school.head_teacher} (for the school)"]
+    return _write(store, "parenting_contract", context, out, signatures, pupil)
+
+
+def minutes_document(store: Store, meeting_id: int, out: Path, today: date) -> Path:
+    meeting = store.meetings.meeting(meeting_id)
+    if meeting is None:
+        raise ServiceError(f"no meeting {meeting_id}")
+    pupil = store.pupils.by_id(meeting.pupil_id)
+    outcome = "" if meeting.target_met is None else (
+        f"target {'met' if meeting.target_met else 'not met'} (attendance {meeting.attendance_achieved:.1f}%)"
+        if meeting.attendance_achieved is not None else "no sessions in the target period yet")
+    context = _base(store, pupil, today) | {"meeting": {
+        "title": KINDS[meeting.kind], "held_on": _dmy(meeting.held_on), "attendees": meeting.attendees,
+        "parent_attended": meeting.parent_attended, "barriers": meeting.barriers, "pupil_voice": meeting.pupil_voice,
+        "actions_parent": meeting.actions_parent, "actions_school": meeting.actions_school,
+        "actions_others": meeting.actions_others, "target_pct": f"{meeting.target_pct:g}" if meeting.target_pct else "",
+        "target_from": _dmy(meeting.target_from), "target_to": _dmy(meeting.target_to),
+        "review_date": _dmy(meeting.review_date), "outcome": outcome, "decision": meeting.decision}}
+    return _write(store, "sam_minutes", context, out, ["Chair of the meeting", "Parent"], pupil)
+
+
+def home_visit_form(store: Store, upn: str, out: Path, today: date) -> Path:
+    from attendance_desk.services.marks import find_pupil
+
+    pupil = find_pupil(store, upn)
+    contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
+    addresses = [f"{c.name} ({c.relationship or 'contact'}): {c.address} {c.postcode}".strip()
+                 + (f", {', '.join(p.number for p in c.phones)}" if c.phones else "") for c in contacts]
+    context = _base(store, pupil, today) | {"addresses": addresses or ["none recorded"]}
+    return _write(store, "home_visit", context, out, ["Visiting officer"], pupil)
