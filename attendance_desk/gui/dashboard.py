@@ -4,12 +4,24 @@ Double-click (or Enter on) a pupil to open their profile."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from attendance_desk.gui.context import AppContext, Task
-from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct
+from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct, show_error
 from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
+from attendance_desk.services.letters import confirm_and_make_letters
+from attendance_desk.services.school import ServiceError
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
                  "Persistent", "Persistent %", "Severe", "Penalty threshold"]
@@ -61,6 +73,9 @@ class DashboardView(QWidget):
             self.tables[name] = table
         for name, table in self.tables.items():
             self.tabs.addTab(table, name)
+        self.confirm = QPushButton("Confirm the suggested stage for the selected pupils and make their letters…")
+        self.confirm.setAccessibleName("Confirm stages and make letters")
+        self.confirm.clicked.connect(self.confirm_and_write)
         tiles = QGridLayout()
         for i, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, i)
@@ -69,6 +84,7 @@ class DashboardView(QWidget):
         layout.addWidget(self.period)
         layout.addLayout(tiles)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.confirm)
 
     def refresh(self) -> None:
         """Whole-school figures take a moment on a large school: worked out off the GUI thread."""
@@ -98,6 +114,25 @@ class DashboardView(QWidget):
             [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name]
              for s in board.suggested],
             [s.figures.pupil.upn for s in board.suggested])
+
+    def confirm_and_write(self) -> None:
+        """The weekly review: confirm the suggested stage for the chosen pupils, then make each stage's letters."""
+        table = self.tables["Crossed a threshold"]
+        upns = sorted({table.key_at(i.row()) for i in table.selectionModel().selectedRows()} - {None})
+        if not upns:
+            self.context.status.emit("Select pupils on the 'Crossed a threshold' tab first")
+            self.tabs.setCurrentWidget(table)
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Where should the letters be saved?")
+        if not folder:
+            return
+        try:
+            letters = confirm_and_make_letters(self.context.store, upns, self.context.today, self.context.user, Path(folder))
+        except ServiceError as exc:
+            show_error(self, str(exc))
+            return
+        self.context.status.emit(f"{len(upns)} stage(s) confirmed; {letters} letter(s) saved in {folder}")
+        self.context.data_changed.emit()
 
     def _open(self, table: ReadOnlyTable, row: int) -> None:
         upn = table.key_at(row)

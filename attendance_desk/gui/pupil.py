@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.codes import Category
+from attendance_desk.gui.casework import Casework
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
@@ -132,6 +133,11 @@ class PupilView(QWidget):
         self.confirm = QPushButton("&Confirm suggested stage")
         self.close_process = QPushButton("Close staged process…")
         self.contacts = ReadOnlyTable(["#", "Name", "Relationship", "PR", "Phones", "Address"], "Contacts")
+        self.casework = Casework(context, self)
+        self.actions = {name: QPushButton(label) for name, label in (
+            ("letter", "&Letter…"), ("meeting", "Record &meeting…"), ("contact", "Record c&ontact…"),
+            ("certificate", "Certificate…"), ("pack", "&Evidence pack…"))}
+        self.letters = ReadOnlyTable(["Date", "Letter", "To", "Address"], "Letters sent")
         self.chronology = ReadOnlyTable(["When", "What", "Who", "With", "Outcome", "Notes"], "Casework chronology")
 
         body = QWidget()
@@ -152,10 +158,17 @@ class PupilView(QWidget):
         buttons.addWidget(self.close_process)
         stage_box.addLayout(buttons)
         grid.addLayout(stage_box, 4, 1)
-        grid.addWidget(heading("Contacts"), 5, 0)
-        grid.addWidget(heading("Chronology"), 5, 1)
-        grid.addWidget(self.contacts, 6, 0)
-        grid.addWidget(self.chronology, 6, 1)
+        action_row = QHBoxLayout()
+        for button in self.actions.values():
+            action_row.addWidget(button)
+        action_row.addStretch()
+        grid.addLayout(action_row, 5, 0, 1, 2)
+        grid.addWidget(heading("Contacts"), 6, 0)
+        grid.addWidget(heading("Chronology"), 6, 1)
+        grid.addWidget(self.contacts, 7, 0)
+        grid.addWidget(self.chronology, 7, 1)
+        grid.addWidget(heading("Letters"), 8, 0, 1, 2)
+        grid.addWidget(self.letters, 9, 0, 1, 2)
         self.figures.setMaximumHeight(90)
         scroll = QScrollArea()
         scroll.setWidget(body)
@@ -166,6 +179,12 @@ class PupilView(QWidget):
 
         self.search.returnPressed.connect(self._search)
         self.confirm.clicked.connect(self._confirm)
+        self.actions["letter"].clicked.connect(lambda: self.upn and self.casework.letter(self.upn))
+        self.actions["meeting"].clicked.connect(lambda: self.upn and self.casework.meeting(self.upn))
+        self.actions["contact"].clicked.connect(lambda: self.upn and self.casework.contact(self.upn))
+        self.actions["certificate"].clicked.connect(
+            lambda: self.upn and self.casework.certificate(self.upn, self.profile.year_start, self.profile.today))
+        self.actions["pack"].clicked.connect(lambda: self.upn and self.casework.pack(self.upn))
         self.close_process.clicked.connect(self._close)
         context.open_pupil.connect(self.show_pupil)
 
@@ -218,6 +237,8 @@ class PupilView(QWidget):
                             for c in profile.contacts])
         self.chronology.fill([(e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom,
                                e.outcome, e.notes) for e in reversed(profile.chronology)])
+        self.letters.fill([(x.generated_at[:10], x.template.replace("_", " "), x.addressee, x.address)
+                           for x in reversed(profile.letters)])
 
     def _show_stage(self) -> None:
         state = self.profile.stage

@@ -164,3 +164,26 @@ def stage_letters(store: Store, stage_key: str, today: date, by: str, out: Path,
     if not pupils:
         raise ServiceError(f"no pupil at {stage.name} is waiting for its letter")
     return make_letters(store, stage.letter, pupils, today, by, out, individual, stage_key, meeting)
+
+
+def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str, folder: Path) -> int:
+    """Confirm each pupil's suggested stage, then make the letters of every stage confirmed (one batch
+    file a stage). All confirmed or none if a letter cannot be made."""
+    from attendance_desk.services.stages import record_step
+
+    states = {s.figures.pupil.upn: s for s in stage_overview(store, today)}
+    chosen = [states[u] for u in upns if u in states and states[u].suggestion]
+    if not chosen:
+        raise ServiceError("none of those pupils has a suggested stage")
+    written = 0
+    with store.write():
+        for state in chosen:
+            record_step(store, state.figures.pupil.upn, "entered", today, by, state.suggestion.stage.key,
+                        "confirmed at the attendance review")
+        for key in sorted({s.suggestion.stage.key for s in chosen}):
+            stage = support_map(store).stage(key)
+            if stage.letter:
+                pupils = [s.figures.pupil for s in chosen if s.suggestion.stage.key == key]
+                out = folder / f"{key}-letters-{today.isoformat()}.pdf"
+                written += make_letters(store, stage.letter, pupils, today, by, out, stage_key=key).letters
+    return written

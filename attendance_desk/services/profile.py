@@ -16,6 +16,7 @@ from attendance_desk.services.school import codes, school_calendar
 from attendance_desk.services.stages import PupilStage, stage_overview
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
+from attendance_desk.store.letters import LetterRecord
 from attendance_desk.store.marks import codes_by_session
 from attendance_desk.store.stages import StageEvent
 
@@ -45,6 +46,7 @@ class PupilProfile:
     chronology: list[CaseworkEntry]
     stage: PupilStage | None
     stage_events: list[StageEvent]
+    letters: list[LetterRecord]
 
 
 def _patterns(categories: dict[tuple[date, str], Category | None], calendar: SchoolCalendar) -> Patterns:
@@ -100,4 +102,5 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
         chronology=store.casework.for_pupil(pupil.id),
         stage=stage[0] if stage else None,
         stage_events=store.stages.events(pupil.id),
+        letters=store.letters.for_pupil(pupil.id),
     )

@@ -183,3 +183,56 @@ def test_settings_calendar_and_support_map(qtbot, window):
     qtbot.mouseClick(buttons["Use this support map"], Qt.MouseButton.LeftButton)
     assert store.settings.school().support_map == "la_three_stage.toml"
     assert view.ladder.item(0, 0).text() == "Stage 1: early intervention"
+
+
+def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    store = window.context.store
+    ben = next(p for p in store.pupils.all() if p.forename == "Ben")
+    store.contacts.merge_details(store.contacts.for_pupils([ben.id])[ben.id][0].contact_id,
+                                 Contact(None, "Sara Brook", address="3 Mill Lane, Northbridge", postcode="NB1 2AB"))
+    window.context.open_pupil.emit(ben.upn)
+    view = window.views[2]
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("stage1", True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "letter.pdf"), ""))
+    qtbot.mouseClick(view.actions["letter"], Qt.MouseButton.LeftButton)
+    assert (tmp_path / "letter.pdf").exists()
+    assert [x.addressee for x in store.letters.for_pupil(ben.id)] == ["Sara Brook"]
+    assert view.letters.item(0, 2).text() == "Sara Brook"
+
+    def fill_in():
+        dialog = QApplication.activeModalWidget()
+        qtbot.keyClicks(dialog.attendees, "Sara Brook, Mr Okonjo")
+        dialog.parent_attended.setChecked(True)
+        dialog.voice.setPlainText("Ben says Mondays are hard")
+        dialog.target.setValue(96)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_in)
+    qtbot.mouseClick(view.actions["meeting"], Qt.MouseButton.LeftButton)
+    (meeting,) = store.meetings.meetings(ben.id)
+    assert meeting.pupil_voice == "Ben says Mondays are hard" and meeting.target_pct == 96 and meeting.parent_attended
+    outcomes = [view.chronology.item(r, 4).text() for r in range(view.chronology.rowCount())]
+    assert "School Attendance Meeting" in outcomes and "stage1 letter generated" in outcomes
+
+
+def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    store = window.context.store
+    cat = next(p for p in store.pupils.all() if p.forename == "Cat")
+    link = store.contacts.add(Contact(None, "Carl Cole", address="9 Elm Court", postcode="NB2 2BB"))
+    store.contacts.link(Link(cat.id, link, "Father", True, 1))
+    for d in CAL.school_days(date(2024, 11, 11), date(2024, 11, 19)):  # 7 days' illness: stage 2 suggested
+        store.marks.amend(cat.id, d, "AM", "I", None, "illness", "office")
+        store.marks.amend(cat.id, d, "PM", "I", None, "illness", "office")
+    view = go(window, 3)
+    table = view.tables["Crossed a threshold"]
+    assert [table.key_at(r) for r in range(table.rowCount())] == [cat.upn]
+    table.selectRow(0)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    qtbot.mouseClick(view.confirm, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "stage2-letters-2024-11-20.pdf").exists()
+    assert [x.stage_key for x in store.letters.for_pupil(cat.id)] == ["stage2"]
+    assert table.rowCount() == 0  # refreshed: nothing waiting

@@ -1,0 +1,194 @@
+"""Casework from the pupil profile: letters, meetings, other contact, the certificate and the
+evidence pack. Each action is one service call; files are saved where the user chooses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desk.documents.templates import template_names
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
+from attendance_desk.services.certificates import make_certificate
+from attendance_desk.services.letters import make_letters
+from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
+from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
+from attendance_desk.services.school import ServiceError
+
+
+def _text(name: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setAccessibleName(name)
+    edit.setFixedHeight(54)
+    return edit
+
+
+class MeetingDialog(QDialog):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("School Attendance Meeting")
+        self.held_on = date_edit(context.today, "Held on")
+        self.attendees = QLineEdit()
+        self.attendees.setAccessibleName("Attendees")
+        self.parent_attended = QCheckBox("A parent attended")
+        self.barriers, self.voice = _text("Barriers"), _text("Pupil's views")
+        self.parent_actions, self.school_actions, self.other_actions = (
+            _text("Parent will"), _text("School will"), _text("Others will"))
+        self.target = QDoubleSpinBox()
+        self.target.setAccessibleName("Target attendance %")
+        self.target.setRange(0, 100)
+        self.target.setValue(95)
+        self.target.setSuffix(" %")
+        self.review_weeks = QSpinBox()
+        self.review_weeks.setAccessibleName("Review after weeks")
+        self.review_weeks.setRange(4, 6)
+        self.review_weeks.setValue(6)
+        form = QFormLayout()
+        for label, widget in (("Held on", self.held_on), ("Attendees", self.attendees), ("", self.parent_attended),
+                              ("Barriers discussed", self.barriers), ("Pupil's views", self.voice),
+                              ("Parent will", self.parent_actions), ("School will", self.school_actions),
+                              ("Others will", self.other_actions), ("Target attendance", self.target),
+                              ("Review after (weeks)", self.review_weeks)):
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict:
+        return {
+            "held_on": from_qdate(self.held_on.date()), "attendees": self.attendees.text().strip(),
+            "parent_attended": self.parent_attended.isChecked(), "barriers": self.barriers.toPlainText().strip(),
+            "pupil_voice": self.voice.toPlainText().strip(), "actions_parent": self.parent_actions.toPlainText().strip(),
+            "actions_school": self.school_actions.toPlainText().strip(),
+            "actions_others": self.other_actions.toPlainText().strip(),
+            "target_pct": self.target.value() or None, "review_weeks": self.review_weeks.value(),
+        }
+
+
+class ContactDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Record contact with the family")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind of contact")
+        for key, label in CONTACT_KINDS.items():
+            self.kind.addItem(label, key)
+        self.with_whom, self.outcome = QLineEdit(), QLineEdit()
+        self.with_whom.setAccessibleName("With whom")
+        self.outcome.setAccessibleName("Outcome")
+        self.reached = QCheckBox("The family (or pupil) was reached")
+        self.notes = _text("Notes")
+        form = QFormLayout()
+        for label, widget in (("Kind", self.kind), ("With", self.with_whom), ("Outcome", self.outcome),
+                              ("", self.reached), ("Notes", self.notes)):
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+
+class Casework:
+    """The actions behind the pupil profile's casework buttons."""
+
+    def __init__(self, context: AppContext, parent: QWidget):
+        self.context, self.parent = context, parent
+
+    def _save_to(self, title: str, name: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self.parent, title, name, "PDF (*.pdf)")
+        return Path(path) if path else None
+
+    def _done(self, message: str) -> None:
+        self.context.status.emit(message)
+        self.context.data_changed.emit()
+
+    def letter(self, upn: str) -> None:
+        template, ok = QInputDialog.getItem(self.parent, "Letter", "Which letter?", template_names(), 0, False)
+        if not ok:
+            return
+        out = self._save_to("Save the letter", f"{template}-{upn}.pdf")
+        if out is None:
+            return
+        pupil = self.context.store.pupils.by_upn(upn)
+        try:
+            batch = make_letters(self.context.store, template, [pupil], self.context.today, self.context.user, out)
+        except ServiceError as exc:
+            show_error(self.parent, str(exc))
+            return
+        if batch.not_sent:
+            show_error(self.parent, "\n".join(batch.not_sent))
+        self._done(f"{batch.letters} letter(s) saved to {out} and logged")
+
+    def meeting(self, upn: str) -> None:
+        dialog = MeetingDialog(self.context, self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        try:
+            meeting = record_meeting(self.context.store, upn, "sam", values.pop("held_on"), self.context.user, **values)
+        except ServiceError as exc:
+            show_error(self.parent, str(exc))
+            return
+        self._done(f"Meeting recorded; review due {meeting.review_date:%d/%m/%Y}")
+
+    def contact(self, upn: str) -> None:
+        dialog = ContactDialog(self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            record_contact(self.context.store, upn, dialog.kind.currentData(), self.context.user,
+                           at=datetime.now().astimezone(), with_whom=dialog.with_whom.text(),
+                           outcome=dialog.outcome.text(), contact_made=dialog.reached.isChecked(),
+                           notes=dialog.notes.toPlainText())
+        except ServiceError as exc:
+            show_error(self.parent, str(exc))
+            return
+        self._done("Recorded in the chronology")
+
+    def certificate(self, upn: str, start, end) -> None:
+        out = self._save_to("Save the certificate", f"certificate-{upn}.pdf")
+        if out is None:
+            return
+        try:
+            make_certificate(self.context.store, upn, start, end, out, self.context.user, self.context.today)
+        except ServiceError as exc:
+            show_error(self.parent, str(exc))
+            return
+        self.context.status.emit(f"Certificate saved to {out}: to be signed by the head teacher")
+
+    def pack(self, upn: str) -> None:
+        missing = [c for c in evidence_checklist(self.context.store, upn, self.context.today) if not c.ok]
+        if missing:
+            answer = QMessageBox.question(
+                self.parent, "Evidence missing",
+                "Missing before the pack can be sent:\n\n" + "\n".join(f"• {c.item} ({c.detail})" for c in missing)
+                + "\n\nMake the pack anyway (it lists what is missing)?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        out = self._save_to("Save the evidence pack", f"evidence-pack-{upn}.pdf")
+        if out is None:
+            return
+        assemble_evidence_pack(self.context.store, upn, self.context.today, out, self.context.user)
+        self.context.status.emit(f"Evidence pack saved to {out}")
