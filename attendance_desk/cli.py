@@ -187,6 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--upn", required=True)
     p.add_argument("--out", required=True, type=Path)
 
+    p = sub.add_parser("letter-log", help="the letters sent about a pupil")
+    p.add_argument("--upn", required=True)
+
+    p = sub.add_parser("posted", help="record the day a letter was posted")
+    p.add_argument("--letter", type=int, required=True, help="the letter's number (see letter-log)")
+    p.add_argument("--date", type=_iso, help="default: today")
+
+    p = sub.add_parser("adjust", help="adjust a pupil's support-map thresholds, with the reason")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--by", dest="offset", type=float, required=True,
+                   help="days added (days measure) or percentage points lowered (% measure)")
+    p.add_argument("--reason", required=True)
+
     p = sub.add_parser("tsm-pack", help="the targeted support meeting pack (PDF, and XLSX with --xlsx)")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--xlsx", type=Path)

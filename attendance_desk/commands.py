@@ -210,7 +210,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     with store:
         rows = stage_service.stage_overview(store, args.today)
     if not args.all:
-        rows = [r for r in rows if r.current or r.suggestion]
+        rows = [r for r in rows if r.current or r.suggestion or r.adjustment]
     if args.json:
         _print_json([r.as_json() for r in rows])
         return 0
@@ -449,4 +449,34 @@ def cmd_visit_form(args: argparse.Namespace) -> int:
 
     with open_school(args.db) as store:
         print(f"Written {home_visit_form(store, args.upn, args.out, args.today)}")
+    return 0
+
+
+def cmd_letter_log(args: argparse.Namespace) -> int:
+    with open_school(args.db) as store:
+        pupil = find_pupil(store, args.upn)
+        letters = store.letters.for_pupil(pupil.id)
+    print(f"Letters about {pupil.legal_name} ({pupil.upn}): {len(letters)}")
+    for x in letters:
+        posted = f"posted {_dmy(x.posted_on)}" if x.posted_on else "posting not recorded"
+        print(f"{x.id:>5}  {x.generated_at[:10]}  {x.template:<18} to {x.addressee}, {x.address}; {posted}; "
+              f"{x.file} p.{x.page}")
+    return 0
+
+
+def cmd_posted(args: argparse.Namespace) -> int:
+    from attendance_desk.services.letters import record_posted
+
+    with open_school(args.db) as store:
+        record_posted(store, args.letter, args.date or args.today)
+    print(f"Letter {args.letter} posted on {_dmy(args.date or args.today)}.")
+    return 0
+
+
+def cmd_adjust(args: argparse.Namespace) -> int:
+    from attendance_desk.services.stages import adjust_thresholds
+
+    with open_school(args.db) as store:
+        adjust_thresholds(store, args.upn, args.offset, args.reason, args.user)
+    print("Adjustment recorded; it is shown with the pupil's stage.")
     return 0

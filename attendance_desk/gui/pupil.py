@@ -169,7 +169,7 @@ class PupilView(QWidget):
         grid.addWidget(self.chronology, 7, 1)
         grid.addWidget(heading("Letters"), 8, 0, 1, 2)
         grid.addWidget(self.letters, 9, 0, 1, 2)
-        self.figures.setMaximumHeight(90)
+        self.figures.setFixedHeight(100)
         scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)

@@ -187,3 +187,9 @@ def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str
                 out = folder / f"{key}-letters-{today.isoformat()}.pdf"
                 written += make_letters(store, stage.letter, pupils, today, by, out, stage_key=key).letters
     return written
+
+
+def record_posted(store: Store, letter_id: int, day: date) -> None:
+    """The day a letter went in the post (legal warnings are expected to go by Royal Mail)."""
+    if not store.letters.mark_posted(letter_id, day):
+        raise ServiceError(f"no letter {letter_id} in the letter log")

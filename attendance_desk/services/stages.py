@@ -122,3 +122,14 @@ def record_step(
     )
     (after,) = stage_overview(store, today, upn)
     return after
+
+
+def adjust_thresholds(store: Store, upn: str, offset: float, reason: str, by: str) -> None:
+    """A per-pupil change to the support-map thresholds (medical needs, an EHCP-adjusted target), with
+    its reason; it replaces any earlier adjustment and is shown wherever the stage is."""
+    pupil = find_pupil(store, upn)
+    if not reason.strip():
+        raise ServiceError("give the reason for the adjustment (e.g. consultant's letter about a medical condition)")
+    if not -50 <= offset <= 50:
+        raise ServiceError("an adjustment moves the thresholds by at most 50 days or percentage points")
+    store.stages.add_adjustment(pupil.id, offset, reason.strip(), by)

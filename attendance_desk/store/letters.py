@@ -46,9 +46,9 @@ class LetterRepo:
                  now_iso(), sha256, file, page, by),
             ).lastrowid
 
-    def mark_posted(self, letter_id: int, day: date) -> None:
+    def mark_posted(self, letter_id: int, day: date) -> bool:
         with self.store.write() as db:
-            db.execute("UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id))
+            return db.execute("UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)).rowcount > 0
 
     def for_pupil(self, pupil_id: int) -> list[LetterRecord]:
         rows = self.store.query("SELECT * FROM letters WHERE pupil_id = ? ORDER BY generated_at, id", (pupil_id,))

@@ -161,3 +161,20 @@ def test_a_batch_logs_each_letters_page_and_the_files_hash(tmp_path, store):
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     assert [(r.page, r.sha256, r.file) for r in log] == [(1, digest, str(out)), (2, digest, str(out))]
     assert "Page 1 of" not in text_of(out)  # letters carry no page numbers across a batch
+
+
+def test_posting_and_adjustments_from_the_command_line(tmp_path, store, capsys):
+    pupil = store.pupils.all()[0]
+    make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "b.pdf")
+    first = store.letters.for_pupil(pupil.id)[0]
+    db = str(store.path)
+    assert main(["--db", db, "--today", "2024-11-21", "posted", "--letter", str(first.id)]) == 0
+    assert store.letters.for_pupil(pupil.id)[0].posted_on == date(2024, 11, 21)
+    assert main(["--db", db, "posted", "--letter", "999"]) == 1
+    assert main(["--db", db, "letter-log", "--upn", pupil.upn]) == 0
+    assert "posted 21/11/2024" in capsys.readouterr().out
+    assert main(["--db", db, "--today", "2024-11-20", "adjust", "--upn", pupil.upn, "--by", "3",
+                 "--reason", "consultant letter: asthma"]) == 0
+    assert main(["--db", db, "--today", "2024-11-20", "stages", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"reason": "consultant letter: asthma"' in out and '"threshold_offset": 3.0' in out
