@@ -1,5 +1,6 @@
 """Casework from the pupil profile: letters, meetings, other contact, the certificate and the
-evidence pack. Each action is one service call; files are saved where the user chooses."""
+evidence pack. Each action is one service call; files are saved where the user chooses.
+The document services (reportlab, Jinja2) are imported when first used, to keep start-up quick."""
 
 from __future__ import annotations
 
@@ -23,13 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desk.documents.templates import template_names
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
-from attendance_desk.services.certificates import make_certificate
-from attendance_desk.services.letters import make_letters
 from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
-from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
 from attendance_desk.services.school import ServiceError
 
 
@@ -125,6 +122,9 @@ class Casework:
         self.context.data_changed.emit()
 
     def letter(self, upn: str) -> None:
+        from attendance_desk.documents.templates import template_names
+        from attendance_desk.services.letters import make_letters
+
         template, ok = QInputDialog.getItem(self.parent, "Letter", "Which letter?", template_names(), 0, False)
         if not ok:
             return
@@ -168,6 +168,8 @@ class Casework:
         self._done("Recorded in the chronology")
 
     def certificate(self, upn: str, start, end) -> None:
+        from attendance_desk.services.certificates import make_certificate
+
         out = self._save_to("Save the certificate", f"certificate-{upn}.pdf")
         if out is None:
             return
@@ -179,6 +181,8 @@ class Casework:
         self.context.status.emit(f"Certificate saved to {out}: to be signed by the head teacher")
 
     def pack(self, upn: str) -> None:
+        from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
+
         missing = [c for c in evidence_checklist(self.context.store, upn, self.context.today) if not c.ok]
         if missing:
             answer = QMessageBox.question(

@@ -20,7 +20,6 @@ from attendance_desk.gui.context import AppContext, Task
 from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct, show_error
 from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
-from attendance_desk.services.letters import confirm_and_make_letters
 from attendance_desk.services.school import ServiceError
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
@@ -123,6 +122,8 @@ class DashboardView(QWidget):
             self.context.status.emit("Select pupils on the 'Crossed a threshold' tab first")
             self.tabs.setCurrentWidget(table)
             return
+        from attendance_desk.services.letters import confirm_and_make_letters
+
         folder = QFileDialog.getExistingDirectory(self, "Where should the letters be saved?")
         if not folder:
             return
