@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -13,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
+    Image,
     KeepTogether,
     ListFlowable,
     ListItem,
@@ -33,6 +35,7 @@ class Letterhead:
     address: str
     phone: str
     email: str
+    logo: str = ""  # an image file; left out if it cannot be read
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,27 @@ class LetterContent:
 def letterhead_table(head: Letterhead, s: Styles) -> Table:
     right = ParagraphStyle("right", parent=s.small, alignment=TA_RIGHT)
     contact = "<br/>".join(escape(x) for x in (*[p.strip() for p in head.address.split(",")], head.phone, head.email) if x)
-    top = Table([[Paragraph(escape(head.school), s.title), Paragraph(contact, right)]],
-                colWidths=[105 * mm, 75 * mm], hAlign="LEFT")
+    name = Paragraph(escape(head.school), s.title)
+    logo = _logo(head.logo)
+    left = Table([[logo, name]], colWidths=[24 * mm, 81 * mm], hAlign="LEFT") if logo else name
+    top = Table([[left, Paragraph(contact, right)]], colWidths=[105 * mm, 75 * mm], hAlign="LEFT")
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                              ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#2F5D8A"))]))
     return top
+
+
+def _logo(path: str):
+    """The school's logo scaled into 20 x 20 mm, or None if there is none or it cannot be read."""
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        from reportlab.lib.utils import ImageReader
+
+        width, height = ImageReader(path).getSize()
+    except Exception:  # a damaged or unsupported image: the letter goes without it
+        return None
+    scale = min(20 * mm / width, 20 * mm / height)
+    return Image(path, width=width * scale, height=height * scale)
 
 
 def body_flowables(blocks, s: Styles) -> list:

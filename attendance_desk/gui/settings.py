@@ -47,6 +47,7 @@ LABELS = {
     "am_register_opens": "AM register opens", "am_register_closes": "AM register closes",
     "pm_register_opens": "PM register opens", "pm_register_closes": "PM register closes",
     "support_map": "Support map file",
+    "logo": "Logo for letters (file)",
 }
 
 

@@ -40,7 +40,7 @@ def _write(store: Store, name: str, context: dict, out: Path, signatures: list[s
         rendered = render_template(name, context, folder=template_folder() / "forms")
     except TemplateProblem as exc:
         raise ServiceError(str(exc)) from None
-    form_pdf(out, Letterhead(school.name, school.address, school.phone, school.email), rendered, signatures,
+    form_pdf(out, Letterhead(school.name, school.address, school.phone, school.email, school.logo), rendered, signatures,
              f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential")
     return out
 

@@ -88,7 +88,7 @@ def make_letters(
     also saved beside it. Nothing is logged if any letter cannot be made."""
     meeting = meeting or Meeting()
     school = store.settings.school()
-    head = Letterhead(school.name, school.address, school.phone, school.email)
+    head = Letterhead(school.name, school.address, school.phone, school.email, school.logo)
     signatory, role = (school.attendance_lead, "Attendance lead") if school.attendance_lead else (school.head_teacher, "Head teacher")
     start = academic_year_bounds(academic_year_of(today))[0]
     rows = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}

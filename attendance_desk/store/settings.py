@@ -28,6 +28,7 @@ class SchoolSettings:
     pm_register_opens: str = "13:00"
     pm_register_closes: str = "13:30"
     support_map: str = "support_map.toml"
+    logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
 
 
 class SettingsRepo:

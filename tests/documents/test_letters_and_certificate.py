@@ -178,3 +178,19 @@ def test_posting_and_adjustments_from_the_command_line(tmp_path, store, capsys):
     assert main(["--db", db, "--today", "2024-11-20", "stages", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"reason": "consultant letter: asthma"' in out and '"threshold_offset": 3.0' in out
+
+
+def test_letterhead_logo(tmp_path, store):
+    from dataclasses import replace
+
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 80), (47, 93, 138)).save(logo)
+    store.settings.save_school(replace(store.settings.school(), logo=str(logo)))
+    pupil = store.pupils.all()[0]
+    make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "with-logo.pdf")
+    assert len(PdfReader(tmp_path / "with-logo.pdf").pages[0].images) == 1
+    store.settings.save_school(replace(store.settings.school(), logo=str(tmp_path / "missing.png")))
+    make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "no-logo.pdf")  # still made, without it
+    assert len(PdfReader(tmp_path / "no-logo.pdf").pages[0].images) == 0
