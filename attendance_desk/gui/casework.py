@@ -37,6 +37,16 @@ def _text(name: str) -> QPlainTextEdit:
     return edit
 
 
+def _finish(dialog: QDialog, form: QFormLayout) -> None:
+    """The form above Save and Cancel."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(buttons)
+
+
 class MeetingDialog(QDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,12 +74,7 @@ class MeetingDialog(QDialog):
                               ("Others will", self.other_actions), ("Target attendance", self.target),
                               ("Review after (weeks)", self.review_weeks)):
             form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        _finish(self, form)
 
     def values(self) -> dict:
         return {
@@ -99,12 +104,7 @@ class ContactDialog(QDialog):
         for label, widget in (("Kind", self.kind), ("With", self.with_whom), ("Outcome", self.outcome),
                               ("", self.reached), ("Notes", self.notes)):
             form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        _finish(self, form)
 
 
 class Casework:

@@ -79,12 +79,15 @@ class MeetingRepo:
     def __init__(self, store: Store):
         self.store = store
 
-    def add_meeting(self, meeting: Meeting) -> int:
-        row = _to_row(meeting)
+    def _insert(self, table: str, item) -> int:
+        row = _to_row(item)
         with self.store.write() as db:
             return db.execute(
-                f"INSERT INTO meetings({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+                f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             ).lastrowid
+
+    def add_meeting(self, meeting: Meeting) -> int:
+        return self._insert("meetings", meeting)
 
     def meetings(self, pupil_id: int) -> list[Meeting]:
         rows = self.store.query("SELECT * FROM meetings WHERE pupil_id = ? ORDER BY held_on, id", (pupil_id,))
@@ -104,11 +107,7 @@ class MeetingRepo:
         return [_from_row(Meeting, r) for r in rows]
 
     def add_plan(self, plan: Plan) -> int:
-        row = _to_row(plan)
-        with self.store.write() as db:
-            return db.execute(
-                f"INSERT INTO plans({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-            ).lastrowid
+        return self._insert("plans", plan)
 
     def plan(self, plan_id: int) -> Plan | None:
         rows = self.store.query("SELECT * FROM plans WHERE id = ?", (plan_id,))
