@@ -241,12 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             return _open_demo(args)
         args.db = args.db or default_db_path()
         if args.command is None:
-            if not args.db.exists():
-                parser.print_help()
-                print(f"\nNo school file at {args.db}: try 'attendance-desk --demo', or "
-                      "'attendance-desk init --school NAME --urn URN'.")
-                return 0
-            return _open_window(args)
+            return _open_window(args)  # with no school file yet, the window starts with a welcome
         from attendance_desk import commands
 
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)

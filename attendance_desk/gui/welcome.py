@@ -1,0 +1,99 @@
+"""First run: no school file yet. Open the demo school, create a school (with this year's usual
+calendar to adjust), or create one and bring in the MIS's Common Transfer File."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desk.domain.calendar import academic_year_label, academic_year_of
+from attendance_desk.gui.widgets import show_error
+from attendance_desk.services.school import ServiceError, add_typical_year, create_school
+
+
+class CreateSchoolDialog(QDialog):
+    def __init__(self, today: date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Create your school")
+        self.fields = {key: QLineEdit() for key in ("name", "urn", "local_authority", "head_teacher", "attendance_lead")}
+        labels = {"name": "School name", "urn": "URN (6 digits)", "local_authority": "Local authority",
+                  "head_teacher": "Head teacher", "attendance_lead": "Attendance lead"}
+        form = QFormLayout()
+        for key, edit in self.fields.items():
+            edit.setAccessibleName(labels[key])
+            form.addRow(labels[key], edit)
+        self.calendar = QCheckBox(f"Add the usual calendar for {academic_year_label(academic_year_of(today))} "
+                                  "(terms, INSET days, bank holidays) to adjust in Settings")
+        self.calendar.setChecked(True)
+        form.addRow(self.calendar)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+
+class WelcomeDialog(QDialog):
+    """Ends with `self.path` set to the school file to open, and `self.import_ctf` if asked for."""
+
+    def __init__(self, path: Path, today: date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Attendance Desk")
+        self.target, self.today = path, today
+        self.path: Path | None = None
+        self.import_ctf = False
+        intro = QLabel("<h2>Welcome to Attendance Desk</h2>"
+                       "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
+                       "on this computer: nothing leaves it unless you export it.</p>"
+                       f"<p>The school file will be kept at <tt>{path}</tt>.</p>")
+        intro.setWordWrap(True)
+        self.demo = QPushButton("Try the &demo school (synthetic pupils)")
+        self.create = QPushButton("&Create your school…")
+        self.ctf = QPushButton("Create your school and &import a CTF from your MIS…")
+        for button in (self.demo, self.create, self.ctf):
+            button.setMinimumHeight(40)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        for button in (self.demo, self.create, self.ctf):
+            layout.addWidget(button)
+        self.demo.clicked.connect(self._demo)
+        self.create.clicked.connect(lambda: self._create(import_ctf=False))
+        self.ctf.clicked.connect(lambda: self._create(import_ctf=True))
+
+    def _demo(self) -> None:
+        from attendance_desk.services.demo import build_demo_school
+
+        demo = self.target.with_name("demo-school.sqlite")
+        if not demo.exists():
+            build_demo_school(demo, today=self.today).close()
+        self.path = demo
+        self.accept()
+
+    def _create(self, import_ctf: bool) -> None:
+        dialog = CreateSchoolDialog(self.today, self)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            values = {k: e.text().strip() for k, e in dialog.fields.items()}
+            try:
+                store = create_school(self.target, values.pop("name"), values.pop("urn"), **values)
+                if dialog.calendar.isChecked():
+                    add_typical_year(store, academic_year_of(self.today))
+                store.close()
+            except ServiceError as exc:
+                show_error(dialog, str(exc))
+                continue
+            self.path, self.import_ctf = self.target, import_ctf
+            self.accept()
+            return
