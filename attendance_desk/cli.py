@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="user", help="the user recorded in the audit (default: you)")
     parser.add_argument("--today", type=_iso, help=argparse.SUPPRESS)  # fixed 'today' for tests
     parser.add_argument("--demo", action="store_true", help="open a freshly generated demo school")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # open, paint, close (bundle check)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create an empty school file")
@@ -271,7 +272,7 @@ def _open_window(args: argparse.Namespace) -> int:
         print(f"attendance-desk: the desktop window needs PySide6 ({exc}); "
               "install with: pip install -e '.[gui]'", file=sys.stderr)
         return 1
-    return run_gui(args.db, args.user, args.today if args.today != date.today() else None)
+    return run_gui(args.db, args.user, args.today if args.today != date.today() else None, smoke=args.smoke)
 
 
 if __name__ == "__main__":

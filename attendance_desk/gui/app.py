@@ -7,15 +7,20 @@ from datetime import date
 from pathlib import Path
 
 
-def run_gui(path: Path, user: str, today: date | None = None) -> int:
+def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = False) -> int:
+    """Open the window. `smoke`: paint it once and close (to check an installed bundle works)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from attendance_desk.gui.context import AppContext
     from attendance_desk.gui.main_window import MainWindow
+    from attendance_desk.paths import resource_path
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Attendance Desk")
     app.setOrganizationName("AttendanceDesk")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "attendance-desk.png"))))
     import_ctf = False
     if not Path(path).exists():  # first run: no school file yet
         from attendance_desk.gui.welcome import WelcomeDialog
@@ -27,7 +32,9 @@ def run_gui(path: Path, user: str, today: date | None = None) -> int:
     context = AppContext(path, user, today)
     window = MainWindow(context)
     window.show()
-    if import_ctf:
+    if smoke:
+        QTimer.singleShot(200, lambda: (window.grab(), window.close(), app.quit()))
+    elif import_ctf:
         window.import_data()
     status = app.exec()
     context.close()
