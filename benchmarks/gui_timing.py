@@ -51,6 +51,10 @@ def main() -> None:
             view.refresh()
         app.processEvents()
         print(f"view {view.title} {time.perf_counter() - t0:.3f}")
+    status = Path("/proc/self/status")
+    if status.exists():
+        peak = next(int(x.split()[1]) for x in status.read_text().splitlines() if x.startswith("VmHWM")) / 1024
+        print(f"peak {peak:.0f}")
 
 
 if __name__ == "__main__":

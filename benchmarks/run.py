@@ -154,6 +154,9 @@ def main() -> None:
         took = min(float(o[f"view {name}"]) for o in ours)
         target = "target < 100 ms" if name != "Dashboard" else "whole-school figures"
         line(f"fill the {name} screen", f"{took * 1000:.0f} ms", target, took < 0.1 if name != "Dashboard" else None)
+    if all("peak" in o for o in ours):
+        peak = max(float(o["peak"]) for o in ours)
+        line("peak memory of the window after every screen", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
 
     letters_copy = folder / "letters.sqlite"
     shutil.copy(path, letters_copy)
