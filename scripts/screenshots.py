@@ -44,6 +44,14 @@ def main() -> None:
         print(out / f"{name}.png")
     window.close()
     context.close()
+    from attendance_desk.gui.welcome import WelcomeDialog
+
+    welcome = WelcomeDialog(Path(tempfile.mkdtemp()) / "school.sqlite", TODAY)
+    welcome.resize(640, 340)
+    welcome.show()
+    app.processEvents()
+    welcome.grab().save(str(out / "welcome.png"))
+    print(out / "welcome.png")
 
 
 if __name__ == "__main__":
