@@ -205,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--xlsx", type=Path)
 
+    p = sub.add_parser("backup", help="an online backup of the school file, rotated 7 daily / 4 weekly / 12 monthly")
+    p.add_argument("--to", type=Path, help="the folder (default: the backup folder in settings)")
+
+    p = sub.add_parser("restore", help="replace the school file with a backup (checked first; the current file is kept)")
+    p.add_argument("file", type=Path)
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 

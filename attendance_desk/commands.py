@@ -480,3 +480,20 @@ def cmd_adjust(args: argparse.Namespace) -> int:
         adjust_thresholds(store, args.upn, args.offset, args.reason, args.user)
     print("Adjustment recorded; it is shown with the pupil's stage.")
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from attendance_desk.services.backups import make_backup
+
+    with open_school(args.db) as store:
+        result = make_backup(store, args.to)
+    print(f"Backed up to {result.path} ({result.kept} backups kept, {len(result.removed)} older ones removed).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from attendance_desk.services.backups import restore
+
+    aside = restore(args.db, args.file)
+    print(f"Restored {args.file} to {args.db}; the file it replaced is kept as {aside}.")
+    return 0

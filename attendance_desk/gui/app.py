@@ -29,7 +29,7 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
         if welcome.exec() != WelcomeDialog.DialogCode.Accepted or welcome.path is None:
             return 0
         path, import_ctf = welcome.path, welcome.import_ctf
-    context = AppContext(path, user, today)
+    context = AppContext(path, user, today, auto_backup=not smoke)
     window = MainWindow(context)
     window.show()
     if smoke:

@@ -62,8 +62,10 @@ class AppContext(QObject):
     open_pupil = Signal(str)  # UPN
     status = Signal(str)
 
-    def __init__(self, path: Path, user: str, today: date | None = None, synchronous: bool = False):
+    def __init__(self, path: Path, user: str, today: date | None = None, synchronous: bool = False,
+                 auto_backup: bool = False):
         super().__init__()
+        self.auto_backup = auto_backup  # back up when the window opens and closes
         self.path = Path(path)
         self.user = user
         self._today = today

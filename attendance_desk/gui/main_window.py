@@ -3,9 +3,10 @@ bar. Remembers its size and the last screen."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -64,7 +65,12 @@ class MainWindow(QMainWindow):
         context.open_pupil.connect(lambda _: self.nav.setCurrentRow(2))
         context.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         where = QLabel(f"{school.name} · {context.path.name} · signed in as {context.user}")
+        self.backup_label = QLabel()
+        self.statusBar().addPermanentWidget(self.backup_label)
         self.statusBar().addPermanentWidget(where)
+        self._show_last_backup(school.last_backup)
+        if context.auto_backup:
+            QTimer.singleShot(1500, self._backup_in_background)
         self._menus()
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         geometry = settings.value("window/geometry")
@@ -122,7 +128,29 @@ class MainWindow(QMainWindow):
         self.context.status.emit("Writing the workbook…")
         self.context.run(task)
 
+    def _show_last_backup(self, stamp: str) -> None:
+        text = datetime.fromisoformat(stamp).strftime("%d/%m/%Y %H:%M") if stamp else "never"
+        self.backup_label.setText(f"Last backup: {text}")
+
+    def _backup_in_background(self) -> None:
+        from attendance_desk.services.backups import make_backup
+
+        task = Task(self.context.path, lambda store, _progress: make_backup(store))
+        task.signals.done.connect(lambda _result: self._show_last_backup(self.context.store.settings.school().last_backup))
+        task.signals.failed.connect(lambda message: self.context.status.emit(f"Backup failed: {message}"))
+        self.context.run(task)
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.context.auto_backup and not getattr(self, "_closing_backup_done", False):
+            self._closing_backup_done = True
+            from attendance_desk.services.backups import make_backup
+            from attendance_desk.services.school import ServiceError
+
+            self.statusBar().showMessage("Backing up…")
+            try:
+                make_backup(self.context.store)
+            except ServiceError as exc:
+                show_error(self, f"The backup on closing failed: {exc}")
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/view", self.nav.currentRow())

@@ -48,6 +48,8 @@ LABELS = {
     "pm_register_opens": "PM register opens", "pm_register_closes": "PM register closes",
     "support_map": "Support map file",
     "logo": "Logo for letters (file)",
+    "backup_folder": "Backup folder",
+    "last_backup": "Last backup (set by the program)",
 }
 
 
@@ -63,6 +65,7 @@ class SettingsView(QWidget):
         for f in fields(SchoolSettings):
             edit = QLineEdit()
             edit.setAccessibleName(LABELS[f.name])
+            edit.setReadOnly(f.name == "last_backup")
             self.edits[f.name] = edit
             form.addRow(LABELS[f.name], edit)
         save = QPushButton("&Save school details")

@@ -29,6 +29,8 @@ class SchoolSettings:
     pm_register_closes: str = "13:30"
     support_map: str = "support_map.toml"
     logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
+    backup_folder: str = ""  # where backups go (a network drive, say); empty: beside the school file
+    last_backup: str = ""  # when the last good backup was made (ISO)
 
 
 class SettingsRepo:

@@ -236,3 +236,15 @@ def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path
     assert (tmp_path / "stage2-letters-2024-11-20.pdf").exists()
     assert [x.stage_key for x in store.letters.for_pupil(cat.id)] == ["stage2"]
     assert table.rowCount() == 0  # refreshed: nothing waiting
+
+
+def test_backups_when_the_window_opens_and_closes(qtbot, school):
+    context = AppContext(school, "office1", TODAY, synchronous=True, auto_backup=True)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    assert win.backup_label.text() == "Last backup: never"
+    win._backup_in_background()
+    assert win.backup_label.text().startswith("Last backup: ") and "never" not in win.backup_label.text()
+    win.close()
+    assert len(list((school.parent / "backups").glob("school-*.sqlite"))) >= 1
+    context.close()
