@@ -47,6 +47,9 @@ def amend_mark(
         raise ServiceError(
             f"{pupil.name} has no mark for {day:%d/%m/%Y} {session}: there is nothing to amend"
         )
+    if expected_version is not None and before.version != expected_version:
+        raise ServiceError(f"this mark was changed by {before.recorded_by} at {before.recorded_at} since you "
+                           "opened it; reload and try again")
     if before.code == code and (minutes_late is None or before.minutes_late == minutes_late):
         raise ServiceError(f"the mark is already {code}: nothing to amend")
     try:
