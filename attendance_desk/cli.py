@@ -211,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="replace the school file with a backup (checked first; the current file is kept)")
     p.add_argument("file", type=Path)
 
+    p = sub.add_parser("audit", help="who did what and when (append-only); --csv to export it")
+    p.add_argument("--from", dest="start", type=_iso)
+    p.add_argument("--to", dest="end", type=_iso)
+    p.add_argument("--csv", type=Path, help="write the log to this CSV file")
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 

@@ -77,10 +77,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         if args.kind == "xlsx":
-            count = export_xlsx(store, args.file, start, end)
+            count = export_xlsx(store, args.file, start, end, by=args.user)
             print(f"Wrote {args.file}: {count} pupils, {_dmy(start)} to {_dmy(end)}.")
         else:
-            written = export_ctf(store, args.file, academic_year_of(start), end)
+            written = export_ctf(store, args.file, academic_year_of(start), end, args.user)
             print(f"Wrote {args.file}: {written.pupils} pupils, {written.marks} marks.")
             if written.not_writable:
                 print(f"warning: {written.not_writable} marks with two-character codes (C1, C2, J1, Y1-Y7) "
@@ -496,4 +496,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     aside = restore(args.db, args.file)
     print(f"Restored {args.file} to {args.db}; the file it replaced is kept as {aside}.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    import csv
+
+    with open_school(args.db) as store:
+        entries = store.audit.entries(args.start.isoformat() if args.start else "",
+                                      (args.end.isoformat() + "T23:59:59") if args.end else "9999")
+        if args.csv:
+            with args.csv.open("w", newline="", encoding="utf-8-sig") as fh:
+                out = csv.writer(fh)
+                out.writerow(["when", "who", "action", "subject", "detail"])
+                out.writerows([e.at, e.user, e.action, e.subject, e.detail] for e in entries)
+            store.audit.log(args.user, "export audit log", str(args.csv), f"{len(entries)} entries")
+            print(f"Wrote {len(entries)} entries to {args.csv}")
+            return 0
+    for e in entries:
+        print(f"{e.at[:19].replace('T', ' ')}  {e.user or '-':<12} {e.action:<20} {e.subject}  {e.detail}")
     return 0

@@ -66,6 +66,7 @@ class AppContext(QObject):
                  auto_backup: bool = False):
         super().__init__()
         self.auto_backup = auto_backup  # back up when the window opens and closes
+        self.closed = False
         self.path = Path(path)
         self.user = user
         self._today = today
@@ -88,3 +89,4 @@ class AppContext(QObject):
     def close(self) -> None:
         self.pool.waitForDone()
         self.store.close()
+        self.closed = True

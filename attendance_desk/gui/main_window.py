@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(where)
         self._show_last_backup(school.last_backup)
         if context.auto_backup:
-            QTimer.singleShot(1500, self._backup_in_background)
+            QTimer.singleShot(1500, self, self._backup_in_background)
         self._menus()
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         geometry = settings.value("window/geometry")
@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
             return
         today = self.context.today
         start = academic_year_bounds(academic_year_of(today))[0]
-        task = Task(self.context.path, lambda store, progress: export_xlsx(store, Path(path), start, today, progress))
+        task = Task(self.context.path, lambda store, progress: export_xlsx(store, Path(path), start, today, progress, self.context.user))
         task.signals.done.connect(lambda n: self.context.status.emit(f"Saved {path} ({n} pupils)"))
         task.signals.failed.connect(lambda message: show_error(self, message))
         self.context.status.emit("Writing the workbook…")
@@ -133,10 +133,12 @@ class MainWindow(QMainWindow):
         self.backup_label.setText(f"Last backup: {text}")
 
     def _backup_in_background(self) -> None:
+        if self.context.closed or not self.isVisible():
+            return
         from attendance_desk.services.backups import make_backup
 
         task = Task(self.context.path, lambda store, _progress: make_backup(store))
-        task.signals.done.connect(lambda _result: self._show_last_backup(self.context.store.settings.school().last_backup))
+        task.signals.done.connect(lambda result: self._show_last_backup(result.made_at.isoformat()))
         task.signals.failed.connect(lambda message: self.context.status.emit(f"Backup failed: {message}"))
         self.context.run(task)
 

@@ -162,7 +162,7 @@ class SettingsView(QWidget):
         current = self.context.store.settings.school()
         values = {name: edit.text().strip() for name, edit in self.edits.items()}
         try:
-            save_settings(self.context.store, replace(current, **values))
+            save_settings(self.context.store, replace(current, **values), self.context.user)
         except ServiceError as exc:
             show_error(self, str(exc))
             return

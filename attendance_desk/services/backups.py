@@ -21,6 +21,7 @@ class BackupResult:
     path: Path
     kept: int
     removed: list[Path]
+    made_at: datetime
 
 
 def backup_folder(store: Store) -> Path:
@@ -53,7 +54,8 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     for path in removed:
         path.unlink(missing_ok=True)
     store.settings.save_school(replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds")))
-    return BackupResult(target, len(keep), removed)
+    store.audit.log("", "backup", str(target), f"{len(keep)} kept, {len(removed)} removed")
+    return BackupResult(target, len(keep), removed, now)
 
 
 def restore(school: Path, backup: Path, now: datetime | None = None) -> Path:

@@ -108,4 +108,5 @@ def log_call(
                 store.marks.add_or_amend_many(
                     [NewMark(pid, day, session, reason_code).as_row()], by=by, source="call", reason=reason
                 )
+    store.audit.log(by, "call logged", ", ".join(str(p) for p in pupil_ids), f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""))
     return ids

@@ -87,6 +87,7 @@ def make_certificate(
         f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded", pupil.upn, pupil.year_group, start, end,
         weeks, legend, totals, amendments, parents, today or date.today(),
     ))
+    store.audit.log(by, "certificate made", pupil.upn, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}: {out}")
     return CertificateResult(pupil.legal_name, out, f.possible, totals[-1][1])
 
 

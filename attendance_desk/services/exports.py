@@ -40,6 +40,7 @@ def _group_line(g: GroupSummary) -> GroupLine:
 
 def export_xlsx(
     store: Store, path: Path, start: date, end: date, progress: Callable[[int, int], None] | None = None,
+    by: str = "",
 ) -> int:
     """Write the workbook; returns the number of pupils in it."""
     if end < start:
@@ -68,6 +69,7 @@ def export_xlsx(
         [_group_line(g) for g in groups], lines, sessions,
         lambda line: codes_by_session(store, ids[line.upn], line.start, line.end), codes(), progress,
     )
+    store.audit.log(by, "export workbook", str(path), f"{len(lines)} pupils, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
     return len(lines)
 
 
@@ -83,7 +85,7 @@ def _pupil_line(r) -> PupilLine:
     )
 
 
-def export_ctf(store: Store, path: Path, academic_year: int, until: date) -> CtfWritten:
+def export_ctf(store: Store, path: Path, academic_year: int, until: date, by: str = "") -> CtfWritten:
     """A CTF of every pupil on roll in the academic year, with their marks up to `until`."""
     school = store.settings.school()
     first, last = academic_year_bounds(academic_year)
@@ -92,7 +94,9 @@ def export_ctf(store: Store, path: Path, academic_year: int, until: date) -> Ctf
         raise ServiceError("no pupils on roll in that academic year")
     contacts = store.contacts.for_pupils()
     marks = {p.id: codes_by_session(store, p.id, first, min(last, until)) for p in pupils}
-    return write_ctf(
+    written = write_ctf(
         path, CtfSchool(school.la_number, school.estab_number, school.name), academic_year, pupils,
         contacts, home_addresses(contacts), marks, codes(), until,
     )
+    store.audit.log(by, "export CTF", str(path), f"{written.pupils} pupils, {written.marks} marks")
+    return written

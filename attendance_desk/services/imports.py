@@ -62,6 +62,8 @@ def import_file(
             )
             if dry_run:
                 raise _DryRun
+            store.audit.log(by, f"import {kind}", path.name,
+                            f"{report.rows} rows: {report.added} added, {report.changed} changed")
     except _DryRun:
         pass
     except ImportRefused as refused:

@@ -139,6 +139,7 @@ def make_letters(
             store.casework.add(CaseworkEntry(None, pupil.id, _now(), "letter", by, contact.name, contact.contact_id,
                                              f"{template} letter generated", False, ", ".join(lines)))
             batch.letters += 1
+        store.audit.log(by, "letters made", template, f"{batch.letters} letters for {batch.pupils} pupils: {out}")
     return batch
 
 

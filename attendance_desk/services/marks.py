@@ -58,6 +58,7 @@ def amend_mark(
         )
     except StaleMark as exc:
         raise ServiceError(str(exc)) from None
+    store.audit.log(by, "amend mark", pupil.upn, f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}")
     return before, after
 
 

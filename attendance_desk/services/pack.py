@@ -115,4 +115,5 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
         plans=[(PLAN_KINDS[p.kind], p) for p in store.meetings.plans(pupil.id)],
         stages=stages,
     ))
+    store.audit.log(by, "evidence pack made", pupil.upn, f"{out}; {sum(not c.ok for c in checklist)} item(s) missing")
     return PackResult(out, checklist)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -82,7 +82,7 @@ def _load_map(path: Path, mtime_ns: int) -> SupportMap:
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def save_settings(store: Store, settings: SchoolSettings) -> None:
+def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
     if not settings.name.strip():
         raise ServiceError("the school needs a name")
     if settings.urn and not (settings.urn.isdigit() and len(settings.urn) == 6):
@@ -93,7 +93,10 @@ def save_settings(store: Store, settings: SchoolSettings) -> None:
                          ("PM register closes", settings.pm_register_closes)):
         if not TIME.match(value):
             raise ServiceError(f"{label}: give a time as HH:MM, not '{value}'")
+    before = store.settings.school()
     store.settings.save_school(settings)
+    changed = [f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)]
+    store.audit.log(by, "settings changed", "school", ", ".join(changed))
 
 
 def add_typical_year(store: Store, start_year: int) -> None:

@@ -120,6 +120,7 @@ def record_step(
         state.figures.pupil.id, event, stage_key, ladder.name,
         ladder.measure_value(state.figures.figures), state.figures.as_json(), note.strip(), by, at,
     )
+    store.audit.log(by, f"stage {event}", state.figures.pupil.upn, f"{stage_key or ''} {note.strip()}".strip())
     (after,) = stage_overview(store, today, upn)
     return after
 

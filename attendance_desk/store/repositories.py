@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 
 def attach_repositories(store: Store) -> None:
+    from attendance_desk.store.audit import AuditRepo
     from attendance_desk.store.calendar import CalendarRepo
     from attendance_desk.store.casework import CaseworkRepo
     from attendance_desk.store.contacts import ContactRepo
@@ -28,3 +29,4 @@ def attach_repositories(store: Store) -> None:
     store.stages = StageRepo(store)
     store.letters = LetterRepo(store)
     store.meetings = MeetingRepo(store)
+    store.audit = AuditRepo(store)

@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 4  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 5  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -297,5 +297,32 @@ def m004_meetings_and_plans(db: Database) -> None:
             at TEXT NOT NULL
         );
         CREATE INDEX plans_by_pupil ON plans(pupil_id, starts);
+        """,
+    )
+
+
+@migrations()
+def m005_audit(db: Database) -> None:
+    """Who did what and when, beyond the marks' own history: append-only."""
+    run_script(
+        db,
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_by_time ON audit(at);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
         """,
     )

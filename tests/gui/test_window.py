@@ -243,6 +243,7 @@ def test_backups_when_the_window_opens_and_closes(qtbot, school):
     win = MainWindow(context)
     qtbot.addWidget(win)
     assert win.backup_label.text() == "Last backup: never"
+    win.show()
     win._backup_in_background()
     assert win.backup_label.text().startswith("Last backup: ") and "never" not in win.backup_label.text()
     win.close()

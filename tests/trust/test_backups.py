@@ -72,3 +72,24 @@ def test_restore_refuses_a_damaged_copy_and_changes_nothing(tmp_path):
     with pytest.raises(ServiceError, match="not an Attendance Desk school file"):
         restore(tmp_path / "school.sqlite", other)
     assert (tmp_path / "school.sqlite").read_bytes() == before
+
+
+def test_the_audit_log_records_actions_and_cannot_be_rewritten(tmp_path, capsys):
+    store = make_school(tmp_path)
+    pupil = add_pupil(store, 1)
+    put_marks(store, pupil, {(DAY, "AM"): "N"})
+    store.close()
+    db = str(tmp_path / "school.sqlite")
+    assert main(["--db", db, "--as", "lead", "amend", "--upn", pupil.upn, "--date", "2024-09-10", "--session", "AM",
+                 "--code", "I", "--reason", "flu"]) == 0
+    assert main(["--db", db, "--as", "admin", "backup", "--to", str(tmp_path / "b")]) == 0
+    assert main(["--db", db, "--as", "lead", "audit", "--csv", str(tmp_path / "audit.csv")]) == 0
+    text = (tmp_path / "audit.csv").read_text(encoding="utf-8-sig")
+    assert "lead,amend mark" in text and "N -> I; flu" in text and ",backup," in text
+    store = open_store(tmp_path / "school.sqlite")
+    assert [e.action for e in store.audit.entries()][-1] == "export audit log"
+    for sql in ("UPDATE audit SET user = 'x'", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute(sql)
+        store.conn.rollback()
+    store.close()

@@ -1,0 +1,35 @@
+"""The audit log: append-only (triggers refuse UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from attendance_desk.store.db import now_iso
+
+if TYPE_CHECKING:
+    from attendance_desk.store.db import Store
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    user: str
+    action: str
+    subject: str
+    detail: str
+
+
+class AuditRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def log(self, user: str, action: str, subject: str = "", detail: str = "") -> None:
+        with self.store.write() as db:
+            db.execute("INSERT INTO audit(at, user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                       (now_iso(), user, action, subject, detail))
+
+    def entries(self, since: str = "", until: str = "9999") -> list[AuditEntry]:
+        rows = self.store.query("SELECT * FROM audit WHERE at >= ? AND at <= ? ORDER BY id", (since, until))
+        return [AuditEntry(r["id"], r["at"], r["user"], r["action"], r["subject"], r["detail"]) for r in rows]
