@@ -216,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=_iso)
     p.add_argument("--csv", type=Path, help="write the log to this CSV file")
 
+    p = sub.add_parser("user", help="users and roles: add, change, list (the first user is the administrator)")
+    p.add_argument("action", choices=["add", "set", "list"])
+    p.add_argument("--name")
+    p.add_argument("--role", choices=["office", "lead", "head", "admin"])
+    p.add_argument("--new-password", action="store_true", help="set a new password (asked for, or from "
+                   "ATTENDANCE_DESK_NEW_PASSWORD)")
+    p.add_argument("--disable", action="store_true")
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 
@@ -256,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             return _open_window(args)  # with no school file yet, the window starts with a welcome
         from attendance_desk import commands
 
+        if args.command not in ("init", "demo", "restore"):
+            _sign_in(args)
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
     except (ServiceError, StoreError) as exc:
         print(f"attendance-desk: {exc}", file=sys.stderr)
@@ -263,6 +273,30 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+
+
+PASSWORD_VARIABLE = "ATTENDANCE_DESK_PASSWORD"
+
+
+def _sign_in(args: argparse.Namespace) -> None:
+    """Once users are set up, a command runs only for a signed-in user (--as NAME, with the password
+    from ATTENDANCE_DESK_PASSWORD or asked for)."""
+    import os
+
+    from attendance_desk.services.school import open_school
+    from attendance_desk.services.users import sign_in, users_set_up
+
+    if not args.db.exists():
+        return
+    with open_school(args.db) as store:
+        if not users_set_up(store):
+            return
+        password = os.environ.get(PASSWORD_VARIABLE)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise ServiceError(f"this school file has users: give --as NAME and the password in {PASSWORD_VARIABLE}")
+            password = getpass.getpass(f"Password for {args.user}: ")
+        args.user = sign_in(store, args.user, password).name
 
 
 def _open_demo(args: argparse.Namespace) -> int:

@@ -516,3 +516,41 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in entries:
         print(f"{e.at[:19].replace('T', ' ')}  {e.user or '-':<12} {e.action:<20} {e.subject}  {e.detail}")
     return 0
+
+
+def _new_password() -> str:
+    import getpass
+    import os
+
+    password = os.environ.get("ATTENDANCE_DESK_NEW_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise ServiceError("give the new password in ATTENDANCE_DESK_NEW_PASSWORD")
+        password = getpass.getpass("New password (8 characters or more): ")
+        if getpass.getpass("Again: ") != password:
+            raise ServiceError("the two passwords differ")
+    return password
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from attendance_desk.domain.roles import ROLE_NAMES
+    from attendance_desk.services.users import add_user, change_user
+
+    with open_school(args.db) as store:
+        if args.action == "list":
+            for user in store.users.all():
+                print(f"{user.name:<20} {ROLE_NAMES[user.role]:<16} {'' if user.active else 'disabled'}")
+            return 0
+        if not args.name:
+            raise ServiceError("give --name")
+        if args.action == "add":
+            if not args.role:
+                raise ServiceError("give --role")
+            add_user(store, args.user, args.name, args.role, _new_password())
+            print(f"User {args.name} added as {ROLE_NAMES[args.role]}.")
+        else:
+            change_user(store, args.user, args.name, role=args.role,
+                        password=_new_password() if args.new_password else None,
+                        active=False if args.disable else None)
+            print(f"User {args.name} changed.")
+    return 0

@@ -35,6 +35,7 @@ class CertificateData:
     amendments: list[list[str]]
     parents: list[str]
     issued: date
+    signature: str = ""  # the head's signature image, only when the head makes the certificate
 
 
 def write_certificate(path: str | Path, c: CertificateData) -> None:
@@ -61,7 +62,7 @@ def write_certificate(path: str | Path, c: CertificateData) -> None:
     story += [Paragraph("Amendments made to these entries", s.heading)]
     story.append(amendments_table(c.amendments, s) if c.amendments
                  else Paragraph("None: every entry above is as first recorded.", s.body))
-    story.append(declaration(c.school, c.pupil_name, c.head_teacher, c.issued, s))
+    story.append(declaration(c.school, c.pupil_name, c.head_teacher, c.issued, s, c.signature))
     build_pdf(path, story, f"Certificate of attendance: {c.pupil_name}", c.school,
               f"{c.school} — certificate of attendance — {c.pupil_name} (UPN {c.upn})")
 
@@ -96,14 +97,19 @@ def amendments_table(amendments, s: Styles) -> Table:
     return table
 
 
-def declaration(school: str, pupil: str, head: str, issued: date, s: Styles) -> KeepTogether:
+def declaration(school: str, pupil: str, head: str, issued: date, s: Styles, signature: str = "") -> KeepTogether:
+    signed: list = [Spacer(0, 14 * mm), Paragraph("Signed: ______________________________", s.body)]
+    if signature:
+        from reportlab.platypus import Image
+
+        signed = [Spacer(0, 3 * mm), Paragraph("Signed:", s.body), Image(signature, width=50 * mm, height=15 * mm,
+                                                                         kind="proportional", hAlign="LEFT")]
     return KeepTogether([
         Paragraph("Declaration", s.heading),
         Paragraph(f"I certify that the particulars above are a true extract of the attendance register kept at "
                   f"{escape(school)} under the School Attendance (Pupil Registration) (England) Regulations, "
                   f"and that {escape(pupil)} was a registered pupil of the school during the period shown.", s.body),
-        Spacer(0, 14 * mm),
-        Paragraph("Signed: ______________________________", s.body),
+        *signed,
         Spacer(0, 3 * mm),
         Paragraph(f"{escape(head or 'Head teacher')}, Head teacher", s.body),
         Paragraph(f"Date: {issued:%d/%m/%Y}", s.body),

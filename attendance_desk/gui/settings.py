@@ -34,6 +34,7 @@ from attendance_desk.services.school import (
     add_typical_year,
     choose_support_map,
     remove_closure,
+    remove_term,
     save_settings,
     support_map,
     support_map_choices,
@@ -50,6 +51,8 @@ LABELS = {
     "logo": "Logo for letters (file)",
     "backup_folder": "Backup folder",
     "last_backup": "Last backup (set by the program)",
+    "head_signature": "Head's signature (image file)",
+    "lock_minutes": "Lock after idle minutes",
 }
 
 
@@ -78,7 +81,7 @@ class SettingsView(QWidget):
         self.term_name.setAccessibleName("Term name")
         self.term_start = date_edit(context.today, "Term starts")
         self.term_end = date_edit(context.today, "Term ends")
-        add_term_button, remove_term = QPushButton("Add term"), QPushButton("Remove selected term")
+        add_term_button, remove_term_button = QPushButton("Add term"), QPushButton("Remove selected term")
         self.closure_day = date_edit(context.today, "Closure date")
         self.closure_sessions = QComboBox()
         self.closure_sessions.setAccessibleName("Closed sessions")
@@ -101,7 +104,7 @@ class SettingsView(QWidget):
         for w in (self.term_name, self.term_start, self.term_end, add_term_button):
             term_row.addWidget(w)
         left.addLayout(term_row)
-        left.addWidget(remove_term)
+        left.addWidget(remove_term_button)
         right.addWidget(self.closures)
         closure_row = QHBoxLayout()
         for w in (self.closure_day, self.closure_sessions, self.closure_kind, self.closure_text, add_closure_button):
@@ -137,7 +140,7 @@ class SettingsView(QWidget):
         save.clicked.connect(self.save)
         add_year.clicked.connect(self._add_year)
         add_term_button.clicked.connect(self._add_term)
-        remove_term.clicked.connect(self._remove_term)
+        remove_term_button.clicked.connect(self._remove_term)
         add_closure_button.clicked.connect(self._add_closure)
         remove_closure.clicked.connect(self._remove_closure)
         use_map.clicked.connect(self._use_map)
@@ -172,7 +175,7 @@ class SettingsView(QWidget):
     def _add_year(self) -> None:
         year = academic_year_of(self.context.today) + 1
         try:
-            add_typical_year(self.context.store, year)
+            add_typical_year(self.context.store, year, self.context.user)
         except ServiceError as exc:
             show_error(self, str(exc))
             return
@@ -191,25 +194,25 @@ class SettingsView(QWidget):
 
     def _add_term(self) -> None:
         self._act(lambda: add_term(self.context.store, self.term_name.text(), from_qdate(self.term_start.date()),
-                                   from_qdate(self.term_end.date())), "Term added")
+                                   from_qdate(self.term_end.date()), self.context.user), "Term added")
 
     def _remove_term(self) -> None:
         row = self.terms.currentRow()
         if row >= 0:
             name = self.terms.item(row, 0).text()
-            self._act(lambda: self.context.store.calendar.remove_term(name), f"Removed {name}")
+            self._act(lambda: remove_term(self.context.store, name, self.context.user), f"Removed {name}")
 
     def _add_closure(self) -> None:
         self._act(lambda: add_closure(self.context.store, from_qdate(self.closure_day.date()),
                                       self.closure_sessions.currentData(), self.closure_kind.currentData(),
-                                      self.closure_text.text()), "Closure added")
+                                      self.closure_text.text(), self.context.user), "Closure added")
 
     def _remove_closure(self) -> None:
         row = self.closures.currentRow()
         if row >= 0:
             day = datetime.strptime(self.closures.item(row, 0).text(), "%d/%m/%Y").date()
-            self._act(lambda: remove_closure(self.context.store, day), "Closure removed")
+            self._act(lambda: remove_closure(self.context.store, day, self.context.user), "Closure removed")
 
     def _use_map(self) -> None:
         name = self.map_choice.currentText()
-        self._act(lambda: choose_support_map(self.context.store, name), f"Support map: {name}")
+        self._act(lambda: choose_support_map(self.context.store, name, self.context.user), f"Support map: {name}")

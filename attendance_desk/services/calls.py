@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import CallList, PupilForCalls, build_call_list, needs_call
 from attendance_desk.domain.register import NewMark
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.stages import current_stages
+from attendance_desk.services.users import authorize
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
@@ -82,6 +84,7 @@ def log_call(
 ) -> list[int]:
     """Record a call for each pupil in the family; a reason given recodes their mark for the session
     (an amendment with history, or a new mark if none was recorded). All of it or none of it."""
+    authorize(store, by, Permission.CALLS)
     if outcome not in CALL_OUTCOMES:
         raise ServiceError(f"unknown call outcome '{outcome}' (use one of: {', '.join(CALL_OUTCOMES)})")
     table = codes()

@@ -9,9 +9,11 @@ from pathlib import Path
 from attendance_desk.documents.certificate import CertificateData, write_certificate
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
@@ -61,6 +63,7 @@ class CertificateResult:
 def make_certificate(
     store: Store, upn: str, start: date, end: date, out: Path, by: str, today: date | None = None,
 ) -> CertificateResult:
+    authorize(store, by, Permission.LETTERS)
     if end < start:
         raise ServiceError("the period ends before it starts")
     pupil = find_pupil(store, upn)
@@ -82,12 +85,17 @@ def make_certificate(
     parents = [f"{c.name} ({c.relationship or 'parent'}), {c.address} {c.postcode}".strip()
                for c in contacts if c.parental_responsibility]
     school = store.settings.school()
+    from attendance_desk.services.users import role_of
+
+    # the stored signature only on a certificate the head makes; anyone else gets a line to sign
+    signature = school.head_signature if (role_of(store, by) == "head" and Path(school.head_signature or "-").is_file()) else ""
     write_certificate(out, CertificateData(
         school.name, school.urn, school.local_authority, school.head_teacher, pupil.legal_name,
         f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded", pupil.upn, pupil.year_group, start, end,
-        weeks, legend, totals, amendments, parents, today or date.today(),
+        weeks, legend, totals, amendments, parents, today or date.today(), signature,
     ))
-    store.audit.log(by, "certificate made", pupil.upn, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}: {out}")
+    store.audit.log(by, "certificate made" + (" and signed" if signature else ""), pupil.upn,
+                    f"{start:%d/%m/%Y} to {end:%d/%m/%Y}: {out}")
     return CertificateResult(pupil.legal_name, out, f.possible, totals[-1][1])
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds
+from attendance_desk.domain.roles import Permission
 from attendance_desk.exporters.ctf import CtfSchool, CtfWritten, write_ctf
 from attendance_desk.exporters.xlsx import (
     GroupLine,
@@ -23,6 +24,7 @@ from attendance_desk.services.figures import (
     summarise,
 )
 from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.services.users import authorize
 from attendance_desk.store.contacts import home_addresses
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session, sessions_with_marks
@@ -43,6 +45,7 @@ def export_xlsx(
     by: str = "",
 ) -> int:
     """Write the workbook; returns the number of pupils in it."""
+    authorize(store, by, Permission.EXPORT)
     if end < start:
         raise ServiceError("the end date is before the start date")
     rows = pupil_figures(store, start, end)
@@ -87,6 +90,7 @@ def _pupil_line(r) -> PupilLine:
 
 def export_ctf(store: Store, path: Path, academic_year: int, until: date, by: str = "") -> CtfWritten:
     """A CTF of every pupil on roll in the academic year, with their marks up to `until`."""
+    authorize(store, by, Permission.EXPORT)
     school = store.settings.school()
     first, last = academic_year_bounds(academic_year)
     pupils = store.pupils.on_roll_between(first, min(last, until))

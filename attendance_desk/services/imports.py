@@ -9,12 +9,14 @@ from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.people import Link, Pupil
+from attendance_desk.domain.roles import Permission
 from attendance_desk.importers.contacts import ContactRow, parse_contacts
 from attendance_desk.importers.ctf import parse_ctf
 from attendance_desk.importers.marks import ParsedMarks, parse_marks
 from attendance_desk.importers.pupils import parse_pupils
 from attendance_desk.importers.tabular import ImportRefused, Problem
 from attendance_desk.services.school import ServiceError, codes
+from attendance_desk.services.users import authorize
 from attendance_desk.store.contacts import identity_keys
 from attendance_desk.store.db import Store
 
@@ -54,6 +56,7 @@ def import_file(
     if kind not in KINDS:
         raise ServiceError(f"unknown import kind '{kind}' (use one of: {', '.join(KINDS)})")
     # progress(done, total) may raise domain.progress.Cancelled: the transaction is rolled back.
+    authorize(store, by, Permission.IMPORT)
     report = ImportReport(kind=kind, file=path.name, dry_run=dry_run)
     try:
         with store.write():

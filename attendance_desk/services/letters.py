@@ -13,9 +13,11 @@ from attendance_desk.documents.templates import TemplateProblem, render_template
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.stages import stage_overview
+from attendance_desk.services.users import authorize
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
@@ -86,6 +88,7 @@ def make_letters(
 ) -> LetterBatch:
     """Render, log and write the letters. `out` is the batch PDF; with `individual`, each letter is
     also saved beside it. Nothing is logged if any letter cannot be made."""
+    authorize(store, by, Permission.LETTERS)
     meeting = meeting or Meeting()
     school = store.settings.school()
     head = Letterhead(school.name, school.address, school.phone, school.email, school.logo)
@@ -172,6 +175,8 @@ def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str
     file a stage). All confirmed or none if a letter cannot be made."""
     from attendance_desk.services.stages import record_step
 
+    authorize(store, by, Permission.CASEWORK)
+    authorize(store, by, Permission.LETTERS)
     states = {s.figures.pupil.upn: s for s in stage_overview(store, today)}
     chosen = [states[u] for u in upns if u in states and states[u].suggestion]
     if not chosen:

@@ -7,8 +7,10 @@ from datetime import date
 from attendance_desk.domain.codes import UnknownCode
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import HistoryEntry, Mark
+from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.upn import InvalidUPN, validate_upn
 from attendance_desk.services.school import ServiceError, codes
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import StaleMark
 
@@ -36,6 +38,7 @@ def amend_mark(
     minutes_late: int | None = None, expected_version: int | None = None,
 ) -> tuple[Mark, Mark]:
     """Change a recorded mark, keeping the original in the history. Returns (before, after)."""
+    authorize(store, by, Permission.AMEND)
     pupil = find_pupil(store, upn)
     code = check_code(code, day)
     if not reason.strip():

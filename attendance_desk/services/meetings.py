@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError
+from attendance_desk.services.users import authorize
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 from attendance_desk.store.meetings import Meeting, Plan
@@ -38,6 +40,7 @@ def record_meeting(
     barriers: str = "", pupil_voice: str = "", actions_parent: str = "", actions_school: str = "",
     actions_others: str = "", target_pct: float | None = None, review_weeks: int = 6,
 ) -> Meeting:
+    authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if kind not in ("sam", "planning"):
         raise ServiceError("record a School Attendance Meeting ('sam') or a planning meeting; reviews follow a meeting")
@@ -62,6 +65,7 @@ def review_meeting(
     parent_attended: bool = False, pupil_voice: str = "",
 ) -> Meeting:
     """Record the review of a meeting: whether its target was met is worked out from the register."""
+    authorize(store, by, Permission.CASEWORK)
     original = store.meetings.meeting(meeting_id)
     if original is None:
         raise ServiceError(f"no meeting {meeting_id}")
@@ -92,6 +96,7 @@ def record_plan(
 ) -> Plan:
     """A parenting contract (s.19 Anti-social Behaviour Act 2003) must state what the parent agrees to do and
     the support the school (and others) will give."""
+    authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if kind not in PLAN_KINDS:
         raise ServiceError(f"a plan is one of: {', '.join(PLAN_KINDS)}")
@@ -116,6 +121,7 @@ CONTACT_KINDS = {"home_visit": "Home visit", "text": "Text message", "email": "E
 def record_contact(store: Store, upn: str, kind: str, by: str, *, at: datetime, with_whom: str = "", outcome: str = "",
                    contact_made: bool = False, notes: str = "") -> int:
     """Any other contact with the family for the chronology: home visits, texts, e-mails, early help."""
+    authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if kind not in CONTACT_KINDS:
         raise ServiceError(f"a contact is one of: {', '.join(CONTACT_KINDS)}")

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from attendance_desk.documents.pack import PackData, write_pack
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.certificates import register_weeks, when_text
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import support_map
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 
 WARNING_LETTERS = {"stage3", "formal_warning", "penalty_warning", "notice_to_improve", "referral_notice"}
@@ -81,6 +83,7 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[CheckItem]:
 
 
 def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: str) -> PackResult:
+    authorize(store, by, Permission.LETTERS)
     pupil = find_pupil(store, upn)
     checklist = evidence_checklist(store, upn, today)
     school = store.settings.school()

@@ -14,7 +14,9 @@ from attendance_desk.domain.calendar import (
 from attendance_desk.domain.codes import SESSIONS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import StaleMark, insert_new_marks
 
@@ -94,6 +96,9 @@ def save_register(
 ) -> tuple[int, int]:
     """Record new marks (and that the register was taken for those sessions) and amend changed ones
     (code, version read) with one reason. All of it or none of it. Returns (recorded, amended)."""
+    authorize(store, by, Permission.MARK)
+    if changed:
+        authorize(store, by, Permission.AMEND)
     table = codes()
     for (_, day, _), code in [*new.items(), *((k, v[0]) for k, v in changed.items())]:
         if not table.is_valid(code, day):

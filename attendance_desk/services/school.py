@@ -82,7 +82,15 @@ def _load_map(path: Path, mtime_ns: int) -> SupportMap:
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+def _may_change_settings(store: Store, by: str) -> None:
+    from attendance_desk.domain.roles import Permission
+    from attendance_desk.services.users import authorize
+
+    authorize(store, by, Permission.SETTINGS)
+
+
 def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
+    _may_change_settings(store, by)
     if not settings.name.strip():
         raise ServiceError("the school needs a name")
     if settings.urn and not (settings.urn.isdigit() and len(settings.urn) == 6):
@@ -99,8 +107,9 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
     store.audit.log(by, "settings changed", "school", ", ".join(changed))
 
 
-def add_typical_year(store: Store, start_year: int) -> None:
+def add_typical_year(store: Store, start_year: int, by: str = "") -> None:
     """Terms, INSET days and England's bank holidays for a year, as a start the school adjusts."""
+    _may_change_settings(store, by)
     from attendance_desk.domain.calendar_presets import typical_year
 
     terms, closures = typical_year(start_year)
@@ -111,7 +120,8 @@ def add_typical_year(store: Store, start_year: int) -> None:
     store.calendar.add_closures(closures)
 
 
-def add_term(store: Store, name: str, start: date, end: date) -> None:
+def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> None:
+    _may_change_settings(store, by)
     from attendance_desk.domain.calendar import Term
 
     if not name.strip():
@@ -122,7 +132,9 @@ def add_term(store: Store, name: str, start: date, end: date) -> None:
         raise ServiceError(str(exc)) from None
 
 
-def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, description: str) -> None:
+def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, description: str,
+                by: str = "") -> None:
+    _may_change_settings(store, by)
     from attendance_desk.domain.calendar import Closure
 
     if day.weekday() > 4:
@@ -135,13 +147,21 @@ def support_map_choices() -> list[str]:
     return ["support_map.toml"] + sorted(p.name for p in resource_path("support_maps").glob("*.toml"))
 
 
-def choose_support_map(store: Store, name: str) -> SupportMap:
+def choose_support_map(store: Store, name: str, by: str = "") -> SupportMap:
+    _may_change_settings(store, by)
     if name not in support_map_choices():
         raise ServiceError(f"no support map called {name}")
     store.settings.save_school(replace(store.settings.school(), support_map=name))
     return support_map(store)
 
 
-def remove_closure(store: Store, day: date) -> None:
+def remove_closure(store: Store, day: date, by: str = "") -> None:
+    _may_change_settings(store, by)
     if not store.calendar.remove_closure(day):
         raise ServiceError(f"no closure on {day:%d/%m/%Y}")
+
+
+def remove_term(store: Store, name: str, by: str = "") -> None:
+    _may_change_settings(store, by)
+    if not store.calendar.remove_term(name):
+        raise ServiceError(f"no term called {name}")

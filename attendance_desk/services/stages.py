@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import Adjustment, Stage, Suggestion
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, support_map
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 from attendance_desk.store.stages import StageEvent
 
@@ -103,6 +105,7 @@ def record_step(
 ) -> PupilStage:
     """Confirm a stage ('entered'), decline a suggestion ('skipped', reason required), end the staged
     process ('closed', e.g. attendance improved) or reopen it. The figures at that moment are kept."""
+    authorize(store, by, Permission.CASEWORK)
     ladder = support_map(store)
     if event not in ("entered", "skipped", "closed", "reopened"):
         raise ServiceError(f"unknown stage event '{event}'")
@@ -128,6 +131,7 @@ def record_step(
 def adjust_thresholds(store: Store, upn: str, offset: float, reason: str, by: str) -> None:
     """A per-pupil change to the support-map thresholds (medical needs, an EHCP-adjusted target), with
     its reason; it replaces any earlier adjustment and is shown wherever the stage is."""
+    authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if not reason.strip():
         raise ServiceError("give the reason for the adjustment (e.g. consultant's letter about a medical condition)")

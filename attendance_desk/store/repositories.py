@@ -19,6 +19,7 @@ def attach_repositories(store: Store) -> None:
     from attendance_desk.store.pupils import PupilRepo
     from attendance_desk.store.settings import SettingsRepo
     from attendance_desk.store.stages import StageRepo
+    from attendance_desk.store.users import UserRepo
 
     store.settings = SettingsRepo(store)
     store.pupils = PupilRepo(store)
@@ -30,3 +31,4 @@ def attach_repositories(store: Store) -> None:
     store.letters = LetterRepo(store)
     store.meetings = MeetingRepo(store)
     store.audit = AuditRepo(store)
+    store.users = UserRepo(store)

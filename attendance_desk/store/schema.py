@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 5  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 6  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -324,5 +324,23 @@ def m005_audit(db: Database) -> None:
         BEGIN
             SELECT RAISE(ABORT, 'the audit log is append-only');
         END;
+        """,
+    )
+
+
+@migrations()
+def m006_users(db: Database) -> None:
+    """People who use the file, with a role and a memory-hard password hash (scrypt)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('office', 'lead', 'head', 'admin')),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
         """,
     )

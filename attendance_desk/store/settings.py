@@ -31,6 +31,8 @@ class SchoolSettings:
     logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
     backup_folder: str = ""  # where backups go (a network drive, say); empty: beside the school file
     last_backup: str = ""  # when the last good backup was made (ISO)
+    head_signature: str = ""  # image of the head's signature: printed only on certificates the head makes
+    lock_minutes: str = "10"  # the window locks after this many idle minutes (when users are set up)
 
 
 class SettingsRepo:
