@@ -21,7 +21,7 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
     app.setApplicationName("Attendance Desk")
     app.setOrganizationName("AttendanceDesk")
     app.setWindowIcon(QIcon(str(resource_path("icons", "attendance-desk.png"))))
-    import_ctf = False
+    import_ctf = just_created = False
     if not Path(path).exists():  # first run: no school file yet
         from attendance_desk.gui.welcome import WelcomeDialog
 
@@ -29,6 +29,19 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
         if welcome.exec() != WelcomeDialog.DialogCode.Accepted or welcome.path is None:
             return 0
         path, import_ctf = welcome.path, welcome.import_ctf
+        just_created = bool(welcome.admin_name)  # the administrator who just created the school is signed in
+        user = welcome.admin_name or user
+    from attendance_desk.services.school import open_school
+    from attendance_desk.services.users import users_set_up
+
+    with open_school(path) as store:
+        if users_set_up(store) and not smoke and not just_created:
+            from attendance_desk.gui.login import LoginDialog
+
+            login = LoginDialog(store, "Sign in to Attendance Desk", user)
+            if login.exec() != LoginDialog.DialogCode.Accepted:
+                return 0
+            user = login.user_name
     context = AppContext(path, user, today, auto_backup=not smoke)
     window = MainWindow(context)
     window.show()

@@ -79,6 +79,17 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1366, 768)
         self.nav.setCurrentRow(int(settings.value("window/view", 0)))
+        self.idle_lock = None
+        from attendance_desk.services.users import users_set_up
+
+        if users_set_up(context.store):
+            from PySide6.QtWidgets import QApplication
+
+            from attendance_desk.gui.login import IdleLock
+
+            minutes = float(school.lock_minutes or 10)
+            self.idle_lock = IdleLock(minutes, self.lock, self)
+            QApplication.instance().installEventFilter(self.idle_lock)
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -127,6 +138,19 @@ class MainWindow(QMainWindow):
         task.signals.failed.connect(lambda message: show_error(self, message))
         self.context.status.emit("Writing the workbook…")
         self.context.run(task)
+
+    def lock(self) -> None:
+        """Left alone: hide the pupils' data until someone signs in again (the same or another user)."""
+        from attendance_desk.gui.login import LoginDialog
+
+        self.centralWidget().hide()
+        dialog = LoginDialog(self.context.store, "Locked: sign in to carry on", self.context.user, self)
+        if dialog.exec() != LoginDialog.DialogCode.Accepted:
+            self.close()
+            return
+        self.context.user = dialog.user_name
+        self.centralWidget().show()
+        self.idle_lock.timer.start()
 
     def _show_last_backup(self, stamp: str) -> None:
         text = datetime.fromisoformat(stamp).strftime("%d/%m/%Y %H:%M") if stamp else "never"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
 from attendance_desk.gui.widgets import show_error
 from attendance_desk.services.school import ServiceError, add_typical_year, create_school
+from attendance_desk.services.users import add_user
 
 
 class CreateSchoolDialog(QDialog):
@@ -34,6 +35,13 @@ class CreateSchoolDialog(QDialog):
         for key, edit in self.fields.items():
             edit.setAccessibleName(labels[key])
             form.addRow(labels[key], edit)
+        self.admin = QLineEdit()
+        self.admin.setAccessibleName("Administrator's name")
+        self.password = QLineEdit()
+        self.password.setAccessibleName("Administrator's password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Your name (administrator)", self.admin)
+        form.addRow("Password (8+ characters)", self.password)
         self.calendar = QCheckBox(f"Add the usual calendar for {academic_year_label(academic_year_of(today))} "
                                   "(terms, INSET days, bank holidays) to adjust in Settings")
         self.calendar.setChecked(True)
@@ -54,6 +62,7 @@ class WelcomeDialog(QDialog):
         self.setWindowTitle("Welcome to Attendance Desk")
         self.target, self.today = path, today
         self.path: Path | None = None
+        self.admin_name = ""
         self.import_ctf = False
         intro = QLabel("<h2>Welcome to Attendance Desk</h2>"
                        "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
@@ -87,13 +96,20 @@ class WelcomeDialog(QDialog):
         while dialog.exec() == QDialog.DialogCode.Accepted:
             values = {k: e.text().strip() for k, e in dialog.fields.items()}
             try:
+                if len(dialog.password.text()) < 8 or not dialog.admin.text().strip():
+                    raise ServiceError("give your name and a password of 8 characters or more: "
+                                       "you will be the administrator")
                 store = create_school(self.target, values.pop("name"), values.pop("urn"), **values)
-                if dialog.calendar.isChecked():
-                    add_typical_year(store, academic_year_of(self.today))
-                store.close()
+                try:
+                    if dialog.calendar.isChecked():
+                        add_typical_year(store, academic_year_of(self.today))
+                    add_user(store, "", dialog.admin.text().strip(), "admin", dialog.password.text())
+                finally:
+                    store.close()
             except ServiceError as exc:
                 show_error(dialog, str(exc))
                 continue
             self.path, self.import_ctf = self.target, import_ctf
+            self.admin_name = dialog.admin.text().strip()
             self.accept()
             return

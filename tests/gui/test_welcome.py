@@ -23,6 +23,8 @@ def test_first_run_creates_a_school_with_this_years_calendar(qtbot, tmp_path, mo
         dialog.fields["name"].setText(name)
         dialog.fields["urn"].setText(urn)
         dialog.fields["head_teacher"].setText("Mrs A. Head")
+        dialog.admin.setText("Ann Admin")
+        dialog.password.setText("a-good-password")
         if urn == "12345":  # the form comes back after the error
             QTimer.singleShot(0, fill_in)
         dialog.accept()
@@ -30,10 +32,11 @@ def test_first_run_creates_a_school_with_this_years_calendar(qtbot, tmp_path, mo
     QTimer.singleShot(0, fill_in)
     qtbot.mouseClick(welcome.create, Qt.MouseButton.LeftButton)
     assert errors == ["URN must be 6 digits, not '12345'"]
-    assert welcome.path == path and not welcome.import_ctf
+    assert welcome.path == path and not welcome.import_ctf and welcome.admin_name == "Ann Admin"
     store = open_store(path)
     assert store.settings.school().head_teacher == "Mrs A. Head"
     assert [t.name for t in store.calendar.terms()][0] == "Autumn 1 2026"
+    assert [(u.name, u.role) for u in store.users.all()] == [("Ann Admin", "admin")]
     store.close()
 
 

@@ -249,3 +249,38 @@ def test_backups_when_the_window_opens_and_closes(qtbot, school):
     win.close()
     assert len(list((school.parent / "backups").glob("school-*.sqlite"))) >= 1
     context.close()
+
+
+def test_sign_in_and_the_idle_lock(qtbot, school):
+    from attendance_desk.gui.login import LoginDialog
+    from attendance_desk.services.users import add_user
+
+    context = AppContext(school, "Office One", TODAY, synchronous=True)
+    add_user(context.store, "", "Admin", "admin", "admin-pass-1")
+    add_user(context.store, "Admin", "Office One", "office", "office-pass-1")
+    dialog = LoginDialog(context.store, "Sign in", "Office One")
+    qtbot.addWidget(dialog)
+    dialog.password.setText("nope-nope")
+    dialog._try()
+    assert dialog.message.text() == "the name or password is not right" and dialog.user_name is None
+    dialog.password.setText("office-pass-1")
+    dialog._try()
+    assert dialog.user_name == "Office One"
+
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.idle_lock is not None and win.idle_lock.timer.interval() == 10 * 60_000
+
+    def unlock():
+        locked = QApplication.activeModalWidget()
+        assert not win.centralWidget().isVisible()  # the pupils' data is hidden while locked
+        locked.name.setText("Admin")
+        locked.password.setText("admin-pass-1")
+        locked._try()
+
+    QTimer.singleShot(0, unlock)
+    win.idle_lock.timer.timeout.emit()
+    assert win.centralWidget().isVisible() and context.user == "Admin"
+    win.close()
+    context.close()
