@@ -224,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "ATTENDANCE_DESK_NEW_PASSWORD)")
     p.add_argument("--disable", action="store_true")
 
+    p = sub.add_parser("sar", help="everything held on one pupil, as a ZIP (subject access request)")
+    p.add_argument("--upn", required=True)
+    p.add_argument("--out", required=True, type=Path)
+
+    p = sub.add_parser("retention", help="pupils who left over 6 years ago; --apply archives then removes them")
+    p.add_argument("--archive", type=Path, help="folder for the archive files (needed with --apply)")
+    p.add_argument("--apply", action="store_true")
+
     sub.add_parser("check", help="integrity and audit check of the school file")
     return parser
 

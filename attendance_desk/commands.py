@@ -554,3 +554,28 @@ def cmd_user(args: argparse.Namespace) -> int:
                         active=False if args.disable else None)
             print(f"User {args.name} changed.")
     return 0
+
+
+def cmd_sar(args: argparse.Namespace) -> int:
+    from attendance_desk.services.privacy import subject_access_export
+
+    with open_school(args.db) as store:
+        print(f"Written {subject_access_export(store, args.upn, args.out, args.user)}")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from attendance_desk.services.privacy import KEEP_YEARS, archive_and_remove, due_for_removal
+
+    with open_school(args.db) as store:
+        if not args.apply:
+            due = due_for_removal(store, args.today)
+            print(f"{len(due)} pupil(s) left more than {KEEP_YEARS} years ago:")
+            for p in due:
+                print(f"  {p.upn}  {p.legal_name}, left {_dmy(p.leaving_date)}")
+            return 0
+        if not args.archive:
+            raise ServiceError("give --archive FOLDER: each pupil is archived before removal")
+        removed = archive_and_remove(store, args.today, args.archive, args.user)
+    print(f"{len(removed)} pupil(s) archived to {args.archive} and removed.")
+    return 0

@@ -87,3 +87,16 @@ class PupilRepo:
 
     def count(self) -> int:
         return self.store.query("SELECT COUNT(*) FROM pupils")[0][0]
+
+    def remove(self, pupil_ids: list[int]) -> None:
+        """Remove pupils and everything about them, in one transaction (after they were archived)."""
+        ids = [(i,) for i in pupil_ids]
+        conn = self.store.conn
+        with self.store.write():
+            conn.executemany("INSERT INTO removals(pupil_id) VALUES (?)", ids)
+            for table in ("marks", "mark_history", "letters", "casework", "stage_events", "stage_adjustments",
+                          "meetings", "plans", "pupil_contacts"):
+                conn.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)
+            conn.executemany("DELETE FROM pupils WHERE id = ?", ids)
+            conn.execute("DELETE FROM contacts WHERE id NOT IN (SELECT contact_id FROM pupil_contacts)")
+            conn.execute("DELETE FROM removals")

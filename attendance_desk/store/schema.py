@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 6  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 7  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -342,5 +342,35 @@ def m006_users(db: Database) -> None:
             active INTEGER NOT NULL DEFAULT 1,
             created_at TEXT NOT NULL
         );
+        """,
+    )
+
+
+@migrations()
+def m007_retention(db: Database) -> None:
+    """Pupils who left long ago can be removed (after archiving) — only through a removal that lists
+    them in `removals` inside its own transaction; any other DELETE of register records is refused."""
+    run_script(
+        db,
+        """
+        CREATE TABLE removals (pupil_id INTEGER PRIMARY KEY);
+        DROP TRIGGER marks_no_delete;
+        CREATE TRIGGER marks_no_delete BEFORE DELETE ON marks
+        WHEN NOT EXISTS (SELECT 1 FROM removals WHERE pupil_id = OLD.pupil_id)
+        BEGIN
+            SELECT RAISE(ABORT, 'attendance marks cannot be deleted: amend the mark with a reason instead');
+        END;
+        DROP TRIGGER mark_history_no_delete;
+        CREATE TRIGGER mark_history_no_delete BEFORE DELETE ON mark_history
+        WHEN NOT EXISTS (SELECT 1 FROM removals WHERE pupil_id = OLD.pupil_id)
+        BEGIN
+            SELECT RAISE(ABORT, 'mark history is append-only');
+        END;
+        DROP TRIGGER letters_no_delete;
+        CREATE TRIGGER letters_no_delete BEFORE DELETE ON letters
+        WHEN NOT EXISTS (SELECT 1 FROM removals WHERE pupil_id = OLD.pupil_id)
+        BEGIN
+            SELECT RAISE(ABORT, 'the letter log is a record: letters cannot be deleted');
+        END;
         """,
     )
