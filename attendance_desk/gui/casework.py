@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
 from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
-from attendance_desk.services.school import ServiceError
 
 
 def _text(name: str) -> QPlainTextEdit:
@@ -134,7 +134,7 @@ class Casework:
         pupil = self.context.store.pupils.by_upn(upn)
         try:
             batch = make_letters(self.context.store, template, [pupil], self.context.today, self.context.user, out)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self.parent, str(exc))
             return
         if batch.not_sent:
@@ -148,7 +148,7 @@ class Casework:
         values = dialog.values()
         try:
             meeting = record_meeting(self.context.store, upn, "sam", values.pop("held_on"), self.context.user, **values)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self.parent, str(exc))
             return
         self._done(f"Meeting recorded; review due {meeting.review_date:%d/%m/%Y}")
@@ -162,7 +162,7 @@ class Casework:
                            at=datetime.now().astimezone(), with_whom=dialog.with_whom.text(),
                            outcome=dialog.outcome.text(), contact_made=dialog.reached.isChecked(),
                            notes=dialog.notes.toPlainText())
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self.parent, str(exc))
             return
         self._done("Recorded in the chronology")
@@ -175,7 +175,7 @@ class Casework:
             return
         try:
             make_certificate(self.context.store, upn, start, end, out, self.context.user, self.context.today)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self.parent, str(exc))
             return
         self.context.status.emit(f"Certificate saved to {out}: to be signed by the head teacher")

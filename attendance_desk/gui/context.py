@@ -11,8 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from attendance_desk.domain.progress import Cancelled
-from attendance_desk.services.school import ServiceError, open_school
-from attendance_desk.store.db import Store, StoreError
+from attendance_desk.errors import UserError
+from attendance_desk.services.school import open_school
+from attendance_desk.store.db import Store
 
 
 class TaskSignals(QObject):
@@ -49,7 +50,7 @@ class Task(QRunnable):
                 store.close()
         except Cancelled:
             self.signals.failed.emit("Cancelled: nothing was changed.")
-        except (ServiceError, StoreError) as exc:
+        except UserError as exc:
             self.signals.failed.emit(str(exc))
         except Exception:  # a bug: show it rather than lose it
             self.signals.failed.emit("Something went wrong:\n" + traceback.format_exc(limit=3))

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext, Task
 from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct, show_error
 from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
-from attendance_desk.services.school import ServiceError
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
                  "Persistent", "Persistent %", "Severe", "Penalty threshold"]
@@ -129,7 +129,7 @@ class DashboardView(QWidget):
             return
         try:
             letters = confirm_and_make_letters(self.context.store, upns, self.context.today, self.context.user, Path(folder))
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit(f"{len(upns)} stage(s) confirmed; {letters} letter(s) saved in {folder}")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desk.services.school import ServiceError
+from attendance_desk.errors import UserError
 from attendance_desk.services.users import sign_in
 from attendance_desk.store.db import Store
 
@@ -47,7 +47,7 @@ class LoginDialog(QDialog):
     def _try(self) -> None:
         try:
             self.user_name = sign_in(self.store, self.name.text().strip(), self.password.text()).name
-        except ServiceError as exc:
+        except UserError as exc:
             self.message.setText(str(exc))
             self.password.clear()
             return

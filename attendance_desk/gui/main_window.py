@@ -169,13 +169,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.context.auto_backup and not getattr(self, "_closing_backup_done", False):
             self._closing_backup_done = True
+            from attendance_desk.errors import UserError
             from attendance_desk.services.backups import make_backup
-            from attendance_desk.services.school import ServiceError
 
             self.statusBar().showMessage("Backing up…")
             try:
                 make_backup(self.context.store)
-            except ServiceError as exc:
+            except UserError as exc:
                 show_error(self, f"The backup on closing failed: {exc}")
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         settings.setValue("window/geometry", self.saveGeometry())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.codes import Category
+from attendance_desk.errors import UserError
 from attendance_desk.gui.casework import Casework
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
@@ -33,7 +34,6 @@ from attendance_desk.gui.widgets import (
 )
 from attendance_desk.services.figures import PupilFigures
 from attendance_desk.services.profile import WEEKDAYS, PupilProfile, pupil_profile
-from attendance_desk.services.school import ServiceError
 from attendance_desk.services.stages import record_step
 
 
@@ -208,7 +208,7 @@ class PupilView(QWidget):
     def show_pupil(self, upn: str) -> None:
         try:
             self.profile = profile = pupil_profile(self.context.store, upn, self.context.today)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.upn = upn
@@ -273,7 +273,7 @@ class PupilView(QWidget):
     def _record(self, event: str, key: str | None, note: str) -> None:
         try:
             record_step(self.context.store, self.upn, event, self.context.today, self.context.user, key, note)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.data_changed.emit()

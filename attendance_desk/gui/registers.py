@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     category_colour,
@@ -42,7 +43,7 @@ from attendance_desk.services.registers import (
     save_register,
     year_groups,
 )
-from attendance_desk.services.school import ServiceError, codes
+from attendance_desk.services.school import codes
 
 Key = tuple[int, date, str]
 NO_PARENT = QModelIndex()
@@ -358,7 +359,7 @@ class RegistersView(QWidget):
         try:
             saved, amended = save_register(self.context.store, week.reg_group, new, changed, reason,
                                            self.context.user, self.context.today)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit(f"Saved {saved} marks" + (f" and amended {amended}" if amended else ""))

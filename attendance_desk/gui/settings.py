@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
+from attendance_desk.domain.roles import ROLE_NAMES
+from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
@@ -28,7 +30,6 @@ from attendance_desk.gui.widgets import (
     show_error,
 )
 from attendance_desk.services.school import (
-    ServiceError,
     add_closure,
     add_term,
     add_typical_year,
@@ -39,6 +40,7 @@ from attendance_desk.services.school import (
     support_map,
     support_map_choices,
 )
+from attendance_desk.services.users import add_user
 from attendance_desk.store.settings import SchoolSettings
 
 LABELS = {
@@ -134,6 +136,9 @@ class SettingsView(QWidget):
         tabs.addTab(details, "School")
         tabs.addTab(calendar, "Calendar")
         tabs.addTab(ladder_page, "Support map")
+        tabs.addTab(self._users_page(), "Users")
+        self.audit = ReadOnlyTable(["When", "Who", "What", "About", "Detail"], "Audit log")
+        tabs.addTab(self.audit, "Audit log")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Settings"))
         layout.addWidget(tabs, 1)
@@ -145,7 +150,41 @@ class SettingsView(QWidget):
         remove_closure.clicked.connect(self._remove_closure)
         use_map.clicked.connect(self._use_map)
 
+    def _users_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.users = ReadOnlyTable(["Name", "Role", "Active"], "Users")
+        self.new_name, self.new_password = QLineEdit(), QLineEdit()
+        self.new_name.setAccessibleName("New user's name")
+        self.new_password.setAccessibleName("New user's password")
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_role = QComboBox()
+        self.new_role.setAccessibleName("New user's role")
+        for key, label in ROLE_NAMES.items():
+            self.new_role.addItem(label, key)
+        add = QPushButton("Add user")
+        row = QHBoxLayout()
+        for w in (QLabel("Name"), self.new_name, QLabel("Role"), self.new_role, QLabel("Password"), self.new_password, add):
+            row.addWidget(w)
+        layout.addWidget(self.users)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("With no users the file is open to whoever uses this computer; the first user is the "
+                                "administrator, and from then on everyone signs in and the window locks when idle."))
+        add.clicked.connect(self._add_user)
+        return page
+
+    def _add_user(self) -> None:
+        name, role, password = self.new_name.text(), self.new_role.currentData(), self.new_password.text()
+        first = not self.context.store.users.any()
+        self._act(lambda: add_user(self.context.store, self.context.user, name, role, password), f"User {name} added")
+        if first and self.context.store.users.by_name(name.strip()):
+            self.context.user = name.strip()  # whoever set up users is signed in as the administrator
+        self.new_password.clear()
+
     def refresh(self) -> None:
+        self.users.fill([(u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No") for u in self.context.store.users.all()])
+        self.audit.fill([(e.at[:16].replace("T", " "), e.user, e.action, e.subject, e.detail)
+                         for e in reversed(self.context.store.audit.entries()[-500:])])
         settings = self.context.store.settings.school()
         for name, edit in self.edits.items():
             edit.setText(str(getattr(settings, name)))
@@ -158,7 +197,7 @@ class SettingsView(QWidget):
             unit = "days" if ladder.measure == "days_absent" else "% attendance (below)"
             self.ladder.fill([(s.name, f"{s.threshold:g} {unit}", s.letter or "", "; ".join(s.actions))
                               for s in ladder.stages])
-        except ServiceError as exc:
+        except UserError as exc:
             self.ladder.fill([(str(exc), "", "", "")])
 
     def save(self) -> None:
@@ -166,7 +205,7 @@ class SettingsView(QWidget):
         values = {name: edit.text().strip() for name, edit in self.edits.items()}
         try:
             save_settings(self.context.store, replace(current, **values), self.context.user)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit("School details saved")
@@ -176,7 +215,7 @@ class SettingsView(QWidget):
         year = academic_year_of(self.context.today) + 1
         try:
             add_typical_year(self.context.store, year, self.context.user)
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit(f"Added the usual terms, INSET days and bank holidays for "
@@ -186,7 +225,7 @@ class SettingsView(QWidget):
     def _act(self, action, done: str) -> None:
         try:
             action()
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit(done)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calls import CallList, FamilyCall
+from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
@@ -34,7 +35,6 @@ from attendance_desk.gui.widgets import (
     show_error,
 )
 from attendance_desk.services.calls import CALL_OUTCOMES, call_list, log_call, reason_codes
-from attendance_desk.services.school import ServiceError
 
 COLUMNS = ["Call", "Pupil", "Class", "Mark", "Day of absence", "Days without contact", "Why first", "Prompts"]
 
@@ -220,7 +220,7 @@ class TodayView(QWidget):
         try:
             log_call(self.context.store, [p.pupil.pupil_id for p in family.pupils], day, session,
                      by=self.context.user, **dialog.values())
-        except ServiceError as exc:
+        except UserError as exc:
             show_error(self, str(exc))
             return
         self.context.status.emit("Call logged" + (" and mark recoded" if dialog.values()["reason_code"] else ""))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
+from attendance_desk.errors import UserError
 from attendance_desk.gui.widgets import show_error
 from attendance_desk.services.school import ServiceError, add_typical_year, create_school
 from attendance_desk.services.users import add_user
@@ -106,7 +107,7 @@ class WelcomeDialog(QDialog):
                     add_user(store, "", dialog.admin.text().strip(), "admin", dialog.password.text())
                 finally:
                     store.close()
-            except ServiceError as exc:
+            except UserError as exc:
                 show_error(dialog, str(exc))
                 continue
             self.path, self.import_ctf = self.target, import_ctf

@@ -11,12 +11,13 @@ from pathlib import Path
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
 from attendance_desk.domain.codes import CodeTable, default_code_table
 from attendance_desk.domain.support_map import SupportMap, load_support_map
+from attendance_desk.errors import UserError
 from attendance_desk.paths import resource_path
 from attendance_desk.store.db import Store, StoreError, open_store
 from attendance_desk.store.settings import SchoolSettings
 
 
-class ServiceError(Exception):
+class ServiceError(UserError):
     """Refused: bad input or an action that is not allowed. The message is for the user."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from attendance_desk.errors import UserError
 from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -17,8 +18,12 @@ CACHE_KIB = 65_536
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The file cannot be used; the message says why and what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another program (another PC on the shared drive) held the file for longer than we wait."""
 
 
 def now_iso() -> str:
@@ -40,6 +45,7 @@ class Store:
         self.path = path
         self.conn = conn
         self._depth = 0
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS
         self.db = Database(conn)
         from attendance_desk.store.repositories import attach_repositories
 
@@ -59,7 +65,14 @@ class Store:
             return
         if self.conn.in_transaction:  # a statement outside write() opened one: its work would be lost
             raise RuntimeError("a transaction was left open outside Store.write(): refusing to nest in it")
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(
+                    f"the school file is busy: another computer has been saving to it for more than "
+                    f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment") from None
+            raise
         self._depth = 1
         try:
             yield self.db

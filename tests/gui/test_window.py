@@ -284,3 +284,15 @@ def test_sign_in_and_the_idle_lock(qtbot, school):
     assert win.centralWidget().isVisible() and context.user == "Admin"
     win.close()
     context.close()
+
+
+def test_settings_users_and_audit_log(qtbot, window):
+    view = go(window, 4)
+    view.new_name.setText("Office Two")
+    view.new_role.setCurrentIndex(view.new_role.findData("admin"))
+    view.new_password.setText("admin-pass-2")
+    buttons = {b.text(): b for b in view.findChildren(QPushButton)}
+    qtbot.mouseClick(buttons["Add user"], Qt.MouseButton.LeftButton)
+    assert [(u.name, u.role) for u in window.context.store.users.all()] == [("Office Two", "admin")]
+    assert view.users.item(0, 0).text() == "Office Two"
+    assert view.audit.item(0, 2).text() == "user added" and window.context.user == "Office Two"

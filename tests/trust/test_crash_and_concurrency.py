@@ -91,3 +91,28 @@ def test_two_processes_editing_the_same_marks_lose_nothing(tmp_path):
     history = store.query("SELECT pupil_id, date, session, new_code FROM mark_history WHERE direct = 0")
     assert Counter(tuple(h) for h in history) == Counter(saved)  # every saved edit is in the history
     store.close()
+
+
+def test_a_busy_file_is_explained_and_nothing_changes(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from attendance_desk.store.db import StoreBusy
+
+    store = make_school(tmp_path)
+    pupil = add_pupil(store, 1)
+    put_marks(store, pupil, {(date(2024, 9, 3), "AM"): "N"})
+    other = sqlite3.connect(tmp_path / "school.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another PC in the middle of saving
+    store.conn.execute("PRAGMA busy_timeout = 300")
+    store.busy_timeout_ms = 300
+    started = time.monotonic()
+    with pytest.raises(StoreBusy, match="busy: another computer .* Nothing was changed"):
+        store.marks.amend(pupil.id, date(2024, 9, 3), "AM", "I", None, "flu", "office")
+    assert time.monotonic() - started < 5  # the wait is bounded
+    other.execute("ROLLBACK")
+    other.close()
+    assert store.marks.get(pupil.id, date(2024, 9, 3), "AM").code == "N"
+    store.marks.amend(pupil.id, date(2024, 9, 3), "AM", "I", None, "flu", "office")  # and works once free
+    store.close()
