@@ -334,9 +334,6 @@ class RegistersView(QWidget):
         self.table.setCurrentIndex(self.model.index(0, column or 0))
         self.table.scrollTo(self.table.currentIndex())
 
-    def show_week(self, reg_group: str, day: date) -> None:
-        self.group.setCurrentText(reg_group)
-        self.week.setDate(to_qdate(day))
 
     def fill_column(self) -> None:
         count = self.model.fill_present(self.table.currentIndex().column())

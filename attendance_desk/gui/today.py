@@ -28,7 +28,6 @@ from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
     date_edit,
-    dmy,
     from_qdate,
     heading,
     rag_colour,
@@ -239,6 +238,3 @@ class TodayView(QWidget):
             write_call_list(path, self.context.store.settings.school().name, self.calls)
             self.context.status.emit(f"Saved {path}")
 
-
-def title_for(calls: CallList) -> str:
-    return f"First-day calls, {calls.day:%A} {dmy(calls.day)} {calls.session}"

@@ -13,7 +13,7 @@ from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
-from attendance_desk.services.users import authorize
+from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
@@ -85,8 +85,6 @@ def make_certificate(
     parents = [f"{c.name} ({c.relationship or 'parent'}), {c.address} {c.postcode}".strip()
                for c in contacts if c.parental_responsibility]
     school = store.settings.school()
-    from attendance_desk.services.users import role_of
-
     # the stored signature only on a certificate the head makes; anyone else gets a line to sign
     signature = school.head_signature if (role_of(store, by) == "head" and Path(school.head_signature or "-").is_file()) else ""
     write_certificate(out, CertificateData(

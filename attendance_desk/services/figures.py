@@ -15,6 +15,7 @@ from attendance_desk.domain.figures import (
     Figures,
     figures_from_counts,
     max_in_consecutive_weeks,
+    one_decimal,
     reaches_penalty_threshold,
     unauthorised_by_week,
 )
@@ -73,8 +74,6 @@ class GroupSummary:
 
     @property
     def persistent_pct(self) -> float | None:
-        from attendance_desk.domain.figures import one_decimal
-
         return one_decimal(self.persistent, self.pupils)
 
 
@@ -173,10 +172,10 @@ def group_summaries(rows: Sequence[PupilFigures], by: Callable[[Pupil], str]) ->
     groups: dict[str, list[PupilFigures]] = defaultdict(list)
     for row in rows:
         groups[by(row.pupil)].append(row)
-    return [summarise(key, groups[key]) for key in sorted(groups, key=_natural)]
+    return [summarise(key, groups[key]) for key in sorted(groups, key=natural_key)]
 
 
-def _natural(text: str) -> list:
+def natural_key(text: str) -> list:
     """Year R before Year 1, Year 7 before Year 10, Class 4A before Class 4B."""
     text = re.sub(r"\bR(?=[A-Z]?\b)", "0", text)
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]

@@ -57,6 +57,7 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[CheckItem]:
     visits = [e for e in casework if e.kind == "home_visit"]
     early = [e for e in casework if e.kind == "early_help"] + [m for m in meetings if m.actions_others.strip()]
     history = store.marks.history(pupil.id)
+    plans = store.meetings.plans(pupil.id)
     unwritten = [c.name for c in with_pr if c.contact_id not in written_to]
     return [
         CheckItem("Attendance this year", True, f"from {start:%d/%m/%Y}"),
@@ -73,8 +74,7 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[CheckItem]:
                   f"{len(sams)} meeting(s)" if sams else "none recorded"),
         CheckItem("Review of the targets", bool(reviews),
                   "; ".join(f"{m.held_on:%d/%m/%Y}: {'met' if m.target_met else 'not met'}" for m in reviews) or "none"),
-        CheckItem("Parenting contract or attendance improvement plan", bool(store.meetings.plans(pupil.id)),
-                  f"{len(store.meetings.plans(pupil.id))} recorded"),
+        CheckItem("Parenting contract or attendance improvement plan", bool(plans), f"{len(plans)} recorded"),
         CheckItem("Home visit", bool(visits), f"{len(visits)} recorded" if visits else "none recorded"),
         CheckItem("First-day contact log", bool(calls), f"{len(calls)} call(s)"),
         CheckItem("Pupil's views", any(m.pupil_voice.strip() for m in meetings), "from meeting notes"),

@@ -15,6 +15,7 @@ from attendance_desk.domain.codes import SESSIONS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
 from attendance_desk.domain.roles import Permission
+from attendance_desk.services.figures import natural_key
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
@@ -45,16 +46,12 @@ class RegisterWeek:
 
 
 def class_names(store: Store, year_group: str | None = None) -> list[str]:
-    from attendance_desk.services.figures import _natural
-
     return sorted({group for year, group in store.pupils.groups()
-                   if group and (year_group is None or year == year_group)}, key=_natural)
+                   if group and (year_group is None or year == year_group)}, key=natural_key)
 
 
 def year_groups(store: Store) -> list[str]:
-    from attendance_desk.services.figures import _natural
-
-    return sorted({year for year, _ in store.pupils.groups() if year}, key=lambda y: _natural(f"Year {y}"))
+    return sorted({year for year, _ in store.pupils.groups() if year}, key=lambda y: natural_key(f"Year {y}"))
 
 
 def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[date, date, str]:
