@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 7  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 8  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -372,5 +372,24 @@ def m007_retention(db: Database) -> None:
         BEGIN
             SELECT RAISE(ABORT, 'the letter log is a record: letters cannot be deleted');
         END;
+        """,
+    )
+
+
+@migrations()
+def m008_event_dates(db: Database) -> None:
+    """Casework happens on a date: each event keeps when it happened apart from when, and by whom, it was
+    recorded, and why it was recorded late. Existing rows were recorded when they happened."""
+    run_script(
+        db,
+        """
+        ALTER TABLE casework ADD COLUMN recorded_at TEXT;
+        ALTER TABLE casework ADD COLUMN recorded_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE casework ADD COLUMN late_reason TEXT NOT NULL DEFAULT '';
+        UPDATE casework SET recorded_at = at, recorded_by = by_user;
+        ALTER TABLE meetings ADD COLUMN late_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE stage_events ADD COLUMN occurred_on TEXT;
+        ALTER TABLE stage_events ADD COLUMN late_reason TEXT NOT NULL DEFAULT '';
+        UPDATE stage_events SET occurred_on = substr(at, 1, 10);
         """,
     )
