@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from datetime import date, datetime, time
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.presentation import percent
 from attendance_desk.services import calls as call_service
 from attendance_desk.services import figures as figure_service
 from attendance_desk.services import stages as stage_service
@@ -22,7 +24,12 @@ def _dmy(d) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
+    return percent(value, missing="-")
+
+
+def _now(args: argparse.Namespace) -> datetime | None:
+    """The clock, or the end of the day given with --today (the registers of that day closed)."""
+    return None if args.today == date.today() else datetime.combine(args.today, time(23, 59))
 
 
 def _print_json(data) -> None:
@@ -122,21 +129,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.summary != "school":
             groups.append(figure_service.summarise("Whole school", rows))
         print(f"{'Group':<14}{'Pupils':>7}{'Possible':>10}{'Attend.':>9}{'Auth.':>8}{'Unauth.':>9}"
-              f"{'PA':>6}{'PA %':>7}{'SA':>5}{'PN':>5}")
+              f"{'L':>6}{'U':>6}{'PA':>6}{'PA %':>7}{'SA':>5}{'PN':>5}{'Missing':>9}")
         for g in groups:
             f = g.figures
             print(f"{g.label:<14}{g.pupils:>7}{f.possible:>10}{_pct(f.attendance_pct):>9}"
-                  f"{_pct(f.authorised * 100 / f.possible if f.possible else None):>8}"
-                  f"{_pct(f.unauthorised * 100 / f.possible if f.possible else None):>9}"
-                  f"{g.persistent:>6}{_pct(g.persistent_pct):>7}{g.severe:>5}{g.penalty_threshold:>5}")
-        print("PA: persistent absence (>= 10%); SA: severe (>= 50%); PN: at the penalty-notice "
-              "threshold (10+ unauthorised sessions in 10 school weeks)")
+                  f"{_pct(f.authorised_pct):>8}{_pct(f.unauthorised_pct):>9}"
+                  f"{f.late_before_close:>6}{f.late_after_close:>6}"
+                  f"{g.persistent:>6}{_pct(g.persistent_pct):>7}{g.severe:>5}{g.penalty_threshold:>5}"
+                  f"{f.missing:>9}")
+        print("Pupils: those with possible sessions (the DfE leaves out enrolments with none). "
+              "L/U: late before/after the register closed. PA: persistent absence (>= 10%); "
+              "SA: severe (>= 50%); PN: at the penalty-notice threshold (10+ unauthorised sessions in "
+              "10 school weeks, looking back before the period)")
+        if any(g.figures.missing for g in groups):
+            print("INCOMPLETE: some registers have missing marks (run `check` to list them); "
+                  "these figures will change when they are completed.")
         return 0
     print(f"{'UPN':<14}{'Name':<26}{'Class':<7}{'Poss.':>6}{'Pres.':>6}{'AEA':>4}{'Auth':>5}"
           f"{'Unau':>5}{'L':>4}{'U':>4}{'Attend.':>9}  Flags")
     for r in rows:
         f = r.figures
-        flags = " ".join(x for x, on in (("PA", f.persistent), ("SA", f.severe), ("PN", r.penalty_threshold)) if on)
+        flags = " ".join(x for x, on in (("PA", f.persistent), ("SA", f.severe), ("PN", r.penalty_threshold),
+                                         (f"INCOMPLETE({f.missing} missing)", f.incomplete)) if on)
         print(f"{r.pupil.upn:<14}{r.pupil.name[:25]:<26}{r.pupil.reg_group:<7}{f.possible:>6}{f.present:>6}"
               f"{f.aea:>4}{f.authorised:>5}{f.unauthorised:>5}{f.late_before_close:>4}"
               f"{f.late_after_close:>4}{_pct(f.attendance_pct):>9}  {flags}")
@@ -267,11 +281,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
-        report = check_school(store)
+        report = check_school(store, _now(args))
     for warning in report.warnings:
         print(f"warning: {warning}")
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
+    for line in report.missing:
+        print(f"  missing: {line}", file=sys.stderr)
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     print(f"{args.db}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
     return 0 if report.ok else 1

@@ -1,4 +1,5 @@
-"""How categories and priorities look, shared by the window and the workbook (no Qt, no openpyxl)."""
+"""How figures, categories and priorities look, shared by the window, the command line, the workbook
+and the documents (no Qt, no openpyxl)."""
 
 from attendance_desk.domain.codes import Category
 
@@ -11,3 +12,9 @@ CATEGORY_COLOURS = {
 }
 UNKNOWN_COLOUR = "FF9900"
 RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
+
+
+def percent(value: float | None, missing: str = "–") -> str:
+    """A percentage as every output shows it. `value` comes from `domain.figures.one_decimal`
+    (halves rounded up, one decimal), the one rounding rule; this only formats it."""
+    return missing if value is None else f"{value:.1f}%"

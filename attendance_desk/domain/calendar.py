@@ -16,6 +16,11 @@ from attendance_desk.domain.codes import SESSIONS
 Session = tuple[date, str]
 
 
+def session_index(session: Session) -> tuple[date, int]:
+    """Sessions in time order: AM before PM on the same day."""
+    return session[0], SESSIONS.index(session[1])
+
+
 def academic_year_of(day: date) -> int:
     """The starting calendar year of the academic year (1 September - 31 August) holding `day`."""
     return day.year if day.month >= 9 else day.year - 1
@@ -118,6 +123,19 @@ class SchoolCalendar:
     def school_weeks(self, start: date, end: date) -> list[date]:
         """Mondays of the weeks in [start, end] in which the school met at least once."""
         return sorted({week_start(day) for day in self.school_days(start, end)})
+
+    def school_weeks_before(self, before: date, count: int, limit_weeks: int = 60) -> list[date]:
+        """Mondays of up to `count` school weeks wholly before the week of `before`, oldest first
+        (the look-back of a rolling window: across holidays, terms and academic years)."""
+        found: list[date] = []
+        monday = week_start(before)
+        for _ in range(limit_weeks):
+            if len(found) == count:
+                break
+            monday -= timedelta(days=7)
+            if any(self.is_school_day(monday + timedelta(days=i)) for i in range(7)):
+                found.append(monday)
+        return found[::-1]
 
     def previous_school_days(self, before: date, count: int, limit_days: int = 400) -> list[date]:
         """Up to `count` school days strictly before `before`, most recent first."""

@@ -7,10 +7,11 @@ Figures are always computed from the marks (never cached), so they cannot drift.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.codes import Category, CodeTable, UnknownCode
@@ -39,6 +40,13 @@ class Figures:
     late_before_close: int = 0  # L
     late_after_close: int = 0  # U
     unknown: int = 0  # codes not valid on their date: reported by `check`, never guessed
+    missing: int = 0  # school sessions on roll with no mark yet: never counted as present
+
+    @property
+    def incomplete(self) -> bool:
+        """Some sessions the school met while the pupil was on roll have no mark: every figure
+        built on these marks is provisional until the register is completed."""
+        return self.missing > 0
 
     @property
     def possible(self) -> int:
@@ -59,6 +67,20 @@ class Figures:
     @property
     def absence_pct(self) -> float | None:
         return one_decimal(self.absent, self.possible)
+
+    @property
+    def authorised_pct(self) -> float | None:
+        return one_decimal(self.authorised, self.possible)
+
+    @property
+    def unauthorised_pct(self) -> float | None:
+        return one_decimal(self.unauthorised, self.possible)
+
+    @property
+    def attendance_fraction(self) -> Fraction | None:
+        """Attendance as an exact percentage, for comparing with thresholds: 341/379 is below 90 %
+        although it is shown as 90.0 %."""
+        return Fraction(self.attended * 100, self.possible) if self.possible else None
 
     @property
     def persistent(self) -> bool:
@@ -116,20 +138,34 @@ def figures_from_marks(marks: Iterable[tuple[date, str]], codes: CodeTable) -> F
 
 
 def max_in_consecutive_weeks(
-    per_week: Mapping[date, int], school_weeks: list[date], window: int = PENALTY_WINDOW_WEEKS
+    per_week: Mapping[date, int], school_weeks: Sequence[date], window: int = PENALTY_WINDOW_WEEKS,
+    look_back: int = 0,
 ) -> int:
-    """Largest total over any `window` consecutive school weeks (holiday weeks are skipped, so a
-    window may span more calendar weeks, terms and years). Fewer weeks than the window: all of them."""
-    if not school_weeks or not per_week:
-        return 0
+    """Largest total over any `window` consecutive school weeks that ends within the range.
+
+    `school_weeks` are the Mondays of the school weeks in order; the first `look_back` of them come
+    before the range, so a window may begin before it (DfE, Working together to improve school
+    attendance, 2024: the 10 school weeks "can also span different terms or school years").
+    Holiday weeks are not school weeks, so a window spans as many calendar weeks as it needs.
+    With fewer school weeks than the window in all, the total of all of them."""
     values = [per_week.get(week, 0) for week in school_weeks]
+    if len(values) <= look_back:
+        return 0
     if len(values) <= window:
         return sum(values)
-    best = running = sum(values[:window])
-    for i in range(window, len(values)):
-        running += values[i] - values[i - window]
-        best = max(best, running)
+    best = 0
+    running = sum(values[:window - 1])
+    for end in range(window - 1, len(values)):
+        running += values[end]
+        if end >= look_back:
+            best = max(best, running)
+        running -= values[end - window + 1]
     return best
+
+
+def look_back_weeks(school_weeks_before: Sequence[date], window: int = PENALTY_WINDOW_WEEKS) -> list[date]:
+    """The school weeks before a range that a window ending in the range can reach back to."""
+    return list(school_weeks_before[-(window - 1):]) if window > 1 else []
 
 
 def unauthorised_by_week(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Counter[date]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.figures import reaches_penalty_threshold
 from attendance_desk.services.figures import (
     FLAG_FILTERS,
     GroupSummary,
@@ -53,5 +54,8 @@ def dashboard(store: Store, today: date) -> Dashboard:
         persistent=[r for r in worst_first if r.figures.persistent],
         severe=[r for r in worst_first if r.figures.severe],
         suggested=[s for s in stages if s.suggestion],
-        penalty=sorted((r for r in rows if r.penalty_threshold), key=lambda r: -r.max_unauthorised_10_school_weeks),
+        # the pupils to consider for a penalty notice now: 10+ unauthorised sessions in the 10 school
+        # weeks up to today (the window reaches back across holidays and into last year)
+        penalty=sorted((r for r in rows if reaches_penalty_threshold(r.unauthorised_last_10_school_weeks)),
+                       key=lambda r: -r.unauthorised_last_10_school_weeks),
     )

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from attendance_desk.domain.calendar import week_start
-from attendance_desk.domain.codes import Category
+from attendance_desk.domain.calendar import (
+    SchoolCalendar,
+    Session,
+    days_between,
+    session_index,
+    week_start,
+)
+from attendance_desk.domain.codes import SESSIONS, Category
 from attendance_desk.domain.figures import (
+    PENALTY_WINDOW_WEEKS,
     Figures,
     figures_from_counts,
+    look_back_weeks,
     max_in_consecutive_weeks,
     one_decimal,
     reaches_penalty_threshold,
@@ -22,6 +30,7 @@ from attendance_desk.domain.figures import (
 from attendance_desk.domain.people import Pupil
 from attendance_desk.services.school import codes, school_calendar
 from attendance_desk.store.db import Store
+from attendance_desk.store.marks import codes_by_session
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,8 @@ class PupilFigures:
     start: date  # the part of the range the pupil was on roll
     end: date
     figures: Figures
-    max_unauthorised_10_school_weeks: int
+    max_unauthorised_10_school_weeks: int  # the most in any window of 10 school weeks ending in the range
+    unauthorised_last_10_school_weeks: int = 0  # in the 10 school weeks up to the range's end
 
     @property
     def penalty_threshold(self) -> bool:
@@ -59,28 +69,43 @@ class PupilFigures:
             "severe": f.severe,
             "max_unauthorised_10_school_weeks": self.max_unauthorised_10_school_weeks,
             "penalty_threshold": self.penalty_threshold,
+            "unauthorised_last_10_school_weeks": self.unauthorised_last_10_school_weeks,
             "unknown_codes": f.unknown,
+            "missing": f.missing,
+            "incomplete": f.incomplete,
         }
 
 
 @dataclass(frozen=True)
 class GroupSummary:
+    """A group's figures as the DfE counts them: enrolments with no possible sessions (all X, not
+    yet marked) are on roll but left out of the rates ("pupils" counts those with sessions)."""
+
     label: str
-    pupils: int
+    pupils: int  # enrolments with at least one possible session: the denominator of the PA rate
     figures: Figures
     persistent: int
     severe: int
     penalty_threshold: int
+    on_roll: int = 0  # every enrolment in the group, including those with no possible sessions
+    incomplete: int = 0  # pupils with missing marks
 
     @property
     def persistent_pct(self) -> float | None:
         return one_decimal(self.persistent, self.pupils)
+
+    @property
+    def severe_pct(self) -> float | None:
+        return one_decimal(self.severe, self.pupils)
 
 
 PupilFilter = Callable[[Pupil], bool]
 # Above this many pupils one pass over every mark in the range beats reading each pupil by key
 # (measured on the 2,000-pupil benchmark: ~0.3 ms a pupil by key, ~300 ms for the whole pass).
 WHOLE_SCHOOL_PASS_FROM = 400
+# How far back the calendar is read to find the school weeks a penalty window may reach into:
+# 9 school weeks plus the longest run of holidays (summer) with room to spare.
+LOOK_BACK_CALENDAR_WEEKS = 30
 
 FLAG_FILTERS: dict[str, PupilFilter] = {
     "fsm": lambda p: p.fsm,
@@ -94,13 +119,30 @@ FLAG_FILTERS: dict[str, PupilFilter] = {
 }
 
 
+def due_through(store: Store, now: datetime | None = None) -> Session:
+    """The last session whose register has closed by `now` (the real clock by default): sessions
+    after it are not yet due, so an empty register there is not a missing mark."""
+    now = now or datetime.now()
+    settings = store.settings.school()
+    clock = now.strftime("%H:%M")
+    if clock >= settings.pm_register_closes:
+        return now.date(), "PM"
+    if clock >= settings.am_register_closes:
+        return now.date(), "AM"
+    return now.date() - timedelta(days=1), "PM"
+
+
 def pupil_figures(
     store: Store, start: date, end: date, keep: PupilFilter | None = None,
-    pupils: Sequence[Pupil] | None = None,
+    pupils: Sequence[Pupil] | None = None, due: Session | None = None,
 ) -> list[PupilFigures]:
     """Figures for every pupil on roll in [start, end] (or those given), each over the part of the
     range they were on roll. One aggregate query for the whole school; a per-pupil query only for
-    pupils admitted or leaving inside the range."""
+    pupils admitted or leaving inside the range.
+
+    Missing marks are school sessions on roll, up to `due` (default: the last register closed by
+    now), with no mark. The penalty-notice measure looks back up to 9 school weeks before the
+    range, so a window that ends in the range may begin before it."""
     table = codes()
     if pupils is None:
         pupils = store.pupils.on_roll_between(start, end)
@@ -108,10 +150,22 @@ def pupil_figures(
         pupils = [p for p in pupils if keep(p)]
     if not pupils:
         return []
-    calendar = school_calendar(store, start, end)
+    due = due or due_through(store)
+    calendar = school_calendar(store, week_start(start) - timedelta(weeks=LOOK_BACK_CALENDAR_WEEKS), end)
     boundaries = table.era_boundaries()
     unauthorised = table.codes_in(Category.UNAUTHORISED)
     windows = {p.id: w for p in pupils if (w := p.on_roll_between(start, end)) is not None}
+    look_back: dict[date, list[date]] = {}
+
+    def weeks_before(first: date) -> list[date]:
+        if first not in look_back:
+            look_back[first] = look_back_weeks(calendar.school_weeks_before(first, PENALTY_WINDOW_WEEKS - 1))
+        return look_back[first]
+
+    def reach(first: date) -> date:
+        before = weeks_before(first)
+        return before[0] if before else week_start(first)
+
     # A whole school in one pass over the range; pupils admitted or leaving inside the range, or a
     # handful of pupils, through the primary key, each over their own dates.
     whole_school = len(pupils) > WHOLE_SCHOOL_PASS_FROM
@@ -122,36 +176,74 @@ def pupil_figures(
         for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
             if pid in full:
                 counts[pid].append((era, code, n))
-        for pid, day, code in store.marks.with_codes(start, end, unauthorised):
+        for pid, day, code in store.marks.with_codes(reach(start), end, unauthorised):
             if pid in full:
                 unauth[pid].append((day, code))
     rest = {pid: w for pid, w in windows.items() if pid not in full}
     for pid, era, code, n in store.marks.code_counts_within(rest, boundaries):
         counts[pid].append((era, code, n))
-    for pid, day, code in store.marks.with_codes_within(rest, unauthorised):
+    reaching = {pid: (reach(first), last) for pid, (first, last) in rest.items()}
+    for pid, day, code in store.marks.with_codes_within(reaching, unauthorised):
         unauth[pid].append((day, code))
-    school_days = calendar.school_days(start, end)
-    all_weeks = sorted({week_start(d) for d in school_days})
+    missing = _missing_marks(store, calendar, start, end, windows, counts, due, None if full else list(rest))
     results = []
     for pupil in pupils:
         if pupil.id not in windows:
             continue
         first, last = windows[pupil.id]
-        if (first, last) == (start, end):
-            weeks = all_weeks
-        else:
-            days = school_days[bisect_left(school_days, first):bisect_right(school_days, last)]
-            weeks = sorted({week_start(d) for d in days})
+        before = weeks_before(first)
+        weeks = before + calendar.school_weeks(week_start(first), last)
+        figures = figures_from_counts(counts.get(pupil.id, ()), table)
+        per_week = unauthorised_by_week(unauth.get(pupil.id, ()), table)
         results.append(
             PupilFigures(
                 pupil=pupil, start=first, end=last,
-                figures=figures_from_counts(counts.get(pupil.id, ()), table),
-                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(
-                    unauthorised_by_week(unauth.get(pupil.id, ()), table), weeks
-                ),
+                figures=replace(figures, missing=missing.get(pupil.id, 0)),
+                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(per_week, weeks, look_back=len(before)),
+                unauthorised_last_10_school_weeks=sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]),
             )
         )
     return results
+
+
+def missing_sessions(
+    store: Store, pupil: Pupil, start: date, end: date, due: Session | None = None
+) -> list[Session]:
+    """The sessions in [start, end] on which the school met, the pupil was on roll and the register
+    (closed by `due`) has no mark for them: what must be completed before a certificate is signed."""
+    window = pupil.on_roll_between(start, end)
+    if window is None:
+        return []
+    due_key = session_index(due or due_through(store))
+    calendar = school_calendar(store, *window)
+    marked = codes_by_session(store, pupil.id, *window)
+    return [s for s in calendar.school_sessions(*window)
+            if session_index(s) <= due_key and s not in marked]
+
+
+def _missing_marks(
+    store: Store, calendar: SchoolCalendar, start: date, end: date,
+    windows: dict[int, tuple[date, date]], counts: dict[int, list], due: Session,
+    pupil_ids: list[int] | None,
+) -> dict[int, int]:
+    """School sessions due and on roll, less the marks on them, for each pupil. Marks on other
+    sessions (a weekend, a closure, a session not yet due) are read separately: they are few."""
+    due_key = session_index(due)
+    expected = [s for s in calendar.school_sessions(start, end) if session_index(s) <= due_key]
+    expected_set = set(expected)
+    other_days = [d for d in days_between(start, end)
+                  if any((d, s) not in expected_set for s in SESSIONS)]
+    elsewhere: Counter[int] = Counter()
+    for pid, day, session in store.marks.marks_on_days(other_days, pupil_ids):
+        window = windows.get(pid)
+        if window and window[0] <= day <= window[1] and (day, session) not in expected_set:
+            elsewhere[pid] += 1
+    result = {}
+    for pid, (first, last) in windows.items():
+        on_roll = bisect_right(expected, (last, "PM")) - bisect_left(expected, (first, "AM"))
+        marked = sum(n for _, _, n in counts.get(pid, ())) - elsewhere[pid]
+        result[pid] = max(0, on_roll - marked)
+    return result
 
 
 def summarise(label: str, rows: Sequence[PupilFigures]) -> GroupSummary:
@@ -160,11 +252,13 @@ def summarise(label: str, rows: Sequence[PupilFigures]) -> GroupSummary:
         total = total + row.figures
     return GroupSummary(
         label=label,
-        pupils=len(rows),
+        pupils=sum(1 for r in rows if r.figures.possible > 0),
         figures=total,
         persistent=sum(r.figures.persistent for r in rows),
         severe=sum(r.figures.severe for r in rows),
         penalty_threshold=sum(r.penalty_threshold for r in rows),
+        on_roll=len(rows),
+        incomplete=sum(r.figures.incomplete for r in rows),
     )
 
 

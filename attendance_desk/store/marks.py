@@ -159,6 +159,26 @@ class MarkRepo:
                 [*params, *codes])
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
+    def marks_on_days(
+        self, days: Sequence[date], pupil_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, date, str]]:
+        """(pupil_id, date, session) of the marks on these days (weekends, closures, sessions not
+        yet due: few marks), through the date index; for some pupils only if `pupil_ids` is given."""
+        if pupil_ids is not None and not pupil_ids:
+            return []
+        rows: list = []
+        for i in range(0, len(days), 500):
+            chunk = [d.isoformat() for d in days[i:i + 500]]
+            sql = f"SELECT pupil_id, date, session FROM marks WHERE date IN ({','.join('?' * len(chunk))})"
+            params: list = chunk
+            if pupil_ids is not None:
+                for j in range(0, len(pupil_ids), 500):
+                    ids = list(pupil_ids[j:j + 500])
+                    rows += self.store.query(sql + f" AND pupil_id IN ({','.join('?' * len(ids))})", [*params, *ids])
+            else:
+                rows += self.store.query(sql, params)
+        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
+
     def sessions_marked(self, start: date, end: date, except_codes: Iterable[str]) -> set[tuple[date, str]]:
         """Sessions on which at least one pupil has a mark other than `except_codes` (closures)."""
         codes = sorted(except_codes)
