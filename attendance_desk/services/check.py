@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
+from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
 from attendance_desk.store.db import Store, integrity_problems
 
@@ -51,6 +52,7 @@ def check_school(store: Store, now: datetime | None = None) -> CheckReport:
             f"{report.missing_marks} missing mark(s): sessions the school met with pupils on roll "
             "and no mark (listed below by class and session); complete the registers"
         )
+    report.problems += letter_file_problems(store)[1]  # every logged letter's file, by its SHA-256
     direct = store.marks.direct_changes()
     if direct:
         report.warnings.append(
@@ -68,7 +70,9 @@ def missing_marks_by_register(store: Store, now: datetime | None = None, limit: 
     if not span:
         return 0, []
     due = due_through(store, now)
-    end = min(span[1], due[0]) if due[0] >= span[0] else span[1]
+    end = due[0]  # to the last register closed, not only to the last mark
+    if end < span[0]:
+        return 0, []
     total = 0
     by_register: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for year in range(academic_year_of(span[0]), academic_year_of(end) + 1):
