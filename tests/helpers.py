@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from attendance_desk.domain.calendar import Closure, Term
+from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.upn import make_upn
 from attendance_desk.services.school import create_school
@@ -46,8 +47,13 @@ def add_pupil(store: Store, n: int, **fields) -> Pupil:
 
 
 def put_marks(store: Store, pupil: Pupil, marks: dict[tuple[date, str], str]) -> None:
+    """Marks as a register (or an import) records them: the class registers they fill are taken."""
     rows = [(pupil.id, d.isoformat(), s, c, None) for (d, s), c in sorted(marks.items())]
     insert_new_marks(store, rows, by="test", source="test")
+    if rows:
+        store.marks.record_registers_taken_from_marks(
+            date.fromisoformat(rows[0][1]), date.fromisoformat(rows[-1][1]),
+            default_code_table().register_taking_codes(), "test")
 
 
 def sessions(start: date, end: date, code_am: str, code_pm: str | None = None, calendar=None):

@@ -125,6 +125,12 @@ class CodeTable:
             c.code for s in self.sets for c in s.codes.values() if c.category == category
         )
 
+    def register_taking_codes(self) -> frozenset[str]:
+        """Codes recorded when a register is taken (/, L, N, I, …), as opposed to those entered ahead
+        of the session (an appointment, granted leave, a closure): a class whose only marks for a
+        session were entered ahead has not had its register taken (DESIGN: "register taken" record)."""
+        return frozenset(c.code for s in self.sets for c in s.codes.values() if not c.in_advance)
+
     def closure_codes(self) -> frozenset[str]:
         return frozenset(c.code for s in self.sets for c in s.codes.values() if c.school_closed)
 

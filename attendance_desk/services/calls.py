@@ -42,7 +42,9 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     if calendar.has_terms_for(day) and not calendar.is_school_session(day, session):
         return CallList(day, session, (), message=f"{day:%d/%m/%Y} {session} is not a school session.")
     marks = store.marks.for_session(day, session)
-    taken = {p.reg_group for p in pupils if p.id in marks}
+    # the "register taken" record, not "any mark in the class": a mark entered ahead (M for an
+    # appointment) does not mean the rest of the class was marked
+    taken = set(store.marks.registers_taken(day, session))
     not_taken = sorted({p.reg_group for p in pupils} - taken)
     wanted = [p for p in pupils if p.reg_group in taken and needs_call(marks.get(p.id), day, table)]
     ids = [p.id for p in wanted]
@@ -113,3 +115,12 @@ def log_call(
                 )
     store.audit.log(by, "call logged", ", ".join(str(p) for p in pupil_ids), f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""))
     return ids
+
+
+def call_attempts(store: Store, pupil_ids: list[int], day: date) -> dict[int, list[CaseworkEntry]]:
+    """The calls logged on `day` for each pupil, earliest first (Today shows who was tried, when,
+    and what happened, on the family's line)."""
+    return {
+        pid: [e for e in store.casework.for_pupil(pid) if e.kind == "call" and e.at.date() == day]
+        for pid in pupil_ids
+    }

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_of, days_between
+from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.people import Pupil
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
@@ -94,6 +95,7 @@ def simulate_registers(
                 code = "N"
             rows.append((pupil.id, day.isoformat(), session, code, minutes))
     insert_new_marks(store, rows, by=user, source="demo")
+    store.marks.record_registers_taken_from_marks(start, today, default_code_table().register_taking_codes(), user)
     _record_calls(store, rng, recode, user)
     _record_stages(store, rng, today)
 

@@ -143,6 +143,10 @@ def _write_marks(store: Store, parsed: ParsedMarks, by: str, path: Path, report:
         progress=progress, total=len(parsed), preview=report.dry_run,
     )
     report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged
+    if len(parsed):  # the sessions it fills have had their registers taken (marks entered ahead aside)
+        first, last = date.fromordinal(min(parsed.day)), date.fromordinal(max(parsed.day))
+        store.marks.record_registers_taken_from_marks(first, last, codes().register_taking_codes(),
+                                                     f"{by} (import {path.name})")
     if report.dry_run:
         upns = {pid: upn for upn, pid in store.pupils.ids_by_upn().items()}
         report.changes = [
@@ -166,3 +170,4 @@ def _ctf(store: Store, path: Path, by: str, today: date, report: ImportReport, p
                         f"{len(merged) - pupils_added - pupils_changed} unchanged")
     report.notes.append(f"contacts: {contacts_added} added, {contacts_changed} updated or linked to a sibling")
     report.notes += [f"not imported: {s}" for s in content.skipped]
+    report.notes += content.readings

@@ -87,6 +87,14 @@ def register_week(store: Store, reg_group: str, any_day: date, period: str = "we
     return RegisterWeek(reg_group, start, end, label, tuple(all_sessions), closed, pupils, marks, frozenset(amended))
 
 
+def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> list[Session]:
+    """The sessions whose register a save takes: on or before today, with at least one mark of the
+    kind recorded when the register is taken. Marks entered ahead (an appointment M, granted leave,
+    a closure) do not take it, so the rest of the class is not mistaken for "no mark"."""
+    taking = codes().register_taking_codes()
+    return sorted({(d, s) for (_, d, s), code in new.items() if d <= today and code in taking})
+
+
 def save_register(
     store: Store, reg_group: str, new: dict[tuple[int, date, str], str],
     changed: dict[tuple[int, date, str], tuple[str, int]], reason: str, by: str, today: date,
@@ -109,7 +117,7 @@ def save_register(
             if new:
                 insert_new_marks(store, [NewMark(pid, d, s, code).as_row() for (pid, d, s), code in new.items()],
                                  by=by, source="register")
-                for day, session in sorted({(d, s) for _, d, s in new}):
+                for day, session in registers_taken_by(new, today):
                     store.marks.record_register_taken(reg_group, day, session, by)
             for (pid, d, s), (code, version) in changed.items():
                 store.marks.amend(pid, d, s, code, None, reason.strip(), by, expected_version=version)

@@ -140,6 +140,14 @@ def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, d
 
     if day.weekday() > 4:
         raise ServiceError(f"{day:%d/%m/%Y} is a weekend: the school does not meet anyway")
+    if not sessions or any(s not in ("AM", "PM") for s in sessions):
+        raise ServiceError("a closure is for the AM session, the PM session or both")
+    taken = sorted({group for s in sessions for group in store.marks.registers_taken(day, s)})
+    if taken:
+        raise ServiceError(
+            f"the register for {day:%d/%m/%Y} {'/'.join(sessions)} is already taken for "
+            f"{', '.join(taken)}: amend those marks (with a reason) before recording a closure"
+        )
     store.calendar.add_closures([Closure(day, kind, description.strip(), sessions)])
 
 
@@ -149,10 +157,19 @@ def support_map_choices() -> list[str]:
 
 
 def choose_support_map(store: Store, name: str, by: str = "") -> SupportMap:
+    """Change the support map; pupils' open stages are carried over (see stages.switch_support_map,
+    which also returns the list of changes to show)."""
+    from attendance_desk.services.stages import switch_support_map
+
+    return switch_support_map(store, name, by).map
+
+
+def save_support_map_choice(store: Store, name: str, by: str = "") -> SupportMap:
     _may_change_settings(store, by)
     if name not in support_map_choices():
         raise ServiceError(f"no support map called {name}")
     store.settings.save_school(replace(store.settings.school(), support_map=name))
+    store.audit.log(by, "support map chosen", name)
     return support_map(store)
 
 

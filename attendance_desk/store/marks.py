@@ -303,6 +303,34 @@ class MarkRepo:
                 (reg_group, day.isoformat(), session, by, now_iso()),
             )
 
+    def record_registers_taken_from_marks(
+        self, start: date, end: date, taking_codes: Iterable[str], by: str
+    ) -> int:
+        """Record as taken every class register in [start, end] that has a mark recorded when a
+        register is taken (not one entered ahead) and no record yet: marks that arrive by import."""
+        with self.store.write():
+            return record_registers_taken_from_marks(self.store.conn, start.isoformat(), end.isoformat(),
+                                                     taking_codes, by, now_iso())
+
+    def registers_taken(self, day: date, session: str) -> dict[str, tuple[str, str]]:
+        """Classes whose register was taken for the session: reg group -> (first taken by, at)."""
+        rows = self.store.query(
+            "SELECT reg_group, taken_by, taken_at FROM registers_taken WHERE date = ? AND session = ? "
+            "ORDER BY id", (day.isoformat(), session))
+        taken: dict[str, tuple[str, str]] = {}
+        for group, who, at in rows:
+            taken.setdefault(group, (who, at))
+        return taken
+
+    def registers_taken_between(self, start: date, end: date) -> dict[tuple[date, str], set[str]]:
+        rows = self.store.query(
+            "SELECT DISTINCT date, session, reg_group FROM registers_taken WHERE date BETWEEN ? AND ?",
+            (start.isoformat(), end.isoformat()))
+        result: dict[tuple[date, str], set[str]] = {}
+        for day, session, group in rows:
+            result.setdefault((date.fromisoformat(day), session), set()).add(group)
+        return result
+
     def history_chain_problems(self) -> list[str]:
         """Each mark's history must chain: old code = previous new code; last new code = mark now."""
         problems = []
@@ -383,3 +411,19 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
         "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())
     )
     return {(date.fromisoformat(d), s) for d, s in rows}
+
+
+def record_registers_taken_from_marks(
+    conn: sqlite3.Connection, start: str, end: str, taking_codes: Iterable[str], by: str, at: str
+) -> int:
+    """(Also used by the migration that infers the registers taken before they were recorded.)"""
+    codes = sorted(taking_codes)
+    listed = ",".join("?" * len(codes))
+    return conn.execute(
+        "INSERT INTO registers_taken(reg_group, date, session, taken_by, taken_at) "
+        "SELECT DISTINCT p.reg_group, m.date, m.session, ?, ? FROM marks m JOIN pupils p ON p.id = m.pupil_id "
+        f"WHERE m.date BETWEEN ? AND ? AND m.code IN ({listed}) AND p.reg_group <> '' "
+        "AND NOT EXISTS (SELECT 1 FROM registers_taken r WHERE r.reg_group = p.reg_group "
+        "AND r.date = m.date AND r.session = m.session)",
+        [by, at, start, end, *codes],
+    ).rowcount
