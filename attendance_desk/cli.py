@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk import __version__
+from attendance_desk.cli_registers import add_parsers as add_register_parsers
 from attendance_desk.domain.calendar import parse_session
 from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true")
 
     sub.add_parser("check", help="integrity and audit check of the school file")
+    add_register_parsers(sub, _iso, _session)
     return parser
 
 

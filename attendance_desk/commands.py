@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import date, datetime, time
 
+from attendance_desk.cli_registers import cmd_calendar, cmd_late, cmd_lates  # noqa: F401 - dispatched by name
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.presentation import percent
 from attendance_desk.services import calls as call_service

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,15 @@ class HistoryEntry:
     changed_by: str
     changed_at: str
     direct: bool
+
+
+def late_code(arrived: time, opens: time, closes: time) -> tuple[str, int]:
+    """The code a late arrival gets, and the minutes late (from when the register opened).
+
+    School Attendance (Pupil Registration) (England) Regulations 2024, reg. 10: L, "late arrival
+    before the register has closed", is attendance; U, arrived after the register closed, is
+    unauthorised absence although the pupil is in school. The close time is the school's policy."""
+    if arrived < opens:
+        raise ValueError(f"{arrived:%H:%M} is before the register opens at {opens:%H:%M}: the pupil was not late")
+    minutes = int((datetime.combine(date.min, arrived) - datetime.combine(date.min, opens)).total_seconds() // 60)
+    return ("L" if arrived <= closes else "U"), minutes

@@ -49,6 +49,7 @@ class PupilLine:
     severe: bool
     max_unauthorised_10_weeks: int
     penalty_threshold: bool
+    missing: int = 0  # sessions with no mark: the figures are incomplete
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class GroupLine:
     persistent_rate: float | None
     severe: int
     penalty_threshold: int
+    late_before_close: int = 0
+    late_after_close: int = 0
+    missing: int = 0
 
 
 FIGURE_COLUMNS = [
@@ -71,11 +75,13 @@ FIGURE_COLUMNS = [
     ("Authorised", 10), ("Unauthorised", 12), ("Late before close (L)", 11),
     ("Late after close (U)", 11), ("Attendance", 11), ("Persistent (>=10%)", 11),
     ("Severe (>=50%)", 9), ("Most unauthorised in 10 school weeks", 14), ("Penalty threshold", 10),
+    ("Missing marks (figures incomplete)", 12),
 ]
 GROUP_COLUMNS = [
     ("Group", 26), ("Pupils", 11), ("Possible sessions", 11), ("Attendance", 11), ("Authorised absence", 11),
     ("Unauthorised absence", 12), ("Persistent absentees", 11), ("Persistent absence rate", 11),
-    ("Severe absentees", 9), ("At penalty threshold", 10),
+    ("Severe absentees", 9), ("At penalty threshold", 10), ("Late before close (L)", 11),
+    ("Late after close (U)", 11), ("Missing marks", 10),
 ]
 
 
@@ -111,6 +117,7 @@ def _figure_row(ws, line: PupilLine) -> list:
         line.late_before_close, line.late_after_close,
         _cell(ws, line.attendance, number_format=PCT), "Yes" if line.persistent else "",
         "Yes" if line.severe else "", line.max_unauthorised_10_weeks, "Yes" if line.penalty_threshold else "",
+        line.missing or "",
     ]
 
 
@@ -159,12 +166,15 @@ def _summary(wb: Workbook, title: str, start: date, end: date, groups: Sequence[
     for g in groups:
         ws.append([g.group, g.pupils, g.possible, _cell(ws, g.attendance, number_format=PCT),
                    _cell(ws, g.authorised, number_format=PCT), _cell(ws, g.unauthorised, number_format=PCT),
-                   g.persistent, _cell(ws, g.persistent_rate, number_format=PCT), g.severe, g.penalty_threshold])
+                   g.persistent, _cell(ws, g.persistent_rate, number_format=PCT), g.severe, g.penalty_threshold,
+                   g.late_before_close, g.late_after_close, g.missing or ""])
     ws.append([])
     ws.append([_cell(ws, title, BOLD)])
     ws.append(["Period", _cell(ws, start, number_format=DMY), _cell(ws, end, number_format=DMY)])
     ws.append(["Persistent absence: absence of 10% or more of possible sessions; severe: 50% or more. "
-               "Penalty threshold: 10 or more unauthorised sessions in 10 school weeks."])
+               "Penalty threshold: 10 or more unauthorised sessions in 10 school weeks (a window may begin "
+               "before the period). Pupils: those with possible sessions (as the DfE counts them). "
+               "Missing marks: sessions the school met with no mark; figures with missing marks are incomplete."])
     ws.append([])
     ws.append([_cell(ws, "Register colours", BOLD)])
     for category in Category:

@@ -34,10 +34,9 @@ SEN_LABELS = {"E": "EHCP", "K": "SEN support", "": "No SEN"}
 
 def _group_line(g: GroupSummary) -> GroupLine:
     f = g.figures
-    share = (lambda n: round(n / f.possible, 4)) if f.possible else (lambda n: None)
-    return GroupLine(g.label, g.pupils, f.possible, as_fraction(f.attendance_pct), share(f.authorised),
-                     share(f.unauthorised), g.persistent, as_fraction(g.persistent_pct), g.severe,
-                     g.penalty_threshold)
+    return GroupLine(g.label, g.pupils, f.possible, as_fraction(f.attendance_pct), as_fraction(f.authorised_pct),
+                     as_fraction(f.unauthorised_pct), g.persistent, as_fraction(g.persistent_pct), g.severe,
+                     g.penalty_threshold, f.late_before_close, f.late_after_close, f.missing)
 
 
 def export_xlsx(
@@ -84,7 +83,7 @@ def _pupil_line(r) -> PupilLine:
         p.upn, p.surname, p.preferred_name or p.forename, p.reg_group, p.year_group, flags, r.start, r.end,
         f.possible, f.present, f.aea, f.authorised, f.unauthorised, f.late_before_close,
         f.late_after_close, as_fraction(f.attendance_pct), f.persistent, f.severe,
-        r.max_unauthorised_10_school_weeks, r.penalty_threshold,
+        r.max_unauthorised_10_school_weeks, r.penalty_threshold, f.missing,
     )
 
 

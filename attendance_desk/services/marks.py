@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
 
 from attendance_desk.domain.codes import UnknownCode
 from attendance_desk.domain.people import Pupil
-from attendance_desk.domain.register import HistoryEntry, Mark
+from attendance_desk.domain.register import HistoryEntry, Mark, NewMark, late_code
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.upn import InvalidUPN, validate_upn
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
-from attendance_desk.store.marks import StaleMark
+from attendance_desk.store.marks import StaleMark, insert_new_marks
 
 
 def find_pupil(store: Store, upn: str) -> Pupil:
@@ -63,6 +64,72 @@ def amend_mark(
         raise ServiceError(str(exc)) from None
     store.audit.log(by, "amend mark", pupil.upn, f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}")
     return before, after
+
+
+def record_late_arrival(
+    store: Store, upn: str, day: date, session: str, arrived: time, by: str,
+    code: str | None = None, reason: str = "",
+) -> tuple[Mark | None, Mark, str]:
+    """A pupil who arrived late: L before the register closed, U after (the school's close time),
+    with the minutes late. The person may record the other code, with a reason that is kept.
+    Returns (mark before, mark now, the code the close time gave)."""
+    pupil = find_pupil(store, upn)
+    if not pupil.on_roll(day):
+        raise ServiceError(f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
+    settings = store.settings.school()
+    opens, closes = ((settings.am_register_opens, settings.am_register_closes) if session == "AM"
+                     else (settings.pm_register_opens, settings.pm_register_closes))
+    try:
+        suggested, minutes = late_code(arrived, time.fromisoformat(opens), time.fromisoformat(closes))
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    chosen = (code or suggested).upper()
+    if chosen not in ("L", "U"):
+        raise ServiceError("a late arrival is recorded as L (before the register closed) or U (after)")
+    why = f"arrived {arrived:%H:%M}, {minutes} min after the register opened (closes {closes})"
+    if chosen != suggested:
+        if not reason.strip():
+            raise ServiceError(f"the {session} register closes at {closes}: arriving at {arrived:%H:%M} is "
+                               f"{suggested}; give the reason for recording {chosen}")
+        why += f"; recorded {chosen} rather than {suggested}: {reason.strip()}"
+    before = store.marks.get(pupil.id, day, session)
+    with store.write():
+        if before is None:
+            authorize(store, by, Permission.MARK)
+            insert_new_marks(store, [NewMark(pupil.id, day, session, chosen, minutes).as_row()], by=by, source="late")
+        else:
+            authorize(store, by, Permission.AMEND)
+            if before.code == chosen and before.minutes_late == minutes:
+                raise ServiceError(f"the mark is already {chosen} ({minutes} min): nothing to change")
+            try:
+                store.marks.amend(pupil.id, day, session, chosen, minutes, f"late arrival: {why}", by, before.version)
+            except StaleMark as exc:
+                raise ServiceError(str(exc)) from None
+        store.audit.log(by, "late arrival", pupil.upn, f"{day:%d/%m/%Y} {session}: "
+                        f"{before.code if before else 'no mark'} -> {chosen}; {why}")
+    return before, store.marks.get(pupil.id, day, session), suggested
+
+
+@dataclass(frozen=True)
+class Punctuality:
+    pupil: Pupil
+    late_before_close: int  # L
+    late_after_close: int  # U
+    minutes: int
+
+    @property
+    def lates(self) -> int:
+        return self.late_before_close + self.late_after_close
+
+
+def punctuality(store: Store, start: date, end: date, limit: int = 30) -> list[Punctuality]:
+    """The pupils with the most late arrivals (L and U) in [start, end], most first."""
+    rows = store.marks.late_counts(start, end)
+    pupils = {p.id: p for p in store.pupils.on_roll_between(start, end)}
+    result = [Punctuality(pupils[pid], l_count, u_count, minutes)
+              for pid, l_count, u_count, minutes in rows if pid in pupils]
+    result.sort(key=lambda r: (-r.lates, -r.late_after_close, -r.minutes, r.pupil.surname, r.pupil.forename))
+    return result[:limit]
 
 
 def mark_history(store: Store, upn: str, day: date | None = None) -> tuple[Pupil, list[HistoryEntry]]:

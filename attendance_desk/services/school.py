@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
+from attendance_desk.domain.calendar import (
+    SchoolCalendar,
+    academic_year_bounds,
+    academic_year_label,
+)
 from attendance_desk.domain.codes import CodeTable, default_code_table
 from attendance_desk.domain.support_map import SupportMap, load_support_map
 from attendance_desk.errors import UserError
@@ -102,6 +106,10 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
                          ("PM register closes", settings.pm_register_closes)):
         if not TIME.match(value):
             raise ServiceError(f"{label}: give a time as HH:MM, not '{value}'")
+    for session, opens, closes in (("AM", settings.am_register_opens, settings.am_register_closes),
+                                   ("PM", settings.pm_register_opens, settings.pm_register_closes)):
+        if closes <= opens:  # HH:MM strings compare as times
+            raise ServiceError(f"the {session} register must close after it opens ({opens}), not at {closes}")
     before = store.settings.school()
     store.settings.save_school(settings)
     changed = [f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)]
@@ -115,10 +123,13 @@ def add_typical_year(store: Store, start_year: int, by: str = "") -> None:
 
     terms, closures = typical_year(start_year)
     try:
-        store.calendar.add_terms(terms)
+        with store.write():
+            store.calendar.add_terms(terms)
+            store.calendar.add_closures(closures)
+            store.audit.log(by, "calendar: usual year added", academic_year_label(start_year),
+                            f"{len(terms)} terms, {len(closures)} closures")
     except ValueError as exc:
-        raise ServiceError(str(exc)) from None
-    store.calendar.add_closures(closures)
+        raise ServiceError(f"{exc}: remove that term first, or add the terms one by one") from None
 
 
 def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> None:
@@ -128,7 +139,10 @@ def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> N
     if not name.strip():
         raise ServiceError("give the term a name, e.g. Autumn 1 2026")
     try:
-        store.calendar.add_terms([Term(name.strip(), start, end)])
+        term = Term(name.strip(), start, end)
+        with store.write():
+            store.calendar.add_terms([term])
+            store.audit.log(by, "calendar: term added", term.name, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}")
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
 
@@ -148,7 +162,12 @@ def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, d
             f"the register for {day:%d/%m/%Y} {'/'.join(sessions)} is already taken for "
             f"{', '.join(taken)}: amend those marks (with a reason) before recording a closure"
         )
-    store.calendar.add_closures([Closure(day, kind, description.strip(), sessions)])
+    if not description.strip():
+        raise ServiceError("give the reason for the closure (e.g. INSET day, heating failure)")
+    with store.write():
+        store.calendar.add_closures([Closure(day, kind, description.strip(), sessions)])
+        store.audit.log(by, "calendar: closure added", f"{day:%d/%m/%Y} {'/'.join(sessions)}",
+                        f"{kind}: {description.strip()}")
 
 
 def support_map_choices() -> list[str]:
@@ -175,11 +194,39 @@ def save_support_map_choice(store: Store, name: str, by: str = "") -> SupportMap
 
 def remove_closure(store: Store, day: date, by: str = "") -> None:
     _may_change_settings(store, by)
-    if not store.calendar.remove_closure(day):
-        raise ServiceError(f"no closure on {day:%d/%m/%Y}")
+    with store.write():
+        if not store.calendar.remove_closure(day):
+            raise ServiceError(f"no closure on {day:%d/%m/%Y}")
+        store.audit.log(by, "calendar: closure removed", f"{day:%d/%m/%Y}")
 
 
 def remove_term(store: Store, name: str, by: str = "") -> None:
     _may_change_settings(store, by)
-    if not store.calendar.remove_term(name):
-        raise ServiceError(f"no term called {name}")
+    with store.write():
+        if not store.calendar.remove_term(name):
+            raise ServiceError(f"no term called {name}")
+        store.audit.log(by, "calendar: term removed", name)
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """One academic year of the school calendar as entered, with what it adds up to."""
+
+    year: int
+    terms: list
+    closures: list
+    school_days: int
+    school_sessions: int
+
+    @property
+    def label(self) -> str:
+        return academic_year_label(self.year)
+
+
+def calendar_year(store: Store, year: int) -> CalendarYear:
+    first, last = academic_year_bounds(year)
+    terms = [t for t in store.calendar.terms() if first <= t.start <= last]
+    closures = [c for c in store.calendar.closures() if first <= c.day <= last]
+    calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
+    sessions = calendar.school_sessions(first, last) if terms else []
+    return CalendarYear(year, terms, closures, len({d for d, _ in sessions}), len(sessions))

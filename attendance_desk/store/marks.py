@@ -159,6 +159,13 @@ class MarkRepo:
                 [*params, *codes])
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
+    def late_counts(self, start: date, end: date) -> list[tuple[int, int, int, int]]:
+        """(pupil_id, L count, U count, minutes late) for pupils with a late arrival in [start, end]."""
+        return [tuple(r) for r in self.store.query(
+            "SELECT pupil_id, SUM(code = 'L'), SUM(code = 'U'), COALESCE(SUM(minutes_late), 0) FROM marks "
+            "WHERE date BETWEEN ? AND ? AND code IN ('L', 'U') GROUP BY pupil_id",
+            (start.isoformat(), end.isoformat()))]
+
     def marks_on_days(
         self, days: Sequence[date], pupil_ids: Sequence[int] | None = None
     ) -> list[tuple[int, date, str]]:
