@@ -10,7 +10,7 @@ from attendance_desk.documents.certificate import CertificateData, write_certifi
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
-from attendance_desk.services.figures import pupil_figures
+from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize, role_of
@@ -71,6 +71,13 @@ def make_certificate(
     if not rows:
         raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
     row = rows[0]
+    # a certified extract of the register cannot contain a session with no mark: complete it first
+    due = due_through(store) if today in (None, date.today()) else (today - timedelta(days=1), "PM")
+    gaps = missing_sessions(store, pupil, start, end, due)
+    if gaps:
+        shown = ", ".join(f"{d:%a %d/%m/%Y} {s}" for d, s in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")
+        raise ServiceError(f"{pupil.name} has {len(gaps)} session(s) with no mark between {start:%d/%m/%Y} and "
+                           f"{end:%d/%m/%Y}: complete the register first ({shown})")
     weeks, legend = register_weeks(store, pupil, start, end)
     f = row.figures
     totals = [("Possible sessions", str(f.possible)), ("Present (including late before registers closed)", str(f.present)),

@@ -110,3 +110,24 @@ def test_cli_percentages_round_halves_up(db, capsys):
                        "--summary", "school")
     line = next(ln for ln in out.splitlines() if ln.startswith("Whole school"))
     assert "6.3%" in line and "6.2%" not in line
+
+
+def test_certificate_refuses_a_period_with_missing_marks(db, capsys, tmp_path):
+    """A s.566 certificate is a certified extract of the register: a session with no mark cannot be
+    certified (it would print "?"). Refused, naming the sessions to complete; the complete period
+    is certified."""
+    store = open_school(db)
+    p = add_pupil(store, 1, dob=date(2015, 5, 1))
+    marks = sessions(date(2024, 9, 3), date(2024, 9, 13), "/", calendar=CAL)
+    del marks[(date(2024, 9, 10), "PM")]
+    put_marks(store, p, marks)
+    store.close()
+    out = tmp_path / "cert.pdf"
+    code, _, err = run(capsys, "--db", db, "certificate", "--upn", p.upn, "--from", "2024-09-03",
+                       "--to", "2024-09-13", "--out", out)
+    assert code == 1 and "1 session(s) with no mark" in err and "Tue 10/09/2024 PM" in err
+    assert not out.exists()
+    code, _, err = run(capsys, "--db", db, "certificate", "--upn", p.upn, "--from", "2024-09-03",
+                       "--to", "2024-09-09", "--out", out)
+    assert code == 0, err
+    assert out.exists()
