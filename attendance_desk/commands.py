@@ -90,9 +90,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             written = export_ctf(store, args.file, academic_year_of(start), end, args.user)
             print(f"Wrote {args.file}: {written.pupils} pupils, {written.marks} marks.")
-            if written.not_writable:
-                print(f"warning: {written.not_writable} marks with two-character codes (C1, C2, J1, Y1-Y7) "
-                      "cannot be carried in a CTF mark string and were written as no mark", file=sys.stderr)
+            for warning in written.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
