@@ -100,7 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--skip", metavar="KEY")
     group.add_argument("--reopen", metavar="KEY")
     group.add_argument("--close", action="store_true")
-    p.add_argument("--reason", default="")
+    p.add_argument("--reason", default="", help="needed to skip, close, or enter a stage beyond the next one")
+    p.add_argument("--date", type=_iso, help="the day it was decided (default: today)")
+    _late_option(p)
+
+    p = sub.add_parser("support-map", help="the support map in use; --use to change it (open stages are carried over)")
+    p.add_argument("--use", metavar="FILE", help="e.g. la_three_stage.toml or support_map.toml")
+    p.add_argument("--year-start", choices=["keep", "restart"],
+                   help="at 1 September: keep a pupil's stage (default) or restart every pupil with no stage")
 
     p = sub.add_parser("amend", help="amend a mark, keeping the original in the history")
     p.add_argument("--upn", required=True)
@@ -142,13 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", default="")
     p.add_argument("--target", type=float, help="target attendance %% until the review")
     p.add_argument("--review-weeks", type=int, default=6, help="review 4 to 6 weeks on (default 6)")
+    _late_option(p)
 
     p = sub.add_parser("review", help="review a meeting's target (met or not, from the register)")
     p.add_argument("--meeting", type=int, required=True, help="the meeting's number (see 'meetings')")
-    p.add_argument("--date", type=_iso, help="default: today")
+    p.add_argument("--date", type=_iso, help="when it was held (default: today)")
     p.add_argument("--decision", required=True)
     p.add_argument("--attendees", default="")
     p.add_argument("--parent-attended", action="store_true")
+    _late_option(p)
 
     p = sub.add_parser("meetings", help="a pupil's meetings, or every review that is due")
     p.add_argument("--upn")
@@ -171,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", default="")
     p.add_argument("--notes", default="")
     p.add_argument("--seen", action="store_true", help="the family (or pupil) was actually reached")
+    p.add_argument("--date", type=_iso, help="the day it happened (default: now)")
+    p.add_argument("--time", type=_time, help="the time it happened, HH:MM (needed with an earlier --date)")
+    _late_option(p)
 
     p = sub.add_parser("pack", help="the referral evidence pack for the Education Welfare Service")
     p.add_argument("--upn", required=True)
@@ -236,6 +248,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="integrity and audit check of the school file")
     add_register_parsers(sub, _iso, _session)
     return parser
+
+
+def _late_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--late-reason", default="", help="why it is recorded more than 14 days after it happened")
+
+
+def _time(value: str):
+    from datetime import time
+
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a time like 15:30") from None
 
 
 def _meeting_options(p: argparse.ArgumentParser) -> None:

@@ -236,6 +236,10 @@ def cmd_stages(args: argparse.Namespace) -> int:
                 f"{f.days_absent:>6g}{_pct(f.attendance_pct):>9}  {current}")
         if r.suggestion:
             line += f" -> {r.suggestion.stage.name}"
+            if r.suggestion.note:
+                line += f" ({r.suggestion.note})"
+        if r.left:
+            line += " (left the school: no suggestion)"
         if r.adjustment:
             line += f" (adjusted: {r.adjustment.reason})"
         print(line)
@@ -247,9 +251,38 @@ def cmd_stage(args: argparse.Namespace) -> int:
                   else ("reopened", args.reopen) if args.reopen else ("closed", None))
     store = open_school(args.db)
     with store:
-        after = stage_service.record_step(store, args.upn, event, args.today, args.user, key, args.reason)
+        after = stage_service.record_step(store, args.upn, event, args.today, args.user, key, args.reason,
+                                          occurred_on=args.date, late_reason=args.late_reason)
     current = after.current.name if after.current else "no stage (process closed)"
-    print(f"{after.figures.pupil.name}: {event}. Current stage: {current}.")
+    print(f"{after.figures.pupil.name}: {event} on {_dmy(args.date or args.today)}. Current stage: {current}.")
+    return 0
+
+
+def cmd_support_map(args: argparse.Namespace) -> int:
+    from dataclasses import replace as replaced
+
+    from attendance_desk.services.school import save_settings, support_map, support_map_choices
+
+    with open_school(args.db) as store:
+        if args.year_start:
+            save_settings(store, replaced(store.settings.school(), stages_at_year_start=args.year_start), args.user)
+        if args.use:
+            switch = stage_service.switch_support_map(store, args.use, args.user, args.today)
+            print(f"Support map now: {switch.map.name} ({args.use}).")
+            if not switch.changes:
+                print("No pupil held an open stage of the old map.")
+            for c in switch.changes:
+                if c.new_stage:
+                    print(f"  {c.upn}  {c.name}: {c.old_stage} -> {c.new_stage}")
+                else:
+                    print(f"  {c.upn}  {c.name}: {c.old_stage} closed (no equivalent in the new map): review the pupil")
+        ladder = support_map(store)
+        school = store.settings.school()
+    print(f"In use: {school.support_map} - {ladder.name}; at 1 September pupils "
+          f"{'start again with no stage' if school.stages_at_year_start == 'restart' else 'keep their stage'}.")
+    for stage in ladder.stages:
+        print(f"  {stage.key:<10} {stage.name} (threshold {stage.threshold:g})")
+    print("Available: " + ", ".join(support_map_choices()))
     return 0
 
 
@@ -354,8 +387,8 @@ def cmd_meeting(args: argparse.Namespace) -> int:
             store, args.upn, args.kind, args.date or args.today, args.user, attendees=args.attendees,
             parent_attended=args.parent_attended, barriers=args.barriers, pupil_voice=args.pupil_voice,
             actions_parent=args.parent_actions, actions_school=args.school_actions, actions_others=args.other_actions,
-            target_pct=args.target, review_weeks=args.review_weeks)
-    print(f"Meeting {meeting.id} recorded; review due {_dmy(meeting.review_date)}.")
+            target_pct=args.target, review_weeks=args.review_weeks, today=args.today, late_reason=args.late_reason)
+    print(f"Meeting {meeting.id} of {_dmy(meeting.held_on)} recorded; review due {_dmy(meeting.review_date)}.")
     return 0
 
 
@@ -365,7 +398,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         review = review_meeting(store, args.meeting, args.date or args.today, args.user, args.decision,
-                                attendees=args.attendees, parent_attended=args.parent_attended)
+                                attendees=args.attendees, parent_attended=args.parent_attended, today=args.today,
+                                late_reason=args.late_reason)
     if review.target_met is None:
         print("Review recorded (no target had been set).")
     else:
@@ -408,11 +442,17 @@ def cmd_contact(args: argparse.Namespace) -> int:
 
     from attendance_desk.services.meetings import record_contact
 
+    now = datetime.now().astimezone()
+    day = args.date or now.date()
+    if args.time is None and day != now.date():
+        raise ServiceError("give --time HH:MM as well: the chronology records when it happened")
+    at = now if args.time is None else datetime.combine(day, args.time).astimezone()
     store = open_school(args.db)
     with store:
-        record_contact(store, args.upn, args.kind, args.user, at=datetime.now().astimezone(), with_whom=args.with_whom,
-                       outcome=args.outcome, contact_made=args.seen, notes=args.notes)
-    print("Recorded in the chronology.")
+        record_contact(store, args.upn, args.kind, args.user, at=at, with_whom=args.with_whom,
+                       outcome=args.outcome, contact_made=args.seen, notes=args.notes, today=args.today,
+                       late_reason=args.late_reason)
+    print(f"Recorded in the chronology as happening on {at:%d/%m/%Y at %H:%M}.")
     return 0
 
 

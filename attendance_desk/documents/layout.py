@@ -54,7 +54,7 @@ GRID = [
 ]
 
 
-def _numbered_canvas(footer: str, numbered: bool = True):
+def _numbered_canvas(footer: str, numbered: bool = True, initials: bool = False):
     class NumberedCanvas(Canvas):
         """Two passes: pages are kept until the end so each footer can say "Page x of y"."""
 
@@ -76,6 +76,10 @@ def _numbered_canvas(footer: str, numbered: bool = True):
                 self.drawString(15 * mm, 9 * mm, footer)
                 if numbered:
                     self.drawRightString(width - 15 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
+                if initials and total > 1:  # a document signed on one page is initialled on every page
+                    self.setFont(FONT, 9)
+                    self.setFillColor(colors.black)
+                    self.drawRightString(width - 15 * mm, 12 * mm, "Initials: __________")
                 super().showPage()
             super().save()
 
@@ -83,12 +87,13 @@ def _numbered_canvas(footer: str, numbered: bool = True):
 
 
 def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str, author: str, footer: str,
-              wide: bool = False, numbered: bool = True) -> None:
-    """Write the PDF to a path or an open binary file."""
+              wide: bool = False, numbered: bool = True, initials: bool = False) -> None:
+    """Write the PDF to a path or an open binary file. With `initials`, a document of more than one page
+    has "Initials: ____" on every page, for the signatory to initial."""
     register_fonts()
     size = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
         str(path) if isinstance(path, str | Path) else path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=16 * mm, title=title, author=author, subject=title, creator="Attendance Desk",
     )
-    doc.build(list(story), canvasmaker=_numbered_canvas(footer, numbered))
+    doc.build(list(story), canvasmaker=_numbered_canvas(footer, numbered, initials))

@@ -48,7 +48,9 @@ class LetterContent:
     rendered: Rendered
     signatory: str
     signatory_role: str
-    reference: str  # e.g. "Łucja Wiśniewska (UPN …)"
+    reference: str  # the pupil, as the parent knows them: "Łucja Wiśniewska, Year 4 (4A)" (no UPN)
+    our_ref: str = ""  # the letter's number in the school's letter log ("ATT/00042")
+    preview: bool = False  # a preview: marked as such, no number, not logged
 
 
 def letterhead_table(head: Letterhead, s: Styles) -> Table:
@@ -94,11 +96,15 @@ def body_flowables(blocks, s: Styles) -> list:
 def _story(letter: LetterContent, s: Styles) -> list:
     top = letterhead_table(letter.letterhead, s)
     address = "<br/>".join(escape(x) for x in (letter.addressee, *letter.address_lines))
-    story = [top, Spacer(0, 10 * mm), Paragraph(address, s.body), Spacer(0, 8 * mm),
-             Paragraph(letter.date, s.body), Spacer(0, 6 * mm),
-             Paragraph(f"Dear {escape(letter.salutation)},", s.body), Spacer(0, 3 * mm)]
+    ref = "(given when the letter is issued)" if letter.preview else letter.our_ref
+    story = [top]
+    if letter.preview:
+        story.append(Watermark("PREVIEW: NOT ISSUED"))
+    story += [Spacer(0, 10 * mm), Paragraph(address, s.body), Spacer(0, 8 * mm),
+              Paragraph(f"Our ref: {escape(ref)}" if ref else "", s.small), Paragraph(letter.date, s.body),
+              Spacer(0, 6 * mm), Paragraph(f"Dear {escape(letter.salutation)},", s.body), Spacer(0, 3 * mm)]
     if letter.rendered.subject:
-        story += [Paragraph(f"<b>{letter.rendered.subject}</b>", s.body), Spacer(0, 3 * mm)]
+        story += [Paragraph(f"<b>{letter.rendered.subject}</b>", s.body), Spacer(0, 1.5 * mm)]
     story.append(Paragraph(f"<font size=8>Pupil: {escape(letter.reference)}</font>", s.body))
     story.append(Spacer(0, 3 * mm))
     story += body_flowables(letter.rendered.blocks, s)
@@ -108,6 +114,29 @@ def _story(letter: LetterContent, s: Styles) -> list:
         Paragraph(escape(letter.signatory_role), s.body),
     ]))
     return story
+
+
+class Watermark(Flowable):
+    """Takes no space; writes a large grey diagonal word across the page it lands on."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def wrap(self, *_):
+        return 0, 0
+
+    def draw(self):
+        canv = self.canv
+        x, y = canv.absolutePosition(0, 0)
+        width, height = canv._pagesize
+        canv.saveState()
+        canv.translate(width / 2 - x, height / 2 - y)
+        canv.rotate(35)
+        canv.setFont(BOLD, 44)
+        canv.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.25))
+        canv.drawCentredString(0, 0, self.text)
+        canv.restoreState()
 
 
 class PageMark(Flowable):
@@ -135,8 +164,10 @@ def letters_pdf(letters: list[LetterContent]) -> tuple[bytes, list[int]]:
         story += _story(letter, s)
     out = io.BytesIO()
     first = letters[0]
-    build_pdf(out, story, first.rendered.subject or "Letters", first.letterhead.school,
-              f"{first.letterhead.school} — private and confidential", numbered=False)
+    footer = f"{first.letterhead.school} — private and confidential"
+    if first.preview:
+        footer = "PREVIEW: not issued and not logged. " + footer
+    build_pdf(out, story, first.rendered.subject or "Letters", first.letterhead.school, footer, numbered=False)
     return out.getvalue(), starts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -36,6 +36,7 @@ class PackData:
     meetings: list  # (label, Meeting)
     plans: list  # (label, Plan)
     stages: list[list[str]]
+    meeting_figures: dict = field(default_factory=dict)  # meeting id -> the figures on the day it was held
 
 
 def _table(rows, widths, s: Styles, header=True) -> Table:
@@ -110,6 +111,8 @@ def write_pack(path: str | Path, d: PackData) -> None:
         story.append(_none(s))
     for label, m in d.meetings:
         rows = [[f"{label}, {m.held_on:%d/%m/%Y}", "Parent attended" if m.parent_attended else "Parent did not attend"]]
+        if d.meeting_figures.get(m.id):
+            rows.append(["Attendance", d.meeting_figures[m.id]])
         for name, value in (("Attendees", m.attendees), ("Barriers", m.barriers), ("Pupil's views", m.pupil_voice),
                             ("Parent will", m.actions_parent), ("School will", m.actions_school),
                             ("Others will", m.actions_others), ("Decision", m.decision)):
@@ -144,6 +147,6 @@ def write_pack(path: str | Path, d: PackData) -> None:
                   Paragraph(f"The register for {row.start:%d/%m/%Y} to {row.end:%d/%m/%Y} is printed above. "
                             f"Possible sessions {row.figures.possible}; attendance "
                             f"{row.figures.attendance_pct if row.figures.attendance_pct is not None else 0:.1f}%.", s.body),
-                  declaration(sch.name, p.legal_name, sch.head_teacher, d.today, s)]
+                  declaration(sch.name, p.legal_name, sch.head_teacher, d.today, s, start=row.start)]
     build_pdf(path, story, f"Evidence pack: {p.legal_name}", sch.name,
               f"{sch.name} — evidence pack — {p.legal_name} (UPN {p.upn}) — confidential")

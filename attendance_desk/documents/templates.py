@@ -1,9 +1,12 @@
 """Editable letter wording: Jinja2 templates in `letter_templates/`, rendered in a sandbox where an
 unknown placeholder is an error naming the template and line, and Python internals are out of reach.
 
-The wording uses a small markup: a first line `Subject: …`; blocks separated by a blank line;
-`# ` starts a heading, `- ` a bullet; `**bold**`. The letterhead, addressee, date and signature
-are laid out around it by documents/letters.py."""
+A letter template may start with a header that is data, not wording: `Name: …` (the letter's name
+as people know it) and its conditions, `When: …` (may be overridden with a reason) and `Needs: …`
+(may not); see domain/letter_rules.py. The wording then uses a small markup: a first line
+`Subject: …`; blocks separated by a blank line; `# ` starts a heading, `- ` a bullet; `**bold**`.
+The letterhead, addressee, date, reference and signature are laid out around it by
+documents/letters.py."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from attendance_desk.domain.letter_rules import Condition, ConditionError, parse_condition
 from attendance_desk.paths import app_root
 
 
@@ -44,10 +48,60 @@ def template_names() -> list[str]:
     return sorted(p.name.removesuffix(".txt.j2") for p in template_folder().glob("*.txt.j2"))
 
 
-def _environment(folder: Path) -> SandboxedEnvironment:
-    from jinja2 import FileSystemLoader
+@dataclass(frozen=True)
+class TemplateInfo:
+    key: str  # the file name without .txt.j2
+    name: str  # as people know it, from `Name:`
+    conditions: tuple[Condition, ...]
 
-    return SandboxedEnvironment(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined,
+
+_HEADER = re.compile(r"^(Name|When|Needs):(.*)$")
+
+
+def _split_header(source: str) -> tuple[list[tuple[int, str, str]], str]:
+    """The header lines (line number, field, value) and the source with them blanked, so that the
+    line numbers Jinja reports are still the file's own."""
+    lines = source.split("\n")
+    header = []
+    for number, line in enumerate(lines, 1):
+        m = _HEADER.match(line.strip())
+        if not m:
+            break
+        header.append((number, m.group(1), m.group(2).strip()))
+        lines[number - 1] = ""
+    return header, "\n".join(lines)
+
+
+def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
+    """The template's name and conditions, read from its header."""
+    folder = folder or template_folder()
+    path = folder / f"{key}.txt.j2"
+    if not path.exists():
+        raise TemplateProblem(f"no letter template '{key}' in {folder} (there are: {', '.join(template_names())})")
+    header, _ = _split_header(path.read_text(encoding="utf-8"))
+    name, conditions = key.replace("_", " ").capitalize(), []
+    for number, kind, value in header:
+        if kind == "Name":
+            name = value or name
+            continue
+        try:
+            conditions.append(parse_condition(value, overridable=kind == "When"))
+        except ConditionError as exc:
+            raise TemplateProblem(f"{path.name}, line {number}: {exc}") from None
+    return TemplateInfo(key, name, tuple(conditions))
+
+
+def _environment(folder: Path) -> SandboxedEnvironment:
+    from jinja2 import FunctionLoader
+
+    def load(name: str):
+        path = folder / name
+        if not path.is_file():
+            return None
+        mtime = path.stat().st_mtime_ns
+        return _split_header(path.read_text(encoding="utf-8"))[1], str(path), lambda: path.stat().st_mtime_ns == mtime
+
+    return SandboxedEnvironment(loader=FunctionLoader(load), undefined=StrictUndefined,
                                 autoescape=False, keep_trailing_newline=True)
 
 

@@ -2,14 +2,20 @@
 
 Crossing a threshold only *suggests* a stage; a person confirms it. A suggestion is made only when
 the pupil has reached a stage above the current one and their absence has risen since the last
-recorded step, so a closed process is not reopened by absence that was already dealt with.
+recorded step, so a closed process is not reopened by absence that was already dealt with. The
+ladder is climbed in order: the suggestion is always the next stage, saying which later thresholds
+have been crossed as well.
+
+A map may declare, for another map by name, which of its stages each of that map's stages becomes
+(`[equivalents."Other map name"]`), so a school that changes its map keeps every open stage.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 
 from attendance_desk.domain.codes import Category
@@ -38,11 +44,29 @@ class Adjustment:
     threshold_offset: float  # days added (days measure) or percentage points lowered (% measure)
 
 
+EARLIER_MAP_STAGE = "(stage from an earlier support map)"
+
+
+def earlier_map_stage(key: str) -> Stage:
+    """A stage a pupil holds under a support map the school no longer uses (shown, never crashes)."""
+    return Stage(key=key, name=f"{key} {EARLIER_MAP_STAGE}", threshold=float("nan"))
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    stage: Stage
+    stage: Stage  # always the next stage up from the current one
     measure_value: float
     current: Stage | None
+    reached: Stage | None = None  # the highest stage whose threshold is crossed (may be above `stage`)
+    crossed: tuple[Stage, ...] = ()  # later stages whose thresholds are crossed as well
+
+    @property
+    def note(self) -> str:
+        if not self.crossed:
+            return ""
+        names = ", ".join(s.name for s in self.crossed)
+        return (f"thresholds also crossed for {names}: the stages are taken in order "
+                "(a later stage can be entered with a reason)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,8 @@ class SupportMap:
     stages: tuple[Stage, ...]
     counts: frozenset[Category] = frozenset({Category.AUTHORISED, Category.UNAUTHORISED})
     min_possible: int = 0
+    # other map's name -> {that map's stage key: this map's stage key, or "" for no equivalent}
+    equivalents: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         keys = [s.key for s in self.stages]
@@ -68,10 +94,29 @@ class SupportMap:
                 return stage
         raise KeyError(f"no stage '{key}' in the support map '{self.name}'")
 
+    def has(self, key: str | None) -> bool:
+        return key is not None and any(s.key == key for s in self.stages)
+
+    def stage_or_earlier(self, key: str) -> Stage:
+        """The stage, or a placeholder naming it as a stage from an earlier support map."""
+        return self.stage(key) if self.has(key) else earlier_map_stage(key)
+
     def index(self, key: str | None) -> int:
-        if key is None:
+        """Position on the ladder; -1 for no stage or a stage this map does not have."""
+        if not self.has(key):
             return -1
         return self.stages.index(self.stage(key))
+
+    def next_stage(self, key: str | None) -> Stage | None:
+        position = self.index(key) + 1
+        return self.stages[position] if position < len(self.stages) else None
+
+    def equivalent(self, map_name: str, key: str) -> Stage | None:
+        """This map's stage for a stage of another map (by the declared equivalents), or None."""
+        if map_name == self.name and self.has(key):
+            return self.stage(key)
+        target = self.equivalents.get(map_name, {}).get(key, "")
+        return self.stage(target) if target and self.has(target) else None
 
     def measure_value(self, figures: Figures) -> float | None:
         if self.measure == Measure.DAYS_ABSENT:
@@ -96,13 +141,16 @@ class SupportMap:
         value = self.measure_value(figures)
         if value is None:
             return None
-        offset = adjustment.threshold_offset if adjustment else 0.0
+        offset = Fraction(str(adjustment.threshold_offset)) if adjustment else Fraction(0)
+        exact = Fraction(str(value)) if self.measure == Measure.DAYS_ABSENT else figures.attendance_fraction
         best = None
         for stage in self.stages:
+            # Exact fractions, never the displayed (rounded) value: 341/379 = 89.97 % is shown as
+            # 90.0 % but is below a "< 90 %" step.
             if self.measure == Measure.DAYS_ABSENT:
-                hit = value >= stage.threshold + offset
+                hit = exact >= Fraction(str(stage.threshold)) + offset
             else:
-                hit = value < stage.threshold - offset
+                hit = exact < Fraction(str(stage.threshold)) - offset
             if hit:
                 best = stage
         return best
@@ -115,13 +163,16 @@ class SupportMap:
         adjustment: Adjustment | None = None,
     ) -> Suggestion | None:
         reached = self.reached(figures, adjustment)
-        if reached is None or self.stages.index(reached) <= self.index(current_key):
+        position = self.index(current_key)
+        if reached is None or self.stages.index(reached) <= position:
             return None
         value = self.measure_value(figures)
         if value_at_last_step is not None and not self._worse(value, value_at_last_step):
             return None
-        current = self.stage(current_key) if current_key else None
-        return Suggestion(stage=reached, measure_value=value, current=current)
+        current = self.stage_or_earlier(current_key) if current_key else None
+        following = self.stages[position + 1]
+        crossed = self.stages[position + 2:self.stages.index(reached) + 1]
+        return Suggestion(stage=following, measure_value=value, current=current, reached=reached, crossed=crossed)
 
     def _worse(self, now: float, before: float) -> bool:
         return now > before if self.measure == Measure.DAYS_ABSENT else now < before
@@ -145,10 +196,20 @@ def support_map_from_dict(data: dict) -> SupportMap:
         for raw in data["stages"]
     )
     counts = frozenset(Category(c) for c in data.get("counts", ("authorised", "unauthorised")))
+    keys = {s.key for s in stages}
+    equivalents = {}
+    for other, table in data.get("equivalents", {}).items():
+        if not isinstance(table, dict):
+            raise ValueError(f"equivalents for '{other}' should be a table of stage keys")
+        for old, new in table.items():
+            if new and new not in keys:
+                raise ValueError(f"equivalents for '{other}': '{old}' becomes '{new}', which is not a stage of this map")
+        equivalents[other] = {str(k): str(v) for k, v in table.items()}
     return SupportMap(
         name=data.get("name", "Support map"),
         measure=Measure(data.get("measure", "days_absent")),
         stages=stages,
         counts=counts,
         min_possible=int(data.get("min_possible", 0)),
+        equivalents=equivalents,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -100,8 +101,12 @@ class ContactDialog(QDialog):
         self.outcome.setAccessibleName("Outcome")
         self.reached = QCheckBox("The family (or pupil) was reached")
         self.notes = _text("Notes")
+        self.when = QDateTimeEdit(datetime.now().replace(second=0, microsecond=0))  # when it happened
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setAccessibleName("When it happened")
         form = QFormLayout()
-        for label, widget in (("Kind", self.kind), ("With", self.with_whom), ("Outcome", self.outcome),
+        for label, widget in (("When", self.when), ("Kind", self.kind), ("With", self.with_whom), ("Outcome", self.outcome),
                               ("", self.reached), ("Notes", self.notes)):
             form.addRow(label, widget)
         _finish(self, form)
@@ -147,7 +152,8 @@ class Casework:
             return
         values = dialog.values()
         try:
-            meeting = record_meeting(self.context.store, upn, "sam", values.pop("held_on"), self.context.user, **values)
+            meeting = record_meeting(self.context.store, upn, "sam", values.pop("held_on"), self.context.user, **values,
+                                     today=self.context.today)
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
@@ -159,9 +165,9 @@ class Casework:
             return
         try:
             record_contact(self.context.store, upn, dialog.kind.currentData(), self.context.user,
-                           at=datetime.now().astimezone(), with_whom=dialog.with_whom.text(),
+                           at=dialog.when.dateTime().toPython().astimezone(), with_whom=dialog.with_whom.text(),
                            outcome=dialog.outcome.text(), contact_made=dialog.reached.isChecked(),
-                           notes=dialog.notes.toPlainText())
+                           notes=dialog.notes.toPlainText(), today=self.context.today)
         except UserError as exc:
             show_error(self.parent, str(exc))
             return

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from attendance_desk.documents.certificate import CertificateData, write_certificate
+from attendance_desk.documents.certificate import NO_MARK, CertificateData, write_certificate
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
+from attendance_desk.domain.school_age import compulsory_school_age
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
@@ -18,9 +19,10 @@ from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
 
-def register_weeks(store: Store, pupil: Pupil, start: date, end: date) -> tuple[list, list]:
+def register_weeks(store: Store, pupil: Pupil, start: date, end: date, today: date | None = None) -> tuple[list, list]:
     """The register as printed: one row per week (10 cells of code and category) and the legend of
-    the codes used, each with its meaning on the date it was used."""
+    the codes used, each with its meaning on the date it was used. A session of `today` or later with
+    no mark is left blank (not yet registered); an earlier one prints as "none", never as a guess."""
     table = codes()
     calendar = school_calendar(store, start, end)
     marks = codes_by_session(store, pupil.id, start, end)
@@ -41,7 +43,8 @@ def register_weeks(store: Store, pupil: Pupil, start: date, end: date) -> tuple[
                 elif not pupil.on_roll(day):
                     cells.append(("–", None))
                 else:
-                    cells.append(("" if not calendar.is_school_session(day, session) else "?", None))
+                    due = calendar.is_school_session(day, session) and (today is None or day < today)
+                    cells.append((NO_MARK if due else "", None))
         weeks.append((monday, cells))
         monday += timedelta(days=7)
     legend = []
@@ -67,6 +70,11 @@ def make_certificate(
     if end < start:
         raise ServiceError("the period ends before it starts")
     pupil = find_pupil(store, upn)
+    if pupil.dob is not None:  # the declaration says the pupil was of compulsory school age
+        first, last = compulsory_school_age(pupil.dob)
+        if start < first or end > last:
+            raise ServiceError(f"{pupil.name} (born {pupil.dob:%d/%m/%Y}) is of compulsory school age from "
+                               f"{first:%d/%m/%Y} to {last:%d/%m/%Y}: the certificate's period must lie within it")
     rows = pupil_figures(store, start, end, pupils=[pupil])
     if not rows:
         raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
@@ -78,7 +86,7 @@ def make_certificate(
         shown = ", ".join(f"{d:%a %d/%m/%Y} {s}" for d, s in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")
         raise ServiceError(f"{pupil.name} has {len(gaps)} session(s) with no mark between {start:%d/%m/%Y} and "
                            f"{end:%d/%m/%Y}: complete the register first ({shown})")
-    weeks, legend = register_weeks(store, pupil, start, end)
+    weeks, legend = register_weeks(store, pupil, start, end, today or date.today())
     f = row.figures
     totals = [("Possible sessions", str(f.possible)), ("Present (including late before registers closed)", str(f.present)),
               ("Approved educational activity", str(f.aea)), ("Authorised absence", str(f.authorised)),
@@ -98,6 +106,7 @@ def make_certificate(
         school.name, school.urn, school.local_authority, school.head_teacher, pupil.legal_name,
         f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded", pupil.upn, pupil.year_group, start, end,
         weeks, legend, totals, amendments, parents, today or date.today(), signature,
+        address=school.address, phone=school.phone, email=school.email,
     ))
     store.audit.log(by, "certificate made" + (" and signed" if signature else ""), pupil.upn,
                     f"{start:%d/%m/%Y} to {end:%d/%m/%Y}: {out}")

@@ -201,7 +201,7 @@ def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
             for pupil_id in sorted({item[0] for item in items}):
                 store.casework.add(CaseworkEntry(
                     None, pupil_id, at, "call", "office", "parent/carer", None,
-                    "Spoke to parent/carer", True, "Reason for absence given",
+                    "Spoke to parent/carer", True, "Reason for absence given", recorded_at=at,
                 ))
 
 

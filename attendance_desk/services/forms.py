@@ -9,9 +9,7 @@ from pathlib import Path
 
 from attendance_desk.documents.letters import Letterhead, form_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template, template_folder
-from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
-from attendance_desk.services.figures import pupil_figures
-from attendance_desk.services.letters import _figures
+from attendance_desk.services.as_at import figures_as_at
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.db import Store
@@ -21,16 +19,16 @@ def _dmy(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
 
-def _base(store: Store, pupil, today: date) -> dict:
+def _base(store: Store, pupil, as_at: date) -> dict:
+    """What every form says about the school and the pupil, with the figures as they stood on `as_at`
+    (the day of the meeting, the start of the plan, today for a blank form)."""
     school = store.settings.school()
-    start = academic_year_bounds(academic_year_of(today))[0]
-    rows = pupil_figures(store, start, today, pupils=[pupil])
     return {
         "school": {k: getattr(school, k) for k in ("name", "address", "phone", "local_authority", "head_teacher",
                                                   "attendance_lead", "named_ewo")},
         "pupil": {"name": pupil.name, "legal_name": pupil.legal_name, "forename": pupil.preferred_name or pupil.forename,
                   "dob": _dmy(pupil.dob), "reg_group": pupil.reg_group, "upn": pupil.upn},
-        "figures": _figures(rows[0] if rows else None) or {"attendance_pct": "–", "sessions_missed": 0, "unauthorised": 0},
+        "figures": figures_as_at(store, pupil, as_at).as_context(),
     }
 
 
@@ -52,7 +50,7 @@ def contract_document(store: Store, plan_id: int, out: Path, today: date) -> Pat
     pupil = store.pupils.by_id(plan.pupil_id)
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     parents = [c.name for c in contacts if c.parental_responsibility] or [c.name for c in contacts[:1]]
-    context = _base(store, pupil, today) | {
+    context = _base(store, pupil, min(plan.starts, today)) | {
         "parents": " and ".join(parents) or "the parent(s)",
         "plan": {"title": PLAN_KINDS[plan.kind], "parent_commitments": plan.parent_commitments,
                  "school_support": plan.school_support, "agency_support": plan.agency_support,
@@ -72,7 +70,8 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date) -> P
     outcome = "" if meeting.target_met is None else (
         f"target {'met' if meeting.target_met else 'not met'} (attendance {meeting.attendance_achieved:.1f}%)"
         if meeting.attendance_achieved is not None else "no sessions in the target period yet")
-    context = _base(store, pupil, today) | {"meeting": {
+    # the figures as they stood on the day of the meeting, whatever has been marked since
+    context = _base(store, pupil, meeting.held_on) | {"meeting": {
         "title": KINDS[meeting.kind], "held_on": _dmy(meeting.held_on), "attendees": meeting.attendees,
         "parent_attended": meeting.parent_attended, "barriers": meeting.barriers, "pupil_voice": meeting.pupil_voice,
         "actions_parent": meeting.actions_parent, "actions_school": meeting.actions_school,

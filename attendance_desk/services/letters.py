@@ -1,34 +1,58 @@
-"""Letters: to every adult with parental responsibility, each at their own address, logged with
-what was said, to whom, where, the figures quoted and a hash of the PDF."""
+"""Letters: previewed, then issued. An issued letter has a number in the school's sequence (printed
+as "Our ref"), goes to every adult with parental responsibility or day-to-day care, each at their own
+address, and is logged with what it said, to whom, where, the figures quoted, the file it is kept in
+(never overwritten) and that file's SHA-256. It may be voided with a reason; it stays in the log.
+
+Each template says when it may be sent (domain/letter_rules.py); a letter whose conditions do not
+hold is refused naming them, unless an attendance lead or the head teacher gives a reason to send it
+anyway, which goes into the letter log, the audit and the chronology."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from attendance_desk.documents.letters import LetterContent, Letterhead, letters_pdf
-from attendance_desk.documents.templates import TemplateProblem, render_template
+from attendance_desk.documents.templates import (
+    TemplateInfo,
+    TemplateProblem,
+    render_template,
+    template_info,
+    template_names,
+)
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
+from attendance_desk.domain.figures import PENALTY_WINDOW_WEEKS
+from attendance_desk.domain.letter_rules import LetterFacts, unmet
 from attendance_desk.domain.people import Pupil
-from attendance_desk.domain.roles import Permission
+from attendance_desk.domain.roles import ROLE_NAMES, Permission
+from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.services.figures import PupilFigures, pupil_figures
-from attendance_desk.services.school import ServiceError, support_map
-from attendance_desk.services.stages import stage_overview
-from attendance_desk.services.users import authorize
+from attendance_desk.services.marks import find_pupil
+from attendance_desk.services.school import ServiceError, school_calendar, support_map
+from attendance_desk.services.stages import PupilStage, stage_overview
+from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
+from attendance_desk.store.letters import LetterRecord, NewLetter, reference
+from attendance_desk.store.meetings import Meeting as RecordedMeeting
+
+OVERRIDE_ROLES = ("lead", "head")  # an attendance lead or the head teacher may send a letter anyway
+MEETING_KINDS = ("sam", "planning")  # meetings a parent is invited to (reviews follow them)
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "rev", "revd", "sir", "dame", "lady", "lord"}
 
 
 @dataclass(frozen=True)
 class Meeting:
-    date: str = "a date we will confirm with you by telephone"
-    time: str = "to be arranged"
-    place: str = "at the school"
+    """The meeting an invitation letter offers (given when the letter is made)."""
+
+    date: str = ""  # dd/mm/yyyy; empty: the school will telephone to arrange it
+    time: str = ""
+    place: str = "the school"
     with_whom: str = ""
-    review_date: str = "to be agreed"
+    review_date: str = ""  # end of an improvement period (notice to improve); default four weeks on
     target_pct: str = "95"
 
 
@@ -38,15 +62,42 @@ class LetterBatch:
     pupils: int = 0
     files: list[Path] = field(default_factory=list)
     not_sent: list[str] = field(default_factory=list)  # who could not be written to, and why
+    references: list[str] = field(default_factory=list)  # "ATT/00042" of each letter issued
+    preview: bool = False
+    overridden: list[str] = field(default_factory=list)  # pupils whose letter was sent although a condition failed
 
+
+@dataclass(frozen=True)
+class LetterChoice:
+    """A template for the Letter dialog: its name, whether it may be sent now, and why not."""
+
+    template: str
+    name: str
+    ok: bool
+    unmet: tuple[str, ...]
+    overridable: bool  # False: a condition that no reason can replace (e.g. no recorded meeting)
+
+
+# ---------------------------------------------------------------- who, and how they are addressed
 
 def recipients(contacts: list[ContactForCalls]) -> tuple[list[ContactForCalls], str]:
-    """Every adult with parental responsibility (each once); if none is recorded, the first contact,
-    with a warning to check who has parental responsibility."""
-    with_pr = [c for c in contacts if c.parental_responsibility]
-    if with_pr:
-        return with_pr, ""
-    return contacts[:1], "no contact is recorded with parental responsibility: check and update the contacts"
+    """Every adult with parental responsibility or day-to-day care (recorded as living with the
+    pupil), each once, in priority order; if none is recorded, the first contact with a warning."""
+    chosen = [c for c in contacts if c.parental_responsibility or c.lives_with_pupil]
+    warning = "" if any(c.parental_responsibility for c in contacts) else \
+        "no contact is recorded with parental responsibility: check and update the contacts"
+    if chosen:
+        return chosen, warning
+    return contacts[:1], warning
+
+
+def salutation(name: str) -> str:
+    """"Ms Chen" from "Ms Mei Chen"; "Parent/Carer" when the name has no title to address them by."""
+    words = name.replace(".", " ").split()
+    if len(words) >= 2 and words[0].lower() in TITLES:
+        title = name.split()[0]
+        return f"{title} {words[-1]}"
+    return "Parent/Carer"
 
 
 def _address_lines(contact: ContactForCalls) -> tuple[str, ...]:
@@ -54,12 +105,145 @@ def _address_lines(contact: ContactForCalls) -> tuple[str, ...]:
     return tuple(lines + ([contact.postcode] if contact.postcode else []))
 
 
+def _dmy(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""
+
+
+def _dates_in_words(days: list[str]) -> str:
+    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1] if days else ""
+
+
+# ---------------------------------------------------------------- what was true on the letter's date
+
+def penalty_window(store: Store, day: date) -> tuple[date, date]:
+    """The last 10 school weeks up to `day` (looking back across holidays and into last year): the
+    first school day of the first of those weeks, and `day`."""
+    calendar = school_calendar(store, day - timedelta(weeks=40), day)
+    weeks = calendar.school_weeks(day - timedelta(weeks=40), day)[-PENALTY_WINDOW_WEEKS:]
+    if not weeks:
+        return day, day
+    days = calendar.school_days(weeks[0], weeks[0] + timedelta(days=6))
+    return (days[0] if days else weeks[0]), day
+
+
+@dataclass
+class _Pupil:
+    """Everything the conditions and the wording need about one pupil, read once."""
+
+    pupil: Pupil
+    year: PupilFigures | None
+    window_unauthorised: int
+    state: PupilStage | None
+    meetings: list[RecordedMeeting]
+    letters: list[LetterRecord]
+
+
+def _read(store: Store, pupils: list[Pupil], today: date) -> tuple[dict[int, _Pupil], tuple[date, date]]:
+    start = academic_year_bounds(academic_year_of(today))[0]
+    years = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
+    window = penalty_window(store, today)
+    in_window = {r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=pupils)}
+    if len(pupils) <= 5:
+        states = {}
+        for p in pupils:
+            found = stage_overview(store, today, p.upn)
+            if found:
+                states[p.id] = found[0]
+    else:
+        states = {s.figures.pupil.id: s for s in stage_overview(store, today)}
+    result = {}
+    for p in pupils:
+        meetings = [m for m in store.meetings.meetings(p.id) if m.held_on <= today]
+        letters = [x for x in store.letters.for_pupil(p.id) if not x.void and x.letter_date and x.letter_date <= today]
+        result[p.id] = _Pupil(p, years.get(p.id), in_window.get(p.id, 0), states.get(p.id), meetings, letters)
+    return result, window
+
+
+def _missed_meeting(data: _Pupil) -> tuple[RecordedMeeting | None, str]:
+    """The latest meeting the parent was invited to, if it was held without them; else a description."""
+    invited = [m for m in data.meetings if m.kind in MEETING_KINDS]
+    if not invited:
+        return None, ""
+    latest = invited[-1]
+    if latest.parent_attended:
+        return None, f"the parent attended the latest meeting, on {_dmy(latest.held_on)}"
+    return latest, ""
+
+
+def _latest_review(data: _Pupil) -> RecordedMeeting | None:
+    reviews = [m for m in data.meetings if m.kind == "review"]
+    return reviews[-1] if reviews else None
+
+
+def _review_text(review: RecordedMeeting | None) -> str:
+    if review is None:
+        return ""
+    if review.target_met:
+        return "met"
+    if review.target_met is None:
+        return "not assessed: no target was set"
+    achieved = f"{review.attendance_achieved:.1f}%" if review.attendance_achieved is not None else "no sessions"
+    return f"not met on {_dmy(review.held_on)}: {achieved} against a target of {review.target_pct:g}%"
+
+
+def _facts(data: _Pupil, info: TemplateInfo, ladder: SupportMap, window: tuple[date, date],
+           names: dict[str, str]) -> LetterFacts:
+    current = data.state.current if data.state else None
+    position = ladder.index(current.key) + 1 if current and current.key in {s.key for s in ladder.stages} else 0
+    sends = next((n for n, s in enumerate(ladder.stages, 1) if s.letter == info.key), None)
+    missed, latest = _missed_meeting(data)
+    earlier: dict[str, str] = {}
+    for x in data.letters:
+        earlier[x.template] = _dmy(x.letter_date)
+    return LetterFacts(
+        stage_position=position, stage_name=current.name if current else "", letter_stage_position=sends,
+        unauthorised=data.year.figures.unauthorised if data.year else 0,
+        unauthorised_last_10_weeks=data.window_unauthorised, window=f"{_dmy(window[0])} and {_dmy(window[1])}",
+        missed_meeting=_dmy(missed.held_on) if missed else "", latest_meeting=latest,
+        review=_review_text(_latest_review(data)), earlier_letters=earlier, template_names=names,
+    )
+
+
+def _template_names() -> dict[str, str]:
+    names = {}
+    for key in template_names():
+        try:
+            names[key] = template_info(key).name
+        except TemplateProblem:
+            names[key] = key
+    return names
+
+
+def _info(template: str) -> TemplateInfo:
+    try:
+        return template_info(template)
+    except TemplateProblem as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def letter_choices(store: Store, upn: str, today: date) -> list[LetterChoice]:
+    """Every letter template by its name, with whether its conditions hold for this pupil today:
+    those that may be sent first (for the Letter dialog)."""
+    pupil = find_pupil(store, upn)
+    data, window = _read(store, [pupil], today)
+    ladder, names = support_map(store), _template_names()
+    choices = []
+    for key in template_names():
+        info = _info(key)
+        failed = unmet(info.conditions, _facts(data[pupil.id], info, ladder, window, names))
+        choices.append(LetterChoice(key, info.name, not failed, tuple(text for _, text in failed),
+                                    all(c.overridable for c, _ in failed)))
+    return sorted(choices, key=lambda c: (not c.ok, c.name.lower()))
+
+
+# ---------------------------------------------------------------- the wording's context
+
 def _figures(row: PupilFigures | None) -> dict:
     if row is None:
         return {}
     f = row.figures
     return {
-        "period_from": f"{row.start:%d/%m/%Y}", "period_to": f"{row.end:%d/%m/%Y}", "possible": f.possible,
+        "period_from": _dmy(row.start), "period_to": _dmy(row.end), "possible": f.possible,
         "attendance_pct": f.attendance_pct, "absence_pct": f.absence_pct, "sessions_missed": f.absent,
         "days_absent": f"{f.days_absent:g}", "authorised": f.authorised, "unauthorised": f.unauthorised,
         "late": f.late_before_close + f.late_after_close,
@@ -67,94 +251,230 @@ def _figures(row: PupilFigures | None) -> dict:
     }
 
 
-def _context(store: Store, pupil: Pupil, figures: dict, contact: ContactForCalls, stage_name: str,
-             meeting: Meeting, today: date) -> dict:
+def _meeting_place(data: _Pupil, meeting: RecordedMeeting) -> tuple[str, str, str]:
+    """The time and place of a recorded meeting, and the date of the letter that invited the parent
+    to it: time and place from the meeting record if it has them, otherwise from that invitation."""
+    when, where = str(getattr(meeting, "time", "") or ""), str(getattr(meeting, "place", "") or "")
+    for letter in reversed(data.letters):
+        invited = (letter.details or {}).get("meeting") or {}
+        if invited.get("date") == _dmy(meeting.held_on):
+            return when or invited.get("time", ""), where or invited.get("place", ""), _dmy(letter.letter_date)
+    return when, where, ""
+
+
+def _context(store: Store, data: _Pupil, contact: ContactForCalls, stage_name: str, meeting: Meeting,
+             today: date, window: tuple[date, date], names: dict[str, str]) -> tuple[dict, dict]:
+    """The placeholders of the wording, and what the letter quotes from the log (kept with it)."""
+    pupil = data.pupil
     school = store.settings.school()
-    return {
+    to_you = [x for x in data.letters if x.contact_id == contact.contact_id and x.letter_date < today]
+    letters = {key: "" for key in names}
+    for x in to_you:
+        letters[x.template] = _dmy(x.letter_date)
+    stage_letters_to_you = sorted({_dmy(x.letter_date) for x in to_you}, key=lambda d: d[6:] + d[3:5] + d[:2])
+    missed, _ = _missed_meeting(data)
+    missed_context = {"date": "", "time": "", "place": "", "review_date": "", "target_pct": "", "kind": "",
+                      "invited_on": ""}
+    if missed:
+        when, where, invited_on = _meeting_place(data, missed)
+        missed_context = {"date": _dmy(missed.held_on), "time": when, "place": where, "invited_on": invited_on,
+                          "review_date": _dmy(missed.review_date or missed.target_to),
+                          "target_pct": f"{missed.target_pct:g}" if missed.target_pct else "",
+                          "kind": {"sam": "School Attendance Meeting", "planning": "attendance planning meeting"}[missed.kind]}
+    review = _latest_review(data)
+    invitation = asdict(meeting)
+    invitation["review_date"] = meeting.review_date or _dmy(today + timedelta(weeks=4))
+    context = {
         "school": {k: getattr(school, k) for k in ("name", "address", "phone", "email", "local_authority",
                                                   "head_teacher", "attendance_lead", "named_ewo")},
         "pupil": {"name": pupil.name, "legal_name": pupil.legal_name, "forename": pupil.preferred_name or pupil.forename,
-                  "surname": pupil.surname, "dob": f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "",
-                  "year_group": pupil.year_group, "reg_group": pupil.reg_group, "upn": pupil.upn},
-        "addressee": {"name": contact.name, "relationship": contact.relationship, "salutation": contact.name},
-        "figures": figures, "stage": {"name": stage_name},
-        "meeting": meeting.__dict__, "today": f"{today:%d/%m/%Y}",
+                  "surname": pupil.surname, "dob": _dmy(pupil.dob), "year_group": pupil.year_group,
+                  "reg_group": pupil.reg_group, "upn": pupil.upn},
+        "addressee": {"name": contact.name, "relationship": contact.relationship, "salutation": salutation(contact.name)},
+        "figures": _figures(data.year), "stage": {"name": stage_name},
+        "window": {"from": _dmy(window[0]), "to": _dmy(window[1]), "unauthorised": data.window_unauthorised,
+                   "weeks": PENALTY_WINDOW_WEEKS},
+        "letters": letters, "earlier": {"dates": _dates_in_words(stage_letters_to_you), "count": len(stage_letters_to_you)},
+        "missed": missed_context,
+        "review": {"date": _dmy(review.held_on) if review else "", "met": bool(review and review.target_met),
+                   "achieved": f"{review.attendance_achieved:.1f}" if review and review.attendance_achieved is not None else "",
+                   "target_pct": f"{review.target_pct:g}" if review and review.target_pct else ""},
+        "meeting": invitation, "today": _dmy(today),
     }
+    details = {"window": context["window"], "earlier_letters": {k: v for k, v in letters.items() if v}}
+    if meeting.date:
+        details["meeting"] = {"date": meeting.date, "time": meeting.time, "place": meeting.place,
+                              "with": meeting.with_whom}
+    if missed:
+        details["missed_meeting"] = {"id": missed.id, **missed_context}
+    return context, details
+
+
+# ---------------------------------------------------------------- making and issuing
+
+def _unique(path: Path, taken: set[Path]) -> Path:
+    """`path`, or `name-2.pdf`, `name-3.pdf` … if it exists: an issued letter's file is never overwritten."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate in taken:
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    taken.add(candidate)
+    return candidate
+
+
+def _may_override(store: Store, by: str) -> None:
+    if not store.users.any():
+        return
+    role = role_of(store, by)
+    if role not in OVERRIDE_ROLES:
+        who = ROLE_NAMES.get(role or "", "not a user")
+        raise ServiceError(f"refused: only an attendance lead or the head teacher may send a letter whose conditions "
+                           f"do not hold ({by} is {who})")
+
+
+def _now_on(day: date) -> datetime:
+    """The time of issue on the letter's date (the clock's time; midday for a date given for tests)."""
+    now = datetime.now().astimezone()
+    return now if day == now.date() else datetime.combine(day, time(12, 0)).astimezone()
 
 
 def make_letters(
     store: Store, template: str, pupils: list[Pupil], today: date, by: str, out: Path,
-    individual: bool = False, stage_key: str | None = None, meeting: Meeting | None = None,
+    individual: bool = False, stage_key: str | None = None, meeting: Meeting | None = None, *,
+    preview: bool = False, override_reason: str = "", skip_unmet: bool = False,
 ) -> LetterBatch:
-    """Render, log and write the letters. `out` is the batch PDF; with `individual`, each letter is
-    also saved beside it. Nothing is logged if any letter cannot be made."""
+    """Make the letters of one template for these pupils, dated `today`.
+
+    Issued (the default): each letter gets the next number, is printed with it as "Our ref", logged
+    with its file and page and that file's SHA-256, and entered in the chronology; `out` is never
+    overwritten (a new name is chosen beside it). With `preview`, the PDF is marked as a preview and
+    nothing is numbered or logged. A pupil for whom the template's conditions do not hold is refused
+    (or, with `skip_unmet`, left out and listed in `not_sent`) unless `override_reason` is given by
+    an attendance lead or the head teacher; a `Needs:` condition cannot be overridden."""
     authorize(store, by, Permission.LETTERS)
+    override_reason = override_reason.strip()
+    if override_reason:
+        _may_override(store, by)
     meeting = meeting or Meeting()
+    info = _info(template)
+    ladder, names = support_map(store), _template_names()
     school = store.settings.school()
     head = Letterhead(school.name, school.address, school.phone, school.email, school.logo)
     signatory, role = (school.attendance_lead, "Attendance lead") if school.attendance_lead else (school.head_teacher, "Head teacher")
-    start = academic_year_bounds(academic_year_of(today))[0]
-    rows = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
+    data, window = _read(store, pupils, today)
     contacts = store.contacts.for_pupils([p.id for p in pupils])
-    stage_name = support_map(store).stage(stage_key).name if stage_key else ""
-    batch, contents, logs = LetterBatch(), [], []
+    stage_name = ladder.stage(stage_key).name if stage_key else ""
+    batch = LetterBatch(preview=preview)
+    refused, planned, overridable = [], [], True
     for pupil in pupils:
+        failed = unmet(info.conditions, _facts(data[pupil.id], info, ladder, window, names))
+        hard = [text for c, text in failed if not c.overridable]
+        soft = [text for c, text in failed if c.overridable]
+        if hard or (soft and not override_reason):
+            why = "; ".join(hard + soft)
+            refused.append(f"{pupil.name}: {why}")
+            overridable = overridable and not hard
+            if skip_unmet:
+                batch.not_sent.append(f"{pupil.name}: not written, {info.name} needs {why}")
+            continue
         chosen, warning = recipients(contacts.get(pupil.id, []))
         if warning:
-            batch.not_sent.append(f"{pupil.name} ({pupil.upn}): {warning}")
+            batch.not_sent.append(f"{pupil.name}: {warning}")
         if not chosen:
-            batch.not_sent.append(f"{pupil.name} ({pupil.upn}): no contacts recorded, no letter made")
+            batch.not_sent.append(f"{pupil.name}: no contacts recorded, no letter made")
             continue
-        figures = _figures(rows.get(pupil.id))
         written = False
         for contact in chosen:
             lines = _address_lines(contact)
             if not lines:
                 batch.not_sent.append(f"{pupil.name}: no postal address for {contact.name}, no letter made")
                 continue
+            context, details = _context(store, data[pupil.id], contact, stage_name, meeting, today, window, names)
             try:
-                rendered = render_template(template, _context(store, pupil, figures, contact, stage_name, meeting, today))
+                rendered = render_template(template, context)
             except TemplateProblem as exc:
                 raise ServiceError(str(exc)) from None
-            contents.append(LetterContent(head, contact.name, lines, f"{today:%d/%m/%Y}", contact.name, rendered,
-                                          signatory, role, f"{pupil.legal_name} (UPN {pupil.upn})"))
-            logs.append((pupil, contact, lines, figures, rendered.text))
+            planned.append((data[pupil.id], contact, lines, context["figures"], rendered, details, soft))
             written = True
         batch.pupils += written
-    if not contents:
+    if refused and not skip_unmet:
+        hint = " An attendance lead or the head teacher may send it anyway, giving the reason." if overridable else ""
+        raise ServiceError(f"refused: the conditions for '{info.name}' do not hold. "
+                           + " ".join(f"Not met for {r}." for r in refused) + hint)
+    if not planned:
         raise ServiceError("no letters could be made: " + "; ".join(batch.not_sent))
-    pdf, starts = letters_pdf(contents)
+
+    def content(item, number: int | None) -> LetterContent:
+        pupil_data, contact, lines, _, rendered, _, _ = item
+        p = pupil_data.pupil
+        year = f", Year {p.year_group}" if p.year_group else ""
+        group = f" ({p.reg_group})" if p.reg_group else ""
+        return LetterContent(head, contact.name, lines, _dmy(today), salutation(contact.name), rendered, signatory,
+                             role, f"{p.legal_name}{year}{group}", reference(number) if number else "", preview=preview)
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(pdf)
-    batch.files.append(out)
-    batch_hash = hashlib.sha256(pdf).hexdigest()
-    with store.write():
-        for (pupil, contact, lines, figures, text), content, page in zip(logs, contents, starts, strict=True):
-            file, sha, where = out, batch_hash, page
-            if individual:  # each letter also as its own file, logged by that file's hash
-                single, _ = letters_pdf([content])
-                file = out.parent / f"{template}-{pupil.surname}-{pupil.upn}-{contact.contact_id}.pdf".replace(" ", "_")
-                file.write_bytes(single)
-                sha, where = hashlib.sha256(single).hexdigest(), 1
-                batch.files.append(file)
-            store.letters.log(pupil.id, template, stage_key, contact.contact_id, contact.name, ", ".join(lines),
-                              figures, text, sha, str(file), where, by)
-            store.casework.add(CaseworkEntry(None, pupil.id, _now(), "letter", by, contact.name, contact.contact_id,
-                                             f"{template} letter generated", False, ", ".join(lines)))
-            batch.letters += 1
-        store.audit.log(by, "letters made", template, f"{batch.letters} letters for {batch.pupils} pupils: {out}")
+    if preview:
+        pdf, _ = letters_pdf([content(item, None) for item in planned])
+        out.write_bytes(pdf)
+        batch.files.append(out)
+        batch.letters = len(planned)
+        return batch
+    written_files: list[Path] = []
+    try:
+        with store.write():
+            first = store.letters.next_number()
+            contents = [content(item, first + n) for n, item in enumerate(planned)]
+            pdf, starts = letters_pdf(contents)
+            taken: set[Path] = set()
+            batch_file = _unique(out, taken).resolve()
+            batch_file.write_bytes(pdf)
+            written_files.append(batch_file)
+            batch.files.append(batch_file)
+            batch_hash = hashlib.sha256(pdf).hexdigest()
+            for n, (item, letter, page) in enumerate(zip(planned, contents, starts, strict=True)):
+                pupil_data, contact, lines, figures, rendered, details, soft = item
+                number, pupil = first + n, pupil_data.pupil
+                file, sha, where = batch_file, batch_hash, page
+                if individual:  # each letter also as its own file, logged by that file's hash
+                    single, _ = letters_pdf([letter])
+                    file = _unique(batch_file.parent / f"{reference(number).replace('/', '-')}-{template}-{pupil.surname}.pdf"
+                                   .replace(" ", "_"), taken)
+                    file.write_bytes(single)
+                    written_files.append(file)
+                    sha, where = hashlib.sha256(single).hexdigest(), 1
+                    batch.files.append(file)
+                overridden = "; ".join(soft)
+                store.letters.log_issued(
+                    NewLetter(pupil.id, template, stage_key, contact.contact_id, contact.name, ", ".join(lines),
+                              figures, rendered.text, today, details, override_reason if soft else "", overridden),
+                    number, sha, str(file), where, by)
+                notes = ", ".join(lines)
+                if soft:
+                    notes += f". Sent although not met: {overridden}. Reason given by {by}: {override_reason}"
+                    if pupil.name not in batch.overridden:
+                        batch.overridden.append(pupil.name)
+                store.casework.add(CaseworkEntry(
+                    id=None, pupil_id=pupil.id, at=_now_on(today), kind="letter", by_user=by, with_whom=contact.name,
+                    contact_id=contact.contact_id, outcome=f"{info.name} issued ({reference(number)})", notes=notes))
+                if soft:
+                    store.audit.log(by, "letter conditions overridden", pupil.upn,
+                                    f"{reference(number)} {template}: not met: {overridden}; reason: {override_reason}")
+                batch.references.append(reference(number))
+                batch.letters += 1
+            store.audit.log(by, "letters issued", template,
+                            f"{batch.letters} letters ({batch.references[0]} to {batch.references[-1]}) for "
+                            f"{batch.pupils} pupils: {batch_file}")
+    except BaseException:
+        for path in written_files:  # nothing was logged: leave no unlogged letters behind
+            path.unlink(missing_ok=True)
+        raise
     return batch
 
 
-def _now():
-    from datetime import datetime
-
-    return datetime.now().astimezone()
-
-
 def stage_letters(store: Store, stage_key: str, today: date, by: str, out: Path, individual: bool = False,
-                  meeting: Meeting | None = None) -> LetterBatch:
-    """Letters for every pupil now at this stage who has not had its letter yet."""
+                  meeting: Meeting | None = None, *, preview: bool = False, override_reason: str = "") -> LetterBatch:
+    """Letters for every pupil now at this stage who has not had its letter yet (a voided letter does
+    not count). Pupils for whom the letter's conditions do not hold are left out and listed."""
     ladder = support_map(store)
     try:
         stage = ladder.stage(stage_key)
@@ -167,11 +487,12 @@ def stage_letters(store: Store, stage_key: str, today: date, by: str, out: Path,
               if s.current and s.current.key == stage_key and s.figures.pupil.id not in done]
     if not pupils:
         raise ServiceError(f"no pupil at {stage.name} is waiting for its letter")
-    return make_letters(store, stage.letter, pupils, today, by, out, individual, stage_key, meeting)
+    return make_letters(store, stage.letter, pupils, today, by, out, individual, stage_key, meeting,
+                        preview=preview, override_reason=override_reason, skip_unmet=True)
 
 
 def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str, folder: Path) -> int:
-    """Confirm each pupil's suggested stage, then make the letters of every stage confirmed (one batch
+    """Confirm each pupil's suggested stage, then issue the letters of every stage confirmed (one batch
     file a stage). All confirmed or none if a letter cannot be made."""
     from attendance_desk.services.stages import record_step
 
@@ -191,11 +512,77 @@ def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str
             if stage.letter:
                 pupils = [s.figures.pupil for s in chosen if s.suggestion.stage.key == key]
                 out = folder / f"{key}-letters-{today.isoformat()}.pdf"
-                written += make_letters(store, stage.letter, pupils, today, by, out, stage_key=key).letters
+                written += make_letters(store, stage.letter, pupils, today, by, out, stage_key=key,
+                                        skip_unmet=True).letters
     return written
 
 
-def record_posted(store: Store, letter_id: int, day: date) -> None:
-    """The day a letter went in the post (legal warnings are expected to go by Royal Mail)."""
-    if not store.letters.mark_posted(letter_id, day):
+# ---------------------------------------------------------------- after issue: posting, voiding, checking
+
+def _issued(store: Store, letter_id: int) -> LetterRecord:
+    letter = store.letters.by_id(letter_id)
+    if letter is None:
         raise ServiceError(f"no letter {letter_id} in the letter log")
+    return letter
+
+
+def record_posted(store: Store, letter_id: int, day: date, by: str = "", today: date | None = None) -> LetterRecord:
+    """The day a letter went in the post (legal warnings are expected to go by Royal Mail): not
+    before it was issued, not after today. Audited."""
+    authorize(store, by, Permission.LETTERS)
+    letter = _issued(store, letter_id)
+    if letter.void:
+        raise ServiceError(f"letter {letter.reference} is void ({letter.void_reason}): it is not to be posted")
+    latest = min(today or date.today(), date.today())
+    if letter.letter_date and day < letter.letter_date:
+        raise ServiceError(f"letter {letter.reference} was issued on {_dmy(letter.letter_date)}: it cannot have been "
+                           f"posted on {_dmy(day)}")
+    if day > latest:
+        raise ServiceError(f"{_dmy(day)} is in the future (today is {_dmy(latest)}): record the posting on the day it happens")
+    with store.write():
+        store.letters.mark_posted(letter.id, day)
+        before = f" (was {_dmy(letter.posted_on)})" if letter.posted_on else ""
+        store.audit.log(by, "letter posted", letter.reference, f"posted on {_dmy(day)}{before}: {letter.template} to "
+                        f"{letter.addressee}")
+    return store.letters.by_id(letter.id)
+
+
+def void_letter(store: Store, letter_id: int, reason: str, by: str, today: date) -> LetterRecord:
+    """Void an issued letter (sent to the wrong address, wrong figures…): it stays in the log,
+    marked void with the reason, in the audit and the chronology; its stage letter may be issued again."""
+    authorize(store, by, Permission.LETTERS)
+    letter = _issued(store, letter_id)
+    if not reason.strip():
+        raise ServiceError("give the reason for voiding the letter (it is kept with the letter)")
+    if letter.void:
+        raise ServiceError(f"letter {letter.reference} is already void ({letter.void_reason})")
+    with store.write():
+        store.letters.void(letter.id, reason.strip(), by)
+        store.casework.add(CaseworkEntry(
+            id=None, pupil_id=letter.pupil_id, at=_now_on(today), kind="letter", by_user=by,
+            with_whom=letter.addressee, contact_id=letter.contact_id,
+            outcome=f"Letter {letter.reference} ({letter.template}) voided", notes=reason.strip()))
+        store.audit.log(by, "letter voided", letter.reference, f"{letter.template} to {letter.addressee}: {reason.strip()}")
+    return store.letters.by_id(letter.id)
+
+
+def letter_file_problems(store: Store) -> tuple[int, list[str]]:
+    """Every logged letter's file must still exist and match the SHA-256 recorded when it was issued:
+    (letters checked, problems). Each file is read once however many letters it holds."""
+    digests: dict[str, str | None] = {}
+    problems = []
+    rows = store.letters.files()
+    for letter_id, number, file, page, sha, void in rows:
+        if file not in digests:
+            path = Path(file)
+            try:
+                digests[file] = hashlib.sha256(path.read_bytes()).hexdigest() if file and path.is_file() else None
+            except OSError:
+                digests[file] = None
+        label = f"letter {reference(number)} (log entry {letter_id}{', void' if void else ''})"
+        if digests[file] is None:
+            problems.append(f"{label}: its file {file or '(none recorded)'} is missing")
+        elif digests[file] != sha:
+            problems.append(f"{label}: {file} (page {page}) has changed since it was issued: its SHA-256 no longer "
+                            "matches the letter log")
+    return len(rows), problems

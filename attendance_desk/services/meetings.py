@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from attendance_desk.domain.roles import Permission
+from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError
@@ -30,47 +31,60 @@ def _check_review(weeks: int) -> None:
         raise ServiceError(f"the review should be {REVIEW_WEEKS[0]} to {REVIEW_WEEKS[1]} weeks on, not {weeks}")
 
 
-def _chronology(store: Store, pupil_id: int, day: date, by: str, what: str, with_whom: str, notes: str) -> None:
+def _chronology(store: Store, pupil_id: int, day: date, by: str, what: str, with_whom: str, notes: str,
+                late_reason: str = "") -> None:
     store.casework.add(CaseworkEntry(None, pupil_id, datetime.combine(day, time(12, 0)).astimezone(), "meeting", by,
-                                     with_whom, None, what, True, notes))
+                                     with_whom, None, what, True, notes, late_reason=late_reason))
 
 
 def record_meeting(
     store: Store, upn: str, kind: str, held_on: date, by: str, *, attendees: str = "", parent_attended: bool = False,
     barriers: str = "", pupil_voice: str = "", actions_parent: str = "", actions_school: str = "",
-    actions_others: str = "", target_pct: float | None = None, review_weeks: int = 6,
+    actions_others: str = "", target_pct: float | None = None, review_weeks: int = 6, today: date | None = None,
+    late_reason: str = "",
 ) -> Meeting:
+    """`held_on` is the day the meeting took place: not in the future, and with `late_reason` when it is
+    recorded more than a fortnight after `today` (the day it is recorded; the real date if not given)."""
     authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if kind not in ("sam", "planning"):
         raise ServiceError("record a School Attendance Meeting ('sam') or a planning meeting; reviews follow a meeting")
+    late_reason = check_event_date(held_on, today, late_reason, "the meeting")
     _check_target(target_pct)
     _check_review(review_weeks)
     review = held_on + timedelta(weeks=review_weeks)
     meeting = Meeting(
         None, pupil.id, kind, held_on, attendees, parent_attended, barriers, pupil_voice, actions_parent,
         actions_school, actions_others, target_pct, held_on + timedelta(days=1) if target_pct else None,
-        review if target_pct else None, review, by_user=by,
+        review if target_pct else None, review, by_user=by, late_reason=late_reason,
     )
     with store.write():
         meeting = replace(meeting, id=store.meetings.add_meeting(meeting))
         outcome = KINDS[kind] + ("" if parent_attended else " (parent did not attend: held in their absence)")
         _chronology(store, pupil.id, held_on, by, outcome, attendees,
-                    f"Target {target_pct:g}% by {review:%d/%m/%Y}" if target_pct else f"Review {review:%d/%m/%Y}")
+                    f"Target {target_pct:g}% by {review:%d/%m/%Y}" if target_pct else f"Review {review:%d/%m/%Y}",
+                    late_reason)
+        store.audit.log(by, "meeting recorded", pupil.upn,
+                        f"{KINDS[kind]} {meeting.id}; {event_audit_detail(held_on, late_reason)}")
     return meeting
 
 
 def review_meeting(
     store: Store, meeting_id: int, held_on: date, by: str, decision: str, *, attendees: str = "",
-    parent_attended: bool = False, pupil_voice: str = "",
+    parent_attended: bool = False, pupil_voice: str = "", today: date | None = None, late_reason: str = "",
 ) -> Meeting:
-    """Record the review of a meeting: whether its target was met is worked out from the register."""
+    """Record the review of a meeting: whether its target was met is worked out from the register, up to
+    the day of the review."""
     authorize(store, by, Permission.CASEWORK)
     original = store.meetings.meeting(meeting_id)
     if original is None:
         raise ServiceError(f"no meeting {meeting_id}")
     if not decision.strip():
         raise ServiceError("record the decision taken at the review")
+    late_reason = check_event_date(held_on, today, late_reason, "the review")
+    if held_on < original.held_on:
+        raise ServiceError(f"a review cannot be held ({held_on:%d/%m/%Y}) before the meeting it reviews "
+                           f"({original.held_on:%d/%m/%Y})")
     achieved = met = None
     if original.target_pct is not None and original.target_from and original.target_to:
         pupil = store.pupils.by_id(original.pupil_id)
@@ -81,12 +95,15 @@ def review_meeting(
     review = Meeting(None, original.pupil_id, "review", held_on, attendees, parent_attended, pupil_voice=pupil_voice,
                      target_pct=original.target_pct, target_from=original.target_from, target_to=original.target_to,
                      reviews_meeting_id=original.id, target_met=met, attendance_achieved=achieved,
-                     decision=decision.strip(), by_user=by)
+                     decision=decision.strip(), by_user=by, late_reason=late_reason)
     with store.write():
         review = replace(review, id=store.meetings.add_meeting(review))
         result = "no target set" if met is None else (f"target met ({achieved:.1f}%)" if met else
                                                       f"target not met ({achieved if achieved is not None else 0:.1f}%)")
-        _chronology(store, original.pupil_id, held_on, by, f"Review: {result}", attendees, decision.strip())
+        _chronology(store, original.pupil_id, held_on, by, f"Review: {result}", attendees, decision.strip(),
+                    late_reason)
+        store.audit.log(by, "review recorded", store.pupils.by_id(original.pupil_id).upn,
+                        f"review {review.id} of meeting {original.id}; {event_audit_detail(held_on, late_reason)}")
     return review
 
 
@@ -119,13 +136,26 @@ CONTACT_KINDS = {"home_visit": "Home visit", "text": "Text message", "email": "E
 
 
 def record_contact(store: Store, upn: str, kind: str, by: str, *, at: datetime, with_whom: str = "", outcome: str = "",
-                   contact_made: bool = False, notes: str = "") -> int:
-    """Any other contact with the family for the chronology: home visits, texts, e-mails, early help."""
+                   contact_made: bool = False, notes: str = "", today: date | None = None,
+                   late_reason: str = "") -> int:
+    """Any other contact with the family for the chronology: home visits, texts, e-mails, early help.
+    `at` is when it happened (not in the future; more than a fortnight before `today` needs `late_reason`);
+    when and by whom it was entered are kept as well."""
     authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if kind not in CONTACT_KINDS:
         raise ServiceError(f"a contact is one of: {', '.join(CONTACT_KINDS)}")
     if not (outcome.strip() or notes.strip()):
         raise ServiceError("record what happened (outcome or notes)")
-    return store.casework.add(CaseworkEntry(None, pupil.id, at, kind, by, with_whom, None,
-                                            outcome.strip() or CONTACT_KINDS[kind], contact_made, notes.strip()))
+    if at.tzinfo is None:
+        at = at.astimezone()
+    if at > datetime.now().astimezone() + timedelta(minutes=5):
+        raise ServiceError(f"a {CONTACT_KINDS[kind].lower()} cannot be dated {at:%d/%m/%Y %H:%M}: that is in the future")
+    late_reason = check_event_date(at.date(), today, late_reason, f"the {CONTACT_KINDS[kind].lower()}")
+    with store.write():
+        entry_id = store.casework.add(CaseworkEntry(None, pupil.id, at, kind, by, with_whom, None,
+                                                    outcome.strip() or CONTACT_KINDS[kind], contact_made, notes.strip(),
+                                                    late_reason=late_reason))
+        store.audit.log(by, "contact recorded", pupil.upn,
+                        f"{CONTACT_KINDS[kind]}; {event_audit_detail(at, late_reason)}")
+    return entry_id

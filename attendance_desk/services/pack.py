@@ -10,6 +10,7 @@ from pathlib import Path
 from attendance_desk.documents.pack import PackData, write_pack
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.roles import Permission
+from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.certificates import register_weeks, when_text
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
@@ -93,7 +94,7 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
     for label, first, last in (("This year", start, today), ("Last year", last_start, last_end)):
         rows = pupil_figures(store, first, last, pupils=[pupil])
         if rows:
-            weeks, legend = register_weeks(store, pupil, rows[0].start, rows[0].end)
+            weeks, legend = register_weeks(store, pupil, rows[0].start, rows[0].end, today)
             years.append((label, rows[0], weeks, legend))
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     sibling_ids = {pid for pid, cs in store.contacts.for_pupils().items()
@@ -101,20 +102,25 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
     siblings = [p for p in (store.pupils.by_id(pid) for pid in sorted(sibling_ids)) if p and p.on_roll(today)]
     ladder = support_map(store)
     stages = []
-    for e in store.stages.events(pupil.id):
-        name = ladder.stage(e.stage_key).name if e.stage_key and e.stage_key in {s.key for s in ladder.stages} else (e.stage_key or "")
-        stages.append([when_text(e.at), e.event, name, ladder.describe(e.measure_value) if e.measure_value is not None else "", e.by_user, e.note])
+    for e in sorted(store.stages.events(pupil.id), key=lambda e: (e.on, e.id)):
+        name = ladder.stage_or_earlier(e.stage_key).name if e.stage_key else ""
+        later = recorded_later(e.by_user, e.at, e.on, e.late_reason)
+        stages.append([f"{e.on:%d/%m/%Y}", e.event, name, ladder.describe(e.measure_value) if e.measure_value is not None
+                       else "", e.by_user, "; ".join(x for x in (e.note, later) if x)])
+    meetings = store.meetings.meetings(pupil.id)
     write_pack(out, PackData(
         school=school, pupil=pupil, today=today, prepared_by=by,
         checklist=[(c.item, c.ok, c.detail) for c in checklist],
         contacts=contacts, siblings=[f"{p.name} ({p.reg_group})" for p in siblings], years=years,
         amendments=[[f"{e.date:%d/%m/%Y} {e.session}", e.old_code, e.new_code, e.reason, e.changed_by, when_text(e.changed_at)]
                     for e in store.marks.history(pupil.id)],
-        chronology=[[e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom, e.outcome, e.notes]
+        chronology=[[e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom, e.outcome,
+                     "; ".join(x for x in (e.notes, recorded_later(e.recorded_by, e.recorded_at, e.at, e.late_reason)) if x)]
                     for e in store.casework.for_pupil(pupil.id)],
         letters=[[x.generated_at[:10], x.template, x.addressee, x.address,
                   f"{x.posted_on:%d/%m/%Y}" if x.posted_on else "not recorded"] for x in store.letters.for_pupil(pupil.id)],
-        meetings=[(KINDS[m.kind], m) for m in store.meetings.meetings(pupil.id)],
+        meetings=[(KINDS[m.kind], m) for m in meetings],
+        meeting_figures={m.id: figures_as_at(store, pupil, m.held_on).summary() for m in meetings},
         plans=[(PLAN_KINDS[p.kind], p) for p in store.meetings.plans(pupil.id)],
         stages=stages,
     ))

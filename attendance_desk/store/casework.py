@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from attendance_desk.store.db import now_iso
+
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
 
@@ -14,14 +16,26 @@ if TYPE_CHECKING:
 class CaseworkEntry:
     id: int | None
     pupil_id: int
-    at: datetime
-    kind: str  # call, text, email, letter, home_visit, meeting
-    by_user: str
+    at: datetime  # when it happened (the chronology's order and date)
+    kind: str  # call, text, email, letter, home_visit, meeting, early_help, note, stage
+    by_user: str  # who did it
     with_whom: str = ""
     contact_id: int | None = None
     outcome: str = ""
     contact_made: bool = False
     notes: str = ""
+    recorded_at: datetime | None = None  # when it was entered (now, if not given)
+    recorded_by: str = ""  # who entered it (by_user, if not given)
+    late_reason: str = ""  # why it was entered more than a fortnight after it happened
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.at
+
+    @property
+    def recorded_later(self) -> bool:
+        """Entered on a later day than it happened."""
+        return self.recorded_at is not None and self.recorded_at.date() > self.at.date()
 
 
 class CaseworkRepo:
@@ -30,11 +44,13 @@ class CaseworkRepo:
 
     def add(self, entry: CaseworkEntry) -> int:
         with self.store.write() as db:
+            recorded = entry.recorded_at.isoformat(timespec="seconds") if entry.recorded_at else now_iso()
             cur = db.execute(
                 "INSERT INTO casework(pupil_id, at, kind, by_user, with_whom, contact_id, outcome, "
-                "contact_made, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "contact_made, notes, recorded_at, recorded_by, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (entry.pupil_id, entry.at.isoformat(timespec="seconds"), entry.kind, entry.by_user,
-                 entry.with_whom, entry.contact_id, entry.outcome, int(entry.contact_made), entry.notes),
+                 entry.with_whom, entry.contact_id, entry.outcome, int(entry.contact_made), entry.notes,
+                 recorded, entry.recorded_by or entry.by_user, entry.late_reason),
             )
             return cur.lastrowid
 
@@ -45,6 +61,8 @@ class CaseworkRepo:
                 id=r["id"], pupil_id=r["pupil_id"], at=datetime.fromisoformat(r["at"]), kind=r["kind"],
                 by_user=r["by_user"], with_whom=r["with_whom"], contact_id=r["contact_id"],
                 outcome=r["outcome"], contact_made=bool(r["contact_made"]), notes=r["notes"],
+                recorded_at=datetime.fromisoformat(r["recorded_at"]) if r["recorded_at"] else None,
+                recorded_by=r["recorded_by"], late_reason=r["late_reason"],
             )
             for r in rows
         ]

@@ -33,7 +33,9 @@ class Meeting:
     target_met: bool | None = None
     attendance_achieved: float | None = None
     decision: str = ""
-    by_user: str = ""
+    by_user: str = ""  # who recorded it
+    late_reason: str = ""  # why it was recorded more than a fortnight after it was held
+    recorded_at: str = ""  # when it was recorded (set by the store)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ _DATES = {"held_on", "target_from", "target_to", "review_date", "starts", "ends"
 
 
 def _to_row(item) -> dict:
-    row = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "id"}
+    row = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in ("id", "recorded_at")}
     for key, value in row.items():
         if key in _DATES and value is not None:
             row[key] = value.isoformat()
@@ -66,7 +68,7 @@ def _to_row(item) -> dict:
 
 
 def _from_row(cls, row):
-    data = {f.name: row[f.name] for f in fields(cls)}
+    data = {f.name: row["at" if f.name == "recorded_at" else f.name] for f in fields(cls)}
     for key in _DATES & data.keys():
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     for key in ("parent_attended", "target_met"):

@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 8  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 9  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -391,5 +391,40 @@ def m008_event_dates(db: Database) -> None:
         ALTER TABLE stage_events ADD COLUMN occurred_on TEXT;
         ALTER TABLE stage_events ADD COLUMN late_reason TEXT NOT NULL DEFAULT '';
         UPDATE stage_events SET occurred_on = substr(at, 1, 10);
+        """,
+    )
+
+
+@migrations()
+def m009_letters_issued(db: Database) -> None:
+    """Letters are issued, not just printed: each has a number in the school's sequence (printed as
+    "Our ref"), the date printed on it, what it quoted from the log, any override of its conditions
+    with the reason, and a void mark with the reason (the letter stays in the log). What an issued
+    letter said and where it is kept cannot be changed afterwards."""
+    run_script(
+        db,
+        """
+        ALTER TABLE letters ADD COLUMN number INTEGER;
+        ALTER TABLE letters ADD COLUMN letter_date TEXT;
+        ALTER TABLE letters ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE letters ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE letters ADD COLUMN overridden TEXT NOT NULL DEFAULT '';
+        ALTER TABLE letters ADD COLUMN void_reason TEXT;
+        ALTER TABLE letters ADD COLUMN voided_by TEXT;
+        ALTER TABLE letters ADD COLUMN voided_at TEXT;
+        UPDATE letters SET number = id, letter_date = substr(generated_at, 1, 10);
+        CREATE UNIQUE INDEX letters_by_number ON letters(number);
+        CREATE TRIGGER letters_issued_fixed
+        BEFORE UPDATE OF pupil_id, template, stage_key, contact_id, addressee, address, figures, text,
+            generated_at, sha256, file, page, by_user, number, letter_date, details, override_reason, overridden
+        ON letters
+        BEGIN
+            SELECT RAISE(ABORT, 'an issued letter cannot be changed: void it with a reason and issue another');
+        END;
+        CREATE TRIGGER letters_void_once BEFORE UPDATE OF void_reason, voided_by, voided_at ON letters
+        WHEN OLD.void_reason IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'this letter is already void');
+        END;
         """,
     )

@@ -28,6 +28,9 @@ class SchoolSettings:
     pm_register_opens: str = "13:00"
     pm_register_closes: str = "13:30"
     support_map: str = "support_map.toml"
+    # at 1 September: "keep" (a pupil mid-process keeps the stage and the process; the thresholds count this
+    # year's absence) or "restart" (every pupil starts the year with no stage)
+    stages_at_year_start: str = "keep"
     logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
     backup_folder: str = ""  # where backups go (a network drive, say); empty: beside the school file
     last_backup: str = ""  # when the last good backup was made (ISO)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.support_map import Adjustment
@@ -24,7 +25,14 @@ class StageEvent:
     figures: dict
     note: str
     by_user: str
-    at: str
+    at: str  # when it was recorded
+    occurred_on: date | None = None  # when the step was taken
+    late_reason: str = ""  # why it was recorded more than a fortnight later
+
+    @property
+    def on(self) -> date:
+        """The day the step was taken (the day it was recorded, for steps from before dates were kept)."""
+        return self.occurred_on or date.fromisoformat(self.at[:10])
 
 
 class StageRepo:
@@ -34,12 +42,16 @@ class StageRepo:
     def record(
         self, pupil_id: int, event: str, stage_key: str | None, map_name: str,
         measure_value: float | None, figures: dict, note: str, by: str, at: str | None = None,
+        occurred_on: date | None = None, late_reason: str = "",
     ) -> int:
+        at = at or now_iso()
+        on = (occurred_on or date.fromisoformat(at[:10])).isoformat()
         with self.store.write() as db:
             cur = db.execute(
                 "INSERT INTO stage_events(pupil_id, event, stage_key, map_name, measure_value, figures, "
-                "note, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (pupil_id, event, stage_key, map_name, measure_value, json.dumps(figures), note, by, at or now_iso()),
+                "note, by_user, at, occurred_on, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (pupil_id, event, stage_key, map_name, measure_value, json.dumps(figures), note, by, at, on,
+                 late_reason),
             )
             return cur.lastrowid
 
@@ -55,6 +67,8 @@ class StageRepo:
                 id=r["id"], pupil_id=r["pupil_id"], event=r["event"], stage_key=r["stage_key"],
                 map_name=r["map_name"], measure_value=r["measure_value"], figures=json.loads(r["figures"]),
                 note=r["note"], by_user=r["by_user"], at=r["at"],
+                occurred_on=date.fromisoformat(r["occurred_on"]) if r["occurred_on"] else None,
+                late_reason=r["late_reason"],
             )
             for r in rows
         ]

@@ -14,16 +14,17 @@ from attendance_desk.services.school import ServiceError
 from tests.documents.test_letters_and_certificate import store, text_of  # noqa: F401 (fixture)
 
 TODAY = date(2024, 11, 20)
+LATE = "typed up from the paper notes"  # these records are dated long before today
 
 
 def test_sam_review_computes_whether_the_target_was_met(store):  # noqa: F811
     pupil = store.pupils.all()[0]
     with pytest.raises(ServiceError, match="4 to 6 weeks"):
-        record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=8)
+        record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=8, late_reason=LATE)
     sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
-                         pupil_voice="I miss my friends when I'm off", parent_attended=True)
+                         pupil_voice="I miss my friends when I'm off", parent_attended=True, late_reason=LATE)
     assert sam.review_date == date(2024, 10, 11) and (sam.target_from, sam.target_to) == (date(2024, 9, 14), date(2024, 10, 11))
-    review = review_meeting(store, sam.id, date(2024, 10, 11), "lead", "continue to monitor")
+    review = review_meeting(store, sam.id, date(2024, 10, 11), "lead", "continue to monitor", late_reason=LATE)
     # 14/09-11/10: 20 school days = 40 sessions, the week of 16/09 ill (10 sessions), 01/10 AM O: 29/40 = 72.5 %
     assert review.attendance_achieved == 72.5 and review.target_met is False
     assert store.meetings.reviews_due(TODAY) == []
@@ -46,15 +47,16 @@ def test_checklist_shows_what_is_missing_then_the_pack_has_it_all(tmp_path, stor
     missing = {c.item for c in evidence_checklist(store, pupil.upn, TODAY) if not c.ok}
     assert "Letters sent separately to each parent with parental responsibility" in missing
     assert "School Attendance Meeting with targets" in missing and "Home visit" in missing
-    make_letters(store, "formal_warning", [pupil], TODAY, "lead", tmp_path / "fw.pdf")
+    make_letters(store, "formal_warning", [pupil], TODAY, "lead", tmp_path / "fw.pdf",
+                 override_reason="parent told at the meeting; warning agreed by the head")
     sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
-                         barriers="anxiety about the bus", pupil_voice="The bus is scary", actions_others="School nurse referral")
-    review_meeting(store, sam.id, date(2024, 10, 11), "lead", "parenting contract next")
+                         barriers="anxiety about the bus", pupil_voice="The bus is scary", actions_others="School nurse referral", late_reason=LATE)
+    review_meeting(store, sam.id, date(2024, 10, 11), "lead", "parenting contract next", late_reason=LATE)
     record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="Walk to school together",
                 school_support="Meet at the gate", starts=date(2024, 10, 14))
     record_contact(store, pupil.upn, "home_visit", "ewo", at=datetime(2024, 10, 3, 10, 0).astimezone(),
-                   with_whom="Anna Wiśniewska", outcome="Seen at home", contact_made=True)
-    record_contact(store, pupil.upn, "call", "office", at=datetime(2024, 9, 16, 9, 40).astimezone(), outcome="Spoke to mother")
+                   with_whom="Anna Wiśniewska", outcome="Seen at home", contact_made=True, late_reason=LATE)
+    record_contact(store, pupil.upn, "call", "office", at=datetime(2024, 9, 16, 9, 40).astimezone(), outcome="Spoke to mother", late_reason=LATE)
     checklist = evidence_checklist(store, pupil.upn, TODAY)
     assert [c.item for c in checklist if not c.ok] == []
     result = assemble_evidence_pack(store, pupil.upn, TODAY, tmp_path / "pack.pdf", "lead")
@@ -75,7 +77,7 @@ def test_targeted_support_meeting_pack(tmp_path, store):  # noqa: F811
 
     pupil = store.pupils.all()[0]
     record_meeting(store, pupil.upn, "sam", date(2024, 9, 20), "lead", barriers="transport", target_pct=95,
-                   actions_school="bus pass application", actions_others="EWO home visit")
+                   actions_school="bus pass application", actions_others="EWO home visit", late_reason=LATE)
     count = make_tsm_pack(store, TODAY, tmp_path / "tsm.pdf", tmp_path / "tsm.xlsx")
     assert count == 1  # 11 of 106 sessions absent: persistent
     text = text_of(tmp_path / "tsm.pdf")
@@ -97,7 +99,7 @@ def test_contract_minutes_and_visit_form(tmp_path, store):  # noqa: F811
                      "Anna Wiśniewska (parent) Signed:", "Tomasz Wiśniewski (parent) Signed:", "Mr T. Okonjo (for the school)"):
         assert expected in text, expected
     sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 13), "lead", target_pct=95, review_weeks=4,
-                         attendees="Anna Wiśniewska, Mr T. Okonjo", parent_attended=True, barriers="the bus")
+                         attendees="Anna Wiśniewska, Mr T. Okonjo", parent_attended=True, barriers="the bus", late_reason=LATE)
     text = text_of(minutes_document(store, sam.id, tmp_path / "m.pdf", TODAY))
     assert "School Attendance Meeting: Łucja Wiśniewska, 13/09/2024" in text and "A parent attended." in text
     assert "the bus" in text and "from 14/09/2024 to 11/10/2024" in text

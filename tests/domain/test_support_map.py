@@ -24,7 +24,8 @@ def test_suggests_only_above_the_current_stage_and_only_when_worse():
     assert LADDER.suggest(days(7), "stage1", 4.0).stage.key == "stage2"
     # closed at 8 days: not suggested again until absence rises
     assert LADDER.suggest(days(8), None, 8.0) is None
-    assert LADDER.suggest(days(8.5), None, 8.0).stage.key == "stage2"
+    reopened = LADDER.suggest(days(8.5), None, 8.0)  # the ladder starts again from the first stage
+    assert reopened.stage.key == "stage1" and reopened.reached.key == "stage2"
 
 
 def test_adjustment_raises_thresholds():
