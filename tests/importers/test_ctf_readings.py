@@ -232,7 +232,8 @@ def weekday_sessions_from(start: date, count: int):
 def test_export_then_import_gives_back_every_code(tmp_path):
     """Round trip: every code of the 2024 set, including C1, C2, J1, Q and Y1-Y7, exported to a CTF
     and imported into another school file comes back on the same date and session with the same
-    code, and the figures agree; in 2023/24 the older codes (H, F, J, Y) come back too, and a 2024
+    code (and the totals written beside the string agree with the codes read back, which the import
+    checks); in 2023/24 the older codes (H, F, J, Y) come back too, and a 2024
     code on 19-31 August 2024 (same academic year, new code set) also [REG10][SBS]. The two-character
     codes travel as the stand-ins of CTF_STAND_INS, since the string has one character a session."""
     source = make_school(tmp_path, terms=(), closures=())
@@ -285,3 +286,21 @@ def test_cli_export_reports_what_the_ctf_cannot_carry(tmp_path, db, capsys):
     assert warnings[1].startswith(f"warning: Amira Haddad ({upn(1)}) 07/09/2024 AM /: a mark on a Saturday or Sunday")
     string = parse(out_file).getroot().find(".//AttendanceMarks").text
     assert string.startswith("/1-")
+
+
+def test_export_warns_when_its_string_would_be_read_back_with_weekends(tmp_path):
+    """The export reads each string back as the import would: a weekday string whose sessions that
+    an every-day reading would put on Saturdays and Sundays all happen to be closures (#) is read
+    every day, moving the marks after them; that is reported, naming the first mark that would
+    move, rather than left to be found after the import [CTF24][ASPEN]."""
+    store = make_school(tmp_path, terms=(), closures=())
+    pupil = add_pupil(store, 1, forename="Tom", surname="Reed", admission_date=date(2024, 9, 2))
+    days = [date(2024, 9, 2) + timedelta(days=i) for i in range(12) if (date(2024, 9, 2) + timedelta(days=i)).weekday() < 5]
+    marks = {(d, s): "#" if d in (date(2024, 9, 9), date(2024, 9, 10)) else "/" if s == "AM" else "\\"
+             for d in days for s in ("AM", "PM")}
+    put_marks(store, pupil, marks)
+    written = export_ctf(store, tmp_path / "out.xml", 2024, date(2024, 9, 13))
+    assert len(written.warnings) == 1
+    assert written.warnings[0].startswith(f"Tom Reed ({upn(1)}) 09/09/2024 AM #: the mark string would be read back "
+                                          "as every day (weekends included)")
+    store.close()
