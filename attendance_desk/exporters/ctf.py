@@ -5,10 +5,11 @@ Each code is written as the character that carries it on its date (`importers.ct
 itself for a one-character code, and for the two-character 2024 codes (C1, C2, J1, Y1-Y7) the
 stand-in of `importers.ctf.CTF_STAND_INS`, so that our own import gives back the same codes. A
 mark the string cannot carry (a code that is not valid on its date, a code with no stand-in, a mark
-on a Saturday or Sunday other than a closure '#', which the weekday string leaves out by design) is written as '-' (no mark) and named in the result's warnings, with the
-pupil, date, session and code, so the user is told rather than the mark silently changed. Each
-string is read back as the importer would read it; if that reading would differ, that is a warning
-too."""
+on a Saturday or Sunday) is written as '-' (no mark) or left out, and named in the result's
+warnings with the pupil, date, session and code, so the user is told rather than the mark silently
+changed; a closure ('#') on a weekend is left out without a warning, as the weekday string leaves
+weekends out by design. Each string is read back as the importer would read it; if that reading
+would differ, that is a warning too."""
 
 from __future__ import annotations
 
