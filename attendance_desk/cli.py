@@ -126,12 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="folder for the letters")
     p.add_argument("--individual", action="store_true", help="also save each letter as its own file")
     _meeting_options(p)
+    _issue_options(p)
 
-    p = sub.add_parser("letter", help="one letter (to every adult with parental responsibility)")
+    p = sub.add_parser("letter", help="one letter (to every adult with parental responsibility or day-to-day care)")
     p.add_argument("--template", required=True, help="a template in letter_templates/, e.g. stage1")
     p.add_argument("--upn", required=True)
-    p.add_argument("--out", required=True, type=Path, help="the PDF to write")
+    p.add_argument("--out", required=True, type=Path, help="the PDF to write (an existing file is never overwritten)")
     _meeting_options(p)
+    _issue_options(p)
+
+    p = sub.add_parser("letter-void", help="void an issued letter, with the reason (it stays in the letter log)")
+    p.add_argument("--letter", type=int, required=True, help="the letter's log entry (see letter-log)")
+    p.add_argument("--reason", required=True)
 
     p = sub.add_parser("certificate", help="the head's attendance certificate (s.566): a certified register extract")
     p.add_argument("--upn", required=True)
@@ -263,9 +269,15 @@ def _time(value: str):
         raise argparse.ArgumentTypeError(f"'{value}' is not a time like 15:30") from None
 
 
+def _issue_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preview", action="store_true", help="make the PDF only: not numbered, not logged")
+    p.add_argument("--override-reason", default="", help="send although the template's conditions do not hold "
+                   "(attendance lead or head teacher): the reason is kept in the letter log and the chronology")
+
+
 def _meeting_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--meeting", type=_datetime, help="meeting date and time for invitations, YYYY-MM-DDTHH:MM")
-    p.add_argument("--place", default="at the school", help="where the meeting is")
+    p.add_argument("--place", default="the school", help="where the meeting is")
     p.add_argument("--with", dest="with_whom", default="", help="who the parent will meet")
     p.add_argument("--review", type=_iso, help="review date (for targets and notices to improve)")
     p.add_argument("--target", default="95", help="target attendance %% (default 95)")

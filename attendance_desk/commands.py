@@ -338,9 +338,17 @@ def _meeting(args: argparse.Namespace):
 
 
 def _report_letters(batch) -> None:
-    print(f"{batch.letters} letters for {batch.pupils} pupils: {batch.files[0]}")
+    if batch.preview:
+        print(f"Preview of {batch.letters} letters for {batch.pupils} pupils (not issued, nothing logged): "
+              f"{batch.files[0]}")
+    else:
+        refs = f" ({batch.references[0]} to {batch.references[-1]})" if len(batch.references) > 1 else \
+            f" ({batch.references[0]})"
+        print(f"{batch.letters} letters issued{refs} for {batch.pupils} pupils: {batch.files[0]}")
     for extra in batch.files[1:]:
         print(f"  {extra}")
+    if batch.overridden:
+        print(f"Sent although a condition did not hold (reason recorded): {', '.join(batch.overridden)}")
     for warning in batch.not_sent:
         print(f"warning: {warning}", file=sys.stderr)
 
@@ -350,8 +358,9 @@ def cmd_letters(args: argparse.Namespace) -> int:
 
     store = open_school(args.db)
     with store:
-        out = args.out / f"{args.stage}-letters-{args.today}.pdf"
-        batch = stage_letters(store, args.stage, args.today, args.user, out, args.individual, _meeting(args))
+        out = args.out / f"{args.stage}-letters-{args.today}{'-preview' if args.preview else ''}.pdf"
+        batch = stage_letters(store, args.stage, args.today, args.user, out, args.individual, _meeting(args),
+                              preview=args.preview, override_reason=args.override_reason)
     _report_letters(batch)
     return 0
 
@@ -362,8 +371,19 @@ def cmd_letter(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         pupil = find_pupil(store, args.upn)
-        batch = make_letters(store, args.template, [pupil], args.today, args.user, args.out, meeting=_meeting(args))
+        batch = make_letters(store, args.template, [pupil], args.today, args.user, args.out, meeting=_meeting(args),
+                             preview=args.preview, override_reason=args.override_reason)
     _report_letters(batch)
+    return 0
+
+
+def cmd_letter_void(args: argparse.Namespace) -> int:
+    from attendance_desk.services.letters import void_letter
+
+    with open_school(args.db) as store:
+        letter = void_letter(store, args.letter, args.reason, args.user, args.today)
+    print(f"Letter {letter.reference} ({letter.template} to {letter.addressee}) is void: {letter.void_reason}. "
+          "It stays in the letter log.")
     return 0
 
 
@@ -515,8 +535,12 @@ def cmd_letter_log(args: argparse.Namespace) -> int:
     print(f"Letters about {pupil.legal_name} ({pupil.upn}): {len(letters)}")
     for x in letters:
         posted = f"posted {_dmy(x.posted_on)}" if x.posted_on else "posting not recorded"
-        print(f"{x.id:>5}  {x.generated_at[:10]}  {x.template:<18} to {x.addressee}, {x.address}; {posted}; "
-              f"{x.file} p.{x.page}")
+        if x.void:
+            posted = f"VOID ({x.void_reason}, by {x.voided_by})"
+        print(f"{x.id:>5}  {x.reference}  {_dmy(x.letter_date)}  {x.template:<18} to {x.addressee}, {x.address}; "
+              f"{posted}; {x.file} p.{x.page}")
+        if x.override_reason:
+            print(f"       sent although not met: {x.overridden}; reason: {x.override_reason} ({x.by_user})")
     return 0
 
 
@@ -524,8 +548,8 @@ def cmd_posted(args: argparse.Namespace) -> int:
     from attendance_desk.services.letters import record_posted
 
     with open_school(args.db) as store:
-        record_posted(store, args.letter, args.date or args.today)
-    print(f"Letter {args.letter} posted on {_dmy(args.date or args.today)}.")
+        letter = record_posted(store, args.letter, args.date or args.today, args.user, args.today)
+    print(f"Letter {letter.reference} (log entry {letter.id}) posted on {_dmy(letter.posted_on)}.")
     return 0
 
 
