@@ -163,7 +163,8 @@ def main() -> None:
     store = open_store(letters_copy)
     pupils = store.pupils.on_roll_between(today, today)[:110]
     t0 = time.perf_counter()
-    batch = make_letters(store, "stage1", pupils, today, "bench", folder / "letters" / "batch.pdf")
+    batch = make_letters(store, "stage1", pupils, today, "bench", folder / "letters" / "batch.pdf",
+                         override_reason="benchmark: pupils taken as they come, not by stage")
     took = time.perf_counter() - t0
     line(f"{batch.letters} stage letters in one batch", f"{took:.2f} s", "target < 3 s for 200", took / batch.letters * 200 < 3)
     severe = max(pupil_figures(store, start, end), key=lambda r: r.figures.unauthorised).pupil

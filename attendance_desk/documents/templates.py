@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import traceback
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -91,7 +92,9 @@ def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
     return TemplateInfo(key, name, tuple(conditions))
 
 
+@cache
 def _environment(folder: Path) -> SandboxedEnvironment:
+    """One environment a folder: a template is compiled once and again only when its file changes."""
     from jinja2 import FunctionLoader
 
     def load(name: str):

@@ -32,7 +32,7 @@ from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar, support_map
-from attendance_desk.services.stages import PupilStage, stage_overview
+from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
@@ -133,7 +133,7 @@ class _Pupil:
     pupil: Pupil
     year: PupilFigures | None
     window_unauthorised: int
-    state: PupilStage | None
+    stage_name: str  # the current support-map stage's name ("" for none)
     meetings: list[RecordedMeeting]
     letters: list[LetterRecord]
 
@@ -143,19 +143,12 @@ def _read(store: Store, pupils: list[Pupil], today: date) -> tuple[dict[int, _Pu
     years = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
     window = penalty_window(store, today)
     in_window = {r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=pupils)}
-    if len(pupils) <= 5:
-        states = {}
-        for p in pupils:
-            found = stage_overview(store, today, p.upn)
-            if found:
-                states[p.id] = found[0]
-    else:
-        states = {s.figures.pupil.id: s for s in stage_overview(store, today)}
+    stages = current_stages(store, [p.id for p in pupils], start)
     result = {}
     for p in pupils:
         meetings = [m for m in store.meetings.meetings(p.id) if m.held_on <= today]
         letters = [x for x in store.letters.for_pupil(p.id) if not x.void and x.letter_date and x.letter_date <= today]
-        result[p.id] = _Pupil(p, years.get(p.id), in_window.get(p.id, 0), states.get(p.id), meetings, letters)
+        result[p.id] = _Pupil(p, years.get(p.id), in_window.get(p.id, 0), stages.get(p.id, ""), meetings, letters)
     return result, window
 
 
@@ -187,20 +180,20 @@ def _review_text(review: RecordedMeeting | None) -> str:
 
 
 def _facts(data: _Pupil, info: TemplateInfo, ladder: SupportMap, window: tuple[date, date],
-           names: dict[str, str]) -> LetterFacts:
-    current = data.state.current if data.state else None
-    position = ladder.index(current.key) + 1 if current and current.key in {s.key for s in ladder.stages} else 0
+           template_names: dict[str, str]) -> LetterFacts:
+    names = [s.name for s in ladder.stages]
+    position = names.index(data.stage_name) + 1 if data.stage_name in names else 0  # a stage of an earlier map: 0
     sends = next((n for n, s in enumerate(ladder.stages, 1) if s.letter == info.key), None)
     missed, latest = _missed_meeting(data)
     earlier: dict[str, str] = {}
     for x in data.letters:
         earlier[x.template] = _dmy(x.letter_date)
     return LetterFacts(
-        stage_position=position, stage_name=current.name if current else "", letter_stage_position=sends,
+        stage_position=position, stage_name=data.stage_name, letter_stage_position=sends,
         unauthorised=data.year.figures.unauthorised if data.year else 0,
         unauthorised_last_10_weeks=data.window_unauthorised, window=f"{_dmy(window[0])} and {_dmy(window[1])}",
         missed_meeting=_dmy(missed.held_on) if missed else "", latest_meeting=latest,
-        review=_review_text(_latest_review(data)), earlier_letters=earlier, template_names=names,
+        review=_review_text(_latest_review(data)), earlier_letters=earlier, template_names=template_names,
     )
 
 
