@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.codes import Category, CodeTable, UnknownCode
@@ -109,21 +110,27 @@ _CATEGORY_FIELD = {
 }
 
 
-def figures_from_counts(counts: Iterable[tuple[int | None, str, int]], codes: CodeTable) -> Figures:
+def figures_from_counts(
+    counts: Iterable[tuple[int | None, str, int]], codes: CodeTable, missing: int = 0
+) -> Figures:
     """Figures from (era index, code, number of sessions) rows: the shape the store's aggregate
     returns. An era of None means the date has no code set: the marks count as unknown."""
-    totals: Counter[str] = Counter()
+    totals: dict[str, int] = {"missing": missing} if missing else {}
     for era, code, n in counts:
-        entry = None if era is None else codes.sets[era].codes.get(code)
-        if entry is None:
-            totals["unknown"] += n
-            continue
-        totals[_CATEGORY_FIELD[entry.category]] += n
-        if code == LATE_BEFORE_CLOSE:
-            totals["late_before_close"] += n
-        elif code == LATE_AFTER_CLOSE:
-            totals["late_after_close"] += n
+        for name in _fields_of(codes, era, code):
+            totals[name] = totals.get(name, 0) + n
     return Figures(**totals)
+
+
+@lru_cache(maxsize=4096)
+def _fields_of(codes: CodeTable, era: int | None, code: str) -> tuple[str, ...]:
+    """The Figures fields a mark adds to: its category's, and L or U's own (cached: a school's marks
+    use a few dozen codes, and the whole school's figures look each one up thousands of times)."""
+    entry = None if era is None else codes.sets[era].codes.get(code)
+    if entry is None:
+        return ("unknown",)
+    extra = {LATE_BEFORE_CLOSE: ("late_before_close",), LATE_AFTER_CLOSE: ("late_after_close",)}
+    return (_CATEGORY_FIELD[entry.category], *extra.get(code, ()))
 
 
 def figures_from_marks(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Figures:

@@ -23,22 +23,22 @@ from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
-                 "Persistent", "Persistent %", "Severe", "Penalty threshold"]
+                 "Persistent", "Persistent %", "Severe", "Penalty threshold", "Late (L / U)", "Missing marks"]
 PUPIL_HEADERS = ["UPN", "Pupil", "Class", "Attendance", "Days absent", "Unauthorised",
-                 "Most unauth. in 10 weeks"]
+                 "Unauth. in last 10 school weeks", "Missing marks"]
 
 
 def _group_row(g: GroupSummary) -> list:
     f = g.figures
-    share = (lambda n: f"{n * 100 / f.possible:.1f}%") if f.possible else (lambda n: "–")
-    return [g.label, g.pupils, f.possible, pct(f.attendance_pct), share(f.authorised), share(f.unauthorised),
-            g.persistent, pct(g.persistent_pct), g.severe, g.penalty_threshold]
+    return [g.label, g.pupils, f.possible, pct(f.attendance_pct), pct(f.authorised_pct), pct(f.unauthorised_pct),
+            g.persistent, pct(g.persistent_pct), g.severe, g.penalty_threshold,
+            f"{f.late_before_close} / {f.late_after_close}", f"{f.missing} (incomplete)" if f.missing else "–"]
 
 
 def _pupil_row(r: PupilFigures) -> list:
     f = r.figures
     return [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
-            f.unauthorised, r.max_unauthorised_10_school_weeks]
+            f.unauthorised, r.unauthorised_last_10_school_weeks, f.missing or "–"]
 
 
 class Tile(QLabel):
@@ -96,8 +96,10 @@ class DashboardView(QWidget):
 
     def show_board(self, board: Dashboard) -> None:
         school = board.school
+        missing = (f"; INCOMPLETE: {school.figures.missing} missing marks (run the check, complete the registers)"
+                   if school.figures.missing else "")
         self.period.setText(f"Academic year to date: {dmy(board.start)} to {dmy(board.end)}, "
-                            f"{school.pupils} pupils on roll")
+                            f"{school.on_roll} pupils on roll{missing}")
         self.tiles["attendance"].show_value(pct(school.figures.attendance_pct), "attendance")
         self.tiles["persistent"].show_value(str(school.persistent), f"persistently absent ({pct(school.persistent_pct)})")
         self.tiles["severe"].show_value(str(school.severe), "severely absent")

@@ -104,10 +104,11 @@ def _figures_rows(label: str, row: PupilFigures | None) -> list:
     if row is None:
         return [label, "not on roll", "", "", "", "", "", ""]
     f = row.figures
-    flags = ", ".join(x for x, on in (("persistent", f.persistent), ("severe", f.severe)) if on) or "–"
+    flags = ", ".join(x for x, on in (("persistent", f.persistent), ("severe", f.severe),
+                                      (f"INCOMPLETE: {f.missing} missing marks", f.incomplete)) if on) or "–"
     return [label, f"{dmy(row.start)} to {dmy(row.end)}", f.possible, pct(f.attendance_pct), f.authorised,
             f.unauthorised, f"{f.late_before_close} L / {f.late_after_close} U",
-            f"{flags}; {row.max_unauthorised_10_school_weeks} unauth. in 10 wks"]
+            f"{flags}; {row.unauthorised_last_10_school_weeks} unauth. in the 10 school wks to {dmy(row.end)}"]
 
 
 class PupilView(QWidget):

@@ -50,6 +50,7 @@ LABELS = {
     "am_register_opens": "AM register opens", "am_register_closes": "AM register closes",
     "pm_register_opens": "PM register opens", "pm_register_closes": "PM register closes",
     "support_map": "Support map file",
+    "stages_at_year_start": "Stages on 1 September (keep / restart)",
     "logo": "Logo for letters (file)",
     "backup_folder": "Backup folder",
     "last_backup": "Last backup (set by the program)",

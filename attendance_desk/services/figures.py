@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import (
@@ -172,35 +172,58 @@ def pupil_figures(
     full = {pid for pid, w in windows.items() if w == (start, end)} if whole_school else set()
     counts: dict[int, list] = defaultdict(list)
     unauth: dict[int, list] = defaultdict(list)
+    weekly: dict[int, Counter[date]] = defaultdict(Counter)
+    # G, N, O and U are unauthorised and valid in every code set: counted by week in SQL. Should a
+    # code set ever differ, each mark is categorised by its own date instead.
+    steady = all(table.category_or_none(code, s.valid_from) == Category.UNAUTHORISED
+                 for code in unauthorised for s in table.sets)
     if full:
         for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
             if pid in full:
                 counts[pid].append((era, code, n))
-        for pid, day, code in store.marks.with_codes(reach(start), end, unauthorised):
-            if pid in full:
-                unauth[pid].append((day, code))
+        if steady:
+            for pid, monday, n in store.marks.per_week(reach(start), end, unauthorised):
+                if pid in full:
+                    weekly[pid][date.fromisoformat(monday)] += n
+        else:
+            for pid, day, code in store.marks.with_codes(reach(start), end, unauthorised):
+                if pid in full:
+                    unauth[pid].append((day, code))
     rest = {pid: w for pid, w in windows.items() if pid not in full}
     for pid, era, code, n in store.marks.code_counts_within(rest, boundaries):
         counts[pid].append((era, code, n))
     reaching = {pid: (reach(first), last) for pid, (first, last) in rest.items()}
-    for pid, day, code in store.marks.with_codes_within(reaching, unauthorised):
-        unauth[pid].append((day, code))
+    if steady:
+        for pid, monday, n in store.marks.per_week(start, end, unauthorised, reaching):
+            weekly[pid][date.fromisoformat(monday)] += n
+    else:
+        for pid, day, code in store.marks.with_codes_within(reaching, unauthorised):
+            unauth[pid].append((day, code))
+    for pid, marks in unauth.items():
+        weekly[pid] = unauthorised_by_week(marks, table)
     missing = _missing_marks(store, calendar, start, end, windows, counts, due, None if full else list(rest))
+    school_days = calendar.school_days(week_start(start), end)
+    weeks_of: dict[tuple[date, date], list[date]] = {}
     results = []
     for pupil in pupils:
         if pupil.id not in windows:
             continue
         first, last = windows[pupil.id]
         before = weeks_before(first)
-        weeks = before + calendar.school_weeks(week_start(first), last)
-        figures = figures_from_counts(counts.get(pupil.id, ()), table)
-        per_week = unauthorised_by_week(unauth.get(pupil.id, ()), table)
+        if (first, last) not in weeks_of:  # most pupils share the whole range
+            days = school_days[bisect_left(school_days, week_start(first)):bisect_right(school_days, last)]
+            weeks_of[(first, last)] = sorted({week_start(d) for d in days})
+        weeks = before + weeks_of[(first, last)]
+        figures = figures_from_counts(counts.get(pupil.id, ()), table, missing.get(pupil.id, 0))
+        per_week = weekly.get(pupil.id)
         results.append(
             PupilFigures(
                 pupil=pupil, start=first, end=last,
-                figures=replace(figures, missing=missing.get(pupil.id, 0)),
-                max_unauthorised_10_school_weeks=max_in_consecutive_weeks(per_week, weeks, look_back=len(before)),
-                unauthorised_last_10_school_weeks=sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]),
+                figures=figures,
+                max_unauthorised_10_school_weeks=(
+                    max_in_consecutive_weeks(per_week, weeks, look_back=len(before)) if per_week else 0),
+                unauthorised_last_10_school_weeks=(
+                    sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]) if per_week else 0),
             )
         )
     return results
@@ -233,11 +256,19 @@ def _missing_marks(
     expected_set = set(expected)
     other_days = [d for d in days_between(start, end)
                   if any((d, s) not in expected_set for s in SESSIONS)]
+    other_sessions = [(d, s) for d in other_days for s in SESSIONS if (d, s) not in expected_set]
+    whole = [pid for pid in (pupil_ids if pupil_ids is not None else windows) if windows[pid] == (start, end)]
+    part = [pid for pid in (pupil_ids if pupil_ids is not None else windows) if windows[pid] != (start, end)]
     elsewhere: Counter[int] = Counter()
-    for pid, day, session in store.marks.marks_on_days(other_days, pupil_ids):
-        window = windows.get(pid)
-        if window and window[0] <= day <= window[1] and (day, session) not in expected_set:
-            elsewhere[pid] += 1
+    if whole:  # counted in SQL (closure days carry a mark for every pupil)
+        chosen = None if pupil_ids is None else whole
+        kept = set(whole)
+        elsewhere.update({pid: n for pid, n in store.marks.count_on_sessions(other_sessions, chosen) if pid in kept})
+    if part:  # pupils on roll for part of the range: each mark against the pupil's own dates
+        for pid, day, session in store.marks.marks_on_days(other_days, part):
+            first, last = windows[pid]
+            if first <= day <= last and (day, session) not in expected_set:
+                elsewhere[pid] += 1
     result = {}
     for pid, (first, last) in windows.items():
         on_roll = bisect_right(expected, (last, "PM")) - bisect_left(expected, (first, "AM"))

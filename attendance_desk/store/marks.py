@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,35 @@ class MarkRepo:
         )
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
+    def per_week(
+        self, start: date, end: date, codes: Iterable[str], windows: dict[int, tuple[date, date]] | None = None
+    ) -> list[tuple[int, str, int]]:
+        """(pupil_id, Monday of the week as ISO text, marks) with one of `codes`, counted in SQL by
+        calendar week; every pupil over [start, end], or each pupil of `windows` over their own dates.
+        For codes whose category does not depend on the date (the unauthorised G, N, O, U)."""
+        codes = sorted(codes)
+        listed = ",".join("?" * len(codes))
+        if windows is None:
+            rows = self.store.conn.execute(
+                f"SELECT pupil_id, date FROM marks WHERE date BETWEEN ? AND ? AND code IN ({listed})",
+                [start.isoformat(), end.isoformat(), *codes]).fetchall()
+        else:
+            rows = []
+            for cte, params in self._windows(windows):
+                rows += self.store.conn.execute(
+                    f"{cte}SELECT m.pupil_id, m.date FROM w CROSS JOIN marks m ON m.pupil_id = w.pupil_id "
+                    f"AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})", [*params, *codes]).fetchall()
+        # the week of each date worked out once per date, not once per mark
+        mondays: dict[str, str] = {}
+        counts: Counter[tuple[int, str]] = Counter()
+        for pid, day in rows:
+            monday = mondays.get(day)
+            if monday is None:
+                d = date.fromisoformat(day)
+                monday = mondays[day] = (d - timedelta(days=d.weekday())).isoformat()
+            counts[(pid, monday)] += 1
+        return [(pid, monday, n) for (pid, monday), n in counts.items()]
+
     @staticmethod
     def _windows(windows: dict[int, tuple[date, date]]):
         """The pupils' date windows as a VALUES list, in batches (a read must not write, not even to
@@ -165,6 +195,28 @@ class MarkRepo:
             "SELECT pupil_id, SUM(code = 'L'), SUM(code = 'U'), COALESCE(SUM(minutes_late), 0) FROM marks "
             "WHERE date BETWEEN ? AND ? AND code IN ('L', 'U') GROUP BY pupil_id",
             (start.isoformat(), end.isoformat()))]
+
+    def count_on_sessions(
+        self, sessions: Sequence[tuple[date, str]], pupil_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """(pupil_id, number of marks) on these sessions, counted in SQL (closure days carry a mark
+        for every pupil: no row is built for each)."""
+        if not sessions or (pupil_ids is not None and not pupil_ids):
+            return []
+        totals: dict[int, int] = {}
+        for i in range(0, len(sessions), 400):
+            chunk = sessions[i:i + 400]
+            days = sorted({d.isoformat() for d, _ in chunk})
+            keys = [f"{d.isoformat()}{s}" for d, s in chunk]
+            sql = (f"SELECT pupil_id, COUNT(*) FROM marks WHERE date IN ({','.join('?' * len(days))}) "
+                   f"AND date || session IN ({','.join('?' * len(keys))})")
+            params: list = [*days, *keys]
+            if pupil_ids is not None:
+                sql += f" AND pupil_id IN ({','.join('?' * len(pupil_ids))})"
+                params += list(pupil_ids)
+            for pid, n in self.store.query(sql + " GROUP BY pupil_id", params):
+                totals[pid] = totals.get(pid, 0) + n
+        return list(totals.items())
 
     def marks_on_days(
         self, days: Sequence[date], pupil_ids: Sequence[int] | None = None
