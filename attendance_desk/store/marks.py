@@ -473,16 +473,18 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
 
 
 def record_registers_taken_from_marks(
-    conn: sqlite3.Connection, start: str, end: str, taking_codes: Iterable[str], by: str, at: str
+    conn: sqlite3.Connection, start: str, end: str, taking_codes: Iterable[str], by: str, at: str | None
 ) -> int:
-    """(Also used by the migration that infers the registers taken before they were recorded.)"""
+    """(Also used by the migration that infers the registers taken before they were recorded: with
+    `at` None, each register is taken when its first mark was recorded.)"""
     codes = sorted(taking_codes)
     listed = ",".join("?" * len(codes))
+    when = "?" if at is not None else "MIN(m.recorded_at)"
     return conn.execute(
         "INSERT INTO registers_taken(reg_group, date, session, taken_by, taken_at) "
-        "SELECT DISTINCT p.reg_group, m.date, m.session, ?, ? FROM marks m JOIN pupils p ON p.id = m.pupil_id "
+        f"SELECT p.reg_group, m.date, m.session, ?, {when} FROM marks m JOIN pupils p ON p.id = m.pupil_id "
         f"WHERE m.date BETWEEN ? AND ? AND m.code IN ({listed}) AND p.reg_group <> '' "
         "AND NOT EXISTS (SELECT 1 FROM registers_taken r WHERE r.reg_group = p.reg_group "
-        "AND r.date = m.date AND r.session = m.session)",
-        [by, at, start, end, *codes],
+        "AND r.date = m.date AND r.session = m.session) GROUP BY p.reg_group, m.date, m.session",
+        [by, *([at] if at is not None else []), start, end, *codes],
     ).rowcount

@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 9  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 10  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -428,3 +428,19 @@ def m009_letters_issued(db: Database) -> None:
         END;
         """,
     )
+
+
+@migrations()
+def m010_registers_taken_inferred(db: Database) -> None:
+    """The call list now reads the record of registers taken, which imports did not keep before:
+    each class register with a mark of the kind recorded when a register is taken (not one entered
+    ahead, such as M or a closure) is recorded as taken, by "(inferred from the marks)"."""
+    from attendance_desk.domain.codes import default_code_table
+    from attendance_desk.store.marks import record_registers_taken_from_marks
+
+    span = db.execute("SELECT MIN(date), MAX(date) FROM marks").fetchone()
+    if span[0] is None:
+        return
+    record_registers_taken_from_marks(
+        db.conn, span[0], span[1], default_code_table().register_taking_codes(),
+        "(inferred from the marks)", None)

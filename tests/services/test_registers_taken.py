@@ -62,3 +62,28 @@ def test_a_closure_on_a_taken_register_is_refused_naming_the_class(store):
     assert store.calendar.closures() == [c for c in store.calendar.closures() if c.day != DAY]
     add_closure(store, date(2024, 9, 11), ("PM",), "closure", "Heating failure", by="admin")  # not taken: fine
     assert any(c.day == date(2024, 9, 11) for c in store.calendar.closures())
+
+
+def test_an_older_file_gets_its_registers_taken_from_its_marks(tmp_path):
+    """Files written before registers were recorded on import: the upgrade infers them from the
+    marks (a mark entered ahead takes none), so the call list does not call every class untaken."""
+    from attendance_desk.store.db import open_store
+
+    store = make_school(tmp_path)
+    a = add_pupil(store, 1, reg_group="4A")
+    b = add_pupil(store, 2, reg_group="4B")
+    from attendance_desk.store.marks import insert_new_marks
+
+    insert_new_marks(store, [(a.id, DAY.isoformat(), "AM", "N", None), (b.id, DAY.isoformat(), "AM", "M", None)],
+                     by="old version", source="import")
+    assert store.marks.registers_taken(DAY, "AM") == {}
+    # as a file of the previous version: the last migration not yet applied
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_registers_taken_inferred'")
+    store.conn.execute("PRAGMA user_version = 9")
+    store.conn.commit()
+    store.close()
+    store = open_store(tmp_path / "school.sqlite")
+    taken = store.marks.registers_taken(DAY, "AM")
+    assert set(taken) == {"4A"} and taken["4A"][0] == "(inferred from the marks)"
+    assert call_list(store, DAY, "AM").registers_not_taken == ("4B",)
+    store.close()
