@@ -98,3 +98,36 @@ def test_without_a_calendar_school_days_come_from_the_registers(tmp_path):
     cal = school_calendar(store, date(2024, 9, 1), date(2024, 9, 30))
     assert cal.school_days(date(2024, 9, 1), date(2024, 9, 30)) == [date(2024, 9, 4)]
     store.close()
+
+
+def test_both_passes_agree_on_the_look_back_window_and_missing_marks(store, monkeypatch):
+    """The whole-school pass and the per-pupil reads must give the same figures, including the
+    window that reaches back into the summer term and the missing marks, for pupils on roll all
+    along, admitted in the range, or leaving in it."""
+    import attendance_desk.services.figures as service
+
+    for n in range(1, 13):
+        fields = {}
+        if n % 4 == 1:
+            fields["admission_date"] = date(2024, 9, 16)
+        elif n % 4 == 2:
+            fields["leaving_date"] = date(2024, 10, 11)
+        p = add_pupil(store, n, **fields)
+        marks = sessions(date(2024, 6, 3), END, "/", calendar=CAL)
+        marks = {k: v for k, v in marks.items() if p.on_roll(k[0])}
+        for i, key in enumerate(sorted(k for k in marks if k[0].month == 7)[: n]):
+            marks[key] = "G"  # July holiday taken in term time, before the range
+        for i, key in enumerate(sorted(k for k in marks if k[0] >= START)[: n // 2]):
+            marks[key] = "N"
+        for key in sorted(k for k in marks if k[0] >= START)[-(n % 3):] if n % 3 else []:
+            del marks[key]  # a few sessions never marked
+        put_marks(store, p, marks)
+    monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 3)
+    whole = by_upn(pupil_figures(store, START, END, due=(END, "PM")))
+    monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 10_000)
+    assert by_upn(pupil_figures(store, START, END, due=(END, "PM"))) == whole
+    rows = sorted(whole.values(), key=lambda r: r.pupil.upn)
+    assert any(r.figures.missing for r in rows) and any(r.max_unauthorised_10_school_weeks >= 10 for r in rows)
+    # pupil 12: 12 G in July and 6 N at the start of September: 18 in one window reaching back
+    twelve = next(r for r in rows if r.pupil.forename == "Pupil12")
+    assert twelve.figures.unauthorised == 6 and twelve.max_unauthorised_10_school_weeks == 18
