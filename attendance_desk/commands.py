@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from attendance_desk.cli_registers import cmd_calendar, cmd_late, cmd_lates  # noqa: F401 - dispatched by name
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
-from attendance_desk.presentation import percent
+from attendance_desk.presentation import percent, when_text
 from attendance_desk.services import calls as call_service
 from attendance_desk.services import figures as figure_service
 from attendance_desk.services import stages as stage_service
@@ -306,8 +306,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     for e in entries:
         flag = "  [changed outside Attendance Desk]" if e.direct else ""
         print(f"{_dmy(e.date)} {e.session}: {e.old_code} -> {e.new_code}  by {e.changed_by} at "
-              f"{e.changed_at}; reason: {e.reason}; original entered by {e.old_recorded_by} at "
-              f"{e.old_recorded_at}{flag}")
+              f"{when_text(e.changed_at)}; reason: {e.reason}; original entered by {e.old_recorded_by} at "
+              f"{when_text(e.old_recorded_at)}{flag}")
     return 0
 
 

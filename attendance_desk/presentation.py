@@ -1,6 +1,8 @@
 """How figures, categories and priorities look, shared by the window, the command line, the workbook
 and the documents (no Qt, no openpyxl)."""
 
+from datetime import datetime
+
 from attendance_desk.domain.codes import Category
 
 CATEGORY_COLOURS = {
@@ -12,6 +14,16 @@ CATEGORY_COLOURS = {
 }
 UNKNOWN_COLOUR = "FF9900"
 RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
+
+
+def when_text(stamp: str | None) -> str:
+    """A timestamp (as stored, UTC, or any ISO form) as local dd/mm/yyyy HH:MM for people."""
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return stamp
 
 
 def percent(value: float | None, missing: str = "–") -> str:

@@ -11,6 +11,7 @@ from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
+from attendance_desk.presentation import when_text as presentation_when_text
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
@@ -114,10 +115,5 @@ def make_certificate(
 
 
 def when_text(stamp: str) -> str:
-    """An ISO timestamp as dd/mm/yyyy HH:MM."""
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return stamp
+    """An ISO timestamp as local dd/mm/yyyy HH:MM (see presentation.when_text)."""
+    return presentation_when_text(stamp)

@@ -10,6 +10,7 @@ from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import HistoryEntry, Mark, NewMark, late_code
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.upn import InvalidUPN, validate_upn
+from attendance_desk.presentation import when_text
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
@@ -141,6 +142,6 @@ def register_history_text(store: Store, pupil_id: int, day: date, session: str) 
     """A mark's changes, one line each, for a tooltip or side panel."""
     entries = store.marks.history(pupil_id, day)
     return "\n".join(
-        f"{e.old_code} → {e.new_code} by {e.changed_by} at {e.changed_at[:16].replace('T', ' ')}: {e.reason}"
+        f"{e.old_code} → {e.new_code} by {e.changed_by} at {when_text(e.changed_at)}: {e.reason}"
         for e in entries if e.session == session
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -32,4 +32,4 @@ class AuditRepo:
 
     def entries(self, since: str = "", until: str = "9999") -> list[AuditEntry]:
         rows = self.store.query("SELECT * FROM audit WHERE at >= ? AND at <= ? ORDER BY id", (since, until))
-        return [AuditEntry(r["id"], r["at"], r["user"], r["action"], r["subject"], r["detail"]) for r in rows]
+        return [AuditEntry(r["id"], local_text(r["at"]), r["user"], r["action"], r["subject"], r["detail"]) for r in rows]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import now_iso, read_time, stored_time
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -44,11 +44,11 @@ class CaseworkRepo:
 
     def add(self, entry: CaseworkEntry) -> int:
         with self.store.write() as db:
-            recorded = entry.recorded_at.isoformat(timespec="seconds") if entry.recorded_at else now_iso()
+            recorded = stored_time(entry.recorded_at) if entry.recorded_at else now_iso()
             cur = db.execute(
                 "INSERT INTO casework(pupil_id, at, kind, by_user, with_whom, contact_id, outcome, "
                 "contact_made, notes, recorded_at, recorded_by, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.pupil_id, entry.at.isoformat(timespec="seconds"), entry.kind, entry.by_user,
+                (entry.pupil_id, stored_time(entry.at), entry.kind, entry.by_user,
                  entry.with_whom, entry.contact_id, entry.outcome, int(entry.contact_made), entry.notes,
                  recorded, entry.recorded_by or entry.by_user, entry.late_reason),
             )
@@ -58,10 +58,10 @@ class CaseworkRepo:
         rows = self.store.query("SELECT * FROM casework WHERE pupil_id = ? ORDER BY at, id", (pupil_id,))
         return [
             CaseworkEntry(
-                id=r["id"], pupil_id=r["pupil_id"], at=datetime.fromisoformat(r["at"]), kind=r["kind"],
+                id=r["id"], pupil_id=r["pupil_id"], at=read_time(r["at"]), kind=r["kind"],
                 by_user=r["by_user"], with_whom=r["with_whom"], contact_id=r["contact_id"],
                 outcome=r["outcome"], contact_made=bool(r["contact_made"]), notes=r["notes"],
-                recorded_at=datetime.fromisoformat(r["recorded_at"]) if r["recorded_at"] else None,
+                recorded_at=read_time(r["recorded_at"]) if r["recorded_at"] else None,
                 recorded_by=r["recorded_by"], late_reason=r["late_reason"],
             )
             for r in rows
@@ -70,8 +70,8 @@ class CaseworkRepo:
     def last_contact_dates(self, up_to: date) -> dict[int, date]:
         """Each pupil's latest day on which the family was actually reached, on or before `up_to`."""
         rows = self.store.query(
-            "SELECT pupil_id, MAX(substr(at, 1, 10)) FROM casework WHERE contact_made = 1 "
-            "AND substr(at, 1, 10) <= ? GROUP BY pupil_id",
+            "SELECT pupil_id, MAX(date(at, 'localtime')) FROM casework WHERE contact_made = 1 "
+            "AND date(at, 'localtime') <= ? GROUP BY pupil_id",
             (up_to.isoformat(),),
         )
         return {r[0]: date.fromisoformat(r[1]) for r in rows}

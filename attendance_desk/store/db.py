@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -26,8 +26,36 @@ class StoreBusy(StoreError):
     """Another program (another PC on the shared drive) held the file for longer than we wait."""
 
 
+STORED_TIME = "%Y-%m-%dT%H:%M:%SZ"  # every timestamp in the file: UTC, to the second, sortable as text
+
+
 def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """Now, as the file keeps every timestamp (the triggers write the same form)."""
+    return datetime.now(UTC).strftime(STORED_TIME)
+
+
+def stored_time(moment: datetime) -> str:
+    """A moment as the file keeps it: UTC. A naive datetime is taken as local time."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(UTC).strftime(STORED_TIME)
+
+
+def read_time(text: str) -> datetime:
+    """A stored timestamp as an aware datetime in local time, for the screen and paper. Older
+    forms (a local offset, or no offset: local time) read the same."""
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone()
+
+
+def local_text(text: str | None) -> str | None:
+    """A stored timestamp as local-time ISO text (what the records the app reads carry)."""
+    if not text:
+        return text
+    try:
+        return read_time(text).isoformat(timespec="seconds")
+    except ValueError:
+        return text
 
 
 def _refuse_foreign_file(path: Path) -> None:

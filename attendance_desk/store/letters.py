@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -74,13 +74,13 @@ def _record(r) -> LetterRecord:
     return LetterRecord(
         id=r["id"], pupil_id=r["pupil_id"], template=r["template"], stage_key=r["stage_key"],
         contact_id=r["contact_id"], addressee=r["addressee"], address=r["address"],
-        figures=json.loads(r["figures"]), text=r["text"], generated_at=r["generated_at"],
+        figures=json.loads(r["figures"]), text=r["text"], generated_at=local_text(r["generated_at"]),
         posted_on=date.fromisoformat(r["posted_on"]) if r["posted_on"] else None, sha256=r["sha256"],
         file=r["file"], page=r["page"], by_user=r["by_user"], number=r["number"] or r["id"],
-        letter_date=date.fromisoformat(r["letter_date"] or r["generated_at"][:10]),
+        letter_date=date.fromisoformat(r["letter_date"] or local_text(r["generated_at"])[:10]),
         details=json.loads(r["details"] or "{}"), override_reason=r["override_reason"] or "",
         overridden=r["overridden"] or "", void_reason=r["void_reason"] or "", voided_by=r["voided_by"] or "",
-        voided_at=r["voided_at"] or "",
+        voided_at=local_text(r["voided_at"]) or "",
     )
 
 

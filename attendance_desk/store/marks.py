@@ -12,7 +12,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -38,7 +38,7 @@ def _mark_from_row(row) -> Mark:
     return Mark(
         pupil_id=row["pupil_id"], date=date.fromisoformat(row["date"]), session=row["session"],
         code=row["code"], minutes_late=row["minutes_late"], comment=row["comment"],
-        source=row["source"], recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
+        source=row["source"], recorded_by=row["recorded_by"], recorded_at=local_text(row["recorded_at"]),
         version=row["version"],
     )
 
@@ -268,8 +268,8 @@ class MarkRepo:
                 pupil_id=r["pupil_id"], date=date.fromisoformat(r["date"]), session=r["session"],
                 old_code=r["old_code"], new_code=r["new_code"], old_minutes_late=r["old_minutes_late"],
                 new_minutes_late=r["new_minutes_late"], old_recorded_by=r["old_recorded_by"],
-                old_recorded_at=r["old_recorded_at"], reason=r["reason"], changed_by=r["changed_by"],
-                changed_at=r["changed_at"], direct=bool(r["direct"]),
+                old_recorded_at=local_text(r["old_recorded_at"]), reason=r["reason"], changed_by=r["changed_by"],
+                changed_at=local_text(r["changed_at"]), direct=bool(r["direct"]),
             )
             for r in rows
         ]
@@ -378,7 +378,7 @@ class MarkRepo:
             "ORDER BY id", (day.isoformat(), session))
         taken: dict[str, tuple[str, str]] = {}
         for group, who, at in rows:
-            taken.setdefault(group, (who, at))
+            taken.setdefault(group, (who, local_text(at)))
         return taken
 
     def registers_taken_between(self, start: date, end: date) -> dict[tuple[date, str], set[str]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING
 
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -69,6 +69,8 @@ def _to_row(item) -> dict:
 
 def _from_row(cls, row):
     data = {f.name: row["at" if f.name == "recorded_at" else f.name] for f in fields(cls)}
+    if "recorded_at" in data:
+        data["recorded_at"] = local_text(data["recorded_at"]) or ""
     for key in _DATES & data.keys():
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     for key in ("parent_attended", "target_met"):

@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 10  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 11  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -444,3 +444,46 @@ def m010_registers_taken_inferred(db: Database) -> None:
     record_registers_taken_from_marks(
         db.conn, span[0], span[1], default_code_table().register_taking_codes(),
         "(inferred from the marks)", None)
+
+
+# Every timestamp column: what happened or was recorded when (not dates such as held_on).
+TIMESTAMP_COLUMNS = {
+    "marks": ("recorded_at",), "mark_history": ("old_recorded_at", "changed_at"),
+    "registers_taken": ("taken_at",), "casework": ("at", "recorded_at"), "stage_events": ("at",),
+    "stage_adjustments": ("at",), "letters": ("generated_at", "voided_at"), "meetings": ("at",),
+    "plans": ("at",), "audit": ("at",), "users": ("created_at",),
+}
+
+
+@migrations()
+def m011_timestamps_in_utc(db: Database) -> None:
+    """One timestamp form in the file: UTC to the second, "2026-11-25T09:02:11Z", as the triggers
+    already wrote. Earlier versions wrote local time with its offset (and BST and GMT rows did not
+    sort together as text). The same moments, rewritten; the append-only triggers are lifted for
+    the rewrite only and put back as they were, and the audit says it was done."""
+    from datetime import UTC, datetime
+
+    def to_utc(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            return text
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    db.conn.create_function("to_utc", 1, to_utc, deterministic=True)
+    changed = 0
+    for table, columns in TIMESTAMP_COLUMNS.items():
+        triggers = db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)).fetchall()
+        for name, _ in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        for column in columns:
+            changed += db.execute(
+                f"UPDATE {table} SET {column} = to_utc({column}) "
+                f"WHERE {column} LIKE '____-__-__T%' AND {column} NOT LIKE '%Z'").rowcount
+        for _, sql in triggers:
+            db.execute(sql)
+    if changed:
+        db.execute("INSERT INTO audit(at, user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                   (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "(upgrade)", "timestamps in UTC", "",
+                    f"{changed} timestamps rewritten from local time with an offset to UTC (the same moments)"))

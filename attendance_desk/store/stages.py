@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.support_map import Adjustment
-from attendance_desk.store.db import now_iso
+from attendance_desk.store.db import local_text, now_iso, stored_time
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -44,8 +44,8 @@ class StageRepo:
         measure_value: float | None, figures: dict, note: str, by: str, at: str | None = None,
         occurred_on: date | None = None, late_reason: str = "",
     ) -> int:
-        at = at or now_iso()
-        on = (occurred_on or date.fromisoformat(at[:10])).isoformat()
+        at = stored_time(datetime.fromisoformat(at)) if at else now_iso()
+        on = (occurred_on or date.fromisoformat(local_text(at)[:10])).isoformat()
         with self.store.write() as db:
             cur = db.execute(
                 "INSERT INTO stage_events(pupil_id, event, stage_key, map_name, measure_value, figures, "
@@ -66,7 +66,7 @@ class StageRepo:
             StageEvent(
                 id=r["id"], pupil_id=r["pupil_id"], event=r["event"], stage_key=r["stage_key"],
                 map_name=r["map_name"], measure_value=r["measure_value"], figures=json.loads(r["figures"]),
-                note=r["note"], by_user=r["by_user"], at=r["at"],
+                note=r["note"], by_user=r["by_user"], at=local_text(r["at"]),
                 occurred_on=date.fromisoformat(r["occurred_on"]) if r["occurred_on"] else None,
                 late_reason=r["late_reason"],
             )

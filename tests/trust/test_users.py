@@ -68,8 +68,8 @@ def test_only_the_head_gets_the_stored_signature(tmp_path, school):
     with pytest.raises(ServiceError, match="cannot change settings"):
         save_settings(store, store.settings.school(), "Head")
     add_user(store, "Admin", "Lead", "lead", "lead-pass-1")
-    make_certificate(store, pupil.upn, date(2024, 9, 1), DAY, tmp_path / "head.pdf", "Head")
-    make_certificate(store, pupil.upn, date(2024, 9, 1), DAY, tmp_path / "lead.pdf", "Lead")
+    make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "head.pdf", "Head")  # the day the register has
+    make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "lead.pdf", "Lead")
     images = lambda path: sum(len(p.images) for p in PdfReader(path).pages)  # noqa: E731
     assert images(tmp_path / "head.pdf") == 1 and images(tmp_path / "lead.pdf") == 0
     assert "Signed: ____" in PdfReader(tmp_path / "lead.pdf").pages[-1].extract_text()
