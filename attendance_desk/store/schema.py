@@ -478,8 +478,11 @@ def m011_timestamps_in_utc(db: Database) -> None:
         for name, _ in triggers:
             db.execute(f"DROP TRIGGER {name}")
         for column in columns:
+            # SQLite converts a time with an offset itself (fast on millions of marks); a time with
+            # no offset was local time, which only Python knows
             changed += db.execute(
-                f"UPDATE {table} SET {column} = to_utc({column}) "
+                f"UPDATE {table} SET {column} = CASE WHEN {column} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' "
+                f"THEN strftime('%Y-%m-%dT%H:%M:%SZ', {column}) ELSE to_utc({column}) END "
                 f"WHERE {column} LIKE '____-__-__T%' AND {column} NOT LIKE '%Z'").rowcount
         for _, sql in triggers:
             db.execute(sql)
