@@ -131,3 +131,25 @@ def test_certificate_refuses_a_period_with_missing_marks(db, capsys, tmp_path):
                        "--to", "2024-09-09", "--out", out)
     assert code == 0, err
     assert out.exists()
+
+
+def test_registers_taken_with_a_pre_marked_m(db, capsys, tmp_path):
+    """DESIGN.md, lessons from the peers: a "register taken" record per class and session, apart
+    from the marks. Class 1C: one pupil's dentist appointment (M) entered the day before, two pupils
+    with nothing yet. 1C is "not yet taken" and nobody is called for "no mark"; once the register is
+    imported with the others' marks, the one still unmarked is called."""
+    store = open_school(db)
+    a, b, c = (add_pupil(store, n, reg_group="1C", year_group="1") for n in (1, 2, 3))
+    store.close()
+    day = "2024-09-10"
+    ahead = tmp_path / "ahead.csv"
+    ahead.write_text(f"upn,date,session,code\n{a.upn},{day},AM,M\n", encoding="utf-8")
+    assert run(capsys, "--db", db, "import", "marks", ahead)[0] == 0
+    code, out, _ = run(capsys, "--db", db, "calls", "--date", day)
+    assert code == 0 and "0 pupil(s)" in out and "Registers not yet taken: 1C" in out
+    taken = tmp_path / "register.csv"
+    taken.write_text(f"upn,date,session,code\n{b.upn},{day},AM,/\n", encoding="utf-8")
+    assert run(capsys, "--db", db, "import", "marks", taken)[0] == 0
+    code, out, _ = run(capsys, "--db", db, "calls", "--date", day, "--json")
+    calls = json.loads(out)
+    assert [(x["upn"], x["code"]) for x in calls] == [(c.upn, None)]
