@@ -70,6 +70,11 @@ class DashboardView(QWidget):
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
             table.activated.connect(lambda index, t=table: self._open(t, index.row()))
             self.tables[name] = table
+        late = ReadOnlyTable(["UPN", "Pupil", "Class", "Late before close (L)", "Late after close (U)",
+                              "Minutes late in all"], "Late arrivals")
+        late.cellDoubleClicked.connect(lambda row, _col, t=late: self._open(t, row))
+        late.activated.connect(lambda index, t=late: self._open(t, index.row()))
+        self.tables["Late arrivals"] = late
         for name, table in self.tables.items():
             self.tabs.addTab(table, name)
         self.confirm = QPushButton("Confirm the suggested stage for the selected pupils and make their letters…")
@@ -111,6 +116,12 @@ class DashboardView(QWidget):
         for name, rows in (("Persistent absence", board.persistent), ("Severe absence", board.severe),
                            ("Penalty threshold", board.penalty)):
             self.tables[name].fill([_pupil_row(r) for r in rows], [r.pupil.upn for r in rows])
+        self.tables["Late arrivals"].fill(
+            [[r.pupil.upn, r.pupil.name, r.pupil.reg_group, r.late_before_close, r.late_after_close, r.minutes]
+             for r in board.punctuality], [r.pupil.upn for r in board.punctuality])
+        if board.punctuality_from:
+            self.tabs.setTabText(self.tabs.indexOf(self.tables["Late arrivals"]),
+                                 f"Late arrivals since {dmy(board.punctuality_from)}")
         self.tables["Crossed a threshold"].fill(
             [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name]
              for s in board.suggested],

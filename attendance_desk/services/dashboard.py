@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.figures import reaches_penalty_threshold
@@ -14,6 +14,8 @@ from attendance_desk.services.figures import (
     group_summaries,
     summarise,
 )
+from attendance_desk.services.marks import Punctuality, punctuality
+from attendance_desk.services.school import school_calendar
 from attendance_desk.services.stages import PupilStage, stage_overview
 from attendance_desk.store.db import Store
 
@@ -30,6 +32,8 @@ class Dashboard:
     severe: list[PupilFigures]
     suggested: list[PupilStage]  # crossed a support-map threshold not yet acted on
     penalty: list[PupilFigures]
+    punctuality: list[Punctuality] = field(default_factory=list)  # most late arrivals this half-term
+    punctuality_from: date | None = None
 
 
 GROUPS = (("FSM", "fsm"), ("SEN support or EHCP", "sen"), ("EHCP", "ehcp"), ("Child protection plan", "cp"),
@@ -46,8 +50,11 @@ def dashboard(store: Store, today: date) -> Dashboard:
         chosen = [r for r in rows if FLAG_FILTERS[key](r.pupil)]
         if chosen:
             groups.append(summarise(label, chosen))
+    term = school_calendar(store, today - timedelta(days=120), today).term_of(today)
+    late_from = term.start if term else start
     return Dashboard(
         start=start, end=today, school=summarise("Whole school", rows),
+        punctuality=punctuality(store, late_from, today, limit=50), punctuality_from=late_from,
         by_year=group_summaries(rows, lambda p: f"Year {p.year_group}"),
         by_class=group_summaries(rows, lambda p: p.reg_group),
         by_group=groups,
