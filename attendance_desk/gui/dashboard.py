@@ -23,7 +23,7 @@ from attendance_desk.services.dashboard import Dashboard, dashboard
 from attendance_desk.services.figures import GroupSummary, PupilFigures
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
-                 "Persistent", "Persistent %", "Severe", "Penalty threshold", "Late (L / U)", "Missing marks"]
+                 "Persistent", "Persistent %", "Severe", "Penalty threshold", "Late L / U", "Missing marks"]
 PUPIL_HEADERS = ["UPN", "Pupil", "Class", "Attendance", "Days absent", "Unauthorised",
                  "Unauth. in last 10 school weeks", "Missing marks"]
 
@@ -32,7 +32,7 @@ def _group_row(g: GroupSummary) -> list:
     f = g.figures
     return [g.label, g.pupils, f.possible, pct(f.attendance_pct), pct(f.authorised_pct), pct(f.unauthorised_pct),
             g.persistent, pct(g.persistent_pct), g.severe, g.penalty_threshold,
-            f"{f.late_before_close} / {f.late_after_close}", f"{f.missing} (incomplete)" if f.missing else "–"]
+            f"{f.late_before_close} / {f.late_after_close}", f.missing or "–"]
 
 
 def _pupil_row(r: PupilFigures) -> list:
