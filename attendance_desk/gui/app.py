@@ -8,18 +8,23 @@ from pathlib import Path
 
 
 def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = False) -> int:
-    """Open the window. `smoke`: paint it once and close (to check an installed bundle works)."""
+    """Open the window. `smoke`: open it as a user would (including the start-up backup in the
+    background), paint it once when the start-up work has finished, then close it (to check that an
+    installed bundle works, and by scripts/start_loop.py to prove the start is reliable)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from attendance_desk.gui.context import AppContext
+    from attendance_desk.gui.error_log import install_error_log, log
     from attendance_desk.gui.main_window import MainWindow
     from attendance_desk.paths import resource_path
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Attendance Desk")
     app.setOrganizationName("AttendanceDesk")
+    install_error_log()  # an uncaught error is logged and explained, never lost
+    log.info("Attendance Desk started on %s", path)
     app.setWindowIcon(QIcon(str(resource_path("icons", "attendance-desk.png"))))
     import_ctf = just_created = False
     if not Path(path).exists():  # first run: no school file yet
@@ -42,11 +47,21 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
             if login.exec() != LoginDialog.DialogCode.Accepted:
                 return 0
             user = login.user_name
-    context = AppContext(path, user, today, auto_backup=not smoke)
+    context = AppContext(path, user, today, auto_backup=True)
     window = MainWindow(context)
     window.show()
     if smoke:
-        QTimer.singleShot(200, lambda: (window.grab(), window.close(), app.quit()))
+        def finish() -> None:
+            window.grab()
+            window.close()
+            app.quit()
+
+        def too_slow() -> None:
+            print("attendance-desk: the start-up work did not finish within 60 s", file=sys.stderr)
+            app.exit(3)
+
+        window.startup_finished.connect(lambda: QTimer.singleShot(200, finish))
+        QTimer.singleShot(60_000, too_slow)
     elif import_ctf:
         window.import_data()
     status = app.exec()

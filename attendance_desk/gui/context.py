@@ -3,12 +3,16 @@ a signal when data changed, and a pool that runs long jobs off the GUI thread.""
 
 from __future__ import annotations
 
+import itertools
+import logging
 import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from attendance_desk.domain.progress import Cancelled
 from attendance_desk.errors import UserError
@@ -20,14 +24,23 @@ class TaskSignals(QObject):
     progress = Signal(int, int)
     done = Signal(object)
     failed = Signal(str)
+    finished = Signal()  # always the last signal of a task, after `done` or `failed`
 
 
 class Task(QRunnable):
     """Runs `job(store, progress)` with its own connection to the school file (SQLite connections
-    belong to one thread). `cancel()` makes the next progress report raise Cancelled."""
+    belong to one thread). `cancel()` makes the next progress report raise Cancelled.
+
+    A Task and its `signals` must be freed in the main thread, never in the pool's worker: the
+    signals object is a QObject that lives in the main thread and has queued signals waiting there.
+    An auto-deleted runnable dropped the last reference to it in the worker thread while the main
+    thread was delivering those signals, and the window crashed on start about one time in ten
+    (issue 12). So a Task is never auto-deleted; AppContext.run keeps it until its `finished`
+    signal has been handled and the worker has left run(), then frees it in the main thread."""
 
     def __init__(self, path: Path, job: Callable[[Store, Callable[[int, int], None]], object]):
         super().__init__()
+        self.setAutoDelete(False)  # the pool must not delete it in the worker thread
         self.path, self.job = path, job
         self.signals = TaskSignals()
         self.cancelled = False
@@ -52,10 +65,12 @@ class Task(QRunnable):
             self.signals.failed.emit("Cancelled: nothing was changed.")
         except UserError as exc:
             self.signals.failed.emit(str(exc))
-        except Exception:  # a bug: show it rather than lose it
+        except Exception:  # a bug: show it and log it rather than lose it
+            logging.getLogger("attendance_desk.tasks").exception("A background job failed")
             self.signals.failed.emit("Something went wrong:\n" + traceback.format_exc(limit=3))
         else:
             self.signals.done.emit(result)
+        self.signals.finished.emit()
 
 
 class AppContext(QObject):
@@ -75,19 +90,63 @@ class AppContext(QObject):
         self.store = open_school(self.path)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one writer at a time
+        self._tasks: dict[int, Task] = {}  # started in the pool and not yet freed (see Task)
+        self._handled: set[int] = set()  # of those, the ones whose `finished` the main thread has handled
+        self._keys = itertools.count()
+        self._reaper = QTimer(self)
+        self._reaper.setSingleShot(True)
+        self._reaper.setInterval(20)
+        self._reaper.timeout.connect(self._free_finished_tasks)
 
     @property
     def today(self) -> date:
         return self._today or date.today()
 
+    def now(self) -> datetime:
+        """The time now, on `today` (which tests and --today may fix), with the local time zone."""
+        now = datetime.now()
+        if self._today is not None:
+            now = datetime.combine(self._today, now.time())
+        return now.astimezone()
+
     def run(self, task: Task) -> Task:
         if self.synchronous:
             task.run()
-        else:
-            self.pool.start(task)
+            return task
+        key = next(self._keys)
+        self._tasks[key] = task  # the main thread owns the task and its signals from now on
+        # queued to the main thread (the signals object lives there), after the task's done/failed
+        task.signals.finished.connect(partial(self._task_finished, key))
+        self.pool.start(task)
         return task
+
+    def _task_finished(self, key: int) -> None:
+        """In the main thread, while Qt is still delivering the task's own signal: only note it; the
+        task is freed later from a timer, never from inside its own signal."""
+        self._handled.add(key)
+        self._reaper.start()
+
+    def _free_finished_tasks(self) -> None:
+        if self.pool.activeThreadCount():  # the worker may not have left run() yet: look again soon
+            self._reaper.start()
+            return
+        for key in sorted(self._handled):
+            self._free(self._tasks.pop(key))
+        self._handled.clear()
+
+    @staticmethod
+    def _free(task: Task) -> None:
+        """Delete the runnable now, in the main thread (the pool keeps a reference to every Python
+        runnable it started until its C++ object is deleted); its signals go with the last reference."""
+        if shiboken6.isValid(task):
+            shiboken6.delete(task)
 
     def close(self) -> None:
         self.pool.waitForDone()
+        self._reaper.stop()
+        for task in self._tasks.values():  # signals not yet delivered are dropped: the window is gone
+            self._free(task)
+        self._tasks.clear()
+        self._handled.clear()
         self.store.close()
         self.closed = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -36,6 +36,8 @@ QListWidget#nav::item { padding: 8px; }
 
 
 class MainWindow(QMainWindow):
+    startup_finished = Signal()  # the start-up work (the background backup) has finished or was skipped
+
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         self._show_last_backup(school.last_backup)
         if context.auto_backup:
             QTimer.singleShot(1500, self, self._backup_in_background)
+        else:
+            QTimer.singleShot(0, self, self.startup_finished.emit)
         self._menus()
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         geometry = settings.value("window/geometry")
@@ -158,12 +162,14 @@ class MainWindow(QMainWindow):
 
     def _backup_in_background(self) -> None:
         if self.context.closed or not self.isVisible():
+            self.startup_finished.emit()
             return
         from attendance_desk.services.backups import make_backup
 
         task = Task(self.context.path, lambda store, _progress: make_backup(store))
         task.signals.done.connect(lambda result: self._show_last_backup(result.made_at.isoformat()))
         task.signals.failed.connect(lambda message: self.context.status.emit(f"Backup failed: {message}"))
+        task.signals.finished.connect(self.startup_finished)
         self.context.run(task)
 
     def closeEvent(self, event) -> None:  # noqa: N802
