@@ -117,10 +117,22 @@ class MainWindow(QMainWindow):
         self.show_view(self.stack.currentIndex())
 
     def show_view(self, row: int) -> None:
+        leaving = self.stack.currentIndex()
+        if leaving != row and not self._may_leave(self.views[leaving]):
+            self.nav.blockSignals(True)  # Cancel: stay on the screen with the unsaved work
+            self.nav.setCurrentRow(leaving)
+            self.nav.blockSignals(False)
+            return
         self.stack.setCurrentIndex(row)
         if row not in self._fresh:
             self.views[row].refresh()
             self._fresh.add(row)
+
+    @staticmethod
+    def _may_leave(view) -> bool:
+        """A screen holding unsaved work (the registers) asks Save / Discard / Cancel."""
+        confirm = getattr(view, "confirm_leave", None)
+        return confirm is None or confirm()
 
     def import_data(self) -> None:
         from attendance_desk.gui.import_dialog import ImportDialog
@@ -148,10 +160,12 @@ class MainWindow(QMainWindow):
         from attendance_desk.gui.login import LoginDialog
 
         self.centralWidget().hide()
-        dialog = LoginDialog(self.context.store, "Locked: sign in to carry on", self.context.user, self)
-        if dialog.exec() != LoginDialog.DialogCode.Accepted:
-            self.close()
-            return
+        while True:
+            dialog = LoginDialog(self.context.store, "Locked: sign in to carry on", self.context.user, self)
+            if dialog.exec() == LoginDialog.DialogCode.Accepted:
+                break
+            if self.close():  # closing may be cancelled to keep unsaved marks: then stay locked
+                return
         self.context.user = dialog.user_name
         self.centralWidget().show()
         self.idle_lock.timer.start()
@@ -173,6 +187,9 @@ class MainWindow(QMainWindow):
         self.context.run(task)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if not all(self._may_leave(view) for view in self.views):
+            event.ignore()  # Cancel: keep the unsaved marks and the window
+            return
         if self.context.auto_backup and not getattr(self, "_closing_backup_done", False):
             self._closing_backup_done = True
             from attendance_desk.errors import UserError

@@ -1,16 +1,17 @@
 """Registers: a class x week grid of AM/PM sessions, marked from the keyboard.
 
 Typing a code sets the cell and moves down to the next pupil; '/' in a PM column is entered as '\\'.
-What is typed stays a visible suggestion (italic, grey) until Save; changing a recorded mark asks
-for the reason and keeps the original in the history (the tooltip shows it). Two-character codes:
-F2 or Enter on a cell opens an editor."""
+What is typed stays a visible suggestion (a thick blue border, bold, counted next to Save) until
+Save; leaving the class, the week, the screen or the window with unsaved marks asks Save / Discard /
+Cancel. Changing a recorded mark asks for the reason and keeps the original in the history (the
+tooltip shows it). Two-character codes: F2 or Enter on a cell opens an editor."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,19 +50,66 @@ from attendance_desk.services.school import codes
 
 Key = tuple[int, date, str]
 NO_PARENT = QModelIndex()
+PENDING_ROLE = Qt.ItemDataRole.UserRole + 1  # True on a typed mark that is not saved yet
+PENDING_COLOUR = "#1A56DB"  # the unsaved marks' border: unlike any category colour
+
+
+def ask_unsaved(parent: QWidget | None, text: str) -> str:
+    """Save / Discard / Cancel for unsaved marks: 'save', 'discard' or 'cancel' (tests replace it)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved marks", text,
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    answer = box.exec()
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+
+class PendingBorder(QStyledItemDelegate):
+    """Draws a thick coloured border round each unsaved mark, so it cannot be taken for a saved one."""
+
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        if index.data(PENDING_ROLE):
+            painter.save()
+            pen = QPen(QColor(PENDING_COLOUR), 3)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(option.rect.adjusted(2, 2, -2, -2))
+            painter.restore()
 
 
 class RegisterModel(QAbstractTableModel):
+    pending_changed = Signal(int)  # how many marks are typed and not saved
+
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
         self.week: RegisterWeek | None = None
         self.pending: dict[Key, str] = {}
 
-    def load(self, week: RegisterWeek) -> None:
+    def load(self, week: RegisterWeek, keep_pending: bool = False) -> None:
+        """Show `week`. `keep_pending`: the same register re-read (data changed elsewhere): the marks
+        typed and not saved stay, unless the register now holds the same code."""
+        kept = {}
+        if keep_pending and self.week is not None and self.week.reg_group == week.reg_group:
+            for key, code in self.pending.items():
+                recorded = week.marks.get(key)
+                if key[1:] in week.sessions and key[1:] not in week.closed and (recorded is None or recorded.code != code):
+                    kept[key] = code
         self.beginResetModel()
-        self.week, self.pending = week, {}
+        self.week, self.pending = week, kept
         self.endResetModel()
+        self.pending_changed.emit(len(self.pending))
+
+    def discard(self) -> None:
+        if self.pending:
+            self.beginResetModel()
+            self.pending = {}
+            self.endResetModel()
+        self.pending_changed.emit(0)
 
     # ---- shape -------------------------------------------------------------------------
     def rowCount(self, parent=NO_PARENT) -> int:  # noqa: N802
@@ -124,13 +174,15 @@ class RegisterModel(QAbstractTableModel):
             if code:
                 return category_colour(codes().category_or_none(code, key[1]))
             return category_colour(codes().category_or_none("#", key[1])) if closed else None
+        if role == PENDING_ROLE:
+            return pending
         if role == Qt.ItemDataRole.FontRole and (pending or key in self.week.amended):
             font = QFont()
-            font.setItalic(pending)
+            font.setBold(pending)
             font.setUnderline(key in self.week.amended and not pending)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and pending:
-            return Qt.GlobalColor.darkBlue
+            return QColor(PENDING_COLOUR)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(key, code, pending)
         return None
@@ -140,7 +192,7 @@ class RegisterModel(QAbstractTableModel):
         if code:
             lines.append(f"{code}: {codes().lookup(code, key[1]).meaning}" if codes().is_valid(code, key[1]) else code)
         if pending:
-            lines.append("Not saved yet: press Ctrl+S to save the register")
+            lines.append("Not saved yet (blue border): press Ctrl+S to save the register")
         mark = self.week.marks.get(key)
         if mark:
             lines.append(f"Recorded by {mark.recorded_by} at {mark.recorded_at}")
@@ -189,6 +241,7 @@ class RegisterModel(QAbstractTableModel):
                 self.pending[key] = code
         last = self.index(index.row(), self.columnCount() - 1)
         self.dataChanged.emit(index, last)
+        self.pending_changed.emit(len(self.pending))
         return True
 
     def fill_present(self, column: int) -> int:
@@ -250,14 +303,18 @@ class RegistersView(QWidget):
         fill = QPushButton("&Fill column with present  (Ctrl+P)")
         self.save_button = QPushButton("&Save register  (Ctrl+S)")
         self.save_button.setAccessibleName("Save register")
-        discard = QPushButton("&Discard changes")
+        self.discard_button = QPushButton("&Discard changes")
+        self.unsaved = QLabel()
+        self.unsaved.setAccessibleName("Unsaved marks")
+        self.unsaved.setStyleSheet(f"color: {PENDING_COLOUR}; font-weight: 600;")
         self.table = RegisterTable()
         self.table.setAccessibleName("Register")
         self.table.setModel(self.model)
+        self.table.setItemDelegate(PendingBorder(self.table))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.horizontalHeader().setMinimumSectionSize(36)
-        self.legend = QLabel("Italic: typed, not saved yet. Underlined: amended (hover for its history). "
+        self.legend = QLabel("Blue border and bold: typed, not saved yet. Underlined: amended (hover for its history). "
                              "Keys: a code letter or / marks and moves down; F2 for two-letter codes.")
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
@@ -267,7 +324,7 @@ class RegistersView(QWidget):
         bar.addStretch()
         actions = QHBoxLayout()
         actions.addStretch()
-        for w in (fill, discard, self.save_button):
+        for w in (fill, self.discard_button, self.unsaved, self.save_button):
             actions.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Class registers"))
@@ -275,20 +332,80 @@ class RegistersView(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.legend)
+        self._loaded: tuple[int, str, int, object] | None = None  # year, class, period, date on screen
 
-        self.year.currentIndexChanged.connect(self._fill_classes)
-        self.group.currentIndexChanged.connect(self.reload)
-        self.period.currentIndexChanged.connect(self.reload)
-        self.week.dateChanged.connect(self.reload)
+        self.year.currentIndexChanged.connect(self._year_changed)
+        self.group.currentIndexChanged.connect(self._choice_changed)
+        self.period.currentIndexChanged.connect(self._choice_changed)
+        self.week.dateChanged.connect(self._choice_changed)
         previous.clicked.connect(lambda: self._step(-1))
         following.clicked.connect(lambda: self._step(1))
         fill.clicked.connect(self.fill_column)
         self.save_button.clicked.connect(self.save)
-        discard.clicked.connect(self.reload)
+        self.discard_button.clicked.connect(self.model.discard)
+        self.model.pending_changed.connect(self._show_unsaved)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column)
+        self._show_unsaved(0)
 
+    # ---- unsaved marks -----------------------------------------------------------------
+    def _show_unsaved(self, count: int) -> None:
+        self.unsaved.setText(f"{count} unsaved" if count else "")
+        self.save_button.setEnabled(count > 0)
+        self.discard_button.setEnabled(count > 0)
+
+    def has_unsaved(self) -> bool:
+        return bool(self.model.pending)
+
+    def confirm_leave(self) -> bool:
+        """Before the marks on screen are replaced or the screen is left: with unsaved marks, ask
+        Save / Discard / Cancel. True when it is all right to go on."""
+        count = len(self.model.pending)
+        if not count:
+            return True
+        group = self.model.week.reg_group if self.model.week else "this class"
+        answer = ask_unsaved(self, f"{count} mark{'s' if count != 1 else ''} typed in {group} "
+                                   f"{'are' if count != 1 else 'is'} not saved yet.\n\n"
+                                   "Save them, discard them, or cancel and stay on this register?")
+        if answer == "save":
+            self.save()
+            return not self.model.pending  # a refused save (or no reason given) stays here
+        if answer == "discard":
+            self.model.discard()
+            return True
+        return False
+
+    def _restore_choice(self) -> None:
+        """Put the year, class, period and date back to the register on screen (after Cancel)."""
+        if self._loaded is None:
+            return
+        year, group, period, day = self._loaded
+        widgets = (self.year, self.group, self.period, self.week)
+        for w in widgets:
+            w.blockSignals(True)
+        self.year.setCurrentIndex(year)
+        self.group.setCurrentText(group)
+        self.period.setCurrentIndex(period)
+        self.week.setDate(day)
+        for w in widgets:
+            w.blockSignals(False)
+
+    def _year_changed(self) -> None:
+        if not self.confirm_leave():
+            self._restore_choice()
+            return
+        self._fill_classes()
+
+    def _choice_changed(self) -> None:
+        if not self.confirm_leave():
+            self._restore_choice()
+            return
+        self.reload()
+
+    # ---- loading -----------------------------------------------------------------------
     def refresh(self) -> None:
+        """Re-read the register (data changed elsewhere, or the screen is shown again): marks typed
+        and not saved are kept."""
         current = self.year.currentText()
         self.year.blockSignals(True)
         self.year.clear()
@@ -297,9 +414,9 @@ class RegistersView(QWidget):
             self.year.addItem(f"Year {year}", year)
         self.year.setCurrentIndex(max(0, self.year.findText(current)))
         self.year.blockSignals(False)
-        self._fill_classes()
+        self._fill_classes(keep_pending=True)
 
-    def _fill_classes(self) -> None:
+    def _fill_classes(self, keep_pending: bool = False) -> None:
         current = self.group.currentText()
         names = class_names(self.context.store, self.year.currentData())
         self.group.blockSignals(True)
@@ -308,7 +425,7 @@ class RegistersView(QWidget):
         if current in names:
             self.group.setCurrentText(current)
         self.group.blockSignals(False)
-        self.reload()
+        self.reload(keep_pending)
 
     def _step(self, direction: int) -> None:
         week = self.model.week
@@ -317,12 +434,13 @@ class RegistersView(QWidget):
         else:
             self.week.setDate(to_qdate(week.end + timedelta(days=3) if direction > 0 else week.start - timedelta(days=3)))
 
-    def reload(self) -> None:
+    def reload(self, keep_pending: bool = False) -> None:
         if not self.group.currentText():
             return
         week = register_week(self.context.store, self.group.currentText(), from_qdate(self.week.date()),
                              self.period.currentData())
-        self.model.load(week)
+        self.model.load(week, keep_pending)
+        self._loaded = (self.year.currentIndex(), self.group.currentText(), self.period.currentIndex(), self.week.date())
         self.label.setText(week.label)
         header = self.table.horizontalHeader()
         mode = QHeaderView.ResizeMode.Stretch if len(week.sessions) <= 10 else QHeaderView.ResizeMode.ResizeToContents
@@ -333,7 +451,6 @@ class RegistersView(QWidget):
         column = self.model.column_of((self.context.today, "AM"))
         self.table.setCurrentIndex(self.model.index(0, column or 0))
         self.table.scrollTo(self.table.currentIndex())
-
 
     def fill_column(self) -> None:
         count = self.model.fill_present(self.table.currentIndex().column())
@@ -359,7 +476,7 @@ class RegistersView(QWidget):
         except UserError as exc:
             show_error(self, str(exc))
             return
+        self.model.discard()  # saved: nothing is pending any more
         self.context.status.emit(f"Saved {saved} marks" + (f" and amended {amended}" if amended else ""))
         self.context.data_changed.emit()
         self.reload()
-

@@ -11,6 +11,8 @@ from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact, Link
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.main_window import MainWindow
+from attendance_desk.gui.registers import PENDING_ROLE
+from attendance_desk.gui.today import COLUMNS, PROMPT_COLUMN
 from tests.helpers import CLOSURES, TERMS, add_pupil, make_school, put_marks, sessions
 
 TODAY = date(2024, 11, 20)  # a Wednesday
@@ -104,6 +106,8 @@ def test_log_a_first_day_call_that_gives_a_reason(qtbot, window):
 
     def fill_in():
         dialog = QApplication.activeModalWidget()
+        dialog.outcome.setCurrentIndex(dialog.outcome.findData("spoke_to_parent"))
+        dialog.contact.setCurrentIndex(1)  # Sara Brook
         dialog.reason.setCurrentIndex(dialog.reason.findData("I"))
         qtbot.keyClicks(dialog.note, "temperature")
         qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
@@ -194,11 +198,24 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
                                  Contact(None, "Sara Brook", address="3 Mill Lane, Northbridge", postcode="NB1 2AB"))
     window.context.open_pupil.emit(ben.upn)
     view = window.views[2]
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("stage1", True))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "letter.pdf"), ""))
+
+    def choose_letter(preview: bool):
+        dialog = QApplication.activeModalWidget()
+        assert dialog.letters.item(0).text() == dialog.choices[0].name  # conditions met first, by name
+        dialog.select("stage1")  # Ben is at no stage: sent anyway, with the reason
+        assert not dialog.issue.isEnabled() and "Not met: the pupil is at stage 1" in dialog.why.text()
+        dialog.reason.setText("parent asked for it in writing")
+        (dialog.preview if preview else dialog.issue).click()
+
+    QTimer.singleShot(0, lambda: choose_letter(True))
     qtbot.mouseClick(view.actions["letter"], Qt.MouseButton.LeftButton)
-    assert (tmp_path / "letter.pdf").exists()
-    assert [x.addressee for x in store.letters.for_pupil(ben.id)] == ["Sara Brook"]
+    assert (tmp_path / "letter.pdf").exists() and store.letters.for_pupil(ben.id) == []  # a preview logs nothing
+    QTimer.singleShot(0, lambda: choose_letter(False))
+    qtbot.mouseClick(view.actions["letter"], Qt.MouseButton.LeftButton)
+    assert (tmp_path / "letter-2.pdf").exists()  # the preview's file is not overwritten
+    assert [(x.addressee, x.override_reason) for x in store.letters.for_pupil(ben.id)] == [
+        ("Sara Brook", "parent asked for it in writing")]
     assert view.letters.item(0, 2).text() == "Sara Brook"
 
     def fill_in():
@@ -214,7 +231,7 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
     (meeting,) = store.meetings.meetings(ben.id)
     assert meeting.pupil_voice == "Ben says Mondays are hard" and meeting.target_pct == 96 and meeting.parent_attended
     outcomes = [view.chronology.item(r, 4).text() for r in range(view.chronology.rowCount())]
-    assert "School Attendance Meeting" in outcomes and "stage1 letter generated" in outcomes
+    assert "School Attendance Meeting" in outcomes and "Stage 1: letter of concern issued (ATT/00001)" in outcomes
 
 
 def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path, monkeypatch):
@@ -296,3 +313,196 @@ def test_settings_users_and_audit_log(qtbot, window):
     assert [(u.name, u.role) for u in window.context.store.users.all()] == [("Office Two", "admin")]
     assert view.users.item(0, 0).text() == "Office Two"
     assert view.audit.item(0, 2).text() == "user added" and window.context.user == "Office Two"
+
+
+# ---- issue 12: a morning that cannot go wrong, registers that never lose a mark -------------------
+
+def _absent_without_contact(store, forename, days=11):
+    """The pupil has been absent (N) for `days` school days up to and including today."""
+    pupil = next(p for p in store.pupils.all() if p.forename == forename)
+    for d in CAL.school_days(date(2024, 10, 1), TODAY)[-days:-1]:
+        for s in ("AM", "PM"):
+            store.marks.amend(pupil.id, d, s, "N", None, "no reason known", "office1")
+    put_marks(store, pupil, {(TODAY, "AM"): "N"})
+    return pupil
+
+
+def _mark_today(store, forename, code):
+    put_marks(store, next(p for p in store.pupils.all() if p.forename == forename), {(TODAY, "AM"): code})
+
+
+def test_enter_enter_on_a_call_does_not_log_a_contact(qtbot, window):
+    store = window.context.store
+    ben = _absent_without_contact(store, "Ben")
+    for name in ("Amy", "Cat"):
+        _mark_today(store, name, "/")
+    window.resize(1280, 720)
+    view = go(window, 0)
+    view.refresh()
+    pupil_row = view.tree.topLevelItem(0).child(0)
+    days_before = pupil_row.text(COLUMNS.index("No contact"))
+    assert int(days_before) >= 10 and "CME referral" in pupil_row.text(PROMPT_COLUMN)
+    seen = {}
+
+    def second_enter():
+        dialog = QApplication.activeModalWidget()
+        seen["outcome"] = dialog.outcome.currentData()
+        seen["save enabled"] = dialog.save_button.isEnabled()
+        seen["focus"] = dialog.focusWidget()
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)  # the second Enter, in the dialog
+        seen["still open"] = dialog.isVisible()
+        seen["focus"] = seen["focus"] is dialog.outcome
+        dialog.reject()
+
+    view.tree.setFocus()
+    QTimer.singleShot(0, second_enter)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Return)  # Enter on the call opens Log call
+    assert seen == {"outcome": None, "save enabled": False, "focus": True, "still open": True}
+    assert [e for e in store.casework.for_pupil(ben.id)] == []  # nothing logged
+    pupil_row = view.tree.topLevelItem(0).child(0)
+    assert pupil_row.text(COLUMNS.index("No contact")) == days_before
+    assert "CME referral" in pupil_row.text(PROMPT_COLUMN)  # the prompts are still there
+    # the prompts are visible without scrolling at 1280 px wide
+    header = view.tree.header()
+    assert header.sectionViewportPosition(PROMPT_COLUMN) + header.sectionSize(PROMPT_COLUMN) <= view.tree.viewport().width()
+    assert view.tree.horizontalScrollBar().value() == 0
+
+
+def test_spoke_to_parent_needs_the_person_and_asks_when_no_reason(qtbot, monkeypatch, window):
+    from attendance_desk.gui import today
+
+    store = window.context.store
+    ben = _absent_without_contact(store, "Ben", days=1)
+    for name in ("Amy", "Cat"):
+        _mark_today(store, name, "/")
+    view = go(window, 0)
+    view.refresh()
+    asked = []
+    answers = iter([False, True])  # first "No: go back and choose the reason", then "Yes, still unexplained"
+    monkeypatch.setattr(today, "confirm", lambda parent, title, text: asked.append(text) or next(answers))
+    steps = {}
+
+    def fill_in():
+        dialog = QApplication.activeModalWidget()
+        dialog.outcome.setFocus()
+        qtbot.keyClick(dialog.outcome, Qt.Key.Key_Down)  # Spoke to parent/carer
+        steps["needs person"] = (dialog.save_button.isEnabled(), dialog.hint.text())
+        dialog.contact.setCurrentIndex(1)  # Sara Brook
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+        steps["after first answer"] = dialog.isVisible()
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, fill_in)
+    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert steps["needs person"] == (False, "Choose who you spoke to (or type their name).")
+    assert steps["after first answer"] is True and len(asked) == 2
+    assert "Is the absence still unexplained?" in asked[0] and "Sara Brook" in asked[0]
+    (entry,) = store.casework.for_pupil(ben.id)
+    assert entry.contact_made and entry.with_whom == "Sara Brook" and entry.outcome == "Spoke to parent/carer"
+    assert store.marks.get(ben.id, TODAY, "AM").code == "N"  # still unexplained: the mark is unchanged
+
+
+def test_no_answer_shows_on_the_familys_line_and_keeps_the_place(qtbot, window):
+    store = window.context.store
+    _absent_without_contact(store, "Ben", days=2)
+    amy = _absent_without_contact(store, "Amy", days=2)
+    _mark_today(store, "Cat", "/")
+    view = go(window, 0)
+    view.refresh()
+    assert view.tree.topLevelItemCount() == 2
+    second = view.tree.topLevelItem(1)
+    assert "Amy Able" in second.text(0) and "Tried" not in second.text(0)
+    view.tree.setCurrentItem(second)
+
+    def no_answer():
+        dialog = QApplication.activeModalWidget()
+        dialog.outcome.setFocus()
+        for _ in range(2):  # Spoke to parent/carer, then No answer
+            qtbot.keyClick(dialog.outcome, Qt.Key.Key_Down)
+        qtbot.keyClick(dialog.outcome, Qt.Key.Key_Return)
+
+    view.tree.setFocus()
+    QTimer.singleShot(0, no_answer)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Return)
+    (entry,) = store.casework.for_pupil(amy.id)
+    assert entry.outcome == "No answer" and not entry.contact_made
+    current = view.tree.currentItem()
+    assert current.parent() is None and "Amy Able" in current.text(0)  # the selection stayed on Amy's family
+    assert f"Tried {entry.at:%H:%M} no answer (by office1)" in current.text(0)
+    assert "Tried" not in view.tree.topLevelItem(0).text(0)
+
+
+@pytest.fixture
+def two_classes(window):
+    store = window.context.store
+    dan = add_pupil(store, 4, forename="Dan", surname="Dale", reg_group="4B")
+    put_marks(store, dan, sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL))
+    view = go(window, 1)
+    view.refresh()
+    assert [view.group.itemText(i) for i in range(view.group.count())] == ["4A", "4B"]
+    return view
+
+
+def _type_marks(qtbot, view, keys):
+    view.table.setCurrentIndex(view.model.index(0, view.model.column_of((TODAY, "AM"))))
+    view.table.setFocus()
+    for key in keys:
+        qtbot.keyClick(view.table, key)
+
+
+def test_unsaved_marks_are_counted_and_shown(qtbot, window, two_classes):
+    view = two_classes
+    assert not view.save_button.isEnabled() and view.unsaved.text() == ""
+    _type_marks(qtbot, view, "//n")
+    assert view.unsaved.text() == "3 unsaved" and view.save_button.isEnabled()
+    index = view.model.index(0, view.model.column_of((TODAY, "AM")))
+    assert view.model.data(index, PENDING_ROLE) is True
+    qtbot.keyClick(view.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert view.unsaved.text() == "" and not view.save_button.isEnabled()
+    assert view.model.data(index, PENDING_ROLE) is False
+
+
+def test_switching_class_with_unsaved_marks_asks_and_keeps_them_on_cancel(qtbot, monkeypatch, window, two_classes):
+    from attendance_desk.gui import registers
+
+    view, store = two_classes, window.context.store
+    answers, asked = iter(["cancel", "save"]), []
+    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers))
+    _type_marks(qtbot, view, "/n")
+    view.group.setFocus()
+    qtbot.keyClick(view.group, Qt.Key.Key_Down)  # to 4B
+    assert len(asked) == 1 and "2 marks typed in 4A are not saved yet" in asked[0]
+    assert view.group.currentText() == "4A" and view.model.week.reg_group == "4A"
+    assert len(view.model.pending) == 2 and view.unsaved.text() == "2 unsaved"
+    # another screen, then back: still asks, and Cancel stays
+    answers = iter(["cancel"])
+    window.nav.setCurrentRow(0)
+    assert window.stack.currentIndex() == 1 and window.nav.currentRow() == 1 and len(view.model.pending) == 2
+    answers = iter(["save"])
+    qtbot.keyClick(view.group, Qt.Key.Key_Down)  # Save, then 4B
+    assert view.model.week.reg_group == "4B" and view.model.pending == {}
+    assert sorted(store.marks.for_session(TODAY, "AM").values()) == ["/", "N"]
+
+
+def test_discard_on_leaving_the_register_drops_only_the_typed_marks(qtbot, monkeypatch, window, two_classes):
+    from attendance_desk.gui import registers
+
+    view, store = two_classes, window.context.store
+    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: "discard")
+    _type_marks(qtbot, view, "/")
+    window.nav.setCurrentRow(0)
+    assert window.stack.currentIndex() == 0 and view.model.pending == {}
+    assert store.marks.for_session(TODAY, "AM") == {}
+
+
+def test_closing_the_window_with_unsaved_marks_asks(qtbot, monkeypatch, window, two_classes):
+    from attendance_desk.gui import registers
+
+    view, store = two_classes, window.context.store
+    answers, asked = iter(["cancel", "save"]), []
+    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers))
+    _type_marks(qtbot, view, "n")
+    assert window.close() is False  # Cancel: the window and the mark stay
+    assert window.isVisible() and len(asked) == 1 and len(view.model.pending) == 1
+    assert window.close() is True  # Save
+    assert list(store.marks.for_session(TODAY, "AM").values()) == ["N"]
