@@ -499,7 +499,7 @@ def cmd_tsm_pack(args: argparse.Namespace) -> int:
 
     store = open_school(args.db)
     with store:
-        count = make_tsm_pack(store, args.today, args.out, args.xlsx)
+        count = make_tsm_pack(store, args.today, args.out, args.xlsx, by=args.user)
     print(f"Targeted support meeting pack: {count} pupils, {args.out}" + (f" and {args.xlsx}" if args.xlsx else ""))
     return 0
 
