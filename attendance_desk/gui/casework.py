@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QInputDialog,
+    QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QSpinBox,
@@ -88,6 +91,66 @@ class MeetingDialog(QDialog):
         }
 
 
+class LetterDialog(QDialog):
+    """Letters by name, those that may be sent now first. A letter whose conditions do not hold says
+    why; an attendance lead or the head may send it anyway with a reason (kept with the letter).
+    Preview makes the PDF only; Issue numbers it and logs it."""
+
+    def __init__(self, choices, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Letter")
+        self.choices = choices
+        self.letters = QListWidget()
+        self.letters.setAccessibleName("Letters")
+        for choice in choices:
+            item = QListWidgetItem(choice.name if choice.ok else f"{choice.name} (conditions not met)")
+            if not choice.ok:
+                item.setForeground(Qt.GlobalColor.darkGray)
+            self.letters.addItem(item)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for sending it anyway")
+        self.reason.setPlaceholderText("Reason for sending it although the conditions are not met")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.preview = buttons.addButton("Preview", QDialogButtonBox.ButtonRole.ActionRole)
+        self.issue = buttons.addButton("Issue", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.previewing = False
+        self.preview.clicked.connect(self._preview)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.letters, self.why, self.reason, buttons):
+            layout.addWidget(widget)
+        self.letters.currentRowChanged.connect(self._update)
+        self.reason.textChanged.connect(self._update)
+        self.letters.setCurrentRow(0)
+
+    def select(self, template: str) -> None:
+        self.letters.setCurrentRow(next(n for n, c in enumerate(self.choices) if c.template == template))
+
+    def chosen(self):
+        return self.choices[self.letters.currentRow()]
+
+    def _update(self, *_) -> None:
+        choice = self.chosen()
+        self.why.setText("" if choice.ok else "Not met: " + "; ".join(choice.unmet) + (
+            "" if choice.overridable else ". This letter cannot be sent until it is."))
+        self.reason.setEnabled(not choice.ok and choice.overridable)
+        ready = choice.ok or (choice.overridable and bool(self.reason.text().strip()))
+        self.issue.setEnabled(ready)
+        self.preview.setEnabled(ready)
+
+    def _preview(self) -> None:
+        self.previewing = True
+        self.accept()
+
+    def values(self) -> tuple[str, bool, str]:
+        """(template, preview only, reason for sending anyway)."""
+        choice = self.chosen()
+        return choice.template, self.previewing, "" if choice.ok else self.reason.text().strip()
+
+
 class ContactDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -127,24 +190,35 @@ class Casework:
         self.context.data_changed.emit()
 
     def letter(self, upn: str) -> None:
-        from attendance_desk.documents.templates import template_names
-        from attendance_desk.services.letters import make_letters
+        from attendance_desk.services.letters import letter_choices, make_letters
 
-        template, ok = QInputDialog.getItem(self.parent, "Letter", "Which letter?", template_names(), 0, False)
-        if not ok:
+        try:
+            choices = letter_choices(self.context.store, upn, self.context.today)
+        except UserError as exc:
+            show_error(self.parent, str(exc))
             return
-        out = self._save_to("Save the letter", f"{template}-{upn}.pdf")
+        dialog = LetterDialog(choices, self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        template, preview, reason = dialog.values()
+        out = self._save_to("Save the preview" if preview else "Save the letter",
+                            f"{template}-{'preview-' if preview else ''}{upn}.pdf")
         if out is None:
             return
         pupil = self.context.store.pupils.by_upn(upn)
         try:
-            batch = make_letters(self.context.store, template, [pupil], self.context.today, self.context.user, out)
+            batch = make_letters(self.context.store, template, [pupil], self.context.today, self.context.user, out,
+                                 preview=preview, override_reason=reason)
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
         if batch.not_sent:
             show_error(self.parent, "\n".join(batch.not_sent))
-        self._done(f"{batch.letters} letter(s) saved to {out} and logged")
+        if preview:
+            self.context.status.emit(f"Preview saved to {batch.files[0]}: not issued, nothing logged")
+            return
+        refs = ", ".join(batch.references)
+        self._done(f"{batch.letters} letter(s) issued ({refs}) and saved to {batch.files[0]}")
 
     def meeting(self, upn: str) -> None:
         dialog = MeetingDialog(self.context, self.parent)

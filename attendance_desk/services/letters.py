@@ -406,8 +406,9 @@ def make_letters(
                              role, f"{p.legal_name}{year}{group}", reference(number) if number else "", preview=preview)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    if preview:
+    if preview:  # never over an existing file either: it may hold issued letters
         pdf, _ = letters_pdf([content(item, None) for item in planned])
+        out = _unique(out, set()).resolve()
         out.write_bytes(pdf)
         batch.files.append(out)
         batch.letters = len(planned)
