@@ -173,7 +173,8 @@ def main() -> None:
     line("certificate for a full year's register", f"{time.perf_counter() - t0:.2f} s")
     for n in range(40):
         record_contact(store, severe.upn, "call", "bench", at=datetime(2026, 1, 5, 9, 30).astimezone() + timedelta(days=n),
-                       outcome="Spoke to parent", contact_made=True, notes=f"call {n + 1}")
+                       outcome="Spoke to parent", contact_made=True, notes=f"call {n + 1}", today=today,
+                       late_reason="benchmark: calls entered after the event")
     t0 = time.perf_counter()
     assemble_evidence_pack(store, severe.upn, today, folder / "pack.pdf", "bench")
     took = time.perf_counter() - t0

@@ -65,8 +65,7 @@ class Suggestion:
         if not self.crossed:
             return ""
         names = ", ".join(s.name for s in self.crossed)
-        return (f"thresholds also crossed for {names}: the stages are taken in order "
-                "(a later stage can be entered with a reason)")
+        return f"also over the threshold for {names}; stages are taken in order (a later one only with a reason)"
 
 
 @dataclass(frozen=True)
