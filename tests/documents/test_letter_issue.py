@@ -329,3 +329,18 @@ def test_stage_2_says_absence_is_no_longer_authorised_and_dates_the_earlier_lett
     assert "absences will no longer be authorised without medical evidence" in text
     assert "We will telephone you in the next few days to agree a date and time" in text  # no meeting date given
     assert "Our ref: ATT/00003" in text
+
+
+def test_stage_conditions_follow_the_schools_own_map(tmp_path, school):
+    """On the local authority's three-stage map the referral notice is the third step's letter: a
+    pupil there may be sent it, though the default map sends it at stage 5; a formal warning (stage 4
+    on the default map, no step of this one) needs a reason."""
+    from dataclasses import replace
+
+    _, ben = pupils(school)
+    school.settings.save_school(replace(school.settings.school(), support_map="la_three_stage.toml"))
+    record_step(school, ben.upn, "entered", TODAY, "lead", "ews", "referral agreed at the attendance panel")
+    batch = make_letters(school, "referral_notice", [ben], TODAY, "lead", tmp_path / "ref.pdf")
+    assert batch.letters == 2 and not batch.overridden
+    with pytest.raises(ServiceError, match=r"stage 4 of the support map or beyond \(now at Stage 3: referral to the"):
+        make_letters(school, "formal_warning", [ben], TODAY, "lead", tmp_path / "fw.pdf")
