@@ -305,14 +305,21 @@ def _context(store: Store, data: _Pupil, contact: ContactForCalls, stage_name: s
 
 # ---------------------------------------------------------------- making and issuing
 
-def _unique(path: Path, taken: set[Path]) -> Path:
-    """`path`, or `name-2.pdf`, `name-3.pdf` … if it exists: an issued letter's file is never overwritten."""
-    candidate, n = path, 1
-    while candidate.exists() or candidate in taken:
+def _write_new(path: Path, data: bytes, taken: set[Path]) -> Path:
+    """Write to `path`, or to `name-2.pdf`, `name-3.pdf` … if it exists: a file that holds issued
+    letters is never overwritten (the file is created exclusively, so not by another PC either)."""
+    candidate, n = path.resolve(), 1
+    while True:
+        if candidate not in taken:
+            try:
+                with candidate.open("xb") as fh:
+                    fh.write(data)
+                taken.add(candidate)
+                return candidate
+            except FileExistsError:
+                pass
         n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    taken.add(candidate)
-    return candidate
+        candidate = path.resolve().with_name(f"{path.stem}-{n}{path.suffix}")
 
 
 def _may_override(store: Store, by: str) -> None:
@@ -408,9 +415,7 @@ def make_letters(
     out.parent.mkdir(parents=True, exist_ok=True)
     if preview:  # never over an existing file either: it may hold issued letters
         pdf, _ = letters_pdf([content(item, None) for item in planned])
-        out = _unique(out, set()).resolve()
-        out.write_bytes(pdf)
-        batch.files.append(out)
+        batch.files.append(_write_new(out, pdf, set()))
         batch.letters = len(planned)
         return batch
     written_files: list[Path] = []
@@ -420,8 +425,7 @@ def make_letters(
             contents = [content(item, first + n) for n, item in enumerate(planned)]
             pdf, starts = letters_pdf(contents)
             taken: set[Path] = set()
-            batch_file = _unique(out, taken).resolve()
-            batch_file.write_bytes(pdf)
+            batch_file = _write_new(out, pdf, taken)
             written_files.append(batch_file)
             batch.files.append(batch_file)
             batch_hash = hashlib.sha256(pdf).hexdigest()
@@ -431,9 +435,8 @@ def make_letters(
                 file, sha, where = batch_file, batch_hash, page
                 if individual:  # each letter also as its own file, logged by that file's hash
                     single, _ = letters_pdf([letter])
-                    file = _unique(batch_file.parent / f"{reference(number).replace('/', '-')}-{template}-{pupil.surname}.pdf"
-                                   .replace(" ", "_"), taken)
-                    file.write_bytes(single)
+                    name = f"{reference(number).replace('/', '-')}-{template}-{pupil.surname}.pdf".replace(" ", "_")
+                    file = _write_new(batch_file.parent / name, single, taken)
                     written_files.append(file)
                     sha, where = hashlib.sha256(single).hexdigest(), 1
                     batch.files.append(file)
