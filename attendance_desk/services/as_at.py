@@ -64,11 +64,12 @@ def figures_as_at(store: Store, pupil: Pupil, day: date) -> FiguresAsAt:
     start = academic_year_bounds(academic_year_of(day))[0]
     rows = pupil_figures(store, start, day, pupils=[pupil])
     weeks = school_calendar(store, day - _LOOK_BACK, day).school_weeks(day - _LOOK_BACK, day)[-WINDOW_SCHOOL_WEEKS:]
-    window_start, unauthorised = (weeks[0] if weeks else None), 0
-    if window_start is not None:
-        window = pupil_figures(store, window_start, day, pupils=[pupil])
+    if rows:  # the figures service's own count of the ten school weeks to `day` (across holidays and years)
+        unauthorised = rows[0].unauthorised_last_10_school_weeks
+    else:
+        window = pupil_figures(store, weeks[0], day, pupils=[pupil]) if weeks else []
         unauthorised = window[0].figures.unauthorised if window else 0
-    return FiguresAsAt(day, rows[0] if rows else None, window_start, unauthorised)
+    return FiguresAsAt(day, rows[0] if rows else None, weeks[0] if weeks else None, unauthorised)
 
 
 def check_event_date(happened: date, today: date | None, late_reason: str = "", what: str = "this") -> str:

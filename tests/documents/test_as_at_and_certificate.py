@@ -109,3 +109,13 @@ def test_an_unmarked_session_is_never_printed_as_a_question_mark(store):  # noqa
     weeks, _ = register_weeks(store, pupil, date(2024, 11, 18), date(2024, 11, 22), today=date(2024, 11, 25))
     assert [text for text, _ in weeks[0][1][4:]] == ["none"] * 6
     assert all(text != "?" for _, cells in weeks for text, _ in cells)
+
+
+def test_the_ten_school_weeks_to_a_day_reach_back_over_the_summer(store):  # noqa: F811
+    pupil = store.pupils.all()[0]
+    put_marks(store, pupil, sessions(date(2024, 7, 15), date(2024, 7, 19), "O", calendar=CAL))  # a week of July truancy
+    as_at = figures_as_at(store, pupil, date(2024, 9, 13))
+    assert as_at.year.figures.unauthorised == 0  # this school year: from 1 September
+    assert as_at.unauthorised_10_school_weeks == 10  # the window runs back into the summer term
+    assert as_at.window_start < date(2024, 9, 1)
+    assert as_at.as_context()["unauthorised_last_10_weeks"] == 10 and as_at.as_context()["as_at"] == "13/09/2024"
