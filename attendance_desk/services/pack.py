@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from attendance_desk.documents.pack import PackData, write_pack
+from attendance_desk.documents.templates import template_info, template_names
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import figures_as_at, recorded_later
@@ -46,7 +47,7 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[CheckItem]:
     last_start, last_end = academic_year_bounds(academic_year_of(today) - 1)
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     with_pr = [c for c in contacts if c.parental_responsibility]
-    letters = store.letters.for_pupil(pupil.id)
+    letters = [x for x in store.letters.for_pupil(pupil.id) if not x.void]  # a voided letter is no evidence
     written_to = {x.contact_id for x in letters}
     casework = store.casework.for_pupil(pupil.id)
     meetings = store.meetings.meetings(pupil.id)
@@ -108,6 +109,8 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
         stages.append([f"{e.on:%d/%m/%Y}", e.event, name, ladder.describe(e.measure_value) if e.measure_value is not None
                        else "", e.by_user, "; ".join(x for x in (e.note, later) if x)])
     meetings = store.meetings.meetings(pupil.id)
+    letter_names = {key: template_info(key).name for key in {x.template for x in store.letters.for_pupil(pupil.id)}
+                    if key in template_names()}
     write_pack(out, PackData(
         school=school, pupil=pupil, today=today, prepared_by=by,
         checklist=[(c.item, c.ok, c.detail) for c in checklist],
@@ -117,8 +120,12 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
         chronology=[[e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom, e.outcome,
                      "; ".join(x for x in (e.notes, recorded_later(e.recorded_by, e.recorded_at, e.at, e.late_reason)) if x)]
                     for e in store.casework.for_pupil(pupil.id)],
-        letters=[[x.generated_at[:10], x.template, x.addressee, x.address,
-                  f"{x.posted_on:%d/%m/%Y}" if x.posted_on else "not recorded"] for x in store.letters.for_pupil(pupil.id)],
+        letters=[[f"{x.letter_date:%d/%m/%Y}",
+                  f"{letter_names.get(x.template, x.template)} ({x.reference})"
+                  + (f"; sent although its conditions did not hold: {x.override_reason}" if x.override_reason else ""),
+                  x.addressee, x.address,
+                  f"VOID: {x.void_reason}" if x.void else f"{x.posted_on:%d/%m/%Y}" if x.posted_on else "not recorded"]
+                 for x in store.letters.for_pupil(pupil.id)],
         meetings=[(KINDS[m.kind], m) for m in meetings],
         meeting_figures={m.id: figures_as_at(store, pupil, m.held_on).summary() for m in meetings},
         plans=[(PLAN_KINDS[p.kind], p) for p in store.meetings.plans(pupil.id)],

@@ -247,6 +247,12 @@ def test_void_keeps_the_letter_in_the_log_marked_void(tmp_path, school, capsys):
     assert "VOID (old address: she moved, by lead)" in out
     assert any(e.action == "letter voided" and e.subject == "ATT/00001" for e in school.audit.entries())
     assert any("voided" in e.outcome for e in chronology(school, lucja))
+    from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
+
+    assemble_evidence_pack(school, lucja.upn, TODAY, tmp_path / "pack.pdf", "lead")
+    assert "VOID: old address: she moved" in text_of(tmp_path / "pack.pdf")
+    letters_item = next(c for c in evidence_checklist(school, lucja.upn, TODAY) if c.item.startswith("Letters sent"))
+    assert not letters_item.ok and "Anna Wiśniewska" in letters_item.detail  # the void letter is no evidence
     with pytest.raises(sqlite3.IntegrityError, match="already void"), school.write() as db:
         db.execute("UPDATE letters SET void_reason = 'x' WHERE id = ?", (first.id,))
     with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"), school.write() as db:
