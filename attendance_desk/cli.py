@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--upn", required=True)
 
     p = sub.add_parser("posted", help="record the day a letter was posted")
-    p.add_argument("--letter", type=int, required=True, help="the letter's number (see letter-log)")
+    p.add_argument("--letter", type=int, required=True, help="the letter's log entry: the first column of letter-log")
     p.add_argument("--date", type=_iso, help="default: today")
 
     p = sub.add_parser("adjust", help="adjust a pupil's support-map thresholds, with the reason")
