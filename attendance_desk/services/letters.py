@@ -142,7 +142,12 @@ def _read(store: Store, pupils: list[Pupil], today: date) -> tuple[dict[int, _Pu
     start = academic_year_bounds(academic_year_of(today))[0]
     years = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
     window = penalty_window(store, today)
-    in_window = {r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=pupils)}
+    # the figures service's own count of the 10 school weeks up to the letter's date (one definition,
+    # looking back across holidays and into last year); pupils not on roll this year: over the window
+    in_window = {pid: row.unauthorised_last_10_school_weeks for pid, row in years.items()}
+    others = [p for p in pupils if p.id not in years]
+    if others:
+        in_window |= {r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=others)}
     stages = current_stages(store, [p.id for p in pupils], start)
     result = {}
     for p in pupils:

@@ -350,3 +350,16 @@ def test_stage_conditions_follow_the_schools_own_map(tmp_path, school):
     assert batch.letters == 2 and not batch.overridden
     with pytest.raises(ServiceError, match=r"stage 4 of the support map or beyond \(now at Stage 3: referral to the"):
         make_letters(school, "formal_warning", [ben], TODAY, "lead", tmp_path / "fw.pdf")
+
+
+def test_the_penalty_window_looks_back_across_the_summer(tmp_path, school):
+    """A warning in the first week of September counts July's unauthorised sessions: the 10 school
+    weeks run back across the holiday into last school year, and the letter gives their dates."""
+    _, ben = pupils(school)
+    july = sessions(date(2024, 6, 3), date(2024, 7, 19), "/", calendar=CAL)
+    for day in CAL.school_days(date(2024, 7, 8), date(2024, 7, 12)):
+        july[(day, "AM")] = july[(day, "PM")] = "O"
+    put_marks(school, ben, july)
+    make_letters(school, "penalty_warning", [ben], date(2024, 9, 6), "lead", tmp_path / "pw.pdf")
+    text = text_of(tmp_path / "pw.pdf")
+    assert "10 sessions of unauthorised absence in the 10 school weeks between 03/06/2024 and 06/09/2024" in text
