@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 11  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 12  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -490,3 +490,17 @@ def m011_timestamps_in_utc(db: Database) -> None:
         db.execute("INSERT INTO audit(at, user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
                    (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "(upgrade)", "timestamps in UTC", "",
                     f"{changed} timestamps rewritten from local time with an offset to UTC (the same moments)"))
+
+
+@migrations()
+def m012_sign_in_limits_and_signature(db: Database) -> None:
+    """Sign-in slows down after repeated wrong passwords (counted per user, in the file), and the head's
+    signature image is kept in the file on the head's own user row (it was a path to a file on disk)."""
+    run_script(
+        db,
+        """
+        ALTER TABLE users ADD COLUMN failed_signins INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN locked_until TEXT;
+        ALTER TABLE users ADD COLUMN signature BLOB;
+        """,
+    )
