@@ -12,9 +12,9 @@ from pathlib import Path
 from attendance_desk import __version__
 from attendance_desk.cli_registers import add_parsers as add_register_parsers
 from attendance_desk.domain.calendar import parse_session
+from attendance_desk.errors import UserError
 from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
-from attendance_desk.store.db import StoreError
 
 
 def _iso(value: str) -> date:
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in ("init", "demo", "restore"):
             _sign_in(args)
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
-    except (ServiceError, StoreError) as exc:
+    except UserError as exc:  # refused, busy, or a disk fault: a plain message, never a traceback
         print(f"attendance-desk: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like

@@ -586,10 +586,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         entries = store.audit.entries(args.start.isoformat() if args.start else "",
                                       (args.end.isoformat() + "T23:59:59") if args.end else "9999")
         if args.csv:
-            with args.csv.open("w", newline="", encoding="utf-8-sig") as fh:
+            import io
+
+            from attendance_desk.files import write_bytes
+
+            with io.StringIO(newline="") as fh:
                 out = csv.writer(fh)
                 out.writerow(["when", "who", "action", "subject", "detail"])
                 out.writerows([e.at, e.user, e.action, e.subject, e.detail] for e in entries)
+                write_bytes(args.csv, fh.getvalue().encode("utf-8-sig"))  # whole or not at all
             store.audit.log(args.user, "export audit log", str(args.csv), f"{len(entries)} entries")
             print(f"Wrote {len(entries)} entries to {args.csv}")
             return 0

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from attendance_desk.domain.codes import Category, CodeTable
+from attendance_desk.exporters.inert import risky, text_cell
 from attendance_desk.presentation import CATEGORY_COLOURS, UNKNOWN_COLOUR
 
 FILLS = {
@@ -87,6 +88,7 @@ GROUP_COLUMNS = [
 
 def _cell(ws, value, font=None, fill=None, number_format=None, align=None):
     cell = WriteOnlyCell(ws, value=value)
+    text_cell(cell)  # a name like =HYPERLINK(...) stays text
     if font:
         cell.font = font
     if fill:
@@ -96,6 +98,11 @@ def _cell(ws, value, font=None, fill=None, number_format=None, align=None):
     if align:
         cell.alignment = align
     return cell
+
+
+def _inert(ws, row: list) -> list:
+    """A row with any text a spreadsheet would run as a formula made a string cell."""
+    return [_cell(ws, v) if risky(v) else v for v in row]
 
 
 def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze: str):
@@ -110,7 +117,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze:
 
 
 def _figure_row(ws, line: PupilLine) -> list:
-    return [
+    return _inert(ws, [
         line.upn, line.surname, line.forename, line.reg_group, line.year_group, line.flags,
         _cell(ws, line.start, number_format=DMY), _cell(ws, line.end, number_format=DMY),
         line.possible, line.present, line.aea, line.authorised, line.unauthorised,
@@ -118,7 +125,7 @@ def _figure_row(ws, line: PupilLine) -> list:
         _cell(ws, line.attendance, number_format=PCT), "Yes" if line.persistent else "",
         "Yes" if line.severe else "", line.max_unauthorised_10_weeks, "Yes" if line.penalty_threshold else "",
         line.missing or "",
-    ]
+    ])
 
 
 def write_workbook(
@@ -164,10 +171,10 @@ def _discard(wb: Workbook) -> None:
 def _summary(wb: Workbook, title: str, start: date, end: date, groups: Sequence[GroupLine], codes: CodeTable):
     ws = _sheet(wb, "Summary", GROUP_COLUMNS, "A2")
     for g in groups:
-        ws.append([g.group, g.pupils, g.possible, _cell(ws, g.attendance, number_format=PCT),
+        ws.append(_inert(ws, [g.group, g.pupils, g.possible, _cell(ws, g.attendance, number_format=PCT),
                    _cell(ws, g.authorised, number_format=PCT), _cell(ws, g.unauthorised, number_format=PCT),
                    g.persistent, _cell(ws, g.persistent_rate, number_format=PCT), g.severe, g.penalty_threshold,
-                   g.late_before_close, g.late_after_close, g.missing or ""])
+                   g.late_before_close, g.late_after_close, g.missing or ""]))
     ws.append([])
     ws.append([_cell(ws, title, BOLD)])
     ws.append(["Period", _cell(ws, start, number_format=DMY), _cell(ws, end, number_format=DMY)])
@@ -199,7 +206,7 @@ def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> Non
     styled: dict[tuple[str, date], PatternFill | None] = {}
     for done, line in enumerate(pupils, start=1):
         marks = register(line)
-        row = [line.upn, line.surname, line.forename, line.reg_group]
+        row = _inert(ws, [line.upn, line.surname, line.forename, line.reg_group])
         for session in sessions:
             code = marks.get(session)
             if code is None:

@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 from attendance_desk.domain.retention import backups_to_keep
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.backup import checkpoint, copy_to, verify_copy
 from attendance_desk.store.db import Store, StoreError, open_store
+from attendance_desk.store.users import file_has_users
 
 STAMP = "%Y%m%d-%H%M%S"
 
@@ -39,7 +41,16 @@ def _backups(folder: Path, stem: str) -> dict[datetime, Path]:
     return found
 
 
-def make_backup(store: Store, folder: Path | None = None, now: datetime | None = None) -> BackupResult:
+def make_backup(store: Store, folder: Path | None = None, now: datetime | None = None, by: str = "") -> BackupResult:
+    """A backup into the school's backup folder (anyone signed in; the window makes one when it opens
+    and closes), or into another folder (`folder`: an administrator only, as the copy holds every
+    pupil's details and the password hashes). Audited with the user."""
+    from attendance_desk.services.users import authorize
+
+    if folder is not None and Path(folder).resolve() != backup_folder(store).resolve():
+        authorize(store, by, Permission.BACKUP_ELSEWHERE)
+    elif by:
+        authorize(store, by, Permission.MARK)
     folder = folder or backup_folder(store)
     now = now or datetime.now()
     stem = store.path.stem
@@ -54,28 +65,77 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     for path in removed:
         path.unlink(missing_ok=True)
     store.settings.save_school(replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds")))
-    store.audit.log("", "backup", str(target), f"{len(keep)} kept, {len(removed)} removed")
+    store.audit.log(by or "(automatic backup)", "backup", str(target), f"{len(keep)} kept, {len(removed)} removed")
     return BackupResult(target, len(keep), removed, now)
 
 
-def restore(school: Path, backup: Path, now: datetime | None = None) -> Path:
-    """Put a backup in place of the school file. The copy is verified first; the current file (with
-    its write-ahead log folded in) is kept beside it. Returns where the current file was kept."""
+def restore(school: Path, backup: Path, by: str = "", now: datetime | None = None) -> Path:
+    """Put a backup in place of the school file. The copy is verified first. Once the school file has
+    users, only an administrator of that file may restore over it, and a backup with no users is not
+    put over a file that has them (that would open it to anyone). The current file (its write-ahead
+    log folded in) is kept beside it, marked as replaced, so that a window or command still holding
+    it refuses to save ("nothing was saved: ...") instead of writing into a file nobody will open.
+    Audited in both files. Returns where the current file was kept."""
+    from attendance_desk.services.users import authorize, printable
+
     problems = verify_copy(backup)
     if problems:
         raise ServiceError(f"not restored: {problems[0]}")
-    stamp = (now or datetime.now()).strftime(STAMP)
-    aside = school.with_name(f"{school.stem}-before-restore-{stamp}{school.suffix}")
+    moment = now or datetime.now()
+    aside = school.with_name(f"{school.stem}-before-restore-{moment.strftime(STAMP)}{school.suffix}")
+    note = (f"a backup ({backup.name}) was restored in place of this school file on {moment:%d/%m/%Y at %H:%M} "
+            f"by {printable(by) or 'an unnamed user'}; this copy is kept as {aside.name}")
+    damaged = ""
     if school.exists():
         try:
             current = open_store(school)
-        except StoreError:
-            current = None  # a damaged file: keep it as it is
+        except StoreError as exc:
+            current, damaged = None, str(exc)  # a damaged file: keep it as it is
         if current is not None:
-            checkpoint(current)
-            current.close()
-        school.replace(aside)
+            try:
+                if current.users.any():
+                    authorize(current, by, Permission.RESTORE)
+                    if not file_has_users(backup):
+                        raise ServiceError(f"not restored: {backup} has no users, so restoring it would let anyone "
+                                           "open the school file; choose a backup made after the users were set up")
+                with current.write():
+                    current.settings.mark_replaced(note)
+                    current.audit.log(by, "restored from a backup: this file replaced", str(backup),
+                                      f"kept as {aside}")
+                checkpoint(current)
+            finally:
+                current.close()
+        try:
+            school.replace(aside)
+        except OSError as exc:
+            _unmark(school)
+            raise ServiceError(f"not restored: {school} could not be moved aside ({exc.strerror or exc}); it is "
+                               "probably open on another computer or in another program. Close Attendance Desk "
+                               "everywhere and try again; nothing was changed") from None
         for extra in ("-wal", "-shm"):
             Path(str(school) + extra).unlink(missing_ok=True)
-    shutil.copy2(backup, school)
+    try:
+        shutil.copy2(backup, school)
+        restored = open_store(school)
+    except (OSError, StoreError) as exc:
+        if aside.exists():
+            school.unlink(missing_ok=True)
+            aside.replace(school)
+            _unmark(school)
+        raise ServiceError(f"not restored: the backup could not be copied into place ({exc}); the school file "
+                           "is as it was") from None
+    with restored:
+        restored.settings.clear_replaced()  # a copy of a file that was itself replaced
+        restored.audit.log(by, "restored from a backup", str(backup),
+                           (f"the file it replaced is kept as {aside}" if aside.exists() else "no file was replaced")
+                           + (f" (it could not be opened: {damaged})" if damaged else ""))
     return aside
+
+
+def _unmark(school: Path) -> None:
+    """Take the 'replaced' note off a file that was not replaced after all."""
+    try:
+        with open_store(school) as store:
+            store.settings.clear_replaced()
+    except StoreError:
+        pass

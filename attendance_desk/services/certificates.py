@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from attendance_desk.presentation import when_text as presentation_when_text
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
-from attendance_desk.services.users import authorize, role_of
+from attendance_desk.services.users import authorize, head_signature
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
@@ -102,7 +103,9 @@ def make_certificate(
                for c in contacts if c.parental_responsibility]
     school = store.settings.school()
     # the stored signature only on a certificate the head makes; anyone else gets a line to sign
-    signature = school.head_signature if (role_of(store, by) == "head" and Path(school.head_signature or "-").is_file()) else ""
+    # (the head's own image, kept in the school file and set only by the head: services/users.set_signature)
+    image = head_signature(store, by)
+    signature = io.BytesIO(image) if image else ""
     write_certificate(out, CertificateData(
         school.name, school.urn, school.local_authority, school.head_teacher, pupil.legal_name,
         f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded", pupil.upn, pupil.year_group, start, end,

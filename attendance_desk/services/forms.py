@@ -9,9 +9,11 @@ from pathlib import Path
 
 from attendance_desk.documents.letters import Letterhead, form_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template, template_folder
+from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import figures_as_at
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError
+from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 
 
@@ -32,7 +34,7 @@ def _base(store: Store, pupil, as_at: date) -> dict:
     }
 
 
-def _write(store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil) -> Path:
+def _write(store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil, by: str = "") -> Path:
     school = store.settings.school()
     try:
         rendered = render_template(name, context, folder=template_folder() / "forms")
@@ -40,10 +42,12 @@ def _write(store: Store, name: str, context: dict, out: Path, signatures: list[s
         raise ServiceError(str(exc)) from None
     form_pdf(out, Letterhead(school.name, school.address, school.phone, school.email, school.logo), rendered, signatures,
              f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential")
+    store.audit.log(by, f"document made: {name.replace('_', ' ')}", pupil.upn, str(out))
     return out
 
 
-def contract_document(store: Store, plan_id: int, out: Path, today: date) -> Path:
+def contract_document(store: Store, plan_id: int, out: Path, today: date, by: str = "") -> Path:
+    authorize(store, by, Permission.LETTERS)
     plan = store.meetings.plan(plan_id)
     if plan is None:
         raise ServiceError(f"no plan {plan_id}")
@@ -59,10 +63,11 @@ def contract_document(store: Store, plan_id: int, out: Path, today: date) -> Pat
     }
     school = store.settings.school()
     signatures = [f"{name} (parent)" for name in parents] + [f"{school.attendance_lead or school.head_teacher} (for the school)"]
-    return _write(store, "parenting_contract", context, out, signatures, pupil)
+    return _write(store, "parenting_contract", context, out, signatures, pupil, by)
 
 
-def minutes_document(store: Store, meeting_id: int, out: Path, today: date) -> Path:
+def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: str = "") -> Path:
+    authorize(store, by, Permission.LETTERS)
     meeting = store.meetings.meeting(meeting_id)
     if meeting is None:
         raise ServiceError(f"no meeting {meeting_id}")
@@ -78,10 +83,13 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date) -> P
         "actions_others": meeting.actions_others, "target_pct": f"{meeting.target_pct:g}" if meeting.target_pct else "",
         "target_from": _dmy(meeting.target_from), "target_to": _dmy(meeting.target_to),
         "review_date": _dmy(meeting.review_date), "outcome": outcome, "decision": meeting.decision}}
-    return _write(store, "sam_minutes", context, out, ["Chair of the meeting", "Parent"], pupil)
+    return _write(store, "sam_minutes", context, out, ["Chair of the meeting", "Parent"], pupil, by)
 
 
-def home_visit_form(store: Store, upn: str, out: Path, today: date) -> Path:
+def home_visit_form(store: Store, upn: str, out: Path, today: date, by: str = "") -> Path:
+    """A record to take on a home visit: it lists every contact's address and phone, so it needs the
+    letters permission (attendance lead, head, administrator) and is audited."""
+    authorize(store, by, Permission.LETTERS)
     from attendance_desk.services.marks import find_pupil
 
     pupil = find_pupil(store, upn)
@@ -89,4 +97,4 @@ def home_visit_form(store: Store, upn: str, out: Path, today: date) -> Path:
     addresses = [f"{c.name} ({c.relationship or 'contact'}): {c.address} {c.postcode}".strip()
                  + (f", {', '.join(p.number for p in c.phones)}" if c.phones else "") for c in contacts]
     context = _base(store, pupil, today) | {"addresses": addresses or ["none recorded"]}
-    return _write(store, "home_visit", context, out, ["Visiting officer"], pupil)
+    return _write(store, "home_visit", context, out, ["Visiting officer"], pupil, by)

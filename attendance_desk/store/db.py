@@ -101,6 +101,11 @@ class Store:
                     f"the school file is busy: another computer has been saving to it for more than "
                     f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment") from None
             raise
+        replaced = self.replaced()
+        if replaced:  # a backup was restored in place of this file since it was opened
+            self.conn.rollback()
+            raise StoreError(f"nothing was saved: {replaced}. This is the file that was replaced; close it and "
+                             f"open the school file again")
         self._depth = 1
         try:
             yield self.db
@@ -112,6 +117,15 @@ class Store:
             self.conn.commit()
         finally:
             self._depth = 0
+
+    def replaced(self) -> str | None:
+        """The note left in this file when a backup was restored in its place (services/backups):
+        a window or command still holding it must not save into a file nobody will open again."""
+        try:
+            row = self.conn.execute("SELECT value FROM settings WHERE key = 'replaced'").fetchone()
+        except sqlite3.OperationalError:  # no settings table yet (a file being created)
+            return None
+        return row[0] if row else None
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()

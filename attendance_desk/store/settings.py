@@ -57,3 +57,25 @@ class SettingsRepo:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (self.KEY, json.dumps(asdict(settings))),
             )
+
+    REPLACED = "replaced"
+
+    def mark_replaced(self, note: str) -> None:
+        """Leave a note in this file that a backup was restored in its place: Store.write() then refuses."""
+        with self.store.write() as db:
+            db.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self.REPLACED, note))
+
+    def clear_replaced(self) -> None:
+        """Take the note off (a restored copy of a replaced file is the school file again). Outside
+        Store.write(), which refuses while the note is there."""
+        conn = self.store.conn
+        if not self.store.replaced():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM settings WHERE key = ?", (self.REPLACED,))
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attendance_desk.store.db import now_iso
@@ -18,6 +20,8 @@ class User:
     role: str
     password_hash: str
     active: bool
+    failed_signins: int = 0
+    locked_until: str = ""  # UTC ISO, while sign-in is locked after repeated wrong passwords
 
 
 class UserRepo:
@@ -27,14 +31,39 @@ class UserRepo:
     def any(self) -> bool:
         return bool(self.store.query("SELECT 1 FROM users LIMIT 1"))
 
+    COLUMNS = "id, name, role, password_hash, active, failed_signins, locked_until"
+
+    @staticmethod
+    def _user(r) -> User:
+        return User(r["id"], r["name"], r["role"], r["password_hash"], bool(r["active"]), r["failed_signins"] or 0,
+                    r["locked_until"] or "")
+
     def by_name(self, name: str) -> User | None:
-        rows = self.store.query("SELECT * FROM users WHERE name = ?", (name,))
-        return User(rows[0]["id"], rows[0]["name"], rows[0]["role"], rows[0]["password_hash"],
-                    bool(rows[0]["active"])) if rows else None
+        rows = self.store.query(f"SELECT {self.COLUMNS} FROM users WHERE name = ?", (name,))
+        return self._user(rows[0]) if rows else None
 
     def all(self) -> list[User]:
-        return [User(r["id"], r["name"], r["role"], r["password_hash"], bool(r["active"]))
-                for r in self.store.query("SELECT * FROM users ORDER BY name")]
+        return [self._user(r) for r in self.store.query(f"SELECT {self.COLUMNS} FROM users ORDER BY name")]
+
+    def active_admins(self) -> list[str]:
+        return [r[0] for r in self.store.query("SELECT name FROM users WHERE role = 'admin' AND active = 1")]
+
+    def record_failure(self, name: str, locked_until: str) -> None:
+        with self.store.write() as db:
+            db.execute("UPDATE users SET failed_signins = failed_signins + 1, locked_until = ? WHERE name = ?",
+                       (locked_until or None, name))
+
+    def clear_failures(self, name: str) -> None:
+        with self.store.write() as db:
+            db.execute("UPDATE users SET failed_signins = 0, locked_until = NULL WHERE name = ?", (name,))
+
+    def signature(self, name: str) -> bytes | None:
+        rows = self.store.query("SELECT signature FROM users WHERE name = ?", (name,))
+        return bytes(rows[0][0]) if rows and rows[0][0] else None
+
+    def set_signature(self, name: str, image: bytes | None) -> None:
+        with self.store.write() as db:
+            db.execute("UPDATE users SET signature = ? WHERE name = ?", (image, name))
 
     def add(self, name: str, role: str, password_hash: str) -> None:
         with self.store.write() as db:
@@ -46,7 +75,22 @@ class UserRepo:
         with self.store.write() as db:
             if role is not None:
                 db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
-            if password_hash is not None:
-                db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name))
+            if password_hash is not None:  # a new password also ends any lock-out
+                db.execute("UPDATE users SET password_hash = ?, failed_signins = 0, locked_until = NULL "
+                           "WHERE name = ?", (password_hash, name))
             if active is not None:
                 db.execute("UPDATE users SET active = ? WHERE name = ?", (int(active), name))
+
+
+def file_has_users(path: Path) -> bool:
+    """Does this school file (a backup, say) have users? Read-only; an unreadable file counts as none."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()

@@ -18,8 +18,11 @@ def test_passwords_are_scrypt_hashed_and_checked():
     stored = hash_password("correct horse")
     assert stored.startswith("scrypt$") and "correct horse" not in stored
     assert check_password("correct horse", stored) and not check_password("Correct horse", stored)
-    with pytest.raises(ValueError, match="8 characters"):
+    with pytest.raises(ValueError, match="10 characters"):
         hash_password("short")
+    for common in ("12345678", "password123", "Password1234", "qwertyuiop", "1234567890", "aaaaaaaaaaaa"):
+        with pytest.raises(ValueError, match="at least 10 characters|commonest passwords"):
+            hash_password(common)
 
 
 @pytest.fixture
@@ -54,25 +57,42 @@ def test_roles_are_checked_in_the_services(tmp_path, school):
 
 
 def test_only_the_head_gets_the_stored_signature(tmp_path, school):
-    from dataclasses import replace
+    import io
 
     from PIL import Image
     from pypdf import PdfReader
 
-    store, pupil = school
-    signature = tmp_path / "sig.png"
-    Image.new("RGB", (300, 90), (255, 255, 255)).save(signature)
-    from attendance_desk.services.school import save_settings
+    from attendance_desk.services.users import change_user, set_signature
 
-    save_settings(store, replace(store.settings.school(), head_signature=str(signature)), "Admin")
-    with pytest.raises(ServiceError, match="cannot change settings"):
-        save_settings(store, store.settings.school(), "Head")
+    store, pupil = school
+    png = io.BytesIO()
+    Image.new("RGB", (300, 90), (255, 255, 255)).save(png, format="PNG")
+    with pytest.raises(ServiceError, match="cannot sign certificates"):
+        set_signature(store, "Admin", png.getvalue())  # the admin cannot store a signature
+    with pytest.raises(ServiceError, match="PNG or JPEG"):
+        set_signature(store, "Head", b"<svg/>")
+    set_signature(store, "Head", png.getvalue())  # kept in the school file, not a path on disk
+    assert store.users.signature("Head") == png.getvalue()
     add_user(store, "Admin", "Lead", "lead", "lead-pass-1")
     make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "head.pdf", "Head")  # the day the register has
     make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "lead.pdf", "Lead")
     images = lambda path: sum(len(p.images) for p in PdfReader(path).pages)  # noqa: E731
     assert images(tmp_path / "head.pdf") == 1 and images(tmp_path / "lead.pdf") == 0
     assert "Signed: ____" in PdfReader(tmp_path / "lead.pdf").pages[-1].extract_text()
+    # the attack: an administrator makes themselves head, or makes a new head, or takes over the head's account
+    with pytest.raises(ServiceError, match="only administrator"):
+        change_user(store, "Admin", "Admin", role="head")
+    add_user(store, "Admin", "Admin Two", "admin", "second-admin-pass")
+    with pytest.raises(ServiceError, match="change their own role"):
+        change_user(store, "Admin", "Admin", role="head")
+    add_user(store, "Admin", "Fake Head", "head", "fake-head-pass")
+    make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "fake.pdf", "Fake Head")
+    assert images(tmp_path / "fake.pdf") == 0  # the real head's image belongs to the real head's account
+    change_user(store, "Admin", "Head", password="taken-over-pass")
+    assert store.users.signature("Head") is None  # a password set by someone else removes the signature
+    make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "taken.pdf", "Head")
+    assert images(tmp_path / "taken.pdf") == 0
+    assert "stored signature removed" in store.audit.entries()[-2].detail
 
 
 def test_command_line_needs_the_password_once_users_exist(school, monkeypatch, capsys):
@@ -83,7 +103,8 @@ def test_command_line_needs_the_password_once_users_exist(school, monkeypatch, c
     assert "ATTENDANCE_DESK_PASSWORD" in capsys.readouterr().err
     monkeypatch.setenv("ATTENDANCE_DESK_PASSWORD", "office-pass-1")
     assert main(["--db", db, "--as", "Office One", "history", "--upn", pupil.upn]) == 0
-    assert main(["--db", db, "--as", "Office One", "user", "list"]) == 0
+    assert main(["--db", db, "--as", "Office One", "user", "list"]) == 1  # the list of users is for the admin
+    assert "cannot manage users" in capsys.readouterr().err
     monkeypatch.setenv("ATTENDANCE_DESK_NEW_PASSWORD", "another-pass")
     assert main(["--db", db, "--as", "Office One", "user", "add", "--name", "X", "--role", "lead"]) == 1
     assert "cannot manage users" in capsys.readouterr().err
