@@ -235,13 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=_iso)
     p.add_argument("--csv", type=Path, help="write the log to this CSV file")
 
-    p = sub.add_parser("user", help="users and roles: add, change, list (the first user is the administrator)")
-    p.add_argument("action", choices=["add", "set", "list"])
+    p = sub.add_parser("user", help="users and roles: add, change, list (the first user is the administrator); "
+                       "signature: the head stores their own signature image")
+    p.add_argument("action", choices=["add", "set", "list", "signature"])
     p.add_argument("--name")
     p.add_argument("--role", choices=["office", "lead", "head", "admin"])
     p.add_argument("--new-password", action="store_true", help="set a new password (asked for, or from "
                    "ATTENDANCE_DESK_NEW_PASSWORD)")
     p.add_argument("--disable", action="store_true")
+    p.add_argument("--image", type=Path, help="with signature: a PNG or JPEG of your signature (none: remove it)")
 
     p = sub.add_parser("sar", help="everything held on one pupil, as a ZIP (subject access request)")
     p.add_argument("--upn", required=True)
@@ -311,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             return _open_window(args)  # with no school file yet, the window starts with a welcome
         from attendance_desk import commands
 
-        if args.command not in ("init", "demo", "restore"):
+        if args.command not in ("init", "demo"):  # restore too: over a file with users, only its administrator
             _sign_in(args)
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args)
     except UserError as exc:  # refused, busy, or a disk fault: a plain message, never a traceback
@@ -335,7 +337,15 @@ def _sign_in(args: argparse.Namespace) -> None:
 
     if not args.db.exists():
         return
-    with open_school(args.db) as store:
+    from attendance_desk.store.db import StoreError as CannotOpen
+
+    try:
+        store = open_school(args.db)
+    except (CannotOpen, ServiceError):
+        if args.command == "restore":  # a damaged file cannot say who its users are; it is kept aside
+            return
+        raise
+    with store:
         if not users_set_up(store):
             return
         password = os.environ.get(PASSWORD_VARIABLE)

@@ -33,6 +33,12 @@ def _now(args: argparse.Namespace) -> datetime | None:
     return None if args.today == date.today() else datetime.combine(args.today, time(23, 59))
 
 
+def _real_today(args: argparse.Namespace) -> date:
+    """The day a write is made: --today moves what is shown and computed, never the date written or a
+    rule checked on writing (future marks, retention, letter dates): at most the real date."""
+    return min(args.today, date.today())
+
+
 def _print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -61,7 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
-        report = import_file(store, args.kind, args.file, args.user, args.today, dry_run=args.dry_run)
+        report = import_file(store, args.kind, args.file, args.user, _real_today(args), dry_run=args.dry_run)
     if not report.ok:
         for problem in report.problems:
             print(problem, file=sys.stderr)
@@ -205,7 +211,7 @@ def cmd_calls(args: argparse.Namespace) -> int:
 
 
 def cmd_log_call(args: argparse.Namespace) -> int:
-    day = args.date or args.today
+    day = args.date or _real_today(args)
     store = open_school(args.db)
     with store:
         pupils = [find_pupil(store, upn) for upn in args.upn]
@@ -251,7 +257,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
                   else ("reopened", args.reopen) if args.reopen else ("closed", None))
     store = open_school(args.db)
     with store:
-        after = stage_service.record_step(store, args.upn, event, args.today, args.user, key, args.reason,
+        after = stage_service.record_step(store, args.upn, event, _real_today(args), args.user, key, args.reason,
                                           occurred_on=args.date, late_reason=args.late_reason)
     current = after.current.name if after.current else "no stage (process closed)"
     print(f"{after.figures.pupil.name}: {event} on {_dmy(args.date or args.today)}. Current stage: {current}.")
@@ -267,7 +273,7 @@ def cmd_support_map(args: argparse.Namespace) -> int:
         if args.year_start:
             save_settings(store, replaced(store.settings.school(), stages_at_year_start=args.year_start), args.user)
         if args.use:
-            switch = stage_service.switch_support_map(store, args.use, args.user, args.today)
+            switch = stage_service.switch_support_map(store, args.use, args.user, _real_today(args))
             print(f"Support map now: {switch.map.name} ({args.use}).")
             if not switch.changes:
                 print("No pupil held an open stage of the old map.")
@@ -358,8 +364,9 @@ def cmd_letters(args: argparse.Namespace) -> int:
 
     store = open_school(args.db)
     with store:
-        out = args.out / f"{args.stage}-letters-{args.today}{'-preview' if args.preview else ''}.pdf"
-        batch = stage_letters(store, args.stage, args.today, args.user, out, args.individual, _meeting(args),
+        day = _real_today(args)
+        out = args.out / f"{args.stage}-letters-{day}{'-preview' if args.preview else ''}.pdf"
+        batch = stage_letters(store, args.stage, day, args.user, out, args.individual, _meeting(args),
                               preview=args.preview, override_reason=args.override_reason)
     _report_letters(batch)
     return 0
@@ -371,7 +378,7 @@ def cmd_letter(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         pupil = find_pupil(store, args.upn)
-        batch = make_letters(store, args.template, [pupil], args.today, args.user, args.out, meeting=_meeting(args),
+        batch = make_letters(store, args.template, [pupil], _real_today(args), args.user, args.out, meeting=_meeting(args),
                              preview=args.preview, override_reason=args.override_reason)
     _report_letters(batch)
     return 0
@@ -381,7 +388,7 @@ def cmd_letter_void(args: argparse.Namespace) -> int:
     from attendance_desk.services.letters import void_letter
 
     with open_school(args.db) as store:
-        letter = void_letter(store, args.letter, args.reason, args.user, args.today)
+        letter = void_letter(store, args.letter, args.reason, args.user, _real_today(args))
     print(f"Letter {letter.reference} ({letter.template} to {letter.addressee}) is void: {letter.void_reason}. "
           "It stays in the letter log.")
     return 0
@@ -392,7 +399,7 @@ def cmd_certificate(args: argparse.Namespace) -> int:
 
     store = open_school(args.db)
     with store:
-        result = make_certificate(store, args.upn, args.start, args.end, args.out, args.user, args.today)
+        result = make_certificate(store, args.upn, args.start, args.end, args.out, args.user, _real_today(args))
     print(f"Certificate for {result.pupil}: {result.out} ({result.possible} possible sessions, "
           f"{result.attendance}). To be signed by the head teacher.")
     return 0
@@ -404,10 +411,10 @@ def cmd_meeting(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         meeting = record_meeting(
-            store, args.upn, args.kind, args.date or args.today, args.user, attendees=args.attendees,
+            store, args.upn, args.kind, args.date or _real_today(args), args.user, attendees=args.attendees,
             parent_attended=args.parent_attended, barriers=args.barriers, pupil_voice=args.pupil_voice,
             actions_parent=args.parent_actions, actions_school=args.school_actions, actions_others=args.other_actions,
-            target_pct=args.target, review_weeks=args.review_weeks, today=args.today, late_reason=args.late_reason)
+            target_pct=args.target, review_weeks=args.review_weeks, today=_real_today(args), late_reason=args.late_reason)
     print(f"Meeting {meeting.id} of {_dmy(meeting.held_on)} recorded; review due {_dmy(meeting.review_date)}.")
     return 0
 
@@ -417,8 +424,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     store = open_school(args.db)
     with store:
-        review = review_meeting(store, args.meeting, args.date or args.today, args.user, args.decision,
-                                attendees=args.attendees, parent_attended=args.parent_attended, today=args.today,
+        review = review_meeting(store, args.meeting, args.date or _real_today(args), args.user, args.decision,
+                                attendees=args.attendees, parent_attended=args.parent_attended, today=_real_today(args),
                                 late_reason=args.late_reason)
     if review.target_met is None:
         print("Review recorded (no target had been set).")
@@ -452,7 +459,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with store:
         plan = record_plan(store, args.upn, args.kind, args.user, parent_commitments=args.parent,
                            school_support=args.school, agency_support=args.agencies, target_pct=args.target,
-                           starts=args.start or args.today, review_weeks=args.review_weeks, weeks=args.weeks)
+                           starts=args.start or _real_today(args), review_weeks=args.review_weeks, weeks=args.weeks)
     print(f"Plan {plan.id} recorded: {_dmy(plan.starts)} to {_dmy(plan.ends)}, review {_dmy(plan.review_date)}.")
     return 0
 
@@ -470,7 +477,7 @@ def cmd_contact(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
         record_contact(store, args.upn, args.kind, args.user, at=at, with_whom=args.with_whom,
-                       outcome=args.outcome, contact_made=args.seen, notes=args.notes, today=args.today,
+                       outcome=args.outcome, contact_made=args.seen, notes=args.notes, today=_real_today(args),
                        late_reason=args.late_reason)
     print(f"Recorded in the chronology as happening on {at:%d/%m/%Y at %H:%M}.")
     return 0
@@ -508,7 +515,7 @@ def cmd_contract(args: argparse.Namespace) -> int:
     from attendance_desk.services.forms import contract_document
 
     with open_school(args.db) as store:
-        print(f"Written {contract_document(store, args.plan, args.out, args.today)}")
+        print(f"Written {contract_document(store, args.plan, args.out, args.today, by=args.user)}")
     return 0
 
 
@@ -516,7 +523,7 @@ def cmd_minutes(args: argparse.Namespace) -> int:
     from attendance_desk.services.forms import minutes_document
 
     with open_school(args.db) as store:
-        print(f"Written {minutes_document(store, args.meeting, args.out, args.today)}")
+        print(f"Written {minutes_document(store, args.meeting, args.out, args.today, by=args.user)}")
     return 0
 
 
@@ -524,7 +531,7 @@ def cmd_visit_form(args: argparse.Namespace) -> int:
     from attendance_desk.services.forms import home_visit_form
 
     with open_school(args.db) as store:
-        print(f"Written {home_visit_form(store, args.upn, args.out, args.today)}")
+        print(f"Written {home_visit_form(store, args.upn, args.out, args.today, by=args.user)}")
     return 0
 
 
@@ -548,7 +555,7 @@ def cmd_posted(args: argparse.Namespace) -> int:
     from attendance_desk.services.letters import record_posted
 
     with open_school(args.db) as store:
-        letter = record_posted(store, args.letter, args.date or args.today, args.user, args.today)
+        letter = record_posted(store, args.letter, args.date or _real_today(args), args.user, _real_today(args))
     print(f"Letter {letter.reference} (log entry {letter.id}) posted on {_dmy(letter.posted_on)}.")
     return 0
 
@@ -566,7 +573,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from attendance_desk.services.backups import make_backup
 
     with open_school(args.db) as store:
-        result = make_backup(store, args.to)
+        result = make_backup(store, args.to, by=args.user)
     print(f"Backed up to {result.path} ({result.kept} backups kept, {len(result.removed)} older ones removed).")
     return 0
 
@@ -574,7 +581,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from attendance_desk.services.backups import restore
 
-    aside = restore(args.db, args.file)
+    aside = restore(args.db, args.file, args.user)
     print(f"Restored {args.file} to {args.db}; the file it replaced is kept as {aside}.")
     return 0
 
@@ -582,9 +589,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     import csv
 
+    from attendance_desk.exporters.inert import csv_row
+    from attendance_desk.services.users import audit_entries, printable
+
     with open_school(args.db) as store:
-        entries = store.audit.entries(args.start.isoformat() if args.start else "",
-                                      (args.end.isoformat() + "T23:59:59") if args.end else "9999")
+        entries = audit_entries(store, args.user, args.start.isoformat() if args.start else "",
+                                (args.end.isoformat() + "T23:59:59") if args.end else "9999")
         if args.csv:
             import io
 
@@ -593,13 +603,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
             with io.StringIO(newline="") as fh:
                 out = csv.writer(fh)
                 out.writerow(["when", "who", "action", "subject", "detail"])
-                out.writerows([e.at, e.user, e.action, e.subject, e.detail] for e in entries)
+                out.writerows(csv_row([e.at, e.user, e.action, e.subject, e.detail]) for e in entries)  # inert
                 write_bytes(args.csv, fh.getvalue().encode("utf-8-sig"))  # whole or not at all
             store.audit.log(args.user, "export audit log", str(args.csv), f"{len(entries)} entries")
             print(f"Wrote {len(entries)} entries to {args.csv}")
             return 0
     for e in entries:
-        print(f"{e.at[:19].replace('T', ' ')}  {e.user or '-':<12} {e.action:<20} {e.subject}  {e.detail}")
+        # one line per entry: a name or note with a line break cannot forge another entry
+        print(f"{e.at[:19].replace('T', ' ')}  {printable(e.user) or '-':<12} {printable(e.action):<20} "
+              f"{printable(e.subject)}  {printable(e.detail)}")
     return 0
 
 
@@ -611,7 +623,7 @@ def _new_password() -> str:
     if password is None:
         if not sys.stdin.isatty():
             raise ServiceError("give the new password in ATTENDANCE_DESK_NEW_PASSWORD")
-        password = getpass.getpass("New password (8 characters or more): ")
+        password = getpass.getpass("New password (10 characters or more, not a common one): ")
         if getpass.getpass("Again: ") != password:
             raise ServiceError("the two passwords differ")
     return password
@@ -619,12 +631,25 @@ def _new_password() -> str:
 
 def cmd_user(args: argparse.Namespace) -> int:
     from attendance_desk.domain.roles import ROLE_NAMES
-    from attendance_desk.services.users import add_user, change_user
+    from attendance_desk.services.users import add_user, change_user, list_users, set_signature
 
     with open_school(args.db) as store:
         if args.action == "list":
-            for user in store.users.all():
+            for user in list_users(store, args.user):
                 print(f"{user.name:<20} {ROLE_NAMES[user.role]:<16} {'' if user.active else 'disabled'}")
+            return 0
+        if args.action == "signature":
+            if args.image is None:
+                set_signature(store, args.user, None)
+                print("Your stored signature image is removed.")
+                return 0
+            try:
+                image = args.image.read_bytes()
+            except OSError as exc:
+                raise ServiceError(f"cannot read {args.image}: {exc.strerror or exc}") from None
+            set_signature(store, args.user, image)
+            print(f"Your signature image is stored in the school file ({len(image)} bytes); it is printed only on "
+                  "certificates you make.")
             return 0
         if not args.name:
             raise ServiceError("give --name")
@@ -661,6 +686,6 @@ def cmd_retention(args: argparse.Namespace) -> int:
             return 0
         if not args.archive:
             raise ServiceError("give --archive FOLDER: each pupil is archived before removal")
-        removed = archive_and_remove(store, args.today, args.archive, args.user)
+        removed = archive_and_remove(store, date.today(), args.archive, args.user)  # the real date, whatever --today says
     print(f"{len(removed)} pupil(s) archived to {args.archive} and removed.")
     return 0
