@@ -18,6 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
+from attendance_desk.files import atomic_path
 from attendance_desk.paths import resource_path
 
 rl_config.invariant = 1  # the same input gives the same bytes (golden-file tests)
@@ -91,9 +92,13 @@ def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str
     """Write the PDF to a path or an open binary file. With `initials`, a document of more than one page
     has "Initials: ____" on every page, for the signatory to initial."""
     register_fonts()
+    if isinstance(path, str | Path):  # whole or not at all: a temporary name, renamed when complete
+        with atomic_path(path) as temp, temp.open("xb") as fh:
+            build_pdf(fh, story, title, author, footer, wide, numbered, initials)
+        return
     size = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
-        str(path) if isinstance(path, str | Path) else path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+        path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=16 * mm, title=title, author=author, subject=title, creator="Attendance Desk",
     )
     doc.build(list(story), canvasmaker=_numbered_canvas(footer, numbered, initials))

@@ -10,14 +10,16 @@ documents/letters.py."""
 
 from __future__ import annotations
 
+import ctypes
 import re
+import threading
 import traceback
 from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from attendance_desk.domain.letter_rules import Condition, ConditionError, parse_condition
@@ -92,26 +94,171 @@ def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
     return TemplateInfo(key, name, tuple(conditions))
 
 
+# Limits: a letter is a page or two. A template that would loop, include itself, build a huge text
+# or run for long is refused with its name and line, never a hang, a traceback or a gigabyte.
+MAX_RANGE = 10_000  # items in one range()
+MAX_ITERATIONS = 200_000  # range() items in one rendering, all loops together
+MAX_OUTPUT = 200_000  # characters of wording
+MAX_VALUE = 100_000  # characters (or items) one expression may build with * or **
+TIME_LIMIT = 2.0  # seconds for one rendering
+
+
+class _Limit(Exception):
+    """A limit was reached while rendering (message says which)."""
+
+
+class _TimeUp(BaseException):
+    """Raised into the rendering thread when the time limit passes (BaseException: not swallowed)."""
+
+
+_budget = threading.local()
+
+
+class _CountedRange:
+    def __init__(self, rng: range):
+        self.rng = rng
+
+    def __len__(self) -> int:
+        return len(self.rng)
+
+    def __iter__(self):
+        for item in self.rng:
+            left = getattr(_budget, "left", MAX_ITERATIONS) - 1
+            if left < 0:
+                raise _Limit(f"the loops run more than {MAX_ITERATIONS:,} times in all")
+            _budget.left = left
+            yield item
+
+
+def _range(*args):
+    try:
+        rng = range(*args)
+    except (TypeError, ValueError) as exc:
+        raise _Limit(f"range{args}: {exc}") from None
+    if len(rng) > MAX_RANGE:
+        raise _Limit(f"range{args} has {len(rng):,} items; at most {MAX_RANGE:,} are allowed")
+    return _CountedRange(rng)
+
+
+def _size(value) -> int | None:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else None
+
+
+class LimitedEnvironment(SandboxedEnvironment):
+    intercepted_binops = frozenset(["*", "**", "+"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.globals["range"] = _range
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64 or (
+                    isinstance(left, int | float) and abs(left) > 10**6 and isinstance(right, int | float) and right > 4):
+                raise _Limit(f"{left!r} ** {right!r} is too large a number")
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                n = _size(seq)
+                if n is not None and isinstance(times, int | float) and n * times > MAX_VALUE:
+                    raise _Limit(f"repeating text or a list {times!r} times would make {n * times:,.0f} "
+                                 f"characters or items; at most {MAX_VALUE:,} are allowed")
+        elif operator == "+":
+            a, b = _size(left), _size(right)
+            if a is not None and b is not None and a + b > MAX_OUTPUT:
+                raise _Limit(f"joining two texts of {a + b:,} characters; at most {MAX_OUTPUT:,} are allowed")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
-def _environment(folder: Path) -> SandboxedEnvironment:
+def _environment(folder: Path) -> LimitedEnvironment:
     """One environment a folder: a template is compiled once and again only when its file changes."""
     from jinja2 import FunctionLoader
 
     def load(name: str):
         path = folder / name
-        if not path.is_file():
+        if not path.is_file() or path.resolve().parent != folder.resolve():
             return None
         mtime = path.stat().st_mtime_ns
         return _split_header(path.read_text(encoding="utf-8"))[1], str(path), lambda: path.stat().st_mtime_ns == mtime
 
-    return SandboxedEnvironment(loader=FunctionLoader(load), undefined=StrictUndefined,
-                                autoescape=False, keep_trailing_newline=True)
+    return LimitedEnvironment(loader=FunctionLoader(load), undefined=StrictUndefined,
+                              autoescape=False, keep_trailing_newline=True)
 
 
 def _line_of(exc: BaseException, filename: str) -> int | None:
     """Jinja2 puts the template's own line into the traceback it rewrites."""
     lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(filename)]
     return lines[-1] if lines else getattr(exc, "lineno", None)
+
+
+def _where(filename: str, exc: BaseException) -> str:
+    line = _line_of(exc, filename)
+    return f"{filename}, line {line}" if line else filename
+
+
+def _check_includes(env: LimitedEnvironment, name: str, chain: tuple[str, ...] = ()) -> None:
+    """Refuse a template that includes, extends or imports itself, directly or through others."""
+    from jinja2 import nodes
+
+    source = env.loader.get_source(env, name)[0]
+    for node in env.parse(source, name).find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        target = node.template.value if isinstance(node.template, nodes.Const) else None
+        if not isinstance(target, str):
+            raise TemplateProblem(f"{name}, line {node.lineno}: refused: only a fixed template name may be "
+                                  "included, extended or imported")
+        if target == name or target in chain:
+            path = " -> ".join((*chain, name, target))
+            raise TemplateProblem(f"{name}, line {node.lineno}: refused: the template includes itself ({path})")
+        if len(chain) > 8:
+            raise TemplateProblem(f"{name}, line {node.lineno}: refused: templates included more than 8 deep")
+        try:
+            _check_includes(env, target, (*chain, name))
+        except TemplateNotFound:
+            raise TemplateProblem(f"{name}, line {node.lineno}: there is no template '{target}' to include") from None
+
+
+_CHECKED: set[tuple] = set()
+
+
+def _render_limited(template, context: dict, filename: str) -> str:
+    """Render with the limits above; the time limit is enforced from a watchdog thread that raises
+    `_TimeUp` into this one (pure Python loops, which Jinja templates compile to, are interrupted)."""
+    target = threading.get_ident()
+    lock, finished = threading.Lock(), threading.Event()
+    state = {"done": False, "fired": False}
+
+    def watchdog() -> None:
+        if not finished.wait(TIME_LIMIT):
+            with lock:
+                if not state["done"]:
+                    state["fired"] = True
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_TimeUp))
+
+    _budget.left = MAX_ITERATIONS
+    timer = threading.Thread(target=watchdog, daemon=True, name="template-time-limit")
+    timer.start()
+    parts, size = [], 0
+    try:
+        try:
+            for chunk in template.generate(**context):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise _Limit(f"the wording would be longer than {MAX_OUTPUT:,} characters")
+                parts.append(chunk)
+        finally:
+            with lock:
+                state["done"] = True
+            finished.set()
+        if state["fired"]:  # raised into us but not yet delivered: let it land here
+            for _ in range(10**7):
+                pass
+            raise _TimeUp
+    except _TimeUp:
+        raise TemplateProblem(f"{filename}: refused: the template ran for more than {TIME_LIMIT:g} s "
+                              "(a loop without end, or loops inside loops?)") from None
+    finally:
+        timer.join(0.1)
+    return "".join(parts)
 
 
 def render_template(name: str, context: dict, folder: Path | None = None) -> Rendered:
@@ -121,14 +268,30 @@ def render_template(name: str, context: dict, folder: Path | None = None) -> Ren
         raise TemplateProblem(f"no letter template '{name}' in {folder} (there are: {', '.join(template_names())})")
     env = _environment(folder)
     try:
-        text = env.get_template(filename).render(**context)
+        key = (folder, filename, (folder / filename).stat().st_mtime_ns)
+        if key not in _CHECKED:
+            _check_includes(env, filename)
+            _CHECKED.add(key)
+        text = _render_limited(env.get_template(filename), context, filename)
+    except TemplateProblem:
+        raise
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"{filename}, line {exc.lineno}: {exc.message}") from None
+        where = exc.name or exc.filename or filename
+        raise TemplateProblem(f"{Path(where).name}, line {exc.lineno}: {exc.message}") from None
     except SecurityError as exc:
-        raise TemplateProblem(f"{filename}, line {_line_of(exc, filename)}: refused: {exc}") from None
+        raise TemplateProblem(f"{_where(filename, exc)}: refused: {exc}") from None
+    except _Limit as exc:
+        raise TemplateProblem(f"{_where(filename, exc)}: refused: {exc}") from None
+    except RecursionError as exc:
+        raise TemplateProblem(f"{_where(filename, exc)}: refused: the template calls itself "
+                              "without end (a macro that calls itself?)") from None
     except TemplateError as exc:
-        raise TemplateProblem(f"{filename}, line {_line_of(exc, filename)}: {exc.message or exc} "
+        raise TemplateProblem(f"{_where(filename, exc)}: {exc.message or exc} "
                               "(see letter_templates/README.md for the placeholders)") from None
+    except MemoryError:
+        raise TemplateProblem(f"{filename}: refused: the template needs too much memory") from None
+    except Exception as exc:  # anything else a template can provoke (a division by zero, a bad filter argument)
+        raise TemplateProblem(f"{_where(filename, exc)}: {type(exc).__name__}: {exc}") from None
     return parse_markup(text)
 
 

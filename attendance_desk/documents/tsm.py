@@ -19,6 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.layout import BOLD, FONT, GRID, Styles, build_pdf
+from attendance_desk.files import atomic_path
 from attendance_desk.presentation import percent
 
 
@@ -261,4 +262,5 @@ def write_tsm_xlsx(path: Path, pack: TsmPack) -> None:
             _text_safe(c)
     figures.column_dimensions["A"].width = 32
     figures.column_dimensions["B"].width = 110
-    wb.save(path)
+    with atomic_path(path) as temp:  # complete or not at all
+        wb.save(temp)

@@ -1,6 +1,8 @@
 """The DfE Common Transfer File (XML): pupils, contacts and session marks, read defensively.
 
-Parsed with defusedxml (entity expansion and external DTDs refused). Element names are matched
+Parsed with defusedxml (entity expansion and external DTDs refused) as a stream (`iterparse`), one
+pupil at a time, each dropped once read, so memory does not grow with the file's size. A CTF
+addressed to another school is refused; one from another school adds only pupils joining this one. Element names are matched
 without namespaces and case-insensitively (`CTFversion` and `CTFVersion` both occur; CTF 25 has
 `Sex` where older versions have `Gender`). A mark string holds one character per session from its
 start date. Whether weekends are included is not specified, so both readings (weekdays only, every
@@ -21,7 +23,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import parse as parse_xml
+from defusedxml.ElementTree import iterparse as iterparse_xml
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import Phone
@@ -73,6 +75,11 @@ class CtfContent:
     marks: ParsedMarks | None = None
     skipped: list[str] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)  # how the mark strings were read, for the report
+    from_other_school: bool = False  # SourceSchool is not this school: only pupils joining it are taken
+    joining: list[str] = field(default_factory=list)  # "UPN Forename Surname" new here (from another school)
+    left_alone: list[str] = field(default_factory=list)  # already on roll here: not changed
+    notes: list[str] = field(default_factory=list)
+    upns_seen: dict[str, int] = field(default_factory=dict)  # UPN -> its Pupil number in the file
 
 
 def _address(element: Element | None) -> tuple[str, str]:
@@ -94,58 +101,132 @@ def _address(element: Element | None) -> tuple[str, str]:
 
 def parse_ctf(
     path: Path, existing: dict[str, Pupil], codes: CodeTable, calendar: SchoolCalendar, today: date,
-    school_estab: str = "",
+    school_estab: str = "", school_la: str = "",
 ) -> CtfContent:
+    """Read the file as a stream (one pupil in memory at a time; memory stays bounded whatever the
+    file's size) and check it whole before anything is written.
+
+    Whose file it is: a CTF addressed (Header/DestSchool) to another school is refused. A CTF from
+    this school (SourceSchool is this school, or this school's numbers are not recorded) may add and
+    update pupils. A CTF from another school brings pupils joining this one: only UPNs new here are
+    taken (listed in `joining`); a pupil already on roll here is left exactly as it is (listed in
+    `left_alone`), never renamed or overwritten, and its contacts and marks in the file are ignored."""
     name = path.name
     if not path.exists() or path.stat().st_size == 0:
         raise ImportRefused([Problem(name, None, None, "the file is missing or empty")])
     try:
-        root = parse_xml(str(path)).getroot()
+        return _parse_stream(path, existing, codes, calendar, today, school_estab.strip(), school_la.strip())
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         raise ImportRefused([Problem(name, line, None,
             f"is not well-formed XML (a truncated or damaged file?): {exc} at line {line}, column {column}")]) from None
     except DefusedXmlException as exc:
         raise ImportRefused([Problem(name, None, None, f"refused: the XML uses {exc}")]) from None
-    if _local(root.tag) != "ctfile":
-        raise ImportRefused([Problem(name, None, None, f"is not a Common Transfer File (root element <{root.tag}>)")])
-    header = child(root, "Header")
-    version = value(header, "CTFversion")
-    source = child(header, "SourceSchool")
-    content = CtfContent(name, version, f"{value(source, 'LEA')}/{value(source, 'Estab')} {value(source, 'SchoolName')}".strip())
+
+
+def _school(element: Element | None) -> tuple[str, str, str]:
+    return value(element, "LEA"), value(element, "Estab"), value(element, "SchoolName")
+
+
+def _same_school(la: str, estab: str, our_la: str, our_estab: str) -> bool:
+    return estab == our_estab and (not la or not our_la or la == our_la)
+
+
+def _parse_stream(path: Path, existing: dict[str, Pupil], codes: CodeTable, calendar: SchoolCalendar,
+                  today: date, school_estab: str, school_la: str) -> CtfContent:
+    name = path.name
+    content = CtfContent(name, "", "")
     problems_before: list[Problem] = []
     pupils = dict(existing)
-    pupil_elements = children(child(root, "CTFpupilData"), "Pupil")
-    if not pupil_elements:
-        raise ImportRefused([Problem(name, None, "CTFpupilData", "the file has no pupils")])
-    our_estab = school_estab or value(source, "Estab")
     collector = MarkCollector(name, pupils, codes, calendar, today, check_calendar=False)
     log: list[tuple[str, Reading, str]] = []
-    for index, element in enumerate(pupil_elements, start=1):
-        where = f"Pupil {index}"
-        raw_upn = value(element, "UPN")
-        try:
-            upn = validate_upn(raw_upn)
-        except InvalidUPN as exc:
-            problems_before.append(Problem(name, None, f"{where}/UPN", str(exc)))
+    stack: list[Element] = []
+    our_estab = school_estab
+    index = 0
+    for event, element in iterparse_xml(str(path), events=("start", "end")):
+        if event == "start":
+            if not stack and _local(element.tag) != "ctfile":
+                raise ImportRefused([Problem(name, None, None,
+                                             f"is not a Common Transfer File (root element <{element.tag}>)")])
+            stack.append(element)
             continue
-        where = f"Pupil {index} ({upn})"
-        fields = _pupil_fields(element, upn, where, problems_before, name)
-        content.pupils.append(fields)
-        base = existing.get(upn) or Pupil(id=None, upn=upn, surname="", forename="")
-        pupils[upn] = _with(base, fields)
-        content.contacts += _contacts(element, upn, fields)
-        for year in children(child(element, "Attendance"), "YearData"):
-            estab = value(year, "Estab")
-            if our_estab and estab and estab != our_estab:
-                content.skipped.append(f"{upn}: {value(year, 'Year')} at another school ({value(year, 'LEA')}/{estab})")
-                continue
-            _year_marks(year, upn, pupils[upn], where, collector, codes, problems_before, name, log)
+        stack.pop()
+        tag = _local(element.tag)
+        if tag == "header" and len(stack) == 1:
+            our_estab = _read_header(element, content, school_estab, school_la)
+            stack[0].remove(element)
+        elif tag == "pupil" and len(stack) == 2 and _local(stack[1].tag) == "ctfpupildata":
+            index += 1
+            _read_pupil(element, index, content, existing, pupils, our_estab, collector, codes,
+                        problems_before, log)
+            stack[1].remove(element)  # done with it: the file is never held whole
+    if index == 0:
+        raise ImportRefused([Problem(name, None, "CTFpupilData", "the file has no pupils")])
     for problem in problems_before:
         collector.problems.add(problem.row, problem.column, problem.message)
     content.marks = collector.finish()
     content.readings = _summary(log)
     return content
+
+
+def _read_header(header: Element, content: CtfContent, school_estab: str, school_la: str) -> str:
+    """Version and schools; refuses a CTF addressed to another school. Returns the establishment
+    whose years of marks are imported."""
+    content.version = value(header, "CTFversion")
+    source = child(header, "SourceSchool")
+    la, estab, school_name = _school(source)
+    content.source_school = f"{la}/{estab} {school_name}".strip()
+    dest_la, dest_estab, dest_name = _school(child(header, "DestSchool"))
+    if school_estab and dest_estab and not _same_school(dest_la, dest_estab, school_la, school_estab):
+        raise ImportRefused([Problem(content.file, None, "Header/DestSchool",
+            f"this CTF is addressed to another school ({dest_la}/{dest_estab} {dest_name}".rstrip() +
+            f"), not to this one ({school_la}/{school_estab}). Nothing was imported: ask the sending school "
+            "for a CTF addressed to this school")])
+    if not school_estab:
+        content.notes.append("this school's LA and establishment numbers are not in its settings, so the CTF's "
+                             "destination was not checked and it is read as this school's own file")
+    elif estab and not _same_school(la, estab, school_la, school_estab):
+        content.from_other_school = True
+    return school_estab or estab
+
+
+def _read_pupil(element: Element, index: int, content: CtfContent, existing: dict[str, Pupil],
+                pupils: dict[str, Pupil], our_estab: str, collector: MarkCollector, codes: CodeTable,
+                problems_before: list[Problem], log: list) -> None:
+    name = content.file
+    where = f"Pupil {index}"
+    raw_upn = value(element, "UPN")
+    try:
+        upn = validate_upn(raw_upn)
+    except InvalidUPN as exc:
+        problems_before.append(Problem(name, None, f"{where}/UPN", str(exc)))
+        return
+    where = f"Pupil {index} ({upn})"
+    if upn in content.upns_seen:
+        problems_before.append(Problem(name, None, f"{where}/UPN", f"{upn} is given twice in the file "
+                                       f"(Pupil {content.upns_seen[upn]} and Pupil {index})"))
+        return
+    content.upns_seen[upn] = index
+    collector.next_pupil()
+    if content.from_other_school and upn in existing:
+        here = existing[upn]
+        there = " ".join(p for p in (value(element, "Forename") or value(element, "BasicDetails", "Forename"),
+                                     value(element, "Surname") or value(element, "BasicDetails", "Surname")) if p)
+        content.left_alone.append(f"{upn} {there} (on roll here as {here.forename} {here.surname})")
+        return
+    fields = _pupil_fields(element, upn, where, problems_before, name)
+    content.pupils.append(fields)
+    if content.from_other_school:
+        content.joining.append(f"{upn} {fields.get('forename', '')} {fields.get('surname', '')}".strip())
+    base = existing.get(upn) or Pupil(id=None, upn=upn, surname="", forename="")
+    pupils[upn] = _with(base, fields)
+    content.contacts += _contacts(element, upn, fields)
+    for year in children(child(element, "Attendance"), "YearData"):
+        estab = value(year, "Estab")
+        if our_estab and estab and estab != our_estab:
+            content.skipped.append(f"{upn}: {value(year, 'Year')} at another school ({value(year, 'LEA')}/{estab})")
+            continue
+        _year_marks(year, upn, pupils[upn], where, collector, codes, problems_before, name, log)
 
 
 def _summary(log: list[tuple[str, Reading, str]]) -> list[str]:

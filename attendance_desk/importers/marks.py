@@ -46,8 +46,8 @@ class ParsedMarks:
     rows_read: int = 0
     upns: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
-    pupil: array = field(default_factory=lambda: array("l"))
-    day: array = field(default_factory=lambda: array("l"))
+    pupil: array = field(default_factory=lambda: array("i"))
+    day: array = field(default_factory=lambda: array("i"))
     session: array = field(default_factory=lambda: array("b"))
     code: array = field(default_factory=lambda: array("h"))
     minutes: array = field(default_factory=lambda: array("h"))
@@ -200,6 +200,11 @@ class MarkCollector:
         parsed.session.append(SESSIONS.index(session))
         parsed.code.append(index)
         parsed.minutes.append(-1 if minutes is None else minutes)
+
+    def next_pupil(self) -> None:
+        """For sources that give each pupil's marks together (a CTF, which refuses a UPN given
+        twice): sessions already seen are forgotten, so memory is not held for every mark."""
+        self._seen.clear()
 
     def finish(self) -> ParsedMarks:
         self.problems.raise_if_any()

@@ -115,6 +115,34 @@ def _xlsx_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int,
         workbook.close()
 
 
+# A workbook is a zip archive: its members are checked before anything is unpacked, so a "zip bomb"
+# (a small file that unpacks to gigabytes) is refused at once instead of filling the memory.
+MAX_UNPACKED = 1 << 30  # 1 GiB in all: a whole school's five years of marks is far less
+MAX_RATIO = 200  # unpacked / packed for one member; spreadsheet XML rarely passes 30
+MAX_MEMBERS = 10_000
+
+
+def _check_archive(path: Path) -> None:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRefused([Problem(name, None, None, f"is not a readable Excel workbook ({exc})")]) from None
+    if len(members) > MAX_MEMBERS:
+        raise ImportRefused([Problem(name, None, None, f"refused: the workbook holds {len(members):,} parts "
+                                     f"(at most {MAX_MEMBERS:,}); it is not an ordinary spreadsheet")])
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED:
+        raise ImportRefused([Problem(name, None, None, f"refused: the workbook would unpack to {total / 2**20:,.0f} MB "
+                                     f"(at most {MAX_UNPACKED / 2**20:,.0f} MB); export a smaller range or use CSV")])
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise ImportRefused([Problem(name, None, None, f"refused: the part {m.filename} is compressed "
+                                         f"{m.file_size / max(m.compress_size, 1):,.0f} to 1 (at most {MAX_RATIO} "
+                                         "to 1): the file looks built to exhaust memory (a zip bomb)")])
+
+
 def source_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[object]]]:
     """(row number, cells) of a CSV or of an XLSX sheet (`sheet_name` if present, else the first).
     Raises ImportRefused naming the file if it is missing, empty or not a readable table."""
@@ -130,6 +158,7 @@ def source_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int
                 name, None, None,
                 "is not a readable Excel workbook (password-protected, or a CSV renamed .xlsx?)",
             )])
+        _check_archive(path)
         return _xlsx_rows(path, sheet_name)
     if suffix in (".csv", ".txt"):
         return _csv_rows(path)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from attendance_desk.domain.retention import backups_to_keep
+from attendance_desk.files import FileWriteError
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.backup import checkpoint, copy_to, verify_copy
@@ -57,7 +58,7 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     target = folder / f"{stem}-{now.strftime(STAMP)}.sqlite"
     try:
         copy_to(store, target)
-    except (StoreError, OSError) as exc:
+    except (StoreError, FileWriteError, OSError) as exc:  # disk full, read-only folder: said plainly, no partial copy
         raise ServiceError(f"backup to {folder} failed: {exc}") from None
     existing = _backups(folder, stem)
     keep = backups_to_keep(existing)

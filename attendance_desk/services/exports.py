@@ -16,6 +16,7 @@ from attendance_desk.exporters.xlsx import (
     flags_text,
     write_workbook,
 )
+from attendance_desk.files import atomic_path
 from attendance_desk.services.figures import (
     FLAG_FILTERS,
     GroupSummary,
@@ -66,11 +67,12 @@ def export_xlsx(
     calendar = school_calendar(store, start, end)
     sessions = sorted(set(calendar.school_sessions(start, end)) | sessions_with_marks(store, start, end))
     school = store.settings.school()
-    write_workbook(
-        path, f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}", start, end,
-        [_group_line(g) for g in groups], lines, sessions,
-        lambda line: codes_by_session(store, ids[line.upn], line.start, line.end), codes(), progress,
-    )
+    with atomic_path(path) as temp:  # a complete workbook or none: renamed into place when written
+        write_workbook(
+            temp, f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}", start, end,
+            [_group_line(g) for g in groups], lines, sessions,
+            lambda line: codes_by_session(store, ids[line.upn], line.start, line.end), codes(), progress,
+        )
     store.audit.log(by, "export workbook", str(path), f"{len(lines)} pupils, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
     return len(lines)
 
@@ -97,9 +99,10 @@ def export_ctf(store: Store, path: Path, academic_year: int, until: date, by: st
         raise ServiceError("no pupils on roll in that academic year")
     contacts = store.contacts.for_pupils()
     marks = {p.id: codes_by_session(store, p.id, first, min(last, until)) for p in pupils}
-    written = write_ctf(
-        path, CtfSchool(school.la_number, school.estab_number, school.name), academic_year, pupils,
-        contacts, home_addresses(contacts), marks, codes(), until,
-    )
+    with atomic_path(path) as temp:
+        written = write_ctf(
+            temp, CtfSchool(school.la_number, school.estab_number, school.name), academic_year, pupils,
+            contacts, home_addresses(contacts), marks, codes(), until,
+        )
     store.audit.log(by, "export CTF", str(path), f"{written.pupils} pupils, {written.marks} marks")
     return written

@@ -29,6 +29,7 @@ from attendance_desk.domain.letter_rules import LetterFacts, unmet
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.domain.support_map import SupportMap
+from attendance_desk.files import discard, place, safe_name, stage
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar, support_map
@@ -312,13 +313,22 @@ def _context(store: Store, data: _Pupil, contact: ContactForCalls, stage_name: s
 
 def _write_new(path: Path, data: bytes, taken: set[Path]) -> Path:
     """Write to `path`, or to `name-2.pdf`, `name-3.pdf` … if it exists: a file that holds issued
-    letters is never overwritten (the file is created exclusively, so not by another PC either)."""
+    letters is never overwritten (placed exclusively, so not by another PC either). The file is
+    written whole under a temporary name and only then given its name."""
+    temp = stage(path, data)
+    try:
+        return _place_new(temp, path, taken)
+    finally:
+        discard(temp)
+
+
+def _place_new(temp: Path, path: Path, taken: set[Path]) -> Path:
+    """Give a staged file `path`'s name, or the next free `name-N` one."""
     candidate, n = path.resolve(), 1
     while True:
         if candidate not in taken:
             try:
-                with candidate.open("xb") as fh:
-                    fh.write(data)
+                place(temp, candidate, exclusive=True)
                 taken.add(candidate)
                 return candidate
             except FileExistsError:
@@ -424,26 +434,40 @@ def make_letters(
         batch.letters = len(planned)
         return batch
     written_files: list[Path] = []
+    staged: list[Path] = []
     try:
         with store.write():
             first = store.letters.next_number()
             contents = [content(item, first + n) for n, item in enumerate(planned)]
             pdf, starts = letters_pdf(contents)
+            # Every file is first written whole under a temporary name (a kill now leaves only those,
+            # removed at the next start); then all are given their names, logged and committed at once.
+            staged.append(stage(out, pdf))
+            singles: list[tuple[Path, Path, str] | None] = []
+            for n, (item, letter) in enumerate(zip(planned, contents, strict=True)):
+                if not individual:
+                    singles.append(None)
+                    continue
+                single, _ = letters_pdf([letter])
+                name = safe_name(f"{reference(first + n).replace('/', '-')}-{template}-{item[0].pupil.surname}",
+                                 fallback="letter") + ".pdf"
+                target = out.parent / name
+                staged.append(stage(target, single))
+                singles.append((staged[-1], target, hashlib.sha256(single).hexdigest()))
             taken: set[Path] = set()
-            batch_file = _write_new(out, pdf, taken)
+            batch_file = _place_new(staged[0], out, taken)
             written_files.append(batch_file)
             batch.files.append(batch_file)
             batch_hash = hashlib.sha256(pdf).hexdigest()
-            for n, (item, letter, page) in enumerate(zip(planned, contents, starts, strict=True)):
+            for n, (item, page) in enumerate(zip(planned, starts, strict=True)):
                 pupil_data, contact, lines, figures, rendered, details, soft = item
                 number, pupil = first + n, pupil_data.pupil
                 file, sha, where = batch_file, batch_hash, page
-                if individual:  # each letter also as its own file, logged by that file's hash
-                    single, _ = letters_pdf([letter])
-                    name = f"{reference(number).replace('/', '-')}-{template}-{pupil.surname}.pdf".replace(" ", "_")
-                    file = _write_new(batch_file.parent / name, single, taken)
+                if singles[n]:  # each letter also as its own file, logged by that file's hash
+                    temp, target, sha = singles[n]
+                    file = _place_new(temp, target, taken)
                     written_files.append(file)
-                    sha, where = hashlib.sha256(single).hexdigest(), 1
+                    where = 1
                     batch.files.append(file)
                 overridden = "; ".join(soft)
                 store.letters.log_issued(
@@ -470,6 +494,9 @@ def make_letters(
         for path in written_files:  # nothing was logged: leave no unlogged letters behind
             path.unlink(missing_ok=True)
         raise
+    finally:
+        for temp in staged:
+            discard(temp)
     return batch
 
 

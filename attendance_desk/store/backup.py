@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attendance_desk.files import atomic_path, clean_leftovers
 from attendance_desk.store.db import SQLITE_MAGIC, StoreError
 from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION
 
@@ -15,20 +16,20 @@ if TYPE_CHECKING:
 
 
 def copy_to(store: Store, target: Path) -> None:
-    """A consistent copy of the live file, page by page, without stopping other users."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    dest = sqlite3.connect(str(partial))
-    try:
-        store.conn.backup(dest, pages=4096)
-        dest.execute("PRAGMA journal_mode = DELETE")  # a backup is a single self-contained file
-    finally:
-        dest.close()
-    problems = verify_copy(partial)
-    if problems:
-        partial.unlink(missing_ok=True)
-        raise StoreError(f"the backup did not verify: {problems[0]}")
-    partial.replace(target)
+    """A consistent copy of the live file, page by page, without stopping other users. Written under
+    a temporary name in the same folder and renamed only once it is complete and verified; a copy
+    left by a killed backup (also an old-style `*.partial`) is removed by the next backup."""
+    with atomic_path(target) as partial:
+        clean_leftovers(target.parent, also=("*.sqlite.partial",))
+        dest = sqlite3.connect(str(partial))
+        try:
+            store.conn.backup(dest, pages=4096)
+            dest.execute("PRAGMA journal_mode = DELETE")  # a backup is a single self-contained file
+        finally:
+            dest.close()
+        problems = verify_copy(partial)
+        if problems:
+            raise StoreError(f"the backup did not verify: {problems[0]}")
 
 
 def verify_copy(path: Path) -> list[str]:

@@ -100,7 +100,7 @@ class Store:
                 raise StoreBusy(
                     f"the school file is busy: another computer has been saving to it for more than "
                     f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment") from None
-            raise
+            raise _disk_error(exc, self.path) or exc from None
         replaced = self.replaced()
         if replaced:  # a backup was restored in place of this file since it was opened
             self.conn.rollback()
@@ -109,12 +109,24 @@ class Store:
         self._depth = 1
         try:
             yield self.db
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            problem = _disk_error(exc, self.path)
+            if problem is None:
+                raise
+            raise problem from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.rollback()
             raise
         else:
-            self.conn.commit()
+            try:
+                self.conn.commit()
+            except sqlite3.OperationalError as exc:
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+                raise _disk_error(exc, self.path) or exc from None
         finally:
             self._depth = 0
 
@@ -162,7 +174,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} cannot be read as a school file: {exc}") from None
+        raise _disk_error(exc, path) or StoreError(f"{path} cannot be read as a school file: {exc}") from None
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer Attendance Desk (file version {version}, this program "
@@ -176,7 +188,10 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     if not tables and not create:
         raise StoreError(f"{path} is empty: run 'attendance-desk init' first")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        raise _disk_error(exc, path) or StoreError(f"{path} cannot be opened: {exc}") from None
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     # Up to 64 MB of page cache (used only as needed): bulk imports update three B-trees of a
@@ -187,6 +202,22 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         migrations.apply(db)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.commit()
+
+
+def _disk_error(exc: BaseException, path: Path) -> StoreError | None:
+    """A full, read-only or locked disk or file, said plainly (not "cannot be read as a school file")."""
+    text = str(exc).lower()
+    if "disk is full" in text or "no space" in text:
+        return StoreError(f"the school file {path} could not be written: the disk is full (no space left on the "
+                          "device). Nothing was changed; free some space and try again")
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        return StoreError(f"the school file {path} could not be written: the file or its folder is read-only or "
+                          "locked (permissions, a read-only disk, or a file marked unchangeable). Nothing was "
+                          "changed; ask whoever looks after the computer to make it writable")
+    if "disk i/o" in text:
+        return StoreError(f"the school file {path} could not be written: the disk reported an input/output error "
+                          "(a removed or failing drive, or a file that is locked). Nothing was changed")
+    return None
 
 
 def integrity_problems(store: Store) -> list[str]:

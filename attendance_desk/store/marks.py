@@ -354,6 +354,43 @@ class MarkRepo:
             conn.execute("DELETE FROM temp.incoming")
         return WriteResult(added=added, amended=amended, unchanged=count - added - amended, changes=changes)
 
+    def preview_many(self, marks: Iterable[MarkRow], progress=None, total: int = 0) -> WriteResult:
+        """What `add_or_amend_many` would do, without taking the write lock: the rows go into a
+        TEMP table (the connection's own, not the school file) and are compared with the marks by
+        reads only, so a dry run never keeps anyone else from saving."""
+        conn = self.store.conn
+        if conn.in_transaction:
+            raise RuntimeError("preview_many is a read: call it outside a write transaction")
+        try:
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
+                "code TEXT, minutes_late INTEGER)"
+            )
+            conn.execute("DELETE FROM temp.incoming")
+            rows = iter(marks)
+            count = 0
+            while batch := list(islice(rows, 50_000)):
+                conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
+                count += len(batch)
+                if progress:
+                    progress(count, total or count)
+            changes = [tuple(r) for r in conn.execute(
+                "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
+                "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                (PREVIEW_LIMIT,),
+            )]
+            amended, existing = conn.execute(
+                "SELECT COALESCE(SUM(m.code IS NOT i.code OR (i.minutes_late IS NOT NULL AND "
+                "m.minutes_late IS NOT i.minutes_late)), 0), COUNT(*) FROM temp.incoming AS i JOIN marks m "
+                "ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session").fetchone()
+            conn.execute("DELETE FROM temp.incoming")
+        finally:
+            if conn.in_transaction:
+                conn.commit()  # ends the implicit transaction on the temp table; the school file is untouched
+        added = count - existing
+        return WriteResult(added=added, amended=amended, unchanged=count - added - amended, changes=changes)
+
     def record_register_taken(self, reg_group: str, day: date, session: str, by: str) -> None:
         with self.store.write() as db:
             db.execute(
