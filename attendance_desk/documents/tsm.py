@@ -209,7 +209,7 @@ XLSX_HEADERS = ("UPN", "Pupil", "Class", "Attendance", "Unauthorised sessions", 
                 "Contacts made", "Barriers", "Actions agreed", "Early help", "Lead professional", "Last contact",
                 "Sessions with no mark")
 XLSX_WIDTHS = (15, 22, 7, 11, 13, 40, 28, 9, 36, 50, 32, 28, 12, 11)
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as exporters/inert.py
 
 
 def _text_safe(cell) -> None:

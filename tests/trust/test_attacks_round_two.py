@@ -241,9 +241,8 @@ def test_common_and_short_passwords_are_refused(school, monkeypatch, capsys):
 
 def test_a_user_name_cannot_carry_a_line_break(school):
     db, _ = school
-    with open_store(db) as store:
-        with pytest.raises(ServiceError, match="line break"):
-            add_user(store, "Admin", "Eve\n2026-11-25 09:00:00  Admin  user added", "office", "eve-password-1")
+    with open_store(db) as store, pytest.raises(ServiceError, match="line break"):
+        add_user(store, "Admin", "Eve\n2026-11-25 09:00:00  Admin  user added", "office", "eve-password-1")
 
 
 # 3. --today cannot bend a rule
