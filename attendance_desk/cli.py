@@ -253,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", type=Path, help="folder for the archive files (needed with --apply)")
     p.add_argument("--apply", action="store_true")
 
-    sub.add_parser("check", help="integrity and audit check of the school file")
+    p = sub.add_parser("check", help="integrity and tamper check of the school file (hash chains, safeguards, users)")
+    p.add_argument("--against", type=Path, metavar="BACKUP",
+                   help="also show what changed outside Attendance Desk since this backup was made")
     add_register_parsers(sub, _iso, _session)
     return parser
 

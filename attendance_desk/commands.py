@@ -320,9 +320,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     store = open_school(args.db)
     with store:
-        report = check_school(store, _now(args))
+        report = check_school(store, _now(args), getattr(args, "against", None))
     for warning in report.warnings:
         print(f"warning: {warning}")
+    for note in report.notes:
+        print(note)
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
     for line in report.missing:

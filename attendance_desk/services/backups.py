@@ -13,6 +13,7 @@ from attendance_desk.files import FileWriteError
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.backup import checkpoint, copy_to, verify_copy
+from attendance_desk.store.chain import heads_path, record_heads
 from attendance_desk.store.db import Store, StoreError, open_store
 from attendance_desk.store.users import file_has_users
 
@@ -58,6 +59,7 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     target = folder / f"{stem}-{now.strftime(STAMP)}.sqlite"
     try:
         copy_to(store, target)
+        record_heads(target)  # the chain heads beside the copy, for `check --against` (store/chain.py)
     except (StoreError, FileWriteError, OSError) as exc:  # disk full, read-only folder: said plainly, no partial copy
         raise ServiceError(f"backup to {folder} failed: {exc}") from None
     existing = _backups(folder, stem)
@@ -65,6 +67,7 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     removed = [path for stamp, path in existing.items() if stamp not in keep]
     for path in removed:
         path.unlink(missing_ok=True)
+        heads_path(path).unlink(missing_ok=True)
     store.settings.save_school(replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds")))
     store.audit.log(by or "(automatic backup)", "backup", str(target), f"{len(keep)} kept, {len(removed)} removed")
     return BackupResult(target, len(keep), removed, now)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
 from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
+from attendance_desk.store import chain
+from attendance_desk.store.backup import verify_copy
 from attendance_desk.store.db import Store, integrity_problems
 
 
@@ -21,18 +25,21 @@ class CheckReport:
     amendments: int = 0
     missing: list[str] = field(default_factory=list)  # registers with missing marks, by class and session
     missing_marks: int = 0
+    notes: list[str] = field(default_factory=list)  # what changed since a backup (check --against)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check_school(store: Store, now: datetime | None = None) -> CheckReport:
+def check_school(store: Store, now: datetime | None = None, against: Path | None = None) -> CheckReport:
     """`now` (default: the clock) decides which registers have closed, so an empty register that is
-    still open is not reported as missing."""
+    still open is not reported as missing. With `against` (a backup), also what changed outside
+    Attendance Desk since that backup was made."""
     report = CheckReport()
     report.problems += [f"integrity: {p}" for p in integrity_problems(store)]
     report.problems += store.marks.history_chain_problems()
+    report.problems += tamper_problems(store, report)
     report.marks = store.marks.count()
     report.amendments = store.marks.history_count()
     table = codes()
@@ -59,7 +66,41 @@ def check_school(store: Store, now: datetime | None = None) -> CheckReport:
             f"{direct} mark change(s) were made outside Attendance Desk with no reason recorded "
             "(kept in the history, flagged as direct)"
         )
+    if against is not None:
+        check_against(store, against, report)
     return report
+
+
+def tamper_problems(store: Store, report: CheckReport) -> list[str]:
+    """Edits made outside Attendance Desk: the hash chains (mark history, audit, letter log), the
+    safeguard triggers and the tables, marks changed with no history, users changed with no audit."""
+    conn = store.conn
+    problems, warnings = chain.schema_problems(conn)
+    report.warnings += warnings
+    found, _ = chain.chain_problems(conn)
+    problems += found
+    problems += chain.mark_problems(conn)
+    problems += chain.users_problems(conn)
+    return problems
+
+
+def check_against(store: Store, backup: Path, report: CheckReport) -> None:
+    """Add to `report` what changed in the school file outside Attendance Desk since `backup`."""
+    backup = Path(backup)
+    unusable = verify_copy(backup)
+    if unusable:
+        report.problems.append(f"cannot compare with the backup: {unusable[0]}")
+        return
+    recorded = None
+    record = chain.heads_path(backup)
+    if record.exists():
+        try:
+            recorded = json.loads(record.read_text(encoding="utf-8"))["heads"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            report.problems.append(f"the record of chain heads beside the backup ({record.name}) cannot be read: {exc}")
+    problems, notes = chain.against_backup(str(store.path), str(backup), recorded)
+    report.problems += problems
+    report.notes += [f"since {backup.name}: {n}" for n in notes]
 
 
 def missing_marks_by_register(store: Store, now: datetime | None = None, limit: int = 200) -> tuple[int, list[str]]:

@@ -16,6 +16,7 @@ from attendance_desk.exporters.inert import csv_row
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.users import authorize
+from attendance_desk.store.chain import remove_for_good
 from attendance_desk.store.db import Store
 
 KEEP_YEARS = 6
@@ -88,9 +89,12 @@ def archive_and_remove(store: Store, today: date, folder: Path, by: str, keep_ye
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in _everything(store, pupil).items():
                 archive.writestr(name, data)
-    store.pupils.remove([p.id for p in pupils])
-    for pupil in pupils:
-        store.audit.log(by, "pupil archived and removed", pupil.upn,
-                        f"left {pupil.leaving_date:%d/%m/%Y}; archive in {folder}")
-        removed.append(pupil.upn)
+    # removed for real: overwritten, the file compacted, the audit told how many (not who)
+    counts = remove_for_good(store, [p.id for p in pupils], by,
+                             f"pupils who left more than {keep_years} years ago, archived in {folder}")
+    if not counts.get("compacted"):
+        store.audit.log(by, "retention: compaction postponed", "",
+                        "another program held the file: the removed rows were overwritten with zeros "
+                        "(secure_delete) but the file was not compacted (VACUUM)")
+    removed += [pupil.upn for pupil in pupils]
     return removed

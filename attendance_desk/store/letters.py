@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from attendance_desk.store.chain import last_id, seal, seal_letter_state
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ class LetterRepo:
 
     def log_issued(self, letter: NewLetter, number: int, sha256: str, file: str, page: int, by: str) -> int:
         with self.store.write() as db:
-            return db.execute(
+            after = last_id(self.store.conn, "letters")
+            row_id = db.execute(
                 "INSERT INTO letters(pupil_id, template, stage_key, contact_id, addressee, address, figures, text, "
                 "generated_at, sha256, file, page, by_user, number, letter_date, details, override_reason, overridden) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -102,18 +104,24 @@ class LetterRepo:
                  letter.address, json.dumps(letter.figures), letter.text, now_iso(), sha256, file, page, by, number,
                  letter.letter_date.isoformat(), json.dumps(letter.details), letter.override_reason, letter.overridden),
             ).lastrowid
+            seal(self.store.conn, "letters", after)
+            return row_id
 
     def mark_posted(self, letter_id: int, day: date) -> bool:
         with self.store.write() as db:
-            return db.execute("UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)).rowcount > 0
+            done = db.execute("UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)).rowcount > 0
+            seal_letter_state(self.store.conn, letter_id=letter_id)
+            return done
 
     def void(self, letter_id: int, reason: str, by: str) -> bool:
         """Mark an issued letter void; it stays in the log (a trigger refuses to void it twice)."""
         with self.store.write() as db:
-            return db.execute(
+            done = db.execute(
                 "UPDATE letters SET void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ? AND void_reason IS NULL",
                 (reason, by, now_iso(), letter_id),
             ).rowcount > 0
+            seal_letter_state(self.store.conn, letter_id=letter_id)
+            return done
 
     def by_id(self, letter_id: int) -> LetterRecord | None:
         rows = self.store.query("SELECT * FROM letters WHERE id = ?", (letter_id,))

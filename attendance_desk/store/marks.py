@@ -12,6 +12,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
+from attendance_desk.store.chain import last_id, seal
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
@@ -284,6 +285,7 @@ class MarkRepo:
         if not reason.strip():
             raise ValueError("an amendment needs a reason")
         with self.store.write():
+            after = last_id(self.store.conn, "mark_history")
             current = self.get(pupil_id, day, session)
             if current is None:
                 raise KeyError("there is no mark to amend for that session")
@@ -298,6 +300,7 @@ class MarkRepo:
                 "WHERE pupil_id = ? AND date = ? AND session = ?",
                 (code, minutes_late, reason, by, now_iso(), pupil_id, day.isoformat(), session),
             )
+            seal(self.store.conn, "mark_history", after)
             return self.get(pupil_id, day, session)
 
     def add_or_amend_many(
@@ -311,6 +314,7 @@ class MarkRepo:
         conn = self.store.conn
         stamp = now_iso()
         with self.store.write():
+            after = last_id(conn, "mark_history")
             # Incoming rows are unique per session (the importer checks): a plain heap table is
             # enough, and inserting into marks in key order keeps the B-tree writes sequential.
             conn.execute(
@@ -343,6 +347,8 @@ class MarkRepo:
                 "(i.minutes_late IS NOT NULL AND marks.minutes_late IS NOT i.minutes_late))",
                 (reason, by, stamp, source),
             ).rowcount
+            if amended:
+                seal(conn, "mark_history", after)
             added = conn.execute(
                 "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
                 "recorded_at) SELECT i.pupil_id, i.date, i.session, i.code, i.minutes_late, ?, ?, ? "

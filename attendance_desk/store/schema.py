@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "attendance_desk"
-SCHEMA_VERSION = 12  # the number of migrations below; a test keeps them equal
+SCHEMA_VERSION = 13  # the number of migrations below; a test keeps them equal
 migrations = Migrations(MIGRATION_SET)
 
 
@@ -504,3 +504,79 @@ def m012_sign_in_limits_and_signature(db: Database) -> None:
         ALTER TABLE users ADD COLUMN signature BLOB;
         """,
     )
+
+
+@migrations()
+def m013_tamper_evident_chains(db: Database) -> None:
+    """The mark history, the audit log and the letter log become hash chains (store/chain.py): each row
+    gets `row_hash`, written by the app in the row's own transaction; the append-only triggers now let
+    the app fill that hash once, and nothing else. The audit records the users' state whenever it
+    changes. A mark's history is kept when its version, recorder or time changes too, not only its
+    code. The rows already in the file are hashed as they stand: what happened before this version
+    is accepted, and the audit says so."""
+    from datetime import UTC, datetime
+
+    from attendance_desk.store import chain
+
+    history_cols = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in chain.CHAINS["mark_history"])
+    audit_cols = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in chain.CHAINS["audit"])
+    run_script(
+        db,
+        f"""
+        ALTER TABLE mark_history ADD COLUMN row_hash TEXT;
+        ALTER TABLE audit ADD COLUMN users_state TEXT;
+        ALTER TABLE audit ADD COLUMN row_hash TEXT;
+        ALTER TABLE letters ADD COLUMN row_hash TEXT;
+        ALTER TABLE letters ADD COLUMN state_hash TEXT;
+        CREATE INDEX audit_users_states ON audit(id) WHERE users_state IS NOT NULL;
+        DROP TRIGGER mark_history_no_update;
+        CREATE TRIGGER mark_history_no_update BEFORE UPDATE ON mark_history
+        WHEN OLD.row_hash IS NOT NULL OR NEW.row_hash IS NULL OR {history_cols}
+        BEGIN
+            SELECT RAISE(ABORT, 'mark history is append-only');
+        END;
+        DROP TRIGGER audit_no_update;
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        WHEN OLD.row_hash IS NOT NULL OR NEW.row_hash IS NULL OR {audit_cols}
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        CREATE TRIGGER letters_sealed_once BEFORE UPDATE OF row_hash ON letters
+        WHEN OLD.row_hash IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'an issued letter cannot be changed: void it with a reason and issue another');
+        END;
+        DROP TRIGGER marks_keep_history;
+        CREATE TRIGGER marks_keep_history AFTER UPDATE ON marks
+        WHEN OLD.code IS NOT NEW.code OR OLD.minutes_late IS NOT NEW.minutes_late
+            OR OLD.version IS NOT NEW.version OR OLD.recorded_by IS NOT NEW.recorded_by
+            OR OLD.recorded_at IS NOT NEW.recorded_at
+        BEGIN
+            INSERT INTO mark_history (
+                pupil_id, date, session, old_code, new_code, old_minutes_late, new_minutes_late,
+                old_recorded_by, old_recorded_at, reason, changed_by, changed_at, direct)
+            SELECT OLD.pupil_id, OLD.date, OLD.session, OLD.code, NEW.code,
+                   OLD.minutes_late, NEW.minutes_late, OLD.recorded_by, OLD.recorded_at,
+                   CASE WHEN legit THEN NEW.amend_reason
+                        ELSE 'changed outside Attendance Desk: no reason recorded' END,
+                   CASE WHEN legit THEN NEW.recorded_by ELSE 'unknown' END,
+                   CASE WHEN legit THEN NEW.recorded_at
+                        ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END,
+                   NOT legit
+            FROM (SELECT NEW.version = OLD.version + 1
+                         AND NEW.amend_reason IS NOT NULL AND NEW.amend_reason <> '' AS legit);
+            -- the reason is used once: a later UPDATE that gives none is flagged as direct
+            UPDATE marks SET amend_reason = NULL
+            WHERE pupil_id = NEW.pupil_id AND date = NEW.date AND session = NEW.session;
+        END;
+        """,
+    )
+    counts = {table: chain.seal(db.conn, table, 0) for table in ("mark_history", "letters")}
+    has_users = db.execute("SELECT 1 FROM users LIMIT 1").fetchone()
+    sealed_audit = chain.seal(db.conn, "audit", 0)
+    if sealed_audit or has_users or any(counts.values()):
+        chain.append_audit(
+            db.conn, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "(upgrade)", chain.CHAINS_STARTED, "",
+            f"{counts['mark_history']} history entries, {sealed_audit} audit entries and {counts['letters']} "
+            "letters already in the file were sealed as they stood (not verified: what happened before this "
+            "version is accepted); the users' state is recorded from here on")
