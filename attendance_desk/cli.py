@@ -179,9 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review-weeks", type=int, default=6)
     p.add_argument("--weeks", type=int, default=12, help="how long the plan runs")
 
-    p = sub.add_parser("contact", help="record a home visit, text, e-mail or early help in the chronology")
+    p = sub.add_parser("contact", help="record a home visit, text, e-mail, early help, the impact of the absence on the "
+                       "child or a discussion with the lead professional in the chronology")
     p.add_argument("--upn", required=True)
-    p.add_argument("--kind", required=True, choices=["home_visit", "text", "email", "call", "early_help", "note"])
+    p.add_argument("--kind", required=True, choices=["home_visit", "text", "email", "call", "early_help", "note",
+                                                        "impact", "lead_professional"])
     p.add_argument("--with", dest="with_whom", default="")
     p.add_argument("--outcome", default="")
     p.add_argument("--notes", default="")
@@ -193,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", help="the referral evidence pack for the Education Welfare Service")
     p.add_argument("--upn", required=True)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--complete", action="store_true", help="refuse (exit 1) if evidence is missing")
+    p.add_argument("--complete", action="store_true",
+                   help="refuse (exit 1), listing what is missing, until every applicable item is met")
 
     p = sub.add_parser("contract", help="a parenting contract or plan, on the letterhead, for signing")
     p.add_argument("--plan", type=int, required=True)

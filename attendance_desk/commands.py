@@ -494,12 +494,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
             missing = [c for c in evidence_checklist(store, args.upn, args.today) if not c.ok]
             if missing:
                 for c in missing:
-                    print(f"missing: {c.item} ({c.detail})", file=sys.stderr)
+                    print(f"missing: {c.item}: {c.detail}", file=sys.stderr)
                 raise ServiceError(f"{len(missing)} item(s) of evidence missing: the pack was not made")
-        result = assemble_evidence_pack(store, args.upn, args.today, args.out, args.user)
-    print(f"Evidence pack: {result.out}")
+        result = assemble_evidence_pack(store, args.upn, args.today, args.out, args.user, complete=args.complete)
+    print(f"Evidence pack: {result.out} ({result.pages} pages)")
     for c in result.missing:
-        print(f"missing: {c.item} ({c.detail})")
+        print(f"missing: {c.item}: {c.detail}")
     return 0
 
 

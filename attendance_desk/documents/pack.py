@@ -1,23 +1,25 @@
-"""The referral evidence pack: one PDF, every page footed with the pupil's name and UPN."""
+"""The referral evidence pack: one PDF. Its own pages (the checklist first, the referral form, the
+casework) are footed with the pupil's name and UPN; the head's certificate and the stored pages of the
+letters issued follow, unchanged, and every page is numbered "page x of y" across the whole pack."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from attendance_desk.documents.certificate import (
-    amendments_table,
-    declaration,
-    legend_table,
-    register_flowables,
-)
-from attendance_desk.documents.layout import GRID, Styles, build_pdf
+from attendance_desk.documents.certificate import amendments_table, legend_table, register_flowables
+from attendance_desk.documents.layout import FONT, GRID, Styles, build_pdf, register_fonts
+
+STATUS = {"met": ("Met", "#D9EAD3"), "missing": ("MISSING", "#F4CCCC"), "not applicable": ("Not applicable", "#EEEEEE")}
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,9 @@ class PackData:
     pupil: object  # Pupil
     today: date
     prepared_by: str
-    checklist: list[tuple[str, bool, str]]
+    checklist: list[tuple[str, str, str]]  # (item, "met" / "missing" / "not applicable", evidence or what is missing)
+    form: list[list[str]]  # the EWS referral form: (field, value)
     contacts: list
-    siblings: list[str]
     years: list  # (label, PupilFigures, weeks, legend)
     amendments: list[list[str]]
     chronology: list[list[str]]
@@ -39,8 +41,20 @@ class PackData:
     meeting_figures: dict = field(default_factory=dict)  # meeting id -> the figures on the day it was held
 
 
+@dataclass(frozen=True)
+class Appendix:
+    """Pages of a stored PDF appended as they are: `first` to `last` (1-based; None: to the end)."""
+
+    title: str
+    path: Path
+    first: int = 1
+    last: int | None = None
+
+
 def _table(rows, widths, s: Styles, header=True) -> Table:
-    body = [[Paragraph(escape(str(v)), s.cell) if isinstance(v, str) and len(v) > 18 else v for v in row] for row in rows]
+    """Every text cell wraps at spaces inside its column (a date and time, a long word never run over)."""
+    body = [[Paragraph(escape(v), s.cell_bold if header and r == 0 else s.cell) if isinstance(v, str) else v
+             for v in row] for r, row in enumerate(rows)]
     table = Table(body, colWidths=[w * mm for w in widths], repeatRows=1 if header else 0, hAlign="LEFT")
     table.setStyle(TableStyle(GRID if header else GRID[:1] + GRID[3:]))
     return table
@@ -50,25 +64,48 @@ def _none(s: Styles, text: str = "None recorded.") -> Paragraph:
     return Paragraph(text, s.body)
 
 
-def write_pack(path: str | Path, d: PackData) -> None:
+def _lines(text: str) -> str:
+    return "<br/>".join(escape(x) for x in str(text).split("\n"))
+
+
+def checklist_flowables(d: PackData, appendices: list[str], s: Styles) -> list:
+    rows = [["Item of the referral table", "Status", "Evidence found, or what is missing"]]
+    style = list(GRID)
+    for r, (item, status, detail) in enumerate(d.checklist, start=1):
+        label, colour = STATUS[status]
+        rows.append([Paragraph(escape(item), s.cell), Paragraph(label, s.cell_bold), Paragraph(escape(detail), s.small)])
+        style.append(("BACKGROUND", (1, r), (1, r), colors.HexColor(colour)))
+    table = Table(rows, colWidths=[50 * mm, 25 * mm, 105 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style + [("TOPPADDING", (0, 0), (-1, -1), 1.8), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8)]))
+    missing = sum(status == "missing" for _, status, _ in d.checklist)
+    summary = (f"<b>{missing} item(s) missing.</b> The local authority returns incomplete referrals." if missing
+               else "<b>Every applicable item is met.</b>")
+    if appendices:
+        summary += (f" {len(appendices)} document(s) are attached after the pack's own pages, as they were issued "
+                    "(listed on the next page).")
+    return [Paragraph(summary, s.body), Spacer(0, 2 * mm), table]
+
+
+def write_pack(d: PackData, appendices: list[str]) -> bytes:
+    """The pack's own pages, as PDF bytes (numbered later, across the appended pages too)."""
     s, p, sch = Styles(), d.pupil, d.school
     story = [Paragraph("Referral to the Education Welfare Service: evidence pack", s.title),
              Paragraph(f"{escape(sch.name)} (URN {escape(sch.urn)}), {escape(sch.local_authority)}", s.body),
              Paragraph(f"Pupil: <b>{escape(p.legal_name)}</b>, UPN {p.upn}. Prepared {d.today:%d/%m/%Y} by "
-                       f"{escape(d.prepared_by)}. Named EWO: {escape(sch.named_ewo or 'not recorded')}.", s.body),
+                       f"{escape(d.prepared_by)}. Named EWO: {escape(sch.named_ewo or 'not recorded')}. Figures are "
+                       f"as at {d.today:%d/%m/%Y} unless a date is given.", s.body),
              Paragraph("Checklist", s.heading)]
-    check = Table([["Evidence", "", "Detail"]] + [[Paragraph(escape(item), s.cell), "Yes" if ok else "MISSING",
-                                                  Paragraph(escape(detail), s.cell)] for item, ok, detail in d.checklist],
-                  colWidths=[70 * mm, 20 * mm, 90 * mm], repeatRows=1, hAlign="LEFT")
-    style = list(GRID)
-    for r, (_, ok, _) in enumerate(d.checklist, start=1):
-        style.append(("BACKGROUND", (1, r), (1, r), colors.HexColor("#D9EAD3" if ok else "#F4CCCC")))
-    check.setStyle(TableStyle(style))
-    missing = sum(not ok for _, ok, _ in d.checklist)
-    story += [check, Paragraph(f"{missing} item(s) missing. Local authorities return incomplete referrals."
-                               if missing else "Every item on the checklist is present.", s.body)]
-
-    story += [PageBreak(), Paragraph("The pupil", s.heading)]
+    story += checklist_flowables(d, appendices, s)
+    story += [PageBreak(), Paragraph("Referral form (Education Welfare Service)", s.heading)]
+    form = Table([[Paragraph(escape(k), s.cell_bold), Paragraph(_lines(v), s.cell)] for k, v in d.form],
+                 colWidths=[50 * mm, 130 * mm], hAlign="LEFT")
+    form.setStyle(TableStyle(GRID[:1] + GRID[3:]))
+    story.append(form)
+    if appendices:
+        story += [Paragraph("Attached at the end of the pack", s.heading),
+                  _table([["", "Document (as issued; a voided letter is not attached)"]]
+                         + [[str(n), title] for n, title in enumerate(appendices, start=1)], [10, 170], s)]
+    story.append(Paragraph("The pupil", s.heading))
     flags = [x for x, on in (("SEN support", p.sen == "K"), ("EHCP", p.sen == "E"), ("FSM", p.fsm),
                              ("child protection plan", p.cp_plan), ("looked after", p.looked_after),
                              ("child in need", p.child_in_need), ("young carer", p.young_carer)) if on]
@@ -77,8 +114,7 @@ def write_pack(path: str | Path, d: PackData) -> None:
              ["Year and class", f"Year {p.year_group}, {p.reg_group}"], ["UPN", p.upn],
              ["Admitted", f"{p.admission_date:%d/%m/%Y}" if p.admission_date else "not recorded"],
              ["Needs and vulnerability", ", ".join(flags) or "none recorded"],
-             ["Social worker", p.social_worker or "none recorded"],
-             ["Brothers and sisters at the school", ", ".join(d.siblings) or "none"]]
+             ["Social worker", p.social_worker or "none recorded"]]
     story.append(_table(facts, [50, 130], s, header=False))
     story.append(Paragraph("Parents and carers", s.heading))
     rows = [["Name", "Relationship", "PR", "Address", "Phones"]]
@@ -93,8 +129,10 @@ def write_pack(path: str | Path, d: PackData) -> None:
         rows.append([label, f"{row.start:%d/%m/%Y} to {row.end:%d/%m/%Y}", f.possible,
                      f"{f.attendance_pct:.1f}%" if f.attendance_pct is not None else "–", f.authorised, f.unauthorised,
                      row.max_unauthorised_10_school_weeks])
-    story.append(_table(rows, [19, 42, 17, 21, 21, 25, 35], s))
+    story.append(_table(rows, [18, 40, 17, 23, 22, 25, 35], s))
     for label, row, weeks, legend in d.years:
+        if not (row.figures.possible or row.figures.not_counted):
+            continue  # no marks that year: nothing to print but empty weeks
         story += [PageBreak(), Paragraph(f"Register: {label.lower()} ({row.start:%d/%m/%Y} to {row.end:%d/%m/%Y})", s.heading)]
         story += register_flowables(weeks, s)
         story += [Spacer(0, 3 * mm), legend_table(legend, s)]
@@ -139,14 +177,46 @@ def write_pack(path: str | Path, d: PackData) -> None:
             rows.append(["Target", f"{plan.target_pct:g}%"])
         story += [_table(rows, [40, 140], s), Spacer(0, 3 * mm)]
     story += [Paragraph("Chronology of contact with the family", s.heading),
-              _table([["When", "What", "By", "With", "Outcome", "Notes"]] + d.chronology, [26, 18, 20, 30, 40, 46], s)
+              _table([["When", "What", "By", "With", "Outcome", "Notes"]] + d.chronology, [27, 24, 15, 30, 40, 44], s)
               if d.chronology else _none(s)]
-    if d.years:
-        label, row, _, _ = d.years[0]
-        story += [PageBreak(), Paragraph("Certificate of attendance (section 566 of the Education Act 1996)", s.heading),
-                  Paragraph(f"The register for {row.start:%d/%m/%Y} to {row.end:%d/%m/%Y} is printed above. "
-                            f"Possible sessions {row.figures.possible}; attendance "
-                            f"{row.figures.attendance_pct if row.figures.attendance_pct is not None else 0:.1f}%.", s.body),
-                  declaration(sch.name, p.legal_name, sch.head_teacher, d.today, s, start=row.start)]
-    build_pdf(path, story, f"Evidence pack: {p.legal_name}", sch.name,
-              f"{sch.name} — evidence pack — {p.legal_name} (UPN {p.upn}) — confidential")
+    out = io.BytesIO()
+    build_pdf(out, story, f"Evidence pack: {p.legal_name}", sch.name,
+              f"{sch.name} — evidence pack — {p.legal_name} (UPN {p.upn}) — confidential", numbered=False)
+    return out.getvalue()
+
+
+def append_pages(out: str | Path, pack: bytes, appendices: list[Appendix], header: str) -> int:
+    """Write the pack's pages then each appendix's pages, numbering every page "Page x of y" (at the foot
+    of the pack's own pages; at the head of appended pages, which keep their own footers, with `header`).
+    Returns the number of pages."""
+    writer = PdfWriter()
+    own = PdfReader(io.BytesIO(pack)).pages
+    for page in own:
+        writer.add_page(page)
+    for a in appendices:
+        pages = PdfReader(a.path).pages
+        for index in range(a.first - 1, a.last if a.last is not None else len(pages)):
+            writer.add_page(pages[index])
+    total = len(writer.pages)
+    register_fonts()
+    stamp = io.BytesIO()
+    canvas = Canvas(stamp)
+    for n, page in enumerate(writer.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        canvas.setPageSize((width, height))
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        if n <= len(own):
+            canvas.drawRightString(width - 15 * mm, 9 * mm, f"Page {n} of {total}")
+        else:
+            canvas.drawString(15 * mm, height - 7 * mm, header)
+            canvas.drawRightString(width - 15 * mm, height - 7 * mm, f"Page {n} of {total}")
+        canvas.showPage()
+    canvas.save()
+    for page, mark in zip(writer.pages, PdfReader(io.BytesIO(stamp.getvalue())).pages, strict=True):
+        page.merge_page(mark)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return total

@@ -77,6 +77,8 @@ class SupportMap:
     min_possible: int = 0
     # other map's name -> {that map's stage key: this map's stage key, or "" for no equivalent}
     equivalents: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
+    # the school's referral threshold ([referral] in the file; see domain/referral.py), {} for the default
+    referral: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         keys = [s.key for s in self.stages]
@@ -211,4 +213,5 @@ def support_map_from_dict(data: dict) -> SupportMap:
         counts=counts,
         min_possible=int(data.get("min_possible", 0)),
         equivalents=equivalents,
+        referral=dict(data.get("referral", {})),
     )

@@ -132,7 +132,10 @@ def record_plan(
 
 
 CONTACT_KINDS = {"home_visit": "Home visit", "text": "Text message", "email": "E-mail", "call": "Telephone call",
-                 "early_help": "Early help / referral to another service", "note": "Note"}
+                 "early_help": "Early help / referral to another service", "note": "Note",
+                 # the referral table asks for these; recorded as dated entries by the person who assessed or spoke
+                 "impact": "Impact of the absence on the child",
+                 "lead_professional": "Discussion with the lead professional (social worker)"}
 
 
 def record_contact(store: Store, upn: str, kind: str, by: str, *, at: datetime, with_whom: str = "", outcome: str = "",

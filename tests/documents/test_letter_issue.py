@@ -251,7 +251,7 @@ def test_void_keeps_the_letter_in_the_log_marked_void(tmp_path, school, capsys):
 
     assemble_evidence_pack(school, lucja.upn, TODAY, tmp_path / "pack.pdf", "lead")
     assert "VOID: old address: she moved" in text_of(tmp_path / "pack.pdf")
-    letters_item = next(c for c in evidence_checklist(school, lucja.upn, TODAY) if c.item.startswith("Letters sent"))
+    letters_item = next(c for c in evidence_checklist(school, lucja.upn, TODAY) if c.item.startswith("Stage 1 letters"))
     assert not letters_item.ok and "Anna Wiśniewska" in letters_item.detail  # the void letter is no evidence
     with pytest.raises(sqlite3.IntegrityError, match="already void"), school.write() as db:
         db.execute("UPDATE letters SET void_reason = 'x' WHERE id = ?", (first.id,))
