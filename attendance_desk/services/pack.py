@@ -33,7 +33,7 @@ from attendance_desk.services.figures import due_through, missing_sessions, pupi
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError, support_map
-from attendance_desk.services.users import authorize
+from attendance_desk.services.users import authorize, head_signature
 from attendance_desk.store.contacts import home_addresses
 from attendance_desk.store.db import Store
 
@@ -217,6 +217,10 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
                                         today=today)
                 appendices.append(Appendix(f"Certificate of attendance, {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}",
                                            cert.out, 1, None))
+                if head_signature(store, by):  # services/certificates printed the head's stored signature
+                    facts = replace(facts, certificate=facts.certificate.replace(
+                        "for the head teacher to sign and date", "signed with the head teacher's stored signature "
+                        "(the date of signing left for the head to write)"))
             except ServiceError as exc:
                 facts = replace(facts, certificate="", certificate_problem=str(exc))
         checklist = assess(facts)

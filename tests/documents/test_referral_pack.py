@@ -211,3 +211,25 @@ def test_the_certificate_item_says_what_blocks_it(tmp_path, store):  # noqa: F81
     assert not item.ok and "2 session(s) with no mark" in item.detail and "20/11/2024 AM" in item.detail
     result = assemble_evidence_pack(store, pupil.upn, day_after, tmp_path / "pack.pdf", "lead")
     assert "true extract of the attendance register" not in text_of(result.out)
+
+
+def test_the_certificate_item_says_whether_the_head_signed_it(tmp_path, store):  # noqa: F811
+    import io
+
+    from PIL import Image
+
+    from attendance_desk.services.users import add_user, set_signature
+
+    pupil = evidence(store)
+    add_user(store, "", "Admin", "admin", "admin-pass-1")
+    add_user(store, "Admin", "lead", "lead", "lead-pass-1")
+    add_user(store, "Admin", "Head", "head", "head-pass-1")
+    png = io.BytesIO()
+    Image.new("RGB", (300, 90), (255, 255, 255)).save(png, format="PNG")
+    set_signature(store, "Head", png.getvalue())
+    item = "Head teacher's certificate of attendance (s.566)"
+    by_lead = items(assemble_evidence_pack(store, pupil.upn, TODAY, tmp_path / "lead.pdf", "lead").checklist)[item]
+    assert "attached for the head teacher to sign and date" in by_lead.detail
+    by_head = items(assemble_evidence_pack(store, pupil.upn, TODAY, tmp_path / "head.pdf", "Head").checklist)[item]
+    assert "signed with the head teacher's stored signature" in by_head.detail
+    assert "signed with the head teacher's stored signature" in text_of(tmp_path / "head.pdf")

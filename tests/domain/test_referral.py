@@ -137,3 +137,13 @@ def test_every_item_has_a_verdict_and_an_empty_file_is_incomplete():
         "Decision discussed with the lead professional (CIN/CP plan)",
         "Letters sent against their conditions, stages entered out of order"}
     assert all(v.detail for v in verdicts)
+
+
+@pytest.mark.parametrize("name", ["support_map.toml", "support_maps/la_three_stage.toml",
+                                  "support_maps/school_six_step.toml"])
+def test_the_shipped_support_maps_declare_the_national_threshold(name):
+    from attendance_desk.domain.support_map import load_support_map
+    from attendance_desk.paths import resource_path
+
+    ladder = load_support_map(resource_path(*name.split("/")))
+    assert ReferralThreshold.from_dict(ladder.referral) == ReferralThreshold(10, True)
