@@ -8,6 +8,7 @@ long to refuse as a known one."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from attendance_desk.domain.roles import (
@@ -20,7 +21,7 @@ from attendance_desk.domain.roles import (
     lock_minutes,
 )
 from attendance_desk.services.school import ServiceError
-from attendance_desk.store.db import Store
+from attendance_desk.store.db import Store, StoreBusy
 from attendance_desk.store.users import User
 
 WRONG = "the name or password is not right"
@@ -87,7 +88,8 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
     if not check_password(password, user.password_hash):
         failures = user.failed_signins + 1
         minutes = lock_minutes(failures)
-        store.users.record_failure(user.name, _stamp(now + timedelta(minutes=minutes)) if minutes else "")
+        with contextlib.suppress(StoreBusy):  # another PC is saving: still refused; counted at the next try
+            store.users.record_failure(user.name, _stamp(now + timedelta(minutes=minutes)) if minutes else "")
         store.audit.log(user.name, "sign-in refused", "", f"wrong password ({failures} in a row)"
                         + (f"; locked for {minutes} minutes" if minutes else ""))
         if minutes:
@@ -95,7 +97,8 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
                                f"locked for {minutes} minutes (or until an administrator sets a new password)")
         raise ServiceError(WRONG)
     if user.failed_signins or user.locked_until:
-        store.users.clear_failures(user.name)
+        with contextlib.suppress(StoreBusy):  # cleared at the next sign-in; never blocks a right password
+            store.users.clear_failures(user.name)
     store.audit.log(user.name, "signed in")
     return user
 
