@@ -314,6 +314,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             return _open_demo(args)
         args.db = args.db or default_db_path()
+        from attendance_desk.files import clean_leftovers
+
+        clean_leftovers(args.db.parent)  # temporary files a killed run left beside the school file
+        clean_leftovers(args.db.parent / "backups", also=("*.sqlite.partial",))  # and half a backup copy
+        out = getattr(args, "out", None) or getattr(args, "to", None)
+        if isinstance(out, Path):  # and in the folder this command writes to (letters, packs, backups)
+            clean_leftovers(out if out.is_dir() else out.parent)
         if args.command is None:
             return _open_window(args)  # with no school file yet, the window starts with a welcome
         from attendance_desk import commands
@@ -327,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a disk fault no service turned into a message: still one plain sentence
+        from attendance_desk.files import describe_os_error
+
+        print(f"attendance-desk: {describe_os_error(exc, exc.filename or 'a file')}", file=sys.stderr)
+        return 1
 
 
 PASSWORD_VARIABLE = "ATTENDANCE_DESK_PASSWORD"

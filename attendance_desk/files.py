@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import re
 import socket
 import sqlite3
+import sys
 import time
+import traceback
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +29,7 @@ from attendance_desk.errors import UserError
 
 PARTIAL_SUFFIX = ".partial"
 _MARK = ".ad-"
-_LEFTOVER = re.compile(r"^\..+\.ad-(?P<host>[^-]*)-(?P<pid>\d+)-[0-9a-f]+\.partial$")
+_LEFTOVER = re.compile(r"^\..+\.ad-(?P<host>[^-]*)-(?P<pid>\d+)-[0-9a-f]+\.partial(-journal|-wal|-shm)?$")
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20]
 STALE_SECONDS = 6 * 3600  # another computer's temporary file older than this is a leftover too
 
@@ -165,11 +168,38 @@ def atomic_path(target: Path | str, exclusive: bool = False) -> Iterator[Path]:
         yield temp
         _finish(temp, target, exclusive)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(exc, FileExistsError) or not is_disk_error(exc):
+        disk = not isinstance(exc, FileExistsError) and is_disk_error(exc)
+        if disk:
+            _release(exc, temp)
+        for leftover in (temp, *(temp.with_name(temp.name + s) for s in _SQLITE_SIDE_FILES)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        if not disk:
             raise
         raise FileWriteError(describe_os_error(exc, target)) from None
+
+
+_SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def _release(exc: BaseException, temp: Path) -> None:
+    """A writer that failed half way (openpyxl's zip archive) may still hold the temporary file and
+    try to finish it when it is freed, printing a second error to the console. Close it now,
+    quietly: clear the frames of the failure, close any archive still open on the file, collect."""
+    import zipfile
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda *_: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        for obj in gc.get_objects():
+            if isinstance(obj, zipfile.ZipFile) and obj.fp is not None and str(obj.filename) == str(temp):
+                fp, obj.fp = obj.fp, None
+                with contextlib.suppress(Exception):
+                    fp.close()
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _finish(temp: Path, target: Path, exclusive: bool) -> None:

@@ -275,3 +275,30 @@ def test_an_ordinary_template_still_renders_after_a_refused_one(tmp_path):
                                        encoding="utf-8")
     rendered = render_template("t", {}, tmp_path)
     assert rendered.subject == "Hello" and "item 2" in rendered.text
+
+
+def test_cli_export_to_a_full_disk_says_so_once_and_leaves_nothing(tmp_path, school, small_disk, capsys):
+    with contextlib.suppress(OSError):
+        (small_disk / "filler").write_bytes(b"\0" * (500 * 1024))
+    school.close()
+    code = main(["--db", str(tmp_path / "school.sqlite"), "--as", "lead", "--today", "2024-11-20", "export", "xlsx",
+                 str(small_disk / "school.xlsx"), "--from", "2024-09-02"])
+    err = capsys.readouterr().err
+    assert code == 1 and "disk is full" in err and str(small_disk / "school.xlsx") in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
+def test_the_next_start_removes_what_a_killed_run_left_beside_the_school_file(tmp_path, school):
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout)
+    from attendance_desk.files import _HOST
+
+    leftovers = [tmp_path / f".school-export.xlsx.ad-{_HOST}-{dead}-00c0ffee.partial",
+                 tmp_path / "backups" / f".school-20261124-101010.sqlite.ad-{_HOST}-{dead}-00c0ffee.partial-journal"]
+    leftovers[1].parent.mkdir()
+    for path in leftovers:
+        path.write_bytes(b"half")
+    school.close()
+    assert main(["--db", str(tmp_path / "school.sqlite"), "--today", "2024-11-20", "stages"]) == 0
+    assert not any(p.exists() for p in leftovers)
