@@ -29,8 +29,9 @@ def _pct(value: float | None) -> str:
 
 
 def _now(args: argparse.Namespace) -> datetime | None:
-    """The clock, or the end of the day given with --today (the registers of that day closed)."""
-    return None if args.today == date.today() else datetime.combine(args.today, time(23, 59))
+    """The clock, or the start of the day given with --today (its registers are still open), as
+    services.figures.due_on reads a day given for display."""
+    return None if args.today == date.today() else datetime.combine(args.today, time(0, 0))
 
 
 def _real_today(args: argparse.Namespace) -> date:

@@ -51,6 +51,7 @@ from attendance_desk.services.school import codes
 Key = tuple[int, date, str]
 NO_PARENT = QModelIndex()
 PENDING_ROLE = Qt.ItemDataRole.UserRole + 1  # True on a typed mark that is not saved yet
+MISSING_COLOUR = "#FFD8A8"  # a closed register with no mark: shown as "?" too, not by colour alone
 PENDING_COLOUR = "#1A56DB"  # the unsaved marks' border: unlike any category colour
 
 
@@ -166,13 +167,18 @@ class RegisterModel(QAbstractTableModel):
             return self._week_total(pupil.id) if role == Qt.ItemDataRole.DisplayRole else None
         code, pending = self.code(key)
         closed = key[1:] in self.week.closed
+        missing = not code and key in self.week.missing
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return code or ("–" if closed and role == Qt.ItemDataRole.DisplayRole else "")
+            if role == Qt.ItemDataRole.DisplayRole and not code:
+                return "–" if closed else ("?" if missing else "")
+            return code or ""
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         if role == Qt.ItemDataRole.BackgroundRole:
             if code:
                 return category_colour(codes().category_or_none(code, key[1]))
+            if missing:
+                return QColor(MISSING_COLOUR)
             return category_colour(codes().category_or_none("#", key[1])) if closed else None
         if role == PENDING_ROLE:
             return pending
@@ -189,6 +195,9 @@ class RegisterModel(QAbstractTableModel):
 
     def _tooltip(self, key: Key, code: str | None, pending: bool) -> str:
         lines = []
+        if not code and key in self.week.missing:
+            lines.append("Missing mark: this register has closed with no mark for this pupil. "
+                         "Enter the mark (it is never counted as present until then).")
         if code:
             lines.append(f"{code}: {codes().lookup(code, key[1]).meaning}" if codes().is_valid(code, key[1]) else code)
         if pending:
@@ -314,7 +323,8 @@ class RegistersView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.horizontalHeader().setMinimumSectionSize(36)
-        self.legend = QLabel("Blue border and bold: typed, not saved yet. Underlined: amended (hover for its history). "
+        self.legend = QLabel("Blue border and bold: typed, not saved yet. ?: missing mark (the register closed with none). "
+                             "Underlined: amended (hover for its history). "
                              "Keys: a code letter or / marks and moves down; F2 for two-letter codes.")
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
@@ -438,10 +448,11 @@ class RegistersView(QWidget):
         if not self.group.currentText():
             return
         week = register_week(self.context.store, self.group.currentText(), from_qdate(self.week.date()),
-                             self.period.currentData())
+                             self.period.currentData(), today=self.context.today)
         self.model.load(week, keep_pending)
         self._loaded = (self.year.currentIndex(), self.group.currentText(), self.period.currentIndex(), self.week.date())
-        self.label.setText(week.label)
+        missing = len(week.missing)
+        self.label.setText(week.label + (f"  ·  {missing} missing mark{'s' if missing != 1 else ''} (?)" if missing else ""))
         header = self.table.horizontalHeader()
         mode = QHeaderView.ResizeMode.Stretch if len(week.sessions) <= 10 else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(mode)

@@ -13,7 +13,7 @@ from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
 from attendance_desk.presentation import when_text as presentation_when_text
-from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
+from attendance_desk.services.figures import due_on, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize, head_signature
@@ -82,7 +82,7 @@ def make_certificate(
         raise ServiceError(f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
     row = rows[0]
     # a certified extract of the register cannot contain a session with no mark: complete it first
-    due = due_through(store) if today in (None, date.today()) else (today - timedelta(days=1), "PM")
+    due = due_on(store, today)
     gaps = missing_sessions(store, pupil, start, end, due)
     if gaps:
         shown = ", ".join(f"{d:%a %d/%m/%Y} {s}" for d, s in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")

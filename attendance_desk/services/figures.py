@@ -132,6 +132,14 @@ def due_through(store: Store, now: datetime | None = None) -> Session:
     return now.date() - timedelta(days=1), "PM"
 
 
+def due_on(store: Store, today: date | None) -> Session:
+    """The last register closed as the app sees `today`: the clock on the real date; on another day
+    given for display (a demo, `--today`), the registers of that day are still open."""
+    if today is None or today == date.today():
+        return due_through(store)
+    return today - timedelta(days=1), "PM"
+
+
 def pupil_figures(
     store: Store, start: date, end: date, keep: PupilFilter | None = None,
     pupils: Sequence[Pupil] | None = None, due: Session | None = None,

@@ -10,7 +10,7 @@ from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.codes import Category
 from attendance_desk.domain.people import Pupil
-from attendance_desk.services.figures import PupilFigures, pupil_figures
+from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import codes, school_calendar
 from attendance_desk.services.stages import PupilStage, stage_overview
@@ -86,7 +86,7 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
     pupil = find_pupil(store, upn)
     start, _ = academic_year_bounds(academic_year_of(today))
     last_start, last_end = academic_year_bounds(academic_year_of(today) - 1)
-    this = pupil_figures(store, start, today, pupils=[pupil])
+    this = pupil_figures(store, start, today, pupils=[pupil], due=due_on(store, today))
     last = pupil_figures(store, last_start, last_end, pupils=[pupil])
     table = codes()
     categories = {

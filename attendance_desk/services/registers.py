@@ -10,12 +10,13 @@ from attendance_desk.domain.calendar import (
     academic_year_label,
     academic_year_of,
     days_between,
+    session_index,
 )
 from attendance_desk.domain.codes import SESSIONS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
 from attendance_desk.domain.roles import Permission
-from attendance_desk.services.figures import natural_key
+from attendance_desk.services.figures import due_on, natural_key
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
@@ -40,6 +41,7 @@ class RegisterWeek:
     pupils: tuple[Pupil, ...]
     marks: dict[tuple[int, date, str], Mark]
     amended: frozenset[tuple[int, date, str]]  # marks that have a history
+    missing: frozenset[tuple[int, date, str]] = frozenset()  # register closed, pupil on roll, no mark
 
     def mark(self, pupil_id: int, session: Session) -> Mark | None:
         return self.marks.get((pupil_id, *session))
@@ -68,7 +70,11 @@ def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[da
     return min(t.start for t in same), max(t.end for t in same), f"{season} term {academic_year_label(academic_year_of(term.start))}"
 
 
-def register_week(store: Store, reg_group: str, any_day: date, period: str = "week") -> RegisterWeek:
+def register_week(
+    store: Store, reg_group: str, any_day: date, period: str = "week", today: date | None = None
+) -> RegisterWeek:
+    """A class register for the period holding `any_day`; `today` (the app's) decides which
+    registers have closed, so an empty one there shows as a missing mark."""
     if period not in PERIODS:
         raise ServiceError(f"unknown register period '{period}'")
     calendar: SchoolCalendar = school_calendar(store, any_day - timedelta(days=200), any_day + timedelta(days=200))
@@ -84,7 +90,14 @@ def register_week(store: Store, reg_group: str, any_day: date, period: str = "we
         s for s in all_sessions
         if calendar.has_terms_for(s[0]) and not calendar.is_school_session(*s)
     )
-    return RegisterWeek(reg_group, start, end, label, tuple(all_sessions), closed, pupils, marks, frozenset(amended))
+    due = session_index(due_on(store, today))
+    missing = frozenset(
+        (p.id, d, s) for p in pupils for d, s in all_sessions
+        if (p.id, d, s) not in marks and (d, s) not in closed and p.on_roll(d)
+        and session_index((d, s)) <= due and calendar.is_school_session(d, s)
+    )
+    return RegisterWeek(reg_group, start, end, label, tuple(all_sessions), closed, pupils, marks, frozenset(amended),
+                        missing)
 
 
 def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> list[Session]:

@@ -16,7 +16,7 @@ from attendance_desk.domain.support_map import (
     SupportMap,
 )
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
-from attendance_desk.services.figures import PupilFigures, pupil_figures
+from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.users import authorize
@@ -118,7 +118,7 @@ def stage_overview(store: Store, today: date, upn: str | None = None) -> list[Pu
     ladder = support_map(store)
     start = academic_year_bounds(academic_year_of(today))[0]
     pupils = [find_pupil(store, upn)] if upn else None
-    rows = pupil_figures(store, start, today, pupils=pupils)
+    rows = pupil_figures(store, start, today, pupils=pupils, due=due_on(store, today))
     events = _events_as_at(store, today)
     adjustments = store.stages.adjustments()
     result = []
@@ -251,7 +251,8 @@ def switch_support_map(store: Store, name: str, by: str = "", today: date | None
         new = save_support_map_choice(store, name, by)
         moving = {pid: st for pid, st in open_stages.items() if not (st.map_name == new.name and new.has(st.key))}
         pupils = [p for p in (store.pupils.by_id(pid) for pid in sorted(moving)) if p]
-        figures = {r.pupil.id: r for r in pupil_figures(store, year_start, today, pupils=pupils)} if pupils else {}
+        figures = ({r.pupil.id: r for r in pupil_figures(store, year_start, today, pupils=pupils, due=due_on(store, today))}
+                   if pupils else {})
         for pupil in pupils:
             state = moving[pupil.id]
             was = (old.stage(state.key).name if state.map_name == old.name and old.has(state.key)

@@ -123,12 +123,9 @@ def test_demo_calls_and_stages_json(tmp_path, capsys):
     stages = json.loads(out)
     assert code == 0 and any(s["suggested_stage"] for s in stages)
     code, out, err = run(capsys, "--db", path, "check")
-    # the demo's last day is this morning: one class's register not taken and no PM marks yet, which
-    # `check` (with every register of that day closed) lists as missing marks, and nothing else
-    missing = [line for line in err.splitlines() if line.startswith("  missing: ")]
-    assert code == 1 and "missing mark(s)" in err and missing
-    assert all("29/11/2024" in line for line in missing)
-    assert err.count("problem: ") == 1
+    # the demo's last day is --today, whose registers are still open (one class's is not taken
+    # yet): nothing before it is missing
+    assert code == 0, err
 
 
 def test_python_dash_m_entry_point(tmp_path):

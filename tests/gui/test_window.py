@@ -513,3 +513,22 @@ def test_closing_the_window_with_unsaved_marks_asks(qtbot, monkeypatch, window, 
     assert window.isVisible() and len(asked) == 1 and len(view.model.pending) == 1
     assert window.close() is True  # Save
     assert list(store.marks.for_session(TODAY, "AM").values()) == ["N"]
+
+
+def test_register_shows_missing_marks(qtbot, window):
+    """A closed register with no mark for a pupil shows "?" (not colour alone), says so on hover,
+    and the period's label counts them; today's registers are still open, so not missing."""
+    view = go(window, 1)
+    # Dan joined on Monday and nobody has marked him since
+    dan = add_pupil(window.context.store, 9, forename="Dan", surname="Dean", reg_group="4A",
+                    admission_date=date(2024, 11, 18))
+    view.reload()
+    row = [p.id for p in view.model.week.pupils].index(dan.id)
+    cell = view.model.index(row, view.model.column_of((date(2024, 11, 18), "AM")))
+    assert view.model.data(cell) == "?"
+    assert "Missing mark" in view.model.data(cell, Qt.ItemDataRole.ToolTipRole)
+    # Monday and Tuesday (before TODAY, a Wednesday) are missing; today's sessions are not
+    assert "4 missing marks" in view.label.text()
+    assert view.model.data(view.model.index(row, view.model.column_of((TODAY, "AM")))) == ""
+    # the class's other pupils are complete up to yesterday
+    assert all(key[0] == dan.id for key in view.model.week.missing)
