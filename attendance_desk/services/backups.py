@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from attendance_desk.domain.retention import backups_to_keep
-from attendance_desk.files import FileWriteError
 from attendance_desk.domain.roles import Permission
+from attendance_desk.files import FileWriteError
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.backup import checkpoint, copy_to, verify_copy
 from attendance_desk.store.chain import heads_path, record_heads
