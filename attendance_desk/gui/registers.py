@@ -334,7 +334,10 @@ class RegistersView(QWidget):
         bar.addStretch()
         actions = QHBoxLayout()
         actions.addStretch()
-        for w in (fill, self.discard_button, self.unsaved, self.save_button):
+        late = QPushButton("&Late arrival…")
+        late.setToolTip("Record the time the selected pupil arrived: L before the register closed, U after")
+        late.clicked.connect(self.late_arrival)
+        for w in (late, fill, self.discard_button, self.unsaved, self.save_button):
             actions.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Class registers"))
@@ -466,6 +469,22 @@ class RegistersView(QWidget):
     def fill_column(self) -> None:
         count = self.model.fill_present(self.table.currentIndex().column())
         self.context.status.emit(f"{count} empty cells suggested as present: check them, then save")
+
+    def late_arrival(self) -> None:
+        """A late arrival for the selected cell's pupil and session (saved at once, with its time)."""
+        key = self.model.key(self.table.currentIndex())
+        week = self.model.week
+        if key is None or week is None:
+            self.context.status.emit("Select the pupil's cell for the session first")
+            return
+        if key in self.model.pending:
+            self.context.status.emit("Save or discard the typed mark for that session first")
+            return
+        from attendance_desk.gui.late_dialog import LateArrivalDialog
+
+        pupil = next(p for p in week.pupils if p.id == key[0])
+        if LateArrivalDialog(self.context, pupil.upn, pupil.name, key[1], key[2], self).exec():
+            self.reload(keep_pending=True)
 
     def save(self) -> None:
         week = self.model.week

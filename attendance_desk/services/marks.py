@@ -67,6 +67,19 @@ def amend_mark(
     return before, after
 
 
+def late_code_for(store: Store, session: str, arrived: time) -> tuple[str, int, str]:
+    """What the school's close time gives a pupil arriving at `arrived`: (L or U, minutes late,
+    the close time), for the window to suggest before anything is recorded."""
+    settings = store.settings.school()
+    opens, closes = ((settings.am_register_opens, settings.am_register_closes) if session == "AM"
+                     else (settings.pm_register_opens, settings.pm_register_closes))
+    try:
+        code, minutes = late_code(arrived, time.fromisoformat(opens), time.fromisoformat(closes))
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    return code, minutes, closes
+
+
 def record_late_arrival(
     store: Store, upn: str, day: date, session: str, arrived: time, by: str,
     code: str | None = None, reason: str = "",

@@ -532,3 +532,31 @@ def test_register_shows_missing_marks(qtbot, window):
     assert view.model.data(view.model.index(row, view.model.column_of((TODAY, "AM")))) == ""
     # the class's other pupils are complete up to yesterday
     assert all(key[0] == dan.id for key in view.model.week.missing)
+
+
+def test_late_arrival_from_the_register(qtbot, window, monkeypatch):
+    """The time of arrival gives L before the register closes (09:15) and U after; the other code
+    needs a reason. The dialog records it at once, with the minutes late."""
+    from attendance_desk.gui.late_dialog import LateArrivalDialog
+
+    view = go(window, 1)
+    monday = (date(2024, 11, 18), "AM")
+    view.table.setCurrentIndex(view.model.index(0, view.model.column_of(monday)))
+    seen = {}
+
+    def run(dialog):
+        dialog.arrived.setTime(dialog.arrived.time().fromString("09:40", "HH:mm"))
+        seen["suggested"] = dialog.code.currentData()
+        dialog.code.setCurrentIndex(dialog.code.findData("L"))
+        dialog.save()  # L against the close time, with no reason: refused, the dialog stays
+        seen["refusal"] = dialog.rule.text()
+        dialog.reason.setText("school minibus was late")
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(LateArrivalDialog, "exec", run)
+    view.late_arrival()
+    assert seen["suggested"] == "U" and "give the reason" in seen["refusal"]
+    pupil = view.model.week.pupils[0]
+    mark = window.context.store.marks.get(pupil.id, *monday)
+    assert (mark.code, mark.minutes_late) == ("L", 55)
