@@ -34,7 +34,7 @@ class SchoolSettings:
     logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
     backup_folder: str = ""  # where backups go (a network drive, say); empty: beside the school file
     last_backup: str = ""  # when the last good backup was made (ISO)
-    head_signature: str = ""  # image of the head's signature: printed only on certificates the head makes
+    head_signature: str = ""  # no longer used (was a path on disk): the image is in the file, on the head's account
     lock_minutes: str = "10"  # the window locks after this many idle minutes (when users are set up)
 
 
