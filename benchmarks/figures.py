@@ -48,7 +48,7 @@ def independent(path: Path, start: date, end: date) -> dict[int, tuple[int, int,
         lo, hi = max(code_set.valid_from, start), min(code_set.valid_to, end)
         if lo > hi:
             continue
-        def listed(category: Category) -> str:
+        def listed(category: Category, code_set=code_set) -> str:
             return ",".join(f"'{c.code}'" for c in code_set.codes.values() if c.category == category)
         parts.append(
             f"SELECT pupil_id, SUM(code IN ({listed(Category.PRESENT)}) OR code IN ({listed(Category.AEA)})), "

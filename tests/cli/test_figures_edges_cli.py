@@ -97,7 +97,7 @@ def test_pa_rate_leaves_out_enrolments_with_no_possible_sessions(db, capsys):
 def test_cli_percentages_round_halves_up(db, capsys):
     """One rounding rule (half up, one decimal) in every output: 1 absence in 16 sessions is 6.25 %,
     printed 6.3 % in the summary as in `absence_pct`."""
-    start, end = date(2024, 9, 3), date(2024, 9, 10)  # 6 school days, 12 sessions ... plus two below
+    start = date(2024, 9, 3)
     store = open_school(db)
     p = add_pupil(store, 1)
     marks = sessions(start, date(2024, 9, 12), "/", calendar=CAL)  # 8 days, 16 sessions

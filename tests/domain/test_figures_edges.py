@@ -6,7 +6,12 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attendance_desk.domain.figures import Figures, look_back_weeks, max_in_consecutive_weeks, one_decimal
+from attendance_desk.domain.figures import (
+    Figures,
+    look_back_weeks,
+    max_in_consecutive_weeks,
+    one_decimal,
+)
 from attendance_desk.domain.support_map import Measure, Stage, SupportMap
 from attendance_desk.presentation import percent
 

@@ -115,9 +115,9 @@ def test_both_passes_agree_on_the_look_back_window_and_missing_marks(store, monk
         p = add_pupil(store, n, **fields)
         marks = sessions(date(2024, 6, 3), END, "/", calendar=CAL)
         marks = {k: v for k, v in marks.items() if p.on_roll(k[0])}
-        for i, key in enumerate(sorted(k for k in marks if k[0].month == 7)[: n]):
+        for key in sorted(k for k in marks if k[0].month == 7)[: n]:
             marks[key] = "G"  # July holiday taken in term time, before the range
-        for i, key in enumerate(sorted(k for k in marks if k[0] >= START)[: n // 2]):
+        for key in sorted(k for k in marks if k[0] >= START)[: n // 2]:
             marks[key] = "N"
         for key in sorted(k for k in marks if k[0] >= START)[-(n % 3):] if n % 3 else []:
             del marks[key]  # a few sessions never marked
