@@ -85,8 +85,6 @@ def test_forms_need_the_letters_permission_and_are_audited(school, tmp_path, mon
     db, pupil = school
     code, _, _ = run(monkeypatch, capsys, db, "Lead", "visit-form", "--upn", pupil.upn, "--out", tmp_path / "v.pdf")
     assert code == 0 and (tmp_path / "v.pdf").exists()
-    code, _, _ = run(monkeypatch, capsys, db, "Lead", "tsm-pack", "--out", tmp_path / "t.pdf", "--xlsx",
-                     tmp_path / "t.xlsx")
     with open_store(db) as store:
         made = [e for e in store.audit.entries() if e.action == "document made: home visit"]
     assert made and made[-1].user == "Lead" and pupil.upn == made[-1].subject
