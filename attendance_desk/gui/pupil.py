@@ -4,9 +4,10 @@ the casework chronology and the support-map stage with its next step."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QCompleter,
     QGridLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -26,89 +28,196 @@ from attendance_desk.gui.casework import Casework
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
-    category_colour,
     dmy,
     heading,
     pct,
     show_error,
 )
+from attendance_desk.services.as_at import recorded_later
 from attendance_desk.services.figures import PupilFigures
 from attendance_desk.services.profile import WEEKDAYS, PupilProfile, pupil_profile
 from attendance_desk.services.stages import record_step
 
+# Okabe–Ito colours (safe under the common colour-vision deficiencies), each with a letter so no
+# category rests on colour alone. Authorised (yellow) against unauthorised (blue): contrast 3.9:1.
+HEAT_STYLE: dict[Category | None, tuple[str, str, str]] = {  # fill, letter, letter colour
+    Category.PRESENT: ("#A6DCC9", "", "#000000"),
+    Category.AEA: ("#56B4E9", "E", "#000000"),
+    Category.AUTHORISED: ("#F0E442", "A", "#000000"),
+    Category.UNAUTHORISED: ("#0072B2", "U", "#FFFFFF"),
+    Category.NOT_COUNTED: ("#BBBBBB", "–", "#000000"),
+    None: ("#E69F00", "?", "#000000"),  # a code not valid on its date
+}
+NO_MARK = "#FFFFFF"
+FUTURE = "#F7F7F7"
+HEAT_LEGEND = ("Pale green: present · E sky blue: approved educational activity · A yellow: authorised absence · "
+               "U blue: unauthorised absence · – grey: not counted · ? orange: not a valid code · "
+               "white: no mark · light grey: still to come · blank: no school · purple bar: support-map step")
+
 
 class HeatMap(QWidget):
     """One column per school week, one row per weekday; each day split AM (top) / PM (bottom),
-    coloured by category. Interventions (stage steps) are marked above their week."""
+    coloured and lettered by category. Cells grow with the width; interventions (stage steps) are
+    marked above their week; hovering a cell shows its date, session, code and meaning."""
 
-    CELL = 13
+    MIN_CELL, MAX_CELL, LEFT, TOP = 13, 40, 40, 24
 
     def __init__(self):
         super().__init__()
         self.setAccessibleName("Attendance heat map")
+        self.setMouseTracking(True)
         self.profile: PupilProfile | None = None
 
     def show_profile(self, profile: PupilProfile) -> None:
         self.profile = profile
-        self.updateGeometry()
+        self._fit()
         self.update()
 
     def _weeks(self) -> list[date]:
         if self.profile is None:
             return []
+        # the whole school year to the end of July, so the map keeps its shape as the year goes on
         start = self.profile.year_start - timedelta(days=self.profile.year_start.weekday())
-        weeks = (self.profile.today - start).days // 7 + 1
+        weeks = (date(self.profile.year_start.year + 1, 7, 31) - start).days // 7 + 1
         return [start + timedelta(weeks=i) for i in range(weeks)]
 
+    def cell(self, width: int | None = None) -> int:
+        """The side of a day's square: as large as the width allows, within bounds."""
+        weeks = max(len(self._weeks()), 1)
+        room = ((self.width() if width is None else width) - self.LEFT) // weeks - 2
+        return max(self.MIN_CELL, min(self.MAX_CELL, room - room % 2))
+
+    def _height(self, cell: int) -> int:
+        return self.TOP + 5 * (cell + 2) + 2 * self.fontMetrics().height() + 6
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.LEFT + len(self._weeks()) * (self.MIN_CELL + 2), self._height(self.MIN_CELL))
+
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(max(760, 40 + len(self._weeks()) * (self.CELL + 2)), 28 + 5 * (self.CELL + 2) + 18)
+        return QSize(max(760, self.minimumSizeHint().width()), self._height(self.cell()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self._height(self.cell())
+        if self.minimumHeight() != height:
+            self.setMinimumHeight(height)
+            self.setMaximumHeight(height)
+        self.setMinimumWidth(self.minimumSizeHint().width())
+
+    def session_at(self, x: int, y: int) -> tuple[date, str] | None:
+        """The day and session under a point, if any."""
+        size = self.cell()
+        weeks = self._weeks()
+        w, d = (x - self.LEFT) // (size + 2), (y - self.TOP) // (size + 2)
+        if x < self.LEFT or y < self.TOP or not (0 <= w < len(weeks)) or not (0 <= d < 5):
+            return None
+        inside = (y - self.TOP) - d * (size + 2)
+        if inside >= size or (x - self.LEFT) - w * (size + 2) >= size:
+            return None  # the gap between cells
+        return weeks[w] + timedelta(days=int(d)), "AM" if inside < size // 2 else "PM"
+
+    def tooltip(self, day: date, session: str) -> str:
+        """'Wed 20/11/2024 AM: N – No reason yet provided for absence (unauthorised absence)'."""
+        head = f"{WEEKDAYS[day.weekday()]} {day:%d/%m/%Y} {session}"
+        mark = self.profile.marks.get((day, session)) if self.profile else None
+        if mark is None and self.profile and day not in self.profile.school_days:
+            return f"{head}: no school"
+        if mark is None and self.profile and day > self.profile.today:
+            return f"{head}: still to come"
+        if mark is None:
+            return f"{head}: no mark"
+        category = self.profile.categories.get((day, session))
+        label = category.label.lower() if category else "not counted: check the code"
+        return f"{head}: {mark[0]} – {mark[1]} ({label})"
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.profile is not None:
+            pos = event.position().toPoint() if hasattr(event, "position") else event.pos()
+            where = self.session_at(pos.x(), pos.y())
+            if where:
+                QToolTip.showText(event.globalPos(), self.tooltip(*where), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if self.profile is None:
             return
+        size = self.cell()
+        half = size // 2
         painter = QPainter(self)
-        painter.setPen(QColor("#555555"))
+        font = painter.font()
+        painter.setPen(QColor("#333333"))
         for i, name in enumerate(WEEKDAYS):
-            painter.drawText(QRect(0, 24 + i * (self.CELL + 2), 34, self.CELL), Qt.AlignmentFlag.AlignRight, name)
-        steps = {(date.fromisoformat(e.at[:10]) - timedelta(days=date.fromisoformat(e.at[:10]).weekday()))
-                 for e in self.profile.stage_events if e.event == "entered"}
+            painter.drawText(QRect(0, self.TOP + i * (size + 2), self.LEFT - 6, size),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+        steps = {e.on - timedelta(days=e.on.weekday()) for e in self.profile.stage_events if e.event == "entered"}
+        letter_font = QFont(font)
+        letter_font.setPixelSize(max(7, half - 2))
         month = None
         for w, monday in enumerate(self._weeks()):
-            x = 40 + w * (self.CELL + 2)
-            thursday = monday + timedelta(days=3)  # a week belongs to the month of its Thursday
+            x = self.LEFT + w * (size + 2)
+            # a week belongs to the month of its Thursday (the first week to the year's first month)
+            thursday = max(monday + timedelta(days=3), self.profile.year_start)
             if thursday.month != month:
                 month = thursday.month
+                painter.setFont(font)
                 painter.setPen(QColor("#333333"))
-                painter.drawText(QRect(x, 0, 40, 12), Qt.AlignmentFlag.AlignLeft, f"{thursday:%b}")
+                painter.drawText(QRect(x, 0, 60, 14), Qt.AlignmentFlag.AlignLeft, f"{thursday:%b}")
             if monday in steps:
-                painter.fillRect(QRect(x, 14, self.CELL, 6), QColor("#7030A0"))
+                painter.fillRect(QRect(x, 15, size, 6), QColor("#7030A0"))
+            painter.setFont(letter_font)
             for d in range(5):
                 day = monday + timedelta(days=d)
-                y = 24 + d * (self.CELL + 2)
-                for half, session in enumerate(("AM", "PM")):
-                    key = (day, session)
-                    if key in self.profile.categories:
-                        fill = category_colour(self.profile.categories[key])
-                        if self.profile.categories[key] == Category.PRESENT:
-                            fill = QColor("#A8D5A2")
+                y = self.TOP + d * (size + 2)
+                for part, session in enumerate(("AM", "PM")):
+                    rect = QRect(x, y + part * half, size, half)
+                    if (day, session) not in self.profile.marks and day not in self.profile.school_days:
+                        continue  # no school: left blank
+                    if (day, session) in self.profile.marks:
+                        fill, letter, ink = HEAT_STYLE[self.profile.categories.get((day, session))]
                     else:
-                        fill = QColor("#F7F7F7")
-                    painter.fillRect(QRect(x, y + half * self.CELL // 2, self.CELL, self.CELL // 2), fill)
-        painter.setPen(QColor("#555555"))
-        painter.drawText(QRect(40, 24 + 5 * (self.CELL + 2), self.width() - 40, 16), Qt.AlignmentFlag.AlignLeft,
-                         "Green present · blue approved activity · yellow authorised · red unauthorised · "
-                         "grey not counted · purple bar: support-map step")
+                        fill, letter, ink = NO_MARK if day <= self.profile.today else FUTURE, "", "#000000"
+                    painter.fillRect(rect, QColor(fill))
+                    if letter and half >= 9:
+                        painter.setPen(QColor(ink))
+                        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, letter)
+                painter.setPen(QColor("#D0D0D0"))
+                painter.drawLine(x, y + half, x + size - 1, y + half)
+        painter.setFont(font)
+        painter.setPen(QColor("#333333"))
+        painter.drawText(QRect(self.LEFT, self.TOP + 5 * (size + 2) + 2, self.width() - self.LEFT,
+                               2 * self.fontMetrics().height() + 4),
+                         Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, HEAT_LEGEND)
+        painter.end()
+
+
+def days(value: float) -> str:
+    """Days absent as the support map counts them (two sessions a day): '5 days', '5½ days', '1 day'."""
+    whole, half = int(value), value != int(value)
+    return f"{whole}{'½' if half else ''} day{'' if value == 1 else 's'}"
 
 
 def _figures_rows(label: str, row: PupilFigures | None) -> list:
     if row is None:
-        return [label, "not on roll", "", "", "", "", "", ""]
+        return [label, "not on roll", "", "", "", "", "", "", ""]
     f = row.figures
     flags = ", ".join(x for x, on in (("persistent", f.persistent), ("severe", f.severe),
                                       (f"INCOMPLETE: {f.missing} missing marks", f.incomplete)) if on) or "–"
-    return [label, f"{dmy(row.start)} to {dmy(row.end)}", f.possible, pct(f.attendance_pct), f.authorised,
+    return [label, f"{dmy(row.start)} to {dmy(row.end)}", f.possible, pct(f.attendance_pct),
+            f"{days(f.days_absent)} ({f.absent} sessions)", f.authorised,
             f.unauthorised, f"{f.late_before_close} L / {f.late_after_close} U",
             f"{flags}; {row.unauthorised_last_10_school_weeks} unauth. in the 10 school wks to {dmy(row.end)}"]
+
+
+def later(entry) -> str:
+    """'recorded later by … on dd/mm/yyyy' for an entry entered on a later day than it happened."""
+    return recorded_later(entry.recorded_by or entry.by_user, entry.recorded_at, entry.at, entry.late_reason)
 
 
 class PupilView(QWidget):
@@ -125,7 +234,7 @@ class PupilView(QWidget):
         self.header = QLabel("Choose a pupil.")
         self.header.setProperty("role", "heading")
         self.header.setWordWrap(True)
-        self.figures = ReadOnlyTable(["Year", "Period", "Possible", "Attendance", "Authorised", "Unauthorised",
+        self.figures = ReadOnlyTable(["Year", "Period", "Possible", "Attendance", "Days absent", "Authorised", "Unauthorised",
                                       "Lates", "Flags"], "Figures")
         self.heat = HeatMap()
         self.patterns = QLabel()
@@ -145,12 +254,8 @@ class PupilView(QWidget):
         grid = QGridLayout(body)
         grid.addWidget(self.header, 0, 0, 1, 2)
         grid.addWidget(self.figures, 1, 0, 1, 2)
-        heat_scroll = QScrollArea()
-        heat_scroll.setWidget(self.heat)
-        heat_scroll.setWidgetResizable(True)
-        heat_scroll.setMinimumHeight(self.heat.sizeHint().height() + 20)
         grid.addWidget(heading("This year, session by session"), 2, 0, 1, 2)
-        grid.addWidget(heat_scroll, 3, 0, 1, 2)
+        grid.addWidget(self.heat, 3, 0, 1, 2)
         grid.addWidget(self.patterns, 4, 0)
         stage_box = QVBoxLayout()
         stage_box.addWidget(self.stage)
@@ -220,7 +325,7 @@ class PupilView(QWidget):
         legal = f" ({p.legal_name})" if p.legal_name != p.name else ""
         self.header.setText(
             f"<b>{p.name}</b>{legal} — UPN {p.upn} — Year {p.year_group}, class {p.reg_group} — "
-            f"born {dmy(p.dob)}" + (f"<br/>{flags}" if flags else "")
+            f"born {dmy(p.dob) or 'not recorded'}" + (f"<br/>{flags}" if flags else "")
             + (f"<br/><span style='color:#A00000'>{vulnerable}</span>" if vulnerable else ""))
         self.figures.fill([_figures_rows("This year", profile.this_year), _figures_rows("Last year", profile.last_year)])
         self.heat.show_profile(profile)
@@ -237,8 +342,9 @@ class PupilView(QWidget):
                              ", ".join(ph.number for ph in c.phones), f"{c.address} {c.postcode}".strip())
                             for c in profile.contacts])
         self.chronology.fill([(e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom,
-                               e.outcome, e.notes) for e in reversed(profile.chronology)])
-        self.letters.fill([(x.generated_at[:10], x.template.replace("_", " "), x.addressee, x.address)
+                               e.outcome, "; ".join(x for x in (e.notes, later(e)) if x))
+                              for e in reversed(profile.chronology)])
+        self.letters.fill([(dmy(date.fromisoformat(x.generated_at[:10])), x.template.replace("_", " "), x.addressee, x.address)
                            for x in reversed(profile.letters)])
 
     def _show_stage(self) -> None:
@@ -255,6 +361,17 @@ class PupilView(QWidget):
         if state.suggestion:
             actions = "; ".join(state.suggestion.stage.actions)
             text += f"<br/><b>Suggested:</b> {state.suggestion.stage.name} ({actions})"
+        text += f"<br/><b>Days absent this year:</b> {days(state.figures.figures.days_absent)}"
+        due = self.profile.outstanding
+        text += "<br/><b>Outstanding:</b> " + ("none" if not due else "".join(
+            f"<br/>• {escape(a.what)}" + (f" — {'<b>overdue</b>, ' if a.overdue else ''}"
+                                         f"{'due' if a.overdue or a.on >= self.profile.today else 'since'} {dmy(a.on)}"
+                                         if a.on else "") for a in due))
+        done = self.profile.done[:6]
+        if done:
+            text += "<br/><b>Done:</b>" + "".join(f"<br/>✓ {dmy(a.on)} {escape(a.what)}" for a in done)
+            if len(self.profile.done) > len(done):
+                text += f"<br/>… {len(self.profile.done) - len(done)} earlier (see the chronology)"
         self.stage.setText(text)
         self.confirm.setEnabled(state.suggestion is not None)
         self.close_process.setEnabled(state.current is not None)

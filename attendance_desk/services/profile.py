@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds, academic_year_of
@@ -12,12 +12,14 @@ from attendance_desk.domain.codes import Category
 from attendance_desk.domain.people import Pupil
 from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
-from attendance_desk.services.school import codes, school_calendar
+from attendance_desk.services.meetings import KINDS
+from attendance_desk.services.school import codes, school_calendar, support_map
 from attendance_desk.services.stages import PupilStage, stage_overview
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 from attendance_desk.store.letters import LetterRecord
 from attendance_desk.store.marks import codes_by_session
+from attendance_desk.store.meetings import Meeting
 from attendance_desk.store.stages import StageEvent
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
@@ -34,6 +36,15 @@ class Patterns:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One line of the profile's casework summary: something due (outstanding) or done."""
+
+    what: str
+    on: date | None = None  # due date (outstanding) or the day it was done
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class PupilProfile:
     pupil: Pupil
     this_year: PupilFigures | None
@@ -47,6 +58,10 @@ class PupilProfile:
     stage: PupilStage | None
     stage_events: list[StageEvent]
     letters: list[LetterRecord]
+    marks: dict[tuple[date, str], tuple[str, str]] = field(default_factory=dict)  # session: (code, meaning)
+    school_days: frozenset[date] = frozenset()  # this school year's days the school meets (heat map)
+    outstanding: list[Action] = field(default_factory=list)  # the current stage's actions not yet done
+    done: list[Action] = field(default_factory=list)  # stage steps, letters, meetings: newest first
 
 
 def _patterns(categories: dict[tuple[date, str], Category | None], calendar: SchoolCalendar) -> Patterns:
@@ -89,18 +104,74 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
     this = pupil_figures(store, start, today, pupils=[pupil], due=due_on(store, today))
     last = pupil_figures(store, last_start, last_end, pupils=[pupil])
     table = codes()
-    categories = {
-        session: table.category_or_none(code, session[0])
-        for session, code in codes_by_session(store, pupil.id, start, today).items()
-    }
+    by_session = codes_by_session(store, pupil.id, start, today)
+    categories = {session: table.category_or_none(code, session[0]) for session, code in by_session.items()}
+    marks = {session: (code, _meaning(table, code, session[0])) for session, code in by_session.items()}
     stage = stage_overview(store, today, pupil.upn)
+    year_calendar = school_calendar(store, start, date(start.year + 1, 7, 31))
+    school_days = frozenset(year_calendar.school_days(start, date(start.year + 1, 7, 31)))
+    events = store.stages.events(pupil.id)
+    letters = store.letters.for_pupil(pupil.id)
+    meetings = store.meetings.meetings(pupil.id)
+    outstanding = _outstanding(stage[0] if stage else None, events, letters, meetings, today)
     return PupilProfile(
         pupil=pupil, this_year=this[0] if this else None, last_year=last[0] if last else None,
-        year_start=start, today=today, categories=categories,
+        year_start=start, today=today, categories=categories, marks=marks,
         patterns=_patterns(categories, school_calendar(store, start - timedelta(days=7), today + timedelta(days=14))),
         contacts=store.contacts.for_pupils([pupil.id]).get(pupil.id, []),
         chronology=store.casework.for_pupil(pupil.id),
         stage=stage[0] if stage else None,
-        stage_events=store.stages.events(pupil.id),
-        letters=store.letters.for_pupil(pupil.id),
+        stage_events=events,
+        letters=letters,
+        outstanding=outstanding, school_days=school_days,
+        done=_done(events, letters, meetings, {s.key: s.name for s in support_map(store).stages}),
     )
+
+
+def _meaning(table, code: str, day: date) -> str:
+    try:
+        return table.lookup(code, day).meaning
+    except ValueError:  # UnknownCode
+        return "not a code on this date"
+
+
+def _letter_day(letter: LetterRecord) -> date:
+    return date.fromisoformat(letter.generated_at[:10])
+
+
+def _outstanding(stage: PupilStage | None, events: list[StageEvent], letters: list[LetterRecord],
+                 meetings: list[Meeting], today: date) -> list[Action]:
+    """What is due: the suggested stage (due now), the current stage's actions not yet shown done
+    (its letter issued, a meeting held since the step), and meeting reviews not yet held, with their dates."""
+    due: list[Action] = []
+    if stage is not None and stage.suggestion is not None:
+        due.append(Action(f"Confirm {stage.suggestion.stage.name} (threshold crossed)", today))
+    if stage is not None and stage.current is not None and not stage.closed:
+        entered = [e for e in events if e.event == "entered" and e.stage_key == stage.current.key]
+        since = entered[-1].on if entered else None
+        for action in stage.current.actions:
+            lowered = action.lower()
+            if ("letter" in lowered or "notice" in lowered) and stage.current.letter:
+                done = any(x.template == stage.current.letter and (since is None or _letter_day(x) >= since)
+                           for x in letters)
+            elif "meeting" in lowered:
+                done = any(since is None or m.held_on >= since for m in meetings)
+            else:
+                done = False
+            if not done:
+                due.append(Action(action, since))
+    reviewed = {m.reviews_meeting_id for m in meetings if m.reviews_meeting_id}
+    for m in meetings:
+        if m.review_date and m.id not in reviewed:
+            due.append(Action(f"Review of the {KINDS.get(m.kind, m.kind)} of {m.held_on:%d/%m/%Y}",
+                              m.review_date, m.review_date < today))
+    return due
+
+
+def _done(events: list[StageEvent], letters: list[LetterRecord], meetings: list[Meeting],
+          names: dict[str, str]) -> list[Action]:
+    done = [Action(("Entered " + names.get(e.stage_key or "", e.stage_key or "a stage")) if e.event == "entered"
+                   else f"Staged process {e.event}" + (f": {e.note}" if e.note else ""), e.on) for e in events]
+    done += [Action(f"Letter {x.template.replace('_', ' ')} to {x.addressee}", _letter_day(x)) for x in letters]
+    done += [Action(f"{KINDS.get(m.kind, m.kind)} held", m.held_on) for m in meetings]
+    return sorted(done, key=lambda a: a.on or date.min, reverse=True)
