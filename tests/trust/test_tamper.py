@@ -86,7 +86,22 @@ def test_promoting_a_user_is_seen_even_after_they_sign_in(school, capsys):
     code, text = run_check(path, capsys)  # the sign-in for check writes an audit entry after the change
     assert code == 1
     assert "user 'Office One': role office -> admin" in text
-    assert "which is not a user change" in text  # the audit entry written since does not launder it
+    assert "no audit entry records it" in text  # the audit entry written since does not launder it
+
+
+def test_a_promotion_is_not_laundered_by_a_later_user_change(school, capsys, monkeypatch):
+    """The promotion, then the administrator adds a user through the app (an entry that records the
+    users' state): that entry may account for the added user only."""
+    from attendance_desk.services.check import check_school
+    from attendance_desk.store.db import open_store
+
+    path, _ = school
+    attack(path, "UPDATE users SET role = 'admin' WHERE name = 'Office One'")
+    with open_store(path) as store:
+        add_user(store, "Admin", "New Lead", "lead", "new-lead-password")
+        problems = " ".join(check_school(store).problems)
+    assert "which does not record this change: user 'Office One': role office -> admin" in problems
+    assert "user 'New Lead' (lead) added" not in problems  # that change is the entry's own
 
 
 def test_a_backdated_amendment_that_looks_legitimate_is_seen(school, capsys):
