@@ -501,9 +501,15 @@ def remove_for_good(store, pupil_ids: list[int], by: str, note: str) -> dict[str
     re-seals the chains the removal cut and audits what was removed (counts, not names); then VACUUM
     and a checkpoint that empties the write-ahead log (outside the transaction). Returns the counts;
     "compacted" is 0 if another program held the file and the VACUUM has to wait for the next removal."""
-    from attendance_desk.store.db import now_iso
+    from attendance_desk.store.db import StoreError, now_iso
 
     conn = store.conn
+    for table in ("mark_history", "letters"):  # re-sealing must not take in a row another tool wrote
+        result = verify(conn, table)
+        if result.first_break is not None or result.unsealed or result.state_breaks:
+            raise StoreError(f"nothing was removed: the {LABELS[table]} has rows changed or written outside "
+                             "Attendance Desk, and the removal would re-seal them; run 'check' and deal with "
+                             "those first")
     ids = json.dumps(sorted(pupil_ids))
     chosen = "pupil_id IN (SELECT value FROM json_each(?))"
     before = conn.execute("PRAGMA secure_delete").fetchone()[0]

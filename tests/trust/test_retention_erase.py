@@ -58,3 +58,27 @@ def test_a_removed_pupil_is_not_left_in_the_file(tmp_path):
     report = check_school(store)
     assert not [p for p in report.problems if "missing mark" not in p], report.problems
     store.close()
+
+
+def test_retention_refuses_to_reseal_rows_written_outside_the_app(tmp_path):
+    """A removal re-seals the chains after the rows it removes: it must not take in a history row
+    another tool wrote, so it refuses, and nothing is removed."""
+    import sqlite3
+
+    import pytest
+
+    from attendance_desk.errors import UserError
+
+    store = make_school(tmp_path, terms=(), closures=())
+    gone = add_pupil(store, 1, surname=NAME, leaving_date=date(2018, 7, 20))
+    put_marks(store, gone, sessions(date(2017, 9, 11), date(2017, 9, 15), "N"))
+    store.marks.amend(gone.id, date(2017, 9, 12), "AM", "I", None, "ill", "office")
+    raw = sqlite3.connect(str(store.path))
+    raw.execute("UPDATE marks SET code = 'M', version = version + 1, amend_reason = 'x', recorded_by = 'someone' "
+                "WHERE date = '2017-09-13' AND session = 'AM'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(UserError, match="nothing was removed: the mark history has rows changed or written outside"):
+        archive_and_remove(store, date(2026, 11, 24), tmp_path / "archive", "admin")
+    assert store.pupils.by_upn(gone.upn) is not None
+    store.close()
