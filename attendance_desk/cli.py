@@ -206,8 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meeting", type=int, required=True)
     p.add_argument("--out", required=True, type=Path)
 
-    p = sub.add_parser("visit-form", help="a home-visit record to take on a visit")
-    p.add_argument("--upn", required=True)
+    p = sub.add_parser("visit-form", help="a home-visit record to take on a visit, or the record of one made")
+    p.add_argument("--upn", help="the pupil, for a blank record to take on a visit")
+    p.add_argument("--visit", type=int, help="a recorded home visit's chronology entry (printed by `contact`)")
     p.add_argument("--out", required=True, type=Path)
 
     p = sub.add_parser("letter-log", help="the letters sent about a pupil")

@@ -479,10 +479,10 @@ def cmd_contact(args: argparse.Namespace) -> int:
     at = now if args.time is None else datetime.combine(day, args.time).astimezone()
     store = open_school(args.db)
     with store:
-        record_contact(store, args.upn, args.kind, args.user, at=at, with_whom=args.with_whom,
-                       outcome=args.outcome, contact_made=args.seen, notes=args.notes, today=_real_today(args),
-                       late_reason=args.late_reason)
-    print(f"Recorded in the chronology as happening on {at:%d/%m/%Y at %H:%M}.")
+        entry = record_contact(store, args.upn, args.kind, args.user, at=at, with_whom=args.with_whom,
+                               outcome=args.outcome, contact_made=args.seen, notes=args.notes,
+                               today=_real_today(args), late_reason=args.late_reason)
+    print(f"Recorded in the chronology (entry {entry}) as happening on {at:%d/%m/%Y at %H:%M}.")
     return 0
 
 
@@ -531,10 +531,15 @@ def cmd_minutes(args: argparse.Namespace) -> int:
 
 
 def cmd_visit_form(args: argparse.Namespace) -> int:
-    from attendance_desk.services.forms import home_visit_form
+    from attendance_desk.services.forms import home_visit_form, home_visit_record
 
+    if (args.upn is None) == (args.visit is None):
+        raise ServiceError("give --upn for a blank record to take on a visit, or --visit N for a visit recorded")
     with open_school(args.db) as store:
-        print(f"Written {home_visit_form(store, args.upn, args.out, args.today, by=args.user)}")
+        if args.visit is not None:
+            print(f"Written {home_visit_record(store, args.visit, args.out, by=args.user)}")
+        else:
+            print(f"Written {home_visit_form(store, args.upn, args.out, args.today, by=args.user)}")
     return 0
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.people import Pupil
+from attendance_desk.presentation import percent
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.school import ServiceError, school_calendar
 from attendance_desk.store.db import Store
@@ -39,13 +40,15 @@ class FiguresAsAt:
         if self.year is None:
             return base | {"attendance_pct": "–", "sessions_missed": 0, "unauthorised": 0, "authorised": 0,
                            "possible": 0, "days_absent": "0", "period_from": "", "period_to": f"{self.day:%d/%m/%Y}",
-                           "unauthorised_10_weeks": 0, "late": 0, "absence_pct": None}
+                           "unauthorised_10_weeks": 0, "late": 0, "absence_pct": None,
+                           "authorised_pct": percent(None), "unauthorised_pct": percent(None)}
         row, f = self.year, self.year.figures
         return base | {
             "period_from": f"{row.start:%d/%m/%Y}", "period_to": f"{row.end:%d/%m/%Y}", "possible": f.possible,
             "attendance_pct": f.attendance_pct if f.attendance_pct is not None else "–", "absence_pct": f.absence_pct,
             "sessions_missed": f.absent, "days_absent": f"{f.days_absent:g}", "authorised": f.authorised,
             "unauthorised": f.unauthorised, "late": f.late_before_close + f.late_after_close,
+            "authorised_pct": percent(f.authorised_pct), "unauthorised_pct": percent(f.unauthorised_pct),
             "unauthorised_10_weeks": row.max_unauthorised_10_school_weeks,
         }
 

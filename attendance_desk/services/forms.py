@@ -10,7 +10,7 @@ from pathlib import Path
 from attendance_desk.documents.letters import Letterhead, form_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template, template_folder
 from attendance_desk.domain.roles import Permission
-from attendance_desk.services.as_at import figures_as_at
+from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.users import authorize
@@ -76,7 +76,18 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
         f"target {'met' if meeting.target_met else 'not met'} (attendance {meeting.attendance_achieved:.1f}%)"
         if meeting.attendance_achieved is not None else "no sessions in the target period yet")
     # the figures as they stood on the day of the meeting, whatever has been marked since
-    context = _base(store, pupil, meeting.held_on) | {"meeting": {
+    review = None
+    earlier = store.meetings.meeting(meeting.reviews_meeting_id) if meeting.reviews_meeting_id else None
+    if earlier is not None:  # a review: what Halton asks a review to record, against the meeting it reviews
+        review = {
+            "held_on": _dmy(earlier.held_on), "title": KINDS[earlier.kind],
+            "figures": figures_as_at(store, pupil, earlier.held_on).as_context(),
+            "actions_parent": earlier.actions_parent, "actions_school": earlier.actions_school,
+            "actions_others": earlier.actions_others, "parent_attended_then": earlier.parent_attended,
+            "target_pct": f"{earlier.target_pct:g}" if earlier.target_pct else "",
+            "target_from": _dmy(earlier.target_from), "target_to": _dmy(earlier.target_to),
+        }
+    context = _base(store, pupil, meeting.held_on) | {"review": review, "meeting": {
         "title": KINDS[meeting.kind], "held_on": _dmy(meeting.held_on), "attendees": meeting.attendees,
         "parent_attended": meeting.parent_attended, "barriers": meeting.barriers, "pupil_voice": meeting.pupil_voice,
         "actions_parent": meeting.actions_parent, "actions_school": meeting.actions_school,
@@ -84,6 +95,22 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
         "target_from": _dmy(meeting.target_from), "target_to": _dmy(meeting.target_to),
         "review_date": _dmy(meeting.review_date), "outcome": outcome, "decision": meeting.decision}}
     return _write(store, "sam_minutes", context, out, ["Chair of the meeting", "Parent"], pupil, by)
+
+
+def home_visit_record(store: Store, entry_id: int, out: Path, by: str = "") -> Path:
+    """A home visit that was recorded, printed as a record (when, who visited, who was seen, what
+    happened, what was said), with the figures as they stood on the day of the visit."""
+    authorize(store, by, Permission.LETTERS)
+    entry = store.casework.entry(entry_id)
+    if entry is None or entry.kind != "home_visit":
+        raise ServiceError(f"chronology entry {entry_id} is not a recorded home visit "
+                           "(`contact --kind home_visit` prints the entry's number)")
+    pupil = store.pupils.by_id(entry.pupil_id)
+    later = recorded_later(entry.recorded_by, entry.recorded_at, entry.at, entry.late_reason)
+    context = _base(store, pupil, entry.at.date()) | {"visit": {
+        "at": f"{entry.at:%d/%m/%Y at %H:%M}", "by": entry.by_user, "with_whom": entry.with_whom,
+        "seen": entry.contact_made, "outcome": entry.outcome, "notes": entry.notes, "recorded_later": later}}
+    return _write(store, "home_visit_record", context, out, ["Visiting officer"], pupil, by)
 
 
 def home_visit_form(store: Store, upn: str, out: Path, today: date, by: str = "") -> Path:

@@ -54,6 +54,12 @@ class CaseworkRepo:
             )
             return cur.lastrowid
 
+    def entry(self, entry_id: int) -> CaseworkEntry | None:
+        rows = self.store.query("SELECT pupil_id FROM casework WHERE id = ?", (entry_id,))
+        if not rows:
+            return None
+        return next((e for e in self.for_pupil(rows[0][0]) if e.id == entry_id), None)
+
     def for_pupil(self, pupil_id: int) -> list[CaseworkEntry]:
         rows = self.store.query("SELECT * FROM casework WHERE pupil_id = ? ORDER BY at, id", (pupil_id,))
         return [
