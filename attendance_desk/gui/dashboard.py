@@ -1,5 +1,7 @@
-"""Dashboard: whole-school attendance, persistent and severe absence, breakdowns by year, class and
-group, pupils who crossed a support-map threshold and those at the penalty-notice threshold.
+"""Dashboard for a period (this week, half-term, term, year, or chosen dates): whole-school attendance,
+persistent and severe absence, year groups and FSM/SEN groups side by side, the day each pupil crossed
+a threshold, a weekly trend against last year and the DfE's national figures. The figures come first;
+the support-map lists, crossing dates and the trend follow as they are worked out, off the GUI thread.
 Double-click (or Enter on) a pupil to open their profile."""
 
 from __future__ import annotations
@@ -7,20 +9,40 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
     QFileDialog,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext, Task
-from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading, pct, show_error
-from attendance_desk.services.dashboard import Dashboard, dashboard
+from attendance_desk.gui.trend_chart import TrendChart
+from attendance_desk.gui.widgets import (
+    ReadOnlyTable,
+    dmy,
+    from_qdate,
+    heading,
+    pct,
+    show_error,
+    to_qdate,
+)
+from attendance_desk.services.dashboard import (
+    Dashboard,
+    FollowUps,
+    Period,
+    follow_ups,
+    period_board,
+    periods,
+)
 from attendance_desk.services.figures import GroupSummary, PupilFigures
+from attendance_desk.services.trend import National, national_figures, weekly_trend
 
 GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
                  "Persistent", "Persistent %", "Severe", "Penalty threshold", "Late L / U", "Missing marks"]
@@ -35,10 +57,28 @@ def _group_row(g: GroupSummary) -> list:
             f"{f.late_before_close} / {f.late_after_close}", f.missing or "–"]
 
 
-def _pupil_row(r: PupilFigures) -> list:
+def _pupil_row(r: PupilFigures, crossed: dict | None = None) -> list:
     f = r.figures
-    return [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
-            f.unauthorised, r.unauthorised_last_10_school_weeks, f.missing or "–"]
+    row = [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
+           f.unauthorised, r.unauthorised_last_10_school_weeks, f.missing or "–"]
+    if crossed is not None:
+        row.append(dmy(crossed.get(r.pupil.upn)) or "working out…")
+    return row
+
+
+def national_text(board: Dashboard, national: National | None) -> str:
+    """The school's absence beside the DfE's published national figures for its phase, with the source."""
+    school = board.school
+    own = (f"<b>This school, {dmy(board.start)} to {dmy(board.end)}:</b> overall absence "
+           f"{pct(school.figures.absence_pct)}, persistent absence {pct(school.persistent_pct)}")
+    if national is None:
+        return own + " · no national figures shipped"
+    phase = {"all": "all state-funded schools"}.get(national.phase, f"state-funded {national.phase} schools")
+    return (own + f"<br/><b>National, {phase}, full year {national.academic_year}:</b> overall absence "
+            f"{pct(national.overall_absence_pct).replace('–', 'not shipped')}, persistent absence "
+            f"{pct(national.persistent_absence_pct).replace('–', 'not shipped')} — {national.publisher}, "
+            f"<i>{national.title}</i>, published {dmy(national.published)}, "
+            f"<a href='{national.url}'>explore-education-statistics.service.gov.uk</a>")
 
 
 class Tile(QLabel):
@@ -54,19 +94,43 @@ class Tile(QLabel):
 
 class DashboardView(QWidget):
     title = "Dashboard"
+    CHOSEN = "Chosen dates"
 
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
+        self._generation = 0  # results of an earlier request are dropped
+        self._busy = 0  # background jobs running
+        self.board: Dashboard | None = None
+        self.national: National | None = None
+        self.more: FollowUps | None = None
+        self.trend_for = None  # the day the trend was worked out for
+        self.period_choice = QComboBox()
+        self.period_choice.setAccessibleName("Period")
+        self.start, self.end = QDateEdit(), QDateEdit()
+        for edit, name in ((self.start, "From"), (self.end, "To")):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+        self.show_dates = QPushButton("Show")
         self.period = QLabel()
+        self.period.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.national_label = QLabel()
+        self.national_label.setWordWrap(True)
+        self.national_label.setOpenExternalLinks(True)
         self.tiles = {name: Tile(name) for name in ("attendance", "persistent", "severe", "suggested", "penalty")}
         self.tabs = QTabWidget()
         self.tables: dict[str, ReadOnlyTable] = {}
         for name in ("By year", "By class", "Groups"):
             self.tables[name] = ReadOnlyTable(GROUP_HEADERS, name)
+        extra = {"Persistent absence": ["Reached 10 % absence on"],
+                 "Crossed a threshold": ["Current stage", "Suggested", "Reached on"]}
         for name in ("Persistent absence", "Severe absence", "Crossed a threshold", "Penalty threshold"):
-            headers = PUPIL_HEADERS + (["Current stage", "Suggested"] if name == "Crossed a threshold" else [])
-            table = ReadOnlyTable(headers, name)
+            table = ReadOnlyTable(PUPIL_HEADERS + extra.get(name, []), name)
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
             table.activated.connect(lambda index, t=table: self._open(t, index.row()))
             self.tables[name] = table
@@ -75,60 +139,174 @@ class DashboardView(QWidget):
         late.cellDoubleClicked.connect(lambda row, _col, t=late: self._open(t, row))
         late.activated.connect(lambda index, t=late: self._open(t, index.row()))
         self.tables["Late arrivals"] = late
+        self.chart = TrendChart()
         for name, table in self.tables.items():
             self.tabs.addTab(table, name)
+        self.tabs.insertTab(3, self.chart, "Weekly trend")
+        for name, short in (("Groups", "FSM, SEN, groups"), ("Penalty threshold", "Penalty notice")):
+            self.tabs.setTabText(self.tabs.indexOf(self.tables[name]), short)
         self.confirm = QPushButton("Confirm the suggested stage for the selected pupils and make their letters…")
         self.confirm.setAccessibleName("Confirm stages and make letters")
         self.confirm.clicked.connect(self.confirm_and_write)
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("Period:"))
+        chooser.addWidget(self.period_choice)
+        chooser.addWidget(QLabel("from"))
+        chooser.addWidget(self.start)
+        chooser.addWidget(QLabel("to"))
+        chooser.addWidget(self.end)
+        chooser.addWidget(self.show_dates)
+        chooser.addStretch()
+        chooser.addWidget(self.progress)
         tiles = QGridLayout()
         for i, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, i)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Dashboard"))
+        layout.addLayout(chooser)
         layout.addWidget(self.period)
         layout.addLayout(tiles)
+        layout.addWidget(self.national_label)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.confirm)
+        self._periods: list[Period] = []
+        self.period_choice.activated.connect(self._period_chosen)
+        self.show_dates.clicked.connect(self._dates_chosen)
 
     def refresh(self) -> None:
-        """Whole-school figures take a moment on a large school: worked out off the GUI thread."""
-        self.period.setText("Working out the figures…")
+        """The period's figures first (one aggregate pass, off the GUI thread); then the support-map
+        lists and crossing dates, and the weekly trend, as they are worked out."""
         today = self.context.today
-        task = Task(self.context.path, lambda store, _progress: dashboard(store, today))
-        task.signals.done.connect(self.show_board)
-        task.signals.failed.connect(self.period.setText)
+        self.trend_for = None  # the marks may have changed: the trend is worked out again
+        chosen = self.period_choice.currentText()
+        self._periods = periods(self.context.store, today)
+        self.period_choice.blockSignals(True)
+        self.period_choice.clear()
+        self.period_choice.addItems([p.label for p in self._periods] + [self.CHOSEN])
+        labels = [p.label for p in self._periods]
+        keep = next((i for i, label in enumerate(labels) if label.split(" (")[0] == chosen.split(" (")[0]), None)
+        if chosen == self.CHOSEN:
+            keep = len(labels)
+        self.period_choice.setCurrentIndex(keep if keep is not None else len(labels) - 1)
+        self.period_choice.blockSignals(False)
+        if chosen != self.CHOSEN:
+            period = self._periods[self.period_choice.currentIndex()]
+            self.start.setDate(to_qdate(period.start))
+            self.end.setDate(to_qdate(period.end))
+        self.show_period(from_qdate(self.start.date()), from_qdate(self.end.date()),
+                         self.period_choice.currentText())
+
+    def _period_chosen(self, index: int) -> None:
+        if index >= len(self._periods):  # chosen dates: the user sets them and presses Show
+            self.start.setFocus()
+            return
+        period = self._periods[index]
+        self.start.setDate(to_qdate(period.start))
+        self.end.setDate(to_qdate(period.end))
+        self.show_period(period.start, period.end, period.label)
+
+    def _dates_chosen(self) -> None:
+        start, end = from_qdate(self.start.date()), from_qdate(self.end.date())
+        match = next((p for p in self._periods if (p.start, p.end) == (start, end)), None)
+        self.period_choice.setCurrentIndex(self._periods.index(match) if match else len(self._periods))
+        self.show_period(start, end, match.label if match else self.CHOSEN)
+
+    def show_period(self, start, end, label: str) -> None:
+        self._generation += 1
+        generation, today = self._generation, self.context.today
+        self.period.setText(f"Working out the figures for {dmy(start)} to {dmy(end)}…")
+
+        def first(store, _progress):
+            return period_board(store, today, start, end, label), national_figures(store, today)
+
+        task = Task(self.context.path, first)
+        task.signals.done.connect(lambda result: generation == self._generation and self.show_board(*result))
+        task.signals.failed.connect(lambda text: generation == self._generation and self.period.setText(text))
         self.context.run(task)
 
-    def show_board(self, board: Dashboard) -> None:
+    def show_board(self, board: Dashboard, national: National | None = None) -> None:
+        self.board, self.national, self.more = board, national, None
         school = board.school
         missing = (f"; INCOMPLETE: {school.figures.missing} missing marks (run the check, complete the registers)"
                    if school.figures.missing else "")
-        self.period.setText(f"Academic year to date: {dmy(board.start)} to {dmy(board.end)}, "
+        self.period.setText(f"<b>{board.label}</b>: {dmy(board.start)} to {dmy(board.end)}, "
                             f"{school.on_roll} pupils on roll{missing}")
         self.tiles["attendance"].show_value(pct(school.figures.attendance_pct), "attendance")
         self.tiles["persistent"].show_value(str(school.persistent), f"persistently absent ({pct(school.persistent_pct)})")
         self.tiles["severe"].show_value(str(school.severe), "severely absent")
-        self.tiles["suggested"].show_value(str(len(board.suggested)), "crossed a support-map threshold")
+        self.tiles["suggested"].show_value("…", "crossed a support-map threshold (this year)")
         self.tiles["penalty"].show_value(str(len(board.penalty)), "at the penalty-notice threshold")
+        self.national_label.setText(national_text(board, national))
         self.tables["By year"].fill([_group_row(g) for g in board.by_year])
         self.tables["By class"].fill([_group_row(g) for g in board.by_class])
         self.tables["Groups"].fill([_group_row(g) for g in board.by_group])
-        for name, rows in (("Persistent absence", board.persistent), ("Severe absence", board.severe),
-                           ("Penalty threshold", board.penalty)):
+        for name, rows in (("Severe absence", board.severe), ("Penalty threshold", board.penalty)):
             self.tables[name].fill([_pupil_row(r) for r in rows], [r.pupil.upn for r in rows])
+        self.tables["Persistent absence"].fill([_pupil_row(r, {}) for r in board.persistent],
+                                               [r.pupil.upn for r in board.persistent])
         self.tables["Late arrivals"].fill(
             [[r.pupil.upn, r.pupil.name, r.pupil.reg_group, r.late_before_close, r.late_after_close, r.minutes]
              for r in board.punctuality], [r.pupil.upn for r in board.punctuality])
         if board.punctuality_from:
             self.tabs.setTabText(self.tabs.indexOf(self.tables["Late arrivals"]),
-                                 f"Late arrivals since {dmy(board.punctuality_from)}")
+                                 f"Late since {dmy(board.punctuality_from)}")
+        self.tables["Crossed a threshold"].fill([])
+        self._follow_up(board)
+        if self.trend_for != self.context.today:
+            self._trend()
+        elif self.chart.trend is not None:
+            self.chart.show_trend(self.chart.trend, national)
+
+    def _running(self, task: Task, what: str) -> None:
+        self.progress.setFormat(f"{what} %p%")
+        self.progress.setValue(0)
+        self.progress.show()
+        task.signals.progress.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
+                                                           self.progress.setValue(done)))
+        self._busy += 1
+        task.signals.finished.connect(self._stopped)
+
+    def _stopped(self) -> None:
+        self._busy -= 1
+        if self._busy <= 0:
+            self._busy = 0
+            self.progress.hide()
+
+    def _follow_up(self, board: Dashboard) -> None:
+        generation, today = self._generation, self.context.today
+        task = Task(self.context.path, lambda store, progress: follow_ups(store, today, board, progress))
+        self._running(task, "Support map and crossing dates")
+        task.signals.done.connect(lambda more: generation == self._generation and self.show_follow_ups(more))
+        task.signals.failed.connect(self.context.status.emit)
+        self.context.run(task)
+
+    def show_follow_ups(self, more: FollowUps) -> None:
+        self.more = more
+        board = self.board
+        self.tiles["suggested"].show_value(str(len(more.suggested)), "crossed a support-map threshold (this year)")
+        self.tables["Persistent absence"].fill([_pupil_row(r, more.persistent_from) for r in board.persistent],
+                                               [r.pupil.upn for r in board.persistent])
         self.tables["Crossed a threshold"].fill(
-            [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name]
-             for s in board.suggested],
-            [s.figures.pupil.upn for s in board.suggested])
+            [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name,
+                                      dmy(more.suggested_from.get(s.figures.pupil.upn)) or "–"]
+             for s in more.suggested],
+            [s.figures.pupil.upn for s in more.suggested])
+
+    def _trend(self) -> None:
+        today = self.context.today
+        task = Task(self.context.path, lambda store, progress: weekly_trend(store, today, progress))
+        self._running(task, "Weekly trend")
+        task.signals.done.connect(lambda trend: self._show_trend(trend, today))
+        task.signals.failed.connect(self.context.status.emit)
+        self.context.run(task)
+
+    def _show_trend(self, trend, today) -> None:
+        self.trend_for = today
+        self.chart.show_trend(trend, self.national)
 
     def confirm_and_write(self) -> None:
-        """The weekly review: confirm the suggested stage for the chosen pupils, then make each stage's letters."""
+        """The weekly review: confirm the suggested stage for the chosen pupils, then make each stage's
+        letters, off the GUI thread."""
         table = self.tables["Crossed a threshold"]
         upns = sorted({table.key_at(i.row()) for i in table.selectionModel().selectedRows()} - {None})
         if not upns:
@@ -140,12 +318,19 @@ class DashboardView(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Where should the letters be saved?")
         if not folder:
             return
-        try:
-            letters = confirm_and_make_letters(self.context.store, upns, self.context.today, self.context.user, Path(folder))
-        except UserError as exc:
-            show_error(self, str(exc))
-            return
-        self.context.status.emit(f"{len(upns)} stage(s) confirmed; {letters} letter(s) saved in {folder}")
+        today, user = self.context.today, self.context.user
+        task = Task(self.context.path,
+                    lambda store, _progress: confirm_and_make_letters(store, upns, today, user, Path(folder)))
+        self._running(task, "Confirming stages and making letters")
+        self.progress.setMaximum(0)  # busy: the service reports no steps
+        self.confirm.setEnabled(False)
+        task.signals.finished.connect(lambda: self.confirm.setEnabled(True))
+        task.signals.failed.connect(lambda text: show_error(self, text))
+        task.signals.done.connect(lambda letters: self._confirmed(len(upns), letters, folder))
+        self.context.run(task)
+
+    def _confirmed(self, pupils: int, letters: int, folder: str) -> None:
+        self.context.status.emit(f"{pupils} stage(s) confirmed; {letters} letter(s) saved in {folder}")
         self.context.data_changed.emit()
 
     def _open(self, table: ReadOnlyTable, row: int) -> None:
