@@ -62,7 +62,9 @@ def contract_document(store: Store, plan_id: int, out: Path, today: date, by: st
                  "review_date": _dmy(plan.review_date), "ends": _dmy(plan.ends)},
     }
     school = store.settings.school()
-    signatures = [f"{name} (parent)" for name in parents] + [f"{school.attendance_lead or school.head_teacher} (for the school)"]
+    # a contract is signed by both sides: a line for the parent even when none is recorded yet
+    signatures = ([f"{name} (parent)" for name in parents] or ["Parent/carer"]) + [
+        f"{school.attendance_lead or school.head_teacher} (for the school)"]
     return _write(store, "parenting_contract", context, out, signatures, pupil, by)
 
 

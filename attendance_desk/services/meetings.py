@@ -10,7 +10,7 @@ from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
-from attendance_desk.services.school import ServiceError
+from attendance_desk.services.school import ServiceError, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
@@ -37,6 +37,21 @@ def _chronology(store: Store, pupil_id: int, day: date, by: str, what: str, with
                                      with_whom, None, what, True, notes, late_reason=late_reason))
 
 
+def school_day_from(store: Store, day: date) -> date:
+    """The first school day on or after `day`: a review four to six weeks on must not fall in a
+    holiday (six weeks from 20 November is New Year's Day). With no terms entered for that year,
+    the next weekday."""
+    calendar = school_calendar(store, day, day + timedelta(days=60))
+    for offset in range(60):
+        candidate = day + timedelta(days=offset)
+        if calendar.has_terms_for(candidate):
+            if calendar.is_school_day(candidate):
+                return candidate
+        elif candidate.weekday() < 5:
+            return candidate
+    return day
+
+
 def record_meeting(
     store: Store, upn: str, kind: str, held_on: date, by: str, *, attendees: str = "", parent_attended: bool = False,
     barriers: str = "", pupil_voice: str = "", actions_parent: str = "", actions_school: str = "",
@@ -52,7 +67,7 @@ def record_meeting(
     late_reason = check_event_date(held_on, today, late_reason, "the meeting")
     _check_target(target_pct)
     _check_review(review_weeks)
-    review = held_on + timedelta(weeks=review_weeks)
+    review = school_day_from(store, held_on + timedelta(weeks=review_weeks))
     meeting = Meeting(
         None, pupil.id, kind, held_on, attendees, parent_attended, barriers, pupil_voice, actions_parent,
         actions_school, actions_others, target_pct, held_on + timedelta(days=1) if target_pct else None,
@@ -124,7 +139,8 @@ def record_plan(
     if weeks < review_weeks:
         raise ServiceError("the plan should run at least until its review")
     plan = Plan(None, pupil.id, kind, parent_commitments.strip(), school_support.strip(), agency_support.strip(),
-                target_pct, starts, starts + timedelta(weeks=review_weeks), starts + timedelta(weeks=weeks), by)
+                target_pct, starts, school_day_from(store, starts + timedelta(weeks=review_weeks)),
+                starts + timedelta(weeks=weeks), by)
     with store.write():
         plan = replace(plan, id=store.meetings.add_plan(plan))
         _chronology(store, pupil.id, starts, by, f"{PLAN_KINDS[kind]} agreed", "", f"Review {plan.review_date:%d/%m/%Y}")

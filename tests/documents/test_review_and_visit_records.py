@@ -62,3 +62,20 @@ def test_a_recorded_home_visit_prints_as_a_record(tmp_path, store, capsys):  # n
     assert code == 0 and (tmp_path / "v2.pdf").exists()
     code = main(["--today", TODAY.isoformat(), "--as", "lead", "--db", db, "visit-form", "--out", str(tmp_path / "v3.pdf")])
     assert code == 1 and "--upn" in capsys.readouterr().err
+
+
+def test_a_review_date_falls_on_a_school_day(store):  # noqa: F811
+    """Four to six weeks on (Halton: a review in 4-6 weeks) can land in a holiday: six weeks from
+    20/11/2024 is New Year's Day. The review goes to the first school day after it: in the test
+    calendar, Spring 1 2025 starts on Monday 06/01/2025."""
+    from attendance_desk.services.meetings import record_plan
+
+    pupil = store.pupils.all()[0]
+    sam = record_meeting(store, pupil.upn, "sam", date(2024, 11, 20), "lead", target_pct=95, review_weeks=6,
+                         today=TODAY)
+    assert sam.review_date == date(2025, 1, 6)
+    plan = record_plan(store, pupil.upn, "parenting_contract", "lead", parent_commitments="Arrive by 08:40 every day",
+                       school_support="Breakfast club place and a weekly check-in", starts=date(2024, 11, 20))
+    assert plan.review_date == date(2025, 1, 6)
+    in_term = record_meeting(store, pupil.upn, "sam", date(2024, 11, 20), "lead", review_weeks=4, today=TODAY)
+    assert in_term.review_date == date(2024, 12, 18)  # a school day already: unchanged
