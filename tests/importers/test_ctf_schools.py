@@ -2,8 +2,10 @@
 lock only to write (a dry run and a junk file never take it); a CTF is read as a stream; a workbook
 that would unpack to gigabytes is refused before it is opened."""
 
+import json
 import sqlite3
-import threading
+import subprocess
+import sys
 import time
 import tracemalloc
 import zipfile
@@ -14,7 +16,6 @@ import pytest
 
 from attendance_desk.cli import main
 from attendance_desk.services.imports import import_file
-from attendance_desk.store.db import open_store
 from tests.helpers import add_pupil, make_school, upn
 
 TODAY = date(2024, 11, 29)
@@ -98,17 +99,6 @@ def test_a_upn_given_twice_in_a_ctf_is_refused(tmp_path, store):
     assert not report.ok and "given twice in the file (Pupil 1 and Pupil 2)" in report.problems[0].message
 
 
-def _hold_write_lock_probe(db_path, seconds):
-    """Another process's save, timed: how long it waits for the write lock."""
-    conn = sqlite3.connect(str(db_path), timeout=seconds)
-    started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("UPDATE settings SET value = value WHERE 0")
-    conn.commit()
-    conn.close()
-    return time.perf_counter() - started
-
-
 def test_a_dry_run_and_a_junk_file_never_take_the_write_lock(tmp_path, store, monkeypatch):
     path = ctf(tmp_path, [pupil(n, f"Pupil{n}", marks="/\\" * 10, estab=OURS[1]) for n in range(2, 40)], source=OURS)
     junk = tmp_path / "junk.xml"
@@ -182,30 +172,40 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path, store):
     assert "sheet1.xml" in report.problems[0].message
 
 
-def test_an_import_does_not_block_another_save_while_it_reads(tmp_path, store):
-    """While a (slow) file is being read and checked, another process can save at once."""
+SAVER = """
+import json, sqlite3, sys, time
+from pathlib import Path
+db, stop = sys.argv[1], Path(sys.argv[2])
+conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+waits = []
+while not stop.exists():
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE settings SET value = value WHERE 0")
+    conn.execute("COMMIT")
+    waits.append(time.perf_counter() - started)
+    time.sleep(0.01)
+print(json.dumps(waits))
+"""
+
+
+def test_an_import_does_not_block_another_process_saving_while_it_reads(tmp_path, store):
+    """While a (slow) file is being read, checked and compared, another process saves at once."""
     big = "<Assessments>" + "<Result><Subject>MAT</Subject><Value>EXS</Value></Result>" * 400 + "</Assessments>"
     pupils = [pupil(n, f"P{n}", marks="/" * 10, estab=OURS[1]).replace("</Pupil>", big + "</Pupil>")
               for n in range(2, 402)]
     path = ctf(tmp_path, pupils, source=OURS)
-    waits = []
-    done = threading.Event()
-
-    def saver():
-        while not done.is_set():
-            waits.append(_hold_write_lock_probe(store.path, 30))
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=saver)
-    thread.start()
+    stop = tmp_path / "stop"
+    saver = subprocess.Popen([sys.executable, "-c", SAVER, str(store.path), str(stop)], stdout=subprocess.PIPE,
+                             text=True)
     try:
-        worker = open_store(store.path)
-        report = import_file(worker, "ctf", path, "lead", TODAY, dry_run=True)
-        worker.close()
+        time.sleep(0.5)  # the saver is running
+        report = import_file(store, "ctf", path, "lead", TODAY, dry_run=True)
     finally:
-        done.set()
-        thread.join()
-    assert report.ok and waits and max(waits) < 1.0
+        stop.touch()
+        waits = json.loads(saver.communicate(timeout=60)[0])
+    assert report.ok and report.added == 400 * 10
+    assert len(waits) > 10 and max(waits) < 1.0, f"{len(waits)} saves, longest wait {max(waits):.2f} s"
 
 
 def test_cli_reports_a_ctf_for_another_school_plainly(tmp_path, store, capsys):
