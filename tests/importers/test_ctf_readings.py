@@ -1,11 +1,13 @@
 """CTF mark strings: which dates the characters stand for, and which codes an export can carry.
 
-Sources (keys of /work/shared/DOMAIN.md): a CTF carries each academic year of marks as one string,
-one character per session from `AttendanceStartDate`, beside the year's Sessions* totals [CTF24]
-[ASPEN]; whether weekends are in the string is not settled, and Aspen writes '#' for days not in
-session [ASPEN]; two-character 2024 codes have no agreed one-character form (vendors use "export
-marks" [BROM], SIMS "coerces" them [SIMS8]); the 2024 code set (C1, C2, J1, Q, Y1-Y7 new; H, J, Y
-withdrawn) applies from 19/08/2024 and the older set before [REG10][SBS]."""
+Sources: a CTF carries each academic year of marks as one string, one character per session from
+`AttendanceStartDate`, beside the year's Sessions* totals (DfE, Common transfer file 24
+specification; Follett Aspen's UK CTF exporter); whether weekends are in the string is not settled,
+and Aspen writes '#' for days not in session; two-character 2024 codes have no agreed
+one-character form (MIS vendors map them to one-character "export marks"; SIMS "coerces" them);
+the 2024 code set (C1, C2, J1, Q, Y1-Y7 new; H, J, Y withdrawn) applies from 19/08/2024 and the
+older set before (School Attendance (Pupil Registration) (England) Regulations 2024, reg. 10).
+See docs/rules.md."""
 
 import json
 from collections import Counter
