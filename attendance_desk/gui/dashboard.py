@@ -61,8 +61,8 @@ def _pupil_row(r: PupilFigures, crossed: dict | None = None) -> list:
     f = r.figures
     row = [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
            f.unauthorised, r.unauthorised_last_10_school_weeks, f.missing or "–"]
-    if crossed is not None:
-        row.append(dmy(crossed.get(r.pupil.upn)) or "working out…")
+    if crossed is not None:  # beside the name, so it is seen without scrolling
+        row.insert(3, dmy(crossed.get(r.pupil.upn)) or "working out…")
     return row
 
 
@@ -127,10 +127,10 @@ class DashboardView(QWidget):
         self.tables: dict[str, ReadOnlyTable] = {}
         for name in ("By year", "By class", "Groups"):
             self.tables[name] = ReadOnlyTable(GROUP_HEADERS, name)
-        extra = {"Persistent absence": ["Reached 10 % absence on"],
-                 "Crossed a threshold": ["Current stage", "Suggested", "Reached on"]}
+        extra = {"Persistent absence": ["Persistently absent since"],
+                 "Crossed a threshold": ["Suggested", "Reached on", "Current stage"]}
         for name in ("Persistent absence", "Severe absence", "Crossed a threshold", "Penalty threshold"):
-            table = ReadOnlyTable(PUPIL_HEADERS + extra.get(name, []), name)
+            table = ReadOnlyTable(PUPIL_HEADERS[:3] + extra.get(name, []) + PUPIL_HEADERS[3:], name)
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
             table.activated.connect(lambda index, t=table: self._open(t, index.row()))
             self.tables[name] = table
@@ -287,8 +287,9 @@ class DashboardView(QWidget):
         self.tables["Persistent absence"].fill([_pupil_row(r, more.persistent_from) for r in board.persistent],
                                                [r.pupil.upn for r in board.persistent])
         self.tables["Crossed a threshold"].fill(
-            [_pupil_row(s.figures) + [s.current.name if s.current else "–", s.suggestion.stage.name,
-                                      dmy(more.suggested_from.get(s.figures.pupil.upn)) or "–"]
+            [(row := _pupil_row(s.figures))[:3] + [s.suggestion.stage.name,
+                                                   dmy(more.suggested_from.get(s.figures.pupil.upn)) or "–",
+                                                   s.current.name if s.current else "–"] + row[3:]
              for s in more.suggested],
             [s.figures.pupil.upn for s in more.suggested])
 

@@ -55,7 +55,7 @@ class Dashboard:
     punctuality: list[Punctuality] = field(default_factory=list)  # most late arrivals this half-term
     punctuality_from: date | None = None
     label: str = "Academic year to date"
-    persistent_from: dict[str, date] = field(default_factory=dict)  # UPN: first day absence reached 10 %
+    persistent_from: dict[str, date] = field(default_factory=dict)  # UPN: at or above 10 % from this day on
     suggested_from: dict[str, date] = field(default_factory=dict)  # UPN: day the suggested stage was reached
 
 
@@ -144,7 +144,7 @@ def follow_ups(store: Store, today: date, board: Dashboard,
     persistent_from: dict[str, date] = {}
     for n, row in enumerate(board.persistent):
         marks = codes_by_session(store, row.pupil.id, row.start, row.end)
-        if (day := first_day(marks.items(), table, lambda f: f.persistent)) is not None:
+        if (day := first_day(marks.items(), table, lambda f: f.persistent, to_the_end=True)) is not None:
             persistent_from[row.pupil.upn] = day
         if progress:
             progress(n + 1, total)
@@ -166,17 +166,24 @@ def follow_ups(store: Store, today: date, board: Dashboard,
 
 
 def first_day(marks: Iterable[tuple[tuple[date, str], str]], table: CodeTable,
-              test: Callable[[Figures], bool]) -> date | None:
+              test: Callable[[Figures], bool], to_the_end: bool = False) -> date | None:
     """The first day on which the pupil's figures from the start of `marks` up to the end of that day
     pass `test` (e.g. persistent absence: absence ≥ 10 % of possible sessions), reading the marks in
-    date order; None if no day does."""
+    date order; None if no day does. With `to_the_end`, the first day of the last unbroken run of
+    passing days that lasts to the last mark ("persistently absent since"): a pupil absent on the
+    period's first day is at 100 % that evening, which says little on its own."""
     running = Figures()
+    since = None
     ordered = sorted(marks, key=lambda m: (m[0][0], m[0][1]))
     for day, day_marks in groupby(ordered, key=lambda m: m[0][0]):
         running = running + figures_from_marks(((day, code) for _session, code in day_marks), table)
         if test(running):
-            return day
-    return None
+            if not to_the_end:
+                return day
+            since = since or day
+        else:
+            since = None
+    return since
 
 
 def dashboard(store: Store, today: date, start: date | None = None, end: date | None = None) -> Dashboard:
