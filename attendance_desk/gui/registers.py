@@ -3,8 +3,10 @@
 Typing a code sets the cell and moves down to the next pupil; '/' in a PM column is entered as '\\'.
 What is typed stays a visible suggestion (a thick blue border, bold, counted next to Save) until
 Save; leaving the class, the week, the screen or the window with unsaved marks asks Save / Discard /
-Cancel. Changing a recorded mark asks for the reason and keeps the original in the history (the
-tooltip shows it). Two-character codes: F2 or Enter on a cell opens an editor."""
+Cancel. A code that is not valid that day is refused at the cell (a red border, the message in its
+tooltip and the status bar). F2 (or a double-click) opens a picker of the codes valid on that date with
+their meanings. Saving changed recorded marks lists each one (pupil, session, old → new) and asks for
+one reason for all or a reason for each; the original stays in the history (the tooltip shows it)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from PySide6.QtGui import QColor, QFont, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.register_dialogs import AmendDialog, Change, CodePicker
 from attendance_desk.gui.widgets import (
     category_colour,
     date_edit,
@@ -53,6 +56,8 @@ NO_PARENT = QModelIndex()
 PENDING_ROLE = Qt.ItemDataRole.UserRole + 1  # True on a typed mark that is not saved yet
 MISSING_COLOUR = "#FFD8A8"  # a closed register with no mark: shown as "?" too, not by colour alone
 PENDING_COLOUR = "#1A56DB"  # the unsaved marks' border: unlike any category colour
+INVALID_ROLE = Qt.ItemDataRole.UserRole + 2  # the text of a code refused at this cell, if any
+INVALID_COLOUR = "#C81E1E"  # the refused code's border (its message is in the tooltip too)
 
 
 def ask_unsaved(parent: QWidget | None, text: str) -> str:
@@ -72,9 +77,12 @@ class PendingBorder(QStyledItemDelegate):
 
     def paint(self, painter, option, index) -> None:
         super().paint(painter, option, index)
-        if index.data(PENDING_ROLE):
+        invalid = index.data(INVALID_ROLE)
+        if index.data(PENDING_ROLE) or invalid:
             painter.save()
-            pen = QPen(QColor(PENDING_COLOUR), 3)
+            pen = QPen(QColor(INVALID_COLOUR if invalid else PENDING_COLOUR), 3)
+            if invalid:
+                pen.setStyle(Qt.PenStyle.DashLine)
             pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -90,6 +98,7 @@ class RegisterModel(QAbstractTableModel):
         self.context = context
         self.week: RegisterWeek | None = None
         self.pending: dict[Key, str] = {}
+        self.invalid: dict[Key, str] = {}  # codes typed and refused, shown at their cells until replaced
 
     def load(self, week: RegisterWeek, keep_pending: bool = False) -> None:
         """Show `week`. `keep_pending`: the same register re-read (data changed elsewhere): the marks
@@ -101,14 +110,14 @@ class RegisterModel(QAbstractTableModel):
                 if key[1:] in week.sessions and key[1:] not in week.closed and (recorded is None or recorded.code != code):
                     kept[key] = code
         self.beginResetModel()
-        self.week, self.pending = week, kept
+        self.week, self.pending, self.invalid = week, kept, {}
         self.endResetModel()
         self.pending_changed.emit(len(self.pending))
 
     def discard(self) -> None:
-        if self.pending:
+        if self.pending or self.invalid:
             self.beginResetModel()
-            self.pending = {}
+            self.pending, self.invalid = {}, {}
             self.endResetModel()
         self.pending_changed.emit(0)
 
@@ -182,6 +191,8 @@ class RegisterModel(QAbstractTableModel):
             return category_colour(codes().category_or_none("#", key[1])) if closed else None
         if role == PENDING_ROLE:
             return pending
+        if role == INVALID_ROLE:
+            return self.invalid.get(key)
         if role == Qt.ItemDataRole.FontRole and (pending or key in self.week.amended):
             font = QFont()
             font.setBold(pending)
@@ -195,6 +206,8 @@ class RegisterModel(QAbstractTableModel):
 
     def _tooltip(self, key: Key, code: str | None, pending: bool) -> str:
         lines = []
+        if key in self.invalid:
+            lines.append(self.invalid_message(key) + " (red border): type another code or press F2 for the list")
         if not code and key in self.week.missing:
             lines.append("Missing mark: this register has closed with no mark for this pupil. "
                          "Enter the mark (it is never counted as present until then).")
@@ -208,6 +221,9 @@ class RegisterModel(QAbstractTableModel):
         if key in self.week.amended:
             lines.append(register_history_text(self.context.store, *key))
         return "\n".join(lines)
+
+    def invalid_message(self, key: Key) -> str:
+        return f"'{self.invalid[key]}' is not an attendance code on {key[1]:%d/%m/%Y}"
 
     def _week_total(self, pupil_id: int) -> str:
         present = possible = 0
@@ -237,18 +253,21 @@ class RegisterModel(QAbstractTableModel):
             code = "\\"
         elif code == "\\" and key[2] == "AM":
             code = "/"
+        last = self.index(index.row(), self.columnCount() - 1)
+        if code and not codes().is_valid(code, key[1]):
+            self.invalid[key] = code
+            self.dataChanged.emit(index, last)
+            self.context.status.emit(self.invalid_message(key) + ": press F2 for the codes valid that day")
+            return False
+        self.invalid.pop(key, None)
         if not code:
             self.pending.pop(key, None)
-        elif not codes().is_valid(code, key[1]):
-            self.context.status.emit(f"'{code}' is not an attendance code on {key[1]:%d/%m/%Y}")
-            return False
         else:
             recorded = self.week.marks.get(key)
             if recorded and recorded.code == code:
                 self.pending.pop(key, None)
             else:
                 self.pending[key] = code
-        last = self.index(index.row(), self.columnCount() - 1)
         self.dataChanged.emit(index, last)
         self.pending_changed.emit(len(self.pending))
         return True
@@ -268,12 +287,31 @@ class RegisterModel(QAbstractTableModel):
 
 
 class RegisterTable(QTableView):
-    """Single keys enter codes and move down; Enter moves down; Delete clears an unsaved change."""
+    """Single keys enter codes and move down; Enter moves down; Delete clears an unsaved change; F2 or a
+    double-click opens the code picker."""
+
+    def pick_code(self, index: QModelIndex) -> None:
+        model: RegisterModel = self.model()
+        key = model.key(index)
+        if key is None or not model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return
+        picker = CodePicker(key[1], key[2], self)
+        if picker.exec() == QDialog.DialogCode.Accepted and picker.code and model.setData(index, picker.code):
+            self._move_down(index)
+
+    def mouseDoubleClickEvent(self, event):  # noqa: N802
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid():
+            self.setCurrentIndex(index)
+            self.pick_code(index)
 
     def keyPressEvent(self, event):  # noqa: N802
         index = self.currentIndex()
         text = event.text()
         model: RegisterModel = self.model()
+        if event.key() == Qt.Key.Key_F2 and index.isValid():
+            self.pick_code(index)
+            return
         if index.isValid() and model.key(index) and text and (text.isalpha() or text in "/\\#"):
             if model.setData(index, text):
                 self._move_down(index)
@@ -321,11 +359,14 @@ class RegistersView(QWidget):
         self.table.setModel(self.model)
         self.table.setItemDelegate(PendingBorder(self.table))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setMinimumSectionSize(36)
-        self.legend = QLabel("Blue border and bold: typed, not saved yet. ?: missing mark (the register closed with none). "
-                             "Underlined: amended (hover for its history). "
-                             "Keys: a code letter or / marks and moves down; F2 for two-letter codes.")
+        self.legend = QLabel(
+            "Every cell shows its code; the colour repeats its category: white present, blue approved educational "
+            "activity, yellow authorised absence, red unauthorised absence, grey not counted (– closed). "
+            "Blue border and bold: typed, not saved yet. Red dashed border: code refused (hover for why). "
+            "?: missing mark (the register closed with none). Underlined: amended (hover for its history). "
+            "Keys: a code letter or / marks and moves down; F2 lists the codes valid that day.")
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
         for w in (QLabel("Year"), self.year, QLabel("Class"), self.group, self.period, self.week,
@@ -492,14 +533,15 @@ class RegistersView(QWidget):
             return
         new = {k: c for k, c in self.model.pending.items() if k not in week.marks}
         changed = {k: (c, week.marks[k].version) for k, c in self.model.pending.items() if k in week.marks}
-        reason = ""
+        reason: dict = {}
         if changed:
-            reason, ok = QInputDialog.getText(
-                self, "Reason for the change",
-                f"{len(changed)} recorded mark(s) will change. The original stays in the register's "
-                "history. Reason:")
-            if not ok:
+            names = {p.id: f"{p.surname}, {p.preferred_name or p.forename}" for p in week.pupils}
+            dialog = AmendDialog([Change(k, names.get(k[0], str(k[0])), week.marks[k].code, c)
+                                  for k, (c, _) in sorted(changed.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1:]))],
+                                 self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
+            reason = dialog.reasons()
         try:
             saved, amended = save_register(self.context.store, week.reg_group, new, changed, reason,
                                            self.context.user, self.context.today)

@@ -110,10 +110,12 @@ def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> li
 
 def save_register(
     store: Store, reg_group: str, new: dict[tuple[int, date, str], str],
-    changed: dict[tuple[int, date, str], tuple[str, int]], reason: str, by: str, today: date,
+    changed: dict[tuple[int, date, str], tuple[str, int]], reason: str | dict[tuple[int, date, str], str],
+    by: str, today: date,
 ) -> tuple[int, int]:
     """Record new marks (and that the register was taken for those sessions) and amend changed ones
-    (code, version read) with one reason. All of it or none of it. Returns (recorded, amended)."""
+    (code, version read) with one reason for all, or a reason for each (a dict by mark). All of it or
+    none of it. Returns (recorded, amended)."""
     authorize(store, by, Permission.MARK)
     if changed:
         authorize(store, by, Permission.AMEND)
@@ -123,7 +125,8 @@ def save_register(
             raise ServiceError(f"'{code}' is not an attendance code on {day:%d/%m/%Y}")
         if day > today and not table.lookup(code, day).in_advance:
             raise ServiceError(f"{day:%d/%m/%Y} is in the future: only codes such as M, C or # can be entered ahead")
-    if changed and not reason.strip():
+    reasons = reason if isinstance(reason, dict) else dict.fromkeys(changed, reason)
+    if any(not reasons.get(key, "").strip() for key in changed):
         raise ServiceError("give the reason for changing recorded marks (it is kept in the register's history)")
     with store.write():
         try:
@@ -133,7 +136,8 @@ def save_register(
                 for day, session in registers_taken_by(new, today):
                     store.marks.record_register_taken(reg_group, day, session, by)
             for (pid, d, s), (code, version) in changed.items():
-                store.marks.amend(pid, d, s, code, None, reason.strip(), by, expected_version=version)
+                store.marks.amend(pid, d, s, code, None, reasons[(pid, d, s)].strip(), by,
+                                  expected_version=version)
         except StaleMark as exc:
             raise ServiceError(str(exc)) from None
     return len(new), len(changed)

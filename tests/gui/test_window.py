@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.calls import Phone
@@ -83,7 +83,13 @@ def test_amend_a_mark_and_see_its_history(qtbot, window, monkeypatch):
     view.table.setCurrentIndex(view.model.index(0, column))
     view.table.setFocus()
     qtbot.keyClick(view.table, "i")
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("mother rang: flu", True))
+
+    def give_reason():
+        dialog = QApplication.activeModalWidget()
+        qtbot.keyClicks(dialog.reason, "mother rang: flu")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, give_reason)
     qtbot.keyClick(view.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     store = window.context.store
     amy = store.pupils.by_upn(view.model.week.pupils[0].upn)

@@ -1,0 +1,163 @@
+"""The register's two dialogs: the code picker (F2) and the amendment dialog that names each recorded
+mark about to change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desk.services.school import codes
+
+
+class CodePicker(QDialog):
+    """Every code valid on a day with its meaning. Typing filters: a letter shows the codes that start
+    with it, longer text also words in the meanings; Enter picks the highlighted code."""
+
+    def __init__(self, day: date, session: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Attendance codes for {day:%a %d/%m/%Y} {session}")
+        self.code: str | None = None
+        code_set = codes().set_for(day)
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search codes")
+        self.search.setPlaceholderText("Type a code or a word of its meaning")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Codes")
+        for code in code_set.codes.values():
+            shown = "\\" if code.code == "/" and session == "PM" else code.code
+            item = QListWidgetItem(f"{shown}\t{code.meaning}  ({code.category.label})")
+            item.setData(Qt.ItemDataRole.UserRole, shown)
+            item.setData(Qt.ItemDataRole.UserRole + 1, code.meaning.lower())
+            self.list.addItem(item)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{code_set.title}. Type to search; ↑/↓ and Enter to choose."))
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self.resize(520, 420)
+        self.search.textChanged.connect(self._filter)
+        self.list.itemActivated.connect(lambda _item: self.accept())
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.search.installEventFilter(self)
+        self._filter("")
+        self.search.setFocus()
+
+    def eventFilter(self, watched, event):  # noqa: N802
+        """Up and Down in the search box move through the list, so the hands stay on the keys."""
+        if watched is self.search and event.type() == event.Type.KeyPress and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._move(1 if event.key() == Qt.Key.Key_Down else -1)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _move(self, step: int) -> None:
+        rows = [r for r in range(self.list.count()) if not self.list.item(r).isHidden()]
+        if not rows:
+            return
+        current = self.list.currentRow()
+        at = rows.index(current) + step if current in rows else 0
+        self.list.setCurrentRow(rows[max(0, min(at, len(rows) - 1))])
+
+    def _filter(self, text: str) -> None:
+        text = text.strip().lower()
+        first = None
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            code, meaning = item.data(Qt.ItemDataRole.UserRole).lower(), item.data(Qt.ItemDataRole.UserRole + 1)
+            shown = not text or code.startswith(text) or (len(text) > 1 and text in meaning)
+            item.setHidden(not shown)
+            if shown and (first is None or (code.startswith(text) and not first[1])):
+                first = (item, code.startswith(text) if text else True)
+        self.list.setCurrentItem(first[0] if first else None)
+
+    def visible_codes(self) -> list[str]:
+        return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())
+                if not self.list.item(r).isHidden()]
+
+    def accept(self) -> None:
+        item = self.list.currentItem()
+        if item is None or item.isHidden():
+            return
+        self.code = item.data(Qt.ItemDataRole.UserRole)
+        super().accept()
+
+
+@dataclass(frozen=True)
+class Change:
+    key: tuple[int, date, str]
+    pupil: str
+    old: str
+    new: str
+
+
+class AmendDialog(QDialog):
+    """Lists each recorded mark that will change (pupil, session, old → new). One reason covers them
+    all; a reason typed on a row is used for that mark instead."""
+
+    def __init__(self, changes: list[Change], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Reason for changing recorded marks")
+        self.changes = changes
+        count = len(changes)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for all the changes")
+        self.reason.setPlaceholderText("e.g. mother rang: flu")
+        self.table = QTableWidget(count, 4)
+        self.table.setAccessibleName("Marks that will change")
+        self.table.setHorizontalHeaderLabels(["Pupil", "Session", "Change", "Reason for this mark (optional)"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        for row, change in enumerate(changes):
+            day, session = change.key[1:]
+            for column, text in enumerate((change.pupil, f"{day:%a %d/%m/%Y} {session}", f"{change.old} → {change.new}")):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                self.table.setItem(row, column, item)
+            self.table.setItem(row, 3, QTableWidgetItem(""))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.problem = QLabel()
+        self.problem.setProperty("role", "warning")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{count} recorded mark{'s' if count != 1 else ''} will change. The originals stay "
+                                "in the register's history."))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel("&Reason for all:", buddy=self.reason))
+        layout.addWidget(self.reason)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.resize(640, 360)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.reason.setFocus()
+
+    def reasons(self) -> dict[tuple[int, date, str], str]:
+        """Each mark's reason: its own row's, else the reason for all."""
+        common = self.reason.text().strip()
+        return {c.key: (self.table.item(row, 3).text().strip() or common) for row, c in enumerate(self.changes)}
+
+    def accept(self) -> None:
+        missing = [c.pupil for c, reason in zip(self.changes, self.reasons().values(), strict=True) if not reason]
+        if missing:
+            self.problem.setText("Give a reason for all, or one on each row (missing for "
+                                 f"{', '.join(dict.fromkeys(missing))}).")
+            return
+        super().accept()
