@@ -187,8 +187,9 @@ class HeatMap(QWidget):
                     if letter and half >= 9:
                         painter.setPen(QColor(ink))
                         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, letter)
-                painter.setPen(QColor("#D0D0D0"))
-                painter.drawLine(x, y + half, x + size - 1, y + half)
+                if day in self.profile.school_days or (day, "AM") in self.profile.marks:
+                    painter.setPen(QColor("#D0D0D0"))
+                    painter.drawLine(x, y + half, x + size - 1, y + half)
         painter.setFont(font)
         painter.setPen(QColor("#333333"))
         painter.drawText(QRect(self.LEFT, self.TOP + 5 * (size + 2) + 2, self.width() - self.LEFT,
