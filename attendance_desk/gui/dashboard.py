@@ -6,6 +6,8 @@ Double-click (or Enter on) a pupil to open their profile."""
 
 from __future__ import annotations
 
+import itertools
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -119,6 +121,12 @@ class DashboardView(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setMaximumWidth(260)
         self.progress.hide()
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel the work in progress")
+        self.cancel.hide()
+        self.cancel.clicked.connect(self._cancel)
+        self._running_tasks: dict[int, Task] = {}  # by key: no slot holds a task (see Task: freed in the main thread)
+        self._keys = itertools.count()
         self.national_label = QLabel()
         self.national_label.setWordWrap(True)
         self.national_label.setOpenExternalLinks(True)
@@ -158,6 +166,7 @@ class DashboardView(QWidget):
         chooser.addWidget(self.show_dates)
         chooser.addStretch()
         chooser.addWidget(self.progress)
+        chooser.addWidget(self.cancel)
         tiles = QGridLayout()
         for i, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, i)
@@ -264,13 +273,24 @@ class DashboardView(QWidget):
         task.signals.progress.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
                                                            self.progress.setValue(done)))
         self._busy += 1
-        task.signals.finished.connect(self._stopped)
+        key = next(self._keys)
+        self._running_tasks[key] = task
+        self.cancel.show()
+        task.signals.finished.connect(partial(self._stopped, key))
 
-    def _stopped(self) -> None:
+    def _stopped(self, key: int) -> None:
         self._busy -= 1
+        self._running_tasks.pop(key, None)
         if self._busy <= 0:
             self._busy = 0
             self.progress.hide()
+            self.cancel.hide()
+
+    def _cancel(self) -> None:
+        """Stops the lists, crossing dates and trend at their next step (a letter batch, once begun,
+        finishes: it is all or nothing)."""
+        for task in self._running_tasks.values():
+            task.cancel()
 
     def _follow_up(self, board: Dashboard) -> None:
         generation, today = self._generation, self.context.today

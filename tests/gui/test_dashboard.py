@@ -107,3 +107,24 @@ def test_dashboard_shows_the_trend_and_national_figures(qtbot, window):
         view.tabs.setCurrentWidget(view.chart)
         view.grab().save(f"/tmp/shots/dashboard_trend_{width}.png")
         view.tabs.setCurrentIndex(0)
+
+
+def test_dashboard_off_the_gui_thread_first_numbers_then_the_rest(qtbot, school):
+    """With the real thread pool: the figures arrive, then the lists and the trend; the progress bar
+    and Cancel go away when all is done, and the tasks are freed in the main thread."""
+    from attendance_desk.gui.context import AppContext
+    from attendance_desk.gui.main_window import MainWindow
+
+    context = AppContext(school, "office1", TODAY)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.show()
+    view = go(win, 3)
+    view.refresh()
+    qtbot.waitUntil(lambda: view.board is not None, timeout=20000)
+    assert "attendance" in _tile(view, "attendance")
+    qtbot.waitUntil(lambda: view.more is not None and view.trend_for == TODAY, timeout=20000)
+    qtbot.waitUntil(lambda: view.progress.isHidden() and view.cancel.isHidden(), timeout=20000)
+    qtbot.waitUntil(lambda: not context._tasks, timeout=20000)
+    win.close()
+    context.close()
