@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
-from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
+from attendance_desk.services.figures import due_through, missing_sessions_of, pupil_figures
 from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
 from attendance_desk.store import chain
@@ -121,11 +121,11 @@ def missing_marks_by_register(store: Store, now: datetime | None = None, limit: 
         first, last = max(first, span[0]), min(last, end)
         if first > last:
             continue
-        for row in pupil_figures(store, first, last, due=due):
-            if not row.figures.missing:
-                continue
-            total += row.figures.missing
-            for day, session in missing_sessions(store, row.pupil, row.start, row.end, due):
+        gaps = [row for row in pupil_figures(store, first, last, due=due) if row.figures.missing]
+        total += sum(row.figures.missing for row in gaps)
+        listed = missing_sessions_of(store, [row.pupil for row in gaps], first, last, due)
+        for row in gaps:
+            for day, session in listed.get(row.pupil.id, []):
                 by_register[(day, session, row.pupil.reg_group)].append(row.pupil.name)
     lines = []
     for (day, session, group), names in sorted(by_register.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):

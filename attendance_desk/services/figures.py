@@ -242,14 +242,28 @@ def missing_sessions(
 ) -> list[Session]:
     """The sessions in [start, end] on which the school met, the pupil was on roll and the register
     (closed by `due`) has no mark for them: what must be completed before a certificate is signed."""
-    window = pupil.on_roll_between(start, end)
-    if window is None:
-        return []
+    return missing_sessions_of(store, [pupil], start, end, due).get(pupil.id, [])
+
+
+def missing_sessions_of(
+    store: Store, pupils: Sequence[Pupil], start: date, end: date, due: Session | None = None
+) -> dict[int, list[Session]]:
+    """`missing_sessions` for several pupils, with the calendar worked out once (`check` lists every
+    missing mark of a school this way)."""
     due_key = session_index(due or due_through(store))
-    calendar = school_calendar(store, *window)
-    marked = codes_by_session(store, pupil.id, *window)
-    return [s for s in calendar.school_sessions(*window)
-            if session_index(s) <= due_key and s not in marked]
+    calendar = school_calendar(store, start, end)
+    expected = [s for s in calendar.school_sessions(start, end) if session_index(s) <= due_key]
+    result: dict[int, list[Session]] = {}
+    for pupil in pupils:
+        window = pupil.on_roll_between(start, end)
+        if window is None:
+            continue
+        marked = codes_by_session(store, pupil.id, *window)
+        gaps = [s for s in expected[bisect_left(expected, (window[0], "AM")):bisect_right(expected, (window[1], "PM"))]
+                if s not in marked]
+        if gaps:
+            result[pupil.id] = gaps
+    return result
 
 
 def _missing_marks(
