@@ -25,14 +25,9 @@ from attendance_desk.gui.registers import RegistersView
 from attendance_desk.gui.settings import SettingsView
 from attendance_desk.gui.today import TodayView
 from attendance_desk.gui.widgets import show_error
+from attendance_desk.paths import resource_path
 
-STYLE = """
-QLabel[role="heading"] { font-size: 14pt; font-weight: 600; }
-QLabel[role="warning"] { color: #9C4A00; font-weight: 600; }
-QLabel[role="tile"] { background: #F3F6F9; border: 1px solid #D5DCE3; border-radius: 6px; padding: 8px; }
-QListWidget#nav { font-size: 11pt; }
-QListWidget#nav::item { padding: 8px; }
-"""
+STYLE = resource_path("style.qss").read_text(encoding="utf-8")
 
 
 class MainWindow(QMainWindow):
@@ -53,7 +48,7 @@ class MainWindow(QMainWindow):
         for n, view in enumerate(self.views, start=1):
             self.nav.addItem(f"{view.title}  (Ctrl+{n})")
             self.stack.addWidget(view)
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(max(190, self.nav.sizeHintForColumn(0) + 24))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -110,6 +105,16 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, n=n: self.nav.setCurrentRow(n))
             view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        keyboard = QAction("&Keyboard shortcuts…", self)
+        keyboard.setShortcut(QKeySequence("F1"))
+        keyboard.triggered.connect(self.show_keyboard_help)
+        help_menu.addAction(keyboard)
+
+    def show_keyboard_help(self) -> None:
+        from attendance_desk.gui.help import KeyboardHelp
+
+        KeyboardHelp(self).exec()
 
     def _data_changed(self) -> None:
         """Refresh the screen in view now; the others when they are next shown."""

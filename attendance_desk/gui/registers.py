@@ -398,9 +398,13 @@ class RegistersView(QWidget):
         self.save_button.clicked.connect(self.save)
         self.discard_button.clicked.connect(self.model.discard)
         self.model.pending_changed.connect(self._show_unsaved)
-        QShortcut(QKeySequence("Ctrl+S"), self, self.save)
-        QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save).setWhatsThis("Save the register")
+        QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column).setWhatsThis(
+            "Fill the column's empty cells with present (a suggestion until saved)")
         self._show_unsaved(0)
+        self.setTabOrder(self.year, self.group)
+        self.setTabOrder(self.group, self.table)  # class, then straight into the grid
+        self.setTabOrder(self.table, self.period)
 
     # ---- unsaved marks -----------------------------------------------------------------
     def _show_unsaved(self, count: int) -> None:

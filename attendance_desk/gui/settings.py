@@ -1,18 +1,27 @@
-"""Settings: school details and register close times, the calendar, and the support map."""
+"""Settings: school details and register times (time pickers, Browse buttons), the calendar (labelled
+rows), the support map (switching shows each pupil's stage carried over or closed), users, the audit log.
+Every page scrolls, so the window fits a 1280×720 screen at a large font."""
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import datetime
+from pathlib import Path
 
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
+    QScrollArea,
     QTabWidget,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -33,14 +42,14 @@ from attendance_desk.services.school import (
     add_closure,
     add_term,
     add_typical_year,
-    choose_support_map,
     remove_closure,
     remove_term,
     save_settings,
     support_map,
     support_map_choices,
 )
-from attendance_desk.services.users import add_user
+from attendance_desk.services.stages import switch_support_map
+from attendance_desk.services.users import add_user, role_of, set_signature
 from attendance_desk.store.settings import SchoolSettings
 
 LABELS = {
@@ -57,6 +66,22 @@ LABELS = {
     "head_signature": "Head's signature (image file)",
     "lock_minutes": "Lock after idle minutes",
 }
+TIMES = ("am_register_opens", "am_register_closes", "pm_register_opens", "pm_register_closes")
+BROWSE = {"logo": "image", "backup_folder": "folder"}
+
+
+def scrolled(page: QWidget) -> QScrollArea:
+    """A page that scrolls instead of forcing the window larger than the screen."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+def show_changes(parent: QWidget, title: str, text: str) -> None:
+    """An information box (tests replace it)."""
+    QMessageBox.information(parent, title, text)
 
 
 class SettingsView(QWidget):
@@ -66,14 +91,34 @@ class SettingsView(QWidget):
         super().__init__()
         self.context = context
         self.edits: dict[str, QLineEdit] = {}
+        self.times: dict[str, QTimeEdit] = {}
         details = QWidget()
         form = QFormLayout(details)
         for f in fields(SchoolSettings):
+            if f.name == "head_signature":  # kept on the head's own account now, not as a path
+                form.addRow(LABELS[f.name], self._signature_row())
+                continue
+            if f.name in TIMES:
+                picker = QTimeEdit()
+                picker.setDisplayFormat("HH:mm")
+                picker.setAccessibleName(LABELS[f.name])
+                self.times[f.name] = picker
+                form.addRow(LABELS[f.name], picker)
+                continue
             edit = QLineEdit()
             edit.setAccessibleName(LABELS[f.name])
-            edit.setReadOnly(f.name == "last_backup")
+            edit.setReadOnly(f.name in ("last_backup", "support_map"))
             self.edits[f.name] = edit
-            form.addRow(LABELS[f.name], edit)
+            if f.name in BROWSE:
+                row = QHBoxLayout()
+                row.addWidget(edit, 1)
+                browse = QPushButton("Browse…")
+                browse.setAccessibleName(f"Browse for the {LABELS[f.name].lower()}")
+                browse.clicked.connect(lambda _=False, name=f.name: self._browse(name))
+                row.addWidget(browse)
+                form.addRow(LABELS[f.name], row)
+            else:
+                form.addRow(LABELS[f.name], edit)
         save = QPushButton("&Save school details")
         form.addRow(save)
         self.terms = ReadOnlyTable(["Term", "Starts", "Ends"], "Terms")
@@ -102,18 +147,29 @@ class SettingsView(QWidget):
         cal_layout = QVBoxLayout(calendar)
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(QLabel("Terms"))
         left.addWidget(self.terms)
-        term_row = QHBoxLayout()
-        for w in (self.term_name, self.term_start, self.term_end, add_term_button):
-            term_row.addWidget(w)
-        left.addLayout(term_row)
-        left.addWidget(remove_term_button)
+        term_form = QFormLayout()
+        term_form.addRow("Term name", self.term_name)
+        term_form.addRow("Starts", self.term_start)
+        term_form.addRow("Ends", self.term_end)
+        left.addLayout(term_form)
+        term_buttons = QHBoxLayout()
+        term_buttons.addWidget(add_term_button)
+        term_buttons.addWidget(remove_term_button)
+        left.addLayout(term_buttons)
+        right.addWidget(QLabel("Closures (INSET days, bank holidays, other closures)"))
         right.addWidget(self.closures)
-        closure_row = QHBoxLayout()
-        for w in (self.closure_day, self.closure_sessions, self.closure_kind, self.closure_text, add_closure_button):
-            closure_row.addWidget(w)
-        right.addLayout(closure_row)
-        right.addWidget(remove_closure)
+        closure_form = QFormLayout()
+        closure_form.addRow("Date", self.closure_day)
+        closure_form.addRow("Sessions", self.closure_sessions)
+        closure_form.addRow("Kind", self.closure_kind)
+        closure_form.addRow("Description", self.closure_text)
+        right.addLayout(closure_form)
+        closure_buttons = QHBoxLayout()
+        closure_buttons.addWidget(add_closure_button)
+        closure_buttons.addWidget(remove_closure)
+        right.addLayout(closure_buttons)
         columns.addLayout(left)
         columns.addLayout(right)
         cal_layout.addLayout(columns)
@@ -134,10 +190,11 @@ class SettingsView(QWidget):
         ladder_layout.addWidget(QLabel("The support map is school policy, kept as a file in resources/ "
                                        "(support_map.toml and support_maps/): edit the thresholds and wording there."))
         tabs = QTabWidget()
-        tabs.addTab(details, "School")
-        tabs.addTab(calendar, "Calendar")
-        tabs.addTab(ladder_page, "Support map")
-        tabs.addTab(self._users_page(), "Users")
+        self.tabs = tabs
+        tabs.addTab(scrolled(details), "School")
+        tabs.addTab(scrolled(calendar), "Calendar")
+        tabs.addTab(scrolled(ladder_page), "Support map")
+        tabs.addTab(scrolled(self._users_page()), "Users")
         self.audit = ReadOnlyTable(["When", "Who", "What", "About", "Detail"], "Audit log")
         tabs.addTab(self.audit, "Audit log")
         layout = QVBoxLayout(self)
@@ -150,6 +207,39 @@ class SettingsView(QWidget):
         add_closure_button.clicked.connect(self._add_closure)
         remove_closure.clicked.connect(self._remove_closure)
         use_map.clicked.connect(self._use_map)
+
+    def _signature_row(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.signature_note = QLabel()
+        self.signature_button = QPushButton("Choose signature image…")
+        self.signature_button.setAccessibleName("Choose the head's signature image")
+        row.addWidget(self.signature_note, 1)
+        row.addWidget(self.signature_button)
+        self.signature_button.clicked.connect(self._choose_signature)
+        return box
+
+    def _browse(self, name: str) -> None:
+        edit = self.edits[name]
+        if BROWSE[name] == "folder":
+            chosen = QFileDialog.getExistingDirectory(self, LABELS[name], edit.text())
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, LABELS[name], edit.text(), "Images (*.png *.jpg *.jpeg)")
+        if chosen:
+            edit.setText(chosen)
+
+    def _choose_signature(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "The head's signature", "", "Images (*.png *.jpg *.jpeg)")
+        if not path:
+            return
+        try:
+            image = Path(path).read_bytes()
+        except OSError as exc:
+            show_error(self, f"Could not read {path}: {exc.strerror}")
+            return
+        self._act(lambda: set_signature(self.context.store, self.context.user, image),
+                  "Your signature is stored in the school file")
 
     def _users_page(self) -> QWidget:
         page = QWidget()
@@ -189,6 +279,12 @@ class SettingsView(QWidget):
         settings = self.context.store.settings.school()
         for name, edit in self.edits.items():
             edit.setText(str(getattr(settings, name)))
+        for name, picker in self.times.items():
+            picker.setTime(QTime.fromString(getattr(settings, name), "HH:mm"))
+        head = role_of(self.context.store, self.context.user) == "head"
+        self.signature_button.setEnabled(head)
+        self.signature_note.setText("Kept in the school file on the head's own account"
+                                    + ("" if head else ": only the head teacher, signed in, can set it"))
         self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in self.context.store.calendar.terms()])
         self.closures.fill([(dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
                             for c in self.context.store.calendar.closures()])
@@ -204,6 +300,7 @@ class SettingsView(QWidget):
     def save(self) -> None:
         current = self.context.store.settings.school()
         values = {name: edit.text().strip() for name, edit in self.edits.items()}
+        values |= {name: picker.time().toString("HH:mm") for name, picker in self.times.items()}
         try:
             save_settings(self.context.store, replace(current, **values), self.context.user)
         except UserError as exc:
@@ -255,4 +352,20 @@ class SettingsView(QWidget):
 
     def _use_map(self) -> None:
         name = self.map_choice.currentText()
-        self._act(lambda: choose_support_map(self.context.store, name, self.context.user), f"Support map: {name}")
+        try:
+            switch = switch_support_map(self.context.store, name, self.context.user, self.context.today)
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        mapped = [c for c in switch.changes if c.new_stage]
+        closed = [c for c in switch.changes if not c.new_stage]
+        lines = [f"Support map now: {name}.", f"{len(mapped)} pupil(s) moved to the new map's stage, "
+                 f"{len(closed)} staged process(es) closed."]
+        lines += [f"• {c.name}: {c.old_stage} → {c.new_stage}" for c in mapped[:40]]
+        lines += [f"• {c.name}: {c.old_stage} → closed (no equivalent; review against the new map)" for c in closed[:40]]
+        if len(switch.changes) > 80:
+            lines.append("… the full list is in each pupil's chronology and the audit log.")
+        if switch.changes:  # with no pupil at a stage there is nothing to tell beyond the status bar
+            show_changes(self, "Support map changed", "\n".join(lines))
+        self.context.status.emit(f"Support map: {name}")
+        self.context.data_changed.emit()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -59,8 +59,14 @@ def date_edit(day: date, name: str) -> QDateEdit:
 
 
 def heading(text: str) -> QLabel:
+    """A screen's heading: a third larger than the application font (never a fixed size), so it grows
+    with a 12 pt font like everything else."""
     label = QLabel(text)
     label.setProperty("role", "heading")
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 4 / 3)
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
     return label
 
 
