@@ -1,4 +1,4 @@
-"""Screenshots of every screen at 1366x768 on the demo school, offscreen, for the README:
+"""Screenshots of every screen at 1280x720 and 1920x1080 (name-1280.png, name-1920.png) on the demo school, offscreen, for the README:
     .venv/bin/python scripts/screenshots.py [OUT_DIR]"""
 
 from __future__ import annotations
@@ -28,22 +28,24 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     path = Path(tempfile.mkdtemp()) / "demo.sqlite"
     build_demo_school(path, pupils=420, today=TODAY, seed=1).close()
-    context = AppContext(path, "office1", TODAY, synchronous=True)
-    window = MainWindow(context)
-    window.resize(1366, 768)
-    window.show()
-    for row, name in enumerate(("today", "registers", "pupil", "dashboard", "settings")):
-        window.nav.setCurrentRow(row)
-        if name == "pupil":
-            calls = window.views[0].calls
-            context.open_pupil.emit(calls.families[0].pupils[0].pupil.upn)
-        if name == "registers":
-            window.views[1].group.setCurrentIndex(2)
-        app.processEvents()
-        window.grab().save(str(out / f"{name}.png"))
-        print(out / f"{name}.png")
-    window.close()
-    context.close()
+    for width, height in ((1280, 720), (1920, 1080)):
+        context = AppContext(path, "office1", TODAY, synchronous=True)
+        window = MainWindow(context)
+        window.resize(width, height)
+        window.show()
+        for row, name in enumerate(("today", "registers", "pupil", "dashboard", "settings")):
+            window.nav.setCurrentRow(row)
+            if name == "pupil":
+                calls = window.views[0].calls
+                context.open_pupil.emit(calls.families[0].pupils[0].pupil.upn)
+            if name == "registers":
+                window.views[1].group.setCurrentIndex(2)
+            app.processEvents()
+            shot = out / f"{name}-{width}.png"
+            window.grab().save(str(shot))
+            print(shot)
+        window.close()
+        context.close()
     from attendance_desk.gui.welcome import WelcomeDialog
 
     welcome = WelcomeDialog(Path(tempfile.mkdtemp()) / "school.sqlite", TODAY)

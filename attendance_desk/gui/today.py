@@ -235,6 +235,8 @@ class TodayView(QWidget):
         layout.addWidget(split, 1)
 
         refresh.clicked.connect(self.refresh)
+        self.setTabOrder(self.day, self.session)
+        self.setTabOrder(self.session, self.tree)  # date, session, then straight into the list
         self.day.dateChanged.connect(self.refresh)
         self.session.currentIndexChanged.connect(self.refresh)
         self.tree.currentItemChanged.connect(self._show_contacts)

@@ -133,3 +133,13 @@ def test_tab_order_class_then_grid(qtbot, window):  # noqa: F811
     view.group.setFocus()
     qtbot.keyClick(view.group, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.table
+
+
+def test_tab_order_date_session_list_on_today(qtbot, window):  # noqa: F811
+    view = go(window, 0)
+    view.session.setFocus()  # (Tab inside the date box walks its day, month and year first)
+    qtbot.keyClick(view.session, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is view.day
+    view.session.setFocus()
+    qtbot.keyClick(view.session, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.tree
