@@ -90,13 +90,7 @@ def record_late_arrival(
     pupil = find_pupil(store, upn)
     if not pupil.on_roll(day):
         raise ServiceError(f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
-    settings = store.settings.school()
-    opens, closes = ((settings.am_register_opens, settings.am_register_closes) if session == "AM"
-                     else (settings.pm_register_opens, settings.pm_register_closes))
-    try:
-        suggested, minutes = late_code(arrived, time.fromisoformat(opens), time.fromisoformat(closes))
-    except ValueError as exc:
-        raise ServiceError(str(exc)) from None
+    suggested, minutes, closes = late_code_for(store, session, arrived)
     chosen = (code or suggested).upper()
     if chosen not in ("L", "U"):
         raise ServiceError("a late arrival is recorded as L (before the register closed) or U (after)")

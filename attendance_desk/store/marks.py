@@ -317,18 +317,7 @@ class MarkRepo:
             after = last_id(conn, "mark_history")
             # Incoming rows are unique per session (the importer checks): a plain heap table is
             # enough, and inserting into marks in key order keeps the B-tree writes sequential.
-            conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
-                "code TEXT, minutes_late INTEGER)"
-            )
-            conn.execute("DELETE FROM temp.incoming")
-            rows = iter(marks)
-            count = 0
-            while batch := list(islice(rows, 50_000)):
-                conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
-                count += len(batch)
-                if progress:
-                    progress(count, total or count)
+            count = _load_incoming(conn, marks, progress, total)
             changes = []
             if preview:  # what an amendment would replace, for a dry run (capped for display)
                 changes = [tuple(r) for r in conn.execute(
@@ -368,18 +357,7 @@ class MarkRepo:
         if conn.in_transaction:
             raise RuntimeError("preview_many is a read: call it outside a write transaction")
         try:
-            conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
-                "code TEXT, minutes_late INTEGER)"
-            )
-            conn.execute("DELETE FROM temp.incoming")
-            rows = iter(marks)
-            count = 0
-            while batch := list(islice(rows, 50_000)):
-                conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
-                count += len(batch)
-                if progress:
-                    progress(count, total or count)
+            count = _load_incoming(conn, marks, progress, total)
             changes = [tuple(r) for r in conn.execute(
                 "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
                 "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
@@ -513,6 +491,21 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
         "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())
     )
     return {(date.fromisoformat(d), s) for d, s in rows}
+
+
+def _load_incoming(conn: sqlite3.Connection, marks: Iterable[MarkRow], progress, total: int) -> int:
+    """The incoming marks into the connection's TEMP table `incoming`, in batches; returns how many."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
+                 "code TEXT, minutes_late INTEGER)")
+    conn.execute("DELETE FROM temp.incoming")
+    rows = iter(marks)
+    count = 0
+    while batch := list(islice(rows, 50_000)):
+        conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
+        count += len(batch)
+        if progress:
+            progress(count, total or count)
+    return count
 
 
 def record_registers_taken_from_marks(
