@@ -38,20 +38,21 @@ from attendance_desk.services.figures import PupilFigures
 from attendance_desk.services.profile import WEEKDAYS, PupilProfile, pupil_profile
 from attendance_desk.services.stages import record_step
 
-# Okabe–Ito colours (safe under the common colour-vision deficiencies), each with a letter so no
+# Okabe–Ito colours (safe under the common colour-vision deficiencies), each with a sign so no
 # category rests on colour alone. Authorised (yellow) against unauthorised (blue): contrast 3.9:1.
+# The signs are not attendance codes (E and U would read as "excluded" and "late after close").
 HEAT_STYLE: dict[Category | None, tuple[str, str, str]] = {  # fill, letter, letter colour
     Category.PRESENT: ("#A6DCC9", "", "#000000"),
-    Category.AEA: ("#56B4E9", "E", "#000000"),
+    Category.AEA: ("#56B4E9", "+", "#000000"),
     Category.AUTHORISED: ("#F0E442", "A", "#000000"),
-    Category.UNAUTHORISED: ("#0072B2", "U", "#FFFFFF"),
+    Category.UNAUTHORISED: ("#0072B2", "!", "#FFFFFF"),
     Category.NOT_COUNTED: ("#BBBBBB", "–", "#000000"),
     None: ("#E69F00", "?", "#000000"),  # a code not valid on its date
 }
 NO_MARK = "#FFFFFF"
 FUTURE = "#F7F7F7"
-HEAT_LEGEND = ("Pale green: present · E sky blue: approved educational activity · A yellow: authorised absence · "
-               "U blue: unauthorised absence · – grey: not counted · ? orange: not a valid code · "
+HEAT_LEGEND = ("Pale green: present · + sky blue: approved educational activity · A yellow: authorised absence · "
+               "! blue: unauthorised absence · – grey: not counted · ? orange: not a valid code · "
                "white: no mark · light grey: still to come · blank: no school · purple bar: support-map step")
 
 
