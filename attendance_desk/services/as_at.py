@@ -41,7 +41,8 @@ class FiguresAsAt:
             return base | {"attendance_pct": "–", "sessions_missed": 0, "unauthorised": 0, "authorised": 0,
                            "possible": 0, "days_absent": "0", "period_from": "", "period_to": f"{self.day:%d/%m/%Y}",
                            "unauthorised_10_weeks": 0, "late": 0, "absence_pct": None,
-                           "authorised_pct": percent(None), "unauthorised_pct": percent(None)}
+                           "authorised_pct": percent(None), "unauthorised_pct": percent(None),
+                           "missing": 0, "incomplete_note": ""}
         row, f = self.year, self.year.figures
         return base | {
             "period_from": f"{row.start:%d/%m/%Y}", "period_to": f"{row.end:%d/%m/%Y}", "possible": f.possible,
@@ -49,8 +50,15 @@ class FiguresAsAt:
             "sessions_missed": f.absent, "days_absent": f"{f.days_absent:g}", "authorised": f.authorised,
             "unauthorised": f.unauthorised, "late": f.late_before_close + f.late_after_close,
             "authorised_pct": percent(f.authorised_pct), "unauthorised_pct": percent(f.unauthorised_pct),
+            "missing": f.missing, "incomplete_note": self.incomplete_note(),
             "unauthorised_10_weeks": row.max_unauthorised_10_school_weeks,
         }
+
+    def incomplete_note(self) -> str:
+        """Said after any figure built on a register with missing marks (they are never present)."""
+        missing = self.year.figures.missing if self.year else 0
+        return (f" (incomplete: {missing} session{'s' if missing != 1 else ''} with no mark by that day)"
+                if missing else "")
 
     def summary(self) -> str:
         """One line for a table: 'on 13/09/2024: 91.2% this year, 4 unauthorised (3 in the last 10 school weeks)'."""
@@ -58,7 +66,8 @@ class FiguresAsAt:
             return f"on {self.day:%d/%m/%Y}: no sessions yet this school year"
         f = self.year.figures
         return (f"on {self.day:%d/%m/%Y}: {f.attendance_pct:.1f}% this school year, {f.unauthorised} unauthorised "
-                f"session(s) ({self.unauthorised_10_school_weeks} in the last {WINDOW_SCHOOL_WEEKS} school weeks)")
+                f"session(s) ({self.unauthorised_10_school_weeks} in the last {WINDOW_SCHOOL_WEEKS} school weeks)"
+                f"{self.incomplete_note()}")
 
 
 def figures_as_at(store: Store, pupil: Pupil, day: date) -> FiguresAsAt:

@@ -79,3 +79,20 @@ def test_a_review_date_falls_on_a_school_day(store):  # noqa: F811
     assert plan.review_date == date(2025, 1, 6)
     in_term = record_meeting(store, pupil.upn, "sam", date(2024, 11, 20), "lead", review_weeks=4, today=TODAY)
     assert in_term.review_date == date(2024, 12, 18)  # a school day already: unchanged
+
+
+def test_minutes_say_when_the_register_had_gaps(tmp_path, store):  # noqa: F811
+    """A figure built on a register with missing marks says so (issue 11: never counted as present)."""
+    from tests.documents.test_letters_and_certificate import CAL
+    from tests.helpers import add_pupil, put_marks, sessions
+
+    pupil = add_pupil(store, 2, forename="Dan", surname="Dean")
+    marks = sessions(date(2024, 9, 3), date(2024, 9, 12), "/", calendar=CAL)
+    del marks[(date(2024, 9, 10), "PM")]
+    put_marks(store, pupil, marks)
+    sam = record_meeting(store, pupil.upn, "sam", date(2024, 9, 12), "lead", late_reason=LATE)
+    text = " ".join(text_of(minutes_document(store, sam.id, tmp_path / "m.pdf", TODAY)).split())
+    assert "(incomplete: 1 session with no mark by that day)" in text
+    complete = next(p for p in store.pupils.all() if p.surname == "Wiśniewska")  # every session marked
+    sam = record_meeting(store, complete.upn, "sam", date(2024, 9, 12), "lead", late_reason=LATE)
+    assert "incomplete" not in text_of(minutes_document(store, sam.id, tmp_path / "n.pdf", TODAY))
