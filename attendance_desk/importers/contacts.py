@@ -10,7 +10,14 @@ from pathlib import Path
 from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact
 from attendance_desk.domain.upn import validate_upn
-from attendance_desk.importers.tabular import Problems, parse_bool, read_table, text
+from attendance_desk.importers.tabular import (
+    CONTROL_MESSAGE,
+    Problems,
+    has_control_characters,
+    parse_bool,
+    read_table,
+    text,
+)
 
 REQUIRED = ("upn", "name")
 PHONE_COLUMNS = {"phone": "", "home_phone": "home", "mobile": "mobile", "mobile_phone": "mobile",
@@ -57,6 +64,8 @@ def parse_contacts(path: Path, known_upns: set[str]) -> list[ContactRow]:
         name = text(table.get(row, "name"))
         if not name:
             problems.add(number, "name", "name is missing")
+        elif has_control_characters(name):
+            problems.add(number, "name", f"name {CONTROL_MESSAGE}")
         pr = problems.convert(number, "parental_responsibility", parse_bool,
                               table.get(row, "parental_responsibility"))
         lives = table.get(row, "lives_with") if table.has("lives_with") else "yes"

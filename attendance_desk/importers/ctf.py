@@ -34,8 +34,10 @@ from attendance_desk.domain.upn import InvalidUPN, validate_upn
 from attendance_desk.importers.contacts import ContactRow
 from attendance_desk.importers.marks import NO_MARK, MarkCollector, ParsedMarks
 from attendance_desk.importers.tabular import (
+    CONTROL_MESSAGE,
     ImportRefused,
     Problem,
+    has_control_characters,
     parse_date,
     parse_optional_date,
 )
@@ -257,6 +259,8 @@ def _pupil_fields(element: Element, upn: str, where: str, problems: list, name: 
         fields[key] = value(element, tag) or value(element, "BasicDetails", tag)
         if not fields[key]:
             problems.append(Problem(name, None, f"{where}/{tag}", f"{tag} is missing"))
+        elif has_control_characters(fields[key]):
+            problems.append(Problem(name, None, f"{where}/{tag}", f"{tag} {CONTROL_MESSAGE}"))
     preferred = value(element, "PreferredForename") or value(element, "BasicDetails", "PreferredForename")
     if preferred and preferred != fields["forename"]:
         fields["preferred_name"] = preferred

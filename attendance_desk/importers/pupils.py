@@ -9,7 +9,9 @@ from pathlib import Path
 
 from attendance_desk.domain.upn import validate_upn
 from attendance_desk.importers.tabular import (
+    CONTROL_MESSAGE,
     Problems,
+    has_control_characters,
     parse_bool,
     parse_optional_date,
     read_table,
@@ -54,7 +56,11 @@ def parse_pupils(path: Path) -> list[PupilRow]:
             value = text(table.get(row, column))
             if not value:
                 problems.add(number, column, f"{column} is missing")
+            elif has_control_characters(value):
+                problems.add(number, column, f"{column} {CONTROL_MESSAGE}")
             fields[column] = value
+        if table.has("preferred_name") and has_control_characters(text(table.get(row, "preferred_name"))):
+            problems.add(number, "preferred_name", f"preferred_name {CONTROL_MESSAGE}")
         for column in TEXTS:
             if table.has(column):
                 fields[column] = text(table.get(row, column)) or ("" if column != "preferred_name" else None)

@@ -194,6 +194,16 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_MESSAGE = ("contains a control character (a line break, tab or similar): a name is one line of text; "
+                   "fix it in the source and import again")
+
+
+def has_control_characters(value: str) -> bool:
+    """A name with a line break would print as two lines (and forge a line in a log): refused."""
+    return bool(CONTROL.search(value))
+
+
 def text(value: object) -> str:
     if value is None:
         return ""

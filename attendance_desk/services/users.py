@@ -75,12 +75,12 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
     user = store.users.by_name(name)
     if user is None or not user.active:
         check_password(password, dummy_hash())  # as long as a known name takes
-        store.audit.log(printable(name), "sign-in refused", "", "unknown or disabled name")
+        store.audit.log_soon(printable(name), "sign-in refused", "", "unknown or disabled name")
         raise ServiceError(WRONG)
     until = _locked_until(user)
     if until is not None and now < until:
         check_password(password, dummy_hash())
-        store.audit.log(user.name, "sign-in refused", "", "locked after repeated wrong passwords")
+        store.audit.log_soon(user.name, "sign-in refused", "", "locked after repeated wrong passwords")
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
         raise ServiceError(
             f"sign-in for {user.name} is locked after {user.failed_signins} wrong passwords in a row: try again "
@@ -90,7 +90,7 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
         minutes = lock_minutes(failures)
         with contextlib.suppress(StoreBusy):  # another PC is saving: still refused; counted at the next try
             store.users.record_failure(user.name, _stamp(now + timedelta(minutes=minutes)) if minutes else "")
-        store.audit.log(user.name, "sign-in refused", "", f"wrong password ({failures} in a row)"
+        store.audit.log_soon(user.name, "sign-in refused", "", f"wrong password ({failures} in a row)"
                         + (f"; locked for {minutes} minutes" if minutes else ""))
         if minutes:
             raise ServiceError(f"{WRONG}. After {failures} wrong passwords in a row, sign-in for this name is "
@@ -99,7 +99,7 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
     if user.failed_signins or user.locked_until:
         with contextlib.suppress(StoreBusy):  # cleared at the next sign-in; never blocks a right password
             store.users.clear_failures(user.name)
-    store.audit.log(user.name, "signed in")
+    store.audit.log_soon(user.name, "signed in")  # never keeps a right password waiting on another PC
     return user
 
 

@@ -22,14 +22,46 @@ class AuditEntry:
     detail: str
 
 
+SOON_MS = 200  # how long sign-in's audit entry waits for another PC's save before it is kept back
+
+
 class AuditRepo:
     def __init__(self, store: Store):
         self.store = store
+        self.pending: list[tuple[str, str, str, str, str]] = []  # entries that met a busy file
 
     def log(self, user: str, action: str, subject: str = "", detail: str = "") -> None:
-        """Append one entry, sealed into the audit chain (with the users' state when it changed)."""
+        """Append one entry, sealed into the audit chain (with the users' state when it changed).
+        Entries kept back by `log_soon` go first, with the time they happened."""
         with self.store.write():
+            self._flush()
             append_audit(self.store.conn, now_iso(), user, action, subject, detail)
+
+    def log_soon(self, user: str, action: str, subject: str = "", detail: str = "") -> None:
+        """For a reader such as sign-in, which must not wait on another PC's save: the entry is written
+        now if the file is free, otherwise kept (with its time) and written with the next entry."""
+        from attendance_desk.store.db import StoreBusy
+
+        self.pending.append((now_iso(), user, action, subject, detail))
+        conn = self.store.conn
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {SOON_MS}")  # a glance, not the usual wait for the lock
+        try:
+            with self.store.write():
+                self._flush()
+        except StoreBusy:
+            pass  # kept: written by the next log() or log_soon() on this connection
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+
+    def flush_pending(self) -> None:
+        """Write the entries kept back (inside the caller's write), oldest first."""
+        self._flush()
+
+    def _flush(self) -> None:
+        while self.pending:
+            append_audit(self.store.conn, *self.pending[0])
+            self.pending.pop(0)
 
     def entries(self, since: str = "", until: str = "9999") -> list[AuditEntry]:
         rows = self.store.query("SELECT * FROM audit WHERE at >= ? AND at <= ? ORDER BY id", (since, until))

@@ -143,6 +143,10 @@ class Store:
         return self.conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
+        audit = getattr(self, "audit", None)
+        if audit is not None and audit.pending:  # a sign-in entry kept back while another PC saved
+            with contextlib.suppress(StoreError, sqlite3.Error), self.write():
+                audit.flush_pending()
         self.conn.close()
 
     def __enter__(self) -> Store:

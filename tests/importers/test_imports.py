@@ -139,3 +139,18 @@ def test_unreadable_files_are_refused_with_the_file_named(tmp_path, store, name,
     report = import_file(store, "marks", path, "office1", TODAY)
     assert not report.ok and message in str(report.problems[0]) and name in str(report.problems[0])
     assert store.marks.count() == 0
+
+
+def test_a_name_with_a_line_break_is_refused_naming_the_row(tmp_path):
+    """Issue 13, item 4: a name with a control character (here a line break inside a quoted CSV
+    cell) would print as two lines and could forge a line of the audit: refused, nothing written."""
+    from attendance_desk.services.imports import import_file
+    from tests.helpers import make_school, upn
+
+    store = make_school(tmp_path)
+    path = tmp_path / "pupils.csv"
+    path.write_text(f'upn,surname,forename\n{upn(1)},"Smith\n2026-01-01 admin signed in",Ann\n', encoding="utf-8")
+    report = import_file(store, "pupils", path, "office1", date(2024, 9, 10))
+    assert not report.ok and store.pupils.count() == 0
+    assert any("row 2" in str(p) and "control character" in str(p) for p in report.problems), report.problems
+    store.close()

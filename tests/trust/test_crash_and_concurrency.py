@@ -116,3 +116,37 @@ def test_a_busy_file_is_explained_and_nothing_changes(tmp_path):
     assert store.marks.get(pupil.id, date(2024, 9, 3), "AM").code == "N"
     store.marks.amend(pupil.id, date(2024, 9, 3), "AM", "I", None, "flu", "office")  # and works once free
     store.close()
+
+
+def test_sign_in_does_not_wait_on_another_pcs_save(tmp_path):
+    """Issue 13, item 6: sign-in (a read) never needs the write lock. While another PC holds the
+    file for a save, the right password signs in at once; the "signed in" entry is kept with its
+    time and written to the audit with the next entry."""
+    import sqlite3
+
+    from attendance_desk.services.users import add_user, sign_in
+
+    store = make_school(tmp_path)
+    add_user(store, "", "Admin", "admin", "admin-pass-1x")
+    other = sqlite3.connect(tmp_path / "school.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another PC in the middle of saving (the usual wait is 10 s)
+    started = time.monotonic()
+    assert sign_in(store, "Admin", "admin-pass-1x").name == "Admin"
+    assert time.monotonic() - started < 2
+    assert not [e for e in store.audit.entries() if e.action == "signed in"]  # not yet written
+    other.execute("ROLLBACK")
+    other.close()
+    store.audit.log("Admin", "settings changed", "school")
+    actions = [e.action for e in store.audit.entries()]
+    assert actions[-2:] == ["signed in", "settings changed"]
+    # a command that only reads: the entry kept back is written when the school file is closed
+    other = sqlite3.connect(tmp_path / "school.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    sign_in(store, "Admin", "admin-pass-1x")
+    other.execute("ROLLBACK")
+    other.close()
+    store.close()
+    from attendance_desk.store.db import open_store
+
+    with open_store(tmp_path / "school.sqlite") as again:
+        assert [e.action for e in again.audit.entries()][-1] == "signed in"
