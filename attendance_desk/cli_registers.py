@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from attendance_desk.domain.calendar import academic_year_of
 
@@ -116,16 +116,15 @@ def cmd_late(args: argparse.Namespace) -> int:
 
 
 def cmd_lates(args: argparse.Namespace) -> int:
-    from attendance_desk.services.marks import punctuality
-    from attendance_desk.services.school import open_school, school_calendar
+    from attendance_desk.services.marks import half_term_start, punctuality
+    from attendance_desk.services.school import open_school
 
     store = open_school(args.db)
     with store:
         end = args.end or args.today
         start = args.start
         if start is None:
-            term = school_calendar(store, end - timedelta(days=120), end).term_of(end)
-            start = term.start if term else date(end.year, end.month, 1)
+            start = half_term_start(store, end) or date(end.year, end.month, 1)
         rows = punctuality(store, start, end, args.limit)
     if args.json:
         json.dump([{"upn": r.pupil.upn, "name": r.pupil.name, "reg_group": r.pupil.reg_group,

@@ -26,7 +26,7 @@ from attendance_desk.services.figures import (
     pupil_figures,
     summarise,
 )
-from attendance_desk.services.marks import Punctuality, punctuality
+from attendance_desk.services.marks import Punctuality, half_term_start, punctuality
 from attendance_desk.services.school import ServiceError, codes, school_calendar, support_map
 from attendance_desk.services.stages import PupilStage, stage_overview
 from attendance_desk.store.db import Store
@@ -102,8 +102,8 @@ def period_board(store: Store, today: date, start: date | None = None, end: date
     rows = pupil_figures(store, start, end, due=due_on(store, today))
     worst_first = sorted(rows, key=lambda r: (r.figures.attendance_pct or 0.0))
     # late arrivals over the half-term the period ends in (within the period)
-    term = school_calendar(store, end - timedelta(days=120), end).term_of(end)
-    late_from = max(term.start, start) if term else start
+    term_start = half_term_start(store, end)
+    late_from = max(term_start, start) if term_start else start
     return Dashboard(
         start=start, end=end, label=label or ("Academic year to date" if start == year_start else "Chosen dates"),
         school=summarise("Whole school", rows),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from attendance_desk.domain.codes import UnknownCode
 from attendance_desk.domain.people import Pupil
@@ -11,7 +11,7 @@ from attendance_desk.domain.register import HistoryEntry, Mark, NewMark, late_co
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.upn import InvalidUPN, validate_upn
 from attendance_desk.presentation import when_text
-from attendance_desk.services.school import ServiceError, codes
+from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import StaleMark, insert_new_marks
@@ -128,6 +128,13 @@ class Punctuality:
     @property
     def lates(self) -> int:
         return self.late_before_close + self.late_after_close
+
+
+def half_term_start(store: Store, day: date) -> date | None:
+    """The first day of the half-term (a term as entered in the calendar) holding `day`, or None
+    in a holiday or with no terms entered: where punctuality is counted from."""
+    term = school_calendar(store, day - timedelta(days=120), day).term_of(day)
+    return term.start if term else None
 
 
 def punctuality(store: Store, start: date, end: date, limit: int = 30) -> list[Punctuality]:
