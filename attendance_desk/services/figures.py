@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import (
-    SchoolCalendar,
     Session,
     days_between,
     session_index,
@@ -209,8 +208,11 @@ def pupil_figures(
             unauth[pid].append((day, code))
     for pid, marks in unauth.items():
         weekly[pid] = unauthorised_by_week(marks, table)
-    missing = _missing_marks(store, calendar, start, end, windows, counts, due, None if full else list(rest))
-    school_days = calendar.school_days(week_start(start), end)
+    # the school's sessions worked out once: for missing marks (in the range) and school weeks
+    sessions = calendar.school_sessions(week_start(start), end)
+    in_range = sessions[bisect_left(sessions, (start, "AM")):]
+    missing = _missing_marks(store, in_range, start, end, windows, counts, due, None if full else list(rest))
+    school_days = sorted({day for day, _ in sessions})
     weeks_of: dict[tuple[date, date], list[date]] = {}
     results = []
     for pupil in pupils:
@@ -267,14 +269,15 @@ def missing_sessions_of(
 
 
 def _missing_marks(
-    store: Store, calendar: SchoolCalendar, start: date, end: date,
+    store: Store, school_sessions: Sequence[Session], start: date, end: date,
     windows: dict[int, tuple[date, date]], counts: dict[int, list], due: Session,
     pupil_ids: list[int] | None,
 ) -> dict[int, int]:
-    """School sessions due and on roll, less the marks on them, for each pupil. Marks on other
-    sessions (a weekend, a closure, a session not yet due) are read separately: they are few."""
+    """School sessions (`school_sessions`: those in [start, end]) due and on roll, less the marks on
+    them, for each pupil. Marks on other sessions (a weekend, a closure, a session not yet due) are
+    read separately: they are few."""
     due_key = session_index(due)
-    expected = [s for s in calendar.school_sessions(start, end) if session_index(s) <= due_key]
+    expected = [s for s in school_sessions if session_index(s) <= due_key]
     expected_set = set(expected)
     other_days = [d for d in days_between(start, end)
                   if any((d, s) not in expected_set for s in SESSIONS)]
