@@ -29,7 +29,9 @@ from attendance_desk.errors import UserError
 
 PARTIAL_SUFFIX = ".partial"
 _MARK = ".ad-"
-_LEFTOVER = re.compile(r"^\..+\.ad-(?P<host>[^-]*)-(?P<pid>\d+)-[0-9a-f]+\.partial(-journal|-wal|-shm)?$")
+_LEFTOVER = re.compile(
+    r"^\..+\.ad-(?P<host>[^-]*)-(?P<pid>\d+)-[0-9a-f]+\.partial(-journal|-wal|-shm)?$"
+)
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20]
 STALE_SECONDS = 6 * 3600  # another computer's temporary file older than this is a leftover too
 
@@ -44,14 +46,23 @@ def describe_os_error(exc: BaseException, path: Path | str) -> str:
     text = str(exc).lower()
     where = str(path)
     if code == errno.ENOSPC or code == errno.EDQUOT or "disk is full" in text or "no space" in text:
-        return (f"could not write {where}: the disk is full (no space left on the device). "
-                "Free some space or choose another folder; nothing was saved there")
+        return (
+            f"could not write {where}: the disk is full (no space left on the device). "
+            "Free some space or choose another folder; nothing was saved there"
+        )
     if code == errno.EROFS or "read-only file system" in text:
         return f"could not write {where}: the disk or folder is read-only. Choose a folder you can write to"
-    if (code in (errno.EACCES, errno.EPERM) or "readonly" in text or "read-only" in text or "permission" in text
-            or "unable to open" in text):
-        return (f"could not write {where}: permission denied (the file or folder is read-only, locked, or "
-                "belongs to someone else). Check its permissions or choose another folder")
+    if (
+        code in (errno.EACCES, errno.EPERM)
+        or "readonly" in text
+        or "read-only" in text
+        or "permission" in text
+        or "unable to open" in text
+    ):
+        return (
+            f"could not write {where}: permission denied (the file or folder is read-only, locked, or "
+            "belongs to someone else). Check its permissions or choose another folder"
+        )
     if code == errno.ENOENT:
         return f"could not write {where}: the folder does not exist or was removed"
     if code in (errno.EISDIR, errno.ENOTDIR):
@@ -70,8 +81,18 @@ def is_disk_error(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
-        return any(s in text for s in ("disk is full", "readonly", "read-only", "disk i/o", "unable to open",
-                                       "permission", "no space"))
+        return any(
+            s in text
+            for s in (
+                "disk is full",
+                "readonly",
+                "read-only",
+                "disk i/o",
+                "unable to open",
+                "permission",
+                "no space",
+            )
+        )
     return False
 
 
@@ -86,8 +107,14 @@ def safe_name(text: str, fallback: str = "file", limit: int = 120) -> str:
     name = _UNSAFE.sub("_", text).replace(" ", "_")
     name = re.sub(r"\.{2,}", ".", name).strip("._ ")
     name = re.sub(r"_{2,}", "_", name)
-    if not name or name.upper().split(".")[0] in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-                                                    *(f"LPT{i}" for i in range(10))}:
+    if not name or name.upper().split(".")[0] in {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(10)),
+        *(f"LPT{i}" for i in range(10)),
+    }:
         name = f"{fallback}_{name}" if name else fallback
     return name[:limit]
 
@@ -101,7 +128,9 @@ def inside(folder: Path, name: str) -> Path:
 
 
 def _temp_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}{_MARK}{_HOST}-{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}")
+    return target.with_name(
+        f".{target.name}{_MARK}{_HOST}-{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -193,7 +222,11 @@ def _release(exc: BaseException, temp: Path) -> None:
     try:
         traceback.clear_frames(exc.__traceback__)
         for obj in gc.get_objects():
-            if isinstance(obj, zipfile.ZipFile) and obj.fp is not None and str(obj.filename) == str(temp):
+            if (
+                isinstance(obj, zipfile.ZipFile)
+                and obj.fp is not None
+                and str(obj.filename) == str(temp)
+            ):
                 fp, obj.fp = obj.fp, None
                 with contextlib.suppress(Exception):
                     fp.close()
@@ -214,7 +247,13 @@ def _finish(temp: Path, target: Path, exclusive: bool) -> None:
         except FileExistsError:
             raise
         except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            if exc.errno not in (
+                errno.EPERM,
+                errno.ENOTSUP,
+                errno.EOPNOTSUPP,
+                errno.EXDEV,
+                errno.EMLINK,
+            ):
                 raise
             if target.exists():  # a file system without hard links: check, then rename
                 raise FileExistsError(errno.EEXIST, "file exists", str(target)) from None

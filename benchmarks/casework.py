@@ -33,7 +33,10 @@ def bare_pages(path: Path, pages: int) -> float:
     style = getSampleStyleSheet()["Normal"]
     story = []
     for n in range(pages):
-        story += [Paragraph(f"Dear Parent/Carer, letter {n} " + "attendance matters. " * 60, style), PageBreak()]
+        story += [
+            Paragraph(f"Dear Parent/Carer, letter {n} " + "attendance matters. " * 60, style),
+            PageBreak(),
+        ]
     t0 = time.perf_counter()
     SimpleDocTemplate(str(path)).build(story)
     return time.perf_counter() - t0
@@ -51,22 +54,47 @@ def main() -> None:
     print(f"open (and upgrade) the copy: {time.perf_counter() - t0:.1f} s")
     pupils = store.pupils.on_roll_between(today, today)[:110]
     t0 = time.perf_counter()
-    batch = make_letters(store, "stage1", pupils, today, "bench", work / "letters" / "batch.pdf",
-                         override_reason="benchmark: pupils taken as they come, not by stage")
+    batch = make_letters(
+        store,
+        "stage1",
+        pupils,
+        today,
+        "bench",
+        work / "letters" / "batch.pdf",
+        override_reason="benchmark: pupils taken as they come, not by stage",
+    )
     took = time.perf_counter() - t0
     floor = bare_pages(work / "bare.pdf", batch.letters)
-    print(f"{batch.letters} letters issued in one batch: {took:.2f} s ({took / batch.letters * 200:.2f} s per 200; "
-          f"target < 3 s); reportlab's bare pages, same count: {floor:.2f} s ({took / floor:.1f}x)")
+    print(
+        f"{batch.letters} letters issued in one batch: {took:.2f} s ({took / batch.letters * 200:.2f} s per 200; "
+        f"target < 3 s); reportlab's bare pages, same count: {floor:.2f} s ({took / floor:.1f}x)"
+    )
     severe = max(pupil_figures(store, start, today), key=lambda r: r.figures.unauthorised).pupil
     for template in ("stage1", "stage2", "formal_warning"):
-        made = make_letters(store, template, [severe], today - timedelta(days=30), "bench",
-                            work / "letters" / f"{template}.pdf", override_reason="benchmark")
-        for letter in store.letters.for_pupil(severe.id)[-made.letters:]:
+        made = make_letters(
+            store,
+            template,
+            [severe],
+            today - timedelta(days=30),
+            "bench",
+            work / "letters" / f"{template}.pdf",
+            override_reason="benchmark",
+        )
+        for letter in store.letters.for_pupil(severe.id)[-made.letters :]:
             record_posted(store, letter.id, today - timedelta(days=29), "bench")
     for n in range(40):
-        record_contact(store, severe.upn, "call", "bench", at=datetime(2026, 1, 5, 9, 30).astimezone() + timedelta(days=n),
-                       outcome="Spoke to parent", contact_made=True, notes=f"call {n + 1}", today=today,
-                       late_reason="benchmark: calls entered after the event")
+        record_contact(
+            store,
+            severe.upn,
+            "call",
+            "bench",
+            at=datetime(2026, 1, 5, 9, 30).astimezone() + timedelta(days=n),
+            outcome="Spoke to parent",
+            contact_made=True,
+            notes=f"call {n + 1}",
+            today=today,
+            late_reason="benchmark: calls entered after the event",
+        )
     letters = len([x for x in store.letters.for_pupil(severe.id) if not x.void_reason])
     t0 = time.perf_counter()
     result = assemble_evidence_pack(store, severe.upn, today, work / "pack.pdf", "bench")
@@ -74,10 +102,14 @@ def main() -> None:
     from pypdf import PdfReader
 
     pages = len(PdfReader(work / "pack.pdf").pages)
-    print(f"evidence pack with {letters} letters appended ({pages} pages, a year's register, 40+ chronology "
-          f"entries): {took:.2f} s (target < 2 s)")
-    print(f"  checklist: {len(result.checklist) - len(result.missing)} items met or not applicable, "
-          f"{len(result.missing)} missing (a synthetic pupil's casework is thin)")
+    print(
+        f"evidence pack with {letters} letters appended ({pages} pages, a year's register, 40+ chronology "
+        f"entries): {took:.2f} s (target < 2 s)"
+    )
+    print(
+        f"  checklist: {len(result.checklist) - len(result.missing)} items met or not applicable, "
+        f"{len(result.missing)} missing (a synthetic pupil's casework is thin)"
+    )
     store.close()
     shutil.rmtree(work)
 

@@ -48,12 +48,17 @@ def independent(path: Path, start: date, end: date) -> dict[int, tuple[int, int,
         lo, hi = max(code_set.valid_from, start), min(code_set.valid_to, end)
         if lo > hi:
             continue
+
         def listed(category: Category, code_set=code_set) -> str:
-            return ",".join(f"'{c.code}'" for c in code_set.codes.values() if c.category == category)
+            return ",".join(
+                f"'{c.code}'" for c in code_set.codes.values() if c.category == category
+            )
+
         parts.append(
             f"SELECT pupil_id, SUM(code IN ({listed(Category.PRESENT)}) OR code IN ({listed(Category.AEA)})), "
             f"SUM(code IN ({listed(Category.AUTHORISED)})), SUM(code IN ({listed(Category.UNAUTHORISED)})) "
-            f"FROM marks WHERE date BETWEEN '{lo}' AND '{hi}' GROUP BY pupil_id")
+            f"FROM marks WHERE date BETWEEN '{lo}' AND '{hi}' GROUP BY pupil_id"
+        )
     totals: dict[int, list[int]] = {}
     conn = sqlite3.connect(path)
     for sql in parts:
@@ -81,35 +86,66 @@ def main() -> None:
         path.unlink(missing_ok=True)
         first = academic_year_bounds(year - 4)[0]
         t0 = time.perf_counter()
-        build_demo_school(path, pupils=args.pupils, today=today, seed=42, weeks=(today - first).days // 7 + 1).close()
+        build_demo_school(
+            path, pupils=args.pupils, today=today, seed=42, weeks=(today - first).days // 7 + 1
+        ).close()
         print(f"built the synthetic school in {time.perf_counter() - t0:.0f} s (not measured)")
-    print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+    print(
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
     store = open_store(path)
     start, end = academic_year_bounds(year)[0], today
     conn = store.conn
     # interleaved, so a busy moment on the machine falls on all three alike; best of seven each
-    runs = [(best(lambda: pupil_figures(store, start, end, due=(end, "PM")), 1),
-             best(lambda: conn.execute(
-                 "SELECT pupil_id, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? GROUP BY pupil_id, code",
-                 (start.isoformat(), end.isoformat())).fetchall(), 1),
-             best(lambda: conn.execute(
-                 "SELECT COUNT(*) FROM marks INDEXED BY marks_by_date WHERE date BETWEEN ? AND ?",
-                 (start.isoformat(), end.isoformat())).fetchone()[0], 1)) for _ in range(7)]
+    runs = [
+        (
+            best(lambda: pupil_figures(store, start, end, due=(end, "PM")), 1),
+            best(
+                lambda: conn.execute(
+                    "SELECT pupil_id, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? GROUP BY pupil_id, code",
+                    (start.isoformat(), end.isoformat()),
+                ).fetchall(),
+                1,
+            ),
+            best(
+                lambda: conn.execute(
+                    "SELECT COUNT(*) FROM marks INDEXED BY marks_by_date WHERE date BETWEEN ? AND ?",
+                    (start.isoformat(), end.isoformat()),
+                ).fetchone()[0],
+                1,
+            ),
+        )
+        for _ in range(7)
+    ]
     service, rows = min((r[0] for r in runs), key=lambda x: x[0])
     aggregate = min(r[1][0] for r in runs)
     floor, marks = min((r[2] for r in runs), key=lambda x: x[0])
     expected = independent(path, start, end)
-    disagree = [r.pupil.upn for r in rows if r.start == start and r.end == end and expected.get(r.pupil.id, (0, 0, 0, 0))
-                != (r.figures.possible, r.figures.attended, r.figures.authorised, r.figures.unauthorised)]
-    print(f"pupils {len(rows):,}; marks in the year {marks:,}; missing marks {sum(r.figures.missing for r in rows):,}; "
-          f"at the penalty threshold {sum(r.penalty_threshold for r in rows)}")
-    print(f"per-pupil figures equal to the independent SQL: {'yes' if not disagree else 'NO: ' + ', '.join(disagree[:5])}")
+    disagree = [
+        r.pupil.upn
+        for r in rows
+        if r.start == start
+        and r.end == end
+        and expected.get(r.pupil.id, (0, 0, 0, 0))
+        != (r.figures.possible, r.figures.attended, r.figures.authorised, r.figures.unauthorised)
+    ]
+    print(
+        f"pupils {len(rows):,}; marks in the year {marks:,}; missing marks {sum(r.figures.missing for r in rows):,}; "
+        f"at the penalty threshold {sum(r.penalty_threshold for r in rows)}"
+    )
+    print(
+        f"per-pupil figures equal to the independent SQL: {'yes' if not disagree else 'NO: ' + ', '.join(disagree[:5])}"
+    )
     print(f"{'whole-school figures for the year (service)':<52}{service * 1000:>8.0f} ms")
-    print(f"{'one hand-written SQL aggregate (GROUP BY pupil, code)':<52}{aggregate * 1000:>8.0f} ms   "
-          f"ratio {service / aggregate:.2f}x (target <= 1.5x)")
-    print(f"{'floor: count(*) of the year marks by the date index':<52}{floor * 1000:>8.0f} ms   "
-          f"ratio {service / floor:.1f}x")
+    print(
+        f"{'one hand-written SQL aggregate (GROUP BY pupil, code)':<52}{aggregate * 1000:>8.0f} ms   "
+        f"ratio {service / aggregate:.2f}x (target <= 1.5x)"
+    )
+    print(
+        f"{'floor: count(*) of the year marks by the date index':<52}{floor * 1000:>8.0f} ms   "
+        f"ratio {service / floor:.1f}x"
+    )
     store.close()
 
 

@@ -53,7 +53,12 @@ def main() -> None:
         print(f"view {view.title} {time.perf_counter() - t0:.3f}")
     status = Path("/proc/self/status")
     if status.exists():
-        peak = next(int(x.split()[1]) for x in status.read_text().splitlines() if x.startswith("VmHWM")) / 1024
+        peak = (
+            next(
+                int(x.split()[1]) for x in status.read_text().splitlines() if x.startswith("VmHWM")
+            )
+            / 1024
+        )
         print(f"peak {peak:.0f}")
 
 

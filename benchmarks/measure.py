@@ -16,7 +16,14 @@ start = time.perf_counter()
 status = main(sys.argv[1:])
 proc_status = Path("/proc/self/status")
 if proc_status.exists():
-    peak = next(int(line.split()[1]) for line in proc_status.read_text().splitlines() if line.startswith("VmHWM")) / 1024
+    peak = (
+        next(
+            int(line.split()[1])
+            for line in proc_status.read_text().splitlines()
+            if line.startswith("VmHWM")
+        )
+        / 1024
+    )
 else:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"MEASURE seconds={time.perf_counter() - start:.2f} peak_mb={peak:.0f}", file=sys.stderr)

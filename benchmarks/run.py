@@ -47,7 +47,8 @@ def run_cli(db_and_today: list[str], *args: str) -> tuple[float, float]:
     db, *rest = db_and_today
     done = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("measure.py")), "--db", db, *rest, *args],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if done.returncode:
         print(done.stderr[-2000:])
@@ -56,11 +57,17 @@ def run_cli(db_and_today: list[str], *args: str) -> tuple[float, float]:
 
 
 def _gui_times(script: Path, path: Path, today: date, mode: str) -> dict[str, str]:
-    done = subprocess.run([sys.executable, str(script), str(path), today.isoformat(), mode],
-                          capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, str(script), str(path), today.isoformat(), mode],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     if done.returncode:
         print(done.stderr[-2000:])
-    return {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in done.stdout.splitlines() if line}
+    return {
+        line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in done.stdout.splitlines() if line
+    }
 
 
 def line(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
@@ -81,8 +88,10 @@ def main() -> None:
     year = academic_year_of(today)
     first = academic_year_bounds(year - args.years + 1)[0]
     weeks = (today - first).days // 7 + 1
-    print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
     path = folder / "school.sqlite"
     if args.reuse and path.exists():
         store = open_store(path)
@@ -99,9 +108,12 @@ def main() -> None:
     store = open_store(path)
     start, end = academic_year_bounds(year)[0], today
     ours, rows = timed(lambda: pupil_figures(store, start, end))
-    raw, _ = timed(lambda: store.query(
-        "SELECT pupil_id, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? GROUP BY pupil_id, code",
-        (start.isoformat(), end.isoformat())))
+    raw, _ = timed(
+        lambda: store.query(
+            "SELECT pupil_id, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? GROUP BY pupil_id, code",
+            (start.isoformat(), end.isoformat()),
+        )
+    )
     line("whole-school figures, one year (service)", f"{ours * 1000:.0f} ms")
     line("one hand-written SQL GROUP BY over the same marks", f"{raw * 1000:.0f} ms")
     line("ratio", f"{ours / raw:.2f}x", "target <= 1.5x", ours / raw <= 1.5)
@@ -110,17 +122,40 @@ def main() -> None:
     one, _ = timed(lambda: pupil_figures(store, start, end, pupils=[sample]), repeat=5)
     line("one pupil's figures for the year", f"{one * 1000:.1f} ms", "target < 100 ms", one < 0.1)
     calls, result = timed(lambda: call_list(store, date(2026, 7, 16), "AM"))
-    line(f"first-day-call list ({result.pupil_count} pupils)", f"{calls * 1000:.0f} ms", "target < 100 ms", calls < 0.1)
+    line(
+        f"first-day-call list ({result.pupil_count} pupils)",
+        f"{calls * 1000:.0f} ms",
+        "target < 100 ms",
+        calls < 0.1,
+    )
 
     # A year of marks, exported as a long-form CSV, imported into an empty school with the same pupils.
     pupils_csv, marks_csv = folder / "pupils.csv", folder / "marks.csv"
     with pupils_csv.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["upn", "surname", "forename", "year_group", "reg_group", "admission_date", "leaving_date"])
+        out.writerow(
+            [
+                "upn",
+                "surname",
+                "forename",
+                "year_group",
+                "reg_group",
+                "admission_date",
+                "leaving_date",
+            ]
+        )
         for p in store.pupils.all():
-            out.writerow([p.upn, p.surname, p.forename, p.year_group, p.reg_group,
-                          p.admission_date.isoformat() if p.admission_date else "",
-                          p.leaving_date.isoformat() if p.leaving_date else ""])
+            out.writerow(
+                [
+                    p.upn,
+                    p.surname,
+                    p.forename,
+                    p.year_group,
+                    p.reg_group,
+                    p.admission_date.isoformat() if p.admission_date else "",
+                    p.leaving_date.isoformat() if p.leaving_date else "",
+                ]
+            )
     ids = {p.id: p.upn for p in store.pupils.all()}
     count = 0
     with marks_csv.open("w", newline="", encoding="utf-8") as fh:
@@ -139,7 +174,12 @@ def main() -> None:
     cli = [str(target), "--today", today.isoformat()]
     run_cli(cli, "import", "pupils", str(pupils_csv))
     took, peak = run_cli(cli, "import", "marks", str(marks_csv))
-    line(f"import one year of marks ({count:,} rows, CLI process)", f"{took:.1f} s", "target < 10 s", took < 10)
+    line(
+        f"import one year of marks ({count:,} rows, CLI process)",
+        f"{took:.1f} s",
+        "target < 10 s",
+        took < 10,
+    )
     line("peak memory of the import process", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
 
     gui = Path(__file__).with_name("gui_timing.py")
@@ -148,44 +188,87 @@ def main() -> None:
     bare_paint = min(float(b["painted"]) for b in bare)
     our_paint = min(float(o["painted"]) for o in ours)
     line("bare PySide6 window painted, from process start", f"{bare_paint:.2f} s")
-    line("Attendance Desk window painted (Today filled)", f"{our_paint:.2f} s", "target: within 0.5 s of bare",
-         our_paint - bare_paint <= 0.5)
+    line(
+        "Attendance Desk window painted (Today filled)",
+        f"{our_paint:.2f} s",
+        "target: within 0.5 s of bare",
+        our_paint - bare_paint <= 0.5,
+    )
     for name in ("Today", "Registers", "Pupil", "Dashboard", "Settings"):
         took = min(float(o[f"view {name}"]) for o in ours)
         target = "target < 100 ms" if name != "Dashboard" else "whole-school figures"
-        line(f"fill the {name} screen", f"{took * 1000:.0f} ms", target, took < 0.1 if name != "Dashboard" else None)
+        line(
+            f"fill the {name} screen",
+            f"{took * 1000:.0f} ms",
+            target,
+            took < 0.1 if name != "Dashboard" else None,
+        )
     if all("peak" in o for o in ours):
         peak = max(float(o["peak"]) for o in ours)
-        line("peak memory of the window after every screen", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
+        line(
+            "peak memory of the window after every screen",
+            f"{peak:.0f} MB",
+            "target < 300 MB",
+            peak < 300,
+        )
 
     letters_copy = folder / "letters.sqlite"
     shutil.copy(path, letters_copy)
     store = open_store(letters_copy)
     pupils = store.pupils.on_roll_between(today, today)[:110]
     t0 = time.perf_counter()
-    batch = make_letters(store, "stage1", pupils, today, "bench", folder / "letters" / "batch.pdf",
-                         override_reason="benchmark: pupils taken as they come, not by stage")
+    batch = make_letters(
+        store,
+        "stage1",
+        pupils,
+        today,
+        "bench",
+        folder / "letters" / "batch.pdf",
+        override_reason="benchmark: pupils taken as they come, not by stage",
+    )
     took = time.perf_counter() - t0
-    line(f"{batch.letters} stage letters in one batch", f"{took:.2f} s", "target < 3 s for 200", took / batch.letters * 200 < 3)
+    line(
+        f"{batch.letters} stage letters in one batch",
+        f"{took:.2f} s",
+        "target < 3 s for 200",
+        took / batch.letters * 200 < 3,
+    )
     severe = max(pupil_figures(store, start, end), key=lambda r: r.figures.unauthorised).pupil
     t0 = time.perf_counter()
     make_certificate(store, severe.upn, start, end, folder / "certificate.pdf", "bench", today)
     line("certificate for a full year's register", f"{time.perf_counter() - t0:.2f} s")
     for n in range(40):
-        record_contact(store, severe.upn, "call", "bench", at=datetime(2026, 1, 5, 9, 30).astimezone() + timedelta(days=n),
-                       outcome="Spoke to parent", contact_made=True, notes=f"call {n + 1}", today=today,
-                       late_reason="benchmark: calls entered after the event")
+        record_contact(
+            store,
+            severe.upn,
+            "call",
+            "bench",
+            at=datetime(2026, 1, 5, 9, 30).astimezone() + timedelta(days=n),
+            outcome="Spoke to parent",
+            contact_made=True,
+            notes=f"call {n + 1}",
+            today=today,
+            late_reason="benchmark: calls entered after the event",
+        )
     t0 = time.perf_counter()
     assemble_evidence_pack(store, severe.upn, today, folder / "pack.pdf", "bench")
     took = time.perf_counter() - t0
-    line("evidence pack: two years' register, 40+ chronology entries", f"{took:.2f} s", "target < 2 s", took < 2)
+    line(
+        "evidence pack: two years' register, 40+ chronology entries",
+        f"{took:.2f} s",
+        "target < 2 s",
+        took < 2,
+    )
     store.close()
 
     store = open_store(path)
     ctf_path = folder / "school.xml"
     t0 = time.perf_counter()
     written = export_ctf(store, ctf_path, year, today)
-    line(f"export a CTF ({written.pupils:,} pupils, {written.marks:,} marks)", f"{time.perf_counter() - t0:.1f} s")
+    line(
+        f"export a CTF ({written.pupils:,} pupils, {written.marks:,} marks)",
+        f"{time.perf_counter() - t0:.1f} s",
+    )
     t0 = time.perf_counter()
     export_xlsx(store, folder / "school.xlsx", start, end)
     took = time.perf_counter() - t0
@@ -194,8 +277,15 @@ def main() -> None:
     target = folder / "ctf.sqlite"
     target.unlink(missing_ok=True)
     create_school(target, "CTF Test Academy", "444444").close()
-    took, peak = run_cli([str(target), "--today", today.isoformat()], "import", "ctf", str(ctf_path))
-    line("import that CTF into an empty school (CLI process)", f"{took:.1f} s", "target < 10 s", took < 10)
+    took, peak = run_cli(
+        [str(target), "--today", today.isoformat()], "import", "ctf", str(ctf_path)
+    )
+    line(
+        "import that CTF into an empty school (CLI process)",
+        f"{took:.1f} s",
+        "target < 10 s",
+        took < 10,
+    )
     line("peak memory of the CTF import process", f"{peak:.0f} MB", "target < 300 MB", peak < 300)
     if not args.keep:
         shutil.rmtree(folder)

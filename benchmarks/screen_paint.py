@@ -68,8 +68,10 @@ def main() -> None:
         lists = time.perf_counter() - t0
         wait(lambda: board.trend_for is not None)
         window.grab()
-        print(f"dashboard first numbers {first:.3f} s, lists and crossing dates {lists:.3f} s, "
-              f"trend {time.perf_counter() - t0:.3f} s")
+        print(
+            f"dashboard first numbers {first:.3f} s, lists and crossing dates {lists:.3f} s, "
+            f"trend {time.perf_counter() - t0:.3f} s"
+        )
     context.close()
 
 

@@ -39,9 +39,23 @@ def kill_imports(kills: int) -> dict:
     csv, rows = _big_import_file(folder, PUPILS)
     rng, outcomes, broken = random.Random(1), Counter(), 0
     for _ in range(kills):
-        proc = subprocess.Popen([sys.executable, "-m", "attendance_desk", "--db", str(folder / "school.sqlite"),
-                                 "--today", "2024-11-29", "import", "marks", str(csv)], env=ENV,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk",
+                "--db",
+                str(folder / "school.sqlite"),
+                "--today",
+                "2024-11-29",
+                "import",
+                "marks",
+                str(csv),
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.1, 1.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -63,8 +77,13 @@ def _debris(folder: Path) -> list[Path]:
 
 
 def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "attendance_desk", *args], env=ENV, capture_output=True, text=True,
-                          **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "attendance_desk", *args],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 def kill_letters(kills: int) -> dict:
@@ -77,17 +96,46 @@ def kill_letters(kills: int) -> dict:
     rng, broken, outcomes = random.Random(2), 0, Counter()
     left_at_kill = unlogged = debris_after_next_start = 0
     for _ in range(kills):
-        proc = subprocess.Popen([sys.executable, "-m", "attendance_desk", "--db", str(folder / "demo.sqlite"),
-                                 "--today", "2026-11-24", "letters", "--stage", "stage1", "--individual",
-                                 "--out", str(out)],
-                                env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 4.5))  # a whole batch takes about 4 s here: its PDFs are written after ~2.5 s
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk",
+                "--db",
+                str(folder / "demo.sqlite"),
+                "--today",
+                "2026-11-24",
+                "letters",
+                "--stage",
+                "stage1",
+                "--individual",
+                "--out",
+                str(out),
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(
+            rng.uniform(1.0, 4.5)
+        )  # a whole batch takes about 4 s here: its PDFs are written after ~2.5 s
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         left_at_kill += len(_debris(out)) if out.exists() else 0
         # the next start writing to that folder clears what the killed run left
-        _run(["--db", str(folder / "demo.sqlite"), "--today", "2026-11-24", "letters", "--stage", "stage9",
-              "--out", str(out)])
+        _run(
+            [
+                "--db",
+                str(folder / "demo.sqlite"),
+                "--today",
+                "2026-11-24",
+                "letters",
+                "--stage",
+                "stage9",
+                "--out",
+                str(out),
+            ]
+        )
         debris_after_next_start += len(_debris(out)) if out.exists() else 0
         store = open_store(folder / "demo.sqlite")
         logged = {r[0] for r in store.query("SELECT DISTINCT file FROM letters")}
@@ -101,11 +149,17 @@ def kill_letters(kills: int) -> dict:
             shutil.rmtree(out, ignore_errors=True)
             for f in folder.glob("demo.sqlite*"):
                 f.unlink()
-            build_demo_school(folder / "demo.sqlite", pupils=420, today=date(2026, 11, 24), seed=2).close()
-    return {"kills": kills, "outcomes": dict(outcomes), "broken": broken,
-            "temporary_files_left_by_the_kills": left_at_kill,
-            "temporary_files_after_the_next_start": debris_after_next_start,
-            "pdfs_not_in_the_letter_log": unlogged}
+            build_demo_school(
+                folder / "demo.sqlite", pupils=420, today=date(2026, 11, 24), seed=2
+            ).close()
+    return {
+        "kills": kills,
+        "outcomes": dict(outcomes),
+        "broken": broken,
+        "temporary_files_left_by_the_kills": left_at_kill,
+        "temporary_files_after_the_next_start": debris_after_next_start,
+        "pdfs_not_in_the_letter_log": unlogged,
+    }
 
 
 def kill_backups(kills: int) -> dict:
@@ -117,8 +171,19 @@ def kill_backups(kills: int) -> dict:
     rng, outcomes = random.Random(3), Counter()
     left_at_kill = debris_after_next_start = bad_copies = 0
     for _ in range(kills):
-        proc = subprocess.Popen([sys.executable, "-m", "attendance_desk", "--db", str(folder / "demo.sqlite"),
-                                 "backup"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk",
+                "--db",
+                str(folder / "demo.sqlite"),
+                "backup",
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.6, 2.4))  # a backup of the 25 MB file takes about 2.3 s from start
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -130,25 +195,49 @@ def kill_backups(kills: int) -> dict:
         outcomes["copy made" if copies else "no copy"] += 1
         for c in copies:
             c.unlink()
-    return {"kills": kills, "outcomes": dict(outcomes), "temporary_files_left_by_the_kills": left_at_kill,
-            "temporary_files_after_the_next_start": debris_after_next_start, "copies_that_do_not_verify": bad_copies}
+    return {
+        "kills": kills,
+        "outcomes": dict(outcomes),
+        "temporary_files_left_by_the_kills": left_at_kill,
+        "temporary_files_after_the_next_start": debris_after_next_start,
+        "copies_that_do_not_verify": bad_copies,
+    }
 
 
 def _fault_commands(school: Path, target: Path) -> dict[str, list[str]]:
     base = ["--db", str(school), "--today", "2026-11-24"]
     return {
         "backup": [*base, "backup", "--to", str(target / "backups")],
-        "export xlsx": [*base, "export", "xlsx", str(target / "school.xlsx"), "--from", "2026-09-01"],
-        "letters --individual": [*base, "letters", "--stage", "stage1", "--individual", "--out", str(target / "letters")],
+        "export xlsx": [
+            *base,
+            "export",
+            "xlsx",
+            str(target / "school.xlsx"),
+            "--from",
+            "2026-09-01",
+        ],
+        "letters --individual": [
+            *base,
+            "letters",
+            "--stage",
+            "stage1",
+            "--individual",
+            "--out",
+            str(target / "letters"),
+        ],
     }
 
 
 def _outcome(result: subprocess.CompletedProcess, target: Path, expected: str) -> dict:
     written = [p for p in target.rglob("*") if p.is_file() and p.name != "filler"]
-    return {"exit": result.returncode, "message": result.stderr.strip().splitlines()[-1][:200] if result.stderr else "",
-            "plain": "Traceback" not in result.stderr and expected in result.stderr
-                     and "cannot be read as a school file" not in result.stderr,
-            "files_left": [str(p.relative_to(target)) for p in written]}
+    return {
+        "exit": result.returncode,
+        "message": result.stderr.strip().splitlines()[-1][:200] if result.stderr else "",
+        "plain": "Traceback" not in result.stderr
+        and expected in result.stderr
+        and "cannot be read as a school file" not in result.stderr,
+        "files_left": [str(p.relative_to(target)) for p in written],
+    }
 
 
 def disk_faults() -> dict:
@@ -165,7 +254,10 @@ def disk_faults() -> dict:
     disk = folder / "small"
     disk.mkdir()
     report: dict = {}
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)]).returncode == 0:
+    if (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)]).returncode
+        == 0
+    ):
         try:
             for name, args in _fault_commands(school, disk).items():
                 filler = disk / "filler"
@@ -187,17 +279,38 @@ def disk_faults() -> dict:
     if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(locked)]).returncode == 0:
         try:
             for name, args in _fault_commands(school, locked).items():
-                report[f"immutable folder: {name}"] = _outcome(_run(args), locked, "permission denied")
+                report[f"immutable folder: {name}"] = _outcome(
+                    _run(args), locked, "permission denied"
+                )
         finally:
             subprocess.run(["chattr", "-i", str(locked)])
         store = open_store(school)
-        upn, code = store.query("SELECT p.upn, m.code FROM pupils p JOIN marks m ON m.pupil_id = p.id WHERE "
-                                "m.date = '2026-11-23' AND m.session = 'AM' AND p.leaving_date IS NULL LIMIT 1")[0]
+        upn, code = store.query(
+            "SELECT p.upn, m.code FROM pupils p JOIN marks m ON m.pupil_id = p.id WHERE "
+            "m.date = '2026-11-23' AND m.session = 'AM' AND p.leaving_date IS NULL LIMIT 1"
+        )[0]
         store.close()
         subprocess.run(["chattr", "+i", str(school)], check=True)
         try:
-            result = _run(["--db", str(school), "--today", "2026-11-24", "amend", "--upn", upn, "--date", "2026-11-23", "--session", "AM",
-                           "--code", "M" if code == "I" else "I", "--reason", "ill"])
+            result = _run(
+                [
+                    "--db",
+                    str(school),
+                    "--today",
+                    "2026-11-24",
+                    "amend",
+                    "--upn",
+                    upn,
+                    "--date",
+                    "2026-11-23",
+                    "--session",
+                    "AM",
+                    "--code",
+                    "M" if code == "I" else "I",
+                    "--reason",
+                    "ill",
+                ]
+            )
         finally:
             subprocess.run(["chattr", "-i", str(school)])
         report["immutable school file: amend"] = _outcome(result, locked, "read-only or locked")
@@ -213,34 +326,66 @@ def concurrent_edits(seconds: float) -> dict:
     store = make_school(folder)
     for n in range(1, 4):
         pupil = add_pupil(store, n)
-        put_marks(store, pupil, {(date(2024, 9, d), s): "N" for d in (3, 4, 5) for s in ("AM", "PM")})
+        put_marks(
+            store, pupil, {(date(2024, 9, d), s): "N" for d in (3, 4, 5) for s in ("AM", "PM")}
+        )
     store.close()
-    workers = [subprocess.Popen([sys.executable, "-m", "attendance_desk.tools.edit_worker", str(folder / "school.sqlite"),
-                                 name, str(seconds), str(seed)], env=ENV, stdout=subprocess.PIPE, text=True)
-               for seed, name in enumerate(("office-pc", "lead-pc"))]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk.tools.edit_worker",
+                str(folder / "school.sqlite"),
+                name,
+                str(seconds),
+                str(seed),
+            ],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for seed, name in enumerate(("office-pc", "lead-pc"))
+    ]
     results = [json.loads(w.communicate()[0]) for w in workers]
     saved = Counter(tuple(e) for r in results for e in r["saved"])
     refused = [x for r in results for x in r["refused"]]
     store = open_store(folder / "school.sqlite")
-    history = Counter(tuple(h) for h in store.query(
-        "SELECT pupil_id, date, session, new_code FROM mark_history WHERE direct = 0"))
+    history = Counter(
+        tuple(h)
+        for h in store.query(
+            "SELECT pupil_id, date, session, new_code FROM mark_history WHERE direct = 0"
+        )
+    )
     lost = sum((saved - history).values())
     unexplained = sum(1 for x in refused if "reload" not in x)
     ok = not integrity_problems(store) and not store.marks.history_chain_problems()
     store.close()
-    return {"seconds": seconds, "saved": sum(saved.values()), "refused": len(refused), "lost": lost,
-            "unexplained_refusals": unexplained, "file_ok": ok}
+    return {
+        "seconds": seconds,
+        "saved": sum(saved.values()),
+        "refused": len(refused),
+        "lost": lost,
+        "unexplained_refusals": unexplained,
+        "file_ok": ok,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--only", choices=("imports", "letters", "backups", "concurrent", "disk"), action="append")
+    parser.add_argument(
+        "--only", choices=("imports", "letters", "backups", "concurrent", "disk"), action="append"
+    )
     args = parser.parse_args()
-    runs = {"imports": lambda: kill_imports(args.kills), "letters": lambda: kill_letters(args.kills // 2),
-            "backups": lambda: kill_backups(args.kills // 2), "concurrent": lambda: concurrent_edits(args.seconds),
-            "disk": disk_faults}
+    runs = {
+        "imports": lambda: kill_imports(args.kills),
+        "letters": lambda: kill_letters(args.kills // 2),
+        "backups": lambda: kill_backups(args.kills // 2),
+        "concurrent": lambda: concurrent_edits(args.seconds),
+        "disk": disk_faults,
+    }
     report = {name: run() for name, run in runs.items() if not args.only or name in args.only}
     print(json.dumps(report, indent=2))
 

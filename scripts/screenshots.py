@@ -1,5 +1,5 @@
 """Screenshots of every screen at 1280x720 and 1920x1080 (name-1280.png, name-1920.png) on the demo school, offscreen, for the README:
-    .venv/bin/python scripts/screenshots.py [OUT_DIR]"""
+.venv/bin/python scripts/screenshots.py [OUT_DIR]"""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ TODAY = date(2026, 11, 24)
 
 
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    out = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    )
     out.mkdir(parents=True, exist_ok=True)
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no remembered window size
     app = QApplication.instance() or QApplication(sys.argv)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from attendance_desk.domain.calendar import Closure, Term
 from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.people import Pupil
@@ -38,8 +40,13 @@ def make_school(tmp_path: Path, terms=TERMS, closures=CLOSURES) -> Store:
 
 def add_pupil(store: Store, n: int, **fields) -> Pupil:
     base = dict(
-        id=None, upn=upn(n), surname=f"Surname{n}", forename=f"Pupil{n}", year_group="4",
-        reg_group="4A", admission_date=date(2020, 9, 1),
+        id=None,
+        upn=upn(n),
+        surname=f"Surname{n}",
+        forename=f"Pupil{n}",
+        year_group="4",
+        reg_group="4A",
+        admission_date=date(2020, 9, 1),
     )
     base.update(fields)
     store.pupils.upsert_many([Pupil(**base)])
@@ -52,8 +59,11 @@ def put_marks(store: Store, pupil: Pupil, marks: dict[tuple[date, str], str]) ->
     insert_new_marks(store, rows, by="test", source="test")
     if rows:
         store.marks.record_registers_taken_from_marks(
-            date.fromisoformat(rows[0][1]), date.fromisoformat(rows[-1][1]),
-            default_code_table().register_taking_codes(), "test")
+            date.fromisoformat(rows[0][1]),
+            date.fromisoformat(rows[-1][1]),
+            default_code_table().register_taking_codes(),
+            "test",
+        )
 
 
 def sessions(start: date, end: date, code_am: str, code_pm: str | None = None, calendar=None):
@@ -67,3 +77,8 @@ def sessions(start: date, end: date, code_am: str, code_pm: str | None = None, c
             result[(day, "PM")] = code_pm or ("\\" if code_am == "/" else code_am)
         day += timedelta(days=1)
     return result
+
+
+def text_of(path) -> str:
+    """The PDF's text with line breaks folded to spaces (table cells come out one per line)."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)

@@ -7,10 +7,29 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "attendance_desk"
 FORBIDDEN = {
-    "domain": ("PySide6", "sqlite3", "sqlite_utils", "reportlab", "attendance_desk.store",
-               "attendance_desk.services", "attendance_desk.importers", "attendance_desk.gui"),
-    "importers": ("PySide6", "sqlite3", "sqlite_utils", "attendance_desk.store", "attendance_desk.services"),
-    "store": ("PySide6", "attendance_desk.services", "attendance_desk.gui", "attendance_desk.importers"),
+    "domain": (
+        "PySide6",
+        "sqlite3",
+        "sqlite_utils",
+        "reportlab",
+        "attendance_desk.store",
+        "attendance_desk.services",
+        "attendance_desk.importers",
+        "attendance_desk.gui",
+    ),
+    "importers": (
+        "PySide6",
+        "sqlite3",
+        "sqlite_utils",
+        "attendance_desk.store",
+        "attendance_desk.services",
+    ),
+    "store": (
+        "PySide6",
+        "attendance_desk.services",
+        "attendance_desk.gui",
+        "attendance_desk.importers",
+    ),
     "services": ("PySide6", "sqlite3", "attendance_desk.gui"),
 }
 

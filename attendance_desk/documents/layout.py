@@ -37,9 +37,18 @@ class Styles:
         register_fonts()
         self.body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=10)
-        self.title = ParagraphStyle("title", parent=self.body, fontName=BOLD, fontSize=15, leading=19, spaceAfter=4)
-        self.heading = ParagraphStyle("heading", parent=self.body, fontName=BOLD, fontSize=11, leading=14,
-                                      spaceBefore=8, spaceAfter=4)
+        self.title = ParagraphStyle(
+            "title", parent=self.body, fontName=BOLD, fontSize=15, leading=19, spaceAfter=4
+        )
+        self.heading = ParagraphStyle(
+            "heading",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=11,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+        )
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=8.5, leading=10.5)
         self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=BOLD)
 
@@ -76,8 +85,12 @@ def _numbered_canvas(footer: str, numbered: bool = True, initials: bool = False)
                 self.setFillColor(colors.HexColor("#555555"))
                 self.drawString(15 * mm, 9 * mm, footer)
                 if numbered:
-                    self.drawRightString(width - 15 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
-                if initials and total > 1:  # a document signed on one page is initialled on every page
+                    self.drawRightString(
+                        width - 15 * mm, 9 * mm, f"Page {self._pageNumber} of {total}"
+                    )
+                if (
+                    initials and total > 1
+                ):  # a document signed on one page is initialled on every page
                     self.setFont(FONT, 9)
                     self.setFillColor(colors.black)
                     self.drawRightString(width - 15 * mm, 12 * mm, "Initials: __________")
@@ -87,8 +100,16 @@ def _numbered_canvas(footer: str, numbered: bool = True, initials: bool = False)
     return NumberedCanvas
 
 
-def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str, author: str, footer: str,
-              wide: bool = False, numbered: bool = True, initials: bool = False) -> None:
+def build_pdf(
+    path: str | Path | BinaryIO,
+    story: Sequence[Flowable],
+    title: str,
+    author: str,
+    footer: str,
+    wide: bool = False,
+    numbered: bool = True,
+    initials: bool = False,
+) -> None:
     """Write the PDF to a path or an open binary file. With `initials`, a document of more than one page
     has "Initials: ____" on every page, for the signatory to initial."""
     register_fonts()
@@ -98,7 +119,15 @@ def build_pdf(path: str | Path | BinaryIO, story: Sequence[Flowable], title: str
         return
     size = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
-        path, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-        bottomMargin=16 * mm, title=title, author=author, subject=title, creator="Attendance Desk",
+        path,
+        pagesize=size,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=author,
+        subject=title,
+        creator="Attendance Desk",
     )
     doc.build(list(story), canvasmaker=_numbered_canvas(footer, numbered, initials))

@@ -55,13 +55,23 @@ class LetterContent:
 
 def letterhead_table(head: Letterhead, s: Styles) -> Table:
     right = ParagraphStyle("right", parent=s.small, alignment=TA_RIGHT)
-    contact = "<br/>".join(escape(x) for x in (*[p.strip() for p in head.address.split(",")], head.phone, head.email) if x)
+    contact = "<br/>".join(
+        escape(x)
+        for x in (*[p.strip() for p in head.address.split(",")], head.phone, head.email)
+        if x
+    )
     name = Paragraph(escape(head.school), s.title)
     logo = _logo(head.logo)
     left = Table([[logo, name]], colWidths=[24 * mm, 81 * mm], hAlign="LEFT") if logo else name
     top = Table([[left, Paragraph(contact, right)]], colWidths=[105 * mm, 75 * mm], hAlign="LEFT")
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#2F5D8A"))]))
+    top.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#2F5D8A")),
+            ]
+        )
+    )
     return top
 
 
@@ -85,8 +95,14 @@ def body_flowables(blocks, s: Styles) -> list:
         if block.kind == "heading":
             story.append(Paragraph(block.lines[0], s.heading))
         elif block.kind == "bullets":
-            story.append(ListFlowable([ListItem(Paragraph(line, s.body), leftIndent=12) for line in block.lines],
-                                      bulletType="bullet", start="•", leftIndent=12))
+            story.append(
+                ListFlowable(
+                    [ListItem(Paragraph(line, s.body), leftIndent=12) for line in block.lines],
+                    bulletType="bullet",
+                    start="•",
+                    leftIndent=12,
+                )
+            )
             story.append(Spacer(0, 2 * mm))
         else:
             story += [Paragraph(block.lines[0], s.body), Spacer(0, 2.5 * mm)]
@@ -100,19 +116,32 @@ def _story(letter: LetterContent, s: Styles) -> list:
     story = [top]
     if letter.preview:
         story.append(Watermark("PREVIEW: NOT ISSUED"))
-    story += [Spacer(0, 10 * mm), Paragraph(address, s.body), Spacer(0, 8 * mm),
-              Paragraph(f"Our ref: {escape(ref)}" if ref else "", s.small), Paragraph(letter.date, s.body),
-              Spacer(0, 6 * mm), Paragraph(f"Dear {escape(letter.salutation)},", s.body), Spacer(0, 3 * mm)]
+    story += [
+        Spacer(0, 10 * mm),
+        Paragraph(address, s.body),
+        Spacer(0, 8 * mm),
+        Paragraph(f"Our ref: {escape(ref)}" if ref else "", s.small),
+        Paragraph(letter.date, s.body),
+        Spacer(0, 6 * mm),
+        Paragraph(f"Dear {escape(letter.salutation)},", s.body),
+        Spacer(0, 3 * mm),
+    ]
     if letter.rendered.subject:
         story += [Paragraph(f"<b>{letter.rendered.subject}</b>", s.body), Spacer(0, 1.5 * mm)]
     story.append(Paragraph(f"<font size=8>Pupil: {escape(letter.reference)}</font>", s.body))
     story.append(Spacer(0, 3 * mm))
     story += body_flowables(letter.rendered.blocks, s)
-    story.append(KeepTogether([
-        Spacer(0, 4 * mm), Paragraph("Yours sincerely,", s.body), Spacer(0, 14 * mm),
-        Paragraph(f"<font name='{BOLD}'>{escape(letter.signatory)}</font>", s.body),
-        Paragraph(escape(letter.signatory_role), s.body),
-    ]))
+    story.append(
+        KeepTogether(
+            [
+                Spacer(0, 4 * mm),
+                Paragraph("Yours sincerely,", s.body),
+                Spacer(0, 14 * mm),
+                Paragraph(f"<font name='{BOLD}'>{escape(letter.signatory)}</font>", s.body),
+                Paragraph(escape(letter.signatory_role), s.body),
+            ]
+        )
+    )
     return story
 
 
@@ -167,18 +196,47 @@ def letters_pdf(letters: list[LetterContent]) -> tuple[bytes, list[int]]:
     footer = f"{first.letterhead.school} — private and confidential"
     if first.preview:
         footer = "PREVIEW: not issued and not logged. " + footer
-    build_pdf(out, story, first.rendered.subject or "Letters", first.letterhead.school, footer, numbered=False)
+    build_pdf(
+        out,
+        story,
+        first.rendered.subject or "Letters",
+        first.letterhead.school,
+        footer,
+        numbered=False,
+    )
     return out.getvalue(), starts
 
 
-def form_pdf(path, head: Letterhead, rendered: Rendered, signatures: list[str], footer: str) -> None:
+def form_pdf(
+    path, head: Letterhead, rendered: Rendered, signatures: list[str], footer: str
+) -> None:
     """A document on the letterhead (contract, minutes, visit record) with lines for signatures."""
     s = Styles()
-    story = [letterhead_table(head, s), Spacer(0, 6 * mm), Paragraph(rendered.subject, s.title), Spacer(0, 2 * mm)]
+    story = [
+        letterhead_table(head, s),
+        Spacer(0, 6 * mm),
+        Paragraph(rendered.subject, s.title),
+        Spacer(0, 2 * mm),
+    ]
     story += body_flowables(rendered.blocks, s)
     if signatures:
-        rows = [[escape(who), "Signed: ____________________________", "Date: ____________"] for who in signatures]
-        table = Table(rows, colWidths=[60 * mm, 75 * mm, 45 * mm], hAlign="LEFT", rowHeights=[14 * mm] * len(rows))
-        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "DejaVuSans", 9), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+        rows = [
+            [escape(who), "Signed: ____________________________", "Date: ____________"]
+            for who in signatures
+        ]
+        table = Table(
+            rows,
+            colWidths=[60 * mm, 75 * mm, 45 * mm],
+            hAlign="LEFT",
+            rowHeights=[14 * mm] * len(rows),
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), "DejaVuSans", 9),
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ]
+            )
+        )
         story.append(KeepTogether([Spacer(0, 4 * mm), table]))
     build_pdf(path, story, rendered.subject or "Document", head.school, footer)

@@ -80,7 +80,9 @@ def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
     folder = folder or template_folder()
     path = folder / f"{key}.txt.j2"
     if not path.exists():
-        raise TemplateProblem(f"no letter template '{key}' in {folder} (there are: {', '.join(template_names())})")
+        raise TemplateProblem(
+            f"no letter template '{key}' in {folder} (there are: {', '.join(template_names())})"
+        )
     header, _ = _split_header(path.read_text(encoding="utf-8"))
     name, conditions = key.replace("_", " ").capitalize(), []
     for number, kind, value in header:
@@ -153,19 +155,31 @@ class LimitedEnvironment(SandboxedEnvironment):
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 64 or (
-                    isinstance(left, int | float) and abs(left) > 10**6 and isinstance(right, int | float) and right > 4):
+            if (
+                isinstance(right, int | float)
+                and abs(right) > 64
+                or (
+                    isinstance(left, int | float)
+                    and abs(left) > 10**6
+                    and isinstance(right, int | float)
+                    and right > 4
+                )
+            ):
                 raise _Limit(f"{left!r} ** {right!r} is too large a number")
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 n = _size(seq)
                 if n is not None and isinstance(times, int | float) and n * times > MAX_VALUE:
-                    raise _Limit(f"repeating text or a list {times!r} times would make {n * times:,.0f} "
-                                 f"characters or items; at most {MAX_VALUE:,} are allowed")
+                    raise _Limit(
+                        f"repeating text or a list {times!r} times would make {n * times:,.0f} "
+                        f"characters or items; at most {MAX_VALUE:,} are allowed"
+                    )
         elif operator == "+":
             a, b = _size(left), _size(right)
             if a is not None and b is not None and a + b > MAX_OUTPUT:
-                raise _Limit(f"joining two texts of {a + b:,} characters; at most {MAX_OUTPUT:,} are allowed")
+                raise _Limit(
+                    f"joining two texts of {a + b:,} characters; at most {MAX_OUTPUT:,} are allowed"
+                )
         return super().call_binop(context, operator, left, right)
 
 
@@ -179,15 +193,27 @@ def _environment(folder: Path) -> LimitedEnvironment:
         if not path.is_file() or path.resolve().parent != folder.resolve():
             return None
         mtime = path.stat().st_mtime_ns
-        return _split_header(path.read_text(encoding="utf-8"))[1], str(path), lambda: path.stat().st_mtime_ns == mtime
+        return (
+            _split_header(path.read_text(encoding="utf-8"))[1],
+            str(path),
+            lambda: path.stat().st_mtime_ns == mtime,
+        )
 
-    return LimitedEnvironment(loader=FunctionLoader(load), undefined=StrictUndefined,
-                              autoescape=False, keep_trailing_newline=True)
+    return LimitedEnvironment(
+        loader=FunctionLoader(load),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
 
 
 def _line_of(exc: BaseException, filename: str) -> int | None:
     """Jinja2 puts the template's own line into the traceback it rewrites."""
-    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(filename)]
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename.endswith(filename)
+    ]
     return lines[-1] if lines else getattr(exc, "lineno", None)
 
 
@@ -201,20 +227,30 @@ def _check_includes(env: LimitedEnvironment, name: str, chain: tuple[str, ...] =
     from jinja2 import nodes
 
     source = env.loader.get_source(env, name)[0]
-    for node in env.parse(source, name).find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+    for node in env.parse(source, name).find_all(
+        (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+    ):
         target = node.template.value if isinstance(node.template, nodes.Const) else None
         if not isinstance(target, str):
-            raise TemplateProblem(f"{name}, line {node.lineno}: refused: only a fixed template name may be "
-                                  "included, extended or imported")
+            raise TemplateProblem(
+                f"{name}, line {node.lineno}: refused: only a fixed template name may be "
+                "included, extended or imported"
+            )
         if target == name or target in chain:
             path = " -> ".join((*chain, name, target))
-            raise TemplateProblem(f"{name}, line {node.lineno}: refused: the template includes itself ({path})")
+            raise TemplateProblem(
+                f"{name}, line {node.lineno}: refused: the template includes itself ({path})"
+            )
         if len(chain) > 8:
-            raise TemplateProblem(f"{name}, line {node.lineno}: refused: templates included more than 8 deep")
+            raise TemplateProblem(
+                f"{name}, line {node.lineno}: refused: templates included more than 8 deep"
+            )
         try:
             _check_includes(env, target, (*chain, name))
         except TemplateNotFound:
-            raise TemplateProblem(f"{name}, line {node.lineno}: there is no template '{target}' to include") from None
+            raise TemplateProblem(
+                f"{name}, line {node.lineno}: there is no template '{target}' to include"
+            ) from None
 
 
 _CHECKED: set[tuple] = set()
@@ -232,7 +268,9 @@ def _render_limited(template, context: dict, filename: str) -> str:
             with lock:
                 if not state["done"]:
                     state["fired"] = True
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_TimeUp))
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(target), ctypes.py_object(_TimeUp)
+                    )
 
     _budget.left = MAX_ITERATIONS
     timer = threading.Thread(target=watchdog, daemon=True, name="template-time-limit")
@@ -254,8 +292,10 @@ def _render_limited(template, context: dict, filename: str) -> str:
                 pass
             raise _TimeUp
     except _TimeUp:
-        raise TemplateProblem(f"{filename}: refused: the template ran for more than {TIME_LIMIT:g} s "
-                              "(a loop without end, or loops inside loops?)") from None
+        raise TemplateProblem(
+            f"{filename}: refused: the template ran for more than {TIME_LIMIT:g} s "
+            "(a loop without end, or loops inside loops?)"
+        ) from None
     finally:
         timer.join(0.1)
     return "".join(parts)
@@ -265,7 +305,9 @@ def render_template(name: str, context: dict, folder: Path | None = None) -> Ren
     folder = folder or template_folder()
     filename = f"{name}.txt.j2"
     if not (folder / filename).exists():
-        raise TemplateProblem(f"no letter template '{name}' in {folder} (there are: {', '.join(template_names())})")
+        raise TemplateProblem(
+            f"no letter template '{name}' in {folder} (there are: {', '.join(template_names())})"
+        )
     env = _environment(folder)
     try:
         key = (folder, filename, (folder / filename).stat().st_mtime_ns)
@@ -283,14 +325,20 @@ def render_template(name: str, context: dict, folder: Path | None = None) -> Ren
     except _Limit as exc:
         raise TemplateProblem(f"{_where(filename, exc)}: refused: {exc}") from None
     except RecursionError as exc:
-        raise TemplateProblem(f"{_where(filename, exc)}: refused: the template calls itself "
-                              "without end (a macro that calls itself?)") from None
+        raise TemplateProblem(
+            f"{_where(filename, exc)}: refused: the template calls itself "
+            "without end (a macro that calls itself?)"
+        ) from None
     except TemplateError as exc:
-        raise TemplateProblem(f"{_where(filename, exc)}: {exc.message or exc} "
-                              "(see letter_templates/README.md for the placeholders)") from None
+        raise TemplateProblem(
+            f"{_where(filename, exc)}: {exc.message or exc} "
+            "(see letter_templates/README.md for the placeholders)"
+        ) from None
     except MemoryError:
         raise TemplateProblem(f"{filename}: refused: the template needs too much memory") from None
-    except Exception as exc:  # anything else a template can provoke (a division by zero, a bad filter argument)
+    except (
+        Exception
+    ) as exc:  # anything else a template can provoke (a division by zero, a bad filter argument)
         raise TemplateProblem(f"{_where(filename, exc)}: {type(exc).__name__}: {exc}") from None
     return parse_markup(text)
 
@@ -320,4 +368,8 @@ def parse_markup(text: str) -> Rendered:
             blocks.append(Block("bullets", tuple(_inline(r.lstrip()[2:]) for r in rows)))
         elif rows:
             blocks.append(Block("paragraph", (" ".join(_inline(r) for r in rows),)))
-    return Rendered(subject=escape(subject), blocks=tuple(blocks), text=(f"{subject}\n\n" if subject else "") + "\n\n".join(plain))
+    return Rendered(
+        subject=escape(subject),
+        blocks=tuple(blocks),
+        text=(f"{subject}\n\n" if subject else "") + "\n\n".join(plain),
+    )

@@ -87,8 +87,19 @@ SECTIONS = {
     "at_risk": "At risk of persistent absence",
     "part_time": "On a part-time timetable",
 }
-HEADERS = ("Pupil", "Class", "Why listed", "Attendance", "Unauthorised sessions", "Stage", "Contacts made",
-           "Barriers", "Actions agreed", "Early help", "Lead professional")
+HEADERS = (
+    "Pupil",
+    "Class",
+    "Why listed",
+    "Attendance",
+    "Unauthorised sessions",
+    "Stage",
+    "Contacts made",
+    "Barriers",
+    "Actions agreed",
+    "Early help",
+    "Lead professional",
+)
 # preferred widths in mm (landscape A4 less 15 mm margins: 267 mm); widened where a heading's longest
 # word needs more, the wide text columns giving way
 PREFERRED_MM = (30, 12, 28, 21, 24, 23, 19, 24, 41, 22, 23)
@@ -101,7 +112,11 @@ SPLIT_ROW_FROM = 60 * mm
 
 
 def contacts_text(row: TsmRow) -> str:
-    return f"{row.contacts_made}\nlast {row.last_contact:%d/%m/%Y}" if row.last_contact else f"{row.contacts_made}"
+    return (
+        f"{row.contacts_made}\nlast {row.last_contact:%d/%m/%Y}"
+        if row.last_contact
+        else f"{row.contacts_made}"
+    )
 
 
 def attendance_text(row: TsmRow) -> str:
@@ -114,9 +129,19 @@ def attendance_text(row: TsmRow) -> str:
 def cells(row: TsmRow) -> list[str]:
     """The PDF's cells for a pupil, in the order of HEADERS."""
     reasons = row.reasons[0] if len(row.reasons) == 1 else "\n".join(f"• {r}" for r in row.reasons)
-    return [f"{row.name}\n{row.upn}", row.reg_group, reasons, attendance_text(row),
-            str(row.unauthorised), row.stage, contacts_text(row), row.barriers, row.actions_agreed, row.early_help,
-            row.lead_professional]
+    return [
+        f"{row.name}\n{row.upn}",
+        row.reg_group,
+        reasons,
+        attendance_text(row),
+        str(row.unauthorised),
+        row.stage,
+        contacts_text(row),
+        row.barriers,
+        row.actions_agreed,
+        row.early_help,
+        row.lead_professional,
+    ]
 
 
 # words the cells of a column must hold whole: a UPN, a date
@@ -131,7 +156,10 @@ def heading_min_width(heading: str) -> float:
 def min_width(column: int) -> float:
     """The narrowest the column may be: its heading's words, and the words its cells must keep whole."""
     body = BODY_WORDS.get(column)
-    return max(heading_min_width(HEADERS[column]), stringWidth(body, FONT, CELL_SIZE) + 2 * PADDING + 1 if body else 0)
+    return max(
+        heading_min_width(HEADERS[column]),
+        stringWidth(body, FONT, CELL_SIZE) + 2 * PADDING + 1 if body else 0,
+    )
 
 
 def column_widths() -> list[float]:
@@ -159,13 +187,24 @@ def _summary_lines(pack: TsmPack) -> list[tuple[str, str]]:
         ("Period", f"{pack.period} (this academic year to date)"),
         ("School attendance", percent(s.attendance_pct)),
         ("School persistent absence rate", f"{percent(s.persistent_pct)} ({counted})"),
-        ("Severe absence (50% or more)", f"{percent(s.severe_pct)} ({s.severe} pupil{'s' if s.severe != 1 else ''})"),
-        ("Pupils listed", f"{len(pack.rows)}: {by_group['persistent']} persistently absent, {by_group['at_risk']} at risk, "
-                          f"{by_group['part_time']} on a part-time timetable only"),
+        (
+            "Severe absence (50% or more)",
+            f"{percent(s.severe_pct)} ({s.severe} pupil{'s' if s.severe != 1 else ''})",
+        ),
+        (
+            "Pupils listed",
+            f"{len(pack.rows)}: {by_group['persistent']} persistently absent, {by_group['at_risk']} at risk, "
+            f"{by_group['part_time']} on a part-time timetable only",
+        ),
     ]
     if s.incomplete:
-        lines.append(("Incomplete figures", f"{s.incomplete} pupil{'s have' if s.incomplete != 1 else ' has'} sessions "
-                                            "with no mark: their figures may change when the registers are completed"))
+        lines.append(
+            (
+                "Incomplete figures",
+                f"{s.incomplete} pupil{'s have' if s.incomplete != 1 else ' has'} sessions "
+                "with no mark: their figures may change when the registers are completed",
+            )
+        )
     lines.append(("Attendance lead", pack.attendance_lead or "not recorded"))
     lines.append(("Named EWO", pack.named_ewo or "not recorded"))
     return lines
@@ -176,16 +215,35 @@ def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
     cell = ParagraphStyle("tsm_cell", parent=s.cell, fontSize=CELL_SIZE, leading=CELL_LEADING)
     head = ParagraphStyle("tsm_head", parent=cell, fontName=BOLD, splitLongWords=0)
     widths = column_widths()
-    style = GRID + [("LEFTPADDING", (0, 0), (-1, -1), PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), PADDING)]
-    summary = Table([[Paragraph(f"<b>{escape(k)}</b>", s.body), Paragraph(escape(v), s.body)]
-                     for k, v in _summary_lines(pack)], colWidths=[62 * mm, PAGE_WIDTH - 62 * mm], hAlign="LEFT")
-    summary.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#C8CED6")),
-                                 ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                                 ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    style = GRID + [
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+    ]
+    summary = Table(
+        [
+            [Paragraph(f"<b>{escape(k)}</b>", s.body), Paragraph(escape(v), s.body)]
+            for k, v in _summary_lines(pack)
+        ],
+        colWidths=[62 * mm, PAGE_WIDTH - 62 * mm],
+        hAlign="LEFT",
+    )
+    summary.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 9.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#C8CED6")),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     story = [Paragraph(escape(pack.title), s.title), summary, Spacer(1, 3 * mm)]
     story.append(Paragraph("Who is listed, and where the columns come from", s.heading))
-    rule_style = ParagraphStyle("tsm_rule", parent=s.small, leftIndent=9, bulletIndent=1, bulletFontName=FONT)
+    rule_style = ParagraphStyle(
+        "tsm_rule", parent=s.small, leftIndent=9, bulletIndent=1, bulletFontName=FONT
+    )
     story += [Paragraph(escape(rule), rule_style, bulletText="•") for rule in pack.rules]
     header = [Paragraph(escape(h), head) for h in HEADERS]
     for key, heading in SECTIONS.items():
@@ -194,20 +252,47 @@ def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
             continue
         story.append(CondPageBreak(40 * mm))
         story.append(Paragraph(f"{escape(heading)} ({len(rows)})", s.heading))
-        table = Table([header] + [[_paragraph(v, cell) for v in cells(r)] for r in rows], colWidths=widths,
-                      repeatRows=1, hAlign="LEFT", splitInRow=SPLIT_ROW_FROM)
-        shading = [("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F6F8FA")) for i in range(2, len(rows) + 1, 2)]
+        table = Table(
+            [header] + [[_paragraph(v, cell) for v in cells(r)] for r in rows],
+            colWidths=widths,
+            repeatRows=1,
+            hAlign="LEFT",
+            splitInRow=SPLIT_ROW_FROM,
+        )
+        shading = [
+            ("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F6F8FA"))
+            for i in range(2, len(rows) + 1, 2)
+        ]
         table.setStyle(TableStyle(style + shading))
         story.append(table)
     if not pack.rows:
         story.append(Paragraph("No pupil on roll meets any of the rules above.", s.body))
-    build_pdf(path, story, pack.title, pack.school, f"{pack.school} — targeted support meeting {pack.period} — "
-              "confidential", wide=True)
+    build_pdf(
+        path,
+        story,
+        pack.title,
+        pack.school,
+        f"{pack.school} — targeted support meeting {pack.period} — confidential",
+        wide=True,
+    )
 
 
-XLSX_HEADERS = ("UPN", "Pupil", "Class", "Attendance", "Unauthorised sessions", "Why listed", "Stage",
-                "Contacts made", "Barriers", "Actions agreed", "Early help", "Lead professional", "Last contact",
-                "Sessions with no mark")
+XLSX_HEADERS = (
+    "UPN",
+    "Pupil",
+    "Class",
+    "Attendance",
+    "Unauthorised sessions",
+    "Why listed",
+    "Stage",
+    "Contacts made",
+    "Barriers",
+    "Actions agreed",
+    "Early help",
+    "Lead professional",
+    "Last contact",
+    "Sessions with no mark",
+)
 XLSX_WIDTHS = (15, 22, 7, 11, 13, 40, 28, 9, 36, 50, 32, 28, 12, 11)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as exporters/inert.py
 
@@ -234,9 +319,24 @@ def write_tsm_xlsx(path: Path, pack: TsmPack) -> None:
         c.font = bold
         c.alignment = Alignment(wrap_text=True, vertical="top")
     for r in pack.rows:
-        ws.append([r.upn, r.name, r.reg_group, None if r.attendance_pct is None else r.attendance_pct / 100,
-                   r.unauthorised, "\n".join(r.reasons), r.stage, r.contacts_made, r.barriers, r.actions_agreed,
-                   r.early_help, r.lead_professional, r.last_contact, r.missing])
+        ws.append(
+            [
+                r.upn,
+                r.name,
+                r.reg_group,
+                None if r.attendance_pct is None else r.attendance_pct / 100,
+                r.unauthorised,
+                "\n".join(r.reasons),
+                r.stage,
+                r.contacts_made,
+                r.barriers,
+                r.actions_agreed,
+                r.early_help,
+                r.lead_professional,
+                r.last_contact,
+                r.missing,
+            ]
+        )
         ws.cell(ws.max_row, 4).number_format = "0.0%"
         ws.cell(ws.max_row, 13).number_format = "dd/mm/yyyy"
     for col, width in enumerate(XLSX_WIDTHS, start=1):

@@ -148,4 +148,3 @@ class SchoolCalendar:
                 found.append(day)
             day -= timedelta(days=1)
         return found
-

@@ -48,7 +48,9 @@ def typical_year(start_year: int) -> tuple[list[Term], list[Closure]]:
         Term(f"Autumn 1 {y1}", autumn_start, october_break - timedelta(days=3)),
         Term(f"Autumn 2 {y1}", october_break + timedelta(days=7), christmas_end),
         Term(f"Spring 1 {y2}", spring_start, february_break - timedelta(days=3)),
-        Term(f"Spring 2 {y2}", february_break + timedelta(days=7), easter_break - timedelta(days=3)),
+        Term(
+            f"Spring 2 {y2}", february_break + timedelta(days=7), easter_break - timedelta(days=3)
+        ),
         Term(f"Summer 1 {y2}", easter_break + timedelta(days=14), may_break - timedelta(days=3)),
         Term(f"Summer 2 {y2}", may_break + timedelta(days=7), summer_end),
     ]

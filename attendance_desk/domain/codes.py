@@ -100,8 +100,7 @@ class CodeTable:
             return code_set.codes[code]
         except KeyError:
             raise UnknownCode(
-                f"'{code}' is not an attendance code on {day:%d/%m/%Y} "
-                f"({code_set.title})"
+                f"'{code}' is not an attendance code on {day:%d/%m/%Y} ({code_set.title})"
             ) from None
 
     def category(self, code: str, day: date) -> Category:

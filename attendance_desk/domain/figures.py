@@ -98,7 +98,9 @@ class Figures:
         return self.absent / 2
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return Figures(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
 
 
 _CATEGORY_FIELD = {
@@ -145,7 +147,9 @@ def figures_from_marks(marks: Iterable[tuple[date, str]], codes: CodeTable) -> F
 
 
 def max_in_consecutive_weeks(
-    per_week: Mapping[date, int], school_weeks: Sequence[date], window: int = PENALTY_WINDOW_WEEKS,
+    per_week: Mapping[date, int],
+    school_weeks: Sequence[date],
+    window: int = PENALTY_WINDOW_WEEKS,
     look_back: int = 0,
 ) -> int:
     """Largest total over any `window` consecutive school weeks that ends within the range.
@@ -161,7 +165,7 @@ def max_in_consecutive_weeks(
     if len(values) <= window:
         return sum(values)
     best = 0
-    running = sum(values[:window - 1])
+    running = sum(values[: window - 1])
     for end in range(window - 1, len(values)):
         running += values[end]
         if end >= look_back:
@@ -170,9 +174,11 @@ def max_in_consecutive_weeks(
     return best
 
 
-def look_back_weeks(school_weeks_before: Sequence[date], window: int = PENALTY_WINDOW_WEEKS) -> list[date]:
+def look_back_weeks(
+    school_weeks_before: Sequence[date], window: int = PENALTY_WINDOW_WEEKS
+) -> list[date]:
     """The school weeks before a range that a window ending in the range can reach back to."""
-    return list(school_weeks_before[-(window - 1):]) if window > 1 else []
+    return list(school_weeks_before[-(window - 1) :]) if window > 1 else []
 
 
 def unauthorised_by_week(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Counter[date]:

@@ -25,8 +25,14 @@ from dataclasses import dataclass, field
 
 from attendance_desk.domain.figures import PENALTY_THRESHOLD_SESSIONS
 
-KINDS = ("stage", "unauthorised", "unauthorised_last_10_weeks", "missed_meeting", "review_target_met",
-         "earlier_letter")
+KINDS = (
+    "stage",
+    "unauthorised",
+    "unauthorised_last_10_weeks",
+    "missed_meeting",
+    "review_target_met",
+    "earlier_letter",
+)
 
 
 class ConditionError(ValueError):
@@ -42,7 +48,9 @@ class Condition:
     written: str = ""  # as in the template
 
 
-_AT_LEAST = re.compile(r"^(stage|unauthorised|unauthorised_last_10_weeks)\s*>=\s*(\d+|penalty_threshold)$")
+_AT_LEAST = re.compile(
+    r"^(stage|unauthorised|unauthorised_last_10_weeks)\s*>=\s*(\d+|penalty_threshold)$"
+)
 _EARLIER = re.compile(r"^earlier_letter\s+([a-z0-9_]+(?:\s+or\s+[a-z0-9_]+)*)$")
 
 
@@ -54,16 +62,24 @@ def parse_condition(text: str, overridable: bool = True) -> Condition:
         kind, value = m.groups()
         if value == "penalty_threshold":
             if kind != "unauthorised_last_10_weeks":
-                raise ConditionError(f"'{written}': penalty_threshold applies to unauthorised_last_10_weeks only")
+                raise ConditionError(
+                    f"'{written}': penalty_threshold applies to unauthorised_last_10_weeks only"
+                )
             number = PENALTY_THRESHOLD_SESSIONS
         else:
             number = int(value)
         return Condition(kind, number=number, overridable=overridable, written=written)
     if m := _EARLIER.match(written):
-        return Condition("earlier_letter", templates=tuple(re.split(r"\s+or\s+", m.group(1))),
-                         overridable=overridable, written=written)
-    raise ConditionError(f"'{written}' is not a condition Attendance Desk knows (it knows: {', '.join(KINDS)}; "
-                         "see letter_templates/README.md)")
+        return Condition(
+            "earlier_letter",
+            templates=tuple(re.split(r"\s+or\s+", m.group(1))),
+            overridable=overridable,
+            written=written,
+        )
+    raise ConditionError(
+        f"'{written}' is not a condition Attendance Desk knows (it knows: {', '.join(KINDS)}; "
+        "see letter_templates/README.md)"
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +95,9 @@ class LetterFacts:
     missed_meeting: str = ""  # "12/11/2024" if the latest meeting was held without the parent
     latest_meeting: str = ""  # description of the latest meeting, if the parent attended it
     review: str = ""  # "met" / "not met (70.6% against a target of 95%)" / "" if none
-    earlier_letters: dict[str, str] = field(default_factory=dict)  # template -> date of latest issued
+    earlier_letters: dict[str, str] = field(
+        default_factory=dict
+    )  # template -> date of latest issued
     template_names: dict[str, str] = field(default_factory=dict)  # template -> human name
 
 
@@ -96,7 +114,9 @@ def describe(condition: Condition, facts: LetterFacts | None = None) -> str:
             n = min(n, facts.letter_stage_position)
         return f"the pupil is at stage {n} of the support map or beyond"
     if condition.kind == "unauthorised":
-        return f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence this school year"
+        return (
+            f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence this school year"
+        )
     if condition.kind == "unauthorised_last_10_weeks":
         threshold = " (the penalty-notice threshold)" if n == PENALTY_THRESHOLD_SESSIONS else ""
         return f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence in the last 10 school weeks{threshold}"
@@ -128,7 +148,11 @@ def check(condition: Condition, facts: LetterFacts) -> str | None:
     if kind == "review_target_met":
         if facts.review == "met":
             return None
-        return f"the latest review: target {facts.review}" if facts.review else "no review of a target is recorded"
+        return (
+            f"the latest review: target {facts.review}"
+            if facts.review
+            else "no review of a target is recorded"
+        )
     if any(t in facts.earlier_letters for t in condition.templates):
         return None
     return "none issued"

@@ -14,14 +14,63 @@ from enum import StrEnum
 
 from attendance_desk.domain.referral_facts import Entry, MeetingFact, ReferralFacts, dmy
 
-PLACEHOLDER_WORDS = {"none", "nil", "n/a", "na", "n.a.", "-", "--", "–", "—", "tbc", "tba", "tbd", "unknown", "no",
-                     "nothing", "not", "known", "applicable", "recorded", "see", "notes", "above", "as", "yes", "ok",
-                     "?", "x", ".", "at", "present", "this", "time", "the", "yet", "currently", "to", "be",
-                     "confirmed", "given", "further", "comment", "comments", "report", "same", "ditto"}
+PLACEHOLDER_WORDS = {
+    "none",
+    "nil",
+    "n/a",
+    "na",
+    "n.a.",
+    "-",
+    "--",
+    "–",
+    "—",
+    "tbc",
+    "tba",
+    "tbd",
+    "unknown",
+    "no",
+    "nothing",
+    "not",
+    "known",
+    "applicable",
+    "recorded",
+    "see",
+    "notes",
+    "above",
+    "as",
+    "yes",
+    "ok",
+    "?",
+    "x",
+    ".",
+    "at",
+    "present",
+    "this",
+    "time",
+    "the",
+    "yet",
+    "currently",
+    "to",
+    "be",
+    "confirmed",
+    "given",
+    "further",
+    "comment",
+    "comments",
+    "report",
+    "same",
+    "ditto",
+}
 MIN_WORDS = 3
 STAGE1, STAGE2 = "stage1", "stage2"
-FORMAL_WARNINGS = ("formal_warning", "penalty_warning", "notice_to_improve")  # letters that warn of legal action
-NO_LONGER_AUTHORISED = re.compile(r"no longer be authorised.{0,40}without medical evidence", re.IGNORECASE | re.DOTALL)
+FORMAL_WARNINGS = (
+    "formal_warning",
+    "penalty_warning",
+    "notice_to_improve",
+)  # letters that warn of legal action
+NO_LONGER_AUTHORISED = re.compile(
+    r"no longer be authorised.{0,40}without medical evidence", re.IGNORECASE | re.DOTALL
+)
 POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
 
 
@@ -31,7 +80,10 @@ def is_placeholder(text: str | None) -> bool:
     words = (text or "").replace("*", " ").split()
     if len(words) < MIN_WORDS:
         return True
-    return all(w.strip(".,;:!()'\"").lower() in PLACEHOLDER_WORDS or not w.strip(".,;:!()'\"") for w in words)
+    return all(
+        w.strip(".,;:!()'\"").lower() in PLACEHOLDER_WORDS or not w.strip(".,;:!()'\"")
+        for w in words
+    )
 
 
 def is_name(text: str | None) -> bool:
@@ -68,77 +120,143 @@ class Verdict:
     def detail(self) -> str:
         if self.status == Status.NOT_APPLICABLE:
             return self.reason
-        parts = self.missing + (("found: " + "; ".join(self.evidence),) if self.evidence else ()) \
-            if self.status == Status.MISSING else self.evidence
+        parts = (
+            self.missing + (("found: " + "; ".join(self.evidence),) if self.evidence else ())
+            if self.status == Status.MISSING
+            else self.evidence
+        )
         return "; ".join(parts)
 
 
 # ---------------------------------------------------------------- the rules
 
+
 def referral_criteria(f: ReferralFacts) -> Verdict:
     item, t, r = "Referral criteria met", f.threshold, f.rates
     if r is None or not r.possible:
-        return Verdict(item, Status.MISSING, missing=(f"no sessions on roll this school year by {dmy(f.today)}",))
-    window = f" from {dmy(r.window_start)} to {dmy(r.day)}" if r.window_start else f" to {dmy(r.day)}"
+        return Verdict(
+            item,
+            Status.MISSING,
+            missing=(f"no sessions on roll this school year by {dmy(f.today)}",),
+        )
+    window = (
+        f" from {dmy(r.window_start)} to {dmy(r.day)}" if r.window_start else f" to {dmy(r.day)}"
+    )
     threshold = f"the school's threshold is {t.unauthorised_sessions} unauthorised sessions in 10 school weeks"
     if r.unauthorised_10_weeks >= t.unauthorised_sessions:
-        return Verdict(item, Status.MET, (f"{r.unauthorised_10_weeks} unauthorised sessions in the 10 school weeks"
-                                          f"{window}; {threshold}",))
+        return Verdict(
+            item,
+            Status.MET,
+            (
+                f"{r.unauthorised_10_weeks} unauthorised sessions in the 10 school weeks"
+                f"{window}; {threshold}",
+            ),
+        )
     if r.max_10_weeks >= t.unauthorised_sessions:
-        return Verdict(item, Status.MET, (f"{r.max_10_weeks} unauthorised sessions in 10 school weeks this school year "
-                                          f"(as at {dmy(r.day)}; {r.unauthorised_10_weeks} in the last 10); {threshold}",))
+        return Verdict(
+            item,
+            Status.MET,
+            (
+                f"{r.max_10_weeks} unauthorised sessions in 10 school weeks this school year "
+                f"(as at {dmy(r.day)}; {r.unauthorised_10_weeks} in the last 10); {threshold}",
+            ),
+        )
     absence = f"{r.absent} of {r.possible} sessions missed ({r.absence_pct:.1f}%) this school year as at {dmy(r.day)}"
     if t.persistent_absence and r.persistent:
         return Verdict(item, Status.MET, (f"persistent absence: {absence}",))
     also = " or persistent absence (10% or more)" if t.persistent_absence else ""
-    return Verdict(item, Status.MISSING, missing=(
-        f"not met: {r.unauthorised_10_weeks} unauthorised sessions in the 10 school weeks{window} "
-        f"(at most {r.max_10_weeks} in any 10 this year) and {absence}; {threshold}{also}",))
+    return Verdict(
+        item,
+        Status.MISSING,
+        missing=(
+            f"not met: {r.unauthorised_10_weeks} unauthorised sessions in the 10 school weeks{window} "
+            f"(at most {r.max_10_weeks} in any 10 this year) and {absence}; {threshold}{also}",
+        ),
+    )
 
 
-def _letters_to_each_parent(f: ReferralFacts, item: str, templates: tuple[str, ...], what: str,
-                            wording: re.Pattern | None = None) -> Verdict:
+def _letters_to_each_parent(
+    f: ReferralFacts,
+    item: str,
+    templates: tuple[str, ...],
+    what: str,
+    wording: re.Pattern | None = None,
+) -> Verdict:
     if not f.with_pr:
-        return Verdict(item, Status.MISSING, missing=("no adult with parental responsibility is recorded",))
+        return Verdict(
+            item, Status.MISSING, missing=("no adult with parental responsibility is recorded",)
+        )
     found, missing = [], []
     for adult in f.with_pr:
-        theirs = [x for x in f.letters if x.template in templates and x.contact_id == adult.contact_id
-                  and x.letter_date and x.letter_date <= f.today]
+        theirs = [
+            x
+            for x in f.letters
+            if x.template in templates
+            and x.contact_id == adult.contact_id
+            and x.letter_date
+            and x.letter_date <= f.today
+        ]
         valid = [x for x in theirs if not x.void_reason]
-        good = [x for x in valid if x.posted_on and full_address(x.address)
-                and (wording is None or wording.search(x.text.replace("*", "")))]
+        good = [
+            x
+            for x in valid
+            if x.posted_on
+            and full_address(x.address)
+            and (wording is None or wording.search(x.text.replace("*", "")))
+        ]
         if good:
             x = good[-1]
-            found.append(f"{x.reference} {x.name} to {x.addressee}, {x.address}: dated {dmy(x.letter_date)}, "
-                         f"posted {dmy(x.posted_on)}")
+            found.append(
+                f"{x.reference} {x.name} to {x.addressee}, {x.address}: dated {dmy(x.letter_date)}, "
+                f"posted {dmy(x.posted_on)}"
+            )
             continue
-        voided = "".join(f" ({x.reference} is void: {x.void_reason})" for x in theirs if x.void_reason)
+        voided = "".join(
+            f" ({x.reference} is void: {x.void_reason})" for x in theirs if x.void_reason
+        )
         if not valid:
             missing.append(f"no {what} to {adult.name}{voided}")
         for x in valid:
             if wording is not None and not wording.search(x.text.replace("*", "")):
-                missing.append(f"{x.reference} to {adult.name} does not say that absences will no longer be "
-                               "authorised without medical evidence")
+                missing.append(
+                    f"{x.reference} to {adult.name} does not say that absences will no longer be "
+                    "authorised without medical evidence"
+                )
             elif not full_address(x.address):
-                missing.append(f"{x.reference} to {adult.name}: the address '{x.address}' is not a full postal address")
+                missing.append(
+                    f"{x.reference} to {adult.name}: the address '{x.address}' is not a full postal address"
+                )
             elif not x.posted_on:
                 missing.append(f"{x.reference} to {adult.name}: no posting date recorded")
     return Verdict(item, Status.MISSING if missing else Status.MET, tuple(found), tuple(missing))
 
 
 def stage1_letters(f: ReferralFacts) -> Verdict:
-    return _letters_to_each_parent(f, "Stage 1 letters, posted to each adult with parental responsibility",
-                                   (STAGE1,), "stage 1 letter")
+    return _letters_to_each_parent(
+        f,
+        "Stage 1 letters, posted to each adult with parental responsibility",
+        (STAGE1,),
+        "stage 1 letter",
+    )
 
 
 def stage2_letter(f: ReferralFacts) -> Verdict:
-    return _letters_to_each_parent(f, "Stage 2 letter: absences no longer authorised without medical evidence",
-                                   (STAGE2,), "stage 2 letter", NO_LONGER_AUTHORISED)
+    return _letters_to_each_parent(
+        f,
+        "Stage 2 letter: absences no longer authorised without medical evidence",
+        (STAGE2,),
+        "stage 2 letter",
+        NO_LONGER_AUTHORISED,
+    )
 
 
 def formal_warning(f: ReferralFacts) -> Verdict:
-    return _letters_to_each_parent(f, "A formal warning letter issued before the referral", FORMAL_WARNINGS,
-                                   "formal warning letter (formal warning, penalty warning or notice to improve)")
+    return _letters_to_each_parent(
+        f,
+        "A formal warning letter issued before the referral",
+        FORMAL_WARNINGS,
+        "formal warning letter (formal warning, penalty warning or notice to improve)",
+    )
 
 
 def _sams(f: ReferralFacts) -> list[MeetingFact]:
@@ -146,8 +264,13 @@ def _sams(f: ReferralFacts) -> list[MeetingFact]:
 
 
 def _reviews(f: ReferralFacts, meeting: MeetingFact | None = None) -> list[MeetingFact]:
-    return [m for m in f.meetings if m.kind == "review" and m.held_on <= f.today
-            and (meeting is None or m.reviews_meeting_id == meeting.id)]
+    return [
+        m
+        for m in f.meetings
+        if m.kind == "review"
+        and m.held_on <= f.today
+        and (meeting is None or m.reviews_meeting_id == meeting.id)
+    ]
 
 
 def meetings_and_reviews(f: ReferralFacts) -> Verdict:
@@ -161,16 +284,28 @@ def meetings_and_reviews(f: ReferralFacts) -> Verdict:
         if sam.target_pct is None or not (sam.target_from and sam.target_to):
             missing.append(f"SAM of {dmy(sam.held_on)}: no attendance target set between two dates")
             continue
-        found.append(f"SAM {dmy(sam.held_on)}: target {sam.target_pct:g}% between {dmy(sam.target_from)} and "
-                     f"{dmy(sam.target_to)}{rates}")
+        found.append(
+            f"SAM {dmy(sam.held_on)}: target {sam.target_pct:g}% between {dmy(sam.target_from)} and "
+            f"{dmy(sam.target_to)}{rates}"
+        )
         reviews = _reviews(f, sam)
         for review in reviews:
-            found.append(f"review {dmy(review.held_on)}: " + (review.rates.text() if review.rates else "no figures"))
+            found.append(
+                f"review {dmy(review.held_on)}: "
+                + (review.rates.text() if review.rates else "no figures")
+            )
         if reviews:
             complete = True
         else:
-            missing.append(f"no review of the SAM of {dmy(sam.held_on)} (review due {dmy(sam.target_to)})")
-    return Verdict(item, Status.MET if complete else Status.MISSING, tuple(found), () if complete else tuple(missing))
+            missing.append(
+                f"no review of the SAM of {dmy(sam.held_on)} (review due {dmy(sam.target_to)})"
+            )
+    return Verdict(
+        item,
+        Status.MET if complete else Status.MISSING,
+        tuple(found),
+        () if complete else tuple(missing),
+    )
 
 
 def progress(f: ReferralFacts) -> Verdict:
@@ -180,18 +315,24 @@ def progress(f: ReferralFacts) -> Verdict:
         if review.target_pct is None or review.achieved is None:
             continue
         verdict = "met" if review.target_met else "not met"
-        line = (f"review {dmy(review.held_on)}: {review.achieved:.1f}% between {dmy(review.target_from)} and "
-                f"{dmy(min(review.target_to, review.held_on))} against a target of {review.target_pct:g}%: {verdict}")
+        line = (
+            f"review {dmy(review.held_on)}: {review.achieved:.1f}% between {dmy(review.target_from)} and "
+            f"{dmy(min(review.target_to, review.held_on))} against a target of {review.target_pct:g}%: {verdict}"
+        )
         sam = next((m for m in f.meetings if m.id == review.reviews_meeting_id), None)
         if sam and sam.rates and review.rates and sam.rates.possible and review.rates.possible:
             change = review.rates.attendance_pct - sam.rates.attendance_pct
             trend = "improved" if change > 0 else "fell" if change < 0 else "unchanged"
-            line += (f"; attendance this school year {sam.rates.attendance_pct:.1f}% at the SAM, "
-                     f"{review.rates.attendance_pct:.1f}% at the review ({trend})")
+            line += (
+                f"; attendance this school year {sam.rates.attendance_pct:.1f}% at the SAM, "
+                f"{review.rates.attendance_pct:.1f}% at the review ({trend})"
+            )
         found.append(line)
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    return Verdict(item, Status.MISSING, missing=("no review has measured attendance against a target",))
+    return Verdict(
+        item, Status.MISSING, missing=("no review has measured attendance against a target",)
+    )
 
 
 def _entries(f: ReferralFacts, kind: str) -> list[Entry]:
@@ -202,22 +343,45 @@ def early_help(f: ReferralFacts) -> Verdict:
     item = "Early help offered (with date) and its outcome"
     offers = _entries(f, "early_help")
     if not offers:
-        return Verdict(item, Status.MISSING, missing=("no offer of early help recorded (an 'early help' contact)",))
-    found = [f"offered {dmy(e.on)}" + (f" ({e.with_whom})" if e.with_whom else "") + f": {e.notes or 'offer'}; "
-             f"outcome: {e.outcome}" for e in offers if not is_placeholder(e.outcome)]
+        return Verdict(
+            item,
+            Status.MISSING,
+            missing=("no offer of early help recorded (an 'early help' contact)",),
+        )
+    found = [
+        f"offered {dmy(e.on)}"
+        + (f" ({e.with_whom})" if e.with_whom else "")
+        + f": {e.notes or 'offer'}; "
+        f"outcome: {e.outcome}"
+        for e in offers
+        if not is_placeholder(e.outcome)
+    ]
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    return Verdict(item, Status.MISSING, missing=tuple(
-        f"the offer of {dmy(e.on)} has no outcome recorded" + (f" ('{e.outcome}' says nothing)" if e.outcome else "")
-        for e in offers))
+    return Verdict(
+        item,
+        Status.MISSING,
+        missing=tuple(
+            f"the offer of {dmy(e.on)} has no outcome recorded"
+            + (f" ('{e.outcome}' says nothing)" if e.outcome else "")
+            for e in offers
+        ),
+    )
 
 
 def _meeting_text(f: ReferralFacts, item: str, attribute: str, what: str) -> Verdict:
-    said = [(m, getattr(m, attribute)) for m in f.meetings if m.held_on <= f.today and getattr(m, attribute).strip()]
+    said = [
+        (m, getattr(m, attribute))
+        for m in f.meetings
+        if m.held_on <= f.today and getattr(m, attribute).strip()
+    ]
     found = [f"{m.label} {dmy(m.held_on)}: {text}" for m, text in said if not is_placeholder(text)]
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    empty = tuple(f"{m.label} {dmy(m.held_on)} records '{text}', which is not an account of {what}" for m, text in said)
+    empty = tuple(
+        f"{m.label} {dmy(m.held_on)} records '{text}', which is not an account of {what}"
+        for m, text in said
+    )
     return Verdict(item, Status.MISSING, missing=empty or (f"no meeting records {what}",))
 
 
@@ -234,55 +398,103 @@ def actions_and_outcomes(f: ReferralFacts) -> Verdict:
     actions, empty = [], []
     for m in f.meetings:
         for who, what in m.actions:
-            (empty if is_placeholder(what) else actions).append(f"{m.label} {dmy(m.held_on)}, {who}: {what}")
+            (empty if is_placeholder(what) else actions).append(
+                f"{m.label} {dmy(m.held_on)}, {who}: {what}"
+            )
     for p in f.plans:
-        for who, what in (("parent", p.parent_commitments), ("school", p.school_support), ("others", p.agency_support)):
+        for who, what in (
+            ("parent", p.parent_commitments),
+            ("school", p.school_support),
+            ("others", p.agency_support),
+        ):
             if what.strip():
-                (empty if is_placeholder(what) else actions).append(f"{p.label} {dmy(p.starts)}, {who}: {what}")
-    outcomes = [f"outcome at the review of {dmy(m.held_on)}: {m.decision}" for m in _reviews(f)
-                if not is_placeholder(m.decision)]
+                (empty if is_placeholder(what) else actions).append(
+                    f"{p.label} {dmy(p.starts)}, {who}: {what}"
+                )
+    outcomes = [
+        f"outcome at the review of {dmy(m.held_on)}: {m.decision}"
+        for m in _reviews(f)
+        if not is_placeholder(m.decision)
+    ]
     adjustments = [f"adjustment: {a}" for a in f.adjustments]
     missing = []
     if not actions:
         missing.append("no actions agreed at a meeting or in a plan")
     if not outcomes:
         missing.append("no review records the outcome of the actions")
-    missing += [f"'{x.split(': ', 1)[-1]}' ({x.split(': ', 1)[0]}) is not a statement of actions" for x in empty]
+    missing += [
+        f"'{x.split(': ', 1)[-1]}' ({x.split(': ', 1)[0]}) is not a statement of actions"
+        for x in empty
+    ]
     status = Status.MET if actions and outcomes else Status.MISSING
-    return Verdict(item, status, tuple(actions + adjustments + outcomes),
-                   () if status == Status.MET else tuple(missing))
+    return Verdict(
+        item,
+        status,
+        tuple(actions + adjustments + outcomes),
+        () if status == Status.MET else tuple(missing),
+    )
 
 
 def impact_on_child(f: ReferralFacts) -> Verdict:
     item = "Impact of the absence on the child"
     records = _entries(f, "impact")
-    found = [f"{dmy(e.on)}" + (f" ({e.with_whom})" if e.with_whom else "") + f": {text}"
-             for e in records for text in ("; ".join(x for x in (e.outcome, e.notes) if x.strip()),)
-             if not is_placeholder(text)]
+    found = [
+        f"{dmy(e.on)}" + (f" ({e.with_whom})" if e.with_whom else "") + f": {text}"
+        for e in records
+        for text in ("; ".join(x for x in (e.outcome, e.notes) if x.strip()),)
+        if not is_placeholder(text)
+    ]
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    return Verdict(item, Status.MISSING, missing=(
-        "no assessment of the impact of the absence on the child recorded (an 'impact' entry)"
-        if not records else "the impact recorded says nothing about the child",))
+    return Verdict(
+        item,
+        Status.MISSING,
+        missing=(
+            "no assessment of the impact of the absence on the child recorded (an 'impact' entry)"
+            if not records
+            else "the impact recorded says nothing about the child",
+        ),
+    )
 
 
 def lead_professional(f: ReferralFacts) -> Verdict:
     item = "Decision discussed with the lead professional (CIN/CP plan)"
-    plans = [x for x, on in (("child-in-need plan", f.child_in_need), ("child-protection plan", f.cp_plan)) if on]
+    plans = [
+        x
+        for x, on in (("child-in-need plan", f.child_in_need), ("child-protection plan", f.cp_plan))
+        if on
+    ]
     if f.social_worker.strip():
         plans.append(f"social worker {f.social_worker.strip()}")
     if not plans:
-        return Verdict(item, Status.NOT_APPLICABLE,
-                       reason="no child-in-need or child-protection plan and no social worker recorded")
+        return Verdict(
+            item,
+            Status.NOT_APPLICABLE,
+            reason="no child-in-need or child-protection plan and no social worker recorded",
+        )
     worker = f.social_worker.strip().lower()
-    talks = [e for e in f.entries if e.on <= f.today and e.kind != "letter"
-             and (e.kind == "lead_professional" or (worker and worker in e.with_whom.lower()))]
-    found = [f"{dmy(e.on)} with {e.with_whom or 'the lead professional'}: {text}" for e in talks
-             for text in ("; ".join(x for x in (e.outcome, e.notes) if x.strip()),) if not is_placeholder(text)]
+    talks = [
+        e
+        for e in f.entries
+        if e.on <= f.today
+        and e.kind != "letter"
+        and (e.kind == "lead_professional" or (worker and worker in e.with_whom.lower()))
+    ]
+    found = [
+        f"{dmy(e.on)} with {e.with_whom or 'the lead professional'}: {text}"
+        for e in talks
+        for text in ("; ".join(x for x in (e.outcome, e.notes) if x.strip()),)
+        if not is_placeholder(text)
+    ]
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    return Verdict(item, Status.MISSING, missing=(
-        f"{', '.join(plans)}: no recorded discussion of the referral with the lead professional",))
+    return Verdict(
+        item,
+        Status.MISSING,
+        missing=(
+            f"{', '.join(plans)}: no recorded discussion of the referral with the lead professional",
+        ),
+    )
 
 
 def agencies(f: ReferralFacts) -> list[str]:
@@ -290,10 +502,20 @@ def agencies(f: ReferralFacts) -> list[str]:
     if f.social_worker.strip():
         names.append(f"Children's social care ({f.social_worker.strip()}, social worker)")
     worker = f.social_worker.strip().lower()
-    names += [e.with_whom for e in f.entries if e.kind in ("early_help", "lead_professional") and is_name(e.with_whom)
-              and not (worker and worker in e.with_whom.lower())]
+    names += [
+        e.with_whom
+        for e in f.entries
+        if e.kind in ("early_help", "lead_professional")
+        and is_name(e.with_whom)
+        and not (worker and worker in e.with_whom.lower())
+    ]
     names += [p.agency_support for p in f.plans if not is_placeholder(p.agency_support)]
-    names += [what for m in f.meetings for who, what in m.actions if who == "others" and not is_placeholder(what)]
+    names += [
+        what
+        for m in f.meetings
+        for who, what in m.actions
+        if who == "others" and not is_placeholder(what)
+    ]
     return list(dict.fromkeys(names))
 
 
@@ -311,19 +533,29 @@ def referral_form(f: ReferralFacts) -> Verdict:
     if not f.dob:
         missing.append("date of birth not recorded")
     if not full_address(f.pupil_address):
-        missing.append("the pupil's home address (of an adult living with the pupil) is not recorded in full")
+        missing.append(
+            "the pupil's home address (of an adult living with the pupil) is not recorded in full"
+        )
     carers = [a for a in f.adults if a.parental_responsibility or a.lives_with]
     if not f.with_pr:
         missing.append("no adult with parental responsibility recorded")
-    missing += [f"{a.name} ({a.relationship or 'contact'}): no full postal address" for a in carers
-                if not full_address(a.address)]
+    missing += [
+        f"{a.name} ({a.relationship or 'contact'}): no full postal address"
+        for a in carers
+        if not full_address(a.address)
+    ]
     if not agencies(f):
-        missing.append("no agency involved is recorded (early help, social worker, support in a plan)")
+        missing.append(
+            "no agency involved is recorded (early help, social worker, support in a plan)"
+        )
     if not referral_reason(f):
         missing.append("reason for referral: the referral criteria are not met")
-    found = [f"{f.pupil_name}, born {dmy(f.dob) or 'not recorded'}", f"{len(carers)} adult(s) with parental "
-             f"responsibility or day-to-day care", f"{len(f.siblings)} brother(s) or sister(s) recorded",
-             f"{len(agencies(f))} agency(ies)"]
+    found = [
+        f"{f.pupil_name}, born {dmy(f.dob) or 'not recorded'}",
+        f"{len(carers)} adult(s) with parental responsibility or day-to-day care",
+        f"{len(f.siblings)} brother(s) or sister(s) recorded",
+        f"{len(agencies(f))} agency(ies)",
+    ]
     return Verdict(item, Status.MISSING if missing else Status.MET, tuple(found), tuple(missing))
 
 
@@ -331,32 +563,63 @@ def certificate(f: ReferralFacts) -> Verdict:
     item = "Head teacher's certificate of attendance (s.566)"
     if f.certificate:
         return Verdict(item, Status.MET, (f.certificate,))
-    return Verdict(item, Status.MISSING, missing=(f"not attached: {f.certificate_problem or 'not made'}",))
+    return Verdict(
+        item, Status.MISSING, missing=(f"not attached: {f.certificate_problem or 'not made'}",)
+    )
 
 
 def letter_copies(f: ReferralFacts) -> Verdict:
     item = "Copies of the letters issued"
-    void = [f"{x.reference} is void ({x.void_reason}): listed, not attached" for x in f.letters if x.void_reason]
+    void = [
+        f"{x.reference} is void ({x.void_reason}): listed, not attached"
+        for x in f.letters
+        if x.void_reason
+    ]
     if f.copy_problems:
         return Verdict(item, Status.MISSING, tuple(void), tuple(f.copy_problems))
     if not f.letter_copies:
         return Verdict(item, Status.MISSING, tuple(void), ("no letter has been issued",))
-    return Verdict(item, Status.MET, (f"{len(f.letter_copies)} attached: {', '.join(f.letter_copies)}", *void))
+    return Verdict(
+        item, Status.MET, (f"{len(f.letter_copies)} attached: {', '.join(f.letter_copies)}", *void)
+    )
 
 
 def overrides(f: ReferralFacts) -> Verdict:
     item = "Letters sent against their conditions, stages entered out of order"
-    found = [f"{x.reference} {x.name} ({dmy(x.letter_date)}): sent although not met: {x.overridden}; reason: "
-             f"{x.override_reason}" + (" (void)" if x.void_reason else "") for x in f.letters if x.override_reason]
+    found = [
+        f"{x.reference} {x.name} ({dmy(x.letter_date)}): sent although not met: {x.overridden}; reason: "
+        f"{x.override_reason}" + (" (void)" if x.void_reason else "")
+        for x in f.letters
+        if x.override_reason
+    ]
     found += list(f.steps_out_of_order)
     if found:
         return Verdict(item, Status.MET, tuple(found))
-    return Verdict(item, Status.NOT_APPLICABLE, reason="every letter met its conditions and the stages were taken in order")
+    return Verdict(
+        item,
+        Status.NOT_APPLICABLE,
+        reason="every letter met its conditions and the stages were taken in order",
+    )
 
 
-RULES = (referral_criteria, stage1_letters, stage2_letter, formal_warning, meetings_and_reviews, progress, early_help,
-         pupil_views, barriers, actions_and_outcomes, impact_on_child, lead_professional, referral_form, certificate,
-         letter_copies, overrides)
+RULES = (
+    referral_criteria,
+    stage1_letters,
+    stage2_letter,
+    formal_warning,
+    meetings_and_reviews,
+    progress,
+    early_help,
+    pupil_views,
+    barriers,
+    actions_and_outcomes,
+    impact_on_child,
+    lead_professional,
+    referral_form,
+    certificate,
+    letter_copies,
+    overrides,
+)
 
 
 def assess(facts: ReferralFacts) -> list[Verdict]:

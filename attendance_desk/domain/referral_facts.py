@@ -48,8 +48,10 @@ class Rates:
     def text(self) -> str:
         if not self.possible:
             return f"no sessions this school year by {dmy(self.day)}"
-        return (f"as at {dmy(self.day)}: attendance {self.attendance_pct:.1f}%, authorised absence "
-                f"{self.authorised_pct:.1f}%, unauthorised absence {self.unauthorised_pct:.1f}%")
+        return (
+            f"as at {dmy(self.day)}: attendance {self.attendance_pct:.1f}%, authorised absence "
+            f"{self.authorised_pct:.1f}%, unauthorised absence {self.unauthorised_pct:.1f}%"
+        )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,11 @@ def late_code(arrived: time, opens: time, closes: time) -> tuple[str, int]:
     before the register has closed", is attendance; U, arrived after the register closed, is
     unauthorised absence although the pupil is in school. The close time is the school's policy."""
     if arrived < opens:
-        raise ValueError(f"{arrived:%H:%M} is before the register opens at {opens:%H:%M}: the pupil was not late")
-    minutes = int((datetime.combine(date.min, arrived) - datetime.combine(date.min, opens)).total_seconds() // 60)
+        raise ValueError(
+            f"{arrived:%H:%M} is before the register opens at {opens:%H:%M}: the pupil was not late"
+        )
+    minutes = int(
+        (datetime.combine(date.min, arrived) - datetime.combine(date.min, opens)).total_seconds()
+        // 60
+    )
     return ("L" if arrived <= closes else "U"), minutes

@@ -33,10 +33,23 @@ ROLES: dict[str, frozenset[Permission]] = {
     "office": frozenset(OFFICE),
     "lead": frozenset(LEAD),
     "head": frozenset(LEAD | {Permission.SIGN, Permission.AUDIT}),
-    "admin": frozenset(LEAD | {Permission.SETTINGS, Permission.USERS, Permission.AUDIT, Permission.BACKUP_ELSEWHERE,
-                               Permission.RESTORE}),
+    "admin": frozenset(
+        LEAD
+        | {
+            Permission.SETTINGS,
+            Permission.USERS,
+            Permission.AUDIT,
+            Permission.BACKUP_ELSEWHERE,
+            Permission.RESTORE,
+        }
+    ),
 }
-ROLE_NAMES = {"office": "office", "lead": "attendance lead", "head": "head teacher", "admin": "administrator"}
+ROLE_NAMES = {
+    "office": "office",
+    "lead": "attendance lead",
+    "head": "head teacher",
+    "admin": "administrator",
+}
 
 # scrypt, memory-hard: 2^14 x 8 x 128 bytes = 16 MB a guess
 N, R, P = 2**14, 8, 1
@@ -73,8 +86,10 @@ def password_problem(password: str) -> str | None:
     lowered = password.lower()
     common = common_passwords()
     if lowered in common or lowered.rstrip("0123456789!.") in common or len(set(lowered)) < 3:
-        return "that password is one of the commonest passwords and is guessed first: choose another " \
-               "(a short sentence is easy to remember)"
+        return (
+            "that password is one of the commonest passwords and is guessed first: choose another "
+            "(a short sentence is easy to remember)"
+        )
     return None
 
 
@@ -98,7 +113,9 @@ def check_password(password: str, stored: str) -> bool:
         return False
     if kind != "scrypt":
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    candidate = hashlib.scrypt(
+        password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
+    )
     return hmac.compare_digest(candidate.hex(), digest)
 
 

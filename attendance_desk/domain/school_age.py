@@ -20,8 +20,12 @@ def _birthday(dob: date, years: int) -> date:
 def compulsory_school_age(dob: date) -> tuple[date, date]:
     """The first and last day a child born on `dob` is of compulsory school age."""
     fifth = _birthday(dob, 5)
-    begins = min(date(year, month, day) for year in (fifth.year, fifth.year + 1) for month, day in PRESCRIBED_DAYS
-                 if date(year, month, day) >= fifth)
+    begins = min(
+        date(year, month, day)
+        for year in (fifth.year, fifth.year + 1)
+        for month, day in PRESCRIBED_DAYS
+        if date(year, month, day) >= fifth
+    )
     sixteenth = _birthday(dob, 16)
     june_year = sixteenth.year + 1 if sixteenth.month >= 9 else sixteenth.year
     last = date(june_year, 6, 30)

@@ -57,7 +57,9 @@ class Suggestion:
     stage: Stage  # always the next stage up from the current one
     measure_value: float
     current: Stage | None
-    reached: Stage | None = None  # the highest stage whose threshold is crossed (may be above `stage`)
+    reached: Stage | None = (
+        None  # the highest stage whose threshold is crossed (may be above `stage`)
+    )
     crossed: tuple[Stage, ...] = ()  # later stages whose thresholds are crossed as well
 
     @property
@@ -85,7 +87,9 @@ class SupportMap:
         if len(set(keys)) != len(keys):
             raise ValueError("support map stage keys must be unique")
         values = [s.threshold for s in self.stages]
-        ordered = sorted(values) if self.measure == Measure.DAYS_ABSENT else sorted(values, reverse=True)
+        ordered = (
+            sorted(values) if self.measure == Measure.DAYS_ABSENT else sorted(values, reverse=True)
+        )
         if values != ordered:
             raise ValueError("support map stages must be listed from the first step to the last")
 
@@ -143,7 +147,11 @@ class SupportMap:
         if value is None:
             return None
         offset = Fraction(str(adjustment.threshold_offset)) if adjustment else Fraction(0)
-        exact = Fraction(str(value)) if self.measure == Measure.DAYS_ABSENT else figures.attendance_fraction
+        exact = (
+            Fraction(str(value))
+            if self.measure == Measure.DAYS_ABSENT
+            else figures.attendance_fraction
+        )
         best = None
         for stage in self.stages:
             # Exact fractions, never the displayed (rounded) value: 341/379 = 89.97 % is shown as
@@ -172,8 +180,10 @@ class SupportMap:
             return None
         current = self.stage_or_earlier(current_key) if current_key else None
         following = self.stages[position + 1]
-        crossed = self.stages[position + 2:self.stages.index(reached) + 1]
-        return Suggestion(stage=following, measure_value=value, current=current, reached=reached, crossed=crossed)
+        crossed = self.stages[position + 2 : self.stages.index(reached) + 1]
+        return Suggestion(
+            stage=following, measure_value=value, current=current, reached=reached, crossed=crossed
+        )
 
     def _worse(self, now: float, before: float) -> bool:
         return now > before if self.measure == Measure.DAYS_ABSENT else now < before
@@ -204,7 +214,9 @@ def support_map_from_dict(data: dict) -> SupportMap:
             raise ValueError(f"equivalents for '{other}' should be a table of stage keys")
         for old, new in table.items():
             if new and new not in keys:
-                raise ValueError(f"equivalents for '{other}': '{old}' becomes '{new}', which is not a stage of this map")
+                raise ValueError(
+                    f"equivalents for '{other}': '{old}' becomes '{new}', which is not a stage of this map"
+                )
         equivalents[other] = {str(k): str(v) for k, v in table.items()}
     return SupportMap(
         name=data.get("name", "Support map"),

@@ -55,7 +55,9 @@ class NotCarried:
     why: str
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.upn}) {self.day:%d/%m/%Y} {self.session} {self.code}: {self.why}"
+        return (
+            f"{self.name} ({self.upn}) {self.day:%d/%m/%Y} {self.session} {self.code}: {self.why}"
+        )
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,15 @@ def _text(parent: Element, tag: str, text: object) -> Element:
 
 
 def write_ctf(
-    path: Path, school: CtfSchool, academic_year: int, pupils: Sequence[Pupil],
-    contacts_of: Mapping[int, Sequence[ContactForCalls]], addresses: Mapping[int, tuple[str, str]],
-    marks_of: Mapping[int, Mapping[tuple[date, str], str]], codes: CodeTable, until: date,
+    path: Path,
+    school: CtfSchool,
+    academic_year: int,
+    pupils: Sequence[Pupil],
+    contacts_of: Mapping[int, Sequence[ContactForCalls]],
+    addresses: Mapping[int, tuple[str, str]],
+    marks_of: Mapping[int, Mapping[tuple[date, str], str]],
+    codes: CodeTable,
+    until: date,
 ) -> CtfWritten:
     root = Element("CTfile")
     header = SubElement(root, "Header")
@@ -93,8 +101,12 @@ def write_ctf(
     _text(header, "DateTime", datetime.now().replace(microsecond=0).isoformat())
     _text(header, "DocumentQualifier", "full")
     source = SubElement(header, "SourceSchool")
-    for tag, text in (("LEA", school.la_number), ("Estab", school.estab_number),
-                      ("SchoolName", school.name), ("AcademicYear", academic_year)):
+    for tag, text in (
+        ("LEA", school.la_number),
+        ("Estab", school.estab_number),
+        ("SchoolName", school.name),
+        ("AcademicYear", academic_year),
+    ):
         _text(source, tag, text)
     data = SubElement(root, "CTFpupilData")
     first, last = academic_year_bounds(academic_year)
@@ -120,7 +132,11 @@ def write_ctf(
             _text(c, "Forename", forename)
             _text(c, "Relationship", contact.relationship)
             _text(c, "Responsibility", "true" if contact.parental_responsibility else "false")
-            _text(SubElement(c, "Address"), "AddressAsPupil", "true" if contact.lives_with_pupil else "false")
+            _text(
+                SubElement(c, "Address"),
+                "AddressAsPupil",
+                "true" if contact.lives_with_pupil else "false",
+            )
             phones = SubElement(c, "Phones")
             for phone in contact.phones:
                 p = SubElement(phones, "Phone")
@@ -137,8 +153,16 @@ def write_ctf(
         closures = codes.closure_codes()
         for (day, session), code in sorted(marks.items()):
             if day.weekday() >= 5 and window[0] <= day <= window[1] and code not in closures:
-                missed.append(NotCarried(pupil.upn, pupil.name, day, session, code,
-                              "a mark on a Saturday or Sunday: the mark string carries weekdays only; not written"))
+                missed.append(
+                    NotCarried(
+                        pupil.upn,
+                        pupil.name,
+                        day,
+                        session,
+                        code,
+                        "a mark on a Saturday or Sunday: the mark string carries weekdays only; not written",
+                    )
+                )
         day = start
         while day <= window[1]:
             if day.weekday() < 5:
@@ -151,16 +175,31 @@ def write_ctf(
                         continue
                     chars.append("-")
                     if code is not None:
-                        missed.append(NotCarried(pupil.upn, pupil.name, day, session, code, _why_not(code, day, codes)))
+                        missed.append(
+                            NotCarried(
+                                pupil.upn,
+                                pupil.name,
+                                day,
+                                session,
+                                code,
+                                _why_not(code, day, codes),
+                            )
+                        )
             day += timedelta(days=1)
         not_carried += sorted(missed, key=lambda n: (n.day, n.session))
         total += len(used)
         figures = figures_from_marks(used, codes)
         year = SubElement(SubElement(node, "Attendance"), "YearData")
-        for tag, text in (("Year", academic_year), ("LEA", school.la_number), ("Estab", school.estab_number),
-                          ("SchoolName", school.name), ("SessionsPossible", figures.possible),
-                          ("SessionsAuthorised", figures.authorised), ("SessionsAttended", figures.attended),
-                          ("SessionsUnauthorised", figures.unauthorised)):
+        for tag, text in (
+            ("Year", academic_year),
+            ("LEA", school.la_number),
+            ("Estab", school.estab_number),
+            ("SchoolName", school.name),
+            ("SessionsPossible", figures.possible),
+            ("SessionsAuthorised", figures.authorised),
+            ("SessionsAttended", figures.attended),
+            ("SessionsUnauthorised", figures.unauthorised),
+        ):
             _text(year, tag, text)
         sessions = SubElement(year, "AttendSessions")
         _text(sessions, "AttendanceStartDate", start.isoformat())
@@ -177,25 +216,43 @@ def _why_not(code: str, day: date, codes: CodeTable) -> str:
     return "a two-character code with no one-character stand-in in a CTF mark string; not written"
 
 
-def _read_back(pupil: Pupil, start: date, marks: str, figures: Figures, codes: CodeTable) -> list[NotCarried]:
+def _read_back(
+    pupil: Pupil, start: date, marks: str, figures: Figures, codes: CodeTable
+) -> list[NotCarried]:
     """Read the string back as the importer would (`choose_reading`, with the totals written beside
     it); if it would be read otherwise than as written (weekdays only), name the first mark that
     would move or change."""
-    stated = {"SessionsPossible": figures.possible, "SessionsAttended": figures.attended,
-              "SessionsAuthorised": figures.authorised, "SessionsUnauthorised": figures.unauthorised}
+    stated = {
+        "SessionsPossible": figures.possible,
+        "SessionsAttended": figures.attended,
+        "SessionsAuthorised": figures.authorised,
+        "SessionsUnauthorised": figures.unauthorised,
+    }
     choice = choose_reading(start, marks, stated, codes)
     if choice.reading is not None and choice.reading.name == WEEKDAYS_ONLY:
         return []
     written = weekday_sessions(start, len(marks))
-    wanted = [read_character(char, day, codes) for (day, _), char in zip(written, marks, strict=True)]
+    wanted = [
+        read_character(char, day, codes) for (day, _), char in zip(written, marks, strict=True)
+    ]
     got = choice.reading.codes if choice.reading else ["?"] * len(marks)
     got_at = choice.reading.sessions if choice.reading else written
-    for (day, session), code, (other_day, other_session), other in zip(written, wanted, got_at, got, strict=True):
+    for (day, session), code, (other_day, other_session), other in zip(
+        written, wanted, got_at, got, strict=True
+    ):
         if code not in NO_MARK and (code, day, session) != (other, other_day, other_session):
             read_as = choice.reading.name if choice.reading else "neither reading"
-            return [NotCarried(pupil.upn, pupil.name, day, session, code,
-                               f"the mark string would be read back as {read_as} ({choice.why}); "
-                               "this mark and later ones may move to other dates on import")]
+            return [
+                NotCarried(
+                    pupil.upn,
+                    pupil.name,
+                    day,
+                    session,
+                    code,
+                    f"the mark string would be read back as {read_as} ({choice.why}); "
+                    "this mark and later ones may move to other dates on import",
+                )
+            ]
     return []
 
 

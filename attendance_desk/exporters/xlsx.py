@@ -71,18 +71,42 @@ class GroupLine:
 
 
 FIGURE_COLUMNS = [
-    ("UPN", 15), ("Surname", 18), ("Forename", 14), ("Class", 8), ("Year", 6), ("Flags", 16),
-    ("From", 11), ("To", 11), ("Possible", 9), ("Present (incl. L)", 10), ("AEA", 6),
-    ("Authorised", 10), ("Unauthorised", 12), ("Late before close (L)", 11),
-    ("Late after close (U)", 11), ("Attendance", 11), ("Persistent (>=10%)", 11),
-    ("Severe (>=50%)", 9), ("Most unauthorised in 10 school weeks", 14), ("Penalty threshold", 10),
+    ("UPN", 15),
+    ("Surname", 18),
+    ("Forename", 14),
+    ("Class", 8),
+    ("Year", 6),
+    ("Flags", 16),
+    ("From", 11),
+    ("To", 11),
+    ("Possible", 9),
+    ("Present (incl. L)", 10),
+    ("AEA", 6),
+    ("Authorised", 10),
+    ("Unauthorised", 12),
+    ("Late before close (L)", 11),
+    ("Late after close (U)", 11),
+    ("Attendance", 11),
+    ("Persistent (>=10%)", 11),
+    ("Severe (>=50%)", 9),
+    ("Most unauthorised in 10 school weeks", 14),
+    ("Penalty threshold", 10),
     ("Missing marks (figures incomplete)", 12),
 ]
 GROUP_COLUMNS = [
-    ("Group", 26), ("Pupils", 11), ("Possible sessions", 11), ("Attendance", 11), ("Authorised absence", 11),
-    ("Unauthorised absence", 12), ("Persistent absentees", 11), ("Persistent absence rate", 11),
-    ("Severe absentees", 9), ("At penalty threshold", 10), ("Late before close (L)", 11),
-    ("Late after close (U)", 11), ("Missing marks", 10),
+    ("Group", 26),
+    ("Pupils", 11),
+    ("Possible sessions", 11),
+    ("Attendance", 11),
+    ("Authorised absence", 11),
+    ("Unauthorised absence", 12),
+    ("Persistent absentees", 11),
+    ("Persistent absence rate", 11),
+    ("Severe absentees", 9),
+    ("At penalty threshold", 10),
+    ("Late before close (L)", 11),
+    ("Late after close (U)", 11),
+    ("Missing marks", 10),
 ]
 
 
@@ -117,21 +141,44 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze:
 
 
 def _figure_row(ws, line: PupilLine) -> list:
-    return _inert(ws, [
-        line.upn, line.surname, line.forename, line.reg_group, line.year_group, line.flags,
-        _cell(ws, line.start, number_format=DMY), _cell(ws, line.end, number_format=DMY),
-        line.possible, line.present, line.aea, line.authorised, line.unauthorised,
-        line.late_before_close, line.late_after_close,
-        _cell(ws, line.attendance, number_format=PCT), "Yes" if line.persistent else "",
-        "Yes" if line.severe else "", line.max_unauthorised_10_weeks, "Yes" if line.penalty_threshold else "",
-        line.missing or "",
-    ])
+    return _inert(
+        ws,
+        [
+            line.upn,
+            line.surname,
+            line.forename,
+            line.reg_group,
+            line.year_group,
+            line.flags,
+            _cell(ws, line.start, number_format=DMY),
+            _cell(ws, line.end, number_format=DMY),
+            line.possible,
+            line.present,
+            line.aea,
+            line.authorised,
+            line.unauthorised,
+            line.late_before_close,
+            line.late_after_close,
+            _cell(ws, line.attendance, number_format=PCT),
+            "Yes" if line.persistent else "",
+            "Yes" if line.severe else "",
+            line.max_unauthorised_10_weeks,
+            "Yes" if line.penalty_threshold else "",
+            line.missing or "",
+        ],
+    )
 
 
 def write_workbook(
-    path: Path, title: str, start: date, end: date, groups: Sequence[GroupLine],
-    pupils: Sequence[PupilLine], sessions: Sequence[tuple[date, str]],
-    register: Callable[[PupilLine], dict[tuple[date, str], str]], codes: CodeTable,
+    path: Path,
+    title: str,
+    start: date,
+    end: date,
+    groups: Sequence[GroupLine],
+    pupils: Sequence[PupilLine],
+    sessions: Sequence[tuple[date, str]],
+    register: Callable[[PupilLine], dict[tuple[date, str], str]],
+    codes: CodeTable,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """`register(pupil)` gives that pupil's codes by session. `progress(done, total)` may raise
@@ -139,8 +186,11 @@ def write_workbook(
     wb = Workbook(write_only=True)
     try:
         _summary(wb, title, start, end, groups, codes)
-        for name, keep in (("Figures", lambda p: True), ("Persistent absence", lambda p: p.persistent),
-                           ("Severe absence", lambda p: p.severe)):
+        for name, keep in (
+            ("Figures", lambda p: True),
+            ("Persistent absence", lambda p: p.persistent),
+            ("Severe absence", lambda p: p.severe),
+        ):
             ws = _sheet(wb, name, FIGURE_COLUMNS, "D2")
             chosen = [p for p in pupils if keep(p)]
             for line in chosen:
@@ -168,20 +218,42 @@ def _discard(wb: Workbook) -> None:
             pass
 
 
-def _summary(wb: Workbook, title: str, start: date, end: date, groups: Sequence[GroupLine], codes: CodeTable):
+def _summary(
+    wb: Workbook, title: str, start: date, end: date, groups: Sequence[GroupLine], codes: CodeTable
+):
     ws = _sheet(wb, "Summary", GROUP_COLUMNS, "A2")
     for g in groups:
-        ws.append(_inert(ws, [g.group, g.pupils, g.possible, _cell(ws, g.attendance, number_format=PCT),
-                   _cell(ws, g.authorised, number_format=PCT), _cell(ws, g.unauthorised, number_format=PCT),
-                   g.persistent, _cell(ws, g.persistent_rate, number_format=PCT), g.severe, g.penalty_threshold,
-                   g.late_before_close, g.late_after_close, g.missing or ""]))
+        ws.append(
+            _inert(
+                ws,
+                [
+                    g.group,
+                    g.pupils,
+                    g.possible,
+                    _cell(ws, g.attendance, number_format=PCT),
+                    _cell(ws, g.authorised, number_format=PCT),
+                    _cell(ws, g.unauthorised, number_format=PCT),
+                    g.persistent,
+                    _cell(ws, g.persistent_rate, number_format=PCT),
+                    g.severe,
+                    g.penalty_threshold,
+                    g.late_before_close,
+                    g.late_after_close,
+                    g.missing or "",
+                ],
+            )
+        )
     ws.append([])
     ws.append([_cell(ws, title, BOLD)])
     ws.append(["Period", _cell(ws, start, number_format=DMY), _cell(ws, end, number_format=DMY)])
-    ws.append(["Persistent absence: absence of 10% or more of possible sessions; severe: 50% or more. "
-               "Penalty threshold: 10 or more unauthorised sessions in 10 school weeks (a window may begin "
-               "before the period). Pupils: those with possible sessions (as the DfE counts them). "
-               "Missing marks: sessions the school met with no mark; figures with missing marks are incomplete."])
+    ws.append(
+        [
+            "Persistent absence: absence of 10% or more of possible sessions; severe: 50% or more. "
+            "Penalty threshold: 10 or more unauthorised sessions in 10 school weeks (a window may begin "
+            "before the period). Pupils: those with possible sessions (as the DfE counts them). "
+            "Missing marks: sessions the school met with no mark; figures with missing marks are incomplete."
+        ]
+    )
     ws.append([])
     ws.append([_cell(ws, "Register colours", BOLD)])
     for category in Category:
@@ -198,11 +270,15 @@ def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> Non
     ws.row_dimensions[1].height = 105  # dates written upwards above the narrow session columns
     upwards = Alignment(text_rotation=90, horizontal="center")
     dates = [_cell(ws, "Date", BOLD), None, None, None]
-    dates += [_cell(ws, day, BOLD, number_format="ddd dd/mm/yyyy", align=upwards) for day, _ in sessions]
+    dates += [
+        _cell(ws, day, BOLD, number_format="ddd dd/mm/yyyy", align=upwards) for day, _ in sessions
+    ]
     ws.append(dates + ["Totals"])
-    ws.append([_cell(ws, h, BOLD) for h in ("UPN", "Surname", "Forename", "Class")]
-              + [_cell(ws, s, BOLD) for _, s in sessions]
-              + [_cell(ws, h, BOLD) for h in ("Possible", "Present", "Attendance")])
+    ws.append(
+        [_cell(ws, h, BOLD) for h in ("UPN", "Surname", "Forename", "Class")]
+        + [_cell(ws, s, BOLD) for _, s in sessions]
+        + [_cell(ws, h, BOLD) for h in ("Possible", "Present", "Attendance")]
+    )
     styled: dict[tuple[str, date], PatternFill | None] = {}
     for done, line in enumerate(pupils, start=1):
         marks = register(line)
@@ -218,7 +294,11 @@ def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> Non
                 styled[key] = UNKNOWN_FILL if category is None else FILLS[category]
             fill = styled[key]
             row.append(code if fill is None else _cell(ws, code, fill=fill))
-        row += [line.possible, line.present + line.aea, _cell(ws, line.attendance, number_format=PCT)]
+        row += [
+            line.possible,
+            line.present + line.aea,
+            _cell(ws, line.attendance, number_format=PCT),
+        ]
         ws.append(row)
         if progress and done % 50 == 0:
             progress(done, len(pupils))

@@ -34,7 +34,9 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
         if welcome.exec() != WelcomeDialog.DialogCode.Accepted or welcome.path is None:
             return 0
         path, import_ctf = welcome.path, welcome.import_ctf
-        just_created = bool(welcome.admin_name)  # the administrator who just created the school is signed in
+        just_created = bool(
+            welcome.admin_name
+        )  # the administrator who just created the school is signed in
         user = welcome.admin_name or user
     from attendance_desk.services.school import open_school
     from attendance_desk.services.users import users_set_up
@@ -51,6 +53,7 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
     window = MainWindow(context)
     window.show()
     if smoke:
+
         def finish() -> None:
             window.grab()
             window.close()

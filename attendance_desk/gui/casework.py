@@ -43,7 +43,9 @@ def _text(name: str) -> QPlainTextEdit:
 
 def _finish(dialog: QDialog, form: QFormLayout) -> None:
     """The form above Save and Cancel."""
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
@@ -61,7 +63,10 @@ class MeetingDialog(QDialog):
         self.parent_attended = QCheckBox("A parent attended")
         self.barriers, self.voice = _text("Barriers"), _text("Pupil's views")
         self.parent_actions, self.school_actions, self.other_actions = (
-            _text("Parent will"), _text("School will"), _text("Others will"))
+            _text("Parent will"),
+            _text("School will"),
+            _text("Others will"),
+        )
         self.target = QDoubleSpinBox()
         self.target.setAccessibleName("Target attendance %")
         self.target.setRange(0, 100)
@@ -72,22 +77,33 @@ class MeetingDialog(QDialog):
         self.review_weeks.setRange(4, 6)
         self.review_weeks.setValue(6)
         form = QFormLayout()
-        for label, widget in (("Held on", self.held_on), ("Attendees", self.attendees), ("", self.parent_attended),
-                              ("Barriers discussed", self.barriers), ("Pupil's views", self.voice),
-                              ("Parent will", self.parent_actions), ("School will", self.school_actions),
-                              ("Others will", self.other_actions), ("Target attendance", self.target),
-                              ("Review after (weeks)", self.review_weeks)):
+        for label, widget in (
+            ("Held on", self.held_on),
+            ("Attendees", self.attendees),
+            ("", self.parent_attended),
+            ("Barriers discussed", self.barriers),
+            ("Pupil's views", self.voice),
+            ("Parent will", self.parent_actions),
+            ("School will", self.school_actions),
+            ("Others will", self.other_actions),
+            ("Target attendance", self.target),
+            ("Review after (weeks)", self.review_weeks),
+        ):
             form.addRow(label, widget)
         _finish(self, form)
 
     def values(self) -> dict:
         return {
-            "held_on": from_qdate(self.held_on.date()), "attendees": self.attendees.text().strip(),
-            "parent_attended": self.parent_attended.isChecked(), "barriers": self.barriers.toPlainText().strip(),
-            "pupil_voice": self.voice.toPlainText().strip(), "actions_parent": self.parent_actions.toPlainText().strip(),
+            "held_on": from_qdate(self.held_on.date()),
+            "attendees": self.attendees.text().strip(),
+            "parent_attended": self.parent_attended.isChecked(),
+            "barriers": self.barriers.toPlainText().strip(),
+            "pupil_voice": self.voice.toPlainText().strip(),
+            "actions_parent": self.parent_actions.toPlainText().strip(),
             "actions_school": self.school_actions.toPlainText().strip(),
             "actions_others": self.other_actions.toPlainText().strip(),
-            "target_pct": self.target.value() or None, "review_weeks": self.review_weeks.value(),
+            "target_pct": self.target.value() or None,
+            "review_weeks": self.review_weeks.value(),
         }
 
 
@@ -103,7 +119,9 @@ class LetterDialog(QDialog):
         self.letters = QListWidget()
         self.letters.setAccessibleName("Letters")
         for choice in choices:
-            item = QListWidgetItem(choice.name if choice.ok else f"{choice.name} (conditions not met)")
+            item = QListWidgetItem(
+                choice.name if choice.ok else f"{choice.name} (conditions not met)"
+            )
             if not choice.ok:
                 item.setForeground(Qt.GlobalColor.darkGray)
             self.letters.addItem(item)
@@ -127,15 +145,22 @@ class LetterDialog(QDialog):
         self.letters.setCurrentRow(0)
 
     def select(self, template: str) -> None:
-        self.letters.setCurrentRow(next(n for n, c in enumerate(self.choices) if c.template == template))
+        self.letters.setCurrentRow(
+            next(n for n, c in enumerate(self.choices) if c.template == template)
+        )
 
     def chosen(self):
         return self.choices[self.letters.currentRow()]
 
     def _update(self, *_) -> None:
         choice = self.chosen()
-        self.why.setText("" if choice.ok else "Not met: " + "; ".join(choice.unmet) + (
-            "" if choice.overridable else ". This letter cannot be sent until it is."))
+        self.why.setText(
+            ""
+            if choice.ok
+            else "Not met: "
+            + "; ".join(choice.unmet)
+            + ("" if choice.overridable else ". This letter cannot be sent until it is.")
+        )
         self.reason.setEnabled(not choice.ok and choice.overridable)
         ready = choice.ok or (choice.overridable and bool(self.reason.text().strip()))
         self.issue.setEnabled(ready)
@@ -164,13 +189,21 @@ class ContactDialog(QDialog):
         self.outcome.setAccessibleName("Outcome")
         self.reached = QCheckBox("The family (or pupil) was reached")
         self.notes = _text("Notes")
-        self.when = QDateTimeEdit(datetime.now().replace(second=0, microsecond=0))  # when it happened
+        self.when = QDateTimeEdit(
+            datetime.now().replace(second=0, microsecond=0)
+        )  # when it happened
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.when.setCalendarPopup(True)
         self.when.setAccessibleName("When it happened")
         form = QFormLayout()
-        for label, widget in (("When", self.when), ("Kind", self.kind), ("With", self.with_whom), ("Outcome", self.outcome),
-                              ("", self.reached), ("Notes", self.notes)):
+        for label, widget in (
+            ("When", self.when),
+            ("Kind", self.kind),
+            ("With", self.with_whom),
+            ("Outcome", self.outcome),
+            ("", self.reached),
+            ("Notes", self.notes),
+        ):
             form.addRow(label, widget)
         _finish(self, form)
 
@@ -201,21 +234,33 @@ class Casework:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         template, preview, reason = dialog.values()
-        out = self._save_to("Save the preview" if preview else "Save the letter",
-                            f"{template}-{'preview-' if preview else ''}{upn}.pdf")
+        out = self._save_to(
+            "Save the preview" if preview else "Save the letter",
+            f"{template}-{'preview-' if preview else ''}{upn}.pdf",
+        )
         if out is None:
             return
         pupil = self.context.store.pupils.by_upn(upn)
         try:
-            batch = make_letters(self.context.store, template, [pupil], self.context.today, self.context.user, out,
-                                 preview=preview, override_reason=reason)
+            batch = make_letters(
+                self.context.store,
+                template,
+                [pupil],
+                self.context.today,
+                self.context.user,
+                out,
+                preview=preview,
+                override_reason=reason,
+            )
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
         if batch.not_sent:
             show_error(self.parent, "\n".join(batch.not_sent))
         if preview:
-            self.context.status.emit(f"Preview saved to {batch.files[0]}: not issued, nothing logged")
+            self.context.status.emit(
+                f"Preview saved to {batch.files[0]}: not issued, nothing logged"
+            )
             return
         refs = ", ".join(batch.references)
         self._done(f"{batch.letters} letter(s) issued ({refs}) and saved to {batch.files[0]}")
@@ -226,8 +271,15 @@ class Casework:
             return
         values = dialog.values()
         try:
-            meeting = record_meeting(self.context.store, upn, "sam", values.pop("held_on"), self.context.user, **values,
-                                     today=self.context.today)
+            meeting = record_meeting(
+                self.context.store,
+                upn,
+                "sam",
+                values.pop("held_on"),
+                self.context.user,
+                **values,
+                today=self.context.today,
+            )
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
@@ -238,10 +290,18 @@ class Casework:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            record_contact(self.context.store, upn, dialog.kind.currentData(), self.context.user,
-                           at=dialog.when.dateTime().toPython().astimezone(), with_whom=dialog.with_whom.text(),
-                           outcome=dialog.outcome.text(), contact_made=dialog.reached.isChecked(),
-                           notes=dialog.notes.toPlainText(), today=self.context.today)
+            record_contact(
+                self.context.store,
+                upn,
+                dialog.kind.currentData(),
+                self.context.user,
+                at=dialog.when.dateTime().toPython().astimezone(),
+                with_whom=dialog.with_whom.text(),
+                outcome=dialog.outcome.text(),
+                contact_made=dialog.reached.isChecked(),
+                notes=dialog.notes.toPlainText(),
+                today=self.context.today,
+            )
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
@@ -254,7 +314,9 @@ class Casework:
         if out is None:
             return
         try:
-            make_certificate(self.context.store, upn, start, end, out, self.context.user, self.context.today)
+            make_certificate(
+                self.context.store, upn, start, end, out, self.context.user, self.context.today
+            )
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
@@ -263,12 +325,17 @@ class Casework:
     def pack(self, upn: str) -> None:
         from attendance_desk.services.pack import assemble_evidence_pack, evidence_checklist
 
-        missing = [c for c in evidence_checklist(self.context.store, upn, self.context.today) if not c.ok]
+        missing = [
+            c for c in evidence_checklist(self.context.store, upn, self.context.today) if not c.ok
+        ]
         if missing:
             answer = QMessageBox.question(
-                self.parent, "Evidence missing",
-                "Missing before the pack can be sent:\n\n" + "\n".join(f"• {c.item} ({c.detail})" for c in missing)
-                + "\n\nMake the pack anyway (it lists what is missing)?")
+                self.parent,
+                "Evidence missing",
+                "Missing before the pack can be sent:\n\n"
+                + "\n".join(f"• {c.item} ({c.detail})" for c in missing)
+                + "\n\nMake the pack anyway (it lists what is missing)?",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         out = self._save_to("Save the evidence pack", f"evidence-pack-{upn}.pdf")

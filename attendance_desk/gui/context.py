@@ -78,8 +78,14 @@ class AppContext(QObject):
     open_pupil = Signal(str)  # UPN
     status = Signal(str)
 
-    def __init__(self, path: Path, user: str, today: date | None = None, synchronous: bool = False,
-                 auto_backup: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        user: str,
+        today: date | None = None,
+        synchronous: bool = False,
+        auto_backup: bool = False,
+    ):
         super().__init__()
         self.auto_backup = auto_backup  # back up when the window opens and closes
         self.closed = False
@@ -91,7 +97,9 @@ class AppContext(QObject):
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one writer at a time
         self._tasks: dict[int, Task] = {}  # started in the pool and not yet freed (see Task)
-        self._handled: set[int] = set()  # of those, the ones whose `finished` the main thread has handled
+        self._handled: set[int] = (
+            set()
+        )  # of those, the ones whose `finished` the main thread has handled
         self._keys = itertools.count()
         self._reaper = QTimer(self)
         self._reaper.setSingleShot(True)
@@ -144,7 +152,9 @@ class AppContext(QObject):
     def close(self) -> None:
         self.pool.waitForDone()
         self._reaper.stop()
-        for task in self._tasks.values():  # signals not yet delivered are dropped: the window is gone
+        for (
+            task
+        ) in self._tasks.values():  # signals not yet delivered are dropped: the window is gone
             self._free(task)
         self._tasks.clear()
         self._handled.clear()

@@ -46,23 +46,62 @@ from attendance_desk.services.dashboard import (
 from attendance_desk.services.figures import GroupSummary, PupilFigures
 from attendance_desk.services.trend import National, national_figures, weekly_trend
 
-GROUP_HEADERS = ["Group", "Pupils", "Possible", "Attendance", "Authorised", "Unauthorised",
-                 "Persistent", "Persistent %", "Severe", "Penalty threshold", "Late L / U", "Missing marks"]
-PUPIL_HEADERS = ["UPN", "Pupil", "Class", "Attendance", "Days absent", "Unauthorised",
-                 "Unauth. in last 10 school weeks", "Missing marks"]
+GROUP_HEADERS = [
+    "Group",
+    "Pupils",
+    "Possible",
+    "Attendance",
+    "Authorised",
+    "Unauthorised",
+    "Persistent",
+    "Persistent %",
+    "Severe",
+    "Penalty threshold",
+    "Late L / U",
+    "Missing marks",
+]
+PUPIL_HEADERS = [
+    "UPN",
+    "Pupil",
+    "Class",
+    "Attendance",
+    "Days absent",
+    "Unauthorised",
+    "Unauth. in last 10 school weeks",
+    "Missing marks",
+]
 
 
 def _group_row(g: GroupSummary) -> list:
     f = g.figures
-    return [g.label, g.pupils, f.possible, pct(f.attendance_pct), pct(f.authorised_pct), pct(f.unauthorised_pct),
-            g.persistent, pct(g.persistent_pct), g.severe, g.penalty_threshold,
-            f"{f.late_before_close} / {f.late_after_close}", f.missing or "–"]
+    return [
+        g.label,
+        g.pupils,
+        f.possible,
+        pct(f.attendance_pct),
+        pct(f.authorised_pct),
+        pct(f.unauthorised_pct),
+        g.persistent,
+        pct(g.persistent_pct),
+        g.severe,
+        g.penalty_threshold,
+        f"{f.late_before_close} / {f.late_after_close}",
+        f.missing or "–",
+    ]
 
 
 def _pupil_row(r: PupilFigures, crossed: dict | None = None) -> list:
     f = r.figures
-    row = [r.pupil.upn, r.pupil.name, r.pupil.reg_group, pct(f.attendance_pct), f.days_absent,
-           f.unauthorised, r.unauthorised_last_10_school_weeks, f.missing or "–"]
+    row = [
+        r.pupil.upn,
+        r.pupil.name,
+        r.pupil.reg_group,
+        pct(f.attendance_pct),
+        f.days_absent,
+        f.unauthorised,
+        r.unauthorised_last_10_school_weeks,
+        f.missing or "–",
+    ]
     if crossed is not None:  # beside the name, so it is seen without scrolling
         row.insert(3, dmy(crossed.get(r.pupil.upn)) or "working out…")
     return row
@@ -71,16 +110,22 @@ def _pupil_row(r: PupilFigures, crossed: dict | None = None) -> list:
 def national_text(board: Dashboard, national: National | None) -> str:
     """The school's absence beside the DfE's published national figures for its phase, with the source."""
     school = board.school
-    own = (f"<b>This school, {dmy(board.start)} to {dmy(board.end)}:</b> overall absence "
-           f"{pct(school.figures.absence_pct)}, persistent absence {pct(school.persistent_pct)}")
+    own = (
+        f"<b>This school, {dmy(board.start)} to {dmy(board.end)}:</b> overall absence "
+        f"{pct(school.figures.absence_pct)}, persistent absence {pct(school.persistent_pct)}"
+    )
     if national is None:
         return own + " · no national figures shipped"
-    phase = {"all": "all state-funded schools"}.get(national.phase, f"state-funded {national.phase} schools")
-    return (own + f"<br/><b>National, {phase}, full year {national.academic_year}:</b> overall absence "
-            f"{pct(national.overall_absence_pct).replace('–', 'not shipped')}, persistent absence "
-            f"{pct(national.persistent_absence_pct).replace('–', 'not shipped')} — {national.publisher}, "
-            f"<i>{national.title}</i>, published {dmy(national.published)}, "
-            f"<a href='{national.url}'>explore-education-statistics.service.gov.uk</a>")
+    phase = {"all": "all state-funded schools"}.get(
+        national.phase, f"state-funded {national.phase} schools"
+    )
+    return (
+        own + f"<br/><b>National, {phase}, full year {national.academic_year}:</b> overall absence "
+        f"{pct(national.overall_absence_pct).replace('–', 'not shipped')}, persistent absence "
+        f"{pct(national.persistent_absence_pct).replace('–', 'not shipped')} — {national.publisher}, "
+        f"<i>{national.title}</i>, published {dmy(national.published)}, "
+        f"<a href='{national.url}'>explore-education-statistics.service.gov.uk</a>"
+    )
 
 
 class Tile(QLabel):
@@ -91,7 +136,9 @@ class Tile(QLabel):
         self.setMinimumWidth(150)
 
     def show_value(self, value: str, caption: str) -> None:
-        self.setText(f"<div style='font-size:20pt; font-weight:600'>{value}</div><div>{caption}</div>")
+        self.setText(
+            f"<div style='font-size:20pt; font-weight:600'>{value}</div><div>{caption}</div>"
+        )
 
 
 class DashboardView(QWidget):
@@ -125,25 +172,46 @@ class DashboardView(QWidget):
         self.cancel.setAccessibleName("Cancel the work in progress")
         self.cancel.hide()
         self.cancel.clicked.connect(self._cancel)
-        self._running_tasks: dict[int, Task] = {}  # by key: no slot holds a task (see Task: freed in the main thread)
+        self._running_tasks: dict[
+            int, Task
+        ] = {}  # by key: no slot holds a task (see Task: freed in the main thread)
         self._keys = itertools.count()
         self.national_label = QLabel()
         self.national_label.setWordWrap(True)
         self.national_label.setOpenExternalLinks(True)
-        self.tiles = {name: Tile(name) for name in ("attendance", "persistent", "severe", "suggested", "penalty")}
+        self.tiles = {
+            name: Tile(name)
+            for name in ("attendance", "persistent", "severe", "suggested", "penalty")
+        }
         self.tabs = QTabWidget()
         self.tables: dict[str, ReadOnlyTable] = {}
         for name in ("By year", "By class", "Groups"):
             self.tables[name] = ReadOnlyTable(GROUP_HEADERS, name)
-        extra = {"Persistent absence": ["Persistently absent since"],
-                 "Crossed a threshold": ["Suggested", "Reached on", "Current stage"]}
-        for name in ("Persistent absence", "Severe absence", "Crossed a threshold", "Penalty threshold"):
+        extra = {
+            "Persistent absence": ["Persistently absent since"],
+            "Crossed a threshold": ["Suggested", "Reached on", "Current stage"],
+        }
+        for name in (
+            "Persistent absence",
+            "Severe absence",
+            "Crossed a threshold",
+            "Penalty threshold",
+        ):
             table = ReadOnlyTable(PUPIL_HEADERS[:3] + extra.get(name, []) + PUPIL_HEADERS[3:], name)
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
             table.activated.connect(lambda index, t=table: self._open(t, index.row()))
             self.tables[name] = table
-        late = ReadOnlyTable(["UPN", "Pupil", "Class", "Late before close (L)", "Late after close (U)",
-                              "Minutes late in all"], "Late arrivals")
+        late = ReadOnlyTable(
+            [
+                "UPN",
+                "Pupil",
+                "Class",
+                "Late before close (L)",
+                "Late after close (U)",
+                "Minutes late in all",
+            ],
+            "Late arrivals",
+        )
         late.cellDoubleClicked.connect(lambda row, _col, t=late: self._open(t, row))
         late.activated.connect(lambda index, t=late: self._open(t, index.row()))
         self.tables["Late arrivals"] = late
@@ -151,9 +219,14 @@ class DashboardView(QWidget):
         for name, table in self.tables.items():
             self.tabs.addTab(table, name)
         self.tabs.insertTab(3, self.chart, "Weekly trend")
-        for name, short in (("Groups", "FSM, SEN, groups"), ("Penalty threshold", "Penalty notice")):
+        for name, short in (
+            ("Groups", "FSM, SEN, groups"),
+            ("Penalty threshold", "Penalty notice"),
+        ):
             self.tabs.setTabText(self.tabs.indexOf(self.tables[name]), short)
-        self.confirm = QPushButton("Confirm the suggested stage for the selected pupils and make their letters…")
+        self.confirm = QPushButton(
+            "Confirm the suggested stage for the selected pupils and make their letters…"
+        )
         self.confirm.setAccessibleName("Confirm stages and make letters")
         self.confirm.clicked.connect(self.confirm_and_write)
         chooser = QHBoxLayout()
@@ -193,7 +266,10 @@ class DashboardView(QWidget):
         self.period_choice.clear()
         self.period_choice.addItems([p.label for p in self._periods] + [self.CHOSEN])
         labels = [p.label for p in self._periods]
-        keep = next((i for i, label in enumerate(labels) if label.split(" (")[0] == chosen.split(" (")[0]), None)
+        keep = next(
+            (i for i, label in enumerate(labels) if label.split(" (")[0] == chosen.split(" (")[0]),
+            None,
+        )
         if chosen == self.CHOSEN:
             keep = len(labels)
         self.period_choice.setCurrentIndex(keep if keep is not None else len(labels) - 1)
@@ -202,8 +278,11 @@ class DashboardView(QWidget):
             period = self._periods[self.period_choice.currentIndex()]
             self.start.setDate(to_qdate(period.start))
             self.end.setDate(to_qdate(period.end))
-        self.show_period(from_qdate(self.start.date()), from_qdate(self.end.date()),
-                         self.period_choice.currentText())
+        self.show_period(
+            from_qdate(self.start.date()),
+            from_qdate(self.end.date()),
+            self.period_choice.currentText(),
+        )
 
     def _period_chosen(self, index: int) -> None:
         if index >= len(self._periods):  # chosen dates: the user sets them and presses Show
@@ -217,7 +296,9 @@ class DashboardView(QWidget):
     def _dates_chosen(self) -> None:
         start, end = from_qdate(self.start.date()), from_qdate(self.end.date())
         match = next((p for p in self._periods if (p.start, p.end) == (start, end)), None)
-        self.period_choice.setCurrentIndex(self._periods.index(match) if match else len(self._periods))
+        self.period_choice.setCurrentIndex(
+            self._periods.index(match) if match else len(self._periods)
+        )
         self.show_period(start, end, match.label if match else self.CHOSEN)
 
     def show_period(self, start, end, label: str) -> None:
@@ -229,19 +310,30 @@ class DashboardView(QWidget):
             return period_board(store, today, start, end, label), national_figures(store, today)
 
         task = Task(self.context.path, first)
-        task.signals.done.connect(lambda result: generation == self._generation and self.show_board(*result))
-        task.signals.failed.connect(lambda text: generation == self._generation and self.period.setText(text))
+        task.signals.done.connect(
+            lambda result: generation == self._generation and self.show_board(*result)
+        )
+        task.signals.failed.connect(
+            lambda text: generation == self._generation and self.period.setText(text)
+        )
         self.context.run(task)
 
     def show_board(self, board: Dashboard, national: National | None = None) -> None:
         self.board, self.national, self.more = board, national, None
         school = board.school
-        missing = (f"; INCOMPLETE: {school.figures.missing} missing marks (run the check, complete the registers)"
-                   if school.figures.missing else "")
-        self.period.setText(f"<b>{board.label}</b>: {dmy(board.start)} to {dmy(board.end)}, "
-                            f"{school.on_roll} pupils on roll{missing}")
+        missing = (
+            f"; INCOMPLETE: {school.figures.missing} missing marks (run the check, complete the registers)"
+            if school.figures.missing
+            else ""
+        )
+        self.period.setText(
+            f"<b>{board.label}</b>: {dmy(board.start)} to {dmy(board.end)}, "
+            f"{school.on_roll} pupils on roll{missing}"
+        )
         self.tiles["attendance"].show_value(pct(school.figures.attendance_pct), "attendance")
-        self.tiles["persistent"].show_value(str(school.persistent), f"persistently absent ({pct(school.persistent_pct)})")
+        self.tiles["persistent"].show_value(
+            str(school.persistent), f"persistently absent ({pct(school.persistent_pct)})"
+        )
         self.tiles["severe"].show_value(str(school.severe), "severely absent")
         self.tiles["suggested"].show_value("…", "crossed a support-map threshold (this year)")
         self.tiles["penalty"].show_value(str(len(board.penalty)), "at the penalty-notice threshold")
@@ -251,14 +343,28 @@ class DashboardView(QWidget):
         self.tables["Groups"].fill([_group_row(g) for g in board.by_group])
         for name, rows in (("Severe absence", board.severe), ("Penalty threshold", board.penalty)):
             self.tables[name].fill([_pupil_row(r) for r in rows], [r.pupil.upn for r in rows])
-        self.tables["Persistent absence"].fill([_pupil_row(r, {}) for r in board.persistent],
-                                               [r.pupil.upn for r in board.persistent])
+        self.tables["Persistent absence"].fill(
+            [_pupil_row(r, {}) for r in board.persistent], [r.pupil.upn for r in board.persistent]
+        )
         self.tables["Late arrivals"].fill(
-            [[r.pupil.upn, r.pupil.name, r.pupil.reg_group, r.late_before_close, r.late_after_close, r.minutes]
-             for r in board.punctuality], [r.pupil.upn for r in board.punctuality])
+            [
+                [
+                    r.pupil.upn,
+                    r.pupil.name,
+                    r.pupil.reg_group,
+                    r.late_before_close,
+                    r.late_after_close,
+                    r.minutes,
+                ]
+                for r in board.punctuality
+            ],
+            [r.pupil.upn for r in board.punctuality],
+        )
         if board.punctuality_from:
-            self.tabs.setTabText(self.tabs.indexOf(self.tables["Late arrivals"]),
-                                 f"Late since {dmy(board.punctuality_from)}")
+            self.tabs.setTabText(
+                self.tabs.indexOf(self.tables["Late arrivals"]),
+                f"Late since {dmy(board.punctuality_from)}",
+            )
         self.tables["Crossed a threshold"].fill([])
         self._follow_up(board)
         if self.trend_for != self.context.today:
@@ -270,8 +376,12 @@ class DashboardView(QWidget):
         self.progress.setFormat(f"{what} %p%")
         self.progress.setValue(0)
         self.progress.show()
-        task.signals.progress.connect(lambda done, total: (self.progress.setMaximum(max(total, 1)),
-                                                           self.progress.setValue(done)))
+        task.signals.progress.connect(
+            lambda done, total: (
+                self.progress.setMaximum(max(total, 1)),
+                self.progress.setValue(done),
+            )
+        )
         self._busy += 1
         key = next(self._keys)
         self._running_tasks[key] = task
@@ -294,24 +404,39 @@ class DashboardView(QWidget):
 
     def _follow_up(self, board: Dashboard) -> None:
         generation, today = self._generation, self.context.today
-        task = Task(self.context.path, lambda store, progress: follow_ups(store, today, board, progress))
+        task = Task(
+            self.context.path, lambda store, progress: follow_ups(store, today, board, progress)
+        )
         self._running(task, "Support map and crossing dates")
-        task.signals.done.connect(lambda more: generation == self._generation and self.show_follow_ups(more))
+        task.signals.done.connect(
+            lambda more: generation == self._generation and self.show_follow_ups(more)
+        )
         task.signals.failed.connect(self.context.status.emit)
         self.context.run(task)
 
     def show_follow_ups(self, more: FollowUps) -> None:
         self.more = more
         board = self.board
-        self.tiles["suggested"].show_value(str(len(more.suggested)), "crossed a support-map threshold (this year)")
-        self.tables["Persistent absence"].fill([_pupil_row(r, more.persistent_from) for r in board.persistent],
-                                               [r.pupil.upn for r in board.persistent])
+        self.tiles["suggested"].show_value(
+            str(len(more.suggested)), "crossed a support-map threshold (this year)"
+        )
+        self.tables["Persistent absence"].fill(
+            [_pupil_row(r, more.persistent_from) for r in board.persistent],
+            [r.pupil.upn for r in board.persistent],
+        )
         self.tables["Crossed a threshold"].fill(
-            [(row := _pupil_row(s.figures))[:3] + [s.suggestion.stage.name,
-                                                   dmy(more.suggested_from.get(s.figures.pupil.upn)) or "–",
-                                                   s.current.name if s.current else "–"] + row[3:]
-             for s in more.suggested],
-            [s.figures.pupil.upn for s in more.suggested])
+            [
+                (row := _pupil_row(s.figures))[:3]
+                + [
+                    s.suggestion.stage.name,
+                    dmy(more.suggested_from.get(s.figures.pupil.upn)) or "–",
+                    s.current.name if s.current else "–",
+                ]
+                + row[3:]
+                for s in more.suggested
+            ],
+            [s.figures.pupil.upn for s in more.suggested],
+        )
 
     def _trend(self) -> None:
         today = self.context.today
@@ -329,7 +454,9 @@ class DashboardView(QWidget):
         """The weekly review: confirm the suggested stage for the chosen pupils, then make each stage's
         letters, off the GUI thread."""
         table = self.tables["Crossed a threshold"]
-        upns = sorted({table.key_at(i.row()) for i in table.selectionModel().selectedRows()} - {None})
+        upns = sorted(
+            {table.key_at(i.row()) for i in table.selectionModel().selectedRows()} - {None}
+        )
         if not upns:
             self.context.status.emit("Select pupils on the 'Crossed a threshold' tab first")
             self.tabs.setCurrentWidget(table)
@@ -340,8 +467,12 @@ class DashboardView(QWidget):
         if not folder:
             return
         today, user = self.context.today, self.context.user
-        task = Task(self.context.path,
-                    lambda store, _progress: confirm_and_make_letters(store, upns, today, user, Path(folder)))
+        task = Task(
+            self.context.path,
+            lambda store, _progress: confirm_and_make_letters(
+                store, upns, today, user, Path(folder)
+            ),
+        )
         self._running(task, "Confirming stages and making letters")
         self.progress.setMaximum(0)  # busy: the service reports no steps
         self.confirm.setEnabled(False)
@@ -351,7 +482,9 @@ class DashboardView(QWidget):
         self.context.run(task)
 
     def _confirmed(self, pupils: int, letters: int, folder: str) -> None:
-        self.context.status.emit(f"{pupils} stage(s) confirmed; {letters} letter(s) saved in {folder}")
+        self.context.status.emit(
+            f"{pupils} stage(s) confirmed; {letters} letter(s) saved in {folder}"
+        )
         self.context.data_changed.emit()
 
     def _open(self, table: ReadOnlyTable, row: int) -> None:

@@ -30,9 +30,11 @@ def log_folder() -> Path:
 
 
 def friendly_message(log_path: Path) -> str:
-    return ("Something went wrong; nothing was lost: what you had saved is safe, and you can carry on.\n\n"
-            f"The details were saved to {log_path}. If it happens again, please send that file to "
-            "whoever looks after Attendance Desk for your school.")
+    return (
+        "Something went wrong; nothing was lost: what you had saved is safe, and you can carry on.\n\n"
+        f"The details were saved to {log_path}. If it happens again, please send that file to "
+        "whoever looks after Attendance Desk for your school."
+    )
 
 
 def show_error_dialog(parent, text: str) -> None:
@@ -54,10 +56,19 @@ class ErrorLog:
         self.folder = folder
         self.path = folder / LOG_FILE
         self.crash_path = folder / CRASH_FILE
-        self.handler = RotatingFileHandler(self.path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        self.handler = RotatingFileHandler(
+            self.path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+        )
+        self.handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
         self._showing = False
-        self._previous = (sys.excepthook, threading.excepthook, log.level, faulthandler.is_enabled())
+        self._previous = (
+            sys.excepthook,
+            threading.excepthook,
+            log.level,
+            faulthandler.is_enabled(),
+        )
         self._crash_file: IO[str] | None = None
         self._bridge: _Bridge | None = None
 
@@ -89,7 +100,9 @@ class ErrorLog:
             self._crash_file = None
         self._bridge = None
 
-    def excepthook(self, kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    def excepthook(
+        self, kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return

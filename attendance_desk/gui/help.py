@@ -20,7 +20,11 @@ from PySide6.QtWidgets import (
 # keys handled inside a widget rather than by a QAction or QShortcut
 FIXED_KEYS = [
     ("Registers", "A code letter, / or #", "Mark the cell and move down to the next pupil"),
-    ("Registers", "F2 (or double-click)", "Pick a code from the codes valid on that date, with their meanings"),
+    (
+        "Registers",
+        "F2 (or double-click)",
+        "Pick a code from the codes valid on that date, with their meanings",
+    ),
     ("Registers", "Delete / Backspace", "Clear a mark typed and not saved"),
     ("Registers", "Enter", "Move down to the next pupil"),
     ("Everywhere", "Tab / Shift+Tab", "Move to the next / previous control"),
@@ -32,12 +36,22 @@ def shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
     rows = []
     for action in window.findChildren(QAction):
         if not action.shortcut().isEmpty():
-            rows.append(("Menus", action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                         action.text().replace("&", "").rstrip("…")))
+            rows.append(
+                (
+                    "Menus",
+                    action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                    action.text().replace("&", "").rstrip("…"),
+                )
+            )
     for shortcut in window.findChildren(QShortcut):
         screen = getattr(shortcut.parent(), "title", "Window")
-        rows.append((screen, shortcut.key().toString(QKeySequence.SequenceFormat.NativeText),
-                     shortcut.whatsThis() or "(no description)"))
+        rows.append(
+            (
+                screen,
+                shortcut.key().toString(QKeySequence.SequenceFormat.NativeText),
+                shortcut.whatsThis() or "(no description)",
+            )
+        )
     return rows + FIXED_KEYS
 
 

@@ -22,8 +22,12 @@ from PySide6.QtWidgets import (
 from attendance_desk.gui.context import AppContext, Task
 from attendance_desk.services.imports import ImportReport, import_file
 
-KINDS = [("ctf", "Common Transfer File (XML) from the MIS"), ("marks", "Marks: a list or a register grid"),
-         ("pupils", "Pupils"), ("contacts", "Contacts")]
+KINDS = [
+    ("ctf", "Common Transfer File (XML) from the MIS"),
+    ("marks", "Marks: a list or a register grid"),
+    ("pupils", "Pupils"),
+    ("contacts", "Contacts"),
+]
 
 
 class ImportDialog(QDialog):
@@ -63,8 +67,12 @@ class ImportDialog(QDialog):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Nothing is written until you press Import, and an import with any "
-                                "problem writes nothing."))
+        layout.addWidget(
+            QLabel(
+                "Nothing is written until you press Import, and an import with any "
+                "problem writes nothing."
+            )
+        )
         layout.addWidget(self.report)
         layout.addLayout(buttons)
         browse.clicked.connect(self._browse)
@@ -75,7 +83,9 @@ class ImportDialog(QDialog):
         self.kind.currentIndexChanged.connect(lambda: self.import_button.setEnabled(False))
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a file", "", "Data files (*.xml *.csv *.xlsx)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a file", "", "Data files (*.xml *.csv *.xlsx)"
+        )
         if path:
             self.file.setText(path)
             if path.lower().endswith(".xml"):
@@ -89,8 +99,10 @@ class ImportDialog(QDialog):
         self.progress.setRange(0, 0)
         self.preview_button.setEnabled(False)
         self.import_button.setEnabled(False)
-        task = Task(self.context.path,
-                    lambda store, progress: import_file(store, kind, path, user, today, dry_run, progress))
+        task = Task(
+            self.context.path,
+            lambda store, progress: import_file(store, kind, path, user, today, dry_run, progress),
+        )
         task.signals.progress.connect(self._progress)
         task.signals.done.connect(lambda report: self._finished(report, dry_run))
         task.signals.failed.connect(self._failed)
@@ -105,7 +117,9 @@ class ImportDialog(QDialog):
         self.task = None
         self.progress.setVisible(False)
         self.preview_button.setEnabled(True)
-        lines = [report.summary() + (" (preview: nothing written)" if dry_run and report.ok else "")]
+        lines = [
+            report.summary() + (" (preview: nothing written)" if dry_run and report.ok else "")
+        ]
         lines += [f"  {n}" for n in report.notes]
         if report.changes:
             lines.append("Marks that would change:")

@@ -23,8 +23,15 @@ from attendance_desk.services.marks import late_code_for, record_late_arrival
 
 
 class LateArrivalDialog(QDialog):
-    def __init__(self, context: AppContext, upn: str, name: str, day: date, session: str,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        context: AppContext,
+        upn: str,
+        name: str,
+        day: date,
+        session: str,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.context, self.upn, self.day, self.session = context, upn, day, session
         self.setWindowTitle("Late arrival")
@@ -48,7 +55,9 @@ class LateArrivalDialog(QDialog):
         form.addRow(self.rule)
         form.addRow("&Code", self.code)
         form.addRow("&Reason", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -58,19 +67,30 @@ class LateArrivalDialog(QDialog):
     def _suggest(self) -> None:
         """Show the close time's code and select it (the person can still choose the other)."""
         try:
-            code, minutes, closes = late_code_for(self.context.store, self.session, self.arrived.time().toPython())
+            code, minutes, closes = late_code_for(
+                self.context.store, self.session, self.arrived.time().toPython()
+            )
         except UserError as exc:
             self.rule.setText(str(exc))
             return
-        self.rule.setText(f"The {self.session} register closes at {closes}: arriving at "
-                          f"{self.arrived.time().toString('HH:mm')} is {code} ({minutes} min late).")
+        self.rule.setText(
+            f"The {self.session} register closes at {closes}: arriving at "
+            f"{self.arrived.time().toString('HH:mm')} is {code} ({minutes} min late)."
+        )
         self.code.setCurrentIndex(self.code.findData(code))
 
     def save(self) -> None:
         try:
             _, after, _ = record_late_arrival(
-                self.context.store, self.upn, self.day, self.session, self.arrived.time().toPython(),
-                self.context.user, code=self.code.currentData(), reason=self.reason.text())
+                self.context.store,
+                self.upn,
+                self.day,
+                self.session,
+                self.arrived.time().toPython(),
+                self.context.user,
+                code=self.code.currentData(),
+                reason=self.reason.text(),
+            )
         except UserError as exc:
             self.rule.setText(str(exc))
             return

@@ -34,7 +34,9 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name", self.name)
         form.addRow("&Password", self.password)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._try)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -46,7 +48,9 @@ class LoginDialog(QDialog):
 
     def _try(self) -> None:
         try:
-            self.user_name = sign_in(self.store, self.name.text().strip(), self.password.text()).name
+            self.user_name = sign_in(
+                self.store, self.name.text().strip(), self.password.text()
+            ).name
         except UserError as exc:
             self.message.setText(str(exc))
             self.password.clear()
@@ -57,7 +61,12 @@ class LoginDialog(QDialog):
 class IdleLock(QObject):
     """Any key or mouse use restarts the clock; when it runs out, `on_idle` is called."""
 
-    ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+    ACTIVITY = {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+    }
 
     def __init__(self, minutes: float, on_idle, parent: QObject | None = None):
         super().__init__(parent)

@@ -31,7 +31,9 @@ STYLE = resource_path("style.qss").read_text(encoding="utf-8")
 
 
 class MainWindow(QMainWindow):
-    startup_finished = Signal()  # the start-up work (the background backup) has finished or was skipped
+    startup_finished = (
+        Signal()
+    )  # the start-up work (the background backup) has finished or was skipped
 
     def __init__(self, context: AppContext):
         super().__init__()
@@ -39,8 +41,13 @@ class MainWindow(QMainWindow):
         school = context.store.settings.school()
         self.setWindowTitle(f"Attendance Desk — {school.name}")
         self.setStyleSheet(STYLE)
-        self.views = [TodayView(context), RegistersView(context), PupilView(context),
-                      DashboardView(context), SettingsView(context)]
+        self.views = [
+            TodayView(context),
+            RegistersView(context),
+            PupilView(context),
+            DashboardView(context),
+            SettingsView(context),
+        ]
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName("Screens")
@@ -92,9 +99,11 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        for text, key, slot in (("&Import…", "Ctrl+I", self.import_data),
-                                ("&Export workbook…", "Ctrl+E", self.export_workbook),
-                                ("&Quit", "Ctrl+Q", self.close)):
+        for text, key, slot in (
+            ("&Import…", "Ctrl+I", self.import_data),
+            ("&Export workbook…", "Ctrl+E", self.export_workbook),
+            ("&Quit", "Ctrl+Q", self.close),
+        ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
@@ -148,13 +157,19 @@ class MainWindow(QMainWindow):
         from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
         from attendance_desk.services.exports import export_xlsx
 
-        path, _ = QFileDialog.getSaveFileName(self, "Save the attendance workbook", "attendance.xlsx",
-                                              "Excel workbook (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the attendance workbook", "attendance.xlsx", "Excel workbook (*.xlsx)"
+        )
         if not path:
             return
         today = self.context.today
         start = academic_year_bounds(academic_year_of(today))[0]
-        task = Task(self.context.path, lambda store, progress: export_xlsx(store, Path(path), start, today, progress, self.context.user))
+        task = Task(
+            self.context.path,
+            lambda store, progress: export_xlsx(
+                store, Path(path), start, today, progress, self.context.user
+            ),
+        )
         task.signals.done.connect(lambda n: self.context.status.emit(f"Saved {path} ({n} pupils)"))
         task.signals.failed.connect(lambda message: show_error(self, message))
         self.context.status.emit("Writing the workbook…")
@@ -166,7 +181,9 @@ class MainWindow(QMainWindow):
 
         self.centralWidget().hide()
         while True:
-            dialog = LoginDialog(self.context.store, "Locked: sign in to carry on", self.context.user, self)
+            dialog = LoginDialog(
+                self.context.store, "Locked: sign in to carry on", self.context.user, self
+            )
             if dialog.exec() == LoginDialog.DialogCode.Accepted:
                 break
             if self.close():  # closing may be cancelled to keep unsaved marks: then stay locked
@@ -187,7 +204,9 @@ class MainWindow(QMainWindow):
 
         task = Task(self.context.path, lambda store, _progress: make_backup(store))
         task.signals.done.connect(lambda result: self._show_last_backup(result.made_at.isoformat()))
-        task.signals.failed.connect(lambda message: self.context.status.emit(f"Backup failed: {message}"))
+        task.signals.failed.connect(
+            lambda message: self.context.status.emit(f"Backup failed: {message}")
+        )
         task.signals.finished.connect(self.startup_finished)
         self.context.run(task)
 
@@ -209,4 +228,3 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/view", self.nav.currentRow())
         super().closeEvent(event)
-

@@ -51,9 +51,11 @@ HEAT_STYLE: dict[Category | None, tuple[str, str, str]] = {  # fill, letter, let
 }
 NO_MARK = "#FFFFFF"
 FUTURE = "#F7F7F7"
-HEAT_LEGEND = ("Pale green: present · + sky blue: approved educational activity · A yellow: authorised absence · "
-               "! blue: unauthorised absence · – grey: not counted · ? orange: not a valid code · "
-               "white: no mark · light grey: still to come · blank: no school · purple bar: support-map step")
+HEAT_LEGEND = (
+    "Pale green: present · + sky blue: approved educational activity · A yellow: authorised absence · "
+    "! blue: unauthorised absence · – grey: not counted · ? orange: not a valid code · "
+    "white: no mark · light grey: still to come · blank: no school · purple bar: support-map step"
+)
 
 
 class HeatMap(QWidget):
@@ -92,7 +94,9 @@ class HeatMap(QWidget):
         return self.TOP + 5 * (cell + 2) + 2 * self.fontMetrics().height() + 6
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(self.LEFT + len(self._weeks()) * (self.MIN_CELL + 2), self._height(self.MIN_CELL))
+        return QSize(
+            self.LEFT + len(self._weeks()) * (self.MIN_CELL + 2), self._height(self.MIN_CELL)
+        )
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(max(760, self.minimumSizeHint().width()), self._height(self.cell()))
@@ -155,9 +159,16 @@ class HeatMap(QWidget):
         font = painter.font()
         painter.setPen(QColor("#333333"))
         for i, name in enumerate(WEEKDAYS):
-            painter.drawText(QRect(0, self.TOP + i * (size + 2), self.LEFT - 6, size),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-        steps = {e.on - timedelta(days=e.on.weekday()) for e in self.profile.stage_events if e.event == "entered"}
+            painter.drawText(
+                QRect(0, self.TOP + i * (size + 2), self.LEFT - 6, size),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
+        steps = {
+            e.on - timedelta(days=e.on.weekday())
+            for e in self.profile.stage_events
+            if e.event == "entered"
+        }
         letter_font = QFont(font)
         letter_font.setPixelSize(max(7, half - 2))
         month = None
@@ -178,12 +189,19 @@ class HeatMap(QWidget):
                 y = self.TOP + d * (size + 2)
                 for part, session in enumerate(("AM", "PM")):
                     rect = QRect(x, y + part * half, size, half)
-                    if (day, session) not in self.profile.marks and day not in self.profile.school_days:
+                    if (
+                        day,
+                        session,
+                    ) not in self.profile.marks and day not in self.profile.school_days:
                         continue  # no school: left blank
                     if (day, session) in self.profile.marks:
                         fill, letter, ink = HEAT_STYLE[self.profile.categories.get((day, session))]
                     else:
-                        fill, letter, ink = NO_MARK if day <= self.profile.today else FUTURE, "", "#000000"
+                        fill, letter, ink = (
+                            NO_MARK if day <= self.profile.today else FUTURE,
+                            "",
+                            "#000000",
+                        )
                     painter.fillRect(rect, QColor(fill))
                     if letter and half >= 9:
                         painter.setPen(QColor(ink))
@@ -193,9 +211,16 @@ class HeatMap(QWidget):
                     painter.drawLine(x, y + half, x + size - 1, y + half)
         painter.setFont(font)
         painter.setPen(QColor("#333333"))
-        painter.drawText(QRect(self.LEFT, self.TOP + 5 * (size + 2) + 2, self.width() - self.LEFT,
-                               2 * self.fontMetrics().height() + 4),
-                         Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, HEAT_LEGEND)
+        painter.drawText(
+            QRect(
+                self.LEFT,
+                self.TOP + 5 * (size + 2) + 2,
+                self.width() - self.LEFT,
+                2 * self.fontMetrics().height() + 4,
+            ),
+            Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+            HEAT_LEGEND,
+        )
         painter.end()
 
 
@@ -209,17 +234,36 @@ def _figures_rows(label: str, row: PupilFigures | None) -> list:
     if row is None:
         return [label, "not on roll", "", "", "", "", "", "", ""]
     f = row.figures
-    flags = ", ".join(x for x, on in (("persistent", f.persistent), ("severe", f.severe),
-                                      (f"INCOMPLETE: {f.missing} missing marks", f.incomplete)) if on) or "–"
-    return [label, f"{dmy(row.start)} to {dmy(row.end)}", f.possible, pct(f.attendance_pct),
-            f"{days(f.days_absent)} ({f.absent} sessions)", f.authorised,
-            f.unauthorised, f"{f.late_before_close} L / {f.late_after_close} U",
-            f"{flags}; {row.unauthorised_last_10_school_weeks} unauth. in the 10 school wks to {dmy(row.end)}"]
+    flags = (
+        ", ".join(
+            x
+            for x, on in (
+                ("persistent", f.persistent),
+                ("severe", f.severe),
+                (f"INCOMPLETE: {f.missing} missing marks", f.incomplete),
+            )
+            if on
+        )
+        or "–"
+    )
+    return [
+        label,
+        f"{dmy(row.start)} to {dmy(row.end)}",
+        f.possible,
+        pct(f.attendance_pct),
+        f"{days(f.days_absent)} ({f.absent} sessions)",
+        f.authorised,
+        f.unauthorised,
+        f"{f.late_before_close} L / {f.late_after_close} U",
+        f"{flags}; {row.unauthorised_last_10_school_weeks} unauth. in the 10 school wks to {dmy(row.end)}",
+    ]
 
 
 def later(entry) -> str:
     """'recorded later by … on dd/mm/yyyy' for an entry entered on a later day than it happened."""
-    return recorded_later(entry.recorded_by or entry.by_user, entry.recorded_at, entry.at, entry.late_reason)
+    return recorded_later(
+        entry.recorded_by or entry.by_user, entry.recorded_at, entry.at, entry.late_reason
+    )
 
 
 class PupilView(QWidget):
@@ -236,21 +280,44 @@ class PupilView(QWidget):
         self.header = QLabel("Choose a pupil.")
         self.header.setProperty("role", "heading")
         self.header.setWordWrap(True)
-        self.figures = ReadOnlyTable(["Year", "Period", "Possible", "Attendance", "Days absent", "Authorised", "Unauthorised",
-                                      "Lates", "Flags"], "Figures")
+        self.figures = ReadOnlyTable(
+            [
+                "Year",
+                "Period",
+                "Possible",
+                "Attendance",
+                "Days absent",
+                "Authorised",
+                "Unauthorised",
+                "Lates",
+                "Flags",
+            ],
+            "Figures",
+        )
         self.heat = HeatMap()
         self.patterns = QLabel()
         self.stage = QLabel()
         self.stage.setWordWrap(True)
         self.confirm = QPushButton("&Confirm suggested stage")
         self.close_process = QPushButton("Close staged process…")
-        self.contacts = ReadOnlyTable(["#", "Name", "Relationship", "PR", "Phones", "Address"], "Contacts")
+        self.contacts = ReadOnlyTable(
+            ["#", "Name", "Relationship", "PR", "Phones", "Address"], "Contacts"
+        )
         self.casework = Casework(context, self)
-        self.actions = {name: QPushButton(label) for name, label in (
-            ("letter", "&Letter…"), ("meeting", "Record &meeting…"), ("contact", "Record c&ontact…"),
-            ("certificate", "Certificate…"), ("pack", "&Evidence pack…"))}
+        self.actions = {
+            name: QPushButton(label)
+            for name, label in (
+                ("letter", "&Letter…"),
+                ("meeting", "Record &meeting…"),
+                ("contact", "Record c&ontact…"),
+                ("certificate", "Certificate…"),
+                ("pack", "&Evidence pack…"),
+            )
+        }
         self.letters = ReadOnlyTable(["Date", "Letter", "To", "Address"], "Letters sent")
-        self.chronology = ReadOnlyTable(["When", "What", "Who", "With", "Outcome", "Notes"], "Casework chronology")
+        self.chronology = ReadOnlyTable(
+            ["When", "What", "Who", "With", "Outcome", "Notes"], "Casework chronology"
+        )
 
         body = QWidget()
         grid = QGridLayout(body)
@@ -288,17 +355,27 @@ class PupilView(QWidget):
         self.search.returnPressed.connect(self._search)
         self.confirm.clicked.connect(self._confirm)
         self.actions["letter"].clicked.connect(lambda: self.upn and self.casework.letter(self.upn))
-        self.actions["meeting"].clicked.connect(lambda: self.upn and self.casework.meeting(self.upn))
-        self.actions["contact"].clicked.connect(lambda: self.upn and self.casework.contact(self.upn))
+        self.actions["meeting"].clicked.connect(
+            lambda: self.upn and self.casework.meeting(self.upn)
+        )
+        self.actions["contact"].clicked.connect(
+            lambda: self.upn and self.casework.contact(self.upn)
+        )
         self.actions["certificate"].clicked.connect(
-            lambda: self.upn and self.casework.certificate(self.upn, self.profile.year_start, self.profile.today))
+            lambda: (
+                self.upn
+                and self.casework.certificate(self.upn, self.profile.year_start, self.profile.today)
+            )
+        )
         self.actions["pack"].clicked.connect(lambda: self.upn and self.casework.pack(self.upn))
         self.close_process.clicked.connect(self._close)
         context.open_pupil.connect(self.show_pupil)
 
     def refresh(self) -> None:
         pupils = self.context.store.pupils.all()
-        self._choices = {f"{p.surname}, {p.forename} ({p.reg_group}) {p.upn}": p.upn for p in pupils}
+        self._choices = {
+            f"{p.surname}, {p.forename} ({p.reg_group}) {p.upn}": p.upn for p in pupils
+        }
         completer = QCompleter(sorted(self._choices))
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -309,7 +386,14 @@ class PupilView(QWidget):
 
     def _search(self) -> None:
         text = self.search.text().strip().lower()
-        match = next((upn for label, upn in getattr(self, "_choices", {}).items() if text and text in label.lower()), None)
+        match = next(
+            (
+                upn
+                for label, upn in getattr(self, "_choices", {}).items()
+                if text and text in label.lower()
+            ),
+            None,
+        )
         if match:
             self.show_pupil(match)
 
@@ -321,33 +405,85 @@ class PupilView(QWidget):
             return
         self.upn = upn
         p = profile.pupil
-        flags = ", ".join(x for x, on in (("FSM", p.fsm), ("SEN support", p.sen == "K"), ("EHCP", p.sen == "E"),
-                                           ("young carer", p.young_carer)) if on)
+        flags = ", ".join(
+            x
+            for x, on in (
+                ("FSM", p.fsm),
+                ("SEN support", p.sen == "K"),
+                ("EHCP", p.sen == "E"),
+                ("young carer", p.young_carer),
+            )
+            if on
+        )
         vulnerable = "; ".join(p.vulnerable_reasons)
         legal = f" ({p.legal_name})" if p.legal_name != p.name else ""
         self.header.setText(
             f"<b>{p.name}</b>{legal} — UPN {p.upn} — Year {p.year_group}, class {p.reg_group} — "
-            f"born {dmy(p.dob) or 'not recorded'}" + (f"<br/>{flags}" if flags else "")
-            + (f"<br/><span style='color:#A00000'>{vulnerable}</span>" if vulnerable else ""))
-        self.figures.fill([_figures_rows("This year", profile.this_year), _figures_rows("Last year", profile.last_year)])
+            f"born {dmy(p.dob) or 'not recorded'}"
+            + (f"<br/>{flags}" if flags else "")
+            + (f"<br/><span style='color:#A00000'>{vulnerable}</span>" if vulnerable else "")
+        )
+        self.figures.fill(
+            [
+                _figures_rows("This year", profile.this_year),
+                _figures_rows("Last year", profile.last_year),
+            ]
+        )
         self.heat.show_profile(profile)
         pattern = profile.patterns
         days = " · ".join(
-            f"{d} {pattern.absence_by_weekday[d]}/{pattern.possible_by_weekday[d]}" for d in WEEKDAYS)
+            f"{d} {pattern.absence_by_weekday[d]}/{pattern.possible_by_weekday[d]}"
+            for d in WEEKDAYS
+        )
         edge, other = pattern.next_to_breaks, pattern.other_days
-        rate = lambda pair: f"{pair[0]}/{pair[1]}" + (f" ({pair[0] * 100 / pair[1]:.0f}%)" if pair[1] else "")  # noqa: E731
-        self.patterns.setText(f"<b>Absence by weekday</b> (sessions absent / possible): {days}<br/>"
-                              f"<b>Mornings vs afternoons:</b> {pattern.absence_am} AM, {pattern.absence_pm} PM<br/>"
-                              f"<b>Next to holidays and closures:</b> {rate(edge)}; other days {rate(other)}")
+
+        def rate(pair: tuple[int, int]) -> str:
+            share = f" ({pair[0] * 100 / pair[1]:.0f}%)" if pair[1] else ""
+            return f"{pair[0]}/{pair[1]}{share}"
+
+        self.patterns.setText(
+            f"<b>Absence by weekday</b> (sessions absent / possible): {days}<br/>"
+            f"<b>Mornings vs afternoons:</b> {pattern.absence_am} AM, {pattern.absence_pm} PM<br/>"
+            f"<b>Next to holidays and closures:</b> {rate(edge)}; other days {rate(other)}"
+        )
         self._show_stage()
-        self.contacts.fill([(c.priority, c.name, c.relationship, "Yes" if c.parental_responsibility else "No",
-                             ", ".join(ph.number for ph in c.phones), f"{c.address} {c.postcode}".strip())
-                            for c in profile.contacts])
-        self.chronology.fill([(e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user, e.with_whom,
-                               e.outcome, "; ".join(x for x in (e.notes, later(e)) if x))
-                              for e in reversed(profile.chronology)])
-        self.letters.fill([(dmy(date.fromisoformat(x.generated_at[:10])), x.template.replace("_", " "), x.addressee, x.address)
-                           for x in reversed(profile.letters)])
+        self.contacts.fill(
+            [
+                (
+                    c.priority,
+                    c.name,
+                    c.relationship,
+                    "Yes" if c.parental_responsibility else "No",
+                    ", ".join(ph.number for ph in c.phones),
+                    f"{c.address} {c.postcode}".strip(),
+                )
+                for c in profile.contacts
+            ]
+        )
+        self.chronology.fill(
+            [
+                (
+                    e.at.strftime("%d/%m/%Y %H:%M"),
+                    e.kind.replace("_", " "),
+                    e.by_user,
+                    e.with_whom,
+                    e.outcome,
+                    "; ".join(x for x in (e.notes, later(e)) if x),
+                )
+                for e in reversed(profile.chronology)
+            ]
+        )
+        self.letters.fill(
+            [
+                (
+                    dmy(date.fromisoformat(x.generated_at[:10])),
+                    x.template.replace("_", " "),
+                    x.addressee,
+                    x.address,
+                )
+                for x in reversed(profile.letters)
+            ]
+        )
 
     def _show_stage(self) -> None:
         state = self.profile.stage
@@ -356,7 +492,11 @@ class PupilView(QWidget):
             self.confirm.setEnabled(False)
             self.close_process.setEnabled(False)
             return
-        current = state.current.name if state.current else ("process closed" if state.closed else "no stage yet")
+        current = (
+            state.current.name
+            if state.current
+            else ("process closed" if state.closed else "no stage yet")
+        )
         text = f"<b>Support map:</b> {current}"
         if state.adjustment:
             text += f"<br/>Adjusted thresholds: {state.adjustment.reason}"
@@ -365,13 +505,25 @@ class PupilView(QWidget):
             text += f"<br/><b>Suggested:</b> {state.suggestion.stage.name} ({actions})"
         text += f"<br/><b>Days absent this year:</b> {days(state.figures.figures.days_absent)}"
         due = self.profile.outstanding
-        text += "<br/><b>Outstanding:</b> " + ("none" if not due else "".join(
-            f"<br/>• {escape(a.what)}" + (f" — {'<b>overdue</b>, ' if a.overdue else ''}"
-                                         f"{'due' if a.overdue or a.on >= self.profile.today else 'since'} {dmy(a.on)}"
-                                         if a.on else "") for a in due))
+        text += "<br/><b>Outstanding:</b> " + (
+            "none"
+            if not due
+            else "".join(
+                f"<br/>• {escape(a.what)}"
+                + (
+                    f" — {'<b>overdue</b>, ' if a.overdue else ''}"
+                    f"{'due' if a.overdue or a.on >= self.profile.today else 'since'} {dmy(a.on)}"
+                    if a.on
+                    else ""
+                )
+                for a in due
+            )
+        )
         done = self.profile.done[:6]
         if done:
-            text += "<br/><b>Done:</b>" + "".join(f"<br/>✓ {dmy(a.on)} {escape(a.what)}" for a in done)
+            text += "<br/><b>Done:</b>" + "".join(
+                f"<br/>✓ {dmy(a.on)} {escape(a.what)}" for a in done
+            )
             if len(self.profile.done) > len(done):
                 text += f"<br/>… {len(self.profile.done) - len(done)} earlier (see the chronology)"
         self.stage.setText(text)
@@ -385,14 +537,23 @@ class PupilView(QWidget):
         self._record("entered", state.suggestion.stage.key, "confirmed from the pupil profile")
 
     def _close(self) -> None:
-        reason, ok = QInputDialog.getText(self, "Close the staged process",
-                                          "Why? (e.g. attendance improved: monitor)")
+        reason, ok = QInputDialog.getText(
+            self, "Close the staged process", "Why? (e.g. attendance improved: monitor)"
+        )
         if ok:
             self._record("closed", None, reason)
 
     def _record(self, event: str, key: str | None, note: str) -> None:
         try:
-            record_step(self.context.store, self.upn, event, self.context.today, self.context.user, key, note)
+            record_step(
+                self.context.store,
+                self.upn,
+                event,
+                self.context.today,
+                self.context.user,
+                key,
+                note,
+            )
         except UserError as exc:
             show_error(self, str(exc))
             return

@@ -45,7 +45,9 @@ class CodePicker(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, shown)
             item.setData(Qt.ItemDataRole.UserRole + 1, code.meaning.lower())
             self.list.addItem(item)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"{code_set.title}. Type to search; ↑/↓ and Enter to choose."))
         layout.addWidget(self.search)
@@ -62,7 +64,11 @@ class CodePicker(QDialog):
 
     def eventFilter(self, watched, event):  # noqa: N802
         """Up and Down in the search box move through the list, so the hands stay on the keys."""
-        if watched is self.search and event.type() == event.Type.KeyPress and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+        if (
+            watched is self.search
+            and event.type() == event.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+        ):
             self._move(1 if event.key() == Qt.Key.Key_Down else -1)
             return True
         return super().eventFilter(watched, event)
@@ -80,7 +86,10 @@ class CodePicker(QDialog):
         first = None
         for row in range(self.list.count()):
             item = self.list.item(row)
-            code, meaning = item.data(Qt.ItemDataRole.UserRole).lower(), item.data(Qt.ItemDataRole.UserRole + 1)
+            code, meaning = (
+                item.data(Qt.ItemDataRole.UserRole).lower(),
+                item.data(Qt.ItemDataRole.UserRole + 1),
+            )
             shown = not text or code.startswith(text) or (len(text) > 1 and text in meaning)
             item.setHidden(not shown)
             if shown and (first is None or (code.startswith(text) and not first[1])):
@@ -88,8 +97,11 @@ class CodePicker(QDialog):
         self.list.setCurrentItem(first[0] if first else None)
 
     def visible_codes(self) -> list[str]:
-        return [self.list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.list.count())
-                if not self.list.item(r).isHidden()]
+        return [
+            self.list.item(r).data(Qt.ItemDataRole.UserRole)
+            for r in range(self.list.count())
+            if not self.list.item(r).isHidden()
+        ]
 
     def accept(self) -> None:
         item = self.list.currentItem()
@@ -121,24 +133,34 @@ class AmendDialog(QDialog):
         self.reason.setPlaceholderText("e.g. mother rang: flu")
         self.table = QTableWidget(count, 4)
         self.table.setAccessibleName("Marks that will change")
-        self.table.setHorizontalHeaderLabels(["Pupil", "Session", "Change", "Reason for this mark (optional)"])
+        self.table.setHorizontalHeaderLabels(
+            ["Pupil", "Session", "Change", "Reason for this mark (optional)"]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         for row, change in enumerate(changes):
             day, session = change.key[1:]
-            for column, text in enumerate((change.pupil, f"{day:%a %d/%m/%Y} {session}", f"{change.old} → {change.new}")):
+            for column, text in enumerate(
+                (change.pupil, f"{day:%a %d/%m/%Y} {session}", f"{change.old} → {change.new}")
+            ):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.table.setItem(row, column, item)
             self.table.setItem(row, 3, QTableWidgetItem(""))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.problem = QLabel()
         self.problem.setProperty("role", "warning")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{count} recorded mark{'s' if count != 1 else ''} will change. The originals stay "
-                                "in the register's history."))
+        layout.addWidget(
+            QLabel(
+                f"{count} recorded mark{'s' if count != 1 else ''} will change. The originals stay "
+                "in the register's history."
+            )
+        )
         layout.addWidget(self.table, 1)
         layout.addWidget(QLabel("&Reason for all:", buddy=self.reason))
         layout.addWidget(self.reason)
@@ -152,12 +174,21 @@ class AmendDialog(QDialog):
     def reasons(self) -> dict[tuple[int, date, str], str]:
         """Each mark's reason: its own row's, else the reason for all."""
         common = self.reason.text().strip()
-        return {c.key: (self.table.item(row, 3).text().strip() or common) for row, c in enumerate(self.changes)}
+        return {
+            c.key: (self.table.item(row, 3).text().strip() or common)
+            for row, c in enumerate(self.changes)
+        }
 
     def accept(self) -> None:
-        missing = [c.pupil for c, reason in zip(self.changes, self.reasons().values(), strict=True) if not reason]
+        missing = [
+            c.pupil
+            for c, reason in zip(self.changes, self.reasons().values(), strict=True)
+            if not reason
+        ]
         if missing:
-            self.problem.setText("Give a reason for all, or one on each row (missing for "
-                                 f"{', '.join(dict.fromkeys(missing))}).")
+            self.problem.setText(
+                "Give a reason for all, or one on each row (missing for "
+                f"{', '.join(dict.fromkeys(missing))})."
+            )
             return
         super().accept()

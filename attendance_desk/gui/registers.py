@@ -62,14 +62,22 @@ INVALID_COLOUR = "#C81E1E"  # the refused code's border (its message is in the t
 
 def ask_unsaved(parent: QWidget | None, text: str) -> str:
     """Save / Discard / Cancel for unsaved marks: 'save', 'discard' or 'cancel' (tests replace it)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved marks", text,
-                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                      | QMessageBox.StandardButton.Cancel, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Unsaved marks",
+        text,
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
     answer = box.exec()
-    return {QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+    return {
+        QMessageBox.StandardButton.Save: "save",
+        QMessageBox.StandardButton.Discard: "discard",
+    }.get(QMessageBox.StandardButton(answer), "cancel")
 
 
 class PendingBorder(QStyledItemDelegate):
@@ -98,7 +106,9 @@ class RegisterModel(QAbstractTableModel):
         self.context = context
         self.week: RegisterWeek | None = None
         self.pending: dict[Key, str] = {}
-        self.invalid: dict[Key, str] = {}  # codes typed and refused, shown at their cells until replaced
+        self.invalid: dict[
+            Key, str
+        ] = {}  # codes typed and refused, shown at their cells until replaced
 
     def load(self, week: RegisterWeek, keep_pending: bool = False) -> None:
         """Show `week`. `keep_pending`: the same register re-read (data changed elsewhere): the marks
@@ -107,7 +117,11 @@ class RegisterModel(QAbstractTableModel):
         if keep_pending and self.week is not None and self.week.reg_group == week.reg_group:
             for key, code in self.pending.items():
                 recorded = week.marks.get(key)
-                if key[1:] in week.sessions and key[1:] not in week.closed and (recorded is None or recorded.code != code):
+                if (
+                    key[1:] in week.sessions
+                    and key[1:] not in week.closed
+                    and (recorded is None or recorded.code != code)
+                ):
                     kept[key] = code
         self.beginResetModel()
         self.week, self.pending, self.invalid = week, kept, {}
@@ -134,7 +148,11 @@ class RegisterModel(QAbstractTableModel):
         return self.week.sessions[column]
 
     def column_of(self, session: tuple[date, str]) -> int | None:
-        return self.week.sessions.index(session) if self.week and session in self.week.sessions else None
+        return (
+            self.week.sessions.index(session)
+            if self.week and session in self.week.sessions
+            else None
+        )
 
     def key(self, index: QModelIndex) -> Key | None:
         session = self.session_at(index.column())
@@ -145,7 +163,9 @@ class RegisterModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if self.week is None:
             return None
-        if orientation == Qt.Orientation.Vertical:  # pupils' names stay in view when scrolling across
+        if (
+            orientation == Qt.Orientation.Vertical
+        ):  # pupils' names stay in view when scrolling across
             pupil = self.week.pupils[section]
             if role == Qt.ItemDataRole.DisplayRole:
                 return f"{pupil.surname}, {pupil.preferred_name or pupil.forename}"
@@ -207,12 +227,21 @@ class RegisterModel(QAbstractTableModel):
     def _tooltip(self, key: Key, code: str | None, pending: bool) -> str:
         lines = []
         if key in self.invalid:
-            lines.append(self.invalid_message(key) + " (red border): type another code or press F2 for the list")
+            lines.append(
+                self.invalid_message(key)
+                + " (red border): type another code or press F2 for the list"
+            )
         if not code and key in self.week.missing:
-            lines.append("Missing mark: this register has closed with no mark for this pupil. "
-                         "Enter the mark (it is never counted as present until then).")
+            lines.append(
+                "Missing mark: this register has closed with no mark for this pupil. "
+                "Enter the mark (it is never counted as present until then)."
+            )
         if code:
-            lines.append(f"{code}: {codes().lookup(code, key[1]).meaning}" if codes().is_valid(code, key[1]) else code)
+            lines.append(
+                f"{code}: {codes().lookup(code, key[1]).meaning}"
+                if codes().is_valid(code, key[1])
+                else code
+            )
         if pending:
             lines.append("Not saved yet (blue border): press Ctrl+S to save the register")
         mark = self.week.marks.get(key)
@@ -257,7 +286,9 @@ class RegisterModel(QAbstractTableModel):
         if code and not codes().is_valid(code, key[1]):
             self.invalid[key] = code
             self.dataChanged.emit(index, last)
-            self.context.status.emit(self.invalid_message(key) + ": press F2 for the codes valid that day")
+            self.context.status.emit(
+                self.invalid_message(key) + ": press F2 for the codes valid that day"
+            )
             return False
         self.invalid.pop(key, None)
         if not code:
@@ -296,7 +327,11 @@ class RegisterTable(QTableView):
         if key is None or not model.flags(index) & Qt.ItemFlag.ItemIsEditable:
             return
         picker = CodePicker(key[1], key[2], self)
-        if picker.exec() == QDialog.DialogCode.Accepted and picker.code and model.setData(index, picker.code):
+        if (
+            picker.exec() == QDialog.DialogCode.Accepted
+            and picker.code
+            and model.setData(index, picker.code)
+        ):
             self._move_down(index)
 
     def mouseDoubleClickEvent(self, event):  # noqa: N802
@@ -319,7 +354,10 @@ class RegisterTable(QTableView):
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and index.isValid():
             model.setData(index, "")
             return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != QAbstractItemView.State.EditingState:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
             self._move_down(index)
             return
         super().keyPressEvent(event)
@@ -366,17 +404,29 @@ class RegistersView(QWidget):
             "activity, yellow authorised absence, red unauthorised absence, grey not counted (– closed). "
             "Blue border and bold: typed, not saved yet. Red dashed border: code refused (hover for why). "
             "?: missing mark (the register closed with none). Underlined: amended (hover for its history). "
-            "Keys: a code letter or / marks and moves down; F2 lists the codes valid that day.")
+            "Keys: a code letter or / marks and moves down; F2 lists the codes valid that day."
+        )
         self.legend.setWordWrap(True)
         bar = QHBoxLayout()
-        for w in (QLabel("Year"), self.year, QLabel("Class"), self.group, self.period, self.week,
-                  previous, following, self.label):
+        for w in (
+            QLabel("Year"),
+            self.year,
+            QLabel("Class"),
+            self.group,
+            self.period,
+            self.week,
+            previous,
+            following,
+            self.label,
+        ):
             bar.addWidget(w)
         bar.addStretch()
         actions = QHBoxLayout()
         actions.addStretch()
         late = QPushButton("&Late arrival…")
-        late.setToolTip("Record the time the selected pupil arrived: L before the register closed, U after")
+        late.setToolTip(
+            "Record the time the selected pupil arrived: L before the register closed, U after"
+        )
         late.clicked.connect(self.late_arrival)
         for w in (late, fill, self.discard_button, self.unsaved, self.save_button):
             actions.addWidget(w)
@@ -386,7 +436,9 @@ class RegistersView(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.legend)
-        self._loaded: tuple[int, str, int, object] | None = None  # year, class, period, date on screen
+        self._loaded: tuple[int, str, int, object] | None = (
+            None  # year, class, period, date on screen
+        )
 
         self.year.currentIndexChanged.connect(self._year_changed)
         self.group.currentIndexChanged.connect(self._choice_changed)
@@ -400,7 +452,8 @@ class RegistersView(QWidget):
         self.model.pending_changed.connect(self._show_unsaved)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save).setWhatsThis("Save the register")
         QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column).setWhatsThis(
-            "Fill the column's empty cells with present (a suggestion until saved)")
+            "Fill the column's empty cells with present (a suggestion until saved)"
+        )
         self._show_unsaved(0)
         self.setTabOrder(self.year, self.group)
         self.setTabOrder(self.group, self.table)  # class, then straight into the grid
@@ -422,9 +475,12 @@ class RegistersView(QWidget):
         if not count:
             return True
         group = self.model.week.reg_group if self.model.week else "this class"
-        answer = ask_unsaved(self, f"{count} mark{'s' if count != 1 else ''} typed in {group} "
-                                   f"{'are' if count != 1 else 'is'} not saved yet.\n\n"
-                                   "Save them, discard them, or cancel and stay on this register?")
+        answer = ask_unsaved(
+            self,
+            f"{count} mark{'s' if count != 1 else ''} typed in {group} "
+            f"{'are' if count != 1 else 'is'} not saved yet.\n\n"
+            "Save them, discard them, or cancel and stay on this register?",
+        )
         if answer == "save":
             self.save()
             return not self.model.pending  # a refused save (or no reason given) stays here
@@ -490,19 +546,42 @@ class RegistersView(QWidget):
         if week is None or self.period.currentData() == "week":
             self.week.setDate(self.week.date().addDays(7 * direction))
         else:
-            self.week.setDate(to_qdate(week.end + timedelta(days=3) if direction > 0 else week.start - timedelta(days=3)))
+            self.week.setDate(
+                to_qdate(
+                    week.end + timedelta(days=3)
+                    if direction > 0
+                    else week.start - timedelta(days=3)
+                )
+            )
 
     def reload(self, keep_pending: bool = False) -> None:
         if not self.group.currentText():
             return
-        week = register_week(self.context.store, self.group.currentText(), from_qdate(self.week.date()),
-                             self.period.currentData(), today=self.context.today)
+        week = register_week(
+            self.context.store,
+            self.group.currentText(),
+            from_qdate(self.week.date()),
+            self.period.currentData(),
+            today=self.context.today,
+        )
         self.model.load(week, keep_pending)
-        self._loaded = (self.year.currentIndex(), self.group.currentText(), self.period.currentIndex(), self.week.date())
+        self._loaded = (
+            self.year.currentIndex(),
+            self.group.currentText(),
+            self.period.currentIndex(),
+            self.week.date(),
+        )
         missing = len(week.missing)
-        self.label.setText(week.label + (f"  ·  {missing} missing mark{'s' if missing != 1 else ''} (?)" if missing else ""))
+        self.label.setText(
+            week.label
+            + (f"  ·  {missing} missing mark{'s' if missing != 1 else ''} (?)" if missing else "")
+        )
         header = self.table.horizontalHeader()
-        mode = QHeaderView.ResizeMode.Stretch if len(week.sessions) <= 10 else QHeaderView.ResizeMode.ResizeToContents
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if len(week.sessions) <= 10
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
         header.setSectionResizeMode(mode)
         self._start_at_today()
 
@@ -536,23 +615,40 @@ class RegistersView(QWidget):
         if week is None or not self.model.pending:
             return
         new = {k: c for k, c in self.model.pending.items() if k not in week.marks}
-        changed = {k: (c, week.marks[k].version) for k, c in self.model.pending.items() if k in week.marks}
+        changed = {
+            k: (c, week.marks[k].version) for k, c in self.model.pending.items() if k in week.marks
+        }
         reason: dict = {}
         if changed:
             names = {p.id: f"{p.surname}, {p.preferred_name or p.forename}" for p in week.pupils}
-            dialog = AmendDialog([Change(k, names.get(k[0], str(k[0])), week.marks[k].code, c)
-                                  for k, (c, _) in sorted(changed.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1:]))],
-                                 self)
+            dialog = AmendDialog(
+                [
+                    Change(k, names.get(k[0], str(k[0])), week.marks[k].code, c)
+                    for k, (c, _) in sorted(
+                        changed.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1:])
+                    )
+                ],
+                self,
+            )
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             reason = dialog.reasons()
         try:
-            saved, amended = save_register(self.context.store, week.reg_group, new, changed, reason,
-                                           self.context.user, self.context.today)
+            saved, amended = save_register(
+                self.context.store,
+                week.reg_group,
+                new,
+                changed,
+                reason,
+                self.context.user,
+                self.context.today,
+            )
         except UserError as exc:
             show_error(self, str(exc))
             return
         self.model.discard()  # saved: nothing is pending any more
-        self.context.status.emit(f"Saved {saved} marks" + (f" and amended {amended}" if amended else ""))
+        self.context.status.emit(
+            f"Saved {saved} marks" + (f" and amended {amended}" if amended else "")
+        )
         self.context.data_changed.emit()
         self.reload()

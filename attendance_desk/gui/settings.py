@@ -53,11 +53,21 @@ from attendance_desk.services.users import add_user, role_of, set_signature
 from attendance_desk.store.settings import SchoolSettings
 
 LABELS = {
-    "name": "School name", "urn": "URN", "local_authority": "Local authority", "la_number": "LA number",
-    "estab_number": "Establishment number", "address": "Address", "phone": "Phone", "email": "E-mail",
-    "head_teacher": "Head teacher", "attendance_lead": "Attendance lead", "named_ewo": "Named EWO",
-    "am_register_opens": "AM register opens", "am_register_closes": "AM register closes",
-    "pm_register_opens": "PM register opens", "pm_register_closes": "PM register closes",
+    "name": "School name",
+    "urn": "URN",
+    "local_authority": "Local authority",
+    "la_number": "LA number",
+    "estab_number": "Establishment number",
+    "address": "Address",
+    "phone": "Phone",
+    "email": "E-mail",
+    "head_teacher": "Head teacher",
+    "attendance_lead": "Attendance lead",
+    "named_ewo": "Named EWO",
+    "am_register_opens": "AM register opens",
+    "am_register_closes": "AM register closes",
+    "pm_register_opens": "PM register opens",
+    "pm_register_closes": "PM register closes",
     "support_map": "Support map file",
     "stages_at_year_start": "Stages on 1 September (keep / restart)",
     "logo": "Logo for letters (file)",
@@ -129,20 +139,34 @@ class SettingsView(QWidget):
         self.term_name.setAccessibleName("Term name")
         self.term_start = date_edit(context.today, "Term starts")
         self.term_end = date_edit(context.today, "Term ends")
-        add_term_button, remove_term_button = QPushButton("Add term"), QPushButton("Remove selected term")
+        add_term_button, remove_term_button = (
+            QPushButton("Add term"),
+            QPushButton("Remove selected term"),
+        )
         self.closure_day = date_edit(context.today, "Closure date")
         self.closure_sessions = QComboBox()
         self.closure_sessions.setAccessibleName("Closed sessions")
-        for label, sessions in (("All day", ("AM", "PM")), ("Morning", ("AM",)), ("Afternoon", ("PM",))):
+        for label, sessions in (
+            ("All day", ("AM", "PM")),
+            ("Morning", ("AM",)),
+            ("Afternoon", ("PM",)),
+        ):
             self.closure_sessions.addItem(label, sessions)
         self.closure_kind = QComboBox()
         self.closure_kind.setAccessibleName("Kind of closure")
-        for label, kind in (("INSET day", "inset"), ("Bank holiday", "bank_holiday"), ("Other closure", "closure")):
+        for label, kind in (
+            ("INSET day", "inset"),
+            ("Bank holiday", "bank_holiday"),
+            ("Other closure", "closure"),
+        ):
             self.closure_kind.addItem(label, kind)
         self.closure_text = QLineEdit()
         self.closure_text.setAccessibleName("Closure description")
         self.closure_text.setPlaceholderText("e.g. polling station")
-        add_closure_button, remove_closure = QPushButton("Add closure"), QPushButton("Remove selected closure")
+        add_closure_button, remove_closure = (
+            QPushButton("Add closure"),
+            QPushButton("Remove selected closure"),
+        )
         calendar = QWidget()
         cal_layout = QVBoxLayout(calendar)
         columns = QHBoxLayout()
@@ -187,8 +211,12 @@ class SettingsView(QWidget):
         choice_row.addStretch()
         ladder_layout.addLayout(choice_row)
         ladder_layout.addWidget(self.ladder)
-        ladder_layout.addWidget(QLabel("The support map is school policy, kept as a file in resources/ "
-                                       "(support_map.toml and support_maps/): edit the thresholds and wording there."))
+        ladder_layout.addWidget(
+            QLabel(
+                "The support map is school policy, kept as a file in resources/ "
+                "(support_map.toml and support_maps/): edit the thresholds and wording there."
+            )
+        )
         tabs = QTabWidget()
         self.tabs = tabs
         tabs.addTab(scrolled(details), "School")
@@ -225,12 +253,16 @@ class SettingsView(QWidget):
         if BROWSE[name] == "folder":
             chosen = QFileDialog.getExistingDirectory(self, LABELS[name], edit.text())
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, LABELS[name], edit.text(), "Images (*.png *.jpg *.jpeg)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, LABELS[name], edit.text(), "Images (*.png *.jpg *.jpeg)"
+            )
         if chosen:
             edit.setText(chosen)
 
     def _choose_signature(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "The head's signature", "", "Images (*.png *.jpg *.jpeg)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "The head's signature", "", "Images (*.png *.jpg *.jpeg)"
+        )
         if not path:
             return
         try:
@@ -238,8 +270,10 @@ class SettingsView(QWidget):
         except OSError as exc:
             show_error(self, f"Could not read {path}: {exc.strerror}")
             return
-        self._act(lambda: set_signature(self.context.store, self.context.user, image),
-                  "Your signature is stored in the school file")
+        self._act(
+            lambda: set_signature(self.context.store, self.context.user, image),
+            "Your signature is stored in the school file",
+        )
 
     def _users_page(self) -> QWidget:
         page = QWidget()
@@ -255,27 +289,57 @@ class SettingsView(QWidget):
             self.new_role.addItem(label, key)
         add = QPushButton("Add user")
         row = QHBoxLayout()
-        for w in (QLabel("Name"), self.new_name, QLabel("Role"), self.new_role, QLabel("Password"), self.new_password, add):
+        for w in (
+            QLabel("Name"),
+            self.new_name,
+            QLabel("Role"),
+            self.new_role,
+            QLabel("Password"),
+            self.new_password,
+            add,
+        ):
             row.addWidget(w)
         layout.addWidget(self.users)
         layout.addLayout(row)
-        layout.addWidget(QLabel("With no users the file is open to whoever uses this computer; the first user is the "
-                                "administrator, and from then on everyone signs in and the window locks when idle."))
+        layout.addWidget(
+            QLabel(
+                "With no users the file is open to whoever uses this computer; the first user is the "
+                "administrator, and from then on everyone signs in and the window locks when idle."
+            )
+        )
         add.clicked.connect(self._add_user)
         return page
 
     def _add_user(self) -> None:
-        name, role, password = self.new_name.text(), self.new_role.currentData(), self.new_password.text()
+        name, role, password = (
+            self.new_name.text(),
+            self.new_role.currentData(),
+            self.new_password.text(),
+        )
         first = not self.context.store.users.any()
-        self._act(lambda: add_user(self.context.store, self.context.user, name, role, password), f"User {name} added")
+        self._act(
+            lambda: add_user(self.context.store, self.context.user, name, role, password),
+            f"User {name} added",
+        )
         if first and self.context.store.users.by_name(name.strip()):
-            self.context.user = name.strip()  # whoever set up users is signed in as the administrator
+            self.context.user = (
+                name.strip()
+            )  # whoever set up users is signed in as the administrator
         self.new_password.clear()
 
     def refresh(self) -> None:
-        self.users.fill([(u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No") for u in self.context.store.users.all()])
-        self.audit.fill([(e.at[:16].replace("T", " "), e.user, e.action, e.subject, e.detail)
-                         for e in reversed(self.context.store.audit.entries()[-500:])])
+        self.users.fill(
+            [
+                (u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No")
+                for u in self.context.store.users.all()
+            ]
+        )
+        self.audit.fill(
+            [
+                (e.at[:16].replace("T", " "), e.user, e.action, e.subject, e.detail)
+                for e in reversed(self.context.store.audit.entries()[-500:])
+            ]
+        )
         settings = self.context.store.settings.school()
         for name, edit in self.edits.items():
             edit.setText(str(getattr(settings, name)))
@@ -283,17 +347,29 @@ class SettingsView(QWidget):
             picker.setTime(QTime.fromString(getattr(settings, name), "HH:mm"))
         head = role_of(self.context.store, self.context.user) == "head"
         self.signature_button.setEnabled(head)
-        self.signature_note.setText("Kept in the school file on the head's own account"
-                                    + ("" if head else ": only the head teacher, signed in, can set it"))
-        self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in self.context.store.calendar.terms()])
-        self.closures.fill([(dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
-                            for c in self.context.store.calendar.closures()])
+        self.signature_note.setText(
+            "Kept in the school file on the head's own account"
+            + ("" if head else ": only the head teacher, signed in, can set it")
+        )
+        self.terms.fill(
+            [(t.name, dmy(t.start), dmy(t.end)) for t in self.context.store.calendar.terms()]
+        )
+        self.closures.fill(
+            [
+                (dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
+                for c in self.context.store.calendar.closures()
+            ]
+        )
         self.map_choice.setCurrentText(settings.support_map)
         try:
             ladder = support_map(self.context.store)
             unit = "days" if ladder.measure == "days_absent" else "% attendance (below)"
-            self.ladder.fill([(s.name, f"{s.threshold:g} {unit}", s.letter or "", "; ".join(s.actions))
-                              for s in ladder.stages])
+            self.ladder.fill(
+                [
+                    (s.name, f"{s.threshold:g} {unit}", s.letter or "", "; ".join(s.actions))
+                    for s in ladder.stages
+                ]
+            )
         except UserError as exc:
             self.ladder.fill([(str(exc), "", "", "")])
 
@@ -316,8 +392,10 @@ class SettingsView(QWidget):
         except UserError as exc:
             show_error(self, str(exc))
             return
-        self.context.status.emit(f"Added the usual terms, INSET days and bank holidays for "
-                                 f"{academic_year_label(year)}: adjust them to the school's dates")
+        self.context.status.emit(
+            f"Added the usual terms, INSET days and bank holidays for "
+            f"{academic_year_label(year)}: adjust them to the school's dates"
+        )
         self.refresh()
 
     def _act(self, action, done: str) -> None:
@@ -330,42 +408,73 @@ class SettingsView(QWidget):
         self.context.data_changed.emit()
 
     def _add_term(self) -> None:
-        self._act(lambda: add_term(self.context.store, self.term_name.text(), from_qdate(self.term_start.date()),
-                                   from_qdate(self.term_end.date()), self.context.user), "Term added")
+        self._act(
+            lambda: add_term(
+                self.context.store,
+                self.term_name.text(),
+                from_qdate(self.term_start.date()),
+                from_qdate(self.term_end.date()),
+                self.context.user,
+            ),
+            "Term added",
+        )
 
     def _remove_term(self) -> None:
         row = self.terms.currentRow()
         if row >= 0:
             name = self.terms.item(row, 0).text()
-            self._act(lambda: remove_term(self.context.store, name, self.context.user), f"Removed {name}")
+            self._act(
+                lambda: remove_term(self.context.store, name, self.context.user), f"Removed {name}"
+            )
 
     def _add_closure(self) -> None:
-        self._act(lambda: add_closure(self.context.store, from_qdate(self.closure_day.date()),
-                                      self.closure_sessions.currentData(), self.closure_kind.currentData(),
-                                      self.closure_text.text(), self.context.user), "Closure added")
+        self._act(
+            lambda: add_closure(
+                self.context.store,
+                from_qdate(self.closure_day.date()),
+                self.closure_sessions.currentData(),
+                self.closure_kind.currentData(),
+                self.closure_text.text(),
+                self.context.user,
+            ),
+            "Closure added",
+        )
 
     def _remove_closure(self) -> None:
         row = self.closures.currentRow()
         if row >= 0:
             day = datetime.strptime(self.closures.item(row, 0).text(), "%d/%m/%Y").date()
-            self._act(lambda: remove_closure(self.context.store, day, self.context.user), "Closure removed")
+            self._act(
+                lambda: remove_closure(self.context.store, day, self.context.user),
+                "Closure removed",
+            )
 
     def _use_map(self) -> None:
         name = self.map_choice.currentText()
         try:
-            switch = switch_support_map(self.context.store, name, self.context.user, self.context.today)
+            switch = switch_support_map(
+                self.context.store, name, self.context.user, self.context.today
+            )
         except UserError as exc:
             show_error(self, str(exc))
             return
         mapped = [c for c in switch.changes if c.new_stage]
         closed = [c for c in switch.changes if not c.new_stage]
-        lines = [f"Support map now: {name}.", f"{len(mapped)} pupil(s) moved to the new map's stage, "
-                 f"{len(closed)} staged process(es) closed."]
+        lines = [
+            f"Support map now: {name}.",
+            f"{len(mapped)} pupil(s) moved to the new map's stage, "
+            f"{len(closed)} staged process(es) closed.",
+        ]
         lines += [f"• {c.name}: {c.old_stage} → {c.new_stage}" for c in mapped[:40]]
-        lines += [f"• {c.name}: {c.old_stage} → closed (no equivalent; review against the new map)" for c in closed[:40]]
+        lines += [
+            f"• {c.name}: {c.old_stage} → closed (no equivalent; review against the new map)"
+            for c in closed[:40]
+        ]
         if len(switch.changes) > 80:
             lines.append("… the full list is in each pupil's chronology and the audit log.")
-        if switch.changes:  # with no pupil at a stage there is nothing to tell beyond the status bar
+        if (
+            switch.changes
+        ):  # with no pupil at a stage there is nothing to tell beyond the status bar
             show_changes(self, "Support map changed", "\n".join(lines))
         self.context.status.emit(f"Support map: {name}")
         self.context.data_changed.emit()

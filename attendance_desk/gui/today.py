@@ -44,16 +44,28 @@ from attendance_desk.services.calls import (
 from attendance_desk.store.casework import CaseworkEntry
 
 COLUMNS = ["Pupil", "Class", "Mark", "Days off", "No contact", "Prompts", "Why first"]
-HEADER_TIPS = ["", "Registration group", "Today's mark", "Day of absence (school days in a row)",
-               "School days without contact with the family", "What is due now", "Why this call comes first"]
+HEADER_TIPS = [
+    "",
+    "Registration group",
+    "Today's mark",
+    "Day of absence (school days in a row)",
+    "School days without contact with the family",
+    "What is due now",
+    "Why this call comes first",
+]
 PROMPT_COLUMN = COLUMNS.index("Prompts")
 OTHER_PERSON = "other"
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """Yes/No, No by default (tests replace it)."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -75,7 +87,9 @@ class LogCallDialog(QDialog):
     chosen for the user: Save stays disabled until an outcome is chosen, and a conversation needs the
     person spoken to, so Enter, Enter cannot log a contact by accident."""
 
-    def __init__(self, family: FamilyCall, reasons: list[tuple[str, str]], parent: QWidget | None = None):
+    def __init__(
+        self, family: FamilyCall, reasons: list[tuple[str, str]], parent: QWidget | None = None
+    ):
         super().__init__(parent)
         names = " and ".join(p.pupil.name for p in family.pupils)
         self.setWindowTitle(f"Log call: {names}")
@@ -89,7 +103,9 @@ class LogCallDialog(QDialog):
         self.contact.addItem("Choose the person…", None)
         for c in family.contacts:
             number = c.phones[0].number if c.phones else "no phone"
-            self.contact.addItem(f"{c.name} ({c.relationship or 'contact'}), {number}", c.contact_id)
+            self.contact.addItem(
+                f"{c.name} ({c.relationship or 'contact'}), {number}", c.contact_id
+            )
         self.contact.addItem("Someone else (type the name)", OTHER_PERSON)
         self.other = QLineEdit()
         self.other.setAccessibleName("Name of the person spoken to")
@@ -110,14 +126,20 @@ class LogCallDialog(QDialog):
         form.addRow("Na&me", self.other)
         form.addRow("&Reason given", self.reason)
         form.addRow("&Note", self.note)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{names}</b>"))
         layout.addLayout(form)
-        layout.addWidget(QLabel("A reason given recodes the mark, keeping the original in the register's history."))
+        layout.addWidget(
+            QLabel(
+                "A reason given recodes the mark, keeping the original in the register's history."
+            )
+        )
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
         self.outcome.currentIndexChanged.connect(self._update)
@@ -132,7 +154,11 @@ class LogCallDialog(QDialog):
     def person(self) -> str:
         if self.contact.currentData() == OTHER_PERSON:
             return self.other.text().strip()
-        return self.contact.currentText().split(" (")[0] if self.contact.currentData() is not None else ""
+        return (
+            self.contact.currentText().split(" (")[0]
+            if self.contact.currentData() is not None
+            else ""
+        )
 
     def missing(self) -> str:
         """What still has to be chosen before Save ('' when nothing)."""
@@ -155,11 +181,17 @@ class LogCallDialog(QDialog):
     def accept(self) -> None:
         if self.missing():
             return
-        if self.spoke() and self.reason.currentData() is None and not confirm(
-                self, "Still unexplained?",
+        if (
+            self.spoke()
+            and self.reason.currentData() is None
+            and not confirm(
+                self,
+                "Still unexplained?",
                 f"You spoke to {self.person()} but recorded no reason.\n\n"
                 "Is the absence still unexplained? Yes: log the call and leave the mark as it is. "
-                "No: go back and choose the reason given."):
+                "No: go back and choose the reason given.",
+            )
+        ):
             self.reason.setFocus()
             return
         super().accept()
@@ -169,7 +201,9 @@ class LogCallDialog(QDialog):
         return {
             "outcome": self.outcome.currentData(),
             "contact_id": contact if contact not in (None, OTHER_PERSON) else None,
-            "with_whom": self.person(), "reason_code": self.reason.currentData(), "notes": self.note.text().strip(),
+            "with_whom": self.person(),
+            "reason_code": self.reason.currentData(),
+            "notes": self.note.text().strip(),
         }
 
 
@@ -198,11 +232,15 @@ class TodayView(QWidget):
             self.tree.headerItem().setToolTip(col, tip)
         self.tree.setAlternatingRowColors(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.tree.header().setStretchLastSection(True)  # "Why first" takes what is left, elided (tooltip)
+        self.tree.header().setStretchLastSection(
+            True
+        )  # "Why first" takes what is left, elided (tooltip)
         self.tree.setIndentation(14)
         self._bold = QFont()
         self._bold.setBold(True)
-        self.contacts = ReadOnlyTable(["#", "Name", "Relationship", "PR", "Phones", "Lives with pupil"], "Contacts to ring")
+        self.contacts = ReadOnlyTable(
+            ["#", "Name", "Relationship", "PR", "Phones", "Lives with pupil"], "Contacts to ring"
+        )
         copy = QPushButton("&Copy number")
         copy.setAccessibleName("Copy the selected phone number")
 
@@ -251,12 +289,22 @@ class TodayView(QWidget):
         keep = self._family_key(self.current_family())
         day, session = from_qdate(self.day.date()), self.session.currentText()
         self.calls = call_list(self.context.store, day, session)
-        attempts = call_attempts(self.context.store, [p.pupil.pupil_id for f in self.calls.families for p in f.pupils], day)
+        attempts = call_attempts(
+            self.context.store,
+            [p.pupil.pupil_id for f in self.calls.families for p in f.pupils],
+            day,
+        )
         self.tree.clear()
         select = None
         for n, family in enumerate(self.calls.families, start=1):
             names = " & ".join(p.pupil.name for p in family.pupils)
-            tried = sorted({(e.at, attempt_text(e)) for p in family.pupils for e in attempts.get(p.pupil.pupil_id, [])})
+            tried = sorted(
+                {
+                    (e.at, attempt_text(e))
+                    for p in family.pupils
+                    for e in attempts.get(p.pupil.pupil_id, [])
+                }
+            )
             line = f"{n}. {family.rag.label.upper()}   {names}"
             if tried:
                 line += "   ·   Tried " + "; ".join(text for _, text in tried)
@@ -268,9 +316,17 @@ class TodayView(QWidget):
                 top.setFont(0, self._bold)
             for p in family.pupils:
                 why = "; ".join(p.pupil.vulnerable_reasons + p.pupil.amber_reasons)
-                child = QTreeWidgetItem([p.pupil.name, p.pupil.reg_group, p.code or "no mark",
-                                         str(p.consecutive_days), str(p.days_without_contact),
-                                         " · ".join(short_prompt(x) for x in p.prompts), why])
+                child = QTreeWidgetItem(
+                    [
+                        p.pupil.name,
+                        p.pupil.reg_group,
+                        p.code or "no mark",
+                        str(p.consecutive_days),
+                        str(p.days_without_contact),
+                        " · ".join(short_prompt(x) for x in p.prompts),
+                        why,
+                    ]
+                )
                 child.setData(0, Qt.ItemDataRole.UserRole, n - 1)
                 child.setToolTip(COLUMNS.index("Why first"), why)
                 if p.prompts:
@@ -287,8 +343,10 @@ class TodayView(QWidget):
             self.tree.resizeColumnToContents(col)
         self.tree.setColumnWidth(0, min(self.tree.columnWidth(0), 190))
         self.tree.setColumnWidth(PROMPT_COLUMN, max(self.tree.columnWidth(PROMPT_COLUMN), 90))
-        self.summary.setText(f"{self.calls.pupil_count} pupils, {len(self.calls.families)} calls"
-                             + (f" — {self.calls.message}" if self.calls.message else ""))
+        self.summary.setText(
+            f"{self.calls.pupil_count} pupils, {len(self.calls.families)} calls"
+            + (f" — {self.calls.message}" if self.calls.message else "")
+        )
         taken = self.calls.registers_not_taken
         self.not_taken.setText(f"Registers not yet taken: {', '.join(taken)}" if taken else "")
         self.not_taken.setVisible(bool(taken))
@@ -310,12 +368,21 @@ class TodayView(QWidget):
 
     def _show_contacts(self, *_) -> None:
         family = self.current_family()
-        rows = [] if family is None else [
-            (c.priority, c.name, c.relationship, "Yes" if c.parental_responsibility else "No",
-             ", ".join(f"{p.number} ({p.kind})" if p.kind else p.number for p in c.phones),
-             "Yes" if c.lives_with_pupil else "No")
-            for c in family.contacts
-        ]
+        rows = (
+            []
+            if family is None
+            else [
+                (
+                    c.priority,
+                    c.name,
+                    c.relationship,
+                    "Yes" if c.parental_responsibility else "No",
+                    ", ".join(f"{p.number} ({p.kind})" if p.kind else p.number for p in c.phones),
+                    "Yes" if c.lives_with_pupil else "No",
+                )
+                for c in family.contacts
+            ]
+        )
         self.contacts.fill(rows)
         if rows:
             self.contacts.selectRow(0)
@@ -337,17 +404,27 @@ class TodayView(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            log_call(self.context.store, [p.pupil.pupil_id for p in family.pupils], day, session,
-                     by=self.context.user, at=self.context.now(), **dialog.values())
+            log_call(
+                self.context.store,
+                [p.pupil.pupil_id for p in family.pupils],
+                day,
+                session,
+                by=self.context.user,
+                at=self.context.now(),
+                **dialog.values(),
+            )
         except UserError as exc:
             show_error(self, str(exc))
             return
-        self.context.status.emit("Call logged" + (" and mark recoded" if dialog.values()["reason_code"] else ""))
+        self.context.status.emit(
+            "Call logged" + (" and mark recoded" if dialog.values()["reason_code"] else "")
+        )
         self.context.data_changed.emit()
 
     def _save_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the call list", f"calls-{from_qdate(self.day.date())}.pdf",
-                                              "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the call list", f"calls-{from_qdate(self.day.date())}.pdf", "PDF (*.pdf)"
+        )
         if path:
             self.save_pdf(path)
 
@@ -357,4 +434,3 @@ class TodayView(QWidget):
         if self.calls is not None:
             write_call_list(path, self.context.store.settings.school().name, self.calls)
             self.context.status.emit(f"Saved {path}")
-

@@ -32,8 +32,10 @@ class TrendChart(QChartView):
         for axis in chart.axes():
             chart.removeAxis(axis)
         lines = []
-        for label, points, colour, style in ((trend.this_label, trend.this_year, THIS_YEAR, Qt.PenStyle.SolidLine),
-                                             (trend.last_label, trend.last_year, LAST_YEAR, Qt.PenStyle.DashLine)):
+        for label, points, colour, style in (
+            (trend.this_label, trend.this_year, THIS_YEAR, Qt.PenStyle.SolidLine),
+            (trend.last_label, trend.last_year, LAST_YEAR, Qt.PenStyle.DashLine),
+        ):
             series = QLineSeries()
             series.setName(label if points else f"{label} (no marks)")
             series.setPen(QPen(QColor(colour), 2.5, style))
@@ -41,13 +43,19 @@ class TrendChart(QChartView):
                 if p.attendance_pct is not None:
                     series.append(QPointF(p.week, p.attendance_pct))
             lines.append(series)
-        values = [p.attendance_pct for p in trend.this_year + trend.last_year if p.attendance_pct is not None]
+        values = [
+            p.attendance_pct
+            for p in trend.this_year + trend.last_year
+            if p.attendance_pct is not None
+        ]
         weeks = [p.week for p in trend.this_year + trend.last_year] or [1]
         if national and national.overall_absence_pct is not None:
             level = round(100 - national.overall_absence_pct, 1)
             series = QLineSeries()
-            series.setName(f"National {national.phase if national.phase != 'all' else 'all schools'} "
-                           f"{national.academic_year}: {level:.1f}%")
+            series.setName(
+                f"National {national.phase if national.phase != 'all' else 'all schools'} "
+                f"{national.academic_year}: {level:.1f}%"
+            )
             series.setPen(QPen(QColor(NATIONAL), 1.5, Qt.PenStyle.DotLine))
             series.append(QPointF(1, level))
             series.append(QPointF(max(max(weeks), 40), level))

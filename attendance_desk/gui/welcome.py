@@ -29,9 +29,17 @@ class CreateSchoolDialog(QDialog):
     def __init__(self, today: date, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Create your school")
-        self.fields = {key: QLineEdit() for key in ("name", "urn", "local_authority", "head_teacher", "attendance_lead")}
-        labels = {"name": "School name", "urn": "URN (6 digits)", "local_authority": "Local authority",
-                  "head_teacher": "Head teacher", "attendance_lead": "Attendance lead"}
+        self.fields = {
+            key: QLineEdit()
+            for key in ("name", "urn", "local_authority", "head_teacher", "attendance_lead")
+        }
+        labels = {
+            "name": "School name",
+            "urn": "URN (6 digits)",
+            "local_authority": "Local authority",
+            "head_teacher": "Head teacher",
+            "attendance_lead": "Attendance lead",
+        }
         form = QFormLayout()
         for key, edit in self.fields.items():
             edit.setAccessibleName(labels[key])
@@ -43,11 +51,15 @@ class CreateSchoolDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("Your name (administrator)", self.admin)
         form.addRow("Password (8+ characters)", self.password)
-        self.calendar = QCheckBox(f"Add the usual calendar for {academic_year_label(academic_year_of(today))} "
-                                  "(terms, INSET days, bank holidays) to adjust in Settings")
+        self.calendar = QCheckBox(
+            f"Add the usual calendar for {academic_year_label(academic_year_of(today))} "
+            "(terms, INSET days, bank holidays) to adjust in Settings"
+        )
         self.calendar.setChecked(True)
         form.addRow(self.calendar)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -65,10 +77,12 @@ class WelcomeDialog(QDialog):
         self.path: Path | None = None
         self.admin_name = ""
         self.import_ctf = False
-        intro = QLabel("<h2>Welcome to Attendance Desk</h2>"
-                       "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
-                       "on this computer: nothing leaves it unless you export it.</p>"
-                       f"<p>The school file will be kept at <tt>{path}</tt>.</p>")
+        intro = QLabel(
+            "<h2>Welcome to Attendance Desk</h2>"
+            "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
+            "on this computer: nothing leaves it unless you export it.</p>"
+            f"<p>The school file will be kept at <tt>{path}</tt>.</p>"
+        )
         intro.setWordWrap(True)
         self.demo = QPushButton("Try the &demo school (synthetic pupils)")
         self.create = QPushButton("&Create your school…")
@@ -98,13 +112,17 @@ class WelcomeDialog(QDialog):
             values = {k: e.text().strip() for k, e in dialog.fields.items()}
             try:
                 if len(dialog.password.text()) < 8 or not dialog.admin.text().strip():
-                    raise ServiceError("give your name and a password of 8 characters or more: "
-                                       "you will be the administrator")
+                    raise ServiceError(
+                        "give your name and a password of 8 characters or more: "
+                        "you will be the administrator"
+                    )
                 store = create_school(self.target, values.pop("name"), values.pop("urn"), **values)
                 try:
                     if dialog.calendar.isChecked():
                         add_typical_year(store, academic_year_of(self.today))
-                    add_user(store, "", dialog.admin.text().strip(), "admin", dialog.password.text())
+                    add_user(
+                        store, "", dialog.admin.text().strip(), "admin", dialog.password.text()
+                    )
                 finally:
                     store.close()
             except UserError as exc:

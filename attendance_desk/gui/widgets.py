@@ -87,7 +87,9 @@ class ReadOnlyTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # keep the given order
+        self.horizontalHeader().setSortIndicator(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # keep the given order
 
     def fill(self, rows: Sequence[Sequence], keys: Sequence[str] | None = None) -> None:
         """`keys` (e.g. UPNs) are kept on the first cell of each row for double-click actions."""
@@ -101,7 +103,9 @@ class ReadOnlyTable(QTableWidget):
                 item = QTableWidgetItem()
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     item.setData(Qt.ItemDataRole.DisplayRole, value)
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 else:
                     item.setText("" if value is None else str(value))
                 if background is not None:

@@ -20,8 +20,14 @@ from attendance_desk.importers.tabular import (
 )
 
 REQUIRED = ("upn", "name")
-PHONE_COLUMNS = {"phone": "", "home_phone": "home", "mobile": "mobile", "mobile_phone": "mobile",
-                 "work_phone": "work", "telephone": ""}
+PHONE_COLUMNS = {
+    "phone": "",
+    "home_phone": "home",
+    "mobile": "mobile",
+    "mobile_phone": "mobile",
+    "work_phone": "work",
+    "telephone": "",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,9 @@ def parse_contacts(path: Path, known_upns: set[str]) -> list[ContactRow]:
     problems = Problems(table.file)
     result = []
     for number, row in table.rows():
-        upn = problems.convert(number, "upn", lambda v: validate_upn(text(v)), table.get(row, "upn"))
+        upn = problems.convert(
+            number, "upn", lambda v: validate_upn(text(v)), table.get(row, "upn")
+        )
         if upn and upn not in known_upns:
             problems.add(number, "upn", f"no pupil with UPN {upn}: import pupils first")
         name = text(table.get(row, "name"))
@@ -66,20 +74,31 @@ def parse_contacts(path: Path, known_upns: set[str]) -> list[ContactRow]:
             problems.add(number, "name", "name is missing")
         elif has_control_characters(name):
             problems.add(number, "name", f"name {CONTROL_MESSAGE}")
-        pr = problems.convert(number, "parental_responsibility", parse_bool,
-                              table.get(row, "parental_responsibility"))
+        pr = problems.convert(
+            number, "parental_responsibility", parse_bool, table.get(row, "parental_responsibility")
+        )
         lives = table.get(row, "lives_with") if table.has("lives_with") else "yes"
         lives_with = problems.convert(number, "lives_with", parse_bool, lives)
         priority = problems.convert(number, "priority", _priority, table.get(row, "priority"))
         contact = Contact(
-            id=None, name=name, email=text(table.get(row, "email")),
-            address=text(table.get(row, "address")), postcode=text(table.get(row, "postcode")).upper(),
+            id=None,
+            name=name,
+            email=text(table.get(row, "email")),
+            address=text(table.get(row, "address")),
+            postcode=text(table.get(row, "postcode")).upper(),
             phones=_phones(table, row),
         )
         if upn:
-            result.append(ContactRow(
-                number, upn, contact, text(table.get(row, "relationship")), bool(pr),
-                priority or 1, bool(lives_with),
-            ))
+            result.append(
+                ContactRow(
+                    number,
+                    upn,
+                    contact,
+                    text(table.get(row, "relationship")),
+                    bool(pr),
+                    priority or 1,
+                    bool(lives_with),
+                )
+            )
     problems.raise_if_any()
     return result

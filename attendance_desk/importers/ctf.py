@@ -76,9 +76,15 @@ class CtfContent:
     contacts: list[ContactRow] = field(default_factory=list)
     marks: ParsedMarks | None = None
     skipped: list[str] = field(default_factory=list)
-    readings: list[str] = field(default_factory=list)  # how the mark strings were read, for the report
-    from_other_school: bool = False  # SourceSchool is not this school: only pupils joining it are taken
-    joining: list[str] = field(default_factory=list)  # "UPN Forename Surname" new here (from another school)
+    readings: list[str] = field(
+        default_factory=list
+    )  # how the mark strings were read, for the report
+    from_other_school: bool = (
+        False  # SourceSchool is not this school: only pupils joining it are taken
+    )
+    joining: list[str] = field(
+        default_factory=list
+    )  # "UPN Forename Surname" new here (from another school)
     left_alone: list[str] = field(default_factory=list)  # already on roll here: not changed
     notes: list[str] = field(default_factory=list)
     upns_seen: dict[str, int] = field(default_factory=dict)  # UPN -> its Pupil number in the file
@@ -96,14 +102,25 @@ def _address(element: Element | None) -> tuple[str, str]:
             continue
         if name == "postcode":
             postcode = text.upper()
-        elif name not in ("addressaspupil", "country", "uniquepropertyreferencenumber", "easting", "northing"):
+        elif name not in (
+            "addressaspupil",
+            "country",
+            "uniquepropertyreferencenumber",
+            "easting",
+            "northing",
+        ):
             parts.append(text)
     return ", ".join(parts), postcode
 
 
 def parse_ctf(
-    path: Path, existing: dict[str, Pupil], codes: CodeTable, calendar: SchoolCalendar, today: date,
-    school_estab: str = "", school_la: str = "",
+    path: Path,
+    existing: dict[str, Pupil],
+    codes: CodeTable,
+    calendar: SchoolCalendar,
+    today: date,
+    school_estab: str = "",
+    school_la: str = "",
 ) -> CtfContent:
     """Read the file as a stream (one pupil in memory at a time; memory stays bounded whatever the
     file's size) and check it whole before anything is written.
@@ -117,11 +134,21 @@ def parse_ctf(
     if not path.exists() or path.stat().st_size == 0:
         raise ImportRefused([Problem(name, None, None, "the file is missing or empty")])
     try:
-        return _parse_stream(path, existing, codes, calendar, today, school_estab.strip(), school_la.strip())
+        return _parse_stream(
+            path, existing, codes, calendar, today, school_estab.strip(), school_la.strip()
+        )
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        raise ImportRefused([Problem(name, line, None,
-            f"is not well-formed XML (a truncated or damaged file?): {exc} at line {line}, column {column}")]) from None
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    line,
+                    None,
+                    f"is not well-formed XML (a truncated or damaged file?): {exc} at line {line}, column {column}",
+                )
+            ]
+        ) from None
     except DefusedXmlException as exc:
         raise ImportRefused([Problem(name, None, None, f"refused: the XML uses {exc}")]) from None
 
@@ -134,8 +161,15 @@ def _same_school(la: str, estab: str, our_la: str, our_estab: str) -> bool:
     return estab == our_estab and (not la or not our_la or la == our_la)
 
 
-def _parse_stream(path: Path, existing: dict[str, Pupil], codes: CodeTable, calendar: SchoolCalendar,
-                  today: date, school_estab: str, school_la: str) -> CtfContent:
+def _parse_stream(
+    path: Path,
+    existing: dict[str, Pupil],
+    codes: CodeTable,
+    calendar: SchoolCalendar,
+    today: date,
+    school_estab: str,
+    school_la: str,
+) -> CtfContent:
     name = path.name
     content = CtfContent(name, "", "")
     problems_before: list[Problem] = []
@@ -148,8 +182,16 @@ def _parse_stream(path: Path, existing: dict[str, Pupil], codes: CodeTable, cale
     for event, element in iterparse_xml(str(path), events=("start", "end")):
         if event == "start":
             if not stack and _local(element.tag) != "ctfile":
-                raise ImportRefused([Problem(name, None, None,
-                                             f"is not a Common Transfer File (root element <{element.tag}>)")])
+                raise ImportRefused(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            f"is not a Common Transfer File (root element <{element.tag}>)",
+                        )
+                    ]
+                )
             stack.append(element)
             continue
         stack.pop()
@@ -159,8 +201,18 @@ def _parse_stream(path: Path, existing: dict[str, Pupil], codes: CodeTable, cale
             stack[0].remove(element)
         elif tag == "pupil" and len(stack) == 2 and _local(stack[1].tag) == "ctfpupildata":
             index += 1
-            _read_pupil(element, index, content, existing, pupils, our_estab, collector, codes,
-                        problems_before, log)
+            _read_pupil(
+                element,
+                index,
+                content,
+                existing,
+                pupils,
+                our_estab,
+                collector,
+                codes,
+                problems_before,
+                log,
+            )
             stack[1].remove(element)  # done with it: the file is never held whole
     if index == 0:
         raise ImportRefused([Problem(name, None, "CTFpupilData", "the file has no pupils")])
@@ -179,22 +231,45 @@ def _read_header(header: Element, content: CtfContent, school_estab: str, school
     la, estab, school_name = _school(source)
     content.source_school = f"{la}/{estab} {school_name}".strip()
     dest_la, dest_estab, dest_name = _school(child(header, "DestSchool"))
-    if school_estab and dest_estab and not _same_school(dest_la, dest_estab, school_la, school_estab):
-        raise ImportRefused([Problem(content.file, None, "Header/DestSchool",
-            f"this CTF is addressed to another school ({dest_la}/{dest_estab} {dest_name}".rstrip() +
-            f"), not to this one ({school_la}/{school_estab}). Nothing was imported: ask the sending school "
-            "for a CTF addressed to this school")])
+    if (
+        school_estab
+        and dest_estab
+        and not _same_school(dest_la, dest_estab, school_la, school_estab)
+    ):
+        raise ImportRefused(
+            [
+                Problem(
+                    content.file,
+                    None,
+                    "Header/DestSchool",
+                    f"this CTF is addressed to another school ({dest_la}/{dest_estab} {dest_name}".rstrip()
+                    + f"), not to this one ({school_la}/{school_estab}). Nothing was imported: ask the sending school "
+                    "for a CTF addressed to this school",
+                )
+            ]
+        )
     if not school_estab:
-        content.notes.append("this school's LA and establishment numbers are not in its settings, so the CTF's "
-                             "destination was not checked and it is read as this school's own file")
+        content.notes.append(
+            "this school's LA and establishment numbers are not in its settings, so the CTF's "
+            "destination was not checked and it is read as this school's own file"
+        )
     elif estab and not _same_school(la, estab, school_la, school_estab):
         content.from_other_school = True
     return school_estab or estab
 
 
-def _read_pupil(element: Element, index: int, content: CtfContent, existing: dict[str, Pupil],
-                pupils: dict[str, Pupil], our_estab: str, collector: MarkCollector, codes: CodeTable,
-                problems_before: list[Problem], log: list) -> None:
+def _read_pupil(
+    element: Element,
+    index: int,
+    content: CtfContent,
+    existing: dict[str, Pupil],
+    pupils: dict[str, Pupil],
+    our_estab: str,
+    collector: MarkCollector,
+    codes: CodeTable,
+    problems_before: list[Problem],
+    log: list,
+) -> None:
     name = content.file
     where = f"Pupil {index}"
     raw_upn = value(element, "UPN")
@@ -205,28 +280,45 @@ def _read_pupil(element: Element, index: int, content: CtfContent, existing: dic
         return
     where = f"Pupil {index} ({upn})"
     if upn in content.upns_seen:
-        problems_before.append(Problem(name, None, f"{where}/UPN", f"{upn} is given twice in the file "
-                                       f"(Pupil {content.upns_seen[upn]} and Pupil {index})"))
+        problems_before.append(
+            Problem(
+                name,
+                None,
+                f"{where}/UPN",
+                f"{upn} is given twice in the file "
+                f"(Pupil {content.upns_seen[upn]} and Pupil {index})",
+            )
+        )
         return
     content.upns_seen[upn] = index
     collector.next_pupil()
     if content.from_other_school and upn in existing:
         here = existing[upn]
-        there = " ".join(p for p in (value(element, "Forename") or value(element, "BasicDetails", "Forename"),
-                                     value(element, "Surname") or value(element, "BasicDetails", "Surname")) if p)
+        there = " ".join(
+            p
+            for p in (
+                value(element, "Forename") or value(element, "BasicDetails", "Forename"),
+                value(element, "Surname") or value(element, "BasicDetails", "Surname"),
+            )
+            if p
+        )
         content.left_alone.append(f"{upn} {there} (on roll here as {here.forename} {here.surname})")
         return
     fields = _pupil_fields(element, upn, where, problems_before, name)
     content.pupils.append(fields)
     if content.from_other_school:
-        content.joining.append(f"{upn} {fields.get('forename', '')} {fields.get('surname', '')}".strip())
+        content.joining.append(
+            f"{upn} {fields.get('forename', '')} {fields.get('surname', '')}".strip()
+        )
     base = existing.get(upn) or Pupil(id=None, upn=upn, surname="", forename="")
     pupils[upn] = _with(base, fields)
     content.contacts += _contacts(element, upn, fields)
     for year in children(child(element, "Attendance"), "YearData"):
         estab = value(year, "Estab")
         if our_estab and estab and estab != our_estab:
-            content.skipped.append(f"{upn}: {value(year, 'Year')} at another school ({value(year, 'LEA')}/{estab})")
+            content.skipped.append(
+                f"{upn}: {value(year, 'Year')} at another school ({value(year, 'LEA')}/{estab})"
+            )
             continue
         _year_marks(year, upn, pupils[upn], where, collector, codes, problems_before, name, log)
 
@@ -244,7 +336,9 @@ def _summary(log: list[tuple[str, Reading, str]]) -> list[str]:
         shown = "; ".join(labels[:3]) + (f"; and {len(labels) - 3} more" if len(labels) > 3 else "")
         lines.append(f"marks read as {reading} for {len(labels)} year(s) of marks: {why} ({shown})")
     if stand_ins:
-        used = ", ".join(f"'{char}' as {code} ({n})" for (char, code), n in sorted(stand_ins.items()))
+        used = ", ".join(
+            f"'{char}' as {code} ({n})" for (char, code), n in sorted(stand_ins.items())
+        )
         lines.append(f"one-character stand-ins read as two-character codes: {used}")
     return lines
 
@@ -261,7 +355,9 @@ def _pupil_fields(element: Element, upn: str, where: str, problems: list, name: 
             problems.append(Problem(name, None, f"{where}/{tag}", f"{tag} is missing"))
         elif has_control_characters(fields[key]):
             problems.append(Problem(name, None, f"{where}/{tag}", f"{tag} {CONTROL_MESSAGE}"))
-    preferred = value(element, "PreferredForename") or value(element, "BasicDetails", "PreferredForename")
+    preferred = value(element, "PreferredForename") or value(
+        element, "BasicDetails", "PreferredForename"
+    )
     if preferred and preferred != fields["forename"]:
         fields["preferred_name"] = preferred
     try:
@@ -270,8 +366,12 @@ def _pupil_fields(element: Element, upn: str, where: str, problems: list, name: 
             fields["dob"] = dob
     except ValueError as exc:
         problems.append(Problem(name, None, f"{where}/DOB", str(exc)))
-    sex = (value(element, "Sex") or value(element, "Gender") or value(element, "BasicDetails", "Sex")
-           or value(element, "BasicDetails", "Gender")).upper()
+    sex = (
+        value(element, "Sex")
+        or value(element, "Gender")
+        or value(element, "BasicDetails", "Sex")
+        or value(element, "BasicDetails", "Gender")
+    ).upper()
     if sex:
         fields["sex"] = SEX.get(sex, "U")
     year = value(element, "BasicDetails", "NCyearActual") or value(element, "NCyearActual")
@@ -286,7 +386,15 @@ def _contacts(element: Element, upn: str, fields: dict) -> list[ContactRow]:
     rows = []
     pupil_address = fields.pop("_address", ("", ""))
     for n, contact in enumerate(children(child(element, "Contacts"), "Contact"), start=1):
-        person = " ".join(p for p in (value(contact, "Title"), value(contact, "Forename"), value(contact, "Surname")) if p)
+        person = " ".join(
+            p
+            for p in (
+                value(contact, "Title"),
+                value(contact, "Forename"),
+                value(contact, "Surname"),
+            )
+            if p
+        )
         if not person:
             continue
         address_element = child(contact, "Address")
@@ -294,22 +402,36 @@ def _contacts(element: Element, upn: str, fields: dict) -> list[ContactRow]:
         address, postcode = pupil_address if as_pupil else _address(address_element)
         phones = tuple(
             Phone(kind=value(p, "TelephoneType"), number=value(p, "PhoneNo"))
-            for p in children(child(contact, "Phones"), "Phone") if value(p, "PhoneNo")
+            for p in children(child(contact, "Phones"), "Phone")
+            if value(p, "PhoneNo")
         )
         order = value(contact, "Order")
-        rows.append(ContactRow(
-            row=n, upn=upn,
-            contact=Contact(None, person, value(contact, "Email"), address, postcode, phones),
-            relationship=value(contact, "Relationship"),
-            parental_responsibility=value(contact, "Responsibility").lower() in ("true", "1", "yes"),
-            priority=int(order) if order.isdigit() and int(order) > 0 else n,
-            lives_with=as_pupil or (address, postcode) == pupil_address,
-        ))
+        rows.append(
+            ContactRow(
+                row=n,
+                upn=upn,
+                contact=Contact(None, person, value(contact, "Email"), address, postcode, phones),
+                relationship=value(contact, "Relationship"),
+                parental_responsibility=value(contact, "Responsibility").lower()
+                in ("true", "1", "yes"),
+                priority=int(order) if order.isdigit() and int(order) > 0 else n,
+                lives_with=as_pupil or (address, postcode) == pupil_address,
+            )
+        )
     return rows
 
 
-def _year_marks(year: Element, upn: str, pupil: Pupil, where: str, collector: MarkCollector,
-                codes: CodeTable, problems: list, name: str, log: list[tuple[str, Reading, str]]) -> None:
+def _year_marks(
+    year: Element,
+    upn: str,
+    pupil: Pupil,
+    where: str,
+    collector: MarkCollector,
+    codes: CodeTable,
+    problems: list,
+    name: str,
+    log: list[tuple[str, Reading, str]],
+) -> None:
     label = f"{where}/Attendance/YearData {value(year, 'Year')}"
     stated: dict[str, int] = {}
     for total in TOTALS:
@@ -317,7 +439,14 @@ def _year_marks(year: Element, upn: str, pupil: Pupil, where: str, collector: Ma
         if raw.isdigit():
             stated[total] = int(raw)
         elif raw:
-            problems.append(Problem(name, None, f"{label}/{total}", f"{total} '{raw}' is not a whole number of sessions"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    f"{label}/{total}",
+                    f"{total} '{raw}' is not a whole number of sessions",
+                )
+            )
     for block in children(year, "AttendSessions") or [year]:
         marks = "".join((value(block, "AttendanceMarks") or "").split())
         if not marks:
@@ -336,15 +465,31 @@ def _year_marks(year: Element, upn: str, pupil: Pupil, where: str, collector: Ma
         for (day, session), code in zip(reading.sessions, reading.codes, strict=True):
             if code in NO_MARK:
                 continue
-            collector.add(None, upn, pupil, day, session, code, None,
-                          columns=(label, f"{label}/AttendanceMarks", label))
+            collector.add(
+                None,
+                upn,
+                pupil,
+                day,
+                session,
+                code,
+                None,
+                columns=(label, f"{label}/AttendanceMarks", label),
+            )
 
 
 # --- Mark strings -------------------------------------------------------------------------------
 
 CTF_STAND_INS: dict[str, str] = {
-    "Y1": "1", "Y2": "2", "Y3": "3", "Y4": "4", "Y5": "5", "Y6": "6", "Y7": "7",
-    "C1": "8", "C2": "9", "J1": "0",
+    "Y1": "1",
+    "Y2": "2",
+    "Y3": "3",
+    "Y4": "4",
+    "Y5": "5",
+    "Y6": "6",
+    "Y7": "7",
+    "C1": "8",
+    "C2": "9",
+    "J1": "0",
 }
 """The one character that carries each two-character code in a CTF mark string, used by both the
 importer and `exporters/ctf.py` (the one place this mapping is written).
@@ -441,17 +586,24 @@ class Reading:
     weekend_marks: int  # characters other than a closure or no mark put on a Saturday or Sunday
     weekend_closures: int  # closure marks put on a Saturday or Sunday
     after_year: int  # marks put after 31 August of the academic year the string starts in
-    stand_ins: Counter = field(default_factory=Counter)  # (character, code) read through CTF_STAND_INS
+    stand_ins: Counter = field(
+        default_factory=Counter
+    )  # (character, code) read through CTF_STAND_INS
 
     def fits(self) -> bool:
         return not self.disagree
 
     def describe(self) -> str:
-        parts = [f"{total} {file_value} in the file, {mine} from the marks" for total, file_value, mine in self.disagree]
+        parts = [
+            f"{total} {file_value} in the file, {mine} from the marks"
+            for total, file_value, mine in self.disagree
+        ]
         if self.invalid:
             day, session, char = self.invalid[0]
-            parts.append(f"{len(self.invalid)} character(s) not a code on their date, "
-                         f"first '{char}' on {day:%d/%m/%Y} {session}")
+            parts.append(
+                f"{len(self.invalid)} character(s) not a code on their date, "
+                f"first '{char}' on {day:%d/%m/%Y} {session}"
+            )
         return f"{self.name}: " + ("; ".join(parts) if parts else "agrees")
 
 
@@ -462,8 +614,13 @@ class ReadingChoice:
     readings: list[Reading]
 
 
-def read_marks(name: str, sessions: tuple[tuple[date, str], ...], marks: str, stated: Mapping[str, int],
-               codes: CodeTable) -> Reading:
+def read_marks(
+    name: str,
+    sessions: tuple[tuple[date, str], ...],
+    marks: str,
+    stated: Mapping[str, int],
+    codes: CodeTable,
+) -> Reading:
     """Lay `marks` over `sessions`, categorise each code by the code set in force on its own date
     and compare the figures with the totals the file states."""
     closures = codes.closure_codes()
@@ -491,14 +648,34 @@ def read_marks(name: str, sessions: tuple[tuple[date, str], ...], marks: str, st
         if day > year_end:
             after_year += 1
     figures = figures_from_counts(((era, code, n) for (era, code), n in counts.items()), codes)
-    mine = {"SessionsPossible": figures.possible, "SessionsAttended": figures.attended,
-            "SessionsAuthorised": figures.authorised, "SessionsUnauthorised": figures.unauthorised}
-    disagree = [(total, stated[total], mine[total]) for total in TOTALS if total in stated and stated[total] != mine[total]]
-    return Reading(name, sessions, read, figures, invalid, disagree, weekend_marks, weekend_closures,
-                   after_year, stand_ins)
+    mine = {
+        "SessionsPossible": figures.possible,
+        "SessionsAttended": figures.attended,
+        "SessionsAuthorised": figures.authorised,
+        "SessionsUnauthorised": figures.unauthorised,
+    }
+    disagree = [
+        (total, stated[total], mine[total])
+        for total in TOTALS
+        if total in stated and stated[total] != mine[total]
+    ]
+    return Reading(
+        name,
+        sessions,
+        read,
+        figures,
+        invalid,
+        disagree,
+        weekend_marks,
+        weekend_closures,
+        after_year,
+        stand_ins,
+    )
 
 
-def choose_reading(start: date, marks: str, stated: Mapping[str, int], codes: CodeTable) -> ReadingChoice:
+def choose_reading(
+    start: date, marks: str, stated: Mapping[str, int], codes: CodeTable
+) -> ReadingChoice:
     """Which sessions a mark string stands for. The CTF does not say whether weekends are in the
     string (DOMAIN.md section 9 [ASPEN][CTF24]), so both readings are made and the one whose figures
     equal the file's own Sessions* totals is taken; each code is categorised by the code set in
@@ -511,14 +688,20 @@ def choose_reading(start: date, marks: str, stated: Mapping[str, int], codes: Co
     YearData is one academic year); fewer marks on Saturdays and Sundays; and then every day if it
     puts closures ('#') and nothing else on the weekends, as a string that includes weekends shows,
     else weekdays only. The choice is explained in the note returned with it."""
-    readings = [read_marks(WEEKDAYS_ONLY, weekday_sessions(start, len(marks)), marks, stated, codes),
-                read_marks(EVERY_DAY, every_day_sessions(start, len(marks)), marks, stated, codes)]
+    readings = [
+        read_marks(WEEKDAYS_ONLY, weekday_sessions(start, len(marks)), marks, stated, codes),
+        read_marks(EVERY_DAY, every_day_sessions(start, len(marks)), marks, stated, codes),
+    ]
     weekdays, every_day = readings
     fitting = [r for r in readings if r.fits()]
     if not fitting:
         detail = " | ".join(r.describe() for r in readings)
-        return ReadingChoice(None, "the marks do not agree with the file's totals whether or not weekends are "
-                             f"counted ({detail}); nothing from this file is imported", readings)
+        return ReadingChoice(
+            None,
+            "the marks do not agree with the file's totals whether or not weekends are "
+            f"counted ({detail}); nothing from this file is imported",
+            readings,
+        )
 
     def rank(r: Reading) -> tuple:
         weekend_string = r is every_day and r.weekend_marks == 0 and r.weekend_closures > 0

@@ -28,6 +28,8 @@ HEADER_SCAN_ROWS = 15
 
 class NotAGrid(ImportRefused):
     """No row of session headings: the file is not a register grid."""
+
+
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})"
 SESSION_HEADER = re.compile(rf"^{_WEEKDAY}{_DATE}\s*[-/ ]?\s*(am|pm)$", re.IGNORECASE)
@@ -35,9 +37,17 @@ DATE_HEADER = re.compile(rf"^{_WEEKDAY}{_DATE}$", re.IGNORECASE)
 TOTALS_ROW = re.compile(r"^(totals?|sum|count|average|mean|%)\b", re.IGNORECASE)
 EXCEL_EPOCH = date(1899, 12, 30)
 ID_ALIASES = {
-    "upn": "upn", "surname": "surname", "legal_surname": "surname", "forename": "forename",
-    "first_name": "forename", "legal_forename": "forename", "name": "name", "pupil": "name",
-    "pupil_name": "name", "dob": "dob", "date_of_birth": "dob",
+    "upn": "upn",
+    "surname": "surname",
+    "legal_surname": "surname",
+    "forename": "forename",
+    "first_name": "forename",
+    "legal_forename": "forename",
+    "name": "name",
+    "pupil": "name",
+    "pupil_name": "name",
+    "dob": "dob",
+    "date_of_birth": "dob",
 }
 
 
@@ -53,7 +63,9 @@ def _as_date(value: object) -> date | None:
     return parse_date(match.group(1)) if match else None
 
 
-def _session_columns(rows: list[tuple[int, list]]) -> tuple[int, dict[int, tuple[date, str]]] | None:
+def _session_columns(
+    rows: list[tuple[int, list]],
+) -> tuple[int, dict[int, tuple[date, str]]] | None:
     """(index of the last header row, column -> (date, session)) or None if no grid header."""
     for i, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         single = {}
@@ -97,11 +109,18 @@ def _name_index(pupils: Mapping[str, Pupil]) -> dict[tuple, str]:
 
 
 def parse_grid(
-    path: Path, pupils: Mapping[str, Pupil], codes: CodeTable, calendar: SchoolCalendar, today: date,
+    path: Path,
+    pupils: Mapping[str, Pupil],
+    codes: CodeTable,
+    calendar: SchoolCalendar,
+    today: date,
     progress: Callable[[int], None] | None = None,
 ) -> ParsedMarks:
-    rows = [(n, list(cells)) for n, cells in source_rows(path, "Register")
-            if any(text(v) for v in cells)]
+    rows = [
+        (n, list(cells))
+        for n, cells in source_rows(path, "Register")
+        if any(text(v) for v in cells)
+    ]
     found = _session_columns(rows)
     if found is None:
         raise NotAGrid([Problem(path.name, None, None, "no register grid found")])
@@ -109,12 +128,20 @@ def parse_grid(
     ids = _identity_columns([cells for _, cells in rows[: last_header + 1]])
     by_name = "dob" in ids and ("name" in ids or {"surname", "forename"} <= set(ids))
     if "upn" not in ids and not by_name:
-        raise ImportRefused([Problem(path.name, rows[last_header][0], None,
-            "the register grid needs a UPN column, or name and date-of-birth columns")])
+        raise ImportRefused(
+            [
+                Problem(
+                    path.name,
+                    rows[last_header][0],
+                    None,
+                    "the register grid needs a UPN column, or name and date-of-birth columns",
+                )
+            ]
+        )
     labels = {col: f"{d:%a %d/%m/%Y} {s}" for col, (d, s) in columns.items()}
     collector = MarkCollector(path.name, pupils, codes, calendar, today)
     names = _name_index(pupils)
-    for done, (number, cells) in enumerate(rows[last_header + 1:], start=1):
+    for done, (number, cells) in enumerate(rows[last_header + 1 :], start=1):
         identity = {key: cells[col] if col < len(cells) else None for key, col in ids.items()}
         collector.parsed.rows_read += 1
         if progress and done % 200 == 0:
@@ -154,6 +181,8 @@ def _pupil(
     else:
         upn = names.get((text(cell("surname")).lower(), text(cell("forename")).lower(), dob))
     if upn is None:
-        collector.problems.add(row, "name", f"no pupil called {name} born {dob:%d/%m/%Y} in this school file")
+        collector.problems.add(
+            row, "name", f"no pupil called {name} born {dob:%d/%m/%Y} in this school file"
+        )
         return None
     return collector.pupil_for(row, "upn", upn)

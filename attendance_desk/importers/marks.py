@@ -114,8 +114,13 @@ class MarkCollector:
     file, such as a CTF); `check_calendar` is off for sources that carry their own closures."""
 
     def __init__(
-        self, file: str, pupils: Mapping[str, Pupil], codes: CodeTable, calendar: SchoolCalendar,
-        today: date, check_calendar: bool = True,
+        self,
+        file: str,
+        pupils: Mapping[str, Pupil],
+        codes: CodeTable,
+        calendar: SchoolCalendar,
+        today: date,
+        check_calendar: bool = True,
     ):
         self.problems = Problems(file)
         self.parsed = ParsedMarks(file)
@@ -153,15 +158,30 @@ class MarkCollector:
             return None, [("code", str(exc) if code else "code is missing")]
         problems = []
         if day > self.today and not entry.in_advance:
-            problems.append(("date", f"{day:%d/%m/%Y} is in the future; only codes such as M, C or # "
-                                     f"may be entered ahead, not {code}"))
-        if self.check_calendar and self.calendar.has_terms_for(day) and code not in self.closures \
-                and not self.calendar.is_school_session(day, session):
-            problems.append(("date", f"{day:%d/%m/%Y} {session} is not a school session in the calendar"))
+            problems.append(
+                (
+                    "date",
+                    f"{day:%d/%m/%Y} is in the future; only codes such as M, C or # "
+                    f"may be entered ahead, not {code}",
+                )
+            )
+        if (
+            self.check_calendar
+            and self.calendar.has_terms_for(day)
+            and code not in self.closures
+            and not self.calendar.is_school_session(day, session)
+        ):
+            problems.append(
+                ("date", f"{day:%d/%m/%Y} {session} is not a school session in the calendar")
+            )
         return entry, problems
 
     def check_only(
-        self, row: int | None, day: date, session: str, code: str,
+        self,
+        row: int | None,
+        day: date,
+        session: str,
+        code: str,
         columns: tuple[str, str] = ("date", "code"),
     ) -> None:
         """Report what is wrong with a mark whose pupil is already reported unknown."""
@@ -169,8 +189,15 @@ class MarkCollector:
             self.problems.add(row, columns[0] if which == "date" else columns[1], message)
 
     def add(
-        self, row: int | None, upn: str, pupil: Pupil, day: date, session: str, code: str,
-        minutes: int | None, columns: tuple[str, str, str] = ("date", "code", "minutes_late"),
+        self,
+        row: int | None,
+        upn: str,
+        pupil: Pupil,
+        day: date,
+        session: str,
+        code: str,
+        minutes: int | None,
+        columns: tuple[str, str, str] = ("date", "code", "minutes_late"),
     ) -> None:
         """One mark; `columns` name where its date, code and minutes came from, for problems."""
         date_column, code_column, minutes_column = columns
@@ -180,7 +207,9 @@ class MarkCollector:
         if entry is None:
             return
         if minutes and code not in LATE_CODES:
-            self.problems.add(row, minutes_column, f"minutes late given for code {code} (only L or U)")
+            self.problems.add(
+                row, minutes_column, f"minutes late given for code {code} (only L or U)"
+            )
         if not pupil.on_roll(day) and entry.category != Category.NOT_COUNTED:
             self.problems.add(row, date_column, f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
         who = self._pupil_index.setdefault(upn, len(self._pupil_index))
@@ -190,8 +219,12 @@ class MarkCollector:
             first_row, first_code = divmod(self._seen[key], 1024)
             if first_code != index:
                 where = f"on row {first_row}" if first_row else "earlier in the file"
-                self.problems.add(row, code_column, f"{upn} {day:%d/%m/%Y} {session} is given code {code} "
-                                  f"here but {list(self._code_index)[first_code]} {where}")
+                self.problems.add(
+                    row,
+                    code_column,
+                    f"{upn} {day:%d/%m/%Y} {session} is given code {code} "
+                    f"here but {list(self._code_index)[first_code]} {where}",
+                )
             return
         self._seen[key] = (row or 0) * 1024 + index
         parsed = self.parsed
@@ -218,7 +251,11 @@ def is_long_form(table: Table) -> bool:
 
 
 def parse_marks(
-    path: Path, pupils: Mapping[str, Pupil], codes: CodeTable, calendar: SchoolCalendar, today: date,
+    path: Path,
+    pupils: Mapping[str, Pupil],
+    codes: CodeTable,
+    calendar: SchoolCalendar,
+    today: date,
     progress: Callable[[int], None] | None = None,
 ) -> ParsedMarks:
     """Long form, or a register grid (one row per pupil, one column per session) if the file has no
@@ -231,11 +268,17 @@ def parse_marks(
             return parse_grid(path, pupils, codes, calendar, today, progress)
         except NotAGrid:
             missing = ", ".join(c for c in REQUIRED if not table.has(c))
-            raise ImportRefused([Problem(
-                table.file, table.header_row, None,
-                f"missing column(s): {missing}; nor is it a register grid (one column per session "
-                "headed by its date and AM/PM)",
-            )]) from None
+            raise ImportRefused(
+                [
+                    Problem(
+                        table.file,
+                        table.header_row,
+                        None,
+                        f"missing column(s): {missing}; nor is it a register grid (one column per session "
+                        "headed by its date and AM/PM)",
+                    )
+                ]
+            ) from None
     collector = MarkCollector(table.file, pupils, codes, calendar, today)
     problems = collector.problems
     dates, sessions, code_of = Cache(_date), Cache(_session), Cache(normalise_code)
@@ -254,7 +297,9 @@ def parse_marks(
         if error:
             problems.add(number, "session", error)
         code = code_of[row[at_code]][0]
-        minutes, error = collector.minutes_cache[row[at_minutes] if at_minutes is not None else None]
+        minutes, error = collector.minutes_cache[
+            row[at_minutes] if at_minutes is not None else None
+        ]
         if error:
             problems.add(number, "minutes_late", error)
         if day is None or session is None:

@@ -22,10 +22,22 @@ REQUIRED = ("upn", "surname", "forename")
 DATES = ("dob", "admission_date", "leaving_date")
 FLAGS = ("fsm", "looked_after", "child_in_need", "cp_plan", "young_carer", "cme_concern")
 TEXTS = ("preferred_name", "year_group", "reg_group", "social_worker", "notes")
-ALIASES = {"cin": "child_in_need", "cp": "cp_plan", "cla": "looked_after", "lac": "looked_after",
-           "class": "reg_group", "form": "reg_group", "registration_group": "reg_group",
-           "year": "year_group", "date_of_birth": "dob", "gender": "sex", "legal_surname": "surname",
-           "legal_forename": "forename", "first_name": "forename", "admission": "admission_date"}
+ALIASES = {
+    "cin": "child_in_need",
+    "cp": "cp_plan",
+    "cla": "looked_after",
+    "lac": "looked_after",
+    "class": "reg_group",
+    "form": "reg_group",
+    "registration_group": "reg_group",
+    "year": "year_group",
+    "date_of_birth": "dob",
+    "gender": "sex",
+    "legal_surname": "surname",
+    "legal_forename": "forename",
+    "first_name": "forename",
+    "admission": "admission_date",
+}
 SEX = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "U": "U", "": None}
 SEN = {"": "", "N": "", "K": "K", "E": "E", "S": "E"}
 
@@ -46,7 +58,9 @@ def parse_pupils(path: Path) -> list[PupilRow]:
     result = []
     for number, row in table.rows():
         fields: dict = {}
-        upn = problems.convert(number, "upn", lambda v: validate_upn(text(v)), table.get(row, "upn"))
+        upn = problems.convert(
+            number, "upn", lambda v: validate_upn(text(v)), table.get(row, "upn")
+        )
         if upn:
             if upn in seen:
                 problems.add(number, "upn", f"UPN {upn} is also on row {seen[upn]}")
@@ -59,14 +73,20 @@ def parse_pupils(path: Path) -> list[PupilRow]:
             elif has_control_characters(value):
                 problems.add(number, column, f"{column} {CONTROL_MESSAGE}")
             fields[column] = value
-        if table.has("preferred_name") and has_control_characters(text(table.get(row, "preferred_name"))):
+        if table.has("preferred_name") and has_control_characters(
+            text(table.get(row, "preferred_name"))
+        ):
             problems.add(number, "preferred_name", f"preferred_name {CONTROL_MESSAGE}")
         for column in TEXTS:
             if table.has(column):
-                fields[column] = text(table.get(row, column)) or ("" if column != "preferred_name" else None)
+                fields[column] = text(table.get(row, column)) or (
+                    "" if column != "preferred_name" else None
+                )
         for column in DATES:
             if table.has(column):
-                fields[column] = problems.convert(number, column, parse_optional_date, table.get(row, column))
+                fields[column] = problems.convert(
+                    number, column, parse_optional_date, table.get(row, column)
+                )
         if table.has("sex"):
             raw = text(table.get(row, "sex")).upper()
             if raw not in SEX:
@@ -74,13 +94,19 @@ def parse_pupils(path: Path) -> list[PupilRow]:
             fields["sex"] = SEX.get(raw)
         for column in FLAGS:
             if table.has(column):
-                fields[column] = bool(problems.convert(number, column, parse_bool, table.get(row, column)))
+                fields[column] = bool(
+                    problems.convert(number, column, parse_bool, table.get(row, column))
+                )
         if table.has("sen"):
             raw = text(table.get(row, "sen")).upper()
             if raw not in SEN:
-                problems.add(number, "sen", f"'{raw}' is not a SEN provision code (blank, N, K or E)")
+                problems.add(
+                    number, "sen", f"'{raw}' is not a SEN provision code (blank, N, K or E)"
+                )
             fields["sen"] = SEN.get(raw, "")
-        if table.has("ehcp") and problems.convert(number, "ehcp", parse_bool, table.get(row, "ehcp")):
+        if table.has("ehcp") and problems.convert(
+            number, "ehcp", parse_bool, table.get(row, "ehcp")
+        ):
             fields["sen"] = "E"
         admitted, left = fields.get("admission_date"), fields.get("leaving_date")
         if admitted and left and left < admitted:

@@ -62,7 +62,9 @@ class Table:
         except ImportRefused:
             raise
         except Exception as exc:  # a file that breaks part-way (truncated zip, bad CSV quoting)
-            raise ImportRefused([Problem(self.file, None, None, f"cannot be read: {exc}")]) from None
+            raise ImportRefused(
+                [Problem(self.file, None, None, f"cannot be read: {exc}")]
+            ) from None
 
     def get(self, row: list[object], column: str) -> object:
         i = self.position.get(column)
@@ -128,19 +130,48 @@ def _check_archive(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportRefused([Problem(name, None, None, f"is not a readable Excel workbook ({exc})")]) from None
+        raise ImportRefused(
+            [Problem(name, None, None, f"is not a readable Excel workbook ({exc})")]
+        ) from None
     if len(members) > MAX_MEMBERS:
-        raise ImportRefused([Problem(name, None, None, f"refused: the workbook holds {len(members):,} parts "
-                                     f"(at most {MAX_MEMBERS:,}); it is not an ordinary spreadsheet")])
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"refused: the workbook holds {len(members):,} parts "
+                    f"(at most {MAX_MEMBERS:,}); it is not an ordinary spreadsheet",
+                )
+            ]
+        )
     total = sum(m.file_size for m in members)
     if total > MAX_UNPACKED:
-        raise ImportRefused([Problem(name, None, None, f"refused: the workbook would unpack to {total / 2**20:,.0f} MB "
-                                     f"(at most {MAX_UNPACKED / 2**20:,.0f} MB); export a smaller range or use CSV")])
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"refused: the workbook would unpack to {total / 2**20:,.0f} MB "
+                    f"(at most {MAX_UNPACKED / 2**20:,.0f} MB); export a smaller range or use CSV",
+                )
+            ]
+        )
     for m in members:
         if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
-            raise ImportRefused([Problem(name, None, None, f"refused: the part {m.filename} is compressed "
-                                         f"{m.file_size / max(m.compress_size, 1):,.0f} to 1 (at most {MAX_RATIO} "
-                                         "to 1): the file looks built to exhaust memory (a zip bomb)")])
+            raise ImportRefused(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        f"refused: the part {m.filename} is compressed "
+                        f"{m.file_size / max(m.compress_size, 1):,.0f} to 1 (at most {MAX_RATIO} "
+                        "to 1): the file looks built to exhaust memory (a zip bomb)",
+                    )
+                ]
+            )
 
 
 def source_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[object]]]:
@@ -154,10 +185,16 @@ def source_rows(path: Path, sheet_name: str | None = None) -> Iterator[tuple[int
         raise ImportRefused([Problem(name, None, None, "the file is empty")])
     if suffix in (".xlsx", ".xlsm"):
         if not zipfile.is_zipfile(path):
-            raise ImportRefused([Problem(
-                name, None, None,
-                "is not a readable Excel workbook (password-protected, or a CSV renamed .xlsx?)",
-            )])
+            raise ImportRefused(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "is not a readable Excel workbook (password-protected, or a CSV renamed .xlsx?)",
+                    )
+                ]
+            )
         _check_archive(path)
         return _xlsx_rows(path, sheet_name)
     if suffix in (".csv", ".txt"):
@@ -183,10 +220,16 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
     headers = [normalise_header(h) for h in row]
     missing = [c for c in required if c not in headers]
     if missing:
-        raise ImportRefused([Problem(
-            name, number, None,
-            f"missing column(s): {', '.join(missing)} (found: {', '.join(h for h in headers if h)})",
-        )])
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    number,
+                    None,
+                    f"missing column(s): {', '.join(missing)} (found: {', '.join(h for h in headers if h)})",
+                )
+            ]
+        )
     return Table(file=name, headers=headers, header_row=number, _rows=source)
 
 
@@ -195,8 +238,10 @@ def _blank(value: object) -> bool:
 
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_MESSAGE = ("contains a control character (a line break, tab or similar): a name is one line of text; "
-                   "fix it in the source and import again")
+CONTROL_MESSAGE = (
+    "contains a control character (a line break, tab or similar): a name is one line of text; "
+    "fix it in the source and import again"
+)
 
 
 def has_control_characters(value: str) -> bool:
@@ -281,5 +326,9 @@ class Problems:
         if self.total:
             items = list(self.items)
             if self.total > len(items):
-                items.append(Problem(self.file, None, None, f"... and {self.total - len(items)} more problems"))
+                items.append(
+                    Problem(
+                        self.file, None, None, f"... and {self.total - len(items)} more problems"
+                    )
+                )
             raise ImportRefused(items)

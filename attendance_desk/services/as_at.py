@@ -35,39 +35,67 @@ class FiguresAsAt:
 
     def as_context(self) -> dict:
         """The figures for a document's wording, with the day they are as at (dd/mm/yyyy)."""
-        base = {"as_at": f"{self.day:%d/%m/%Y}", "window_from": f"{self.window_start:%d/%m/%Y}" if self.window_start
-                else "", "unauthorised_last_10_weeks": self.unauthorised_10_school_weeks}
+        base = {
+            "as_at": f"{self.day:%d/%m/%Y}",
+            "window_from": f"{self.window_start:%d/%m/%Y}" if self.window_start else "",
+            "unauthorised_last_10_weeks": self.unauthorised_10_school_weeks,
+        }
         if self.year is None:
-            return base | {"attendance_pct": "–", "sessions_missed": 0, "unauthorised": 0, "authorised": 0,
-                           "possible": 0, "days_absent": "0", "period_from": "", "period_to": f"{self.day:%d/%m/%Y}",
-                           "unauthorised_10_weeks": 0, "late": 0, "absence_pct": None,
-                           "authorised_pct": percent(None), "unauthorised_pct": percent(None),
-                           "missing": 0, "incomplete_note": ""}
+            return base | {
+                "attendance_pct": "–",
+                "sessions_missed": 0,
+                "unauthorised": 0,
+                "authorised": 0,
+                "possible": 0,
+                "days_absent": "0",
+                "period_from": "",
+                "period_to": f"{self.day:%d/%m/%Y}",
+                "unauthorised_10_weeks": 0,
+                "late": 0,
+                "absence_pct": None,
+                "authorised_pct": percent(None),
+                "unauthorised_pct": percent(None),
+                "missing": 0,
+                "incomplete_note": "",
+            }
         row, f = self.year, self.year.figures
         return base | {
-            "period_from": f"{row.start:%d/%m/%Y}", "period_to": f"{row.end:%d/%m/%Y}", "possible": f.possible,
-            "attendance_pct": f.attendance_pct if f.attendance_pct is not None else "–", "absence_pct": f.absence_pct,
-            "sessions_missed": f.absent, "days_absent": f"{f.days_absent:g}", "authorised": f.authorised,
-            "unauthorised": f.unauthorised, "late": f.late_before_close + f.late_after_close,
-            "authorised_pct": percent(f.authorised_pct), "unauthorised_pct": percent(f.unauthorised_pct),
-            "missing": f.missing, "incomplete_note": self.incomplete_note(),
+            "period_from": f"{row.start:%d/%m/%Y}",
+            "period_to": f"{row.end:%d/%m/%Y}",
+            "possible": f.possible,
+            "attendance_pct": f.attendance_pct if f.attendance_pct is not None else "–",
+            "absence_pct": f.absence_pct,
+            "sessions_missed": f.absent,
+            "days_absent": f"{f.days_absent:g}",
+            "authorised": f.authorised,
+            "unauthorised": f.unauthorised,
+            "late": f.late_before_close + f.late_after_close,
+            "authorised_pct": percent(f.authorised_pct),
+            "unauthorised_pct": percent(f.unauthorised_pct),
+            "missing": f.missing,
+            "incomplete_note": self.incomplete_note(),
             "unauthorised_10_weeks": row.max_unauthorised_10_school_weeks,
         }
 
     def incomplete_note(self) -> str:
         """Said after any figure built on a register with missing marks (they are never present)."""
         missing = self.year.figures.missing if self.year else 0
-        return (f" (incomplete: {missing} session{'s' if missing != 1 else ''} with no mark by that day)"
-                if missing else "")
+        return (
+            f" (incomplete: {missing} session{'s' if missing != 1 else ''} with no mark by that day)"
+            if missing
+            else ""
+        )
 
     def summary(self) -> str:
         """One line for a table: 'on 13/09/2024: 91.2% this year, 4 unauthorised (3 in the last 10 school weeks)'."""
         if self.year is None or self.year.figures.possible == 0:
             return f"on {self.day:%d/%m/%Y}: no sessions yet this school year"
         f = self.year.figures
-        return (f"on {self.day:%d/%m/%Y}: {f.attendance_pct:.1f}% this school year, {f.unauthorised} unauthorised "
-                f"session(s) ({self.unauthorised_10_school_weeks} in the last {WINDOW_SCHOOL_WEEKS} school weeks)"
-                f"{self.incomplete_note()}")
+        return (
+            f"on {self.day:%d/%m/%Y}: {f.attendance_pct:.1f}% this school year, {f.unauthorised} unauthorised "
+            f"session(s) ({self.unauthorised_10_school_weeks} in the last {WINDOW_SCHOOL_WEEKS} school weeks)"
+            f"{self.incomplete_note()}"
+        )
 
 
 def figures_as_at(store: Store, pupil: Pupil, day: date) -> FiguresAsAt:
@@ -75,7 +103,9 @@ def figures_as_at(store: Store, pupil: Pupil, day: date) -> FiguresAsAt:
     `day` only, whatever has been entered since."""
     start = academic_year_bounds(academic_year_of(day))[0]
     rows = pupil_figures(store, start, day, pupils=[pupil])
-    weeks = school_calendar(store, day - _LOOK_BACK, day).school_weeks(day - _LOOK_BACK, day)[-WINDOW_SCHOOL_WEEKS:]
+    weeks = school_calendar(store, day - _LOOK_BACK, day).school_weeks(day - _LOOK_BACK, day)[
+        -WINDOW_SCHOOL_WEEKS:
+    ]
     if rows:  # the figures service's own count of the ten school weeks to `day` (across holidays and years)
         unauthorised = rows[0].unauthorised_last_10_school_weeks
     else:
@@ -84,30 +114,42 @@ def figures_as_at(store: Store, pupil: Pupil, day: date) -> FiguresAsAt:
     return FiguresAsAt(day, rows[0] if rows else None, weeks[0] if weeks else None, unauthorised)
 
 
-def check_event_date(happened: date, today: date | None, late_reason: str = "", what: str = "this") -> str:
+def check_event_date(
+    happened: date, today: date | None, late_reason: str = "", what: str = "this"
+) -> str:
     """Refuse an event dated in the future (against the computer's real date, whatever day the app is
     showing), and one dated more than a fortnight before the day it is recorded without a reason for the
     delay. Returns the reason, tidied ('' when none is needed)."""
     real_today = date.today()
     if happened > real_today:
-        raise ServiceError(f"{what} cannot be dated {happened:%d/%m/%Y}: that is in the future "
-                           f"(today is {real_today:%d/%m/%Y})")
+        raise ServiceError(
+            f"{what} cannot be dated {happened:%d/%m/%Y}: that is in the future "
+            f"(today is {real_today:%d/%m/%Y})"
+        )
     recording_day = today or real_today
     reason = late_reason.strip()
     if (recording_day - happened).days > LATE_AFTER_DAYS and not reason:
-        raise ServiceError(f"{what} is dated {happened:%d/%m/%Y}, more than {LATE_AFTER_DAYS} days ago: give the "
-                           "reason it is being recorded late (it is kept with the record)")
+        raise ServiceError(
+            f"{what} is dated {happened:%d/%m/%Y}, more than {LATE_AFTER_DAYS} days ago: give the "
+            "reason it is being recorded late (it is kept with the record)"
+        )
     return reason
 
 
 def event_audit_detail(happened: date | datetime, late_reason: str) -> str:
     """What the audit keeps about an event's date: when it happened, and why it was recorded late."""
-    when = f"{happened:%d/%m/%Y %H:%M}" if isinstance(happened, datetime) else f"{happened:%d/%m/%Y}"
+    when = (
+        f"{happened:%d/%m/%Y %H:%M}" if isinstance(happened, datetime) else f"{happened:%d/%m/%Y}"
+    )
     return f"happened {when}" + (f"; recorded late: {late_reason}" if late_reason else "")
 
 
-def recorded_later(recorded_by: str, recorded_at: datetime | str | None, happened: date | datetime,
-                   late_reason: str = "") -> str:
+def recorded_later(
+    recorded_by: str,
+    recorded_at: datetime | str | None,
+    happened: date | datetime,
+    late_reason: str = "",
+) -> str:
     """'recorded later by … on dd/mm/yyyy' when an event was entered on a later day than it happened
     (with the reason when one was given), else ''."""
     if not recorded_at:

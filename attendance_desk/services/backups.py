@@ -43,7 +43,9 @@ def _backups(folder: Path, stem: str) -> dict[datetime, Path]:
     return found
 
 
-def make_backup(store: Store, folder: Path | None = None, now: datetime | None = None, by: str = "") -> BackupResult:
+def make_backup(
+    store: Store, folder: Path | None = None, now: datetime | None = None, by: str = ""
+) -> BackupResult:
     """A backup into the school's backup folder (anyone signed in; the window makes one when it opens
     and closes), or into another folder (`folder`: an administrator only, as the copy holds every
     pupil's details and the password hashes). Audited with the user."""
@@ -59,8 +61,14 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     target = folder / f"{stem}-{now.strftime(STAMP)}.sqlite"
     try:
         copy_to(store, target)
-        record_heads(target)  # the chain heads beside the copy, for `check --against` (store/chain.py)
-    except (StoreError, FileWriteError, OSError) as exc:  # disk full, read-only folder: said plainly, no partial copy
+        record_heads(
+            target
+        )  # the chain heads beside the copy, for `check --against` (store/chain.py)
+    except (
+        StoreError,
+        FileWriteError,
+        OSError,
+    ) as exc:  # disk full, read-only folder: said plainly, no partial copy
         raise ServiceError(f"backup to {folder} failed: {exc}") from None
     existing = _backups(folder, stem)
     keep = backups_to_keep(existing)
@@ -68,8 +76,15 @@ def make_backup(store: Store, folder: Path | None = None, now: datetime | None =
     for path in removed:
         path.unlink(missing_ok=True)
         heads_path(path).unlink(missing_ok=True)
-    store.settings.save_school(replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds")))
-    store.audit.log(by or "(automatic backup)", "backup", str(target), f"{len(keep)} kept, {len(removed)} removed")
+    store.settings.save_school(
+        replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds"))
+    )
+    store.audit.log(
+        by or "(automatic backup)",
+        "backup",
+        str(target),
+        f"{len(keep)} kept, {len(removed)} removed",
+    )
     return BackupResult(target, len(keep), removed, now)
 
 
@@ -86,9 +101,13 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
     if problems:
         raise ServiceError(f"not restored: {problems[0]}")
     moment = now or datetime.now()
-    aside = school.with_name(f"{school.stem}-before-restore-{moment.strftime(STAMP)}{school.suffix}")
-    note = (f"a backup ({backup.name}) was restored in place of this school file on {moment:%d/%m/%Y at %H:%M} "
-            f"by {printable(by) or 'an unnamed user'}; this copy is kept as {aside.name}")
+    aside = school.with_name(
+        f"{school.stem}-before-restore-{moment.strftime(STAMP)}{school.suffix}"
+    )
+    note = (
+        f"a backup ({backup.name}) was restored in place of this school file on {moment:%d/%m/%Y at %H:%M} "
+        f"by {printable(by) or 'an unnamed user'}; this copy is kept as {aside.name}"
+    )
     damaged = ""
     if school.exists():
         try:
@@ -100,12 +119,18 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
                 if current.users.any():
                     authorize(current, by, Permission.RESTORE)
                     if not file_has_users(backup):
-                        raise ServiceError(f"not restored: {backup} has no users, so restoring it would let anyone "
-                                           "open the school file; choose a backup made after the users were set up")
+                        raise ServiceError(
+                            f"not restored: {backup} has no users, so restoring it would let anyone "
+                            "open the school file; choose a backup made after the users were set up"
+                        )
                 with current.write():
                     current.settings.mark_replaced(note)
-                    current.audit.log(by, "restored from a backup: this file replaced", str(backup),
-                                      f"kept as {aside}")
+                    current.audit.log(
+                        by,
+                        "restored from a backup: this file replaced",
+                        str(backup),
+                        f"kept as {aside}",
+                    )
                 checkpoint(current)
             finally:
                 current.close()
@@ -113,9 +138,11 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
             school.replace(aside)
         except OSError as exc:
             _unmark(school)
-            raise ServiceError(f"not restored: {school} could not be moved aside ({exc.strerror or exc}); it is "
-                               "probably open on another computer or in another program. Close Attendance Desk "
-                               "everywhere and try again; nothing was changed") from None
+            raise ServiceError(
+                f"not restored: {school} could not be moved aside ({exc.strerror or exc}); it is "
+                "probably open on another computer or in another program. Close Attendance Desk "
+                "everywhere and try again; nothing was changed"
+            ) from None
         for extra in ("-wal", "-shm"):
             Path(str(school) + extra).unlink(missing_ok=True)
     try:
@@ -126,13 +153,23 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
             school.unlink(missing_ok=True)
             aside.replace(school)
             _unmark(school)
-        raise ServiceError(f"not restored: the backup could not be copied into place ({exc}); the school file "
-                           "is as it was") from None
+        raise ServiceError(
+            f"not restored: the backup could not be copied into place ({exc}); the school file "
+            "is as it was"
+        ) from None
     with restored:
         restored.settings.clear_replaced()  # a copy of a file that was itself replaced
-        restored.audit.log(by, "restored from a backup", str(backup),
-                           (f"the file it replaced is kept as {aside}" if aside.exists() else "no file was replaced")
-                           + (f" (it could not be opened: {damaged})" if damaged else ""))
+        restored.audit.log(
+            by,
+            "restored from a backup",
+            str(backup),
+            (
+                f"the file it replaced is kept as {aside}"
+                if aside.exists()
+                else "no file was replaced"
+            )
+            + (f" (it could not be opened: {damaged})" if damaged else ""),
+        )
     return aside
 
 

@@ -30,7 +30,9 @@ def reason_codes(day: date) -> list[tuple[str, str]]:
     table = codes().set_for(day)
     wanted = [c for c in table.codes.values() if c.category.is_absence and c.reason_known]
     order = {"I": 0, "M": 1, "C": 2, "R": 3, "G": 4, "O": 5}
-    return [(c.code, c.meaning) for c in sorted(wanted, key=lambda c: (order.get(c.code, 9), c.code))]
+    return [
+        (c.code, c.meaning) for c in sorted(wanted, key=lambda c: (order.get(c.code, 9), c.code))
+    ]
 
 
 def call_list(store: Store, day: date, session: str = "AM") -> CallList:
@@ -40,7 +42,9 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     if not pupils:
         return CallList(day, session, (), message="No pupils on roll: import pupils first.")
     if calendar.has_terms_for(day) and not calendar.is_school_session(day, session):
-        return CallList(day, session, (), message=f"{day:%d/%m/%Y} {session} is not a school session.")
+        return CallList(
+            day, session, (), message=f"{day:%d/%m/%Y} {session} is not a school session."
+        )
     marks = store.marks.for_session(day, session)
     # the "register taken" record, not "any mark in the class": a mark entered ahead (M for an
     # appointment) does not mean the rest of the class was marked
@@ -50,7 +54,9 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     ids = [p.id for p in wanted]
     year_start = academic_year_bounds(academic_year_of(day))[0]
     persistent = {
-        r.pupil.id for r in pupil_figures(store, year_start, day, pupils=wanted) if r.figures.persistent
+        r.pupil.id
+        for r in pupil_figures(store, year_start, day, pupils=wanted)
+        if r.figures.persistent
     }
     staged = current_stages(store, ids, year_start)
     candidates = []
@@ -60,17 +66,30 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
             amber.append("persistent absence this year")
         if staged.get(p.id):
             amber.append(f"support map: {staged[p.id]}")
-        candidates.append((
-            PupilForCalls(
-                pupil_id=p.id, upn=p.upn, name=p.name, reg_group=p.reg_group, year_group=p.year_group,
-                vulnerable_reasons=p.vulnerable_reasons, amber_reasons=tuple(amber),
-            ),
-            marks.get(p.id),
-        ))
+        candidates.append(
+            (
+                PupilForCalls(
+                    pupil_id=p.id,
+                    upn=p.upn,
+                    name=p.name,
+                    reg_group=p.reg_group,
+                    year_group=p.year_group,
+                    vulnerable_reasons=p.vulnerable_reasons,
+                    amber_reasons=tuple(amber),
+                ),
+                marks.get(p.id),
+            )
+        )
     earlier = calendar.previous_school_days(day, LOOK_BACK_SCHOOL_DAYS)
-    history = store.marks.codes_between(earlier[-1], day - timedelta(days=1), ids) if earlier else {}
+    history = (
+        store.marks.codes_between(earlier[-1], day - timedelta(days=1), ids) if earlier else {}
+    )
     result = build_call_list(
-        day, session, candidates, earlier, history,
+        day,
+        session,
+        candidates,
+        earlier,
+        history,
         last_contact=store.casework.last_contact_dates(day),
         contacts_of=store.contacts.for_pupils(ids),
         codes=table,
@@ -80,15 +99,25 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
 
 
 def log_call(
-    store: Store, pupil_ids: list[int], day: date, session: str, outcome: str, by: str,
-    contact_id: int | None = None, with_whom: str = "", reason_code: str | None = None,
-    notes: str = "", at: datetime | None = None,
+    store: Store,
+    pupil_ids: list[int],
+    day: date,
+    session: str,
+    outcome: str,
+    by: str,
+    contact_id: int | None = None,
+    with_whom: str = "",
+    reason_code: str | None = None,
+    notes: str = "",
+    at: datetime | None = None,
 ) -> list[int]:
     """Record a call for each pupil in the family; a reason given recodes their mark for the session
     (an amendment with history, or a new mark if none was recorded). All of it or none of it."""
     authorize(store, by, Permission.CALLS)
     if outcome not in CALL_OUTCOMES:
-        raise ServiceError(f"unknown call outcome '{outcome}' (use one of: {', '.join(CALL_OUTCOMES)})")
+        raise ServiceError(
+            f"unknown call outcome '{outcome}' (use one of: {', '.join(CALL_OUTCOMES)})"
+        )
     table = codes()
     if reason_code is not None:
         entry = table.lookup(reason_code, day) if table.is_valid(reason_code, day) else None
@@ -101,19 +130,38 @@ def log_call(
     ids = []
     with store.write():
         for pid in pupil_ids:
-            ids.append(store.casework.add(CaseworkEntry(
-                id=None, pupil_id=pid, at=at, kind="call", by_user=by, with_whom=with_whom,
-                contact_id=contact_id, outcome=label, contact_made=outcome == "spoke_to_parent",
-                notes=notes,
-            )))
+            ids.append(
+                store.casework.add(
+                    CaseworkEntry(
+                        id=None,
+                        pupil_id=pid,
+                        at=at,
+                        kind="call",
+                        by_user=by,
+                        with_whom=with_whom,
+                        contact_id=contact_id,
+                        outcome=label,
+                        contact_made=outcome == "spoke_to_parent",
+                        notes=notes,
+                    )
+                )
+            )
             if reason_code is not None:
                 reason = f"first-day call {at:%d/%m/%Y %H:%M}: {label.lower()}"
                 reason += f" ({with_whom})" if with_whom else ""
                 reason += f": {notes}" if notes else ""
                 store.marks.add_or_amend_many(
-                    [NewMark(pid, day, session, reason_code).as_row()], by=by, source="call", reason=reason
+                    [NewMark(pid, day, session, reason_code).as_row()],
+                    by=by,
+                    source="call",
+                    reason=reason,
                 )
-    store.audit.log(by, "call logged", ", ".join(str(p) for p in pupil_ids), f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""))
+    store.audit.log(
+        by,
+        "call logged",
+        ", ".join(str(p) for p in pupil_ids),
+        f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""),
+    )
     return ids
 
 

@@ -23,7 +23,9 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     marks: int = 0
     amendments: int = 0
-    missing: list[str] = field(default_factory=list)  # registers with missing marks, by class and session
+    missing: list[str] = field(
+        default_factory=list
+    )  # registers with missing marks, by class and session
     missing_marks: int = 0
     notes: list[str] = field(default_factory=list)  # what changed since a backup (check --against)
 
@@ -32,7 +34,9 @@ class CheckReport:
         return not self.problems
 
 
-def check_school(store: Store, now: datetime | None = None, against: Path | None = None) -> CheckReport:
+def check_school(
+    store: Store, now: datetime | None = None, against: Path | None = None
+) -> CheckReport:
     """`now` (default: the clock) decides which registers have closed, so an empty register that is
     still open is not reported as missing. With `against` (a backup), also what changed outside
     Attendance Desk since that backup was made."""
@@ -97,13 +101,17 @@ def check_against(store: Store, backup: Path, report: CheckReport) -> None:
         try:
             recorded = json.loads(record.read_text(encoding="utf-8"))["heads"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            report.problems.append(f"the record of chain heads beside the backup ({record.name}) cannot be read: {exc}")
+            report.problems.append(
+                f"the record of chain heads beside the backup ({record.name}) cannot be read: {exc}"
+            )
     problems, notes = chain.against_backup(str(store.path), str(backup), recorded)
     report.problems += problems
     report.notes += [f"since {backup.name}: {n}" for n in notes]
 
 
-def missing_marks_by_register(store: Store, now: datetime | None = None, limit: int = 200) -> tuple[int, list[str]]:
+def missing_marks_by_register(
+    store: Store, now: datetime | None = None, limit: int = 200
+) -> tuple[int, list[str]]:
     """Missing marks in every academic year that has marks, up to the last register closed, grouped
     by class and session ("4A Tue 03/09/2024 AM: 2 without a mark: …"). Reads each year's figures
     in one pass, then lists sessions only for the pupils that have missing marks."""
@@ -128,9 +136,13 @@ def missing_marks_by_register(store: Store, now: datetime | None = None, limit: 
             for day, session in listed.get(row.pupil.id, []):
                 by_register[(day, session, row.pupil.reg_group)].append(row.pupil.name)
     lines = []
-    for (day, session, group), names in sorted(by_register.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):
+    for (day, session, group), names in sorted(
+        by_register.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])
+    ):
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        lines.append(f"{group or 'no class'} {day:%a %d/%m/%Y} {session}: {len(names)} without a mark ({shown})")
+        lines.append(
+            f"{group or 'no class'} {day:%a %d/%m/%Y} {session}: {len(names)} without a mark ({shown})"
+        )
     if len(lines) > limit:
         lines = lines[:limit] + [f"… and {len(lines) - limit} more registers"]
     return total, lines

@@ -50,13 +50,21 @@ class Dashboard:
     by_group: list[GroupSummary]
     persistent: list[PupilFigures]
     severe: list[PupilFigures]
-    suggested: list[PupilStage]  # crossed a support-map threshold not yet acted on (this academic year)
+    suggested: list[
+        PupilStage
+    ]  # crossed a support-map threshold not yet acted on (this academic year)
     penalty: list[PupilFigures]
-    punctuality: list[Punctuality] = field(default_factory=list)  # most late arrivals this half-term
+    punctuality: list[Punctuality] = field(
+        default_factory=list
+    )  # most late arrivals this half-term
     punctuality_from: date | None = None
     label: str = "Academic year to date"
-    persistent_from: dict[str, date] = field(default_factory=dict)  # UPN: at or above 10 % from this day on
-    suggested_from: dict[str, date] = field(default_factory=dict)  # UPN: day the suggested stage was reached
+    persistent_from: dict[str, date] = field(
+        default_factory=dict
+    )  # UPN: at or above 10 % from this day on
+    suggested_from: dict[str, date] = field(
+        default_factory=dict
+    )  # UPN: day the suggested stage was reached
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,15 @@ class FollowUps:
 
 
 # each flag beside its complement: FSM against non-FSM, SEN against no SEN, ...
-GROUPS = (("FSM", "Not FSM", "fsm"), ("SEN support or EHCP", "No SEN", "sen"), ("EHCP", None, "ehcp"),
-          ("Child protection plan", None, "cp"), ("Child in need", None, "cin"),
-          ("Looked after", None, "looked_after"), ("Young carer", None, "young_carer"))
+GROUPS = (
+    ("FSM", "Not FSM", "fsm"),
+    ("SEN support or EHCP", "No SEN", "sen"),
+    ("EHCP", None, "ehcp"),
+    ("Child protection plan", None, "cp"),
+    ("Child in need", None, "cin"),
+    ("Looked after", None, "looked_after"),
+    ("Young carer", None, "young_carer"),
+)
 
 
 def periods(store: Store, today: date) -> list[Period]:
@@ -79,36 +93,48 @@ def periods(store: Store, today: date) -> list[Period]:
     year_start, year_end = academic_year_bounds(academic_year_of(today))
     monday = today - timedelta(days=today.weekday())
     result = [Period("This week", max(monday, year_start), today)]
-    terms = [t for t in school_calendar(store, year_start, year_end).terms
-             if year_start <= t.start <= year_end and t.start <= today]
+    terms = [
+        t
+        for t in school_calendar(store, year_start, year_end).terms
+        if year_start <= t.start <= year_end and t.start <= today
+    ]
     if terms:
         half = terms[-1]
         result.append(Period(f"This half-term ({half.name})", half.start, min(half.end, today)))
         season = half.name.split()[0] if half.name.split() else half.name
         whole = [t for t in terms if t.name.split()[:1] == [season]]
         if len(whole) > 1:
-            result.append(Period(f"This term ({season})", whole[0].start, min(whole[-1].end, today)))
+            result.append(
+                Period(f"This term ({season})", whole[0].start, min(whole[-1].end, today))
+            )
     result.append(Period("This year", year_start, today))
     return result
 
 
-def period_board(store: Store, today: date, start: date | None = None, end: date | None = None,
-                 label: str = "") -> Dashboard:
+def period_board(
+    store: Store, today: date, start: date | None = None, end: date | None = None, label: str = ""
+) -> Dashboard:
     """The figures for the period (default: the academic year to date), without the support-map lists."""
     year_start, _ = academic_year_bounds(academic_year_of(today))
     start, end = start or year_start, min(end or today, today)
     if end < start:
         raise ServiceError(f"the period ends ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})")
     rows = pupil_figures(store, start, end, due=due_on(store, today))
-    worst_first = sorted(rows, key=lambda r: (r.figures.attendance_pct or 0.0))
+    worst_first = sorted(rows, key=lambda r: r.figures.attendance_pct or 0.0)
     # late arrivals over the half-term the period ends in (within the period)
     term_start = half_term_start(store, end)
     late_from = max(term_start, start) if term_start else start
     return Dashboard(
-        start=start, end=end, label=label or ("Academic year to date" if start == year_start else "Chosen dates"),
+        start=start,
+        end=end,
+        label=label or ("Academic year to date" if start == year_start else "Chosen dates"),
         school=summarise("Whole school", rows),
-        punctuality=punctuality(store, late_from, end, limit=50), punctuality_from=late_from,
-        by_year=sorted(group_summaries(rows, lambda p: f"Year {p.year_group}"), key=lambda g: natural_key(g.label)),
+        punctuality=punctuality(store, late_from, end, limit=50),
+        punctuality_from=late_from,
+        by_year=sorted(
+            group_summaries(rows, lambda p: f"Year {p.year_group}"),
+            key=lambda g: natural_key(g.label),
+        ),
         by_class=group_summaries(rows, lambda p: p.reg_group),
         by_group=compared_groups(rows),
         persistent=[r for r in worst_first if r.figures.persistent],
@@ -116,8 +142,10 @@ def period_board(store: Store, today: date, start: date | None = None, end: date
         suggested=[],
         # the pupils to consider for a penalty notice now: 10+ unauthorised sessions in the 10 school
         # weeks up to the period's end (the window reaches back across holidays and into last year)
-        penalty=sorted((r for r in rows if reaches_penalty_threshold(r.unauthorised_last_10_school_weeks)),
-                       key=lambda r: -r.unauthorised_last_10_school_weeks),
+        penalty=sorted(
+            (r for r in rows if reaches_penalty_threshold(r.unauthorised_last_10_school_weeks)),
+            key=lambda r: -r.unauthorised_last_10_school_weeks,
+        ),
     )
 
 
@@ -133,8 +161,9 @@ def compared_groups(rows: list[PupilFigures]) -> list[GroupSummary]:
     return result
 
 
-def follow_ups(store: Store, today: date, board: Dashboard,
-               progress: Callable[[int, int], None] | None = None) -> FollowUps:
+def follow_ups(
+    store: Store, today: date, board: Dashboard, progress: Callable[[int, int], None] | None = None
+) -> FollowUps:
     """The support-map suggestions (this academic year), the day each suggested pupil reached the
     suggested stage, and the day each persistently absent pupil of the period reached 10 %."""
     stages = stage_overview(store, today)
@@ -144,7 +173,9 @@ def follow_ups(store: Store, today: date, board: Dashboard,
     persistent_from: dict[str, date] = {}
     for n, row in enumerate(board.persistent):
         marks = codes_by_session(store, row.pupil.id, row.start, row.end)
-        if (day := first_day(marks.items(), table, lambda f: f.persistent, to_the_end=True)) is not None:
+        if (
+            day := first_day(marks.items(), table, lambda f: f.persistent, to_the_end=True)
+        ) is not None:
             persistent_from[row.pupil.upn] = day
         if progress:
             progress(n + 1, total)
@@ -165,8 +196,12 @@ def follow_ups(store: Store, today: date, board: Dashboard,
     return FollowUps(suggested, persistent_from, suggested_from)
 
 
-def first_day(marks: Iterable[tuple[tuple[date, str], str]], table: CodeTable,
-              test: Callable[[Figures], bool], to_the_end: bool = False) -> date | None:
+def first_day(
+    marks: Iterable[tuple[tuple[date, str], str]],
+    table: CodeTable,
+    test: Callable[[Figures], bool],
+    to_the_end: bool = False,
+) -> date | None:
     """The first day on which the pupil's figures from the start of `marks` up to the end of that day
     pass `test` (e.g. persistent absence: absence ≥ 10 % of possible sessions), reading the marks in
     date order; None if no day does. With `to_the_end`, the first day of the last unbroken run of
@@ -186,9 +221,15 @@ def first_day(marks: Iterable[tuple[tuple[date, str], str]], table: CodeTable,
     return since
 
 
-def dashboard(store: Store, today: date, start: date | None = None, end: date | None = None) -> Dashboard:
+def dashboard(
+    store: Store, today: date, start: date | None = None, end: date | None = None
+) -> Dashboard:
     """Everything at once (the command line and tests); the window asks for it in two steps."""
     board = period_board(store, today, start, end)
     more = follow_ups(store, today, board)
-    return replace(board, suggested=more.suggested, persistent_from=more.persistent_from,
-                   suggested_from=more.suggested_from)
+    return replace(
+        board,
+        suggested=more.suggested,
+        persistent_from=more.persistent_from,
+        suggested_from=more.suggested_from,
+    )

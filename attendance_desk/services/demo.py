@@ -31,7 +31,9 @@ FORM_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 @dataclass
 class Family:
     surname: str
-    contacts: list[tuple[Contact, str, bool, bool]] = field(default_factory=list)  # contact, rel, PR, lives
+    contacts: list[tuple[Contact, str, bool, bool]] = field(
+        default_factory=list
+    )  # contact, rel, PR, lives
     holiday_taker: bool = False
     risk: float = 1.0
 
@@ -56,29 +58,54 @@ def _surname_for(names: dict, surname: str, female: bool) -> str:
 
 def _make_family(rng: random.Random, names: dict, phones: _Phones, town: str) -> Family:
     surname = rng.choice(names["surnames"])
-    family = Family(surname=surname, holiday_taker=rng.random() < 0.06, risk=rng.lognormvariate(0, 0.45))
+    family = Family(
+        surname=surname, holiday_taker=rng.random() < 0.06, risk=rng.lognormvariate(0, 0.45)
+    )
     house = f"{rng.randint(1, 180)} {rng.choice(names['streets'])}, {town}"
     postcode = f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
     mother_name = f"{rng.choice(names['adult_women'])} {_surname_for(names, surname, True)}"
-    mother = Contact(None, mother_name, f"{mother_name.split()[0].lower()}.{rng.randint(10, 99)}@example.com",
-                     house, postcode, (Phone("mobile", phones.take()),))
+    mother = Contact(
+        None,
+        mother_name,
+        f"{mother_name.split()[0].lower()}.{rng.randint(10, 99)}@example.com",
+        house,
+        postcode,
+        (Phone("mobile", phones.take()),),
+    )
     family.contacts.append((mother, "Mother", True, True))
     shape = rng.random()
     if shape < 0.62:  # two parents at home
         father_name = f"{rng.choice(names['adult_men'])} {surname}"
-        father = Contact(None, father_name, "", house, postcode,
-                         (Phone("mobile", phones.take()), Phone("work", phones.take())))
+        father = Contact(
+            None,
+            father_name,
+            "",
+            house,
+            postcode,
+            (Phone("mobile", phones.take()), Phone("work", phones.take())),
+        )
         family.contacts.append((father, "Father", True, True))
     elif shape < 0.82:  # separated: father with PR at his own address (letters go to both)
         father_name = f"{rng.choice(names['adult_men'])} {surname}"
         other = f"{rng.randint(1, 120)} {rng.choice(names['streets'])}, {town}"
-        father = Contact(None, father_name, f"{father_name.split()[0].lower()}@example.org", other,
-                         f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}AT", (Phone("mobile", phones.take()),))
+        father = Contact(
+            None,
+            father_name,
+            f"{father_name.split()[0].lower()}@example.org",
+            other,
+            f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}AT",
+            (Phone("mobile", phones.take()),),
+        )
         family.contacts.append((father, "Father", True, False))
     if rng.random() < 0.45:  # someone outside the household to ring
-        gran = Contact(None, f"{rng.choice(names['adult_women'])} {rng.choice(names['surnames'])}", "",
-                       f"{rng.randint(1, 90)} {rng.choice(names['streets'])}, {town}", "",
-                       (Phone("home", phones.take()),))
+        gran = Contact(
+            None,
+            f"{rng.choice(names['adult_women'])} {rng.choice(names['surnames'])}",
+            "",
+            f"{rng.randint(1, 90)} {rng.choice(names['streets'])}, {town}",
+            "",
+            (Phone("home", phones.take()),),
+        )
         family.contacts.append((gran, "Grandparent", False, False))
     return family
 
@@ -89,7 +116,11 @@ def _dob(rng: random.Random, academic_year: int, year_index: int, first_year_age
 
 
 def build_demo_school(
-    path: Path, pupils: int = 420, today: date | None = None, seed: int = 1, weeks: int | None = None,
+    path: Path,
+    pupils: int = 420,
+    today: date | None = None,
+    seed: int = 1,
+    weeks: int | None = None,
 ) -> Store:
     """Write a demo school to a new file. Default: a 420-pupil primary with marks from the start of
     last academic year to this morning's AM register."""
@@ -99,14 +130,23 @@ def build_demo_school(
     secondary = pupils >= 900
     school = names["school"]
     store = create_school(
-        path, school["secondary_name"] if secondary else school["name"], f"{100000 + seed:06d}",
-        local_authority=school["local_authority"], la_number=str(LA_NUMBER), estab_number="4001" if secondary else "2001",
-        address=f"School Lane, {school['town']}, NB1 1AA", phone="01632 960000",
-        email="office@meadowbank.example.org", head_teacher="Mrs J. Harwood",
-        attendance_lead="Mr T. Okonjo", named_ewo="Ms R. Bellamy (Northshire EWS)",
+        path,
+        school["secondary_name"] if secondary else school["name"],
+        f"{100000 + seed:06d}",
+        local_authority=school["local_authority"],
+        la_number=str(LA_NUMBER),
+        estab_number="4001" if secondary else "2001",
+        address=f"School Lane, {school['town']}, NB1 1AA",
+        phone="01632 960000",
+        email="office@meadowbank.example.org",
+        head_teacher="Mrs J. Harwood",
+        attendance_lead="Mr T. Okonjo",
+        named_ewo="Ms R. Bellamy (Northshire EWS)",
     )
     current_year = academic_year_of(today)
-    first_marks = today - timedelta(weeks=weeks) if weeks else academic_year_bounds(current_year - 1)[0]
+    first_marks = (
+        today - timedelta(weeks=weeks) if weeks else academic_year_bounds(current_year - 1)[0]
+    )
     first_year = academic_year_of(first_marks)
     terms, closures = [], []
     for year in range(first_year, current_year + 1):
@@ -136,20 +176,30 @@ def build_demo_school(
                 family = _make_family(rng, names, phones, school["town"])
                 families.append(family)
             female = rng.random() < 0.5
-            admitted = calendar.terms[0].start if entry < first_year else _term_start(calendar, entry)
+            admitted = (
+                calendar.terms[0].start if entry < first_year else _term_start(calendar, entry)
+            )
             left = _term_end(calendar, last_year) if last_year < current_year else None
             if left is None and rng.random() < 0.03:  # joined this school year
-                admitted = _some_school_day(rng, calendar, academic_year_bounds(current_year)[0], today)
+                admitted = _some_school_day(
+                    rng, calendar, academic_year_bounds(current_year)[0], today
+                )
             elif left is None and rng.random() < 0.015:  # left this school year
-                left = _some_school_day(rng, calendar, academic_year_bounds(current_year)[0], today - timedelta(days=7))
+                left = _some_school_day(
+                    rng, calendar, academic_year_bounds(current_year)[0], today - timedelta(days=7)
+                )
             pupil = Pupil(
-                id=None, upn=make_upn(LA_NUMBER, 4001 if secondary else 2001, entry, i + 1),
+                id=None,
+                upn=make_upn(LA_NUMBER, 4001 if secondary else 2001, entry, i + 1),
                 surname=_surname_for(names, family.surname, female),
                 forename=rng.choice(names["girls"] if female else names["boys"]),
-                preferred_name=None, dob=_dob(rng, entry + year_index, year_index, first_age),
-                sex="F" if female else "M", year_group=years[year_index],
+                preferred_name=None,
+                dob=_dob(rng, entry + year_index, year_index, first_age),
+                sex="F" if female else "M",
+                year_group=years[year_index],
                 reg_group=f"{years[year_index]}{FORM_LETTERS[i % classes_per_year]}",
-                admission_date=admitted, leaving_date=left,
+                admission_date=admitted,
+                leaving_date=left,
             )
             pupil = _flags(rng, names, pupil)
             roster.append((pupil, family))
@@ -182,8 +232,15 @@ def _flags(rng: random.Random, names: dict, pupil: Pupil) -> Pupil:
     cp, cla, cin = roll() < 0.008, roll() < 0.006, roll() < 0.015
     worker = rng.choice(names["social_workers"]) if (cp or cla or cin) else ""
     return replace(
-        pupil, sen=sen, fsm=roll() < 0.24, cp_plan=cp, looked_after=cla, child_in_need=cin and not cp,
-        young_carer=roll() < 0.01, cme_concern=roll() < 0.003, social_worker=worker,
+        pupil,
+        sen=sen,
+        fsm=roll() < 0.24,
+        cp_plan=cp,
+        looked_after=cla,
+        child_in_need=cin and not cp,
+        young_carer=roll() < 0.01,
+        cme_concern=roll() < 0.003,
+        social_worker=worker,
     )
 
 

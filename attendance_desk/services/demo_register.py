@@ -28,7 +28,13 @@ class _Profile:
         roll = rng.random()
         self.severe = roll < 0.012
         self.persistent = not self.severe and roll < 0.12
-        base = 0.5 if self.severe else rng.uniform(0.04, 0.09) if self.persistent else rng.uniform(0.006, 0.022)
+        base = (
+            0.5
+            if self.severe
+            else rng.uniform(0.04, 0.09)
+            if self.persistent
+            else rng.uniform(0.006, 0.022)
+        )
         self.spell_rate = min(0.7, base * risk)
         self.mon_fri = rng.random() < 0.05
         self.late_rate = 0.08 if rng.random() < 0.1 else 0.01
@@ -49,7 +55,9 @@ def _present(rng: random.Random, profile: _Profile, session: str) -> tuple[str, 
     return ("/" if session == "AM" else "\\"), None
 
 
-def _holiday_days(rng: random.Random, calendar: SchoolCalendar, start: date, end: date) -> set[date]:
+def _holiday_days(
+    rng: random.Random, calendar: SchoolCalendar, start: date, end: date
+) -> set[date]:
     """3-5 school days taken next to a half-term, once a year, by families who do so."""
     days: set[date] = set()
     for year in range(academic_year_of(start), academic_year_of(end) + 1):
@@ -58,29 +66,41 @@ def _holiday_days(rng: random.Random, calendar: SchoolCalendar, start: date, end
             continue
         term = rng.choice(terms)
         school = [d for d in calendar.school_days(term.start, term.end)]
-        days |= set(school[-rng.randint(3, 5):])
+        days |= set(school[-rng.randint(3, 5) :])
     return {d for d in days if start <= d <= end}
 
 
 def simulate_registers(
-    store: Store, rng: random.Random, roster: list[tuple[Pupil, Family]], calendar: SchoolCalendar,
-    start: date, today: date, user: str,
+    store: Store,
+    rng: random.Random,
+    roster: list[tuple[Pupil, Family]],
+    calendar: SchoolCalendar,
+    start: date,
+    today: date,
+    user: str,
 ) -> None:
     school_days = calendar.school_days(start, today)
-    closed = [d for d in days_between(start, today) if d.weekday() < 5 and calendar.term_of(d)
-              and not calendar.is_school_day(d)]
+    closed = [
+        d
+        for d in days_between(start, today)
+        if d.weekday() < 5 and calendar.term_of(d) and not calendar.is_school_day(d)
+    ]
     trips = _class_trips(rng, roster, calendar, start, today)
     holidays: dict[int, set[date]] = {}
     untaken_class = rng.choice(sorted({p.reg_group for p, _ in roster if p.on_roll(today)}))
-    recent = set(school_days[-RECENT_SCHOOL_DAYS - 1:-1]) if school_days else set()
+    recent = set(school_days[-RECENT_SCHOOL_DAYS - 1 : -1]) if school_days else set()
     rows: list[tuple] = []
     recode: dict[date, list[tuple[int, date, str, str]]] = defaultdict(list)
     scenarios = _scenarios(rng, roster, today, untaken_class)
     for pupil, family in roster:
         profile = _Profile(rng, family.risk)
         if id(family) not in holidays:
-            holidays[id(family)] = _holiday_days(rng, calendar, start, today) if family.holiday_taker else set()
-        marks = _simulate_pupil(rng, pupil, profile, school_days, holidays[id(family)], trips, today)
+            holidays[id(family)] = (
+                _holiday_days(rng, calendar, start, today) if family.holiday_taker else set()
+            )
+        marks = _simulate_pupil(
+            rng, pupil, profile, school_days, holidays[id(family)], trips, today
+        )
         for day in closed:
             if pupil.on_roll(day):
                 marks[(day, "AM")] = marks[(day, "PM")] = ("#", None)
@@ -95,14 +115,21 @@ def simulate_registers(
                 code = "N"
             rows.append((pupil.id, day.isoformat(), session, code, minutes))
     insert_new_marks(store, rows, by=user, source="demo")
-    store.marks.record_registers_taken_from_marks(start, today, default_code_table().register_taking_codes(), user)
+    store.marks.record_registers_taken_from_marks(
+        start, today, default_code_table().register_taking_codes(), user
+    )
     _record_calls(store, rng, recode, user)
     _record_stages(store, rng, today)
 
 
 def _simulate_pupil(
-    rng: random.Random, pupil: Pupil, profile: _Profile, school_days: list[date],
-    holidays: set[date], trips: dict[tuple[str, date], str], today: date,
+    rng: random.Random,
+    pupil: Pupil,
+    profile: _Profile,
+    school_days: list[date],
+    holidays: set[date],
+    trips: dict[tuple[str, date], str],
+    today: date,
 ) -> Marks:
     marks: Marks = {}
     spell_left, spell_code = 0, ""
@@ -124,7 +151,9 @@ def _simulate_pupil(
             code_for = {s: (spell_code, None) for s in sessions}
         elif rng.random() < 0.005:
             appointment = rng.choice(("AM", "PM"))
-            code_for = {s: ("M", None) if s == appointment else _present(rng, profile, s) for s in sessions}
+            code_for = {
+                s: ("M", None) if s == appointment else _present(rng, profile, s) for s in sessions
+            }
         else:
             code_for = {s: _present(rng, profile, s) for s in sessions}
         for session, value in code_for.items():
@@ -134,15 +163,21 @@ def _simulate_pupil(
 
 def _class_trips(rng, roster, calendar, start, today) -> dict[tuple[str, date], str]:
     trips = {}
-    for group in sorted({p.reg_group for p, _ in roster}):  # sorted: the same seed gives the same school
+    for group in sorted(
+        {p.reg_group for p, _ in roster}
+    ):  # sorted: the same seed gives the same school
         for term in calendar.terms:
-            days = calendar.school_days(max(term.start, start), min(term.end, today - timedelta(days=1)))
+            days = calendar.school_days(
+                max(term.start, start), min(term.end, today - timedelta(days=1))
+            )
             if days:
                 trips[(group, rng.choice(days))] = "V"
     return trips
 
 
-def _unexplained_run(rng: random.Random, pupil: Pupil, marks: Marks, today: date, scenario: str | None) -> int:
+def _unexplained_run(
+    rng: random.Random, pupil: Pupil, marks: Marks, today: date, scenario: str | None
+) -> int:
     """How many school days up to today this pupil has been absent with no reason given (0: none).
     These are this morning's call list: most on day 1, some for days (home visit due), one for
     over two weeks (missing-education prompt), a pair of siblings, and vulnerable pupils."""
@@ -196,13 +231,27 @@ def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
             at = datetime.combine(day, time(9, 40 + rng.randint(0, 15))).astimezone()
             reason = f"first-day call {at:%d/%m/%Y %H:%M}: spoke to parent/carer"
             store.marks.add_or_amend_many(
-                [NewMark(*item).as_row() for item in items], by="office", source="call", reason=reason
+                [NewMark(*item).as_row() for item in items],
+                by="office",
+                source="call",
+                reason=reason,
             )
             for pupil_id in sorted({item[0] for item in items}):
-                store.casework.add(CaseworkEntry(
-                    None, pupil_id, at, "call", "office", "parent/carer", None,
-                    "Spoke to parent/carer", True, "Reason for absence given", recorded_at=at,
-                ))
+                store.casework.add(
+                    CaseworkEntry(
+                        None,
+                        pupil_id,
+                        at,
+                        "call",
+                        "office",
+                        "parent/carer",
+                        None,
+                        "Spoke to parent/carer",
+                        True,
+                        "Reason for absence given",
+                        recorded_at=at,
+                    )
+                )
 
 
 def _record_stages(store: Store, rng, today: date) -> None:
@@ -212,6 +261,13 @@ def _record_stages(store: Store, rng, today: date) -> None:
     earlier = today - timedelta(days=14)
     for state in stage_overview(store, earlier):
         if state.suggestion and rng.random() < 0.8:
-            record_step(store, state.figures.pupil.upn, "entered", earlier, "Mr T. Okonjo",
-                        state.suggestion.stage.key, "Confirmed at the weekly attendance review",
-                        at=f"{earlier.isoformat()}T15:30:00")
+            record_step(
+                store,
+                state.figures.pupil.upn,
+                "entered",
+                earlier,
+                "Mr T. Okonjo",
+                state.suggestion.stage.key,
+                "Confirmed at the weekly attendance review",
+                at=f"{earlier.isoformat()}T15:30:00",
+            )

@@ -35,13 +35,29 @@ SEN_LABELS = {"E": "EHCP", "K": "SEN support", "": "No SEN"}
 
 def _group_line(g: GroupSummary) -> GroupLine:
     f = g.figures
-    return GroupLine(g.label, g.pupils, f.possible, as_fraction(f.attendance_pct), as_fraction(f.authorised_pct),
-                     as_fraction(f.unauthorised_pct), g.persistent, as_fraction(g.persistent_pct), g.severe,
-                     g.penalty_threshold, f.late_before_close, f.late_after_close, f.missing)
+    return GroupLine(
+        g.label,
+        g.pupils,
+        f.possible,
+        as_fraction(f.attendance_pct),
+        as_fraction(f.authorised_pct),
+        as_fraction(f.unauthorised_pct),
+        g.persistent,
+        as_fraction(g.persistent_pct),
+        g.severe,
+        g.penalty_threshold,
+        f.late_before_close,
+        f.late_after_close,
+        f.missing,
+    )
 
 
 def export_xlsx(
-    store: Store, path: Path, start: date, end: date, progress: Callable[[int, int], None] | None = None,
+    store: Store,
+    path: Path,
+    start: date,
+    end: date,
+    progress: Callable[[int, int], None] | None = None,
     by: str = "",
 ) -> int:
     """Write the workbook; returns the number of pupils in it."""
@@ -57,39 +73,81 @@ def export_xlsx(
     groups += group_summaries(rows, lambda p: f"Class {p.reg_group}")
     groups += group_summaries(rows, lambda p: "FSM" if p.fsm else "Not FSM")
     groups += group_summaries(rows, lambda p: SEN_LABELS.get(p.sen, "No SEN"))
-    for label, key in (("Child protection plan", "cp"), ("Child in need", "cin"),
-                       ("Looked after", "looked_after"), ("Young carer", "young_carer")):
+    for label, key in (
+        ("Child protection plan", "cp"),
+        ("Child in need", "cin"),
+        ("Looked after", "looked_after"),
+        ("Young carer", "young_carer"),
+    ):
         chosen = [r for r in rows if FLAG_FILTERS[key](r.pupil)]
         if chosen:
             groups.append(summarise(label, chosen))
     lines = [_pupil_line(r) for r in rows]
     ids = {r.pupil.upn: r.pupil.id for r in rows}
     calendar = school_calendar(store, start, end)
-    sessions = sorted(set(calendar.school_sessions(start, end)) | sessions_with_marks(store, start, end))
+    sessions = sorted(
+        set(calendar.school_sessions(start, end)) | sessions_with_marks(store, start, end)
+    )
     school = store.settings.school()
     with atomic_path(path) as temp:  # a complete workbook or none: renamed into place when written
         write_workbook(
-            temp, f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}", start, end,
-            [_group_line(g) for g in groups], lines, sessions,
-            lambda line: codes_by_session(store, ids[line.upn], line.start, line.end), codes(), progress,
+            temp,
+            f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}",
+            start,
+            end,
+            [_group_line(g) for g in groups],
+            lines,
+            sessions,
+            lambda line: codes_by_session(store, ids[line.upn], line.start, line.end),
+            codes(),
+            progress,
         )
-    store.audit.log(by, "export workbook", str(path), f"{len(lines)} pupils, {start:%d/%m/%Y} to {end:%d/%m/%Y}")
+    store.audit.log(
+        by, "export workbook", str(path), f"{len(lines)} pupils, {start:%d/%m/%Y} to {end:%d/%m/%Y}"
+    )
     return len(lines)
 
 
 def _pupil_line(r) -> PupilLine:
     p, f = r.pupil, r.figures
-    flags = flags_text((("FSM", p.fsm), (SEN_LABELS.get(p.sen, ""), bool(p.sen)), ("CP", p.cp_plan),
-                        ("CIN", p.child_in_need), ("LAC", p.looked_after), ("Young carer", p.young_carer)))
+    flags = flags_text(
+        (
+            ("FSM", p.fsm),
+            (SEN_LABELS.get(p.sen, ""), bool(p.sen)),
+            ("CP", p.cp_plan),
+            ("CIN", p.child_in_need),
+            ("LAC", p.looked_after),
+            ("Young carer", p.young_carer),
+        )
+    )
     return PupilLine(
-        p.upn, p.surname, p.preferred_name or p.forename, p.reg_group, p.year_group, flags, r.start, r.end,
-        f.possible, f.present, f.aea, f.authorised, f.unauthorised, f.late_before_close,
-        f.late_after_close, as_fraction(f.attendance_pct), f.persistent, f.severe,
-        r.max_unauthorised_10_school_weeks, r.penalty_threshold, f.missing,
+        p.upn,
+        p.surname,
+        p.preferred_name or p.forename,
+        p.reg_group,
+        p.year_group,
+        flags,
+        r.start,
+        r.end,
+        f.possible,
+        f.present,
+        f.aea,
+        f.authorised,
+        f.unauthorised,
+        f.late_before_close,
+        f.late_after_close,
+        as_fraction(f.attendance_pct),
+        f.persistent,
+        f.severe,
+        r.max_unauthorised_10_school_weeks,
+        r.penalty_threshold,
+        f.missing,
     )
 
 
-def export_ctf(store: Store, path: Path, academic_year: int, until: date, by: str = "") -> CtfWritten:
+def export_ctf(
+    store: Store, path: Path, academic_year: int, until: date, by: str = ""
+) -> CtfWritten:
     """A CTF of every pupil on roll in the academic year, with their marks up to `until`."""
     authorize(store, by, Permission.EXPORT)
     school = store.settings.school()
@@ -101,8 +159,15 @@ def export_ctf(store: Store, path: Path, academic_year: int, until: date, by: st
     marks = {p.id: codes_by_session(store, p.id, first, min(last, until)) for p in pupils}
     with atomic_path(path) as temp:
         written = write_ctf(
-            temp, CtfSchool(school.la_number, school.estab_number, school.name), academic_year, pupils,
-            contacts, home_addresses(contacts), marks, codes(), until,
+            temp,
+            CtfSchool(school.la_number, school.estab_number, school.name),
+            academic_year,
+            pupils,
+            contacts,
+            home_addresses(contacts),
+            marks,
+            codes(),
+            until,
         )
     store.audit.log(by, "export CTF", str(path), f"{written.pupils} pupils, {written.marks} marks")
     return written

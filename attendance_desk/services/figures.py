@@ -38,7 +38,9 @@ class PupilFigures:
     start: date  # the part of the range the pupil was on roll
     end: date
     figures: Figures
-    max_unauthorised_10_school_weeks: int  # the most in any window of 10 school weeks ending in the range
+    max_unauthorised_10_school_weeks: (
+        int  # the most in any window of 10 school weeks ending in the range
+    )
     unauthorised_last_10_school_weeks: int = 0  # in the 10 school weeks up to the range's end
 
     @property
@@ -140,8 +142,12 @@ def due_on(store: Store, today: date | None) -> Session:
 
 
 def pupil_figures(
-    store: Store, start: date, end: date, keep: PupilFilter | None = None,
-    pupils: Sequence[Pupil] | None = None, due: Session | None = None,
+    store: Store,
+    start: date,
+    end: date,
+    keep: PupilFilter | None = None,
+    pupils: Sequence[Pupil] | None = None,
+    due: Session | None = None,
 ) -> list[PupilFigures]:
     """Figures for every pupil on roll in [start, end] (or those given), each over the part of the
     range they were on roll. One aggregate query for the whole school; a per-pupil query only for
@@ -158,7 +164,9 @@ def pupil_figures(
     if not pupils:
         return []
     due = due or due_through(store)
-    calendar = school_calendar(store, week_start(start) - timedelta(weeks=LOOK_BACK_CALENDAR_WEEKS), end)
+    calendar = school_calendar(
+        store, week_start(start) - timedelta(weeks=LOOK_BACK_CALENDAR_WEEKS), end
+    )
     boundaries = table.era_boundaries()
     unauthorised = table.codes_in(Category.UNAUTHORISED)
     windows = {p.id: w for p in pupils if (w := p.on_roll_between(start, end)) is not None}
@@ -166,7 +174,9 @@ def pupil_figures(
 
     def weeks_before(first: date) -> list[date]:
         if first not in look_back:
-            look_back[first] = look_back_weeks(calendar.school_weeks_before(first, PENALTY_WINDOW_WEEKS - 1))
+            look_back[first] = look_back_weeks(
+                calendar.school_weeks_before(first, PENALTY_WINDOW_WEEKS - 1)
+            )
         return look_back[first]
 
     def reach(first: date) -> date:
@@ -182,8 +192,11 @@ def pupil_figures(
     weekly: dict[int, Counter[date]] = defaultdict(Counter)
     # G, N, O and U are unauthorised and valid in every code set: counted by week in SQL. Should a
     # code set ever differ, each mark is categorised by its own date instead.
-    steady = all(table.category_or_none(code, s.valid_from) == Category.UNAUTHORISED
-                 for code in unauthorised for s in table.sets)
+    steady = all(
+        table.category_or_none(code, s.valid_from) == Category.UNAUTHORISED
+        for code in unauthorised
+        for s in table.sets
+    )
     if full:
         for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
             if pid in full:
@@ -210,8 +223,10 @@ def pupil_figures(
         weekly[pid] = unauthorised_by_week(marks, table)
     # the school's sessions worked out once: for missing marks (in the range) and school weeks
     sessions = calendar.school_sessions(week_start(start), end)
-    in_range = sessions[bisect_left(sessions, (start, "AM")):]
-    missing = _missing_marks(store, in_range, start, end, windows, counts, due, None if full else list(rest))
+    in_range = sessions[bisect_left(sessions, (start, "AM")) :]
+    missing = _missing_marks(
+        store, in_range, start, end, windows, counts, due, None if full else list(rest)
+    )
     school_days = sorted({day for day, _ in sessions})
     weeks_of: dict[tuple[date, date], list[date]] = {}
     results = []
@@ -221,19 +236,29 @@ def pupil_figures(
         first, last = windows[pupil.id]
         before = weeks_before(first)
         if (first, last) not in weeks_of:  # most pupils share the whole range
-            days = school_days[bisect_left(school_days, week_start(first)):bisect_right(school_days, last)]
+            days = school_days[
+                bisect_left(school_days, week_start(first)) : bisect_right(school_days, last)
+            ]
             weeks_of[(first, last)] = sorted({week_start(d) for d in days})
         weeks = before + weeks_of[(first, last)]
         figures = figures_from_counts(counts.get(pupil.id, ()), table, missing.get(pupil.id, 0))
         per_week = weekly.get(pupil.id)
         results.append(
             PupilFigures(
-                pupil=pupil, start=first, end=last,
+                pupil=pupil,
+                start=first,
+                end=last,
                 figures=figures,
                 max_unauthorised_10_school_weeks=(
-                    max_in_consecutive_weeks(per_week, weeks, look_back=len(before)) if per_week else 0),
+                    max_in_consecutive_weeks(per_week, weeks, look_back=len(before))
+                    if per_week
+                    else 0
+                ),
                 unauthorised_last_10_school_weeks=(
-                    sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]) if per_week else 0),
+                    sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:])
+                    if per_week
+                    else 0
+                ),
             )
         )
     return results
@@ -261,16 +286,26 @@ def missing_sessions_of(
         if window is None:
             continue
         marked = codes_by_session(store, pupil.id, *window)
-        gaps = [s for s in expected[bisect_left(expected, (window[0], "AM")):bisect_right(expected, (window[1], "PM"))]
-                if s not in marked]
+        gaps = [
+            s
+            for s in expected[
+                bisect_left(expected, (window[0], "AM")) : bisect_right(expected, (window[1], "PM"))
+            ]
+            if s not in marked
+        ]
         if gaps:
             result[pupil.id] = gaps
     return result
 
 
 def _missing_marks(
-    store: Store, school_sessions: Sequence[Session], start: date, end: date,
-    windows: dict[int, tuple[date, date]], counts: dict[int, list], due: Session,
+    store: Store,
+    school_sessions: Sequence[Session],
+    start: date,
+    end: date,
+    windows: dict[int, tuple[date, date]],
+    counts: dict[int, list],
+    due: Session,
     pupil_ids: list[int] | None,
 ) -> dict[int, int]:
     """School sessions (`school_sessions`: those in [start, end]) due and on roll, less the marks on
@@ -279,16 +314,31 @@ def _missing_marks(
     due_key = session_index(due)
     expected = [s for s in school_sessions if session_index(s) <= due_key]
     expected_set = set(expected)
-    other_days = [d for d in days_between(start, end)
-                  if any((d, s) not in expected_set for s in SESSIONS)]
+    other_days = [
+        d for d in days_between(start, end) if any((d, s) not in expected_set for s in SESSIONS)
+    ]
     other_sessions = [(d, s) for d in other_days for s in SESSIONS if (d, s) not in expected_set]
-    whole = [pid for pid in (pupil_ids if pupil_ids is not None else windows) if windows[pid] == (start, end)]
-    part = [pid for pid in (pupil_ids if pupil_ids is not None else windows) if windows[pid] != (start, end)]
+    whole = [
+        pid
+        for pid in (pupil_ids if pupil_ids is not None else windows)
+        if windows[pid] == (start, end)
+    ]
+    part = [
+        pid
+        for pid in (pupil_ids if pupil_ids is not None else windows)
+        if windows[pid] != (start, end)
+    ]
     elsewhere: Counter[int] = Counter()
     if whole:  # counted in SQL (closure days carry a mark for every pupil)
         chosen = None if pupil_ids is None else whole
         kept = set(whole)
-        elsewhere.update({pid: n for pid, n in store.marks.count_on_sessions(other_sessions, chosen) if pid in kept})
+        elsewhere.update(
+            {
+                pid: n
+                for pid, n in store.marks.count_on_sessions(other_sessions, chosen)
+                if pid in kept
+            }
+        )
     if part:  # pupils on roll for part of the range: each mark against the pupil's own dates
         for pid, day, session in store.marks.marks_on_days(other_days, part):
             first, last = windows[pid]

@@ -26,22 +26,45 @@ def _base(store: Store, pupil, as_at: date) -> dict:
     (the day of the meeting, the start of the plan, today for a blank form)."""
     school = store.settings.school()
     return {
-        "school": {k: getattr(school, k) for k in ("name", "address", "phone", "local_authority", "head_teacher",
-                                                  "attendance_lead", "named_ewo")},
-        "pupil": {"name": pupil.name, "legal_name": pupil.legal_name, "forename": pupil.preferred_name or pupil.forename,
-                  "dob": _dmy(pupil.dob), "reg_group": pupil.reg_group, "upn": pupil.upn},
+        "school": {
+            k: getattr(school, k)
+            for k in (
+                "name",
+                "address",
+                "phone",
+                "local_authority",
+                "head_teacher",
+                "attendance_lead",
+                "named_ewo",
+            )
+        },
+        "pupil": {
+            "name": pupil.name,
+            "legal_name": pupil.legal_name,
+            "forename": pupil.preferred_name or pupil.forename,
+            "dob": _dmy(pupil.dob),
+            "reg_group": pupil.reg_group,
+            "upn": pupil.upn,
+        },
         "figures": figures_as_at(store, pupil, as_at).as_context(),
     }
 
 
-def _write(store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil, by: str = "") -> Path:
+def _write(
+    store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil, by: str = ""
+) -> Path:
     school = store.settings.school()
     try:
         rendered = render_template(name, context, folder=template_folder() / "forms")
     except TemplateProblem as exc:
         raise ServiceError(str(exc)) from None
-    form_pdf(out, Letterhead(school.name, school.address, school.phone, school.email, school.logo), rendered, signatures,
-             f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential")
+    form_pdf(
+        out,
+        Letterhead(school.name, school.address, school.phone, school.email, school.logo),
+        rendered,
+        signatures,
+        f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential",
+    )
     store.audit.log(by, f"document made: {name.replace('_', ' ')}", pupil.upn, str(out))
     return out
 
@@ -53,18 +76,27 @@ def contract_document(store: Store, plan_id: int, out: Path, today: date, by: st
         raise ServiceError(f"no plan {plan_id}")
     pupil = store.pupils.by_id(plan.pupil_id)
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
-    parents = [c.name for c in contacts if c.parental_responsibility] or [c.name for c in contacts[:1]]
+    parents = [c.name for c in contacts if c.parental_responsibility] or [
+        c.name for c in contacts[:1]
+    ]
     context = _base(store, pupil, min(plan.starts, today)) | {
         "parents": " and ".join(parents) or "the parent(s)",
-        "plan": {"title": PLAN_KINDS[plan.kind], "parent_commitments": plan.parent_commitments,
-                 "school_support": plan.school_support, "agency_support": plan.agency_support,
-                 "target_pct": f"{plan.target_pct:g}" if plan.target_pct else "", "starts": _dmy(plan.starts),
-                 "review_date": _dmy(plan.review_date), "ends": _dmy(plan.ends)},
+        "plan": {
+            "title": PLAN_KINDS[plan.kind],
+            "parent_commitments": plan.parent_commitments,
+            "school_support": plan.school_support,
+            "agency_support": plan.agency_support,
+            "target_pct": f"{plan.target_pct:g}" if plan.target_pct else "",
+            "starts": _dmy(plan.starts),
+            "review_date": _dmy(plan.review_date),
+            "ends": _dmy(plan.ends),
+        },
     }
     school = store.settings.school()
     # a contract is signed by both sides: a line for the parent even when none is recorded yet
     signatures = ([f"{name} (parent)" for name in parents] or ["Parent/carer"]) + [
-        f"{school.attendance_lead or school.head_teacher} (for the school)"]
+        f"{school.attendance_lead or school.head_teacher} (for the school)"
+    ]
     return _write(store, "parenting_contract", context, out, signatures, pupil, by)
 
 
@@ -74,28 +106,55 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
     if meeting is None:
         raise ServiceError(f"no meeting {meeting_id}")
     pupil = store.pupils.by_id(meeting.pupil_id)
-    outcome = "" if meeting.target_met is None else (
-        f"target {'met' if meeting.target_met else 'not met'} (attendance {meeting.attendance_achieved:.1f}%)"
-        if meeting.attendance_achieved is not None else "no sessions in the target period yet")
+    outcome = (
+        ""
+        if meeting.target_met is None
+        else (
+            f"target {'met' if meeting.target_met else 'not met'} (attendance {meeting.attendance_achieved:.1f}%)"
+            if meeting.attendance_achieved is not None
+            else "no sessions in the target period yet"
+        )
+    )
     # the figures as they stood on the day of the meeting, whatever has been marked since
     review = None
-    earlier = store.meetings.meeting(meeting.reviews_meeting_id) if meeting.reviews_meeting_id else None
-    if earlier is not None:  # a review: what Halton asks a review to record, against the meeting it reviews
+    earlier = (
+        store.meetings.meeting(meeting.reviews_meeting_id) if meeting.reviews_meeting_id else None
+    )
+    if (
+        earlier is not None
+    ):  # a review: what Halton asks a review to record, against the meeting it reviews
         review = {
-            "held_on": _dmy(earlier.held_on), "title": KINDS[earlier.kind],
+            "held_on": _dmy(earlier.held_on),
+            "title": KINDS[earlier.kind],
             "figures": figures_as_at(store, pupil, earlier.held_on).as_context(),
-            "actions_parent": earlier.actions_parent, "actions_school": earlier.actions_school,
-            "actions_others": earlier.actions_others, "parent_attended_then": earlier.parent_attended,
+            "actions_parent": earlier.actions_parent,
+            "actions_school": earlier.actions_school,
+            "actions_others": earlier.actions_others,
+            "parent_attended_then": earlier.parent_attended,
             "target_pct": f"{earlier.target_pct:g}" if earlier.target_pct else "",
-            "target_from": _dmy(earlier.target_from), "target_to": _dmy(earlier.target_to),
+            "target_from": _dmy(earlier.target_from),
+            "target_to": _dmy(earlier.target_to),
         }
-    context = _base(store, pupil, meeting.held_on) | {"review": review, "meeting": {
-        "title": KINDS[meeting.kind], "held_on": _dmy(meeting.held_on), "attendees": meeting.attendees,
-        "parent_attended": meeting.parent_attended, "barriers": meeting.barriers, "pupil_voice": meeting.pupil_voice,
-        "actions_parent": meeting.actions_parent, "actions_school": meeting.actions_school,
-        "actions_others": meeting.actions_others, "target_pct": f"{meeting.target_pct:g}" if meeting.target_pct else "",
-        "target_from": _dmy(meeting.target_from), "target_to": _dmy(meeting.target_to),
-        "review_date": _dmy(meeting.review_date), "outcome": outcome, "decision": meeting.decision}}
+    context = _base(store, pupil, meeting.held_on) | {
+        "review": review,
+        "meeting": {
+            "title": KINDS[meeting.kind],
+            "held_on": _dmy(meeting.held_on),
+            "attendees": meeting.attendees,
+            "parent_attended": meeting.parent_attended,
+            "barriers": meeting.barriers,
+            "pupil_voice": meeting.pupil_voice,
+            "actions_parent": meeting.actions_parent,
+            "actions_school": meeting.actions_school,
+            "actions_others": meeting.actions_others,
+            "target_pct": f"{meeting.target_pct:g}" if meeting.target_pct else "",
+            "target_from": _dmy(meeting.target_from),
+            "target_to": _dmy(meeting.target_to),
+            "review_date": _dmy(meeting.review_date),
+            "outcome": outcome,
+            "decision": meeting.decision,
+        },
+    }
     return _write(store, "sam_minutes", context, out, ["Chair of the meeting", "Parent"], pupil, by)
 
 
@@ -105,13 +164,23 @@ def home_visit_record(store: Store, entry_id: int, out: Path, by: str = "") -> P
     authorize(store, by, Permission.LETTERS)
     entry = store.casework.entry(entry_id)
     if entry is None or entry.kind != "home_visit":
-        raise ServiceError(f"chronology entry {entry_id} is not a recorded home visit "
-                           "(`contact --kind home_visit` prints the entry's number)")
+        raise ServiceError(
+            f"chronology entry {entry_id} is not a recorded home visit "
+            "(`contact --kind home_visit` prints the entry's number)"
+        )
     pupil = store.pupils.by_id(entry.pupil_id)
     later = recorded_later(entry.recorded_by, entry.recorded_at, entry.at, entry.late_reason)
-    context = _base(store, pupil, entry.at.date()) | {"visit": {
-        "at": f"{entry.at:%d/%m/%Y at %H:%M}", "by": entry.by_user, "with_whom": entry.with_whom,
-        "seen": entry.contact_made, "outcome": entry.outcome, "notes": entry.notes, "recorded_later": later}}
+    context = _base(store, pupil, entry.at.date()) | {
+        "visit": {
+            "at": f"{entry.at:%d/%m/%Y at %H:%M}",
+            "by": entry.by_user,
+            "with_whom": entry.with_whom,
+            "seen": entry.contact_made,
+            "outcome": entry.outcome,
+            "notes": entry.notes,
+            "recorded_later": later,
+        }
+    }
     return _write(store, "home_visit_record", context, out, ["Visiting officer"], pupil, by)
 
 
@@ -123,7 +192,10 @@ def home_visit_form(store: Store, upn: str, out: Path, today: date, by: str = ""
 
     pupil = find_pupil(store, upn)
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
-    addresses = [f"{c.name} ({c.relationship or 'contact'}): {c.address} {c.postcode}".strip()
-                 + (f", {', '.join(p.number for p in c.phones)}" if c.phones else "") for c in contacts]
+    addresses = [
+        f"{c.name} ({c.relationship or 'contact'}): {c.address} {c.postcode}".strip()
+        + (f", {', '.join(p.number for p in c.phones)}" if c.phones else "")
+        for c in contacts
+    ]
     context = _base(store, pupil, today) | {"addresses": addresses or ["none recorded"]}
     return _write(store, "home_visit", context, out, ["Visiting officer"], pupil, by)

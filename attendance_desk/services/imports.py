@@ -45,13 +45,22 @@ class ImportReport:
         if not self.ok:
             return f"{self.file}: {len(self.problems)} problem(s); nothing was imported"
         verb = "would be" if self.dry_run else ""
-        parts = [f"{self.rows} rows read", f"{self.added} {verb} added".replace("  ", " "),
-                 f"{self.changed} {verb} changed".replace("  ", " "), f"{self.unchanged} unchanged"]
+        parts = [
+            f"{self.rows} rows read",
+            f"{self.added} {verb} added".replace("  ", " "),
+            f"{self.changed} {verb} changed".replace("  ", " "),
+            f"{self.unchanged} unchanged",
+        ]
         return f"{self.file}: " + ", ".join(parts)
 
 
 def import_file(
-    store: Store, kind: str, path: Path, by: str, today: date, dry_run: bool = False,
+    store: Store,
+    kind: str,
+    path: Path,
+    by: str,
+    today: date,
+    dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Read and check the whole file first, with reads only (no lock: others keep saving); then, unless
@@ -64,15 +73,23 @@ def import_file(
     authorize(store, by, Permission.IMPORT)
     report = ImportReport(kind=kind, file=path.name, dry_run=dry_run)
     try:
-        plan = {"pupils": _plan_pupils, "contacts": _plan_contacts, "marks": _plan_marks, "ctf": _plan_ctf}[kind](
-            store, path, today, report, progress)
+        plan = {
+            "pupils": _plan_pupils,
+            "contacts": _plan_contacts,
+            "marks": _plan_marks,
+            "ctf": _plan_ctf,
+        }[kind](store, path, today, report, progress)
         if dry_run:
             plan.preview(store, report, progress)
             return report
         with store.write():
             plan.write(store, by, path, report, progress)
-            store.audit.log(by, f"import {kind}", path.name,
-                            f"{report.rows} rows: {report.added} added, {report.changed} changed")
+            store.audit.log(
+                by,
+                f"import {kind}",
+                path.name,
+                f"{report.rows} rows: {report.added} added, {report.changed} changed",
+            )
     except ImportRefused as refused:
         report.problems = refused.problems
     return report
@@ -91,21 +108,30 @@ class _Plan:
     def write(self, store: Store, by: str, path: Path, report: ImportReport, progress) -> None:
         if self.pupils:
             current = {p.upn for p in store.pupils.all()} if self.only_new_pupils else set()
-            fresh = [p for p in self.pupils if p.upn not in current]  # one added meanwhile is left alone too
+            fresh = [
+                p for p in self.pupils if p.upn not in current
+            ]  # one added meanwhile is left alone too
             added, changed = store.pupils.upsert_many(fresh)
             if report.kind == "pupils":
                 report.added, report.changed = added, changed
                 report.unchanged = report.rows - added - changed
             else:
-                report.notes.append(f"pupils: {added} added, {changed} changed, {len(fresh) - added - changed} unchanged"
-                                    + (f" ({len(self.pupils) - len(fresh)} joined meanwhile, left alone)"
-                                       if len(fresh) < len(self.pupils) else ""))
+                report.notes.append(
+                    f"pupils: {added} added, {changed} changed, {len(fresh) - added - changed} unchanged"
+                    + (
+                        f" ({len(self.pupils) - len(fresh)} joined meanwhile, left alone)"
+                        if len(fresh) < len(self.pupils)
+                        else ""
+                    )
+                )
         if self.with_contacts:
             counts = _write_contacts(store, self.contacts, store.pupils.ids_by_upn())
             if report.kind == "contacts":
                 report.added, report.changed, report.unchanged = counts
             else:
-                report.notes.append(f"contacts: {counts[0]} added, {counts[1]} updated or linked to a sibling")
+                report.notes.append(
+                    f"contacts: {counts[0]} added, {counts[1]} updated or linked to a sibling"
+                )
         if self.marks is not None:
             _write_marks(store, self.marks, by, path, report, progress)
 
@@ -114,13 +140,21 @@ class _Plan:
         ids = store.pupils.ids_by_upn()
         if self.pupils:
             added = sum(p.upn not in existing for p in self.pupils)
-            changed = sum(p.upn in existing and replace(p, id=existing[p.upn].id) != existing[p.upn]
-                          for p in self.pupils)
+            changed = sum(
+                p.upn in existing and replace(p, id=existing[p.upn].id) != existing[p.upn]
+                for p in self.pupils
+            )
             if report.kind == "pupils":
-                report.added, report.changed, report.unchanged = added, changed, report.rows - added - changed
+                report.added, report.changed, report.unchanged = (
+                    added,
+                    changed,
+                    report.rows - added - changed,
+                )
             else:
-                report.notes.append(f"pupils: {added} would be added, {changed} changed, "
-                                    f"{len(self.pupils) - added - changed} unchanged")
+                report.notes.append(
+                    f"pupils: {added} would be added, {changed} changed, "
+                    f"{len(self.pupils) - added - changed} unchanged"
+                )
             for n, p in enumerate(q for q in self.pupils if q.upn not in ids):
                 ids[p.upn] = -(n + 1)  # not in the file yet: none of their marks exist
         if self.with_contacts:
@@ -135,13 +169,23 @@ class _Plan:
             if report.kind == "contacts":
                 report.added, report.unchanged = new, known
             else:
-                report.notes.append(f"contacts: {new} would be added, {known} already known (linked or updated on import)")
+                report.notes.append(
+                    f"contacts: {new} would be added, {known} already known (linked or updated on import)"
+                )
         if self.marks is not None:
-            result = store.marks.preview_many(self.marks.rows(ids), progress=progress, total=len(self.marks))
-            report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged
+            result = store.marks.preview_many(
+                self.marks.rows(ids), progress=progress, total=len(self.marks)
+            )
+            report.added, report.changed, report.unchanged = (
+                result.added,
+                result.amended,
+                result.unchanged,
+            )
             upns = {pid: upn for upn, pid in ids.items()}
-            report.changes = [f"{upns[pid]} {date.fromisoformat(day):%d/%m/%Y} {session}: {old} -> {new}"
-                              for pid, day, session, old, new in result.changes]
+            report.changes = [
+                f"{upns[pid]} {date.fromisoformat(day):%d/%m/%Y} {session}: {old} -> {new}"
+                for pid, day, session, old, new in result.changes
+            ]
 
 
 def _merged(existing: dict[str, Pupil], fields: dict) -> Pupil:
@@ -162,7 +206,9 @@ def _plan_contacts(store: Store, path: Path, today: date, report: ImportReport, 
     return _Plan(contacts=rows, with_contacts=True)
 
 
-def _write_contacts(store: Store, rows: list[ContactRow], ids: dict[str, int]) -> tuple[int, int, int]:
+def _write_contacts(
+    store: Store, rows: list[ContactRow], ids: dict[str, int]
+) -> tuple[int, int, int]:
     """Each person once (name and phone, or name and address), linked to each of their pupils."""
     index = store.contacts.identity_index()
     added = changed = unchanged = 0
@@ -176,11 +222,16 @@ def _write_contacts(store: Store, rows: list[ContactRow], ids: dict[str, int]) -
             details_changed = store.contacts.merge_details(contact_id, row.contact)
         for key in identity_keys(row.contact):
             index.setdefault(key, contact_id)
-        link_changed = store.contacts.link(Link(
-            pupil_id=ids[row.upn], contact_id=contact_id, relationship=row.relationship,
-            parental_responsibility=row.parental_responsibility, priority=row.priority,
-            lives_with=row.lives_with,
-        ))
+        link_changed = store.contacts.link(
+            Link(
+                pupil_id=ids[row.upn],
+                contact_id=contact_id,
+                relationship=row.relationship,
+                parental_responsibility=row.parental_responsibility,
+                priority=row.priority,
+                lives_with=row.lives_with,
+            )
+        )
         if new:
             added += 1
         elif link_changed or details_changed:
@@ -194,27 +245,42 @@ def _plan_marks(store: Store, path: Path, today: date, report: ImportReport, pro
     pupils = {p.upn: p for p in store.pupils.all()}
     calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
     parsed = parse_marks(
-        path, pupils, codes(), calendar, today,
+        path,
+        pupils,
+        codes(),
+        calendar,
+        today,
         progress=(lambda n: progress(n, 0)) if progress else None,
     )
     report.rows = parsed.rows_read
     return _Plan(marks=parsed)
 
 
-def _write_marks(store: Store, parsed: ParsedMarks, by: str, path: Path, report: ImportReport, progress) -> None:
+def _write_marks(
+    store: Store, parsed: ParsedMarks, by: str, path: Path, report: ImportReport, progress
+) -> None:
     result = store.marks.add_or_amend_many(
-        parsed.rows(store.pupils.ids_by_upn()), by=by, source="import", reason=f"import {path.name}",
-        progress=progress, total=len(parsed),
+        parsed.rows(store.pupils.ids_by_upn()),
+        by=by,
+        source="import",
+        reason=f"import {path.name}",
+        progress=progress,
+        total=len(parsed),
     )
     report.added, report.changed, report.unchanged = result.added, result.amended, result.unchanged
-    if len(parsed):  # the sessions it fills have had their registers taken (marks entered ahead aside)
+    if len(
+        parsed
+    ):  # the sessions it fills have had their registers taken (marks entered ahead aside)
         first, last = date.fromordinal(min(parsed.day)), date.fromordinal(max(parsed.day))
-        store.marks.record_registers_taken_from_marks(first, last, codes().register_taking_codes(),
-                                                     f"{by} (import {path.name})")
+        store.marks.record_registers_taken_from_marks(
+            first, last, codes().register_taking_codes(), f"{by} (import {path.name})"
+        )
 
 
 def _listed(label: str, items: list[str], limit: int = 50) -> str:
-    shown = "; ".join(items[:limit]) + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+    shown = "; ".join(items[:limit]) + (
+        f"; and {len(items) - limit} more" if len(items) > limit else ""
+    )
     return f"{label} ({len(items)}): {shown}"
 
 
@@ -222,21 +288,41 @@ def _plan_ctf(store: Store, path: Path, today: date, report: ImportReport, progr
     existing = {p.upn: p for p in store.pupils.all()}
     calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
     school = store.settings.school()
-    content = parse_ctf(path, existing, codes(), calendar, today, school.estab_number, school.la_number)
+    content = parse_ctf(
+        path, existing, codes(), calendar, today, school.estab_number, school.la_number
+    )
     report.rows = len(content.marks)
     report.notes.append(f"CTF {content.version} from {content.source_school}")
     report.notes += content.notes
     if content.from_other_school:
         verb = "would join" if report.dry_run else "joined"
-        report.notes.append("from another school: only pupils new to this school are added; "
-                            "pupils already here are never renamed or changed")
+        report.notes.append(
+            "from another school: only pupils new to this school are added; "
+            "pupils already here are never renamed or changed"
+        )
         if content.joining:
-            report.notes.append(_listed(f"pupils who {verb} this school (new UPNs"
-                                        + (", added when you import" if report.dry_run else "") + ")", content.joining))
+            report.notes.append(
+                _listed(
+                    f"pupils who {verb} this school (new UPNs"
+                    + (", added when you import" if report.dry_run else "")
+                    + ")",
+                    content.joining,
+                )
+            )
         if content.left_alone:
-            report.notes.append(_listed("already on roll here, left as they are (their details, contacts and marks "
-                                        "in this file were not used)", content.left_alone))
+            report.notes.append(
+                _listed(
+                    "already on roll here, left as they are (their details, contacts and marks "
+                    "in this file were not used)",
+                    content.left_alone,
+                )
+            )
     report.notes += [f"not imported: {s}" for s in content.skipped]
     report.notes += content.readings
-    return _Plan(pupils=[_merged(existing, f) for f in content.pupils], only_new_pupils=content.from_other_school,
-                 contacts=content.contacts, with_contacts=True, marks=content.marks)
+    return _Plan(
+        pupils=[_merged(existing, f) for f in content.pupils],
+        only_new_pupils=content.from_other_school,
+        contacts=content.contacts,
+        with_contacts=True,
+        marks=content.marks,
+    )

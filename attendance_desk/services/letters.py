@@ -42,7 +42,22 @@ from attendance_desk.store.meetings import Meeting as RecordedMeeting
 
 OVERRIDE_ROLES = ("lead", "head")  # an attendance lead or the head teacher may send a letter anyway
 MEETING_KINDS = ("sam", "planning")  # meetings a parent is invited to (reviews follow them)
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "rev", "revd", "sir", "dame", "lady", "lord"}
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "rev",
+    "revd",
+    "sir",
+    "dame",
+    "lady",
+    "lord",
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,9 @@ class LetterBatch:
     not_sent: list[str] = field(default_factory=list)  # who could not be written to, and why
     references: list[str] = field(default_factory=list)  # "ATT/00042" of each letter issued
     preview: bool = False
-    overridden: list[str] = field(default_factory=list)  # pupils whose letter was sent although a condition failed
+    overridden: list[str] = field(
+        default_factory=list
+    )  # pupils whose letter was sent although a condition failed
 
 
 @dataclass(frozen=True)
@@ -81,19 +98,23 @@ class LetterChoice:
 
 # ---------------------------------------------------------------- who, and how they are addressed
 
+
 def recipients(contacts: list[ContactForCalls]) -> tuple[list[ContactForCalls], str]:
     """Every adult with parental responsibility or day-to-day care (recorded as living with the
     pupil), each once, in priority order; if none is recorded, the first contact with a warning."""
     chosen = [c for c in contacts if c.parental_responsibility or c.lives_with_pupil]
-    warning = "" if any(c.parental_responsibility for c in contacts) else \
-        "no contact is recorded with parental responsibility: check and update the contacts"
+    warning = (
+        ""
+        if any(c.parental_responsibility for c in contacts)
+        else "no contact is recorded with parental responsibility: check and update the contacts"
+    )
     if chosen:
         return chosen, warning
     return contacts[:1], warning
 
 
 def salutation(name: str) -> str:
-    """"Ms Chen" from "Ms Mei Chen"; "Parent/Carer" when the name has no title to address them by."""
+    """ "Ms Chen" from "Ms Mei Chen"; "Parent/Carer" when the name has no title to address them by."""
     words = name.replace(".", " ").split()
     if len(words) >= 2 and words[0].lower() in TITLES:
         title = name.split()[0]
@@ -115,6 +136,7 @@ def _dates_in_words(days: list[str]) -> str:
 
 
 # ---------------------------------------------------------------- what was true on the letter's date
+
 
 def penalty_window(store: Store, day: date) -> tuple[date, date]:
     """The last 10 school weeks up to `day` (looking back across holidays and into last year): the
@@ -139,7 +161,9 @@ class _Pupil:
     letters: list[LetterRecord]
 
 
-def _read(store: Store, pupils: list[Pupil], today: date) -> tuple[dict[int, _Pupil], tuple[date, date]]:
+def _read(
+    store: Store, pupils: list[Pupil], today: date
+) -> tuple[dict[int, _Pupil], tuple[date, date]]:
     start = academic_year_bounds(academic_year_of(today))[0]
     years = {r.pupil.id: r for r in pupil_figures(store, start, today, pupils=pupils)}
     window = penalty_window(store, today)
@@ -148,13 +172,21 @@ def _read(store: Store, pupils: list[Pupil], today: date) -> tuple[dict[int, _Pu
     in_window = {pid: row.unauthorised_last_10_school_weeks for pid, row in years.items()}
     others = [p for p in pupils if p.id not in years]
     if others:
-        in_window |= {r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=others)}
+        in_window |= {
+            r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=others)
+        }
     stages = current_stages(store, [p.id for p in pupils], start)
     result = {}
     for p in pupils:
         meetings = [m for m in store.meetings.meetings(p.id) if m.held_on <= today]
-        letters = [x for x in store.letters.for_pupil(p.id) if not x.void and x.letter_date and x.letter_date <= today]
-        result[p.id] = _Pupil(p, years.get(p.id), in_window.get(p.id, 0), stages.get(p.id, ""), meetings, letters)
+        letters = [
+            x
+            for x in store.letters.for_pupil(p.id)
+            if not x.void and x.letter_date and x.letter_date <= today
+        ]
+        result[p.id] = _Pupil(
+            p, years.get(p.id), in_window.get(p.id, 0), stages.get(p.id, ""), meetings, letters
+        )
     return result, window
 
 
@@ -181,25 +213,44 @@ def _review_text(review: RecordedMeeting | None) -> str:
         return "met"
     if review.target_met is None:
         return "not assessed: no target was set"
-    achieved = f"{review.attendance_achieved:.1f}%" if review.attendance_achieved is not None else "no sessions"
-    return f"not met on {_dmy(review.held_on)}: {achieved} against a target of {review.target_pct:g}%"
+    achieved = (
+        f"{review.attendance_achieved:.1f}%"
+        if review.attendance_achieved is not None
+        else "no sessions"
+    )
+    return (
+        f"not met on {_dmy(review.held_on)}: {achieved} against a target of {review.target_pct:g}%"
+    )
 
 
-def _facts(data: _Pupil, info: TemplateInfo, ladder: SupportMap, window: tuple[date, date],
-           template_names: dict[str, str]) -> LetterFacts:
+def _facts(
+    data: _Pupil,
+    info: TemplateInfo,
+    ladder: SupportMap,
+    window: tuple[date, date],
+    template_names: dict[str, str],
+) -> LetterFacts:
     names = [s.name for s in ladder.stages]
-    position = names.index(data.stage_name) + 1 if data.stage_name in names else 0  # a stage of an earlier map: 0
+    position = (
+        names.index(data.stage_name) + 1 if data.stage_name in names else 0
+    )  # a stage of an earlier map: 0
     sends = next((n for n, s in enumerate(ladder.stages, 1) if s.letter == info.key), None)
     missed, latest = _missed_meeting(data)
     earlier: dict[str, str] = {}
     for x in data.letters:
         earlier[x.template] = _dmy(x.letter_date)
     return LetterFacts(
-        stage_position=position, stage_name=data.stage_name, letter_stage_position=sends,
+        stage_position=position,
+        stage_name=data.stage_name,
+        letter_stage_position=sends,
         unauthorised=data.year.figures.unauthorised if data.year else 0,
-        unauthorised_last_10_weeks=data.window_unauthorised, window=f"{_dmy(window[0])} and {_dmy(window[1])}",
-        missed_meeting=_dmy(missed.held_on) if missed else "", latest_meeting=latest,
-        review=_review_text(_latest_review(data)), earlier_letters=earlier, template_names=template_names,
+        unauthorised_last_10_weeks=data.window_unauthorised,
+        window=f"{_dmy(window[0])} and {_dmy(window[1])}",
+        missed_meeting=_dmy(missed.held_on) if missed else "",
+        latest_meeting=latest,
+        review=_review_text(_latest_review(data)),
+        earlier_letters=earlier,
+        template_names=template_names,
     )
 
 
@@ -230,21 +281,35 @@ def letter_choices(store: Store, upn: str, today: date) -> list[LetterChoice]:
     for key in template_names():
         info = _info(key)
         failed = unmet(info.conditions, _facts(data[pupil.id], info, ladder, window, names))
-        choices.append(LetterChoice(key, info.name, not failed, tuple(text for _, text in failed),
-                                    all(c.overridable for c, _ in failed)))
+        choices.append(
+            LetterChoice(
+                key,
+                info.name,
+                not failed,
+                tuple(text for _, text in failed),
+                all(c.overridable for c, _ in failed),
+            )
+        )
     return sorted(choices, key=lambda c: (not c.ok, c.name.lower()))
 
 
 # ---------------------------------------------------------------- the wording's context
+
 
 def _figures(row: PupilFigures | None) -> dict:
     if row is None:
         return {}
     f = row.figures
     return {
-        "period_from": _dmy(row.start), "period_to": _dmy(row.end), "possible": f.possible,
-        "attendance_pct": f.attendance_pct, "absence_pct": f.absence_pct, "sessions_missed": f.absent,
-        "days_absent": f"{f.days_absent:g}", "authorised": f.authorised, "unauthorised": f.unauthorised,
+        "period_from": _dmy(row.start),
+        "period_to": _dmy(row.end),
+        "possible": f.possible,
+        "attendance_pct": f.attendance_pct,
+        "absence_pct": f.absence_pct,
+        "sessions_missed": f.absent,
+        "days_absent": f"{f.days_absent:g}",
+        "authorised": f.authorised,
+        "unauthorised": f.unauthorised,
         "late": f.late_before_close + f.late_after_close,
         "unauthorised_10_weeks": row.max_unauthorised_10_school_weeks,
     }
@@ -257,59 +322,134 @@ def _meeting_place(data: _Pupil, meeting: RecordedMeeting) -> tuple[str, str, st
     for letter in reversed(data.letters):
         invited = (letter.details or {}).get("meeting") or {}
         if invited.get("date") == _dmy(meeting.held_on):
-            return when or invited.get("time", ""), where or invited.get("place", ""), _dmy(letter.letter_date)
+            return (
+                when or invited.get("time", ""),
+                where or invited.get("place", ""),
+                _dmy(letter.letter_date),
+            )
     return when, where, ""
 
 
-def _context(store: Store, data: _Pupil, contact: ContactForCalls, stage_name: str, meeting: Meeting,
-             today: date, window: tuple[date, date], names: dict[str, str]) -> tuple[dict, dict]:
+def _context(
+    store: Store,
+    data: _Pupil,
+    contact: ContactForCalls,
+    stage_name: str,
+    meeting: Meeting,
+    today: date,
+    window: tuple[date, date],
+    names: dict[str, str],
+) -> tuple[dict, dict]:
     """The placeholders of the wording, and what the letter quotes from the log (kept with it)."""
     pupil = data.pupil
     school = store.settings.school()
-    to_you = [x for x in data.letters if x.contact_id == contact.contact_id and x.letter_date < today]
+    to_you = [
+        x for x in data.letters if x.contact_id == contact.contact_id and x.letter_date < today
+    ]
     letters = {key: "" for key in names}
     for x in to_you:
         letters[x.template] = _dmy(x.letter_date)
-    stage_letters_to_you = sorted({_dmy(x.letter_date) for x in to_you}, key=lambda d: d[6:] + d[3:5] + d[:2])
+    stage_letters_to_you = sorted(
+        {_dmy(x.letter_date) for x in to_you}, key=lambda d: d[6:] + d[3:5] + d[:2]
+    )
     missed, _ = _missed_meeting(data)
-    missed_context = {"date": "", "time": "", "place": "", "review_date": "", "target_pct": "", "kind": "",
-                      "invited_on": ""}
+    missed_context = {
+        "date": "",
+        "time": "",
+        "place": "",
+        "review_date": "",
+        "target_pct": "",
+        "kind": "",
+        "invited_on": "",
+    }
     if missed:
         when, where, invited_on = _meeting_place(data, missed)
-        missed_context = {"date": _dmy(missed.held_on), "time": when, "place": where, "invited_on": invited_on,
-                          "review_date": _dmy(missed.review_date or missed.target_to),
-                          "target_pct": f"{missed.target_pct:g}" if missed.target_pct else "",
-                          "kind": {"sam": "School Attendance Meeting", "planning": "attendance planning meeting"}[missed.kind]}
+        missed_context = {
+            "date": _dmy(missed.held_on),
+            "time": when,
+            "place": where,
+            "invited_on": invited_on,
+            "review_date": _dmy(missed.review_date or missed.target_to),
+            "target_pct": f"{missed.target_pct:g}" if missed.target_pct else "",
+            "kind": {"sam": "School Attendance Meeting", "planning": "attendance planning meeting"}[
+                missed.kind
+            ],
+        }
     review = _latest_review(data)
     invitation = asdict(meeting)
     invitation["review_date"] = meeting.review_date or _dmy(today + timedelta(weeks=4))
     context = {
-        "school": {k: getattr(school, k) for k in ("name", "address", "phone", "email", "local_authority",
-                                                  "head_teacher", "attendance_lead", "named_ewo")},
-        "pupil": {"name": pupil.name, "legal_name": pupil.legal_name, "forename": pupil.preferred_name or pupil.forename,
-                  "surname": pupil.surname, "dob": _dmy(pupil.dob), "year_group": pupil.year_group,
-                  "reg_group": pupil.reg_group, "upn": pupil.upn},
-        "addressee": {"name": contact.name, "relationship": contact.relationship, "salutation": salutation(contact.name)},
-        "figures": _figures(data.year), "stage": {"name": stage_name},
-        "window": {"from": _dmy(window[0]), "to": _dmy(window[1]), "unauthorised": data.window_unauthorised,
-                   "weeks": PENALTY_WINDOW_WEEKS},
-        "letters": letters, "earlier": {"dates": _dates_in_words(stage_letters_to_you), "count": len(stage_letters_to_you)},
+        "school": {
+            k: getattr(school, k)
+            for k in (
+                "name",
+                "address",
+                "phone",
+                "email",
+                "local_authority",
+                "head_teacher",
+                "attendance_lead",
+                "named_ewo",
+            )
+        },
+        "pupil": {
+            "name": pupil.name,
+            "legal_name": pupil.legal_name,
+            "forename": pupil.preferred_name or pupil.forename,
+            "surname": pupil.surname,
+            "dob": _dmy(pupil.dob),
+            "year_group": pupil.year_group,
+            "reg_group": pupil.reg_group,
+            "upn": pupil.upn,
+        },
+        "addressee": {
+            "name": contact.name,
+            "relationship": contact.relationship,
+            "salutation": salutation(contact.name),
+        },
+        "figures": _figures(data.year),
+        "stage": {"name": stage_name},
+        "window": {
+            "from": _dmy(window[0]),
+            "to": _dmy(window[1]),
+            "unauthorised": data.window_unauthorised,
+            "weeks": PENALTY_WINDOW_WEEKS,
+        },
+        "letters": letters,
+        "earlier": {
+            "dates": _dates_in_words(stage_letters_to_you),
+            "count": len(stage_letters_to_you),
+        },
         "missed": missed_context,
-        "review": {"date": _dmy(review.held_on) if review else "", "met": bool(review and review.target_met),
-                   "achieved": f"{review.attendance_achieved:.1f}" if review and review.attendance_achieved is not None else "",
-                   "target_pct": f"{review.target_pct:g}" if review and review.target_pct else ""},
-        "meeting": invitation, "today": _dmy(today),
+        "review": {
+            "date": _dmy(review.held_on) if review else "",
+            "met": bool(review and review.target_met),
+            "achieved": f"{review.attendance_achieved:.1f}"
+            if review and review.attendance_achieved is not None
+            else "",
+            "target_pct": f"{review.target_pct:g}" if review and review.target_pct else "",
+        },
+        "meeting": invitation,
+        "today": _dmy(today),
     }
-    details = {"window": context["window"], "earlier_letters": {k: v for k, v in letters.items() if v}}
+    details = {
+        "window": context["window"],
+        "earlier_letters": {k: v for k, v in letters.items() if v},
+    }
     if meeting.date:
-        details["meeting"] = {"date": meeting.date, "time": meeting.time, "place": meeting.place,
-                              "with": meeting.with_whom}
+        details["meeting"] = {
+            "date": meeting.date,
+            "time": meeting.time,
+            "place": meeting.place,
+            "with": meeting.with_whom,
+        }
     if missed:
         details["missed_meeting"] = {"id": missed.id, **missed_context}
     return context, details
 
 
 # ---------------------------------------------------------------- making and issuing
+
 
 def _write_new(path: Path, data: bytes, taken: set[Path]) -> Path:
     """Write to `path`, or to `name-2.pdf`, `name-3.pdf` … if it exists: a file that holds issued
@@ -343,8 +483,10 @@ def _may_override(store: Store, by: str) -> None:
     role = role_of(store, by)
     if role not in OVERRIDE_ROLES:
         who = ROLE_NAMES.get(role or "", "not a user")
-        raise ServiceError(f"refused: only an attendance lead or the head teacher may send a letter whose conditions "
-                           f"do not hold ({by} is {who})")
+        raise ServiceError(
+            f"refused: only an attendance lead or the head teacher may send a letter whose conditions "
+            f"do not hold ({by} is {who})"
+        )
 
 
 def _now_on(day: date) -> datetime:
@@ -354,9 +496,19 @@ def _now_on(day: date) -> datetime:
 
 
 def make_letters(
-    store: Store, template: str, pupils: list[Pupil], today: date, by: str, out: Path,
-    individual: bool = False, stage_key: str | None = None, meeting: Meeting | None = None, *,
-    preview: bool = False, override_reason: str = "", skip_unmet: bool = False,
+    store: Store,
+    template: str,
+    pupils: list[Pupil],
+    today: date,
+    by: str,
+    out: Path,
+    individual: bool = False,
+    stage_key: str | None = None,
+    meeting: Meeting | None = None,
+    *,
+    preview: bool = False,
+    override_reason: str = "",
+    skip_unmet: bool = False,
 ) -> LetterBatch:
     """Make the letters of one template for these pupils, dated `today`.
 
@@ -375,7 +527,11 @@ def make_letters(
     ladder, names = support_map(store), _template_names()
     school = store.settings.school()
     head = Letterhead(school.name, school.address, school.phone, school.email, school.logo)
-    signatory, role = (school.attendance_lead, "Attendance lead") if school.attendance_lead else (school.head_teacher, "Head teacher")
+    signatory, role = (
+        (school.attendance_lead, "Attendance lead")
+        if school.attendance_lead
+        else (school.head_teacher, "Head teacher")
+    )
     data, window = _read(store, pupils, today)
     contacts = store.contacts.for_pupils([p.id for p in pupils])
     stage_name = ladder.stage(stage_key).name if stage_key else ""
@@ -402,20 +558,33 @@ def make_letters(
         for contact in chosen:
             lines = _address_lines(contact)
             if not lines:
-                batch.not_sent.append(f"{pupil.name}: no postal address for {contact.name}, no letter made")
+                batch.not_sent.append(
+                    f"{pupil.name}: no postal address for {contact.name}, no letter made"
+                )
                 continue
-            context, details = _context(store, data[pupil.id], contact, stage_name, meeting, today, window, names)
+            context, details = _context(
+                store, data[pupil.id], contact, stage_name, meeting, today, window, names
+            )
             try:
                 rendered = render_template(template, context)
             except TemplateProblem as exc:
                 raise ServiceError(str(exc)) from None
-            planned.append((data[pupil.id], contact, lines, context["figures"], rendered, details, soft))
+            planned.append(
+                (data[pupil.id], contact, lines, context["figures"], rendered, details, soft)
+            )
             written = True
         batch.pupils += written
     if refused and not skip_unmet:
-        hint = " An attendance lead or the head teacher may send it anyway, giving the reason." if overridable else ""
-        raise ServiceError(f"refused: the conditions for '{info.name}' do not hold. "
-                           + " ".join(f"Not met for {r}." for r in refused) + hint)
+        hint = (
+            " An attendance lead or the head teacher may send it anyway, giving the reason."
+            if overridable
+            else ""
+        )
+        raise ServiceError(
+            f"refused: the conditions for '{info.name}' do not hold. "
+            + " ".join(f"Not met for {r}." for r in refused)
+            + hint
+        )
     if not planned:
         raise ServiceError("no letters could be made: " + "; ".join(batch.not_sent))
 
@@ -424,8 +593,19 @@ def make_letters(
         p = pupil_data.pupil
         year = f", Year {p.year_group}" if p.year_group else ""
         group = f" ({p.reg_group})" if p.reg_group else ""
-        return LetterContent(head, contact.name, lines, _dmy(today), salutation(contact.name), rendered, signatory,
-                             role, f"{p.legal_name}{year}{group}", reference(number) if number else "", preview=preview)
+        return LetterContent(
+            head,
+            contact.name,
+            lines,
+            _dmy(today),
+            salutation(contact.name),
+            rendered,
+            signatory,
+            role,
+            f"{p.legal_name}{year}{group}",
+            reference(number) if number else "",
+            preview=preview,
+        )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if preview:  # never over an existing file either: it may hold issued letters
@@ -449,8 +629,13 @@ def make_letters(
                     singles.append(None)
                     continue
                 single, _ = letters_pdf([letter])
-                name = safe_name(f"{reference(first + n).replace('/', '-')}-{template}-{item[0].pupil.surname}",
-                                 fallback="letter") + ".pdf"
+                name = (
+                    safe_name(
+                        f"{reference(first + n).replace('/', '-')}-{template}-{item[0].pupil.surname}",
+                        fallback="letter",
+                    )
+                    + ".pdf"
+                )
                 target = out.parent / name
                 staged.append(stage(target, single))
                 singles.append((staged[-1], target, hashlib.sha256(single).hexdigest()))
@@ -471,25 +656,60 @@ def make_letters(
                     batch.files.append(file)
                 overridden = "; ".join(soft)
                 store.letters.log_issued(
-                    NewLetter(pupil.id, template, stage_key, contact.contact_id, contact.name, ", ".join(lines),
-                              figures, rendered.text, today, details, override_reason if soft else "", overridden),
-                    number, sha, str(file), where, by)
+                    NewLetter(
+                        pupil.id,
+                        template,
+                        stage_key,
+                        contact.contact_id,
+                        contact.name,
+                        ", ".join(lines),
+                        figures,
+                        rendered.text,
+                        today,
+                        details,
+                        override_reason if soft else "",
+                        overridden,
+                    ),
+                    number,
+                    sha,
+                    str(file),
+                    where,
+                    by,
+                )
                 notes = ", ".join(lines)
                 if soft:
                     notes += f". Sent although not met: {overridden}. Reason given by {by}: {override_reason}"
                     if pupil.name not in batch.overridden:
                         batch.overridden.append(pupil.name)
-                store.casework.add(CaseworkEntry(
-                    id=None, pupil_id=pupil.id, at=_now_on(today), kind="letter", by_user=by, with_whom=contact.name,
-                    contact_id=contact.contact_id, outcome=f"{info.name} issued ({reference(number)})", notes=notes))
+                store.casework.add(
+                    CaseworkEntry(
+                        id=None,
+                        pupil_id=pupil.id,
+                        at=_now_on(today),
+                        kind="letter",
+                        by_user=by,
+                        with_whom=contact.name,
+                        contact_id=contact.contact_id,
+                        outcome=f"{info.name} issued ({reference(number)})",
+                        notes=notes,
+                    )
+                )
                 if soft:
-                    store.audit.log(by, "letter conditions overridden", pupil.upn,
-                                    f"{reference(number)} {template}: not met: {overridden}; reason: {override_reason}")
+                    store.audit.log(
+                        by,
+                        "letter conditions overridden",
+                        pupil.upn,
+                        f"{reference(number)} {template}: not met: {overridden}; reason: {override_reason}",
+                    )
                 batch.references.append(reference(number))
                 batch.letters += 1
-            store.audit.log(by, "letters issued", template,
-                            f"{batch.letters} letters ({batch.references[0]} to {batch.references[-1]}) for "
-                            f"{batch.pupils} pupils: {batch_file}")
+            store.audit.log(
+                by,
+                "letters issued",
+                template,
+                f"{batch.letters} letters ({batch.references[0]} to {batch.references[-1]}) for "
+                f"{batch.pupils} pupils: {batch_file}",
+            )
     except BaseException:
         for path in written_files:  # nothing was logged: leave no unlogged letters behind
             path.unlink(missing_ok=True)
@@ -500,8 +720,18 @@ def make_letters(
     return batch
 
 
-def stage_letters(store: Store, stage_key: str, today: date, by: str, out: Path, individual: bool = False,
-                  meeting: Meeting | None = None, *, preview: bool = False, override_reason: str = "") -> LetterBatch:
+def stage_letters(
+    store: Store,
+    stage_key: str,
+    today: date,
+    by: str,
+    out: Path,
+    individual: bool = False,
+    meeting: Meeting | None = None,
+    *,
+    preview: bool = False,
+    override_reason: str = "",
+) -> LetterBatch:
     """Letters for every pupil now at this stage who has not had its letter yet (a voided letter does
     not count). Pupils for whom the letter's conditions do not hold are left out and listed."""
     ladder = support_map(store)
@@ -512,15 +742,32 @@ def stage_letters(store: Store, stage_key: str, today: date, by: str, out: Path,
     if not stage.letter:
         raise ServiceError(f"{stage.name} has no letter in the support map")
     done = store.letters.stages_written(stage_key)
-    pupils = [s.figures.pupil for s in stage_overview(store, today)
-              if s.current and s.current.key == stage_key and s.figures.pupil.id not in done]
+    pupils = [
+        s.figures.pupil
+        for s in stage_overview(store, today)
+        if s.current and s.current.key == stage_key and s.figures.pupil.id not in done
+    ]
     if not pupils:
         raise ServiceError(f"no pupil at {stage.name} is waiting for its letter")
-    return make_letters(store, stage.letter, pupils, today, by, out, individual, stage_key, meeting,
-                        preview=preview, override_reason=override_reason, skip_unmet=True)
+    return make_letters(
+        store,
+        stage.letter,
+        pupils,
+        today,
+        by,
+        out,
+        individual,
+        stage_key,
+        meeting,
+        preview=preview,
+        override_reason=override_reason,
+        skip_unmet=True,
+    )
 
 
-def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str, folder: Path) -> int:
+def confirm_and_make_letters(
+    store: Store, upns: list[str], today: date, by: str, folder: Path
+) -> int:
     """Confirm each pupil's suggested stage, then issue the letters of every stage confirmed (one batch
     file a stage). All confirmed or none if a letter cannot be made."""
     from attendance_desk.services.stages import record_step
@@ -534,19 +781,28 @@ def confirm_and_make_letters(store: Store, upns: list[str], today: date, by: str
     written = 0
     with store.write():
         for state in chosen:
-            record_step(store, state.figures.pupil.upn, "entered", today, by, state.suggestion.stage.key,
-                        "confirmed at the attendance review")
+            record_step(
+                store,
+                state.figures.pupil.upn,
+                "entered",
+                today,
+                by,
+                state.suggestion.stage.key,
+                "confirmed at the attendance review",
+            )
         for key in sorted({s.suggestion.stage.key for s in chosen}):
             stage = support_map(store).stage(key)
             if stage.letter:
                 pupils = [s.figures.pupil for s in chosen if s.suggestion.stage.key == key]
                 out = folder / f"{key}-letters-{today.isoformat()}.pdf"
-                written += make_letters(store, stage.letter, pupils, today, by, out, stage_key=key,
-                                        skip_unmet=True).letters
+                written += make_letters(
+                    store, stage.letter, pupils, today, by, out, stage_key=key, skip_unmet=True
+                ).letters
     return written
 
 
 # ---------------------------------------------------------------- after issue: posting, voiding, checking
+
 
 def _issued(store: Store, letter_id: int) -> LetterRecord:
     letter = store.letters.by_id(letter_id)
@@ -555,24 +811,36 @@ def _issued(store: Store, letter_id: int) -> LetterRecord:
     return letter
 
 
-def record_posted(store: Store, letter_id: int, day: date, by: str = "", today: date | None = None) -> LetterRecord:
+def record_posted(
+    store: Store, letter_id: int, day: date, by: str = "", today: date | None = None
+) -> LetterRecord:
     """The day a letter went in the post (legal warnings are expected to go by Royal Mail): not
     before it was issued, not after today. Audited."""
     authorize(store, by, Permission.LETTERS)
     letter = _issued(store, letter_id)
     if letter.void:
-        raise ServiceError(f"letter {letter.reference} is void ({letter.void_reason}): it is not to be posted")
+        raise ServiceError(
+            f"letter {letter.reference} is void ({letter.void_reason}): it is not to be posted"
+        )
     latest = min(today or date.today(), date.today())
     if letter.letter_date and day < letter.letter_date:
-        raise ServiceError(f"letter {letter.reference} was issued on {_dmy(letter.letter_date)}: it cannot have been "
-                           f"posted on {_dmy(day)}")
+        raise ServiceError(
+            f"letter {letter.reference} was issued on {_dmy(letter.letter_date)}: it cannot have been "
+            f"posted on {_dmy(day)}"
+        )
     if day > latest:
-        raise ServiceError(f"{_dmy(day)} is in the future (today is {_dmy(latest)}): record the posting on the day it happens")
+        raise ServiceError(
+            f"{_dmy(day)} is in the future (today is {_dmy(latest)}): record the posting on the day it happens"
+        )
     with store.write():
         store.letters.mark_posted(letter.id, day)
         before = f" (was {_dmy(letter.posted_on)})" if letter.posted_on else ""
-        store.audit.log(by, "letter posted", letter.reference, f"posted on {_dmy(day)}{before}: {letter.template} to "
-                        f"{letter.addressee}")
+        store.audit.log(
+            by,
+            "letter posted",
+            letter.reference,
+            f"posted on {_dmy(day)}{before}: {letter.template} to {letter.addressee}",
+        )
     return store.letters.by_id(letter.id)
 
 
@@ -587,11 +855,25 @@ def void_letter(store: Store, letter_id: int, reason: str, by: str, today: date)
         raise ServiceError(f"letter {letter.reference} is already void ({letter.void_reason})")
     with store.write():
         store.letters.void(letter.id, reason.strip(), by)
-        store.casework.add(CaseworkEntry(
-            id=None, pupil_id=letter.pupil_id, at=_now_on(today), kind="letter", by_user=by,
-            with_whom=letter.addressee, contact_id=letter.contact_id,
-            outcome=f"Letter {letter.reference} ({letter.template}) voided", notes=reason.strip()))
-        store.audit.log(by, "letter voided", letter.reference, f"{letter.template} to {letter.addressee}: {reason.strip()}")
+        store.casework.add(
+            CaseworkEntry(
+                id=None,
+                pupil_id=letter.pupil_id,
+                at=_now_on(today),
+                kind="letter",
+                by_user=by,
+                with_whom=letter.addressee,
+                contact_id=letter.contact_id,
+                outcome=f"Letter {letter.reference} ({letter.template}) voided",
+                notes=reason.strip(),
+            )
+        )
+        store.audit.log(
+            by,
+            "letter voided",
+            letter.reference,
+            f"{letter.template} to {letter.addressee}: {reason.strip()}",
+        )
     return store.letters.by_id(letter.id)
 
 
@@ -605,13 +887,19 @@ def letter_file_problems(store: Store) -> tuple[int, list[str]]:
         if file not in digests:
             path = Path(file)
             try:
-                digests[file] = hashlib.sha256(path.read_bytes()).hexdigest() if file and path.is_file() else None
+                digests[file] = (
+                    hashlib.sha256(path.read_bytes()).hexdigest()
+                    if file and path.is_file()
+                    else None
+                )
             except OSError:
                 digests[file] = None
         label = f"letter {reference(number)} (log entry {letter_id}{', void' if void else ''})"
         if digests[file] is None:
             problems.append(f"{label}: its file {file or '(none recorded)'} is missing")
         elif digests[file] != sha:
-            problems.append(f"{label}: {file} (page {page}) has changed since it was issued: its SHA-256 no longer "
-                            "matches the letter log")
+            problems.append(
+                f"{label}: {file} (page {page}) has changed since it was issued: its SHA-256 no longer "
+                "matches the letter log"
+            )
     return len(rows), problems

@@ -36,15 +36,24 @@ def check_code(code: str, day: date) -> str:
 
 
 def amend_mark(
-    store: Store, upn: str, day: date, session: str, code: str, reason: str, by: str,
-    minutes_late: int | None = None, expected_version: int | None = None,
+    store: Store,
+    upn: str,
+    day: date,
+    session: str,
+    code: str,
+    reason: str,
+    by: str,
+    minutes_late: int | None = None,
+    expected_version: int | None = None,
 ) -> tuple[Mark, Mark]:
     """Change a recorded mark, keeping the original in the history. Returns (before, after)."""
     authorize(store, by, Permission.AMEND)
     pupil = find_pupil(store, upn)
     code = check_code(code, day)
     if not reason.strip():
-        raise ServiceError("give the reason for the amendment (it is kept in the register's history)")
+        raise ServiceError(
+            "give the reason for the amendment (it is kept in the register's history)"
+        )
     if not pupil.on_roll(day):
         raise ServiceError(f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
     before = store.marks.get(pupil.id, day, session)
@@ -53,8 +62,10 @@ def amend_mark(
             f"{pupil.name} has no mark for {day:%d/%m/%Y} {session}: there is nothing to amend"
         )
     if expected_version is not None and before.version != expected_version:
-        raise ServiceError(f"this mark was changed by {before.recorded_by} at {before.recorded_at} since you "
-                           "opened it; reload and try again")
+        raise ServiceError(
+            f"this mark was changed by {before.recorded_by} at {before.recorded_at} since you "
+            "opened it; reload and try again"
+        )
     if before.code == code and (minutes_late is None or before.minutes_late == minutes_late):
         raise ServiceError(f"the mark is already {code}: nothing to amend")
     try:
@@ -63,7 +74,12 @@ def amend_mark(
         )
     except StaleMark as exc:
         raise ServiceError(str(exc)) from None
-    store.audit.log(by, "amend mark", pupil.upn, f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}")
+    store.audit.log(
+        by,
+        "amend mark",
+        pupil.upn,
+        f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}",
+    )
     return before, after
 
 
@@ -71,8 +87,11 @@ def late_code_for(store: Store, session: str, arrived: time) -> tuple[str, int, 
     """What the school's close time gives a pupil arriving at `arrived`: (L or U, minutes late,
     the close time), for the window to suggest before anything is recorded."""
     settings = store.settings.school()
-    opens, closes = ((settings.am_register_opens, settings.am_register_closes) if session == "AM"
-                     else (settings.pm_register_opens, settings.pm_register_closes))
+    opens, closes = (
+        (settings.am_register_opens, settings.am_register_closes)
+        if session == "AM"
+        else (settings.pm_register_opens, settings.pm_register_closes)
+    )
     try:
         code, minutes = late_code(arrived, time.fromisoformat(opens), time.fromisoformat(closes))
     except ValueError as exc:
@@ -81,8 +100,14 @@ def late_code_for(store: Store, session: str, arrived: time) -> tuple[str, int, 
 
 
 def record_late_arrival(
-    store: Store, upn: str, day: date, session: str, arrived: time, by: str,
-    code: str | None = None, reason: str = "",
+    store: Store,
+    upn: str,
+    day: date,
+    session: str,
+    arrived: time,
+    by: str,
+    code: str | None = None,
+    reason: str = "",
 ) -> tuple[Mark | None, Mark, str]:
     """A pupil who arrived late: L before the register closed, U after (the school's close time),
     with the minutes late. The person may record the other code, with a reason that is kept.
@@ -93,28 +118,52 @@ def record_late_arrival(
     suggested, minutes, closes = late_code_for(store, session, arrived)
     chosen = (code or suggested).upper()
     if chosen not in ("L", "U"):
-        raise ServiceError("a late arrival is recorded as L (before the register closed) or U (after)")
+        raise ServiceError(
+            "a late arrival is recorded as L (before the register closed) or U (after)"
+        )
     why = f"arrived {arrived:%H:%M}, {minutes} min after the register opened (closes {closes})"
     if chosen != suggested:
         if not reason.strip():
-            raise ServiceError(f"the {session} register closes at {closes}: arriving at {arrived:%H:%M} is "
-                               f"{suggested}; give the reason for recording {chosen}")
+            raise ServiceError(
+                f"the {session} register closes at {closes}: arriving at {arrived:%H:%M} is "
+                f"{suggested}; give the reason for recording {chosen}"
+            )
         why += f"; recorded {chosen} rather than {suggested}: {reason.strip()}"
     before = store.marks.get(pupil.id, day, session)
     with store.write():
         if before is None:
             authorize(store, by, Permission.MARK)
-            insert_new_marks(store, [NewMark(pupil.id, day, session, chosen, minutes).as_row()], by=by, source="late")
+            insert_new_marks(
+                store,
+                [NewMark(pupil.id, day, session, chosen, minutes).as_row()],
+                by=by,
+                source="late",
+            )
         else:
             authorize(store, by, Permission.AMEND)
             if before.code == chosen and before.minutes_late == minutes:
-                raise ServiceError(f"the mark is already {chosen} ({minutes} min): nothing to change")
+                raise ServiceError(
+                    f"the mark is already {chosen} ({minutes} min): nothing to change"
+                )
             try:
-                store.marks.amend(pupil.id, day, session, chosen, minutes, f"late arrival: {why}", by, before.version)
+                store.marks.amend(
+                    pupil.id,
+                    day,
+                    session,
+                    chosen,
+                    minutes,
+                    f"late arrival: {why}",
+                    by,
+                    before.version,
+                )
             except StaleMark as exc:
                 raise ServiceError(str(exc)) from None
-        store.audit.log(by, "late arrival", pupil.upn, f"{day:%d/%m/%Y} {session}: "
-                        f"{before.code if before else 'no mark'} -> {chosen}; {why}")
+        store.audit.log(
+            by,
+            "late arrival",
+            pupil.upn,
+            f"{day:%d/%m/%Y} {session}: {before.code if before else 'no mark'} -> {chosen}; {why}",
+        )
     return before, store.marks.get(pupil.id, day, session), suggested
 
 
@@ -141,13 +190,20 @@ def punctuality(store: Store, start: date, end: date, limit: int = 30) -> list[P
     """The pupils with the most late arrivals (L and U) in [start, end], most first."""
     rows = store.marks.late_counts(start, end)
     pupils = {p.id: p for p in store.pupils.on_roll_between(start, end)}
-    result = [Punctuality(pupils[pid], l_count, u_count, minutes)
-              for pid, l_count, u_count, minutes in rows if pid in pupils]
-    result.sort(key=lambda r: (-r.lates, -r.late_after_close, -r.minutes, r.pupil.surname, r.pupil.forename))
+    result = [
+        Punctuality(pupils[pid], l_count, u_count, minutes)
+        for pid, l_count, u_count, minutes in rows
+        if pid in pupils
+    ]
+    result.sort(
+        key=lambda r: (-r.lates, -r.late_after_close, -r.minutes, r.pupil.surname, r.pupil.forename)
+    )
     return result[:limit]
 
 
-def mark_history(store: Store, upn: str, day: date | None = None) -> tuple[Pupil, list[HistoryEntry]]:
+def mark_history(
+    store: Store, upn: str, day: date | None = None
+) -> tuple[Pupil, list[HistoryEntry]]:
     pupil = find_pupil(store, upn)
     return pupil, store.marks.history(pupil.id, day)
 
@@ -157,5 +213,6 @@ def register_history_text(store: Store, pupil_id: int, day: date, session: str) 
     entries = store.marks.history(pupil_id, day)
     return "\n".join(
         f"{e.old_code} → {e.new_code} by {e.changed_by} at {when_text(e.changed_at)}: {e.reason}"
-        for e in entries if e.session == session
+        for e in entries
+        if e.session == session
     )

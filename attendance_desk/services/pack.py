@@ -56,10 +56,20 @@ def _rates(store: Store, pupil: Pupil, day: date) -> Rates:
     at = figures_as_at(store, pupil, day)
     row = at.year
     f = row.figures if row else None
-    return Rates(day, f.possible if f else 0, f.absent if f else 0, f.unauthorised if f else 0,
-                 f.attendance_pct if f else None, f.authorised_pct if f else None, f.unauthorised_pct if f else None,
-                 f.absence_pct if f else None, bool(f and f.persistent), at.unauthorised_10_school_weeks,
-                 at.window_start, row.max_unauthorised_10_school_weeks if row else 0)
+    return Rates(
+        day,
+        f.possible if f else 0,
+        f.absent if f else 0,
+        f.unauthorised if f else 0,
+        f.attendance_pct if f else None,
+        f.authorised_pct if f else None,
+        f.unauthorised_pct if f else None,
+        f.absence_pct if f else None,
+        bool(f and f.persistent),
+        at.unauthorised_10_school_weeks,
+        at.window_start,
+        row.max_unauthorised_10_school_weeks if row else 0,
+    )
 
 
 def _letter_names(records) -> dict[str, str]:
@@ -75,19 +85,27 @@ def _certificate_period(pupil: Pupil, today: date) -> tuple[date, date] | str:
         start, end = max(start, first), min(end, last)
     window = pupil.on_roll_between(start, end)
     if window is None:
-        return (f"{pupil.name} was not on roll and of compulsory school age between "
-                f"{academic_year_bounds(academic_year_of(today))[0]:%d/%m/%Y} and {today:%d/%m/%Y}")
+        return (
+            f"{pupil.name} was not on roll and of compulsory school age between "
+            f"{academic_year_bounds(academic_year_of(today))[0]:%d/%m/%Y} and {today:%d/%m/%Y}"
+        )
     return window
 
 
-def _certificate_blocker(store: Store, pupil: Pupil, period: tuple[date, date] | str, today: date) -> str:
+def _certificate_blocker(
+    store: Store, pupil: Pupil, period: tuple[date, date] | str, today: date
+) -> str:
     """What would stop services/certificates from certifying the period (the same checks, no file)."""
     if isinstance(period, str):
         return period
-    due = due_through(store) if today == date.today() else (today - timedelta(days=1), "PM")  # as certificates do
+    due = (
+        due_through(store) if today == date.today() else (today - timedelta(days=1), "PM")
+    )  # as certificates do
     gaps = missing_sessions(store, pupil, *period, due)
     if gaps:
-        shown = ", ".join(f"{d:%d/%m/%Y} {s}" for d, s in gaps[:6]) + (f" and {len(gaps) - 6} more" if len(gaps) > 6 else "")
+        shown = ", ".join(f"{d:%d/%m/%Y} {s}" for d, s in gaps[:6]) + (
+            f" and {len(gaps) - 6} more" if len(gaps) > 6 else ""
+        )
         return f"{len(gaps)} session(s) with no mark: complete the register first ({shown})"
     return ""
 
@@ -104,11 +122,17 @@ def _copies(store: Store, records) -> tuple[list, list[str]]:
             continue
         if x.file not in digests:
             path = Path(x.file)
-            digests[x.file] = hashlib.sha256(path.read_bytes()).hexdigest() if x.file and path.is_file() else None
+            digests[x.file] = (
+                hashlib.sha256(path.read_bytes()).hexdigest() if x.file and path.is_file() else None
+            )
         if digests[x.file] is None:
-            problems.append(f"{x.reference}: its stored file {x.file or '(none)'} is missing, so it cannot be attached")
+            problems.append(
+                f"{x.reference}: its stored file {x.file or '(none)'} is missing, so it cannot be attached"
+            )
         elif digests[x.file] != x.sha256:
-            problems.append(f"{x.reference}: {x.file} has changed since it was issued (SHA-256 differs): not attached")
+            problems.append(
+                f"{x.reference}: {x.file} has changed since it was issued (SHA-256 differs): not attached"
+            )
         else:
             later = [p for p in sorted(set(starts.get(x.file, []))) if p > x.page]
             good.append((x, x.page, later[0] - 1 if later else None))
@@ -132,34 +156,110 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
     blocker = _certificate_blocker(store, pupil, period, today)
     good, problems = _copies(store, records)
     facts = ReferralFacts(
-        today=today, pupil_name=pupil.legal_name, dob=pupil.dob, child_in_need=pupil.child_in_need,
-        cp_plan=pupil.cp_plan, social_worker=pupil.social_worker,
+        today=today,
+        pupil_name=pupil.legal_name,
+        dob=pupil.dob,
+        child_in_need=pupil.child_in_need,
+        cp_plan=pupil.cp_plan,
+        social_worker=pupil.social_worker,
         pupil_address=", ".join(x for x in home if x),
-        adults=tuple(Adult(c.contact_id, c.name, c.relationship, c.parental_responsibility, c.lives_with_pupil,
-                           ", ".join(x for x in (c.address, c.postcode) if x)) for c in contacts),
+        adults=tuple(
+            Adult(
+                c.contact_id,
+                c.name,
+                c.relationship,
+                c.parental_responsibility,
+                c.lives_with_pupil,
+                ", ".join(x for x in (c.address, c.postcode) if x),
+            )
+            for c in contacts
+        ),
         siblings=tuple(_siblings(store, pupil, contacts, today)),
-        threshold=threshold, rates=_rates(store, pupil, today),
-        letters=tuple(LetterFact(x.reference, x.template, names.get(x.template, x.template), x.contact_id, x.addressee,
-                                 x.address, x.letter_date, x.posted_on, x.text, x.void_reason, x.override_reason,
-                                 x.overridden) for x in records),
-        meetings=tuple(MeetingFact(
-            m.id, m.kind, SHORT[m.kind], m.held_on, m.barriers, m.pupil_voice,
-            tuple((who, what) for who, what in (("parent", m.actions_parent), ("school", m.actions_school),
-                                                ("others", m.actions_others)) if what.strip()),
-            m.target_pct, m.target_from, m.target_to, m.reviews_meeting_id, m.target_met, m.attendance_achieved,
-            m.decision, _rates(store, pupil, m.held_on)) for m in meetings),
-        plans=tuple(PlanFact(PLAN_KINDS[p.kind], p.starts, p.parent_commitments, p.school_support, p.agency_support)
-                    for p in store.meetings.plans(pupil.id)),
-        entries=tuple(Entry(e.kind, e.at.date(), e.with_whom,
-                            "" if e.outcome.strip() == CONTACT_KINDS.get(e.kind) else e.outcome.strip(), e.notes.strip())
-                      for e in store.casework.for_pupil(pupil.id) if e.kind != "letter"),
-        adjustments=(f"{adjustment.reason} (thresholds moved by {adjustment.threshold_offset:g})",) if adjustment else (),
-        steps_out_of_order=tuple(f"{e.on:%d/%m/%Y} {ladder.stage_or_earlier(e.stage_key).name} {e.event}: {e.note}"
-                                 for e in events if e.note.startswith(BEYOND_NEXT) and e.stage_key),
-        certificate="" if blocker else (f"the register from {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}, attached "
-                                        "for the head teacher to sign and date"),
+        threshold=threshold,
+        rates=_rates(store, pupil, today),
+        letters=tuple(
+            LetterFact(
+                x.reference,
+                x.template,
+                names.get(x.template, x.template),
+                x.contact_id,
+                x.addressee,
+                x.address,
+                x.letter_date,
+                x.posted_on,
+                x.text,
+                x.void_reason,
+                x.override_reason,
+                x.overridden,
+            )
+            for x in records
+        ),
+        meetings=tuple(
+            MeetingFact(
+                m.id,
+                m.kind,
+                SHORT[m.kind],
+                m.held_on,
+                m.barriers,
+                m.pupil_voice,
+                tuple(
+                    (who, what)
+                    for who, what in (
+                        ("parent", m.actions_parent),
+                        ("school", m.actions_school),
+                        ("others", m.actions_others),
+                    )
+                    if what.strip()
+                ),
+                m.target_pct,
+                m.target_from,
+                m.target_to,
+                m.reviews_meeting_id,
+                m.target_met,
+                m.attendance_achieved,
+                m.decision,
+                _rates(store, pupil, m.held_on),
+            )
+            for m in meetings
+        ),
+        plans=tuple(
+            PlanFact(
+                PLAN_KINDS[p.kind],
+                p.starts,
+                p.parent_commitments,
+                p.school_support,
+                p.agency_support,
+            )
+            for p in store.meetings.plans(pupil.id)
+        ),
+        entries=tuple(
+            Entry(
+                e.kind,
+                e.at.date(),
+                e.with_whom,
+                "" if e.outcome.strip() == CONTACT_KINDS.get(e.kind) else e.outcome.strip(),
+                e.notes.strip(),
+            )
+            for e in store.casework.for_pupil(pupil.id)
+            if e.kind != "letter"
+        ),
+        adjustments=(f"{adjustment.reason} (thresholds moved by {adjustment.threshold_offset:g})",)
+        if adjustment
+        else (),
+        steps_out_of_order=tuple(
+            f"{e.on:%d/%m/%Y} {ladder.stage_or_earlier(e.stage_key).name} {e.event}: {e.note}"
+            for e in events
+            if e.note.startswith(BEYOND_NEXT) and e.stage_key
+        ),
+        certificate=""
+        if blocker
+        else (
+            f"the register from {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}, attached "
+            "for the head teacher to sign and date"
+        ),
         certificate_problem=blocker,
-        letter_copies=tuple(x.reference for x, _, _ in good), copy_problems=tuple(problems),
+        letter_copies=tuple(x.reference for x, _, _ in good),
+        copy_problems=tuple(problems),
     )
     return facts, good
 
@@ -167,9 +267,16 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
 def _siblings(store: Store, pupil: Pupil, contacts, today: date) -> list[str]:
     ids = {c.contact_id for c in contacts}
     school = store.settings.school().name
-    found = {pid for pid, cs in store.contacts.for_pupils().items() if pid != pupil.id and ids & {c.contact_id for c in cs}}
-    return [f"{p.name} (Year {p.year_group}, {p.reg_group}), {school}"
-            for p in (store.pupils.by_id(pid) for pid in sorted(found)) if p and p.on_roll(today)]
+    found = {
+        pid
+        for pid, cs in store.contacts.for_pupils().items()
+        if pid != pupil.id and ids & {c.contact_id for c in cs}
+    }
+    return [
+        f"{p.name} (Year {p.year_group}, {p.reg_group}), {school}"
+        for p in (store.pupils.by_id(pid) for pid in sorted(found))
+        if p and p.on_roll(today)
+    ]
 
 
 def evidence_checklist(store: Store, upn: str, today: date) -> list[Verdict]:
@@ -180,24 +287,46 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[Verdict]:
 def _form(facts: ReferralFacts, pupil: Pupil, contacts) -> list[list[str]]:
     carers = [a for a in facts.adults if a.parental_responsibility or a.lives_with]
     return [
-        ["Pupil", f"{pupil.legal_name}" + (f" (known as {pupil.preferred_name})" if pupil.preferred_name else "")
-         + f", UPN {pupil.upn}, Year {pupil.year_group} ({pupil.reg_group})"],
+        [
+            "Pupil",
+            f"{pupil.legal_name}"
+            + (f" (known as {pupil.preferred_name})" if pupil.preferred_name else "")
+            + f", UPN {pupil.upn}, Year {pupil.year_group} ({pupil.reg_group})",
+        ],
         ["Date of birth", f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "NOT RECORDED"],
         ["Home address", facts.pupil_address or "NOT RECORDED"],
-        ["Adults with parental responsibility or day-to-day care",
-         "\n".join(f"{a.name} ({a.relationship or 'contact'}; "
-                   + ("parental responsibility" if a.parental_responsibility else "day-to-day care")
-                   + f"): {a.address or 'NO ADDRESS RECORDED'}"
-                   + "".join(f", {ph.number}" for c in contacts if c.contact_id == a.contact_id for ph in c.phones)
-                   for a in carers) or "NONE RECORDED"],
-        ["Brothers and sisters, and their schools", "\n".join(facts.siblings)
-         or "none recorded at this school (brothers and sisters at other schools are not held here: add them by hand)"],
+        [
+            "Adults with parental responsibility or day-to-day care",
+            "\n".join(
+                f"{a.name} ({a.relationship or 'contact'}; "
+                + ("parental responsibility" if a.parental_responsibility else "day-to-day care")
+                + f"): {a.address or 'NO ADDRESS RECORDED'}"
+                + "".join(
+                    f", {ph.number}"
+                    for c in contacts
+                    if c.contact_id == a.contact_id
+                    for ph in c.phones
+                )
+                for a in carers
+            )
+            or "NONE RECORDED",
+        ],
+        [
+            "Brothers and sisters, and their schools",
+            "\n".join(facts.siblings)
+            or "none recorded at this school (brothers and sisters at other schools are not held here: add them by hand)",
+        ],
         ["Agencies involved", "\n".join(agencies(facts)) or "NONE RECORDED"],
-        ["Reason for referral", referral_reason(facts) or "NOT MET: the referral criteria are not met"],
+        [
+            "Reason for referral",
+            referral_reason(facts) or "NOT MET: the referral criteria are not met",
+        ],
     ]
 
 
-def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: str, complete: bool = False) -> PackResult:
+def assemble_evidence_pack(
+    store: Store, upn: str, today: date, out: Path, by: str, complete: bool = False
+) -> PackResult:
     """Make the pack: the checklist first, then the referral form and the casework, then the head's
     certificate and the stored pages of every letter issued (not voided). With `complete`, refuse
     (nothing written) while any applicable item is missing."""
@@ -213,40 +342,87 @@ def assemble_evidence_pack(store: Store, upn: str, today: date, out: Path, by: s
         if facts.certificate:
             period = _certificate_period(pupil, today)
             try:
-                cert = make_certificate(store, pupil.upn, period[0], period[1], Path(folder) / "certificate.pdf", by,
-                                        today=today)
-                appendices.append(Appendix(f"Certificate of attendance, {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}",
-                                           cert.out, 1, None))
-                if head_signature(store, by):  # services/certificates printed the head's stored signature
-                    facts = replace(facts, certificate=facts.certificate.replace(
-                        "for the head teacher to sign and date", "signed with the head teacher's stored signature "
-                        "(the date of signing left for the head to write)"))
+                cert = make_certificate(
+                    store,
+                    pupil.upn,
+                    period[0],
+                    period[1],
+                    Path(folder) / "certificate.pdf",
+                    by,
+                    today=today,
+                )
+                appendices.append(
+                    Appendix(
+                        f"Certificate of attendance, {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}",
+                        cert.out,
+                        1,
+                        None,
+                    )
+                )
+                if head_signature(
+                    store, by
+                ):  # services/certificates printed the head's stored signature
+                    facts = replace(
+                        facts,
+                        certificate=facts.certificate.replace(
+                            "for the head teacher to sign and date",
+                            "signed with the head teacher's stored signature "
+                            "(the date of signing left for the head to write)",
+                        ),
+                    )
             except ServiceError as exc:
                 facts = replace(facts, certificate="", certificate_problem=str(exc))
         checklist = assess(facts)
         if complete:
             _refuse_if_missing(checklist)
         names = _letter_names([x for x, _, _ in copies])
-        appendices += [Appendix(f"{x.reference} {names.get(x.template, x.template)} to {x.addressee}, "
-                                f"{x.letter_date:%d/%m/%Y}", Path(x.file), first, last) for x, first, last in copies]
+        appendices += [
+            Appendix(
+                f"{x.reference} {names.get(x.template, x.template)} to {x.addressee}, "
+                f"{x.letter_date:%d/%m/%Y}",
+                Path(x.file),
+                first,
+                last,
+            )
+            for x, first, last in copies
+        ]
         data = _pack_data(store, pupil, today, by, facts, checklist, contacts, school)
-        pages = append_pages(out, write_pack(data, [a.title for a in appendices]), appendices,
-                             f"Evidence pack: {pupil.legal_name} (UPN {pupil.upn}) — confidential")
+        pages = append_pages(
+            out,
+            write_pack(data, [a.title for a in appendices]),
+            appendices,
+            f"Evidence pack: {pupil.legal_name} (UPN {pupil.upn}) — confidential",
+        )
     missing = [c.item for c in checklist if c.status == Status.MISSING]
-    store.audit.log(by, "evidence pack made", pupil.upn, f"{out}; {pages} pages; {len(missing)} item(s) missing"
-                    + (f": {'; '.join(missing)}" if missing else ""))
+    store.audit.log(
+        by,
+        "evidence pack made",
+        pupil.upn,
+        f"{out}; {pages} pages; {len(missing)} item(s) missing"
+        + (f": {'; '.join(missing)}" if missing else ""),
+    )
     return PackResult(out, checklist, pages)
 
 
 def _refuse_if_missing(checklist: list[Verdict]) -> None:
     missing = [c for c in checklist if c.status == Status.MISSING]
     if missing:
-        raise ServiceError(f"{len(missing)} item(s) of evidence missing, the pack was not made: "
-                           + " | ".join(f"{c.item}: {c.detail}" for c in missing))
+        raise ServiceError(
+            f"{len(missing)} item(s) of evidence missing, the pack was not made: "
+            + " | ".join(f"{c.item}: {c.detail}" for c in missing)
+        )
 
 
-def _pack_data(store: Store, pupil: Pupil, today: date, by: str, facts: ReferralFacts, checklist: list[Verdict],
-               contacts, school) -> PackData:
+def _pack_data(
+    store: Store,
+    pupil: Pupil,
+    today: date,
+    by: str,
+    facts: ReferralFacts,
+    checklist: list[Verdict],
+    contacts,
+    school,
+) -> PackData:
     start = academic_year_bounds(academic_year_of(today))[0]
     last_start, last_end = academic_year_bounds(academic_year_of(today) - 1)
     years = []
@@ -260,27 +436,76 @@ def _pack_data(store: Store, pupil: Pupil, today: date, by: str, facts: Referral
     for e in sorted(store.stages.events(pupil.id), key=lambda e: (e.on, e.id)):
         name = ladder.stage_or_earlier(e.stage_key).name if e.stage_key else ""
         later = recorded_later(e.by_user, e.at, e.on, e.late_reason)
-        stages.append([f"{e.on:%d/%m/%Y}", e.event, name, ladder.describe(e.measure_value) if e.measure_value is not None
-                       else "", e.by_user, "; ".join(x for x in (e.note, later) if x)])
+        stages.append(
+            [
+                f"{e.on:%d/%m/%Y}",
+                e.event,
+                name,
+                ladder.describe(e.measure_value) if e.measure_value is not None else "",
+                e.by_user,
+                "; ".join(x for x in (e.note, later) if x),
+            ]
+        )
     records = store.letters.for_pupil(pupil.id)
     names = _letter_names(records)
     meetings = store.meetings.meetings(pupil.id)
     return PackData(
-        school=school, pupil=pupil, today=today, prepared_by=by,
+        school=school,
+        pupil=pupil,
+        today=today,
+        prepared_by=by,
         checklist=[(c.item, c.status.value, c.detail) for c in checklist],
-        form=_form(facts, pupil, contacts), contacts=contacts, years=years,
-        amendments=[[f"{e.date:%d/%m/%Y} {e.session}", e.old_code, e.new_code, e.reason, e.changed_by, when_text(e.changed_at)]
-                    for e in store.marks.history(pupil.id)],
-        chronology=[[e.at.strftime("%d/%m/%Y %H:%M"), e.kind.replace("_", " "), e.by_user,
-                     e.with_whom, e.outcome,
-                     "; ".join(x for x in (e.notes, recorded_later(e.recorded_by, e.recorded_at, e.at, e.late_reason)) if x)]
-                    for e in store.casework.for_pupil(pupil.id)],
-        letters=[[f"{x.letter_date:%d/%m/%Y}",
-                  f"{names.get(x.template, x.template)} ({x.reference})"
-                  + (f"; sent although not met: {x.overridden}; reason: {x.override_reason}" if x.override_reason else ""),
-                  x.addressee, x.address,
-                  f"VOID: {x.void_reason}" if x.void else f"{x.posted_on:%d/%m/%Y}" if x.posted_on else "not recorded"]
-                 for x in records],
+        form=_form(facts, pupil, contacts),
+        contacts=contacts,
+        years=years,
+        amendments=[
+            [
+                f"{e.date:%d/%m/%Y} {e.session}",
+                e.old_code,
+                e.new_code,
+                e.reason,
+                e.changed_by,
+                when_text(e.changed_at),
+            ]
+            for e in store.marks.history(pupil.id)
+        ],
+        chronology=[
+            [
+                e.at.strftime("%d/%m/%Y %H:%M"),
+                e.kind.replace("_", " "),
+                e.by_user,
+                e.with_whom,
+                e.outcome,
+                "; ".join(
+                    x
+                    for x in (
+                        e.notes,
+                        recorded_later(e.recorded_by, e.recorded_at, e.at, e.late_reason),
+                    )
+                    if x
+                ),
+            ]
+            for e in store.casework.for_pupil(pupil.id)
+        ],
+        letters=[
+            [
+                f"{x.letter_date:%d/%m/%Y}",
+                f"{names.get(x.template, x.template)} ({x.reference})"
+                + (
+                    f"; sent although not met: {x.overridden}; reason: {x.override_reason}"
+                    if x.override_reason
+                    else ""
+                ),
+                x.addressee,
+                x.address,
+                f"VOID: {x.void_reason}"
+                if x.void
+                else f"{x.posted_on:%d/%m/%Y}"
+                if x.posted_on
+                else "not recorded",
+            ]
+            for x in records
+        ],
         meetings=[(KINDS[m.kind], m) for m in meetings],
         meeting_figures={m.id: figures_as_at(store, pupil, m.held_on).summary() for m in meetings},
         plans=[(PLAN_KINDS[p.kind], p) for p in store.meetings.plans(pupil.id)],

@@ -41,7 +41,10 @@ def _everything(store: Store, pupil) -> dict[str, bytes]:
         "pupil": _plain(asdict(pupil)),
         "contacts": [_plain(asdict(c)) for c in contacts],
         "mark_history": [_plain(asdict(e)) for e in store.marks.history(pupil.id)],
-        "casework": [{**_plain(asdict(e)), "at": e.at.isoformat()} for e in store.casework.for_pupil(pupil.id)],
+        "casework": [
+            {**_plain(asdict(e)), "at": e.at.isoformat()}
+            for e in store.casework.for_pupil(pupil.id)
+        ],
         "support_map_steps": [_plain(asdict(e)) for e in store.stages.events(pupil.id)],
         "letters": [_plain(asdict(x)) for x in store.letters.for_pupil(pupil.id)],
         "meetings": [_plain(asdict(m)) for m in store.meetings.meetings(pupil.id)],
@@ -50,10 +53,16 @@ def _everything(store: Store, pupil) -> dict[str, bytes]:
     register = io.StringIO()
     out = csv.writer(register)
     out.writerow(["date", "session", "code", "minutes_late", "recorded_by", "recorded_at"])
-    out.writerows(csv_row([m.date.isoformat(), m.session, m.code, m.minutes_late, m.recorded_by, m.recorded_at])
-                  for m in marks)  # inert: a formula-like name is text
-    return {"record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
-            "register.csv": register.getvalue().encode("utf-8-sig")}
+    out.writerows(
+        csv_row(
+            [m.date.isoformat(), m.session, m.code, m.minutes_late, m.recorded_by, m.recorded_at]
+        )
+        for m in marks
+    )  # inert: a formula-like name is text
+    return {
+        "record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
+        "register.csv": register.getvalue().encode("utf-8-sig"),
+    }
 
 
 def subject_access_export(store: Store, upn: str, out: Path, by: str) -> Path:
@@ -73,7 +82,9 @@ def due_for_removal(store: Store, today: date, keep_years: int = KEEP_YEARS) -> 
     return [p for p in store.pupils.all() if p.leaving_date and p.leaving_date < cutoff]
 
 
-def archive_and_remove(store: Store, today: date, folder: Path, by: str, keep_years: int = KEEP_YEARS) -> list[str]:
+def archive_and_remove(
+    store: Store, today: date, folder: Path, by: str, keep_years: int = KEEP_YEARS
+) -> list[str]:
     """Write each long-gone pupil's data to an archive file, then remove them from the school file.
     The register's delete guards let a removal through only for pupils listed in this transaction."""
     authorize(store, by, Permission.SETTINGS)
@@ -90,11 +101,19 @@ def archive_and_remove(store: Store, today: date, folder: Path, by: str, keep_ye
             for name, data in _everything(store, pupil).items():
                 archive.writestr(name, data)
     # removed for real: overwritten, the file compacted, the audit told how many (not who)
-    counts = remove_for_good(store, [p.id for p in pupils], by,
-                             f"pupils who left more than {keep_years} years ago, archived in {folder}")
+    counts = remove_for_good(
+        store,
+        [p.id for p in pupils],
+        by,
+        f"pupils who left more than {keep_years} years ago, archived in {folder}",
+    )
     if not counts.get("compacted"):
-        store.audit.log(by, "retention: compaction postponed", "",
-                        "another program held the file: the removed rows were overwritten with zeros "
-                        "(secure_delete) but the file was not compacted (VACUUM)")
+        store.audit.log(
+            by,
+            "retention: compaction postponed",
+            "",
+            "another program held the file: the removed rows were overwritten with zeros "
+            "(secure_delete) but the file was not compacted (VACUUM)",
+        )
     removed += [pupil.upn for pupil in pupils]
     return removed

@@ -31,7 +31,9 @@ class Patterns:
     possible_by_weekday: dict[str, int]
     absence_am: int
     absence_pm: int
-    next_to_breaks: tuple[int, int]  # (sessions absent, possible) on days just before or after a break
+    next_to_breaks: tuple[
+        int, int
+    ]  # (sessions absent, possible) on days just before or after a break
     other_days: tuple[int, int]
 
 
@@ -58,13 +60,21 @@ class PupilProfile:
     stage: PupilStage | None
     stage_events: list[StageEvent]
     letters: list[LetterRecord]
-    marks: dict[tuple[date, str], tuple[str, str]] = field(default_factory=dict)  # session: (code, meaning)
-    school_days: frozenset[date] = frozenset()  # this school year's days the school meets (heat map)
-    outstanding: list[Action] = field(default_factory=list)  # the current stage's actions not yet done
+    marks: dict[tuple[date, str], tuple[str, str]] = field(
+        default_factory=dict
+    )  # session: (code, meaning)
+    school_days: frozenset[date] = (
+        frozenset()
+    )  # this school year's days the school meets (heat map)
+    outstanding: list[Action] = field(
+        default_factory=list
+    )  # the current stage's actions not yet done
     done: list[Action] = field(default_factory=list)  # stage steps, letters, meetings: newest first
 
 
-def _patterns(categories: dict[tuple[date, str], Category | None], calendar: SchoolCalendar) -> Patterns:
+def _patterns(
+    categories: dict[tuple[date, str], Category | None], calendar: SchoolCalendar
+) -> Patterns:
     absent, possible = Counter(), Counter()
     am = pm = 0
     edges = Counter()
@@ -81,8 +91,12 @@ def _patterns(categories: dict[tuple[date, str], Category | None], calendar: Sch
             pm += session == "PM"
             edges[(edge, "absent")] += 1
     return Patterns(
-        {d: absent[d] for d in WEEKDAYS}, {d: possible[d] for d in WEEKDAYS}, am, pm,
-        (edges[(True, "absent")], edges[(True, "possible")]), (edges[(False, "absent")], edges[(False, "possible")]),
+        {d: absent[d] for d in WEEKDAYS},
+        {d: possible[d] for d in WEEKDAYS},
+        am,
+        pm,
+        (edges[(True, "absent")], edges[(True, "possible")]),
+        (edges[(False, "absent")], edges[(False, "possible")]),
     )
 
 
@@ -105,8 +119,12 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
     last = pupil_figures(store, last_start, last_end, pupils=[pupil])
     table = codes()
     by_session = codes_by_session(store, pupil.id, start, today)
-    categories = {session: table.category_or_none(code, session[0]) for session, code in by_session.items()}
-    marks = {session: (code, _meaning(table, code, session[0])) for session, code in by_session.items()}
+    categories = {
+        session: table.category_or_none(code, session[0]) for session, code in by_session.items()
+    }
+    marks = {
+        session: (code, _meaning(table, code, session[0])) for session, code in by_session.items()
+    }
     stage = stage_overview(store, today, pupil.upn)
     year_calendar = school_calendar(store, start, date(start.year + 1, 7, 31))
     school_days = frozenset(year_calendar.school_days(start, date(start.year + 1, 7, 31)))
@@ -115,15 +133,24 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
     meetings = store.meetings.meetings(pupil.id)
     outstanding = _outstanding(stage[0] if stage else None, events, letters, meetings, today)
     return PupilProfile(
-        pupil=pupil, this_year=this[0] if this else None, last_year=last[0] if last else None,
-        year_start=start, today=today, categories=categories, marks=marks,
-        patterns=_patterns(categories, school_calendar(store, start - timedelta(days=7), today + timedelta(days=14))),
+        pupil=pupil,
+        this_year=this[0] if this else None,
+        last_year=last[0] if last else None,
+        year_start=start,
+        today=today,
+        categories=categories,
+        marks=marks,
+        patterns=_patterns(
+            categories,
+            school_calendar(store, start - timedelta(days=7), today + timedelta(days=14)),
+        ),
         contacts=store.contacts.for_pupils([pupil.id]).get(pupil.id, []),
         chronology=store.casework.for_pupil(pupil.id),
         stage=stage[0] if stage else None,
         stage_events=events,
         letters=letters,
-        outstanding=outstanding, school_days=school_days,
+        outstanding=outstanding,
+        school_days=school_days,
         done=_done(events, letters, meetings, {s.key: s.name for s in support_map(store).stages}),
     )
 
@@ -139,8 +166,13 @@ def _letter_day(letter: LetterRecord) -> date:
     return date.fromisoformat(letter.generated_at[:10])
 
 
-def _outstanding(stage: PupilStage | None, events: list[StageEvent], letters: list[LetterRecord],
-                 meetings: list[Meeting], today: date) -> list[Action]:
+def _outstanding(
+    stage: PupilStage | None,
+    events: list[StageEvent],
+    letters: list[LetterRecord],
+    meetings: list[Meeting],
+    today: date,
+) -> list[Action]:
     """What is due: the suggested stage (due now), the current stage's actions not yet shown done
     (its letter issued, a meeting held since the step), and meeting reviews not yet held, with their dates."""
     due: list[Action] = []
@@ -152,8 +184,11 @@ def _outstanding(stage: PupilStage | None, events: list[StageEvent], letters: li
         for action in stage.current.actions:
             lowered = action.lower()
             if ("letter" in lowered or "notice" in lowered) and stage.current.letter:
-                done = any(x.template == stage.current.letter and (since is None or _letter_day(x) >= since)
-                           for x in letters)
+                done = any(
+                    x.template == stage.current.letter
+                    and (since is None or _letter_day(x) >= since)
+                    for x in letters
+                )
             elif "meeting" in lowered:
                 done = any(since is None or m.held_on >= since for m in meetings)
             else:
@@ -163,15 +198,34 @@ def _outstanding(stage: PupilStage | None, events: list[StageEvent], letters: li
     reviewed = {m.reviews_meeting_id for m in meetings if m.reviews_meeting_id}
     for m in meetings:
         if m.review_date and m.id not in reviewed:
-            due.append(Action(f"Review of the {KINDS.get(m.kind, m.kind)} of {m.held_on:%d/%m/%Y}",
-                              m.review_date, m.review_date < today))
+            due.append(
+                Action(
+                    f"Review of the {KINDS.get(m.kind, m.kind)} of {m.held_on:%d/%m/%Y}",
+                    m.review_date,
+                    m.review_date < today,
+                )
+            )
     return due
 
 
-def _done(events: list[StageEvent], letters: list[LetterRecord], meetings: list[Meeting],
-          names: dict[str, str]) -> list[Action]:
-    done = [Action(("Entered " + names.get(e.stage_key or "", e.stage_key or "a stage")) if e.event == "entered"
-                   else f"Staged process {e.event}" + (f": {e.note}" if e.note else ""), e.on) for e in events]
-    done += [Action(f"Letter {x.template.replace('_', ' ')} to {x.addressee}", _letter_day(x)) for x in letters]
+def _done(
+    events: list[StageEvent],
+    letters: list[LetterRecord],
+    meetings: list[Meeting],
+    names: dict[str, str],
+) -> list[Action]:
+    done = [
+        Action(
+            ("Entered " + names.get(e.stage_key or "", e.stage_key or "a stage"))
+            if e.event == "entered"
+            else f"Staged process {e.event}" + (f": {e.note}" if e.note else ""),
+            e.on,
+        )
+        for e in events
+    ]
+    done += [
+        Action(f"Letter {x.template.replace('_', ' ')} to {x.addressee}", _letter_day(x))
+        for x in letters
+    ]
     done += [Action(f"{KINDS.get(m.kind, m.kind)} held", m.held_on) for m in meetings]
     return sorted(done, key=lambda a: a.on or date.min, reverse=True)

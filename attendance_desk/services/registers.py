@@ -41,19 +41,29 @@ class RegisterWeek:
     pupils: tuple[Pupil, ...]
     marks: dict[tuple[int, date, str], Mark]
     amended: frozenset[tuple[int, date, str]]  # marks that have a history
-    missing: frozenset[tuple[int, date, str]] = frozenset()  # register closed, pupil on roll, no mark
+    missing: frozenset[tuple[int, date, str]] = (
+        frozenset()
+    )  # register closed, pupil on roll, no mark
 
     def mark(self, pupil_id: int, session: Session) -> Mark | None:
         return self.marks.get((pupil_id, *session))
 
 
 def class_names(store: Store, year_group: str | None = None) -> list[str]:
-    return sorted({group for year, group in store.pupils.groups()
-                   if group and (year_group is None or year == year_group)}, key=natural_key)
+    return sorted(
+        {
+            group
+            for year, group in store.pupils.groups()
+            if group and (year_group is None or year == year_group)
+        },
+        key=natural_key,
+    )
 
 
 def year_groups(store: Store) -> list[str]:
-    return sorted({year for year, _ in store.pupils.groups() if year}, key=lambda y: natural_key(f"Year {y}"))
+    return sorted(
+        {year for year, _ in store.pupils.groups() if year}, key=lambda y: natural_key(f"Year {y}")
+    )
 
 
 def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[date, date, str]:
@@ -65,9 +75,16 @@ def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[da
     if period == "half-term":
         return term.start, term.end, term.name
     season = term.name.split()[0]
-    same = [t for t in calendar.terms if t.name.split()[0] == season
-            and academic_year_of(t.start) == academic_year_of(term.start)]
-    return min(t.start for t in same), max(t.end for t in same), f"{season} term {academic_year_label(academic_year_of(term.start))}"
+    same = [
+        t
+        for t in calendar.terms
+        if t.name.split()[0] == season and academic_year_of(t.start) == academic_year_of(term.start)
+    ]
+    return (
+        min(t.start for t in same),
+        max(t.end for t in same),
+        f"{season} term {academic_year_label(academic_year_of(term.start))}",
+    )
 
 
 def register_week(
@@ -77,7 +94,9 @@ def register_week(
     registers have closed, so an empty one there shows as a missing mark."""
     if period not in PERIODS:
         raise ServiceError(f"unknown register period '{period}'")
-    calendar: SchoolCalendar = school_calendar(store, any_day - timedelta(days=200), any_day + timedelta(days=200))
+    calendar: SchoolCalendar = school_calendar(
+        store, any_day - timedelta(days=200), any_day + timedelta(days=200)
+    )
     start, end, label = _period_bounds(calendar, any_day, period)
     all_sessions = [(d, s) for d in days_between(start, end) if d.weekday() < 5 for s in SESSIONS]
     pupils = tuple(store.pupils.on_roll_between(start, end, reg_group))
@@ -87,17 +106,33 @@ def register_week(
             marks[(pupil.id, mark.date, mark.session)] = mark
     amended = store.marks.amended_sessions([p.id for p in pupils], start, end)
     closed = frozenset(
-        s for s in all_sessions
+        s
+        for s in all_sessions
         if calendar.has_terms_for(s[0]) and not calendar.is_school_session(*s)
     )
     due = session_index(due_on(store, today))
     missing = frozenset(
-        (p.id, d, s) for p in pupils for d, s in all_sessions
-        if (p.id, d, s) not in marks and (d, s) not in closed and p.on_roll(d)
-        and session_index((d, s)) <= due and calendar.is_school_session(d, s)
+        (p.id, d, s)
+        for p in pupils
+        for d, s in all_sessions
+        if (p.id, d, s) not in marks
+        and (d, s) not in closed
+        and p.on_roll(d)
+        and session_index((d, s)) <= due
+        and calendar.is_school_session(d, s)
     )
-    return RegisterWeek(reg_group, start, end, label, tuple(all_sessions), closed, pupils, marks, frozenset(amended),
-                        missing)
+    return RegisterWeek(
+        reg_group,
+        start,
+        end,
+        label,
+        tuple(all_sessions),
+        closed,
+        pupils,
+        marks,
+        frozenset(amended),
+        missing,
+    )
 
 
 def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> list[Session]:
@@ -109,9 +144,13 @@ def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> li
 
 
 def save_register(
-    store: Store, reg_group: str, new: dict[tuple[int, date, str], str],
-    changed: dict[tuple[int, date, str], tuple[str, int]], reason: str | dict[tuple[int, date, str], str],
-    by: str, today: date,
+    store: Store,
+    reg_group: str,
+    new: dict[tuple[int, date, str], str],
+    changed: dict[tuple[int, date, str], tuple[str, int]],
+    reason: str | dict[tuple[int, date, str], str],
+    by: str,
+    today: date,
 ) -> tuple[int, int]:
     """Record new marks (and that the register was taken for those sessions) and amend changed ones
     (code, version read) with one reason for all, or a reason for each (a dict by mark). All of it or
@@ -124,20 +163,36 @@ def save_register(
         if not table.is_valid(code, day):
             raise ServiceError(f"'{code}' is not an attendance code on {day:%d/%m/%Y}")
         if day > today and not table.lookup(code, day).in_advance:
-            raise ServiceError(f"{day:%d/%m/%Y} is in the future: only codes such as M, C or # can be entered ahead")
+            raise ServiceError(
+                f"{day:%d/%m/%Y} is in the future: only codes such as M, C or # can be entered ahead"
+            )
     reasons = reason if isinstance(reason, dict) else dict.fromkeys(changed, reason)
     if any(not reasons.get(key, "").strip() for key in changed):
-        raise ServiceError("give the reason for changing recorded marks (it is kept in the register's history)")
+        raise ServiceError(
+            "give the reason for changing recorded marks (it is kept in the register's history)"
+        )
     with store.write():
         try:
             if new:
-                insert_new_marks(store, [NewMark(pid, d, s, code).as_row() for (pid, d, s), code in new.items()],
-                                 by=by, source="register")
+                insert_new_marks(
+                    store,
+                    [NewMark(pid, d, s, code).as_row() for (pid, d, s), code in new.items()],
+                    by=by,
+                    source="register",
+                )
                 for day, session in registers_taken_by(new, today):
                     store.marks.record_register_taken(reg_group, day, session, by)
             for (pid, d, s), (code, version) in changed.items():
-                store.marks.amend(pid, d, s, code, None, reasons[(pid, d, s)].strip(), by,
-                                  expected_version=version)
+                store.marks.amend(
+                    pid,
+                    d,
+                    s,
+                    code,
+                    None,
+                    reasons[(pid, d, s)].strip(),
+                    by,
+                    expected_version=version,
+                )
         except StaleMark as exc:
             raise ServiceError(str(exc)) from None
     return len(new), len(changed)

@@ -100,19 +100,27 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
         raise ServiceError("the school needs a name")
     if settings.urn and not (settings.urn.isdigit() and len(settings.urn) == 6):
         raise ServiceError(f"URN must be 6 digits, not '{settings.urn}'")
-    for label, value in (("AM register opens", settings.am_register_opens),
-                         ("AM register closes", settings.am_register_closes),
-                         ("PM register opens", settings.pm_register_opens),
-                         ("PM register closes", settings.pm_register_closes)):
+    for label, value in (
+        ("AM register opens", settings.am_register_opens),
+        ("AM register closes", settings.am_register_closes),
+        ("PM register opens", settings.pm_register_opens),
+        ("PM register closes", settings.pm_register_closes),
+    ):
         if not TIME.match(value):
             raise ServiceError(f"{label}: give a time as HH:MM, not '{value}'")
-    for session, opens, closes in (("AM", settings.am_register_opens, settings.am_register_closes),
-                                   ("PM", settings.pm_register_opens, settings.pm_register_closes)):
+    for session, opens, closes in (
+        ("AM", settings.am_register_opens, settings.am_register_closes),
+        ("PM", settings.pm_register_opens, settings.pm_register_closes),
+    ):
         if closes <= opens:  # HH:MM strings compare as times
-            raise ServiceError(f"the {session} register must close after it opens ({opens}), not at {closes}")
+            raise ServiceError(
+                f"the {session} register must close after it opens ({opens}), not at {closes}"
+            )
     before = store.settings.school()
     store.settings.save_school(settings)
-    changed = [f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)]
+    changed = [
+        f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)
+    ]
     store.audit.log(by, "settings changed", "school", ", ".join(changed))
 
 
@@ -126,8 +134,12 @@ def add_typical_year(store: Store, start_year: int, by: str = "") -> None:
         with store.write():
             store.calendar.add_terms(terms)
             store.calendar.add_closures(closures)
-            store.audit.log(by, "calendar: usual year added", academic_year_label(start_year),
-                            f"{len(terms)} terms, {len(closures)} closures")
+            store.audit.log(
+                by,
+                "calendar: usual year added",
+                academic_year_label(start_year),
+                f"{len(terms)} terms, {len(closures)} closures",
+            )
     except ValueError as exc:
         raise ServiceError(f"{exc}: remove that term first, or add the terms one by one") from None
 
@@ -142,13 +154,16 @@ def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> N
         term = Term(name.strip(), start, end)
         with store.write():
             store.calendar.add_terms([term])
-            store.audit.log(by, "calendar: term added", term.name, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}")
+            store.audit.log(
+                by, "calendar: term added", term.name, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"
+            )
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
 
 
-def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, description: str,
-                by: str = "") -> None:
+def add_closure(
+    store: Store, day: date, sessions: tuple[str, ...], kind: str, description: str, by: str = ""
+) -> None:
     _may_change_settings(store, by)
     from attendance_desk.domain.calendar import Closure
 
@@ -166,13 +181,19 @@ def add_closure(store: Store, day: date, sessions: tuple[str, ...], kind: str, d
         raise ServiceError("give the reason for the closure (e.g. INSET day, heating failure)")
     with store.write():
         store.calendar.add_closures([Closure(day, kind, description.strip(), sessions)])
-        store.audit.log(by, "calendar: closure added", f"{day:%d/%m/%Y} {'/'.join(sessions)}",
-                        f"{kind}: {description.strip()}")
+        store.audit.log(
+            by,
+            "calendar: closure added",
+            f"{day:%d/%m/%Y} {'/'.join(sessions)}",
+            f"{kind}: {description.strip()}",
+        )
 
 
 def support_map_choices() -> list[str]:
     """The default support map and the presets shipped beside it."""
-    return ["support_map.toml"] + sorted(p.name for p in resource_path("support_maps").glob("*.toml"))
+    return ["support_map.toml"] + sorted(
+        p.name for p in resource_path("support_maps").glob("*.toml")
+    )
 
 
 def choose_support_map(store: Store, name: str, by: str = "") -> SupportMap:

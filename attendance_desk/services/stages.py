@@ -83,7 +83,9 @@ def _keeps_stage_over_summer(store: Store) -> bool:
     return store.settings.school().stages_at_year_start != "restart"
 
 
-def _events_as_at(store: Store, day: date, pupil_id: int | None = None) -> dict[int, list[StageEvent]]:
+def _events_as_at(
+    store: Store, day: date, pupil_id: int | None = None
+) -> dict[int, list[StageEvent]]:
     """Each pupil's steps taken up to `day`: this school year's only when the school restarts the process
     each September, else every step (a pupil mid-process keeps the stage)."""
     year_start = academic_year_bounds(academic_year_of(day))[0]
@@ -126,20 +128,28 @@ def stage_overview(store: Store, today: date, upn: str | None = None) -> list[Pu
         state = _replay(events.get(row.pupil.id, ()), start)
         adjustment = adjustments.get(row.pupil.id)
         left = not row.pupil.on_roll(today)
-        result.append(PupilStage(
-            figures=row,
-            current=ladder.stage_or_earlier(state.key) if state.key else None,
-            value_at_last_step=state.last_value,
-            suggestion=None if left else ladder.suggest(row.figures, state.key, state.last_value, adjustment),
-            adjustment=adjustment,
-            closed=state.closed,
-            left=left,
-        ))
+        result.append(
+            PupilStage(
+                figures=row,
+                current=ladder.stage_or_earlier(state.key) if state.key else None,
+                value_at_last_step=state.last_value,
+                suggestion=None
+                if left
+                else ladder.suggest(row.figures, state.key, state.last_value, adjustment),
+                adjustment=adjustment,
+                closed=state.closed,
+                left=left,
+            )
+        )
     return result
 
 
-STEP_WORDS = {"entered": "Stage entered", "reopened": "Staged process reopened", "skipped": "Suggested stage not taken",
-              "closed": "Staged process closed"}
+STEP_WORDS = {
+    "entered": "Stage entered",
+    "reopened": "Staged process reopened",
+    "skipped": "Suggested stage not taken",
+    "closed": "Staged process closed",
+}
 
 
 def _when(day: date) -> datetime:
@@ -148,18 +158,48 @@ def _when(day: date) -> datetime:
     return now if day == now.date() else datetime.combine(day, time(12, 0)).astimezone()
 
 
-def _chronicle(store: Store, pupil_id: int, day: date, by: str, outcome: str, notes: str, late_reason: str = "",
-               recorded: str | None = None) -> None:
+def _chronicle(
+    store: Store,
+    pupil_id: int,
+    day: date,
+    by: str,
+    outcome: str,
+    notes: str,
+    late_reason: str = "",
+    recorded: str | None = None,
+) -> None:
     """The step in the chronology; `recorded` (ISO) when the step's recording time is given."""
     stamp = datetime.fromisoformat(recorded) if recorded else None
     when = stamp if stamp and stamp.date() == day else _when(day)
-    store.casework.add(CaseworkEntry(None, pupil_id, when, "stage", by, "", None, outcome, False, notes,
-                                     recorded_at=stamp, late_reason=late_reason))
+    store.casework.add(
+        CaseworkEntry(
+            None,
+            pupil_id,
+            when,
+            "stage",
+            by,
+            "",
+            None,
+            outcome,
+            False,
+            notes,
+            recorded_at=stamp,
+            late_reason=late_reason,
+        )
+    )
 
 
 def record_step(
-    store: Store, upn: str, event: str, today: date, by: str, stage_key: str | None = None, note: str = "",
-    at: str | None = None, occurred_on: date | None = None, late_reason: str = "",
+    store: Store,
+    upn: str,
+    event: str,
+    today: date,
+    by: str,
+    stage_key: str | None = None,
+    note: str = "",
+    at: str | None = None,
+    occurred_on: date | None = None,
+    late_reason: str = "",
 ) -> PupilStage:
     """Confirm a stage ('entered'), decline a suggestion ('skipped', reason required), end the staged
     process ('closed', e.g. attendance improved) or reopen it, on the day it was decided (`occurred_on`,
@@ -180,11 +220,15 @@ def record_step(
         try:
             stage = ladder.stage(stage_key)
         except KeyError as exc:
-            raise ServiceError(f"{exc.args[0]} (its stages: {', '.join(s.key for s in ladder.stages)})") from None
+            raise ServiceError(
+                f"{exc.args[0]} (its stages: {', '.join(s.key for s in ladder.stages)})"
+            ) from None
     if event in ("skipped", "closed") and not note.strip():
         raise ServiceError("give a reason (it is kept with the pupil's stage history)")
     if event in ("entered", "reopened") and not pupil.on_roll(on):
-        raise ServiceError(f"{pupil.name} left the school on {pupil.leaving_date:%d/%m/%Y}: no stage can be entered")
+        raise ServiceError(
+            f"{pupil.name} left the school on {pupil.leaving_date:%d/%m/%Y}: no stage can be entered"
+        )
     states = stage_overview(store, on, upn)
     if not states:
         raise ServiceError(f"{pupil.name} was not on roll this school year by {on:%d/%m/%Y}")
@@ -195,7 +239,9 @@ def record_step(
             raise ServiceError(f"{pupil.name} is already at {stage.name}")
         if event == "reopened" and state.closed and state.current is None:
             year_start = academic_year_bounds(academic_year_of(on))[0]
-            held = _replay(_events_as_at(store, on, pupil.id).get(pupil.id, ()), year_start).held_before_close
+            held = _replay(
+                _events_as_at(store, on, pupil.id).get(pupil.id, ()), year_start
+            ).held_before_close
             base = ladder.index(held)
         else:
             base = ladder.index(state.current.key if state.current else None)
@@ -204,18 +250,36 @@ def record_step(
             if not notes:
                 raise ServiceError(
                     f"{stage.name} is beyond the next stage for {pupil.name} ({following.name if following else '-'}): "
-                    "the stages are taken in order; give the reason for going straight to it")
-            notes = f"Beyond the next stage ({following.name if following else '-'}); reason: {notes}"
+                    "the stages are taken in order; give the reason for going straight to it"
+                )
+            notes = (
+                f"Beyond the next stage ({following.name if following else '-'}); reason: {notes}"
+            )
     current_name = state.current.name if state.current else ""
-    outcome = STEP_WORDS[event] + (f": {stage.name}" if stage else (f" ({current_name})" if current_name else ""))
+    outcome = STEP_WORDS[event] + (
+        f": {stage.name}" if stage else (f" ({current_name})" if current_name else "")
+    )
     with store.write():
         store.stages.record(
-            pupil.id, event, stage_key, ladder.name, ladder.measure_value(state.figures.figures),
-            state.figures.as_json(), notes, by, at, occurred_on=on, late_reason=late_reason,
+            pupil.id,
+            event,
+            stage_key,
+            ladder.name,
+            ladder.measure_value(state.figures.figures),
+            state.figures.as_json(),
+            notes,
+            by,
+            at,
+            occurred_on=on,
+            late_reason=late_reason,
         )
         _chronicle(store, pupil.id, on, by, outcome, notes, late_reason, at)
-        store.audit.log(by, f"stage {event}", pupil.upn,
-                        f"{stage_key or ''} {notes}; {event_audit_detail(on, late_reason)}".strip())
+        store.audit.log(
+            by,
+            f"stage {event}",
+            pupil.upn,
+            f"{stage_key or ''} {notes}; {event_audit_detail(on, late_reason)}".strip(),
+        )
     (after,) = stage_overview(store, max(today, on), upn)
     return after
 
@@ -235,7 +299,9 @@ class MapSwitch:
     changes: list[StageChange]
 
 
-def switch_support_map(store: Store, name: str, by: str = "", today: date | None = None) -> MapSwitch:
+def switch_support_map(
+    store: Store, name: str, by: str = "", today: date | None = None
+) -> MapSwitch:
     """Change the school's support map. Every open stage of the old map becomes the new map's declared
     equivalent, or the staged process is closed with the reason; nothing is lost silently. The changes
     are recorded as steps (and in the chronology and audit) and returned for the user to see."""
@@ -244,39 +310,85 @@ def switch_support_map(store: Store, name: str, by: str = "", today: date | None
     today = today or date.today()
     old = support_map(store)
     year_start = academic_year_bounds(academic_year_of(today))[0]
-    open_stages = {pid: state for pid, events in _events_as_at(store, today).items()
-                   if (state := _replay(events, year_start)).key}
+    open_stages = {
+        pid: state
+        for pid, events in _events_as_at(store, today).items()
+        if (state := _replay(events, year_start)).key
+    }
     changes: list[StageChange] = []
     with store.write():
         new = save_support_map_choice(store, name, by)
-        moving = {pid: st for pid, st in open_stages.items() if not (st.map_name == new.name and new.has(st.key))}
+        moving = {
+            pid: st
+            for pid, st in open_stages.items()
+            if not (st.map_name == new.name and new.has(st.key))
+        }
         pupils = [p for p in (store.pupils.by_id(pid) for pid in sorted(moving)) if p]
-        figures = ({r.pupil.id: r for r in pupil_figures(store, year_start, today, pupils=pupils, due=due_on(store, today))}
-                   if pupils else {})
+        figures = (
+            {
+                r.pupil.id: r
+                for r in pupil_figures(
+                    store, year_start, today, pupils=pupils, due=due_on(store, today)
+                )
+            }
+            if pupils
+            else {}
+        )
         for pupil in pupils:
             state = moving[pupil.id]
-            was = (old.stage(state.key).name if state.map_name == old.name and old.has(state.key)
-                   else f"{state.key} {EARLIER_MAP_STAGE}")
+            was = (
+                old.stage(state.key).name
+                if state.map_name == old.name and old.has(state.key)
+                else f"{state.key} {EARLIER_MAP_STAGE}"
+            )
             target = new.equivalent(state.map_name, state.key)
             row = figures.get(pupil.id)
             value = new.measure_value(row.figures) if row else None
             snapshot = row.as_json() if row else {}
             if target:
-                note = (f"Support map changed from {old.name} to {new.name}: {was} is {target.name} "
-                        "(the new map's declared equivalent)")
-                store.stages.record(pupil.id, "entered", target.key, new.name, value, snapshot, note, by,
-                                    occurred_on=today)
+                note = (
+                    f"Support map changed from {old.name} to {new.name}: {was} is {target.name} "
+                    "(the new map's declared equivalent)"
+                )
+                store.stages.record(
+                    pupil.id,
+                    "entered",
+                    target.key,
+                    new.name,
+                    value,
+                    snapshot,
+                    note,
+                    by,
+                    occurred_on=today,
+                )
                 _chronicle(store, pupil.id, today, by, f"Stage entered: {target.name}", note)
             else:
-                note = (f"Support map changed from {old.name} to {new.name}: {was} has no equivalent in the new map, "
-                        "so the staged process was closed; review the pupil against the new map")
-                store.stages.record(pupil.id, "closed", state.key, new.name, value, snapshot, note, by,
-                                    occurred_on=today)
+                note = (
+                    f"Support map changed from {old.name} to {new.name}: {was} has no equivalent in the new map, "
+                    "so the staged process was closed; review the pupil against the new map"
+                )
+                store.stages.record(
+                    pupil.id,
+                    "closed",
+                    state.key,
+                    new.name,
+                    value,
+                    snapshot,
+                    note,
+                    by,
+                    occurred_on=today,
+                )
                 _chronicle(store, pupil.id, today, by, f"Staged process closed ({was})", note)
-            changes.append(StageChange(pupil.upn, pupil.name, was, target.name if target else None, note))
-        store.audit.log(by, "support map stages carried over", name,
-                        f"{sum(c.new_stage is not None for c in changes)} mapped, "
-                        f"{sum(c.new_stage is None for c in changes)} closed")
+            changes.append(
+                StageChange(pupil.upn, pupil.name, was, target.name if target else None, note)
+            )
+        store.audit.log(
+            by,
+            "support map stages carried over",
+            name,
+            f"{sum(c.new_stage is not None for c in changes)} mapped, "
+            f"{sum(c.new_stage is None for c in changes)} closed",
+        )
     return MapSwitch(new, changes)
 
 
@@ -286,7 +398,11 @@ def adjust_thresholds(store: Store, upn: str, offset: float, reason: str, by: st
     authorize(store, by, Permission.CASEWORK)
     pupil = find_pupil(store, upn)
     if not reason.strip():
-        raise ServiceError("give the reason for the adjustment (e.g. consultant's letter about a medical condition)")
+        raise ServiceError(
+            "give the reason for the adjustment (e.g. consultant's letter about a medical condition)"
+        )
     if not -50 <= offset <= 50:
-        raise ServiceError("an adjustment moves the thresholds by at most 50 days or percentage points")
+        raise ServiceError(
+            "an adjustment moves the thresholds by at most 50 days or percentage points"
+        )
     store.stages.add_adjustment(pupil.id, offset, reason.strip(), by)

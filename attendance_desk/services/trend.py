@@ -35,7 +35,9 @@ def _label(year: int) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
 
-def weekly_trend(store: Store, today: date, progress: Callable[[int, int], None] | None = None) -> Trend:
+def weekly_trend(
+    store: Store, today: date, progress: Callable[[int, int], None] | None = None
+) -> Trend:
     """Whole-school attendance % for each school week of this academic year (to today) and of the last
     (the whole year), from the marks, one aggregate per week."""
     table = codes()
@@ -55,12 +57,17 @@ def weekly_trend(store: Store, today: date, progress: Callable[[int, int], None]
         series = []
         for monday in weeks:
             counts: Counter[tuple[int, str]] = Counter()
-            for _pid, era, code, n in store.marks.code_counts(max(monday, start), min(monday + timedelta(days=6), end),
-                                                                 boundaries):
+            for _pid, era, code, n in store.marks.code_counts(
+                max(monday, start), min(monday + timedelta(days=6), end), boundaries
+            ):
                 counts[(era, code)] += n
-            figures = figures_from_counts(((era, code, n) for (era, code), n in counts.items()), table)
+            figures = figures_from_counts(
+                ((era, code, n) for (era, code), n in counts.items()), table
+            )
             if figures.possible:
-                series.append(WeekPoint((monday - first).days // 7 + 1, monday, figures.attendance_pct))
+                series.append(
+                    WeekPoint((monday - first).days // 7 + 1, monday, figures.attendance_pct)
+                )
             done += 1
             if progress:
                 progress(done, total)
@@ -86,7 +93,10 @@ SECONDARY_YEARS = {"7", "8", "9", "10", "11", "12", "13"}
 def school_phase(store: Store, today: date) -> str:
     """Primary, secondary, or 'all' for a school with both (all-through): from the pupils' year groups."""
     start, _ = academic_year_bounds(academic_year_of(today))
-    years = {p.year_group.strip().upper().removeprefix("Y") for p in store.pupils.on_roll_between(start, today)}
+    years = {
+        p.year_group.strip().upper().removeprefix("Y")
+        for p in store.pupils.on_roll_between(start, today)
+    }
     secondary = bool(years & SECONDARY_YEARS)
     primary = bool(years - SECONDARY_YEARS)
     return "all" if secondary == primary else ("secondary" if secondary else "primary")
@@ -105,8 +115,12 @@ def national_figures(store: Store, today: date) -> National | None:
     phase = school_phase(store, today)
     mine = release.get(phase, {})
     return National(
-        title=release["title"], publisher=release.get("publisher", "Department for Education"),
-        published=release["published"], academic_year=release["academic_year"], url=release["url"], phase=phase,
+        title=release["title"],
+        publisher=release.get("publisher", "Department for Education"),
+        published=release["published"],
+        academic_year=release["academic_year"],
+        url=release["url"],
+        phase=phase,
         overall_absence_pct=mine.get("overall_absence_pct"),
         persistent_absence_pct=mine.get("persistent_absence_pct"),
     )

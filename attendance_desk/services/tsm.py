@@ -30,7 +30,7 @@ RULES = (
     "At risk: not persistently absent, but absence of 5% or more and under 10% (attendance of 95% or less and above "
     "90%), or a threshold of the school's support map crossed.",
     f"Part-time timetable: one or more sessions coded {PART_TIME_CODE} in the period.",
-    "Figures are for the part of the period each pupil was on roll, rounded to one decimal place; \"incomplete\" "
+    'Figures are for the part of the period each pupil was on roll, rounded to one decimal place; "incomplete" '
     "marks a pupil with sessions that have no mark yet. Pupils who have left are not listed.",
     "Lead professional: the pupil's social worker where one is recorded, otherwise the school's attendance lead "
     "(or the named EWO) from the school's settings. Actions agreed: from the pupil's latest meeting and "
@@ -52,7 +52,9 @@ def _at_risk_reasons(f: Figures, state: PupilStage, ladder: SupportMap) -> list[
         reasons.append(f"Absence {percent(f.absence_pct)}: 5% to under 10%")
     reached = ladder.reached(f, state.adjustment)
     if reached is not None:
-        reasons.append(f"Threshold crossed for {reached.name} ({ladder.describe(ladder.measure_value(f))})")
+        reasons.append(
+            f"Threshold crossed for {reached.name} ({ladder.describe(ladder.measure_value(f))})"
+        )
     return reasons
 
 
@@ -75,7 +77,9 @@ def _labelled(*parts: tuple[str, str]) -> str:
 def _meeting_actions(m: Meeting) -> str:
     if m.kind == "review":
         return m.decision.strip() and f"Decision: {m.decision.strip()}"
-    return _labelled(("Parent", m.actions_parent), ("School", m.actions_school), ("Others", m.actions_others))
+    return _labelled(
+        ("Parent", m.actions_parent), ("School", m.actions_school), ("Others", m.actions_others)
+    )
 
 
 def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> str:
@@ -86,7 +90,9 @@ def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> s
     parts: list[tuple[date, str]] = []
 
     def add(m: Meeting) -> None:
-        parts.append((m.held_on, f"{KINDS.get(m.kind, m.kind)}, {m.held_on:%d/%m/%Y}\n{_meeting_actions(m)}"))
+        parts.append(
+            (m.held_on, f"{KINDS.get(m.kind, m.kind)}, {m.held_on:%d/%m/%Y}\n{_meeting_actions(m)}")
+        )
 
     meeting = next((m for m in reversed(held) if m.kind != "review" and _meeting_actions(m)), None)
     review = next((m for m in reversed(held) if m.kind == "review" and _meeting_actions(m)), None)
@@ -98,10 +104,18 @@ def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> s
     started = [p for p in plans if p.starts <= today]
     plan = next((p for p in reversed(started) if p.ends >= today), started[-1] if started else None)
     if plan and (plan.ends >= today or since is None or plan.starts > since):
-        text = _labelled(("Parent", plan.parent_commitments), ("School", plan.school_support),
-                         ("Agencies", plan.agency_support))
-        parts.append((plan.starts, f"{PLAN_KINDS.get(plan.kind, plan.kind)} from {plan.starts:%d/%m/%Y} "
-                                   f"(review {plan.review_date:%d/%m/%Y})\n{text}"))
+        text = _labelled(
+            ("Parent", plan.parent_commitments),
+            ("School", plan.school_support),
+            ("Agencies", plan.agency_support),
+        )
+        parts.append(
+            (
+                plan.starts,
+                f"{PLAN_KINDS.get(plan.kind, plan.kind)} from {plan.starts:%d/%m/%Y} "
+                f"(review {plan.review_date:%d/%m/%Y})\n{text}",
+            )
+        )
     parts.sort(key=lambda p: p[0], reverse=True)
     return "\n\n".join(text for _, text in parts) or "none recorded"
 
@@ -114,8 +128,14 @@ def _unique(items) -> list[str]:
     return list(seen)
 
 
-def _row(store: Store, state: PupilStage, group: str, reasons: list[str], school: SchoolSettings,
-         today: date) -> TsmRow:
+def _row(
+    store: Store,
+    state: PupilStage,
+    group: str,
+    reasons: list[str],
+    school: SchoolSettings,
+    today: date,
+) -> TsmRow:
     f, pupil = state.figures.figures, state.figures.pupil
     casework = [e for e in store.casework.for_pupil(pupil.id) if e.at.date() <= today]
     reached = [e for e in casework if e.contact_made]
@@ -123,13 +143,29 @@ def _row(store: Store, state: PupilStage, group: str, reasons: list[str], school
     plans = store.meetings.plans(pupil.id)
     barriers = _unique(m.barriers for m in reversed(meetings))
     early = [f"{e.at:%d/%m/%Y}: {e.outcome}" for e in casework if e.kind == "early_help"]
-    stage = state.current.name if state.current else ("staged process closed" if state.closed else "no stage")
+    stage = (
+        state.current.name
+        if state.current
+        else ("staged process closed" if state.closed else "no stage")
+    )
     return TsmRow(
-        upn=pupil.upn, name=pupil.name, reg_group=pupil.reg_group, group=group, reasons=tuple(reasons),
-        attendance_pct=f.attendance_pct, absence_pct=f.absence_pct, unauthorised=f.unauthorised, missing=f.missing,
-        severe=f.severe, stage=stage, contacts_made=len(reached), last_contact=reached[-1].at.date() if reached else None,
-        barriers="; ".join(barriers) or "not yet recorded", actions_agreed=actions_agreed(meetings, plans, today),
-        early_help="\n".join(early) or "none recorded", lead_professional=lead_professional(pupil, school),
+        upn=pupil.upn,
+        name=pupil.name,
+        reg_group=pupil.reg_group,
+        group=group,
+        reasons=tuple(reasons),
+        attendance_pct=f.attendance_pct,
+        absence_pct=f.absence_pct,
+        unauthorised=f.unauthorised,
+        missing=f.missing,
+        severe=f.severe,
+        stage=stage,
+        contacts_made=len(reached),
+        last_contact=reached[-1].at.date() if reached else None,
+        barriers="; ".join(barriers) or "not yet recorded",
+        actions_agreed=actions_agreed(meetings, plans, today),
+        early_help="\n".join(early) or "none recorded",
+        lead_professional=lead_professional(pupil, school),
     )
 
 
@@ -160,37 +196,67 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
                 reasons += risk
                 group = "at_risk"
         if c2:
-            reasons.append(f"Part-time timetable: {c2} session{'s' if c2 != 1 else ''} coded {PART_TIME_CODE}")
+            reasons.append(
+                f"Part-time timetable: {c2} session{'s' if c2 != 1 else ''} coded {PART_TIME_CODE}"
+            )
             group = group or "part_time"
         if group:
             exact = f.attendance_fraction
-            listed.append(((order[group], exact is None, exact or 0, pupil.name),
-                           _row(store, state, group, reasons, school, today)))
+            listed.append(
+                (
+                    (order[group], exact is None, exact or 0, pupil.name),
+                    _row(store, state, group, reasons, school, today),
+                )
+            )
     listed.sort(key=lambda item: item[0])
     summary = TsmSummary(
-        attendance_pct=whole.figures.attendance_pct, persistent=whole.persistent, persistent_pct=whole.persistent_pct,
-        severe=whole.severe, severe_pct=whole.severe_pct, pupils=whole.pupils, on_roll=whole.on_roll,
+        attendance_pct=whole.figures.attendance_pct,
+        persistent=whole.persistent,
+        persistent_pct=whole.persistent_pct,
+        severe=whole.severe,
+        severe_pct=whole.severe_pct,
+        pupils=whole.pupils,
+        on_roll=whole.on_roll,
         incomplete=whole.incomplete,
     )
-    return TsmPack(school=school.name, start=start, end=today, summary=summary, rows=[row for _, row in listed],
-                   rules=RULES, attendance_lead=school.attendance_lead.strip(), named_ewo=school.named_ewo.strip())
+    return TsmPack(
+        school=school.name,
+        start=start,
+        end=today,
+        summary=summary,
+        rows=[row for _, row in listed],
+        rules=RULES,
+        attendance_lead=school.attendance_lead.strip(),
+        named_ewo=school.named_ewo.strip(),
+    )
 
 
-def make_tsm_pack(store: Store, today: date, out_pdf: Path, out_xlsx: Path | None = None, by: str = "") -> int:
+def make_tsm_pack(
+    store: Store, today: date, out_pdf: Path, out_xlsx: Path | None = None, by: str = ""
+) -> int:
     """Write the pack (and the workbook with the same columns); audited. Returns the number of pupils listed."""
     from attendance_desk.documents.tsm import write_tsm_pdf, write_tsm_xlsx
 
     authorize(store, by, Permission.LETTERS)
     pack = tsm_pack(store, today)
     if not pack.rows:
-        raise ServiceError("no pupil on roll is persistently absent, at risk of it or on a part-time timetable "
-                           "this year: nothing to discuss")
+        raise ServiceError(
+            "no pupil on roll is persistently absent, at risk of it or on a part-time timetable "
+            "this year: nothing to discuss"
+        )
     write_tsm_pdf(out_pdf, pack)
     if out_xlsx:
         write_tsm_xlsx(out_xlsx, pack)
-    groups = {key: sum(r.group == key for r in pack.rows) for key in ("persistent", "at_risk", "part_time")}
-    store.audit.log(by, "targeted support meeting pack made", "",
-                    f"{out_pdf}" + (f" and {out_xlsx}" if out_xlsx else "") + f"; {pack.period}; "
-                    f"{groups['persistent']} persistently absent, {groups['at_risk']} at risk, "
-                    f"{groups['part_time']} part-time only; school PA rate {percent(pack.summary.persistent_pct)}")
+    groups = {
+        key: sum(r.group == key for r in pack.rows)
+        for key in ("persistent", "at_risk", "part_time")
+    }
+    store.audit.log(
+        by,
+        "targeted support meeting pack made",
+        "",
+        f"{out_pdf}" + (f" and {out_xlsx}" if out_xlsx else "") + f"; {pack.period}; "
+        f"{groups['persistent']} persistently absent, {groups['at_risk']} at risk, "
+        f"{groups['part_time']} part-time only; school PA rate {percent(pack.summary.persistent_pct)}",
+    )
     return len(pack.rows)

@@ -40,7 +40,9 @@ def authorize(store: Store, by: str, permission: Permission) -> None:
     if user is None or not user.active:
         raise ServiceError(f"refused: '{printable(by)}' is not a user of this school file")
     if permission not in ROLES[user.role]:
-        raise ServiceError(f"refused: {user.name} is signed in as {ROLE_NAMES[user.role]}, who cannot {permission.value}")
+        raise ServiceError(
+            f"refused: {user.name} is signed in as {ROLE_NAMES[user.role]}, who cannot {permission.value}"
+        )
 
 
 def role_of(store: Store, name: str) -> str | None:
@@ -51,7 +53,9 @@ def role_of(store: Store, name: str) -> str | None:
 def printable(text: str) -> str:
     """A name or note as one line of text: control characters (a newline that would forge a line
     of the audit, a tab, an escape sequence) are shown as \\n, \\t, \\x1b."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text)
+    )
 
 
 def _stamp(moment: datetime) -> str:
@@ -80,26 +84,44 @@ def sign_in(store: Store, name: str, password: str, now: datetime | None = None)
     until = _locked_until(user)
     if until is not None and now < until:
         check_password(password, dummy_hash())
-        store.audit.log_soon(user.name, "sign-in refused", "", "locked after repeated wrong passwords")
+        store.audit.log_soon(
+            user.name, "sign-in refused", "", "locked after repeated wrong passwords"
+        )
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
         raise ServiceError(
             f"sign-in for {user.name} is locked after {user.failed_signins} wrong passwords in a row: try again "
-            f"at {until.astimezone():%H:%M} (in {minutes} minute(s)), or ask an administrator to set a new password")
+            f"at {until.astimezone():%H:%M} (in {minutes} minute(s)), or ask an administrator to set a new password"
+        )
     if not check_password(password, user.password_hash):
         failures = user.failed_signins + 1
         minutes = lock_minutes(failures)
-        with contextlib.suppress(StoreBusy):  # another PC is saving: still refused; counted at the next try
-            store.users.record_failure(user.name, _stamp(now + timedelta(minutes=minutes)) if minutes else "")
-        store.audit.log_soon(user.name, "sign-in refused", "", f"wrong password ({failures} in a row)"
-                        + (f"; locked for {minutes} minutes" if minutes else ""))
+        with contextlib.suppress(
+            StoreBusy
+        ):  # another PC is saving: still refused; counted at the next try
+            store.users.record_failure(
+                user.name, _stamp(now + timedelta(minutes=minutes)) if minutes else ""
+            )
+        store.audit.log_soon(
+            user.name,
+            "sign-in refused",
+            "",
+            f"wrong password ({failures} in a row)"
+            + (f"; locked for {minutes} minutes" if minutes else ""),
+        )
         if minutes:
-            raise ServiceError(f"{WRONG}. After {failures} wrong passwords in a row, sign-in for this name is "
-                               f"locked for {minutes} minutes (or until an administrator sets a new password)")
+            raise ServiceError(
+                f"{WRONG}. After {failures} wrong passwords in a row, sign-in for this name is "
+                f"locked for {minutes} minutes (or until an administrator sets a new password)"
+            )
         raise ServiceError(WRONG)
     if user.failed_signins or user.locked_until:
-        with contextlib.suppress(StoreBusy):  # cleared at the next sign-in; never blocks a right password
+        with contextlib.suppress(
+            StoreBusy
+        ):  # cleared at the next sign-in; never blocks a right password
             store.users.clear_failures(user.name)
-    store.audit.log_soon(user.name, "signed in")  # never keeps a right password waiting on another PC
+    store.audit.log_soon(
+        user.name, "signed in"
+    )  # never keeps a right password waiting on another PC
     return user
 
 
@@ -108,8 +130,10 @@ def _check_name(name: str) -> str:
     if not name:
         raise ServiceError("the user needs a name")
     if any(not c.isprintable() for c in name):
-        raise ServiceError(f"the name '{printable(name)}' contains a line break or another control character: "
-                           "type the name on one line")
+        raise ServiceError(
+            f"the name '{printable(name)}' contains a line break or another control character: "
+            "type the name on one line"
+        )
     return name
 
 
@@ -132,8 +156,14 @@ def add_user(store: Store, by: str, name: str, role: str, password: str) -> None
     store.audit.log(by if store.users.by_name(by) else name, "user added", name, role)
 
 
-def change_user(store: Store, by: str, name: str, role: str | None = None, password: str | None = None,
-                active: bool | None = None) -> None:
+def change_user(
+    store: Store,
+    by: str,
+    name: str,
+    role: str | None = None,
+    password: str | None = None,
+    active: bool | None = None,
+) -> None:
     """Change a user's role, password or whether they may sign in. The last active administrator
     cannot lose the role or be disabled; nobody changes their own role; a password set for the head
     by someone else removes the head's stored signature (the head uploads it again)."""
@@ -143,11 +173,18 @@ def change_user(store: Store, by: str, name: str, role: str | None = None, passw
         raise ServiceError(f"no user called {printable(name)}")
     if role is not None and role not in ROLES:
         raise ServiceError(f"a role is one of: {', '.join(ROLES)}")
-    leaves_admin = target.role == "admin" and target.active and (
-        (role is not None and role != "admin") or active is False)
-    if leaves_admin and not [n for n in store.users.active_admins() if n.lower() != target.name.lower()]:
-        raise ServiceError(f"{target.name} is the only administrator: make another user an administrator first "
-                           "(there must always be one)")
+    leaves_admin = (
+        target.role == "admin"
+        and target.active
+        and ((role is not None and role != "admin") or active is False)
+    )
+    if leaves_admin and not [
+        n for n in store.users.active_admins() if n.lower() != target.name.lower()
+    ]:
+        raise ServiceError(
+            f"{target.name} is the only administrator: make another user an administrator first "
+            "(there must always be one)"
+        )
     me = store.users.by_name(by)
     if role is not None and role != target.role and me is not None and me.id == target.id:
         raise ServiceError("nobody can change their own role: another administrator must do it")
@@ -158,9 +195,14 @@ def change_user(store: Store, by: str, name: str, role: str | None = None, passw
         except ValueError as exc:
             raise ServiceError(str(exc)) from None
     store.users.update(target.name, role, hashed, active)
-    changed = [x for x, v in (("role", role), ("password", password), ("active", active)) if v is not None]
-    if (password is not None or role is not None) and (me is None or me.id != target.id) \
-            and store.users.signature(target.name):
+    changed = [
+        x for x, v in (("role", role), ("password", password), ("active", active)) if v is not None
+    ]
+    if (
+        (password is not None or role is not None)
+        and (me is None or me.id != target.id)
+        and store.users.signature(target.name)
+    ):
         store.users.set_signature(target.name, None)
         changed.append("stored signature removed (set by someone else: the head uploads it again)")
     store.audit.log(by, "user changed", target.name, ", ".join(changed))
@@ -184,11 +226,17 @@ def set_signature(store: Store, by: str, image: bytes | None) -> None:
         if not (image.startswith(b"\x89PNG\r\n\x1a\n") or image.startswith(b"\xff\xd8\xff")):
             raise ServiceError("the signature must be a PNG or JPEG image")
         if len(image) > SIGNATURE_LIMIT:
-            raise ServiceError(f"the signature image is {len(image) // 1024} KB: keep it under "
-                               f"{SIGNATURE_LIMIT // 1024} KB (a small scan)")
+            raise ServiceError(
+                f"the signature image is {len(image) // 1024} KB: keep it under "
+                f"{SIGNATURE_LIMIT // 1024} KB (a small scan)"
+            )
     store.users.set_signature(user.name, image)
-    store.audit.log(user.name, "signature image " + ("stored" if image else "removed"), user.name,
-                    f"{len(image)} bytes" if image else "")
+    store.audit.log(
+        user.name,
+        "signature image " + ("stored" if image else "removed"),
+        user.name,
+        f"{len(image)} bytes" if image else "",
+    )
 
 
 def head_signature(store: Store, by: str) -> bytes | None:

@@ -45,7 +45,9 @@ class AuditRepo:
         self.pending.append((now_iso(), user, action, subject, detail))
         conn = self.store.conn
         waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(f"PRAGMA busy_timeout = {SOON_MS}")  # a glance, not the usual wait for the lock
+        conn.execute(
+            f"PRAGMA busy_timeout = {SOON_MS}"
+        )  # a glance, not the usual wait for the lock
         try:
             with self.store.write():
                 self._flush()
@@ -64,5 +66,12 @@ class AuditRepo:
             self.pending.pop(0)
 
     def entries(self, since: str = "", until: str = "9999") -> list[AuditEntry]:
-        rows = self.store.query("SELECT * FROM audit WHERE at >= ? AND at <= ? ORDER BY id", (since, until))
-        return [AuditEntry(r["id"], local_text(r["at"]), r["user"], r["action"], r["subject"], r["detail"]) for r in rows]
+        rows = self.store.query(
+            "SELECT * FROM audit WHERE at >= ? AND at <= ? ORDER BY id", (since, until)
+        )
+        return [
+            AuditEntry(
+                r["id"], local_text(r["at"]), r["user"], r["action"], r["subject"], r["detail"]
+            )
+            for r in rows
+        ]

@@ -47,9 +47,12 @@ def verify_copy(path: Path) -> list[str]:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             return [f"{path} was written by a newer Attendance Desk (version {version})"]
-        ours = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone() and conn.execute(
-            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)).fetchone()
+        ours = (
+            conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone()
+            and conn.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            ).fetchone()
+        )
         if not ours:
             return [f"{path} is not an Attendance Desk school file"]
         return []

@@ -24,7 +24,9 @@ class CalendarRepo:
     def closures(self) -> list[Closure]:
         return [
             Closure(
-                day=date.fromisoformat(r["date"]), kind=r["kind"], description=r["description"],
+                day=date.fromisoformat(r["date"]),
+                kind=r["kind"],
+                description=r["description"],
                 sessions=tuple(r["sessions"].split(",")),
             )
             for r in self.store.query("SELECT * FROM closures ORDER BY date")
@@ -60,4 +62,6 @@ class CalendarRepo:
 
     def remove_closure(self, day: date) -> bool:
         with self.store.write() as db:
-            return db.execute("DELETE FROM closures WHERE date = ?", (day.isoformat(),)).rowcount > 0
+            return (
+                db.execute("DELETE FROM closures WHERE date = ?", (day.isoformat(),)).rowcount > 0
+            )

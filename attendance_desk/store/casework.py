@@ -48,9 +48,20 @@ class CaseworkRepo:
             cur = db.execute(
                 "INSERT INTO casework(pupil_id, at, kind, by_user, with_whom, contact_id, outcome, "
                 "contact_made, notes, recorded_at, recorded_by, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.pupil_id, stored_time(entry.at), entry.kind, entry.by_user,
-                 entry.with_whom, entry.contact_id, entry.outcome, int(entry.contact_made), entry.notes,
-                 recorded, entry.recorded_by or entry.by_user, entry.late_reason),
+                (
+                    entry.pupil_id,
+                    stored_time(entry.at),
+                    entry.kind,
+                    entry.by_user,
+                    entry.with_whom,
+                    entry.contact_id,
+                    entry.outcome,
+                    int(entry.contact_made),
+                    entry.notes,
+                    recorded,
+                    entry.recorded_by or entry.by_user,
+                    entry.late_reason,
+                ),
             )
             return cur.lastrowid
 
@@ -61,14 +72,24 @@ class CaseworkRepo:
         return next((e for e in self.for_pupil(rows[0][0]) if e.id == entry_id), None)
 
     def for_pupil(self, pupil_id: int) -> list[CaseworkEntry]:
-        rows = self.store.query("SELECT * FROM casework WHERE pupil_id = ? ORDER BY at, id", (pupil_id,))
+        rows = self.store.query(
+            "SELECT * FROM casework WHERE pupil_id = ? ORDER BY at, id", (pupil_id,)
+        )
         return [
             CaseworkEntry(
-                id=r["id"], pupil_id=r["pupil_id"], at=read_time(r["at"]), kind=r["kind"],
-                by_user=r["by_user"], with_whom=r["with_whom"], contact_id=r["contact_id"],
-                outcome=r["outcome"], contact_made=bool(r["contact_made"]), notes=r["notes"],
+                id=r["id"],
+                pupil_id=r["pupil_id"],
+                at=read_time(r["at"]),
+                kind=r["kind"],
+                by_user=r["by_user"],
+                with_whom=r["with_whom"],
+                contact_id=r["contact_id"],
+                outcome=r["outcome"],
+                contact_made=bool(r["contact_made"]),
+                notes=r["notes"],
                 recorded_at=read_time(r["recorded_at"]) if r["recorded_at"] else None,
-                recorded_by=r["recorded_by"], late_reason=r["late_reason"],
+                recorded_by=r["recorded_by"],
+                late_reason=r["late_reason"],
             )
             for r in rows
         ]

@@ -25,18 +25,52 @@ import sqlite3
 from dataclasses import dataclass
 
 CHAINS: dict[str, tuple[str, ...]] = {
-    "mark_history": ("id", "pupil_id", "date", "session", "old_code", "new_code", "old_minutes_late",
-                     "new_minutes_late", "old_recorded_by", "old_recorded_at", "reason", "changed_by",
-                     "changed_at", "direct"),
+    "mark_history": (
+        "id",
+        "pupil_id",
+        "date",
+        "session",
+        "old_code",
+        "new_code",
+        "old_minutes_late",
+        "new_minutes_late",
+        "old_recorded_by",
+        "old_recorded_at",
+        "reason",
+        "changed_by",
+        "changed_at",
+        "direct",
+    ),
     "audit": ("id", "at", "user", "action", "subject", "detail", "users_state"),
-    "letters": ("id", "pupil_id", "template", "stage_key", "contact_id", "addressee", "address", "figures",
-                "text", "generated_at", "sha256", "file", "page", "by_user", "number", "letter_date", "details",
-                "override_reason", "overridden"),
+    "letters": (
+        "id",
+        "pupil_id",
+        "template",
+        "stage_key",
+        "contact_id",
+        "addressee",
+        "address",
+        "figures",
+        "text",
+        "generated_at",
+        "sha256",
+        "file",
+        "page",
+        "by_user",
+        "number",
+        "letter_date",
+        "details",
+        "override_reason",
+        "overridden",
+    ),
 }
 LETTER_STATE = ("posted_on", "void_reason", "voided_by", "voided_at")
 LABELS = {"mark_history": "mark history", "audit": "audit log", "letters": "letter log"}
-SEAL_GUARDS = {"mark_history": ("mark_history_no_update",), "audit": ("audit_no_update",),
-               "letters": ("letters_sealed_once",)}  # the triggers that let a seal be written only once
+SEAL_GUARDS = {
+    "mark_history": ("mark_history_no_update",),
+    "audit": ("audit_no_update",),
+    "letters": ("letters_sealed_once",),
+}  # the triggers that let a seal be written only once
 USER_FIELDS = ("id", "name", "role", "active", "password_hash")
 CHAINS_STARTED = "tamper-evident chains started"
 
@@ -57,7 +91,9 @@ def last_id(conn: sqlite3.Connection, table: str) -> int:
 
 
 def _previous_hash(conn: sqlite3.Connection, table: str, after_id: int) -> str:
-    row = conn.execute(f"SELECT row_hash FROM {table} WHERE id <= ? ORDER BY id DESC LIMIT 1", (after_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT row_hash FROM {table} WHERE id <= ? ORDER BY id DESC LIMIT 1", (after_id,)
+    ).fetchone()
     return (row[0] or "") if row else ""
 
 
@@ -66,7 +102,9 @@ def seal(conn: sqlite3.Connection, table: str, after_id: int) -> int:
     in id order. Call inside the transaction that wrote them. Returns how many rows were sealed."""
     previous = _previous_hash(conn, table, after_id)
     updates = []
-    for row in conn.execute(f"SELECT {_columns(table)} FROM {table} WHERE id > ? ORDER BY id", (after_id,)).fetchall():
+    for row in conn.execute(
+        f"SELECT {_columns(table)} FROM {table} WHERE id > ? ORDER BY id", (after_id,)
+    ).fetchall():
         previous = digest(previous, tuple(row))
         updates.append((previous, row[0]))
     conn.executemany(f"UPDATE {table} SET row_hash = ? WHERE id = ?", updates)
@@ -75,15 +113,23 @@ def seal(conn: sqlite3.Connection, table: str, after_id: int) -> int:
     return len(updates)
 
 
-def seal_letter_state(conn: sqlite3.Connection, after_id: int = 0, letter_id: int | None = None) -> None:
+def seal_letter_state(
+    conn: sqlite3.Connection, after_id: int = 0, letter_id: int | None = None
+) -> None:
     """A letter's state_hash: its row_hash with the fields that may change after issue (posted, void)."""
     cols = ", ".join(LETTER_STATE)
     if letter_id is not None:
-        rows = conn.execute(f"SELECT id, row_hash, {cols} FROM letters WHERE id = ?", (letter_id,)).fetchall()
+        rows = conn.execute(
+            f"SELECT id, row_hash, {cols} FROM letters WHERE id = ?", (letter_id,)
+        ).fetchall()
     else:
-        rows = conn.execute(f"SELECT id, row_hash, {cols} FROM letters WHERE id > ?", (after_id,)).fetchall()
-    conn.executemany("UPDATE letters SET state_hash = ? WHERE id = ?",
-                     [(digest(r[1] or "", tuple(r)[2:]), r[0]) for r in rows])
+        rows = conn.execute(
+            f"SELECT id, row_hash, {cols} FROM letters WHERE id > ?", (after_id,)
+        ).fetchall()
+    conn.executemany(
+        "UPDATE letters SET state_hash = ? WHERE id = ?",
+        [(digest(r[1] or "", tuple(r)[2:]), r[0]) for r in rows],
+    )
 
 
 def reseal_after_removal(conn: sqlite3.Connection, table: str, from_id: int) -> int:
@@ -91,8 +137,11 @@ def reseal_after_removal(conn: sqlite3.Connection, table: str, from_id: int) -> 
     the removal's transaction (the audit of the removal says so). The append-only trigger is lifted
     for this rewrite only and put back exactly as it was."""
     names = SEAL_GUARDS[table]
-    triggers = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                            f"({','.join('?' * len(names))})", names).fetchall()
+    triggers = conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        f"({','.join('?' * len(names))})",
+        names,
+    ).fetchall()
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
     try:
@@ -107,13 +156,17 @@ def users_state(conn: sqlite3.Connection) -> str:
     """Each user as recorded in the audit: name, role, active, and 16 hex digits of a SHA-256 of the
     password hash (enough to see it changed; the hash itself stays in one place)."""
     cols = ", ".join(USER_FIELDS)
-    state = {str(r[0]): [r[1], r[2], int(r[3]), hashlib.sha256((r[4] or "").encode()).hexdigest()[:16]]
-             for r in conn.execute(f"SELECT {cols} FROM users ORDER BY id")}
+    state = {
+        str(r[0]): [r[1], r[2], int(r[3]), hashlib.sha256((r[4] or "").encode()).hexdigest()[:16]]
+        for r in conn.execute(f"SELECT {cols} FROM users ORDER BY id")
+    }
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def last_users_state(conn: sqlite3.Connection) -> tuple[int, str] | None:
-    row = conn.execute("SELECT id, users_state FROM audit WHERE users_state IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    row = conn.execute(
+        "SELECT id, users_state FROM audit WHERE users_state IS NOT NULL ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     return (row[0], row[1]) if row else None
 
 
@@ -130,12 +183,15 @@ def users_state_if_changed(conn: sqlite3.Connection, action: str) -> str | None:
     return now
 
 
-def append_audit(conn: sqlite3.Connection, at: str, user: str, action: str, subject: str = "", detail: str = "") -> int:
+def append_audit(
+    conn: sqlite3.Connection, at: str, user: str, action: str, subject: str = "", detail: str = ""
+) -> int:
     """One audit row, with the users' state when it changed, sealed. Call inside a write."""
     after = last_id(conn, "audit")
     row_id = conn.execute(
         "INSERT INTO audit(at, user, action, subject, detail, users_state) VALUES (?, ?, ?, ?, ?, ?)",
-        (at, user, action, subject, detail, users_state_if_changed(conn, action))).lastrowid
+        (at, user, action, subject, detail, users_state_if_changed(conn, action)),
+    ).lastrowid
     seal(conn, "audit", after)
     return row_id
 
@@ -185,7 +241,9 @@ class ChainResult:
     first_break: int | None = None  # id of the first row whose hash does not match
     breaks: int = 0
     unsealed: list[int] | None = None  # ids of rows with no hash (not written by the app)
-    state_breaks: list[int] | None = None  # letters whose posted/void fields changed outside the app
+    state_breaks: list[int] | None = (
+        None  # letters whose posted/void fields changed outside the app
+    )
     head_id: int = 0
     head_hash: str = ""
 
@@ -198,7 +256,7 @@ def verify(conn: sqlite3.Connection, table: str) -> ChainResult:
     width = len(CHAINS[table])
     for row in conn.execute(f"SELECT row_hash, {_columns(table)}{extra} FROM {table} ORDER BY id"):
         stored = row[0]
-        values = tuple(row)[1:width + 1]
+        values = tuple(row)[1 : width + 1]
         result.rows += 1
         if stored is None:
             result.unsealed.append(values[0])
@@ -206,7 +264,7 @@ def verify(conn: sqlite3.Connection, table: str) -> ChainResult:
             result.breaks += 1
             if result.first_break is None:
                 result.first_break = values[0]
-        if extra and (stored is not None) and row[-1] != digest(stored, tuple(row)[width + 1:-1]):
+        if extra and (stored is not None) and row[-1] != digest(stored, tuple(row)[width + 1 : -1]):
             result.state_breaks.append(values[0])
         previous = stored or ""
         result.head_id, result.head_hash = values[0], previous
@@ -219,7 +277,9 @@ def heads(conn: sqlite3.Connection) -> dict:
     for table in CHAINS:
         columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         if "row_hash" in columns:
-            row = conn.execute(f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+            row = conn.execute(
+                f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1"
+            ).fetchone()
         else:  # a file from before the chains
             row = conn.execute(f"SELECT id, NULL FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
         found[table] = {"id": row[0], "hash": row[1]} if row else {"id": 0, "hash": None}
@@ -228,7 +288,9 @@ def heads(conn: sqlite3.Connection) -> dict:
 
 # ---- what check reports -------------------------------------------------------------------------
 def _mark_label(conn: sqlite3.Connection, pupil_id: int, day: str, session: str) -> str:
-    row = conn.execute("SELECT upn, forename, surname FROM pupils WHERE id = ?", (pupil_id,)).fetchone()
+    row = conn.execute(
+        "SELECT upn, forename, surname FROM pupils WHERE id = ?", (pupil_id,)
+    ).fetchone()
     who = f"{row[1]} {row[2]} ({row[0]})" if row else f"pupil {pupil_id} (no longer in the file)"
     return f"{who} {day} {session}"
 
@@ -245,24 +307,38 @@ def chain_problems(conn: sqlite3.Connection) -> tuple[list[str], list[ChainResul
             more = f" ({result.breaks} rows in all)" if result.breaks > 1 else ""
             problems.append(
                 f"{label}: row {result.first_break} does not match its seal{more}: it was changed, or a row "
-                "before it was removed, outside Attendance Desk")
+                "before it was removed, outside Attendance Desk"
+            )
         if result.unsealed:
             first = result.unsealed[0]
-            shown = ", ".join(str(i) for i in result.unsealed[:10]) + (" …" if len(result.unsealed) > 10 else "")
+            shown = ", ".join(str(i) for i in result.unsealed[:10]) + (
+                " …" if len(result.unsealed) > 10 else ""
+            )
             what = ""
             if table == "mark_history":
-                r = conn.execute("SELECT pupil_id, date, session, old_code, new_code, changed_by, changed_at, reason "
-                                 "FROM mark_history WHERE id = ?", (first,)).fetchone()
-                what = (f"; the first changes {_mark_label(conn, r[0], r[1], r[2])} from {r[3]} to {r[4]}, "
-                        f"'by {r[5]} at {r[6]}' ({r[7]})")
+                r = conn.execute(
+                    "SELECT pupil_id, date, session, old_code, new_code, changed_by, changed_at, reason "
+                    "FROM mark_history WHERE id = ?",
+                    (first,),
+                ).fetchone()
+                what = (
+                    f"; the first changes {_mark_label(conn, r[0], r[1], r[2])} from {r[3]} to {r[4]}, "
+                    f"'by {r[5]} at {r[6]}' ({r[7]})"
+                )
             elif table == "audit":
-                r = conn.execute("SELECT at, user, action FROM audit WHERE id = ?", (first,)).fetchone()
+                r = conn.execute(
+                    "SELECT at, user, action FROM audit WHERE id = ?", (first,)
+                ).fetchone()
                 what = f"; the first: {r[2]} by '{r[1]}' at {r[0]}"
-            problems.append(f"{label}: {len(result.unsealed)} row(s) not written by Attendance Desk (no seal): "
-                            f"row(s) {shown}{what}")
+            problems.append(
+                f"{label}: {len(result.unsealed)} row(s) not written by Attendance Desk (no seal): "
+                f"row(s) {shown}{what}"
+            )
         if result.state_breaks:
-            problems.append(f"letter log: the posted or void details of letter row(s) "
-                            f"{', '.join(str(i) for i in result.state_breaks[:10])} were changed outside Attendance Desk")
+            problems.append(
+                f"letter log: the posted or void details of letter row(s) "
+                f"{', '.join(str(i) for i in result.state_breaks[:10])} were changed outside Attendance Desk"
+            )
     return problems, results
 
 
@@ -273,27 +349,41 @@ def mark_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
     rows = conn.execute(
         "SELECT m.pupil_id, m.date, m.session, m.version, COUNT(h.id) FROM marks m "
         "LEFT JOIN mark_history h ON h.pupil_id = m.pupil_id AND h.date = m.date AND h.session = m.session "
-        "WHERE m.version > 1 GROUP BY m.pupil_id, m.date, m.session HAVING m.version > 1 + COUNT(h.id)").fetchall()
+        "WHERE m.version > 1 GROUP BY m.pupil_id, m.date, m.session HAVING m.version > 1 + COUNT(h.id)"
+    ).fetchall()
     if rows:
-        shown = "; ".join(f"{_mark_label(conn, *r[:3])} (version {r[3]}, {r[4]} history entries)" for r in rows[:limit])
-        problems.append(f"{len(rows)} mark(s) changed outside Attendance Desk with no history entry "
-                        f"(version raised without one): {shown}")
+        shown = "; ".join(
+            f"{_mark_label(conn, *r[:3])} (version {r[3]}, {r[4]} history entries)"
+            for r in rows[:limit]
+        )
+        problems.append(
+            f"{len(rows)} mark(s) changed outside Attendance Desk with no history entry "
+            f"(version raised without one): {shown}"
+        )
     rows = conn.execute(
         "WITH last AS (SELECT pupil_id, date, session, MAX(id) AS id FROM mark_history GROUP BY pupil_id, date, session) "
         "SELECT m.pupil_id, m.date, m.session, m.code, h.new_code, m.recorded_by, h.changed_by, m.recorded_at, "
         "h.changed_at FROM last JOIN mark_history h ON h.id = last.id JOIN marks m ON m.pupil_id = last.pupil_id "
         "AND m.date = last.date AND m.session = last.session WHERE h.direct = 0 AND h.new_code = m.code "
-        "AND (m.recorded_by IS NOT h.changed_by OR m.recorded_at IS NOT h.changed_at)").fetchall()
+        "AND (m.recorded_by IS NOT h.changed_by OR m.recorded_at IS NOT h.changed_at)"
+    ).fetchall()
     if rows:
-        shown = "; ".join(f"{_mark_label(conn, *r[:3])}: now recorded by {r[5]} at {r[7]}, last amended by {r[6]} "
-                          f"at {r[8]}" for r in rows[:limit])
-        problems.append(f"{len(rows)} mark(s) whose recorder or time changed outside Attendance Desk "
-                        f"after their last amendment: {shown}")
+        shown = "; ".join(
+            f"{_mark_label(conn, *r[:3])}: now recorded by {r[5]} at {r[7]}, last amended by {r[6]} "
+            f"at {r[8]}"
+            for r in rows[:limit]
+        )
+        problems.append(
+            f"{len(rows)} mark(s) whose recorder or time changed outside Attendance Desk "
+            f"after their last amendment: {shown}"
+        )
     left = [r[0] for r in conn.execute("SELECT pupil_id FROM removals ORDER BY pupil_id")]
     if left:
-        problems.append(f"{len(left)} pupil(s) listed in 'removals' outside a retention removal (this opens the "
-                        f"guards that stop their marks, history and letters being deleted): pupil id(s) "
-                        f"{', '.join(map(str, left[:limit]))}")
+        problems.append(
+            f"{len(left)} pupil(s) listed in 'removals' outside a retention removal (this opens the "
+            f"guards that stop their marks, history and letters being deleted): pupil id(s) "
+            f"{', '.join(map(str, left[:limit]))}"
+        )
     return problems
 
 
@@ -304,20 +394,28 @@ def users_problems(conn: sqlite3.Connection) -> list[str]:
     problems = []
     previous = None
     for row_id, at, action, subject, state in conn.execute(
-            "SELECT id, at, action, subject, users_state FROM audit WHERE users_state IS NOT NULL ORDER BY id"):
+        "SELECT id, at, action, subject, users_state FROM audit WHERE users_state IS NOT NULL ORDER BY id"
+    ):
         if action != CHAINS_STARTED:
-            others = [line for names, line in users_changes(previous, state)
-                      if not is_user_action(action) or (subject or "").lower() not in names]
+            others = [
+                line
+                for names, line in users_changes(previous, state)
+                if not is_user_action(action) or (subject or "").lower() not in names
+            ]
             if others:
-                problems.append(f"users: changed outside Attendance Desk before audit entry {row_id} ({action} "
-                                f"'{subject}' at {at}), which does not record this change: {'; '.join(others)}")
+                problems.append(
+                    f"users: changed outside Attendance Desk before audit entry {row_id} ({action} "
+                    f"'{subject}' at {at}), which does not record this change: {'; '.join(others)}"
+                )
         previous = state
     last = last_users_state(conn)
     now = users_state(conn)
     if (last[1] if last else "{}") != now:
         since = f"audit entry {last[0]}" if last else "the start of the audit"
-        problems.append(f"users: changed outside Attendance Desk since {since} (no audit entry records it): "
-                        + "; ".join(describe_users_change(last[1] if last else None, now)))
+        problems.append(
+            f"users: changed outside Attendance Desk since {since} (no audit entry records it): "
+            + "; ".join(describe_users_change(last[1] if last else None, now))
+        )
     return problems
 
 
@@ -342,10 +440,14 @@ _REFERENCE: dict | None = None
 
 
 def _schema_of(conn: sqlite3.Connection) -> dict:
-    triggers = {r[0]: " ".join((r[1] or "").split()) for r in conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    triggers = {
+        r[0]: " ".join((r[1] or "").split())
+        for r in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
     tables = {}
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall():
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
         tables[name] = [tuple(r)[1:] for r in conn.execute(f'PRAGMA table_info("{name}")')]
     return {"triggers": triggers, "tables": tables}
 
@@ -357,18 +459,26 @@ def schema_problems(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
     problems, warnings = [], []
     for name, sql in expected["triggers"].items():
         if name not in found["triggers"]:
-            problems.append(f"schema: the safeguard trigger '{name}' is missing (dropped outside Attendance Desk)")
+            problems.append(
+                f"schema: the safeguard trigger '{name}' is missing (dropped outside Attendance Desk)"
+            )
         elif found["triggers"][name] != sql:
-            problems.append(f"schema: the safeguard trigger '{name}' has been changed outside Attendance Desk")
+            problems.append(
+                f"schema: the safeguard trigger '{name}' has been changed outside Attendance Desk"
+            )
     for name in sorted(set(found["triggers"]) - set(expected["triggers"])):
         problems.append(f"schema: a trigger '{name}' was added outside Attendance Desk")
     for name, columns in expected["tables"].items():
         if name not in found["tables"]:
             problems.append(f"schema: the table '{name}' is missing")
         elif found["tables"][name] != columns:
-            problems.append(f"schema: the columns of table '{name}' are not those Attendance Desk made")
+            problems.append(
+                f"schema: the columns of table '{name}' are not those Attendance Desk made"
+            )
     for name in sorted(set(found["tables"]) - set(expected["tables"])):
-        warnings.append(f"schema: a table '{name}' that Attendance Desk did not make is in the file")
+        warnings.append(
+            f"schema: a table '{name}' that Attendance Desk did not make is in the file"
+        )
     return problems, warnings
 
 
@@ -380,7 +490,9 @@ def _table_columns(conn: sqlite3.Connection, schema: str, table: str) -> list[st
     return [r[1] for r in conn.execute(f'PRAGMA {schema}.table_info("{table}")')]
 
 
-def against_backup(school: str, backup: str, recorded: dict | None, limit: int = 10) -> tuple[list[str], list[str]]:
+def against_backup(
+    school: str, backup: str, recorded: dict | None, limit: int = 10
+) -> tuple[list[str], list[str]]:
     """What changed in the school file outside Attendance Desk since `backup` was made: rows of the
     chains that the backup holds and the file no longer holds as they were, marks that disappeared,
     and marks changed with no amendment since. `recorded` is the heads kept beside the backup when
@@ -394,24 +506,39 @@ def against_backup(school: str, backup: str, recorded: dict | None, limit: int =
         if recorded is not None:
             for key, value in then.items():
                 if recorded.get(key) != value:
-                    problems.append(f"the backup itself has been changed since it was made: its {LABELS.get(key, key)} "
-                                    f"head is {value}, the record kept with it says {recorded.get(key)}")
+                    problems.append(
+                        f"the backup itself has been changed since it was made: its {LABELS.get(key, key)} "
+                        f"head is {value}, the record kept with it says {recorded.get(key)}"
+                    )
         else:
-            notes.append("no record of chain heads beside this backup (made by an older version): the backup's "
-                         "own last rows are used")
-        same_version = (conn.execute("PRAGMA main.user_version").fetchone()[0]
-                        == conn.execute("PRAGMA cur.user_version").fetchone()[0])
+            notes.append(
+                "no record of chain heads beside this backup (made by an older version): the backup's "
+                "own last rows are used"
+            )
+        same_version = (
+            conn.execute("PRAGMA main.user_version").fetchone()[0]
+            == conn.execute("PRAGMA cur.user_version").fetchone()[0]
+        )
         retention = conn.execute(
             f"SELECT COUNT(*) FROM cur.audit WHERE id > ? AND action IN ({','.join('?' * len(RETENTION_ACTIONS))})",
-            (then["audit"]["id"], *RETENTION_ACTIONS)).fetchone()[0]
+            (then["audit"]["id"], *RETENTION_ACTIONS),
+        ).fetchone()[0]
         for table in CHAINS:
-            columns = [c for c in CHAINS[table] if c in _table_columns(conn, "main", table)
-                       and c in _table_columns(conn, "cur", table)]
+            columns = [
+                c
+                for c in CHAINS[table]
+                if c in _table_columns(conn, "main", table)
+                and c in _table_columns(conn, "cur", table)
+            ]
             same = " AND ".join(f'b."{c}" IS c."{c}"' for c in columns)
-            pupil = "b.pupil_id NOT IN (SELECT id FROM cur.pupils)" if "pupil_id" in columns else "0"
+            pupil = (
+                "b.pupil_id NOT IN (SELECT id FROM cur.pupils)" if "pupil_id" in columns else "0"
+            )
             rows = conn.execute(
                 f"SELECT b.id, c.id IS NULL, {pupil} FROM main.{table} b LEFT JOIN cur.{table} c ON c.id = b.id "
-                f"WHERE b.id <= ? AND (c.id IS NULL OR NOT ({same})) ORDER BY b.id", (then[table]["id"],)).fetchall()
+                f"WHERE b.id <= ? AND (c.id IS NULL OR NOT ({same})) ORDER BY b.id",
+                (then[table]["id"],),
+            ).fetchall()
             with_pupil_gone = [r for r in rows if r[1] and r[2]]
             other = [r for r in rows if not (r[1] and r[2])]
             if with_pupil_gone and not retention:
@@ -424,36 +551,54 @@ def against_backup(school: str, backup: str, recorded: dict | None, limit: int =
                     parts.append(f"{len(changed)} changed (first: row {changed[0]})")
                 if removed:
                     parts.append(f"{len(removed)} removed (first: row {removed[0]})")
-                problems.append(f"since the backup, {LABELS[table]} rows it holds were altered outside Attendance "
-                                f"Desk: {', '.join(parts)}")
+                problems.append(
+                    f"since the backup, {LABELS[table]} rows it holds were altered outside Attendance "
+                    f"Desk: {', '.join(parts)}"
+                )
             elif with_pupil_gone:
-                notes.append(f"{len(with_pupil_gone)} {LABELS[table]} row(s) left with pupils removed by retention "
-                             "(audited)")
-            added = conn.execute(f"SELECT COUNT(*) FROM cur.{table} WHERE id > ?", (then[table]["id"],)).fetchone()[0]
+                notes.append(
+                    f"{len(with_pupil_gone)} {LABELS[table]} row(s) left with pupils removed by retention "
+                    "(audited)"
+                )
+            added = conn.execute(
+                f"SELECT COUNT(*) FROM cur.{table} WHERE id > ?", (then[table]["id"],)
+            ).fetchone()[0]
             notes.append(f"{LABELS[table]}: {added} row(s) added since the backup")
         missing = conn.execute(
             "SELECT b.pupil_id, b.date, b.session, b.pupil_id IN (SELECT id FROM cur.pupils) FROM main.marks b "
             "WHERE NOT EXISTS (SELECT 1 FROM cur.marks c WHERE c.pupil_id = b.pupil_id AND c.date = b.date "
-            "AND c.session = b.session) ORDER BY b.pupil_id, b.date, b.session").fetchall()
+            "AND c.session = b.session) ORDER BY b.pupil_id, b.date, b.session"
+        ).fetchall()
         unexplained = [r for r in missing if r[3] or not retention]
         if unexplained:
             shown = "; ".join(_mark_label(conn, *r[:3]) for r in unexplained[:limit])
-            problems.append(f"{len(unexplained)} mark(s) in the backup have disappeared from the school file since "
-                            f"(deleted outside Attendance Desk): {shown}")
+            problems.append(
+                f"{len(unexplained)} mark(s) in the backup have disappeared from the school file since "
+                f"(deleted outside Attendance Desk): {shown}"
+            )
         if len(missing) > len(unexplained):
-            notes.append(f"{len(missing) - len(unexplained)} mark(s) of pupils removed by retention (audited) since")
-        compared = ["code", "minutes_late"] + (["recorded_by", "recorded_at", "version"] if same_version else [])
+            notes.append(
+                f"{len(missing) - len(unexplained)} mark(s) of pupils removed by retention (audited) since"
+            )
+        compared = ["code", "minutes_late"] + (
+            ["recorded_by", "recorded_at", "version"] if same_version else []
+        )
         differs = " OR ".join(f"b.{c} IS NOT c.{c}" for c in compared)
         changed = conn.execute(
             f"SELECT c.pupil_id, c.date, c.session, b.code, c.code FROM main.marks b JOIN cur.marks c "
             f"ON c.pupil_id = b.pupil_id AND c.date = b.date AND c.session = b.session WHERE ({differs}) "
             "AND NOT EXISTS (SELECT 1 FROM cur.mark_history h WHERE h.pupil_id = c.pupil_id AND h.date = c.date "
             "AND h.session = c.session AND h.id > ? AND h.row_hash IS NOT NULL)",
-            (then["mark_history"]["id"],)).fetchall()
+            (then["mark_history"]["id"],),
+        ).fetchall()
         if changed:
-            shown = "; ".join(f"{_mark_label(conn, *r[:3])} {r[3]} -> {r[4]}" for r in changed[:limit])
-            problems.append(f"{len(changed)} mark(s) changed since the backup with no amendment recorded by "
-                            f"Attendance Desk: {shown}")
+            shown = "; ".join(
+                f"{_mark_label(conn, *r[:3])} {r[3]} -> {r[4]}" for r in changed[:limit]
+            )
+            problems.append(
+                f"{len(changed)} mark(s) changed since the backup with no amendment recorded by "
+                f"Attendance Desk: {shown}"
+            )
         now_marks = conn.execute("SELECT COUNT(*) FROM cur.marks").fetchone()[0]
         notes.append(f"marks: {then['marks']} in the backup, {now_marks} now")
     except sqlite3.DatabaseError as exc:
@@ -484,15 +629,32 @@ def record_heads(backup) -> None:
         conn.close()
     target = heads_path(backup)
     partial = target.with_name(target.name + ".partial")
-    partial.write_text(json.dumps({"backup": target.name.removesuffix(".heads.json"),
-                                   "made_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                   "heads": found}, indent=1), encoding="utf-8")
+    partial.write_text(
+        json.dumps(
+            {
+                "backup": target.name.removesuffix(".heads.json"),
+                "made_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "heads": found,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     os.replace(partial, target)
 
 
 # ---- retention: removal for real -------------------------------------------------------------------
-RECORD_TABLES = ("marks", "mark_history", "letters", "casework", "stage_events", "stage_adjustments", "meetings",
-                 "plans", "pupil_contacts")
+RECORD_TABLES = (
+    "marks",
+    "mark_history",
+    "letters",
+    "casework",
+    "stage_events",
+    "stage_adjustments",
+    "meetings",
+    "plans",
+    "pupil_contacts",
+)
 
 
 def remove_for_good(store, pupil_ids: list[int], by: str, note: str) -> dict[str, int]:
@@ -504,12 +666,17 @@ def remove_for_good(store, pupil_ids: list[int], by: str, note: str) -> dict[str
     from attendance_desk.store.db import StoreError, now_iso
 
     conn = store.conn
-    for table in ("mark_history", "letters"):  # re-sealing must not take in a row another tool wrote
+    for table in (
+        "mark_history",
+        "letters",
+    ):  # re-sealing must not take in a row another tool wrote
         result = verify(conn, table)
         if result.first_break is not None or result.unsealed or result.state_breaks:
-            raise StoreError(f"nothing was removed: the {LABELS[table]} has rows changed or written outside "
-                             "Attendance Desk, and the removal would re-seal them; run 'check' and deal with "
-                             "those first")
+            raise StoreError(
+                f"nothing was removed: the {LABELS[table]} has rows changed or written outside "
+                "Attendance Desk, and the removal would re-seal them; run 'check' and deal with "
+                "those first"
+            )
     ids = json.dumps(sorted(pupil_ids))
     chosen = "pupil_id IN (SELECT value FROM json_each(?))"
     before = conn.execute("PRAGMA secure_delete").fetchone()[0]
@@ -518,19 +685,31 @@ def remove_for_good(store, pupil_ids: list[int], by: str, note: str) -> dict[str
         with store.write():
             counts = {"pupils": len(pupil_ids)}
             for table in RECORD_TABLES:
-                counts[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {chosen}", (ids,)).fetchone()[0]
-            first = {t: conn.execute(f"SELECT MIN(id) FROM {t} WHERE {chosen}", (ids,)).fetchone()[0]
-                     for t in ("mark_history", "letters")}
+                counts[table] = conn.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE {chosen}", (ids,)
+                ).fetchone()[0]
+            first = {
+                t: conn.execute(f"SELECT MIN(id) FROM {t} WHERE {chosen}", (ids,)).fetchone()[0]
+                for t in ("mark_history", "letters")
+            }
             contacts = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
             store.pupils.remove(list(pupil_ids))
-            counts["contacts"] = contacts - conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+            counts["contacts"] = (
+                contacts - conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+            )
             for table, from_id in first.items():
                 if from_id is not None:
                     reseal_after_removal(conn, table, from_id)
             listed = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in counts.items() if n)
-            append_audit(conn, now_iso(), by, RETENTION_ACTIONS[0], "",
-                         f"{note}: removed {listed}; the mark history and letter log chains re-sealed after the "
-                         "removed rows; deleted content overwritten (secure_delete) and the file compacted")
+            append_audit(
+                conn,
+                now_iso(),
+                by,
+                RETENTION_ACTIONS[0],
+                "",
+                f"{note}: removed {listed}; the mark history and letter log chains re-sealed after the "
+                "removed rows; deleted content overwritten (secure_delete) and the file compacted",
+            )
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try:
             conn.execute("VACUUM")

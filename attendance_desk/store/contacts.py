@@ -27,10 +27,16 @@ def identity_keys(contact: Contact) -> list[tuple[str, str]]:
 
 
 def _contact_from_row(row) -> Contact:
-    phones = tuple(Phone(kind=p.get("kind", ""), number=p["number"]) for p in json.loads(row["phones"]))
+    phones = tuple(
+        Phone(kind=p.get("kind", ""), number=p["number"]) for p in json.loads(row["phones"])
+    )
     return Contact(
-        id=row["id"], name=row["name"], email=row["email"], address=row["address"],
-        postcode=row["postcode"], phones=phones,
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        address=row["address"],
+        postcode=row["postcode"],
+        phones=phones,
     )
 
 
@@ -43,7 +49,9 @@ class ContactRepo:
         self.store = store
 
     def all(self) -> list[Contact]:
-        return [_contact_from_row(r) for r in self.store.query("SELECT * FROM contacts ORDER BY id")]
+        return [
+            _contact_from_row(r) for r in self.store.query("SELECT * FROM contacts ORDER BY id")
+        ]
 
     def find_same_person(self, contact: Contact, known: dict[tuple[str, str], int]) -> int | None:
         for key in identity_keys(contact):
@@ -62,7 +70,13 @@ class ContactRepo:
         with self.store.write() as db:
             cur = db.execute(
                 "INSERT INTO contacts(name, email, address, postcode, phones) VALUES (?, ?, ?, ?, ?)",
-                (contact.name, contact.email, contact.address, contact.postcode, _phones_json(contact.phones)),
+                (
+                    contact.name,
+                    contact.email,
+                    contact.address,
+                    contact.postcode,
+                    _phones_json(contact.phones),
+                ),
             )
             return cur.lastrowid
 
@@ -75,8 +89,11 @@ class ContactRepo:
         known = {_norm(p.number) for p in phones}
         phones += [p for p in contact.phones if _norm(p.number) not in known]
         merged = Contact(
-            id=contact_id, name=held.name, email=held.email or contact.email,
-            address=held.address or contact.address, postcode=held.postcode or contact.postcode,
+            id=contact_id,
+            name=held.name,
+            email=held.email or contact.email,
+            address=held.address or contact.address,
+            postcode=held.postcode or contact.postcode,
             phones=tuple(phones),
         )
         if merged == held:
@@ -84,7 +101,13 @@ class ContactRepo:
         with self.store.write() as db:
             db.execute(
                 "UPDATE contacts SET email = ?, address = ?, postcode = ?, phones = ? WHERE id = ?",
-                (merged.email, merged.address, merged.postcode, _phones_json(merged.phones), contact_id),
+                (
+                    merged.email,
+                    merged.address,
+                    merged.postcode,
+                    _phones_json(merged.phones),
+                    contact_id,
+                ),
             )
         return True
 
@@ -100,8 +123,14 @@ class ContactRepo:
                 "lives_with = excluded.lives_with WHERE relationship IS NOT excluded.relationship "
                 "OR parental_responsibility IS NOT excluded.parental_responsibility "
                 "OR priority IS NOT excluded.priority OR lives_with IS NOT excluded.lives_with",
-                (link.pupil_id, link.contact_id, link.relationship, int(link.parental_responsibility),
-                 link.priority, int(link.lives_with)),
+                (
+                    link.pupil_id,
+                    link.contact_id,
+                    link.relationship,
+                    int(link.parental_responsibility),
+                    link.priority,
+                    int(link.lives_with),
+                ),
             )
             return db.conn.total_changes > before
 
@@ -113,7 +142,9 @@ class ContactRepo:
         params: list = []
         wanted = None if pupil_ids is None else set(pupil_ids)
         if wanted is not None and len(wanted) <= 5_000:  # a call list: ask for just those pupils
-            sql += f" WHERE pc.pupil_id IN ({','.join('?' * len(wanted))})" if wanted else " WHERE 0"
+            sql += (
+                f" WHERE pc.pupil_id IN ({','.join('?' * len(wanted))})" if wanted else " WHERE 0"
+            )
             params = sorted(wanted)
         rows = self.store.query(sql + " ORDER BY pc.pupil_id, pc.priority, c.name", params)
         result: dict[int, list[ContactForCalls]] = {}

@@ -26,7 +26,9 @@ class StoreBusy(StoreError):
     """Another program (another PC on the shared drive) held the file for longer than we wait."""
 
 
-STORED_TIME = "%Y-%m-%dT%H:%M:%SZ"  # every timestamp in the file: UTC, to the second, sortable as text
+STORED_TIME = (
+    "%Y-%m-%dT%H:%M:%SZ"  # every timestamp in the file: UTC, to the second, sortable as text
+)
 
 
 def now_iso() -> str:
@@ -63,7 +65,9 @@ def _refuse_foreign_file(path: Path) -> None:
         return
     with path.open("rb") as fh:
         if fh.read(16) != SQLITE_MAGIC:
-            raise StoreError(f"{path} is not an Attendance Desk school file (not an SQLite database)")
+            raise StoreError(
+                f"{path} is not an Attendance Desk school file (not an SQLite database)"
+            )
 
 
 class Store:
@@ -91,21 +95,28 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        if self.conn.in_transaction:  # a statement outside write() opened one: its work would be lost
-            raise RuntimeError("a transaction was left open outside Store.write(): refusing to nest in it")
+        if (
+            self.conn.in_transaction
+        ):  # a statement outside write() opened one: its work would be lost
+            raise RuntimeError(
+                "a transaction was left open outside Store.write(): refusing to nest in it"
+            )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(
                     f"the school file is busy: another computer has been saving to it for more than "
-                    f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment") from None
+                    f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment"
+                ) from None
             raise _disk_error(exc, self.path) or exc from None
         replaced = self.replaced()
         if replaced:  # a backup was restored in place of this file since it was opened
             self.conn.rollback()
-            raise StoreError(f"nothing was saved: {replaced}. This is the file that was replaced; close it and "
-                             f"open the school file again")
+            raise StoreError(
+                f"nothing was saved: {replaced}. This is the file that was replaced; close it and "
+                f"open the school file again"
+            )
         self._depth = 1
         try:
             yield self.db
@@ -178,17 +189,24 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
-        raise _disk_error(exc, path) or StoreError(f"{path} cannot be read as a school file: {exc}") from None
+        raise _disk_error(exc, path) or StoreError(
+            f"{path} cannot be read as a school file: {exc}"
+        ) from None
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer Attendance Desk (file version {version}, this program "
             f"understands up to {SCHEMA_VERSION}); install the newer version to open it"
         )
-    ours = "_sqlite_migrations" in tables and conn.execute(
-        "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", (MIGRATION_SET,)
-    ).fetchone()
+    ours = (
+        "_sqlite_migrations" in tables
+        and conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", (MIGRATION_SET,)
+        ).fetchone()
+    )
     if tables and not ours:
-        raise StoreError(f"{path} is a database of another program, not an Attendance Desk school file")
+        raise StoreError(
+            f"{path} is a database of another program, not an Attendance Desk school file"
+        )
     if not tables and not create:
         raise StoreError(f"{path} is empty: run 'attendance-desk init' first")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -212,15 +230,26 @@ def _disk_error(exc: BaseException, path: Path) -> StoreError | None:
     """A full, read-only or locked disk or file, said plainly (not "cannot be read as a school file")."""
     text = str(exc).lower()
     if "disk is full" in text or "no space" in text:
-        return StoreError(f"the school file {path} could not be written: the disk is full (no space left on the "
-                          "device). Nothing was changed; free some space and try again")
-    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
-        return StoreError(f"the school file {path} could not be written: the file or its folder is read-only or "
-                          "locked (permissions, a read-only disk, or a file marked unchangeable). Nothing was "
-                          "changed; ask whoever looks after the computer to make it writable")
+        return StoreError(
+            f"the school file {path} could not be written: the disk is full (no space left on the "
+            "device). Nothing was changed; free some space and try again"
+        )
+    if (
+        "readonly" in text
+        or "read-only" in text
+        or "unable to open" in text
+        or "permission" in text
+    ):
+        return StoreError(
+            f"the school file {path} could not be written: the file or its folder is read-only or "
+            "locked (permissions, a read-only disk, or a file marked unchangeable). Nothing was "
+            "changed; ask whoever looks after the computer to make it writable"
+        )
     if "disk i/o" in text:
-        return StoreError(f"the school file {path} could not be written: the disk reported an input/output error "
-                          "(a removed or failing drive, or a file that is locked). Nothing was changed")
+        return StoreError(
+            f"the school file {path} could not be written: the disk reported an input/output error "
+            "(a removed or failing drive, or a file that is locked). Nothing was changed"
+        )
     return None
 
 

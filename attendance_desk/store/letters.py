@@ -39,7 +39,9 @@ class LetterRecord:
     by_user: str
     number: int = 0
     letter_date: date | None = None  # the date printed on the letter (the day it was issued)
-    details: dict | None = None  # what the letter quoted from the log: meetings, earlier letters, window
+    details: dict | None = (
+        None  # what the letter quoted from the log: meetings, earlier letters, window
+    )
     override_reason: str = ""  # the reason it was sent although a condition did not hold
     overridden: str = ""  # the conditions that did not hold
     void_reason: str = ""
@@ -73,14 +75,28 @@ class NewLetter:
 
 def _record(r) -> LetterRecord:
     return LetterRecord(
-        id=r["id"], pupil_id=r["pupil_id"], template=r["template"], stage_key=r["stage_key"],
-        contact_id=r["contact_id"], addressee=r["addressee"], address=r["address"],
-        figures=json.loads(r["figures"]), text=r["text"], generated_at=local_text(r["generated_at"]),
-        posted_on=date.fromisoformat(r["posted_on"]) if r["posted_on"] else None, sha256=r["sha256"],
-        file=r["file"], page=r["page"], by_user=r["by_user"], number=r["number"] or r["id"],
+        id=r["id"],
+        pupil_id=r["pupil_id"],
+        template=r["template"],
+        stage_key=r["stage_key"],
+        contact_id=r["contact_id"],
+        addressee=r["addressee"],
+        address=r["address"],
+        figures=json.loads(r["figures"]),
+        text=r["text"],
+        generated_at=local_text(r["generated_at"]),
+        posted_on=date.fromisoformat(r["posted_on"]) if r["posted_on"] else None,
+        sha256=r["sha256"],
+        file=r["file"],
+        page=r["page"],
+        by_user=r["by_user"],
+        number=r["number"] or r["id"],
         letter_date=date.fromisoformat(r["letter_date"] or local_text(r["generated_at"])[:10]),
-        details=json.loads(r["details"] or "{}"), override_reason=r["override_reason"] or "",
-        overridden=r["overridden"] or "", void_reason=r["void_reason"] or "", voided_by=r["voided_by"] or "",
+        details=json.loads(r["details"] or "{}"),
+        override_reason=r["override_reason"] or "",
+        overridden=r["overridden"] or "",
+        void_reason=r["void_reason"] or "",
+        voided_by=r["voided_by"] or "",
         voided_at=local_text(r["voided_at"]) or "",
     )
 
@@ -93,33 +109,60 @@ class LetterRepo:
         """The next number of the school's letter sequence; call inside the write that logs the letters."""
         return (self.store.query("SELECT COALESCE(MAX(number), 0) FROM letters")[0][0] or 0) + 1
 
-    def log_issued(self, letter: NewLetter, number: int, sha256: str, file: str, page: int, by: str) -> int:
+    def log_issued(
+        self, letter: NewLetter, number: int, sha256: str, file: str, page: int, by: str
+    ) -> int:
         with self.store.write() as db:
             after = last_id(self.store.conn, "letters")
             row_id = db.execute(
                 "INSERT INTO letters(pupil_id, template, stage_key, contact_id, addressee, address, figures, text, "
                 "generated_at, sha256, file, page, by_user, number, letter_date, details, override_reason, overridden) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (letter.pupil_id, letter.template, letter.stage_key, letter.contact_id, letter.addressee,
-                 letter.address, json.dumps(letter.figures), letter.text, now_iso(), sha256, file, page, by, number,
-                 letter.letter_date.isoformat(), json.dumps(letter.details), letter.override_reason, letter.overridden),
+                (
+                    letter.pupil_id,
+                    letter.template,
+                    letter.stage_key,
+                    letter.contact_id,
+                    letter.addressee,
+                    letter.address,
+                    json.dumps(letter.figures),
+                    letter.text,
+                    now_iso(),
+                    sha256,
+                    file,
+                    page,
+                    by,
+                    number,
+                    letter.letter_date.isoformat(),
+                    json.dumps(letter.details),
+                    letter.override_reason,
+                    letter.overridden,
+                ),
             ).lastrowid
             seal(self.store.conn, "letters", after)
             return row_id
 
     def mark_posted(self, letter_id: int, day: date) -> bool:
         with self.store.write() as db:
-            done = db.execute("UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)).rowcount > 0
+            done = (
+                db.execute(
+                    "UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)
+                ).rowcount
+                > 0
+            )
             seal_letter_state(self.store.conn, letter_id=letter_id)
             return done
 
     def void(self, letter_id: int, reason: str, by: str) -> bool:
         """Mark an issued letter void; it stays in the log (a trigger refuses to void it twice)."""
         with self.store.write() as db:
-            done = db.execute(
-                "UPDATE letters SET void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ? AND void_reason IS NULL",
-                (reason, by, now_iso(), letter_id),
-            ).rowcount > 0
+            done = (
+                db.execute(
+                    "UPDATE letters SET void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ? AND void_reason IS NULL",
+                    (reason, by, now_iso(), letter_id),
+                ).rowcount
+                > 0
+            )
             seal_letter_state(self.store.conn, letter_id=letter_id)
             return done
 
@@ -132,16 +175,25 @@ class LetterRepo:
         return _record(rows[0]) if rows else None
 
     def for_pupil(self, pupil_id: int) -> list[LetterRecord]:
-        rows = self.store.query("SELECT * FROM letters WHERE pupil_id = ? ORDER BY generated_at, id", (pupil_id,))
+        rows = self.store.query(
+            "SELECT * FROM letters WHERE pupil_id = ? ORDER BY generated_at, id", (pupil_id,)
+        )
         return [_record(r) for r in rows]
 
     def files(self) -> list[tuple[int, int, str, int, str, bool]]:
         """(id, number, file, page, sha256, void) of every logged letter, for `check`."""
-        rows = self.store.query("SELECT id, COALESCE(number, id), file, page, sha256, void_reason IS NOT NULL "
-                                "FROM letters ORDER BY id")
+        rows = self.store.query(
+            "SELECT id, COALESCE(number, id), file, page, sha256, void_reason IS NOT NULL "
+            "FROM letters ORDER BY id"
+        )
         return [(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
 
     def stages_written(self, stage_key: str) -> set[int]:
         """Pupils who already have a letter (not voided) for this stage."""
-        return {r[0] for r in self.store.query(
-            "SELECT DISTINCT pupil_id FROM letters WHERE stage_key = ? AND void_reason IS NULL", (stage_key,))}
+        return {
+            r[0]
+            for r in self.store.query(
+                "SELECT DISTINCT pupil_id FROM letters WHERE stage_key = ? AND void_reason IS NULL",
+                (stage_key,),
+            )
+        }

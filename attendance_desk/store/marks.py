@@ -37,9 +37,15 @@ class StaleMark(Exception):
 
 def _mark_from_row(row) -> Mark:
     return Mark(
-        pupil_id=row["pupil_id"], date=date.fromisoformat(row["date"]), session=row["session"],
-        code=row["code"], minutes_late=row["minutes_late"], comment=row["comment"],
-        source=row["source"], recorded_by=row["recorded_by"], recorded_at=local_text(row["recorded_at"]),
+        pupil_id=row["pupil_id"],
+        date=date.fromisoformat(row["date"]),
+        session=row["session"],
+        code=row["code"],
+        minutes_late=row["minutes_late"],
+        comment=row["comment"],
+        source=row["source"],
+        recorded_by=row["recorded_by"],
+        recorded_at=local_text(row["recorded_at"]),
         version=row["version"],
     )
 
@@ -82,7 +88,9 @@ class MarkRepo:
         )
         return {r[0]: r[1] for r in rows}
 
-    def codes_between(self, start: date, end: date, pupil_ids: Iterable[int]) -> dict[int, dict[date, list[str]]]:
+    def codes_between(
+        self, start: date, end: date, pupil_ids: Iterable[int]
+    ) -> dict[int, dict[date, list[str]]]:
         """Codes per pupil per day for a few pupils (the call list's look-back)."""
         result: dict[int, dict[date, list[str]]] = {}
         for pid in pupil_ids:
@@ -101,13 +109,18 @@ class MarkRepo:
         aggregate. Within one code set it is exactly the plain GROUP BY pupil_id, code."""
         era = _era_case(era_boundaries, start, end)
         group = "pupil_id, code" if era.isdigit() else "pupil_id, era, code"
-        return [tuple(r) for r in self.store.query(
-            f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
-            f"GROUP BY {group}",
-            (start.isoformat(), end.isoformat()),
-        )]
+        return [
+            tuple(r)
+            for r in self.store.query(
+                f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
+                f"GROUP BY {group}",
+                (start.isoformat(), end.isoformat()),
+            )
+        ]
 
-    def with_codes(self, start: date, end: date, codes: Iterable[str]) -> list[tuple[int, date, str]]:
+    def with_codes(
+        self, start: date, end: date, codes: Iterable[str]
+    ) -> list[tuple[int, date, str]]:
         """(pupil_id, date, code) of marks with one of `codes` (the unauthorised ones, for the
         penalty-notice window): a few per cent of all marks, read through marks_by_code."""
         codes = sorted(codes)
@@ -119,7 +132,11 @@ class MarkRepo:
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
     def per_week(
-        self, start: date, end: date, codes: Iterable[str], windows: dict[int, tuple[date, date]] | None = None
+        self,
+        start: date,
+        end: date,
+        codes: Iterable[str],
+        windows: dict[int, tuple[date, date]] | None = None,
     ) -> list[tuple[int, str, int]]:
         """(pupil_id, Monday of the week as ISO text, marks) with one of `codes`, counted in SQL by
         calendar week; every pupil over [start, end], or each pupil of `windows` over their own dates.
@@ -129,13 +146,16 @@ class MarkRepo:
         if windows is None:
             rows = self.store.conn.execute(
                 f"SELECT pupil_id, date FROM marks WHERE date BETWEEN ? AND ? AND code IN ({listed})",
-                [start.isoformat(), end.isoformat(), *codes]).fetchall()
+                [start.isoformat(), end.isoformat(), *codes],
+            ).fetchall()
         else:
             rows = []
             for cte, params in self._windows(windows):
                 rows += self.store.conn.execute(
                     f"{cte}SELECT m.pupil_id, m.date FROM w CROSS JOIN marks m ON m.pupil_id = w.pupil_id "
-                    f"AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})", [*params, *codes]).fetchall()
+                    f"AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
+                    [*params, *codes],
+                ).fetchall()
         # the week of each date worked out once per date, not once per mark
         mondays: dict[str, str] = {}
         counts: Counter[tuple[int, str]] = Counter()
@@ -153,7 +173,7 @@ class MarkRepo:
         a temporary table: that would open a transaction the next write would nest inside)."""
         items = sorted(windows.items())
         for i in range(0, len(items), WINDOW_BATCH):
-            chunk = items[i:i + WINDOW_BATCH]
+            chunk = items[i : i + WINDOW_BATCH]
             values = ",".join("(?, ?, ?)" for _ in chunk)
             params = [x for pid, (a, b) in chunk for x in (pid, a.isoformat(), b.isoformat())]
             yield f"WITH w(pupil_id, first, last) AS (VALUES {values}) ", params
@@ -169,10 +189,15 @@ class MarkRepo:
         era = _era_case(era_boundaries, start, end)
         rows = []
         for cte, params in self._windows(windows):
-            rows += [tuple(r) for r in self.store.query(
-                f"{cte}SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM w CROSS JOIN marks m "
-                "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
-                "GROUP BY m.pupil_id, era, m.code", params)]
+            rows += [
+                tuple(r)
+                for r in self.store.query(
+                    f"{cte}SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM w CROSS JOIN marks m "
+                    "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
+                    "GROUP BY m.pupil_id, era, m.code",
+                    params,
+                )
+            ]
         return rows
 
     def with_codes_within(
@@ -187,15 +212,20 @@ class MarkRepo:
             rows += self.store.query(
                 f"{cte}SELECT m.pupil_id, m.date, m.code FROM w CROSS JOIN marks m "
                 f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
-                [*params, *codes])
+                [*params, *codes],
+            )
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
     def late_counts(self, start: date, end: date) -> list[tuple[int, int, int, int]]:
         """(pupil_id, L count, U count, minutes late) for pupils with a late arrival in [start, end]."""
-        return [tuple(r) for r in self.store.query(
-            "SELECT pupil_id, SUM(code = 'L'), SUM(code = 'U'), COALESCE(SUM(minutes_late), 0) FROM marks "
-            "WHERE date BETWEEN ? AND ? AND code IN ('L', 'U') GROUP BY pupil_id",
-            (start.isoformat(), end.isoformat()))]
+        return [
+            tuple(r)
+            for r in self.store.query(
+                "SELECT pupil_id, SUM(code = 'L'), SUM(code = 'U'), COALESCE(SUM(minutes_late), 0) FROM marks "
+                "WHERE date BETWEEN ? AND ? AND code IN ('L', 'U') GROUP BY pupil_id",
+                (start.isoformat(), end.isoformat()),
+            )
+        ]
 
     def count_on_sessions(
         self, sessions: Sequence[tuple[date, str]], pupil_ids: Sequence[int] | None = None
@@ -206,11 +236,13 @@ class MarkRepo:
             return []
         totals: dict[int, int] = {}
         for i in range(0, len(sessions), 400):
-            chunk = sessions[i:i + 400]
+            chunk = sessions[i : i + 400]
             days = sorted({d.isoformat() for d, _ in chunk})
             keys = [f"{d.isoformat()}{s}" for d, s in chunk]
-            sql = (f"SELECT pupil_id, COUNT(*) FROM marks WHERE date IN ({','.join('?' * len(days))}) "
-                   f"AND date || session IN ({','.join('?' * len(keys))})")
+            sql = (
+                f"SELECT pupil_id, COUNT(*) FROM marks WHERE date IN ({','.join('?' * len(days))}) "
+                f"AND date || session IN ({','.join('?' * len(keys))})"
+            )
             params: list = [*days, *keys]
             if pupil_ids is not None:
                 sql += f" AND pupil_id IN ({','.join('?' * len(pupil_ids))})"
@@ -228,18 +260,22 @@ class MarkRepo:
             return []
         rows: list = []
         for i in range(0, len(days), 500):
-            chunk = [d.isoformat() for d in days[i:i + 500]]
+            chunk = [d.isoformat() for d in days[i : i + 500]]
             sql = f"SELECT pupil_id, date, session FROM marks WHERE date IN ({','.join('?' * len(chunk))})"
             params: list = chunk
             if pupil_ids is not None:
                 for j in range(0, len(pupil_ids), 500):
-                    ids = list(pupil_ids[j:j + 500])
-                    rows += self.store.query(sql + f" AND pupil_id IN ({','.join('?' * len(ids))})", [*params, *ids])
+                    ids = list(pupil_ids[j : j + 500])
+                    rows += self.store.query(
+                        sql + f" AND pupil_id IN ({','.join('?' * len(ids))})", [*params, *ids]
+                    )
             else:
                 rows += self.store.query(sql, params)
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
-    def sessions_marked(self, start: date, end: date, except_codes: Iterable[str]) -> set[tuple[date, str]]:
+    def sessions_marked(
+        self, start: date, end: date, except_codes: Iterable[str]
+    ) -> set[tuple[date, str]]:
         """Sessions on which at least one pupil has a mark other than `except_codes` (closures)."""
         codes = sorted(except_codes)
         marks = ",".join("?" * len(codes)) or "''"
@@ -266,19 +302,34 @@ class MarkRepo:
         rows = self.store.query(sql + " ORDER BY date, session, id", params)
         return [
             HistoryEntry(
-                pupil_id=r["pupil_id"], date=date.fromisoformat(r["date"]), session=r["session"],
-                old_code=r["old_code"], new_code=r["new_code"], old_minutes_late=r["old_minutes_late"],
-                new_minutes_late=r["new_minutes_late"], old_recorded_by=r["old_recorded_by"],
-                old_recorded_at=local_text(r["old_recorded_at"]), reason=r["reason"], changed_by=r["changed_by"],
-                changed_at=local_text(r["changed_at"]), direct=bool(r["direct"]),
+                pupil_id=r["pupil_id"],
+                date=date.fromisoformat(r["date"]),
+                session=r["session"],
+                old_code=r["old_code"],
+                new_code=r["new_code"],
+                old_minutes_late=r["old_minutes_late"],
+                new_minutes_late=r["new_minutes_late"],
+                old_recorded_by=r["old_recorded_by"],
+                old_recorded_at=local_text(r["old_recorded_at"]),
+                reason=r["reason"],
+                changed_by=r["changed_by"],
+                changed_at=local_text(r["changed_at"]),
+                direct=bool(r["direct"]),
             )
             for r in rows
         ]
 
     # ---- writing -------------------------------------------------------------------------
     def amend(
-        self, pupil_id: int, day: date, session: str, code: str, minutes_late: int | None,
-        reason: str, by: str, expected_version: int | None = None,
+        self,
+        pupil_id: int,
+        day: date,
+        session: str,
+        code: str,
+        minutes_late: int | None,
+        reason: str,
+        by: str,
+        expected_version: int | None = None,
     ) -> Mark:
         """Change one existing mark; history keeps the old entry. Refused if someone else changed
         it since `expected_version` was read."""
@@ -304,7 +355,13 @@ class MarkRepo:
             return self.get(pupil_id, day, session)
 
     def add_or_amend_many(
-        self, marks: Iterable[MarkRow], by: str, source: str, reason: str, progress=None, total: int = 0,
+        self,
+        marks: Iterable[MarkRow],
+        by: str,
+        source: str,
+        reason: str,
+        progress=None,
+        total: int = 0,
         preview: bool = False,
     ) -> WriteResult:
         """Add marks for empty sessions and amend those whose code differs (history keeps the old
@@ -320,12 +377,15 @@ class MarkRepo:
             count = _load_incoming(conn, marks, progress, total)
             changes = []
             if preview:  # what an amendment would replace, for a dry run (capped for display)
-                changes = [tuple(r) for r in conn.execute(
-                    "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
-                    "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
-                    "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
-                    (PREVIEW_LIMIT,),
-                )]
+                changes = [
+                    tuple(r)
+                    for r in conn.execute(
+                        "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                        "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
+                        "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                        (PREVIEW_LIMIT,),
+                    )
+                ]
             amended = conn.execute(
                 "UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code IS NOT i.code "
                 "THEN i.minutes_late ELSE COALESCE(i.minutes_late, marks.minutes_late) END, amend_reason = ?, "
@@ -347,7 +407,9 @@ class MarkRepo:
                 (source, by, stamp),
             ).rowcount
             conn.execute("DELETE FROM temp.incoming")
-        return WriteResult(added=added, amended=amended, unchanged=count - added - amended, changes=changes)
+        return WriteResult(
+            added=added, amended=amended, unchanged=count - added - amended, changes=changes
+        )
 
     def preview_many(self, marks: Iterable[MarkRow], progress=None, total: int = 0) -> WriteResult:
         """What `add_or_amend_many` would do, without taking the write lock: the rows go into a
@@ -358,22 +420,28 @@ class MarkRepo:
             raise RuntimeError("preview_many is a read: call it outside a write transaction")
         try:
             count = _load_incoming(conn, marks, progress, total)
-            changes = [tuple(r) for r in conn.execute(
-                "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
-                "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
-                "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
-                (PREVIEW_LIMIT,),
-            )]
+            changes = [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                    "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
+                    "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                    (PREVIEW_LIMIT,),
+                )
+            ]
             amended, existing = conn.execute(
                 "SELECT COALESCE(SUM(m.code IS NOT i.code OR (i.minutes_late IS NOT NULL AND "
                 "m.minutes_late IS NOT i.minutes_late)), 0), COUNT(*) FROM temp.incoming AS i JOIN marks m "
-                "ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session").fetchone()
+                "ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session"
+            ).fetchone()
             conn.execute("DELETE FROM temp.incoming")
         finally:
             if conn.in_transaction:
                 conn.commit()  # ends the implicit transaction on the temp table; the school file is untouched
         added = count - existing
-        return WriteResult(added=added, amended=amended, unchanged=count - added - amended, changes=changes)
+        return WriteResult(
+            added=added, amended=amended, unchanged=count - added - amended, changes=changes
+        )
 
     def record_register_taken(self, reg_group: str, day: date, session: str, by: str) -> None:
         with self.store.write() as db:
@@ -389,14 +457,17 @@ class MarkRepo:
         """Record as taken every class register in [start, end] that has a mark recorded when a
         register is taken (not one entered ahead) and no record yet: marks that arrive by import."""
         with self.store.write():
-            return record_registers_taken_from_marks(self.store.conn, start.isoformat(), end.isoformat(),
-                                                     taking_codes, by, now_iso())
+            return record_registers_taken_from_marks(
+                self.store.conn, start.isoformat(), end.isoformat(), taking_codes, by, now_iso()
+            )
 
     def registers_taken(self, day: date, session: str) -> dict[str, tuple[str, str]]:
         """Classes whose register was taken for the session: reg group -> (first taken by, at)."""
         rows = self.store.query(
             "SELECT reg_group, taken_by, taken_at FROM registers_taken WHERE date = ? AND session = ? "
-            "ORDER BY id", (day.isoformat(), session))
+            "ORDER BY id",
+            (day.isoformat(), session),
+        )
         taken: dict[str, tuple[str, str]] = {}
         for group, who, at in rows:
             taken.setdefault(group, (who, local_text(at)))
@@ -405,7 +476,8 @@ class MarkRepo:
     def registers_taken_between(self, start: date, end: date) -> dict[tuple[date, str], set[str]]:
         rows = self.store.query(
             "SELECT DISTINCT date, session, reg_group FROM registers_taken WHERE date BETWEEN ? AND ?",
-            (start.isoformat(), end.isoformat()))
+            (start.isoformat(), end.isoformat()),
+        )
         result: dict[tuple[date, str], set[str]] = {}
         for day, session, group in rows:
             result.setdefault((date.fromisoformat(day), session), set()).add(group)
@@ -439,7 +511,9 @@ class MarkRepo:
                 )
         return problems
 
-    def amended_sessions(self, pupil_ids: Sequence[int], start: date, end: date) -> set[tuple[int, date, str]]:
+    def amended_sessions(
+        self, pupil_ids: Sequence[int], start: date, end: date
+    ) -> set[tuple[int, date, str]]:
         """Which of these pupils' sessions in [start, end] have been changed since first recorded."""
         if not pupil_ids:
             return set()
@@ -472,12 +546,16 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
     except sqlite3.IntegrityError as exc:
         if "UNIQUE" not in str(exc):
             raise
-        raise StaleMark("a mark was recorded for one of these sessions by someone else since you "
-                        "opened the register; reload it and check before saving") from None
+        raise StaleMark(
+            "a mark was recorded for one of these sessions by someone else since you "
+            "opened the register; reload it and check before saving"
+        ) from None
     return len(rows)
 
 
-def codes_by_session(store: Store, pupil_id: int, start: date, end: date) -> dict[tuple[date, str], str]:
+def codes_by_session(
+    store: Store, pupil_id: int, start: date, end: date
+) -> dict[tuple[date, str], str]:
     """One pupil's codes by (date, session): light enough to call for every pupil of a school."""
     rows = store.conn.execute(
         "SELECT date, session, code FROM marks WHERE pupil_id = ? AND date BETWEEN ? AND ?",
@@ -488,15 +566,18 @@ def codes_by_session(store: Store, pupil_id: int, start: date, end: date) -> dic
 
 def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date, str]]:
     rows = store.conn.execute(
-        "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())
+        "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?",
+        (start.isoformat(), end.isoformat()),
     )
     return {(date.fromisoformat(d), s) for d, s in rows}
 
 
 def _load_incoming(conn: sqlite3.Connection, marks: Iterable[MarkRow], progress, total: int) -> int:
     """The incoming marks into the connection's TEMP table `incoming`, in batches; returns how many."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
-                 "code TEXT, minutes_late INTEGER)")
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
+        "code TEXT, minutes_late INTEGER)"
+    )
     conn.execute("DELETE FROM temp.incoming")
     rows = iter(marks)
     count = 0
@@ -509,7 +590,12 @@ def _load_incoming(conn: sqlite3.Connection, marks: Iterable[MarkRow], progress,
 
 
 def record_registers_taken_from_marks(
-    conn: sqlite3.Connection, start: str, end: str, taking_codes: Iterable[str], by: str, at: str | None
+    conn: sqlite3.Connection,
+    start: str,
+    end: str,
+    taking_codes: Iterable[str],
+    by: str,
+    at: str | None,
 ) -> int:
     """(Also used by the migration that infers the registers taken before they were recorded: with
     `at` None, each register is taken when its first mark was recorded.)"""

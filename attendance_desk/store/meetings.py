@@ -57,7 +57,9 @@ _DATES = {"held_on", "target_from", "target_to", "review_date", "starts", "ends"
 
 
 def _to_row(item) -> dict:
-    row = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in ("id", "recorded_at")}
+    row = {
+        f.name: getattr(item, f.name) for f in fields(item) if f.name not in ("id", "recorded_at")
+    }
     for key, value in row.items():
         if key in _DATES and value is not None:
             row[key] = value.isoformat()
@@ -87,14 +89,17 @@ class MeetingRepo:
         row = _to_row(item)
         with self.store.write() as db:
             return db.execute(
-                f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+                f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
             ).lastrowid
 
     def add_meeting(self, meeting: Meeting) -> int:
         return self._insert("meetings", meeting)
 
     def meetings(self, pupil_id: int) -> list[Meeting]:
-        rows = self.store.query("SELECT * FROM meetings WHERE pupil_id = ? ORDER BY held_on, id", (pupil_id,))
+        rows = self.store.query(
+            "SELECT * FROM meetings WHERE pupil_id = ? ORDER BY held_on, id", (pupil_id,)
+        )
         return [_from_row(Meeting, r) for r in rows]
 
     def meeting(self, meeting_id: int) -> Meeting | None:
@@ -118,5 +123,7 @@ class MeetingRepo:
         return _from_row(Plan, rows[0]) if rows else None
 
     def plans(self, pupil_id: int) -> list[Plan]:
-        rows = self.store.query("SELECT * FROM plans WHERE pupil_id = ? ORDER BY starts, id", (pupil_id,))
+        rows = self.store.query(
+            "SELECT * FROM plans WHERE pupil_id = ? ORDER BY starts, id", (pupil_id,)
+        )
         return [_from_row(Plan, r) for r in rows]

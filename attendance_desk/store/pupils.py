@@ -40,7 +40,10 @@ class PupilRepo:
         self.store = store
 
     def all(self) -> list[Pupil]:
-        return [pupil_from_row(r) for r in self.store.query("SELECT * FROM pupils ORDER BY surname, forename")]
+        return [
+            pupil_from_row(r)
+            for r in self.store.query("SELECT * FROM pupils ORDER BY surname, forename")
+        ]
 
     def by_upn(self, upn: str) -> Pupil | None:
         rows = self.store.query("SELECT * FROM pupils WHERE upn = ?", (upn,))
@@ -54,17 +57,23 @@ class PupilRepo:
         return {r["upn"]: r["id"] for r in self.store.query("SELECT id, upn FROM pupils")}
 
     def on_roll_between(self, start: date, end: date, reg_group: str | None = None) -> list[Pupil]:
-        sql = ("SELECT * FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
-               "AND (leaving_date IS NULL OR leaving_date >= ?)")
+        sql = (
+            "SELECT * FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
+            "AND (leaving_date IS NULL OR leaving_date >= ?)"
+        )
         params: list = [end.isoformat(), start.isoformat()]
         if reg_group is not None:
             sql += " AND reg_group = ?"
             params.append(reg_group)
-        return [pupil_from_row(r) for r in self.store.query(sql + " ORDER BY surname, forename", params)]
+        return [
+            pupil_from_row(r) for r in self.store.query(sql + " ORDER BY surname, forename", params)
+        ]
 
     def groups(self) -> list[tuple[str, str]]:
         """(year group, registration group) pairs in use."""
-        return [tuple(r) for r in self.store.query("SELECT DISTINCT year_group, reg_group FROM pupils")]
+        return [
+            tuple(r) for r in self.store.query("SELECT DISTINCT year_group, reg_group FROM pupils")
+        ]
 
     def upsert_many(self, pupils: list[Pupil]) -> tuple[int, int]:
         """Add new pupils (by UPN) and update changed ones; returns (added, updated)."""
@@ -94,9 +103,20 @@ class PupilRepo:
         conn = self.store.conn
         with self.store.write():
             conn.executemany("INSERT INTO removals(pupil_id) VALUES (?)", ids)
-            for table in ("marks", "mark_history", "letters", "casework", "stage_events", "stage_adjustments",
-                          "meetings", "plans", "pupil_contacts"):
+            for table in (
+                "marks",
+                "mark_history",
+                "letters",
+                "casework",
+                "stage_events",
+                "stage_adjustments",
+                "meetings",
+                "plans",
+                "pupil_contacts",
+            ):
                 conn.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)
             conn.executemany("DELETE FROM pupils WHERE id = ?", ids)
-            conn.execute("DELETE FROM contacts WHERE id NOT IN (SELECT contact_id FROM pupil_contacts)")
+            conn.execute(
+                "DELETE FROM contacts WHERE id NOT IN (SELECT contact_id FROM pupil_contacts)"
+            )
             conn.execute("DELETE FROM removals")

@@ -209,7 +209,7 @@ def m001_core(db: Database) -> None:
             at TEXT NOT NULL,
             active INTEGER NOT NULL DEFAULT 1
         );
-        """
+        """,
     )
 
 
@@ -442,16 +442,28 @@ def m010_registers_taken_inferred(db: Database) -> None:
     if span[0] is None:
         return
     record_registers_taken_from_marks(
-        db.conn, span[0], span[1], default_code_table().register_taking_codes(),
-        "(inferred from the marks)", None)
+        db.conn,
+        span[0],
+        span[1],
+        default_code_table().register_taking_codes(),
+        "(inferred from the marks)",
+        None,
+    )
 
 
 # Every timestamp column: what happened or was recorded when (not dates such as held_on).
 TIMESTAMP_COLUMNS = {
-    "marks": ("recorded_at",), "mark_history": ("old_recorded_at", "changed_at"),
-    "registers_taken": ("taken_at",), "casework": ("at", "recorded_at"), "stage_events": ("at",),
-    "stage_adjustments": ("at",), "letters": ("generated_at", "voided_at"), "meetings": ("at",),
-    "plans": ("at",), "audit": ("at",), "users": ("created_at",),
+    "marks": ("recorded_at",),
+    "mark_history": ("old_recorded_at", "changed_at"),
+    "registers_taken": ("taken_at",),
+    "casework": ("at", "recorded_at"),
+    "stage_events": ("at",),
+    "stage_adjustments": ("at",),
+    "letters": ("generated_at", "voided_at"),
+    "meetings": ("at",),
+    "plans": ("at",),
+    "audit": ("at",),
+    "users": ("created_at",),
 }
 
 
@@ -474,7 +486,8 @@ def m011_timestamps_in_utc(db: Database) -> None:
     changed = 0
     for table, columns in TIMESTAMP_COLUMNS.items():
         triggers = db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)).fetchall()
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+        ).fetchall()
         for name, _ in triggers:
             db.execute(f"DROP TRIGGER {name}")
         for column in columns:
@@ -483,13 +496,21 @@ def m011_timestamps_in_utc(db: Database) -> None:
             changed += db.execute(
                 f"UPDATE {table} SET {column} = CASE WHEN {column} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' "
                 f"THEN strftime('%Y-%m-%dT%H:%M:%SZ', {column}) ELSE to_utc({column}) END "
-                f"WHERE {column} LIKE '____-__-__T%' AND {column} NOT LIKE '%Z'").rowcount
+                f"WHERE {column} LIKE '____-__-__T%' AND {column} NOT LIKE '%Z'"
+            ).rowcount
         for _, sql in triggers:
             db.execute(sql)
     if changed:
-        db.execute("INSERT INTO audit(at, user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                   (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "(upgrade)", "timestamps in UTC", "",
-                    f"{changed} timestamps rewritten from local time with an offset to UTC (the same moments)"))
+        db.execute(
+            "INSERT INTO audit(at, user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            (
+                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "(upgrade)",
+                "timestamps in UTC",
+                "",
+                f"{changed} timestamps rewritten from local time with an offset to UTC (the same moments)",
+            ),
+        )
 
 
 @migrations()
@@ -576,7 +597,12 @@ def m013_tamper_evident_chains(db: Database) -> None:
     sealed_audit = chain.seal(db.conn, "audit", 0)
     if sealed_audit or has_users or any(counts.values()):
         chain.append_audit(
-            db.conn, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "(upgrade)", chain.CHAINS_STARTED, "",
+            db.conn,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "(upgrade)",
+            chain.CHAINS_STARTED,
+            "",
             f"{counts['mark_history']} history entries, {sealed_audit} audit entries and {counts['letters']} "
             "letters already in the file were sealed as they stood (not verified: what happened before this "
-            "version is accepted); the users' state is recorded from here on")
+            "version is accepted); the users' state is recorded from here on",
+        )

@@ -32,10 +32,16 @@ class SchoolSettings:
     # year's absence) or "restart" (every pupil starts the year with no stage)
     stages_at_year_start: str = "keep"
     logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
-    backup_folder: str = ""  # where backups go (a network drive, say); empty: beside the school file
+    backup_folder: str = (
+        ""  # where backups go (a network drive, say); empty: beside the school file
+    )
     last_backup: str = ""  # when the last good backup was made (ISO)
-    head_signature: str = ""  # no longer used (was a path on disk): the image is in the file, on the head's account
-    lock_minutes: str = "10"  # the window locks after this many idle minutes (when users are set up)
+    head_signature: str = (
+        ""  # no longer used (was a path on disk): the image is in the file, on the head's account
+    )
+    lock_minutes: str = (
+        "10"  # the window locks after this many idle minutes (when users are set up)
+    )
 
 
 class SettingsRepo:
@@ -63,8 +69,11 @@ class SettingsRepo:
     def mark_replaced(self, note: str) -> None:
         """Leave a note in this file that a backup was restored in its place: Store.write() then refuses."""
         with self.store.write() as db:
-            db.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self.REPLACED, note))
+            db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (self.REPLACED, note),
+            )
 
     def clear_replaced(self) -> None:
         """Take the note off (a restored copy of a replaced file is the school file again). Outside

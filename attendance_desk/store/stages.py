@@ -40,9 +40,18 @@ class StageRepo:
         self.store = store
 
     def record(
-        self, pupil_id: int, event: str, stage_key: str | None, map_name: str,
-        measure_value: float | None, figures: dict, note: str, by: str, at: str | None = None,
-        occurred_on: date | None = None, late_reason: str = "",
+        self,
+        pupil_id: int,
+        event: str,
+        stage_key: str | None,
+        map_name: str,
+        measure_value: float | None,
+        figures: dict,
+        note: str,
+        by: str,
+        at: str | None = None,
+        occurred_on: date | None = None,
+        late_reason: str = "",
     ) -> int:
         at = stored_time(datetime.fromisoformat(at)) if at else now_iso()
         on = (occurred_on or date.fromisoformat(local_text(at)[:10])).isoformat()
@@ -50,8 +59,19 @@ class StageRepo:
             cur = db.execute(
                 "INSERT INTO stage_events(pupil_id, event, stage_key, map_name, measure_value, figures, "
                 "note, by_user, at, occurred_on, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (pupil_id, event, stage_key, map_name, measure_value, json.dumps(figures), note, by, at, on,
-                 late_reason),
+                (
+                    pupil_id,
+                    event,
+                    stage_key,
+                    map_name,
+                    measure_value,
+                    json.dumps(figures),
+                    note,
+                    by,
+                    at,
+                    on,
+                    late_reason,
+                ),
             )
             return cur.lastrowid
 
@@ -64,9 +84,16 @@ class StageRepo:
         rows = self.store.query(sql + " ORDER BY pupil_id, id", params)
         return [
             StageEvent(
-                id=r["id"], pupil_id=r["pupil_id"], event=r["event"], stage_key=r["stage_key"],
-                map_name=r["map_name"], measure_value=r["measure_value"], figures=json.loads(r["figures"]),
-                note=r["note"], by_user=r["by_user"], at=local_text(r["at"]),
+                id=r["id"],
+                pupil_id=r["pupil_id"],
+                event=r["event"],
+                stage_key=r["stage_key"],
+                map_name=r["map_name"],
+                measure_value=r["measure_value"],
+                figures=json.loads(r["figures"]),
+                note=r["note"],
+                by_user=r["by_user"],
+                at=local_text(r["at"]),
                 occurred_on=date.fromisoformat(r["occurred_on"]) if r["occurred_on"] else None,
                 late_reason=r["late_reason"],
             )

@@ -35,27 +35,44 @@ class UserRepo:
 
     @staticmethod
     def _user(r) -> User:
-        return User(r["id"], r["name"], r["role"], r["password_hash"], bool(r["active"]), r["failed_signins"] or 0,
-                    r["locked_until"] or "")
+        return User(
+            r["id"],
+            r["name"],
+            r["role"],
+            r["password_hash"],
+            bool(r["active"]),
+            r["failed_signins"] or 0,
+            r["locked_until"] or "",
+        )
 
     def by_name(self, name: str) -> User | None:
         rows = self.store.query(f"SELECT {self.COLUMNS} FROM users WHERE name = ?", (name,))
         return self._user(rows[0]) if rows else None
 
     def all(self) -> list[User]:
-        return [self._user(r) for r in self.store.query(f"SELECT {self.COLUMNS} FROM users ORDER BY name")]
+        return [
+            self._user(r)
+            for r in self.store.query(f"SELECT {self.COLUMNS} FROM users ORDER BY name")
+        ]
 
     def active_admins(self) -> list[str]:
-        return [r[0] for r in self.store.query("SELECT name FROM users WHERE role = 'admin' AND active = 1")]
+        return [
+            r[0]
+            for r in self.store.query("SELECT name FROM users WHERE role = 'admin' AND active = 1")
+        ]
 
     def record_failure(self, name: str, locked_until: str) -> None:
         with self.store.write() as db:
-            db.execute("UPDATE users SET failed_signins = failed_signins + 1, locked_until = ? WHERE name = ?",
-                       (locked_until or None, name))
+            db.execute(
+                "UPDATE users SET failed_signins = failed_signins + 1, locked_until = ? WHERE name = ?",
+                (locked_until or None, name),
+            )
 
     def clear_failures(self, name: str) -> None:
         with self.store.write() as db:
-            db.execute("UPDATE users SET failed_signins = 0, locked_until = NULL WHERE name = ?", (name,))
+            db.execute(
+                "UPDATE users SET failed_signins = 0, locked_until = NULL WHERE name = ?", (name,)
+            )
 
     def signature(self, name: str) -> bytes | None:
         rows = self.store.query("SELECT signature FROM users WHERE name = ?", (name,))
@@ -67,17 +84,27 @@ class UserRepo:
 
     def add(self, name: str, role: str, password_hash: str) -> None:
         with self.store.write() as db:
-            db.execute("INSERT INTO users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                       (name, role, password_hash, now_iso()))
+            db.execute(
+                "INSERT INTO users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role, password_hash, now_iso()),
+            )
 
-    def update(self, name: str, role: str | None = None, password_hash: str | None = None,
-               active: bool | None = None) -> None:
+    def update(
+        self,
+        name: str,
+        role: str | None = None,
+        password_hash: str | None = None,
+        active: bool | None = None,
+    ) -> None:
         with self.store.write() as db:
             if role is not None:
                 db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
             if password_hash is not None:  # a new password also ends any lock-out
-                db.execute("UPDATE users SET password_hash = ?, failed_signins = 0, locked_until = NULL "
-                           "WHERE name = ?", (password_hash, name))
+                db.execute(
+                    "UPDATE users SET password_hash = ?, failed_signins = 0, locked_until = NULL "
+                    "WHERE name = ?",
+                    (password_hash, name),
+                )
             if active is not None:
                 db.execute("UPDATE users SET active = ? WHERE name = ?", (int(active), name))
 

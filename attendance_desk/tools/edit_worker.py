@@ -29,7 +29,16 @@ def main() -> None:
         code = rng.choice([c for c in ("I", "M", "O", "N") if c != before.code])
         time.sleep(rng.random() * 0.01)  # the user thinks for a moment
         try:
-            amend_mark(store, pupil.upn, day, session, code, f"{name} edit", name, expected_version=before.version)
+            amend_mark(
+                store,
+                pupil.upn,
+                day,
+                session,
+                code,
+                f"{name} edit",
+                name,
+                expected_version=before.version,
+            )
             saved.append([pupil.id, day.isoformat(), session, code])
         except ServiceError as exc:
             refused.append(str(exc))

@@ -48,7 +48,12 @@ def test_penalty_window_spans_the_summer_holiday_and_the_code_change(db, capsys)
     assert row["unauthorised_last_10_school_weeks"] == 10
     assert row["missing"] == 0 and row["incomplete"] is False
     # a range that starts in July sees the same window
-    assert stats(capsys, db, "--from", "2024-07-01", "--to", "2024-09-12")[p.upn]["max_unauthorised_10_school_weeks"] == 10
+    assert (
+        stats(capsys, db, "--from", "2024-07-01", "--to", "2024-09-12")[p.upn][
+            "max_unauthorised_10_school_weeks"
+        ]
+        == 10
+    )
 
 
 def test_missing_marks_with_a_terms_calendar(db, capsys, tmp_path):
@@ -58,16 +63,30 @@ def test_missing_marks_with_a_terms_calendar(db, capsys, tmp_path):
     store = open_school(db)
     p = add_pupil(store, 1)
     q = add_pupil(store, 2)  # no marks at all
-    put_marks(store, p, {k: "N" for k in sorted(sessions(date(2024, 9, 3), date(2024, 9, 9), "N", calendar=CAL))})
+    put_marks(
+        store,
+        p,
+        {k: "N" for k in sorted(sessions(date(2024, 9, 3), date(2024, 9, 9), "N", calendar=CAL))},
+    )
     store.close()
     rows = stats(capsys, db, "--from", "2024-09-01", "--to", "2024-12-20")
-    assert (rows[p.upn]["possible"], rows[p.upn]["missing"], rows[p.upn]["incomplete"]) == (10, 148 - 10, True)
-    assert (rows[q.upn]["possible"], rows[q.upn]["missing"], rows[q.upn]["attendance_pct"]) == (0, 148, None)
+    assert (rows[p.upn]["possible"], rows[p.upn]["missing"], rows[p.upn]["incomplete"]) == (
+        10,
+        148 - 10,
+        True,
+    )
+    assert (rows[q.upn]["possible"], rows[q.upn]["missing"], rows[q.upn]["attendance_pct"]) == (
+        0,
+        148,
+        None,
+    )
     code, out, err = run(capsys, "--db", db, "stats", "--from", "2024-09-01", "--to", "2024-12-20")
     assert "INCOMPLETE(138 missing)" in out and "INCOMPLETE(148 missing)" in out
     code, out, err = run(capsys, "--db", db, "check")
     assert code == 1 and "missing mark(s)" in err
-    assert "4A Tue 10/09/2024 AM: 2 without a mark" in err  # both pupils, listed by class and session
+    assert (
+        "4A Tue 10/09/2024 AM: 2 without a mark" in err
+    )  # both pupils, listed by class and session
     assert "4A Mon 09/09/2024 AM: 1 without a mark (Pupil2 Surname2)" in err
 
 
@@ -84,8 +103,18 @@ def test_pa_rate_leaves_out_enrolments_with_no_possible_sessions(db, capsys):
     put_marks(store, x, sessions(start, end, "X", calendar=CAL))
     put_marks(store, normal, sessions(start, end, "/", calendar=CAL))
     store.close()
-    code, out, _ = run(capsys, "--db", db, "stats", "--from", start.isoformat(), "--to", end.isoformat(),
-                       "--summary", "school")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        db,
+        "stats",
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+        "--summary",
+        "school",
+    )
     line = next(ln for ln in out.splitlines() if ln.startswith("Whole school"))
     cells = line.split()
     assert cells[2] == "2"  # pupils counted in the rates
@@ -106,8 +135,18 @@ def test_cli_percentages_round_halves_up(db, capsys):
     store.close()
     row = stats(capsys, db, "--from", start.isoformat(), "--to", "2024-09-12")[p.upn]
     assert row["absence_pct"] == 6.3 and row["possible"] == 16
-    code, out, _ = run(capsys, "--db", db, "stats", "--from", start.isoformat(), "--to", "2024-09-12",
-                       "--summary", "school")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        db,
+        "stats",
+        "--from",
+        start.isoformat(),
+        "--to",
+        "2024-09-12",
+        "--summary",
+        "school",
+    )
     line = next(ln for ln in out.splitlines() if ln.startswith("Whole school"))
     assert "6.3%" in line and "6.2%" not in line
 
@@ -123,12 +162,36 @@ def test_certificate_refuses_a_period_with_missing_marks(db, capsys, tmp_path):
     put_marks(store, p, marks)
     store.close()
     out = tmp_path / "cert.pdf"
-    code, _, err = run(capsys, "--db", db, "certificate", "--upn", p.upn, "--from", "2024-09-03",
-                       "--to", "2024-09-13", "--out", out)
+    code, _, err = run(
+        capsys,
+        "--db",
+        db,
+        "certificate",
+        "--upn",
+        p.upn,
+        "--from",
+        "2024-09-03",
+        "--to",
+        "2024-09-13",
+        "--out",
+        out,
+    )
     assert code == 1 and "1 session(s) with no mark" in err and "Tue 10/09/2024 PM" in err
     assert not out.exists()
-    code, _, err = run(capsys, "--db", db, "certificate", "--upn", p.upn, "--from", "2024-09-03",
-                       "--to", "2024-09-09", "--out", out)
+    code, _, err = run(
+        capsys,
+        "--db",
+        db,
+        "certificate",
+        "--upn",
+        p.upn,
+        "--from",
+        "2024-09-03",
+        "--to",
+        "2024-09-09",
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert out.exists()
 

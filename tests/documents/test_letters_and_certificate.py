@@ -9,47 +9,15 @@ from pypdf import PdfReader
 from attendance_desk.cli import main
 from attendance_desk.documents.templates import TemplateProblem, render_template
 from attendance_desk.domain.calendar import SchoolCalendar
-from attendance_desk.domain.calls import Phone
-from attendance_desk.domain.people import Contact, Link
 from attendance_desk.services.certificates import make_certificate
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.letters import make_letters, stage_letters
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.stages import record_step
-from tests.helpers import CLOSURES, TERMS, add_pupil, make_school, put_marks, sessions
+from tests.helpers import CLOSURES, TERMS, text_of
 
 CAL = SchoolCalendar(TERMS, CLOSURES)
 TODAY = date(2024, 11, 20)
-
-
-def text_of(path) -> str:
-    """The PDF's text with line breaks folded to spaces (table cells come out one per line)."""
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = make_school(tmp_path)
-    from dataclasses import replace
-
-    s.settings.save_school(replace(s.settings.school(), head_teacher="Mrs J. Harwood", attendance_lead="Mr T. Okonjo",
-                                   address="School Lane, Northbridge, NB1 1AA", phone="01632 960000",
-                                   local_authority="Northshire County Council"))
-    pupil = add_pupil(s, 1, forename="Łucja", surname="Wiśniewska", dob=date(2015, 3, 2))
-    marks = sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL)
-    for day in CAL.school_days(date(2024, 9, 16), date(2024, 9, 20)):
-        marks[(day, "AM")] = marks[(day, "PM")] = "I"
-    marks[(date(2024, 10, 1), "AM")] = "O"
-    put_marks(s, pupil, marks)
-    mum = s.contacts.add(Contact(None, "Anna Wiśniewska", address="12 Mill Lane, Northbridge", postcode="NB1 2AB",
-                                 phones=(Phone("mobile", "07700 900001"),)))
-    dad = s.contacts.add(Contact(None, "Tomasz Wiśniewski", address="4 Elm Court, Southbridge", postcode="NB9 9ZZ"))
-    gran = s.contacts.add(Contact(None, "Maria Nowak", address="1 Station Road", postcode="NB3 3CC"))
-    s.contacts.link(Link(pupil.id, mum, "Mother", True, 1))
-    s.contacts.link(Link(pupil.id, dad, "Father", True, 2, lives_with=False))
-    s.contacts.link(Link(pupil.id, gran, "Grandparent", False, 3, lives_with=False))
-    yield s
-    s.close()
 
 
 def at_stage(store, key: str):
@@ -61,25 +29,37 @@ def at_stage(store, key: str):
 def test_two_parents_with_pr_at_different_addresses_get_two_letters(tmp_path, store):
     pupil = at_stage(store, "stage1")
     out = tmp_path / "out" / "stage1.pdf"
-    batch = make_letters(store, "stage1", [pupil], TODAY, "lead", out, individual=True, stage_key=None)
+    batch = make_letters(
+        store, "stage1", [pupil], TODAY, "lead", out, individual=True, stage_key=None
+    )
     assert batch.letters == 2 and batch.pupils == 1
     reader = PdfReader(out)
     assert len(reader.pages) == 2
     first, second = (" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Anna Wiśniewska" in first and "12 Mill Lane" in first and "NB1 2AB" in first
     assert "Tomasz Wiśniewski" in second and "4 Elm Court" in second and "Southbridge" in second
-    assert "Maria Nowak" not in first + second  # no parental responsibility, not living with the pupil: no letter
+    assert (
+        "Maria Nowak" not in first + second
+    )  # no parental responsibility, not living with the pupil: no letter
     f = pupil_figures(store, date(2024, 9, 1), TODAY, pupils=[pupil])[0].figures
     assert f"{f.attendance_pct}%" in first and f"missed {f.absent} sessions" in first
     assert "Between 01/09/2024 and 20/11/2024" in first
     assert "20/11/2024" in first and "Mr T. Okonjo" in first
     log = store.letters.for_pupil(pupil.id)
     assert [(x.addressee, x.address) for x in log] == [
-        ("Anna Wiśniewska", "12 Mill Lane, Northbridge, NB1 2AB"), ("Tomasz Wiśniewski", "4 Elm Court, Southbridge, NB9 9ZZ")]
+        ("Anna Wiśniewska", "12 Mill Lane, Northbridge, NB1 2AB"),
+        ("Tomasz Wiśniewski", "4 Elm Court, Southbridge, NB9 9ZZ"),
+    ]
     for record in log:
         assert hashlib.sha256(Path(record.file).read_bytes()).hexdigest() == record.sha256
-        assert record.figures["attendance_pct"] == f.attendance_pct and "Every day in school counts" in record.text
-    assert [e.kind for e in store.casework.for_pupil(pupil.id) if e.kind == "letter"] == ["letter", "letter"]
+        assert (
+            record.figures["attendance_pct"] == f.attendance_pct
+            and "Every day in school counts" in record.text
+        )
+    assert [e.kind for e in store.casework.for_pupil(pupil.id) if e.kind == "letter"] == [
+        "letter",
+        "letter",
+    ]
 
 
 def test_stage_letters_go_once_to_pupils_at_the_stage(tmp_path, store):
@@ -92,13 +72,17 @@ def test_stage_letters_go_once_to_pupils_at_the_stage(tmp_path, store):
 
 
 def test_unknown_placeholder_names_template_and_line(tmp_path):
-    (tmp_path / "bad.txt.j2").write_text("Subject: x\n\nHello {{ pupil.name }}\n\n{{ pupil.shoe_size }}\n", encoding="utf-8")
+    (tmp_path / "bad.txt.j2").write_text(
+        "Subject: x\n\nHello {{ pupil.name }}\n\n{{ pupil.shoe_size }}\n", encoding="utf-8"
+    )
     with pytest.raises(TemplateProblem, match=r"bad\.txt\.j2, line 5: .*shoe_size"):
         render_template("bad", {"pupil": {"name": "A"}}, folder=tmp_path)
 
 
 def test_templates_cannot_reach_python_internals(tmp_path):
-    (tmp_path / "evil.txt.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    (tmp_path / "evil.txt.j2").write_text(
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
     with pytest.raises(TemplateProblem, match="evil.txt.j2"):
         render_template("evil", {}, folder=tmp_path)
     (tmp_path / "syntax.txt.j2").write_text("Line one\n{% if %}\n", encoding="utf-8")
@@ -111,31 +95,67 @@ def test_every_shipped_template_renders_with_the_documented_placeholders(tmp_pat
     from attendance_desk.store.meetings import Meeting
 
     pupil = store.pupils.all()[0]
-    store.meetings.add_meeting(Meeting(None, pupil.id, "sam", date(2024, 11, 12), "Mr T. Okonjo", False,
-                                       target_pct=95.0, review_date=date(2024, 12, 17), by_user="lead"))
+    store.meetings.add_meeting(
+        Meeting(
+            None,
+            pupil.id,
+            "sam",
+            date(2024, 11, 12),
+            "Mr T. Okonjo",
+            False,
+            target_pct=95.0,
+            review_date=date(2024, 12, 17),
+            by_user="lead",
+        )
+    )
     names = template_names()
-    assert {"stage1", "stage2", "stage3", "formal_warning", "referral_notice", "penalty_warning",
-            "notice_to_improve", "failed_to_attend", "improvement"} <= set(names)
+    assert {
+        "stage1",
+        "stage2",
+        "stage3",
+        "formal_warning",
+        "referral_notice",
+        "penalty_warning",
+        "notice_to_improve",
+        "failed_to_attend",
+        "improvement",
+    } <= set(names)
     for name in names:
-        batch = make_letters(store, name, [pupil], TODAY, "lead", tmp_path / f"{name}.pdf",
-                             override_reason="checking every template")
+        batch = make_letters(
+            store,
+            name,
+            [pupil],
+            TODAY,
+            "lead",
+            tmp_path / f"{name}.pdf",
+            override_reason="checking every template",
+        )
         assert batch.letters == 2, name
 
 
 def test_certificate_totals_equal_the_register(tmp_path, store):
     pupil = store.pupils.all()[0]
-    store.marks.amend(pupil.id, date(2024, 10, 1), "AM", "G", None, "holiday evidence seen", "office1")
+    store.marks.amend(
+        pupil.id, date(2024, 10, 1), "AM", "G", None, "holiday evidence seen", "office1"
+    )
     out = tmp_path / "cert.pdf"
-    result = make_certificate(store, pupil.upn, date(2024, 9, 2), date(2024, 10, 25), out, "head", today=TODAY)
+    result = make_certificate(
+        store, pupil.upn, date(2024, 9, 2), date(2024, 10, 25), out, "head", today=TODAY
+    )
     f = pupil_figures(store, date(2024, 9, 2), date(2024, 10, 25), pupils=[pupil])[0].figures
     text = text_of(out)
     assert result.possible == f.possible == 78
-    for label, value in (("Possible sessions", f.possible), ("Authorised absence", f.authorised),
-                         ("Unauthorised absence (including late after registers closed)", f.unauthorised)):
+    for label, value in (
+        ("Possible sessions", f.possible),
+        ("Authorised absence", f.authorised),
+        ("Unauthorised absence (including late after registers closed)", f.unauthorised),
+    ):
         assert f"{label} {value}" in text
     assert f"{f.attendance_pct:.1f}%" in text
     assert "Łucja Wiśniewska, born 02/03/2015" in text and pupil.upn in text
-    assert "true extract of the attendance register" in text and "Mrs J. Harwood, Head teacher" in text
+    assert (
+        "true extract of the attendance register" in text and "Mrs J. Harwood, Head teacher" in text
+    )
     assert "01/10/2024 AM O G holiday evidence seen office1" in text
     assert "Date: ____" in text and "20/11/2024" not in text  # the head writes the date of signing
     assert "Anna Wiśniewska (Mother)" in text and "Maria Nowak" not in text
@@ -145,14 +165,65 @@ def test_certificate_totals_equal_the_register(tmp_path, store):
 def test_cli_letter_and_certificate(tmp_path, store, capsys):
     pupil = at_stage(store, "stage2")
     db = str(store.path)
-    assert main(["--db", db, "--today", "2024-11-20", "letter", "--template", "stage2", "--upn", pupil.upn,
-                 "--out", str(tmp_path / "l.pdf"), "--meeting", "2024-11-27T15:30", "--place", "the library"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "--today",
+                "2024-11-20",
+                "letter",
+                "--template",
+                "stage2",
+                "--upn",
+                pupil.upn,
+                "--out",
+                str(tmp_path / "l.pdf"),
+                "--meeting",
+                "2024-11-27T15:30",
+                "--place",
+                "the library",
+            ]
+        )
+        == 0
+    )
     text = text_of(tmp_path / "l.pdf")
     assert "Date: 27/11/2024" in text and "Time: 15:30" in text and "Place: the library" in text
-    assert main(["--db", db, "certificate", "--upn", pupil.upn, "--from", "2024-09-02", "--to", "2024-11-19",
-                 "--out", str(tmp_path / "c.pdf")]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "certificate",
+                "--upn",
+                pupil.upn,
+                "--from",
+                "2024-09-02",
+                "--to",
+                "2024-11-19",
+                "--out",
+                str(tmp_path / "c.pdf"),
+            ]
+        )
+        == 0
+    )
     assert "Certificate of attendance" in text_of(tmp_path / "c.pdf")
-    assert main(["--db", db, "letter", "--template", "nope", "--upn", pupil.upn, "--out", str(tmp_path / "x.pdf")]) == 1
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "letter",
+                "--template",
+                "nope",
+                "--upn",
+                pupil.upn,
+                "--out",
+                str(tmp_path / "x.pdf"),
+            ]
+        )
+        == 1
+    )
     assert "no letter template 'nope'" in capsys.readouterr().err
 
 
@@ -184,8 +255,24 @@ def test_posting_and_adjustments_from_the_command_line(tmp_path, store, capsys):
     assert main(["--db", db, "posted", "--letter", "999"]) == 1
     assert main(["--db", db, "letter-log", "--upn", pupil.upn]) == 0
     assert "posted 21/11/2024" in capsys.readouterr().out
-    assert main(["--db", db, "--today", "2024-11-20", "adjust", "--upn", pupil.upn, "--by", "3",
-                 "--reason", "consultant letter: asthma"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "--today",
+                "2024-11-20",
+                "adjust",
+                "--upn",
+                pupil.upn,
+                "--by",
+                "3",
+                "--reason",
+                "consultant letter: asthma",
+            ]
+        )
+        == 0
+    )
     assert main(["--db", db, "--today", "2024-11-20", "stages", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"reason": "consultant letter: asthma"' in out and '"threshold_offset": 3.0' in out
@@ -203,5 +290,7 @@ def test_letterhead_logo(tmp_path, store):
     make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "with-logo.pdf")
     assert len(PdfReader(tmp_path / "with-logo.pdf").pages[0].images) == 1
     store.settings.save_school(replace(store.settings.school(), logo=str(tmp_path / "missing.png")))
-    make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "no-logo.pdf")  # still made, without it
+    make_letters(
+        store, "stage1", [pupil], TODAY, "lead", tmp_path / "no-logo.pdf"
+    )  # still made, without it
     assert len(PdfReader(tmp_path / "no-logo.pdf").pages[0].images) == 0

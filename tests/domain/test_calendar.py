@@ -43,7 +43,9 @@ def test_partial_closure_closes_one_session():
     from attendance_desk.domain.calendar import Closure
 
     cal = SchoolCalendar(TERMS, [Closure(date(2024, 9, 4), "closure", "polling station", ("PM",))])
-    assert cal.is_school_session(date(2024, 9, 4), "AM") and not cal.is_school_session(date(2024, 9, 4), "PM")
+    assert cal.is_school_session(date(2024, 9, 4), "AM") and not cal.is_school_session(
+        date(2024, 9, 4), "PM"
+    )
 
 
 def test_typical_year_is_close_to_190_days_with_bank_holidays_closed():
@@ -54,4 +56,6 @@ def test_typical_year_is_close_to_190_days_with_bank_holidays_closed():
         assert 185 <= days <= 193, (year, days)
         assert sum(c.kind == "inset" for c in closures) == 5
     terms, closures = typical_year(2026)
-    assert date(2027, 5, 3) in {c.day for c in closures if c.kind == "bank_holiday"}  # Early May bank holiday
+    assert date(2027, 5, 3) in {
+        c.day for c in closures if c.kind == "bank_holiday"
+    }  # Early May bank holiday

@@ -29,7 +29,18 @@ def test_category_depends_on_the_marks_own_date(code, day, category):
     assert CODES.category(code, day) == category
 
 
-@pytest.mark.parametrize(("code", "day"), [("H", AFTER), ("J", AFTER), ("Y", AFTER), ("J1", BEFORE), ("K", BEFORE), ("Q", BEFORE), ("?", AFTER)])
+@pytest.mark.parametrize(
+    ("code", "day"),
+    [
+        ("H", AFTER),
+        ("J", AFTER),
+        ("Y", AFTER),
+        ("J1", BEFORE),
+        ("K", BEFORE),
+        ("Q", BEFORE),
+        ("?", AFTER),
+    ],
+)
 def test_withdrawn_and_future_codes_are_refused(code, day):
     with pytest.raises(UnknownCode, match=code.replace("?", r"\?")):
         CODES.lookup(code, day)
@@ -53,4 +64,17 @@ def test_categories_match_domain_md_for_2024():
     assert by_cat[Category.AEA] == {"K", "V", "P", "W", "B"}
     assert by_cat[Category.AUTHORISED] == {"C", "C1", "C2", "E", "I", "J1", "M", "R", "S", "T"}
     assert by_cat[Category.UNAUTHORISED] == {"G", "N", "O", "U"}
-    assert by_cat[Category.NOT_COUNTED] == {"D", "X", "Z", "#", "Q", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+    assert by_cat[Category.NOT_COUNTED] == {
+        "D",
+        "X",
+        "Z",
+        "#",
+        "Q",
+        "Y1",
+        "Y2",
+        "Y3",
+        "Y4",
+        "Y5",
+        "Y6",
+        "Y7",
+    }

@@ -21,9 +21,24 @@ NEW = date(2024, 9, 9)  # 2024 regulations
 
 def test_figures_across_the_code_change_by_hand():
     marks = [
-        (OLD, "/"), (OLD, "\\"), (OLD, "J"), (OLD, "H"), (OLD, "Y"), (OLD, "L"), (OLD, "G"),
-        (NEW, "/"), (NEW, "J1"), (NEW, "Q"), (NEW, "Y3"), (NEW, "K"), (NEW, "U"), (NEW, "D"),
-        (NEW, "X"), (NEW, "#"), (NEW, "N"), (NEW, "I"),
+        (OLD, "/"),
+        (OLD, "\\"),
+        (OLD, "J"),
+        (OLD, "H"),
+        (OLD, "Y"),
+        (OLD, "L"),
+        (OLD, "G"),
+        (NEW, "/"),
+        (NEW, "J1"),
+        (NEW, "Q"),
+        (NEW, "Y3"),
+        (NEW, "K"),
+        (NEW, "U"),
+        (NEW, "D"),
+        (NEW, "X"),
+        (NEW, "#"),
+        (NEW, "N"),
+        (NEW, "I"),
     ]
     f = figures_from_marks(marks, CODES)
     # present: / \ L (old) + / (new) = 4; AEA: J (old) + K (new) = 2
@@ -42,7 +57,9 @@ def test_persistent_boundary_is_inclusive():
     at_ten = Figures(present=90, unauthorised=10)
     just_under = Figures(present=91, unauthorised=9)
     assert at_ten.persistent and not just_under.persistent
-    assert Figures(present=50, authorised=50).severe and not Figures(present=51, authorised=49).severe
+    assert (
+        Figures(present=50, authorised=50).severe and not Figures(present=51, authorised=49).severe
+    )
 
 
 def test_no_possible_sessions_gives_no_percentage():
@@ -63,7 +80,9 @@ def test_ten_sessions_in_ten_school_weeks_spanning_twelve_calendar_weeks():
     weeks = calendar.school_weeks(date(2024, 9, 2), date(2025, 2, 14))
     assert weeks.index(week_start(last)) - weeks.index(week_start(first)) == 9  # 10 school weeks
     assert (last - first).days // 7 == 11  # ... which are 12 calendar weeks
-    marks = [(first + timedelta(days=d), "N") for d in range(5)] + [(last + timedelta(days=d // 2), "G") for d in range(5)]
+    marks = [(first + timedelta(days=d), "N") for d in range(5)] + [
+        (last + timedelta(days=d // 2), "G") for d in range(5)
+    ]
     per_week = unauthorised_by_week(marks, CODES)
     assert max_in_consecutive_weeks(per_week, weeks) == 10
     later = [(first + timedelta(days=d), "N") for d in range(5)] + [(date(2025, 2, 10), "O")] * 5
@@ -80,7 +99,13 @@ CODES_ANY = st.sampled_from(sorted(CODES.set_for(NEW).codes))
 DAYS = st.dates(min_value=date(2023, 9, 1), max_value=date(2025, 8, 31))
 
 
-@given(st.lists(st.tuples(DAYS, st.sampled_from(sorted(CODES.set_for(NEW).codes | CODES.set_for(OLD).codes)))))
+@given(
+    st.lists(
+        st.tuples(
+            DAYS, st.sampled_from(sorted(CODES.set_for(NEW).codes | CODES.set_for(OLD).codes))
+        )
+    )
+)
 def test_every_mark_lands_in_exactly_one_bucket(marks):
     f = figures_from_marks(marks, CODES)
     assert f.possible + f.not_counted + f.unknown == len(marks)
@@ -97,5 +122,5 @@ def test_every_mark_lands_in_exactly_one_bucket(marks):
 def test_window_maximum_matches_brute_force(values):
     weeks = [date(2024, 1, 1) + timedelta(weeks=i) for i in range(len(values))]
     per_week = dict(zip(weeks, values, strict=True))
-    expected = max((sum(values[i:i + 10]) for i in range(max(1, len(values) - 9))), default=0)
+    expected = max((sum(values[i : i + 10]) for i in range(max(1, len(values) - 9))), default=0)
     assert max_in_consecutive_weeks(per_week, weeks) == expected

@@ -35,8 +35,12 @@ def test_window_never_counts_a_window_that_ends_before_the_range():
     weeks = MONDAYS[:20]
     per_week = {weeks[0]: 10}
     assert max_in_consecutive_weeks(per_week, weeks[10:20], look_back=0) == 0
-    assert max_in_consecutive_weeks(per_week, weeks[1:20], look_back=9) == 0  # weeks[0] is out of reach
-    assert max_in_consecutive_weeks(per_week, weeks[0:20], look_back=9) == 10  # window weeks 0-9 ends at 9
+    assert (
+        max_in_consecutive_weeks(per_week, weeks[1:20], look_back=9) == 0
+    )  # weeks[0] is out of reach
+    assert (
+        max_in_consecutive_weeks(per_week, weeks[0:20], look_back=9) == 10
+    )  # window weeks 0-9 ends at 9
 
 
 def test_look_back_is_nine_school_weeks():
@@ -47,18 +51,21 @@ def test_look_back_is_nine_school_weeks():
 
 @given(
     st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=30),
-    st.integers(min_value=0, max_value=29), st.integers(min_value=0, max_value=29),
+    st.integers(min_value=0, max_value=29),
+    st.integers(min_value=0, max_value=29),
 )
 def test_rolling_maximum_over_a_range_is_never_less_than_over_a_sub_range(values, a, b):
     """Property (issue 11): widening the range can only add windows that end within it."""
-    weeks = MONDAYS[:len(values)]
+    weeks = MONDAYS[: len(values)]
     per_week = dict(zip(weeks, values, strict=True))
     lo, hi = sorted((a % len(values), b % len(values)))
     wide = max_in_consecutive_weeks(per_week, weeks, look_back=0)
 
     def over(first, last):  # range weeks [first, last] with their look-back
         before = look_back_weeks(weeks[:first])
-        return max_in_consecutive_weeks(per_week, before + weeks[first:last + 1], look_back=len(before))
+        return max_in_consecutive_weeks(
+            per_week, before + weeks[first : last + 1], look_back=len(before)
+        )
 
     assert wide >= over(lo, hi)
     assert over(0, hi) >= over(lo, hi) or lo == 0
@@ -67,8 +74,11 @@ def test_rolling_maximum_over_a_range_is_never_less_than_over_a_sub_range(values
 def test_thresholds_compare_exact_fractions_not_displayed_values():
     """341/379 = 89.97 % is shown as 90.0 % (half up, one decimal: DfE statistics round the same way)
     but is below a "< 90 %" step; 359/378 = 94.97 % is below "< 95 %"."""
-    la = SupportMap("LA", Measure.ATTENDANCE_BELOW,
-                    (Stage("early", "Early", 95.0), Stage("concern", "Concern", 90.0)))
+    la = SupportMap(
+        "LA",
+        Measure.ATTENDANCE_BELOW,
+        (Stage("early", "Early", 95.0), Stage("concern", "Concern", 90.0)),
+    )
     f = Figures(present=341, authorised=38)
     assert f.attendance_pct == 90.0
     assert la.reached(f).key == "concern"

@@ -10,7 +10,14 @@ def test_dfe_example_and_the_widely_copied_wrong_one():
         validate_upn("Q207000016049")
 
 
-@pytest.mark.parametrize(("value", "reason"), [("B80120000500", "13 characters"), ("E000200005001", "local authority"), ("X80120000A001", "letter, 11 digits")])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("B80120000500", "13 characters"),
+        ("E000200005001", "local authority"),
+        ("X80120000A001", "letter, 11 digits"),
+    ],
+)
 def test_reasons_are_plain(value, reason):
     with pytest.raises(InvalidUPN, match=reason):
         validate_upn(value)

@@ -31,7 +31,8 @@ def test_the_period_selector_changes_the_figures(qtbot, window):
         ("This week", date(2024, 11, 18), TODAY),
         ("This half-term (Autumn 2 2024)", date(2024, 11, 4), TODAY),
         ("This term (Autumn)", date(2024, 9, 2), TODAY),
-        ("This year", date(2024, 9, 1), TODAY)]
+        ("This year", date(2024, 9, 1), TODAY),
+    ]
     view = go(window, 3)
     # this year (the default): 102 possible sessions each, 306 in all, 4 absent: 302/306 = 98.7 %
     assert view.period_choice.currentText() == "This year"
@@ -51,10 +52,13 @@ def test_the_period_selector_changes_the_figures(qtbot, window):
     assert "94.4%" in _tile(view, "attendance")
     # chosen dates: 04/11 to 15/11, nobody absent
     from attendance_desk.gui.widgets import to_qdate
+
     view.start.setDate(to_qdate(date(2024, 11, 4)))
     view.end.setDate(to_qdate(date(2024, 11, 15)))
     view.show_dates.click()
-    assert view.period_choice.currentText() == "Chosen dates" and "100.0%" in _tile(view, "attendance")
+    assert view.period_choice.currentText() == "Chosen dates" and "100.0%" in _tile(
+        view, "attendance"
+    )
 
 
 def test_the_day_a_pupil_crossed_persistent_absence(qtbot, window):
@@ -75,7 +79,9 @@ def test_first_day_reads_marks_in_date_order():
     days = [date(2024, 11, d) for d in (4, 5, 6, 7, 8, 11, 12)]
     present = {(d, s): "/" if s == "AM" else "\\" for d in days for s in ("AM", "PM")}
     marks = dict(present)
-    marks[(days[5], "AM")] = marks[(days[5], "PM")] = "N"  # day 6: 1 of 11 (9.1 %), then 2 of 12 (16.7 %)
+    marks[(days[5], "AM")] = marks[(days[5], "PM")] = (
+        "N"  # day 6: 1 of 11 (9.1 %), then 2 of 12 (16.7 %)
+    )
     shuffled = sorted(((k, v) for k, v in marks.items() if k[0] <= days[5]), key=lambda m: m[1])
     assert first_day(shuffled, table, lambda f: f.persistent) == days[5]
     assert first_day({(days[0], "AM"): "/"}.items(), table, lambda f: f.persistent) is None

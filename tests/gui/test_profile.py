@@ -12,9 +12,10 @@ from tests.gui.test_window import TODAY, go, school, window  # noqa: F401  (fixt
 
 def _contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
-        parts = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        parts = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         parts = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in parts]
         return 0.2126 * parts[0] + 0.7152 * parts[1] + 0.0722 * parts[2]
+
     low, high = sorted((luminance(a), luminance(b)))
     return (high + 0.05) / (low + 0.05)
 
@@ -31,8 +32,19 @@ def _absent_amy(store):
 def test_profile_shows_days_absent_and_outstanding_actions(qtbot, window):
     store = window.context.store
     amy = _absent_amy(store)
-    record_step(store, amy.upn, "entered", TODAY, "lead", "stage1", "", occurred_on=date(2024, 11, 18))
-    record_meeting(store, amy.upn, "sam", date(2024, 11, 19), "lead", target_pct=95, review_weeks=4, today=TODAY)
+    record_step(
+        store, amy.upn, "entered", TODAY, "lead", "stage1", "", occurred_on=date(2024, 11, 18)
+    )
+    record_meeting(
+        store,
+        amy.upn,
+        "sam",
+        date(2024, 11, 19),
+        "lead",
+        target_pct=95,
+        review_weeks=4,
+        today=TODAY,
+    )
     view = go(window, 2)
     view.show_pupil(amy.upn)
     assert view.figures.item(0, 4).text() == "3½ days (7 sessions)"
@@ -40,7 +52,10 @@ def test_profile_shows_days_absent_and_outstanding_actions(qtbot, window):
     assert "Stage 1: letter of concern" in text and "Days absent this year:</b> 3½ days" in text
     outstanding = text.split("<b>Outstanding:</b>")[1].split("<b>Done:</b>")[0]
     # the stage's actions stay in sight once it is confirmed; the letter is not yet sent
-    assert "Send stage 1 letter to every parent with parental responsibility — since 18/11/2024" in outstanding
+    assert (
+        "Send stage 1 letter to every parent with parental responsibility — since 18/11/2024"
+        in outstanding
+    )
     assert "Class teacher to speak to the parent" in outstanding
     assert "Review of the School Attendance Meeting of 19/11/2024 — due 17/12/2024" in outstanding
     done = text.split("<b>Done:</b>")[1]
@@ -55,7 +70,8 @@ def test_heat_map_tooltips_and_letters(qtbot, window):
     view.show_pupil(amy.upn)
     heat = view.heat
     assert heat.tooltip(date(2024, 11, 4), "PM") == (
-        "Mon 04/11/2024 PM: N – Reason for absence not yet established (unauthorised absence)")
+        "Mon 04/11/2024 PM: N – Reason for absence not yet established (unauthorised absence)"
+    )
     assert heat.tooltip(date(2024, 11, 7), "AM").startswith("Thu 07/11/2024 AM: M – ")
     assert heat.tooltip(date(2024, 11, 7), "AM").endswith("(authorised absence)")
     assert heat.tooltip(TODAY, "PM") == "Wed 20/11/2024 PM: no mark"
@@ -68,6 +84,7 @@ def test_heat_map_tooltips_and_letters(qtbot, window):
     assert heat.session_at(x, heat.TOP + (size + 2) + size - 2) == (date(2024, 11, 5), "PM")
     # categories differ by a letter as well as a colour, and the two absences by contrast (WCAG ≥ 3:1)
     from attendance_desk.domain.codes import Category
+
     letters = [HEAT_STYLE[c][1] for c in Category if c != Category.PRESENT]
     assert len(set(letters)) == len(letters) and all(letters)
     assert _contrast(HEAT_STYLE[Category.AUTHORISED][0], HEAT_STYLE[Category.UNAUTHORISED][0]) >= 3

@@ -35,7 +35,9 @@ def test_tasks_and_their_signals_are_freed_in_the_main_thread(qtbot, school):
         context.run(task)
         del task
     qtbot.waitUntil(lambda: len(freed_in) == 50, timeout=20_000)
-    assert sorted(results) == list(range(25))  # every result was delivered before its task was freed
+    assert sorted(results) == list(
+        range(25)
+    )  # every result was delivered before its task was freed
     assert {thread for _, thread in freed_in} == {main}
     assert context._tasks == {}
     context.close()
@@ -58,7 +60,9 @@ def test_a_task_still_running_is_not_freed(qtbot, school):
 @pytest.fixture
 def installed(monkeypatch):
     shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
+    monkeypatch.setattr(
+        QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text))
+    )
     hooks = error_log.install_error_log()
     yield hooks, shown
     hooks.uninstall()
@@ -67,7 +71,9 @@ def installed(monkeypatch):
 @pytest.mark.qt_no_exception_capture
 def test_an_error_in_a_slot_is_logged_and_explained(qtbot, tmp_path, installed):
     hooks, shown = installed
-    assert str(hooks.path).startswith(str(tmp_path.parent))  # the tests' private folders, not the user's
+    assert str(hooks.path).startswith(
+        str(tmp_path.parent)
+    )  # the tests' private folders, not the user's
     assert hooks.path.parent == error_log.log_folder()
 
     def broken_slot():

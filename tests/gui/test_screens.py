@@ -89,8 +89,10 @@ def test_a_closure_on_a_taken_register_is_refused_with_the_reason(qtbot, window,
     errors = []
     monkeypatch.setattr(settings_page, "show_error", lambda parent, message: errors.append(message))
     view.closure_text.setText("heating failure")
-    qtbot.mouseClick(next(b for b in view.findChildren(QPushButton) if b.text() == "Add closure"),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        next(b for b in view.findChildren(QPushButton) if b.text() == "Add closure"),
+        Qt.MouseButton.LeftButton,
+    )
     assert errors and "already taken for 4A" in errors[0]
     assert not [c for c in store.calendar.closures() if c.day == TODAY]
 
@@ -98,14 +100,27 @@ def test_a_closure_on_a_taken_register_is_refused_with_the_reason(qtbot, window,
 def test_switching_the_support_map_lists_the_stages_carried_over(qtbot, window, monkeypatch):  # noqa: F811
     store = window.context.store
     amy = next(p for p in store.pupils.all() if p.forename == "Amy")
-    store.stages.record(amy.id, "entered", "stage1", "support_map.toml", 4, {}, "test", "office1",
-                        occurred_on=date(2024, 11, 1))
+    store.stages.record(
+        amy.id,
+        "entered",
+        "stage1",
+        "support_map.toml",
+        4,
+        {},
+        "test",
+        "office1",
+        occurred_on=date(2024, 11, 1),
+    )
     view = go(window, 4)
     shown = []
-    monkeypatch.setattr(settings_page, "show_changes", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(
+        settings_page, "show_changes", lambda parent, title, text: shown.append(text)
+    )
     view.map_choice.setCurrentText("la_three_stage.toml")
-    qtbot.mouseClick(next(b for b in view.findChildren(QPushButton) if b.text() == "Use this support map"),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        next(b for b in view.findChildren(QPushButton) if b.text() == "Use this support map"),
+        Qt.MouseButton.LeftButton,
+    )
     assert store.settings.school().support_map == "la_three_stage.toml"
     assert shown and "Amy" in shown[0] and "→" in shown[0]
 
@@ -117,7 +132,9 @@ def test_help_keyboard_lists_every_shortcut(qtbot, window):  # noqa: F811
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, KeyboardHelp)
         table = dialog.table
-        listed.extend((table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount()))
+        listed.extend(
+            (table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())
+        )
         dialog.reject()
 
     QTimer.singleShot(0, read_and_close)

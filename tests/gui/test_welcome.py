@@ -11,7 +11,9 @@ TODAY = date(2026, 11, 24)
 
 def test_first_run_creates_a_school_with_this_years_calendar(qtbot, tmp_path, monkeypatch):
     errors = []
-    monkeypatch.setattr("attendance_desk.gui.welcome.show_error", lambda parent, message: errors.append(message))
+    monkeypatch.setattr(
+        "attendance_desk.gui.welcome.show_error", lambda parent, message: errors.append(message)
+    )
     path = tmp_path / "school.sqlite"
     welcome = WelcomeDialog(path, TODAY)
     qtbot.addWidget(welcome)

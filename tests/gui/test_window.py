@@ -94,7 +94,12 @@ def test_amend_a_mark_and_see_its_history(qtbot, window, monkeypatch):
     store = window.context.store
     amy = store.pupils.by_upn(view.model.week.pupils[0].upn)
     (entry,) = store.marks.history(amy.id)
-    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == ("/", "I", "mother rang: flu", "office1")
+    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == (
+        "/",
+        "I",
+        "mother rang: flu",
+        "office1",
+    )
     tooltip = view.model.data(view.model.index(0, column), Qt.ItemDataRole.ToolTipRole)
     assert "/ → I by office1" in tooltip and "mother rang: flu" in tooltip
 
@@ -104,7 +109,9 @@ def test_log_a_first_day_call_that_gives_a_reason(qtbot, window):
     ben = store.pupils.by_upn(next(p.upn for p in store.pupils.all() if p.forename == "Ben"))
     put_marks(store, ben, {(TODAY, "AM"): "N"})
     for name in ("Amy", "Cat"):
-        put_marks(store, next(p for p in store.pupils.all() if p.forename == name), {(TODAY, "AM"): "/"})
+        put_marks(
+            store, next(p for p in store.pupils.all() if p.forename == name), {(TODAY, "AM"): "/"}
+        )
     view = go(window, 0)
     view.refresh()
     assert view.tree.topLevelItemCount() == 1 and "RED" in view.tree.topLevelItem(0).text(0)
@@ -130,7 +137,9 @@ def test_open_a_pupil_from_the_dashboard(qtbot, window):
     store = window.context.store
     cat = next(p for p in store.pupils.all() if p.forename == "Cat")
     put_marks(store, cat, {(TODAY, "AM"): "O"})
-    for d in CAL.school_days(date(2024, 11, 4), date(2024, 11, 19)):  # 12 days: 25 of 103 sessions absent
+    for d in CAL.school_days(
+        date(2024, 11, 4), date(2024, 11, 19)
+    ):  # 12 days: 25 of 103 sessions absent
         store.marks.amend(cat.id, d, "AM", "I", None, "illness, medical note", "lead")
         store.marks.amend(cat.id, d, "PM", "I", None, "illness, medical note", "lead")
     view = go(window, 3)
@@ -151,7 +160,10 @@ def test_import_with_a_preview(qtbot, window, tmp_path):
     from tests.helpers import upn
 
     path = tmp_path / "marks.csv"
-    path.write_text(f"upn,date,session,code\n{upn(1)},2024-11-20,AM,/\n{upn(2)},2024-11-20,AM,I\n", encoding="utf-8")
+    path.write_text(
+        f"upn,date,session,code\n{upn(1)},2024-11-20,AM,/\n{upn(2)},2024-11-20,AM,I\n",
+        encoding="utf-8",
+    )
     dialog = ImportDialog(window.context, window)
     qtbot.addWidget(dialog)
     dialog.kind.setCurrentIndex(dialog.kind.findData("marks"))
@@ -200,11 +212,15 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
 
     store = window.context.store
     ben = next(p for p in store.pupils.all() if p.forename == "Ben")
-    store.contacts.merge_details(store.contacts.for_pupils([ben.id])[ben.id][0].contact_id,
-                                 Contact(None, "Sara Brook", address="3 Mill Lane, Northbridge", postcode="NB1 2AB"))
+    store.contacts.merge_details(
+        store.contacts.for_pupils([ben.id])[ben.id][0].contact_id,
+        Contact(None, "Sara Brook", address="3 Mill Lane, Northbridge", postcode="NB1 2AB"),
+    )
     window.context.open_pupil.emit(ben.upn)
     view = window.views[2]
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "letter.pdf"), ""))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "letter.pdf"), "")
+    )
 
     def choose_letter(preview: bool):
         dialog = QApplication.activeModalWidget()
@@ -213,7 +229,10 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
             assert met == sorted(met, reverse=True)  # those whose conditions are met first
             assert dialog.letters.item(0).text().startswith(dialog.choices[0].name)  # by name
             dialog.select("stage1")  # Ben is at no stage: sent anyway, with the reason
-            assert not dialog.issue.isEnabled() and "Not met: the pupil is at stage 1" in dialog.why.text()
+            assert (
+                not dialog.issue.isEnabled()
+                and "Not met: the pupil is at stage 1" in dialog.why.text()
+            )
             dialog.reason.setText("parent asked for it in writing")
             (dialog.preview if preview else dialog.issue).click()
         finally:
@@ -222,12 +241,15 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
 
     QTimer.singleShot(0, lambda: choose_letter(True))
     qtbot.mouseClick(view.actions["letter"], Qt.MouseButton.LeftButton)
-    assert (tmp_path / "letter.pdf").exists() and store.letters.for_pupil(ben.id) == []  # a preview logs nothing
+    assert (tmp_path / "letter.pdf").exists() and store.letters.for_pupil(
+        ben.id
+    ) == []  # a preview logs nothing
     QTimer.singleShot(0, lambda: choose_letter(False))
     qtbot.mouseClick(view.actions["letter"], Qt.MouseButton.LeftButton)
     assert (tmp_path / "letter-2.pdf").exists()  # the preview's file is not overwritten
     assert [(x.addressee, x.override_reason) for x in store.letters.for_pupil(ben.id)] == [
-        ("Sara Brook", "parent asked for it in writing")]
+        ("Sara Brook", "parent asked for it in writing")
+    ]
     assert view.letters.item(0, 2).text() == "Sara Brook"
 
     def fill_in():
@@ -241,9 +263,16 @@ def test_casework_from_the_pupil_profile(qtbot, window, tmp_path, monkeypatch):
     QTimer.singleShot(0, fill_in)
     qtbot.mouseClick(view.actions["meeting"], Qt.MouseButton.LeftButton)
     (meeting,) = store.meetings.meetings(ben.id)
-    assert meeting.pupil_voice == "Ben says Mondays are hard" and meeting.target_pct == 96 and meeting.parent_attended
+    assert (
+        meeting.pupil_voice == "Ben says Mondays are hard"
+        and meeting.target_pct == 96
+        and meeting.parent_attended
+    )
     outcomes = [view.chronology.item(r, 4).text() for r in range(view.chronology.rowCount())]
-    assert "School Attendance Meeting" in outcomes and "Stage 1: letter of concern issued (ATT/00001)" in outcomes
+    assert (
+        "School Attendance Meeting" in outcomes
+        and "Stage 1: letter of concern issued (ATT/00001)" in outcomes
+    )
 
 
 def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path, monkeypatch):
@@ -275,7 +304,10 @@ def test_backups_when_the_window_opens_and_closes(qtbot, school):
     assert win.backup_label.text() == "Last backup: never"
     win.show()
     win._backup_in_background()
-    assert win.backup_label.text().startswith("Last backup: ") and "never" not in win.backup_label.text()
+    assert (
+        win.backup_label.text().startswith("Last backup: ")
+        and "never" not in win.backup_label.text()
+    )
     win.close()
     assert len(list((school.parent / "backups").glob("school-*.sqlite"))) >= 1
     context.close()
@@ -330,6 +362,7 @@ def test_settings_users_and_audit_log(qtbot, window):
 
 # ---- issue 12: a morning that cannot go wrong, registers that never lose a mark -------------------
 
+
 def _absent_without_contact(store, forename, days=11):
     """The pupil has been absent (N) for `days` school days up to and including today."""
     pupil = next(p for p in store.pupils.all() if p.forename == forename)
@@ -341,7 +374,9 @@ def _absent_without_contact(store, forename, days=11):
 
 
 def _mark_today(store, forename, code):
-    put_marks(store, next(p for p in store.pupils.all() if p.forename == forename), {(TODAY, "AM"): code})
+    put_marks(
+        store, next(p for p in store.pupils.all() if p.forename == forename), {(TODAY, "AM"): code}
+    )
 
 
 def test_enter_enter_on_a_call_does_not_log_a_contact(qtbot, window):
@@ -377,7 +412,10 @@ def test_enter_enter_on_a_call_does_not_log_a_contact(qtbot, window):
     assert "CME referral" in pupil_row.text(PROMPT_COLUMN)  # the prompts are still there
     # the prompts are visible without scrolling at 1280 px wide
     header = view.tree.header()
-    assert header.sectionViewportPosition(PROMPT_COLUMN) + header.sectionSize(PROMPT_COLUMN) <= view.tree.viewport().width()
+    assert (
+        header.sectionViewportPosition(PROMPT_COLUMN) + header.sectionSize(PROMPT_COLUMN)
+        <= view.tree.viewport().width()
+    )
     assert view.tree.horizontalScrollBar().value() == 0
 
 
@@ -391,8 +429,12 @@ def test_spoke_to_parent_needs_the_person_and_asks_when_no_reason(qtbot, monkeyp
     view = go(window, 0)
     view.refresh()
     asked = []
-    answers = iter([False, True])  # first "No: go back and choose the reason", then "Yes, still unexplained"
-    monkeypatch.setattr(today, "confirm", lambda parent, title, text: asked.append(text) or next(answers))
+    answers = iter(
+        [False, True]
+    )  # first "No: go back and choose the reason", then "Yes, still unexplained"
+    monkeypatch.setattr(
+        today, "confirm", lambda parent, title, text: asked.append(text) or next(answers)
+    )
     steps = {}
 
     def fill_in():
@@ -411,8 +453,14 @@ def test_spoke_to_parent_needs_the_person_and_asks_when_no_reason(qtbot, monkeyp
     assert steps["after first answer"] is True and len(asked) == 2
     assert "Is the absence still unexplained?" in asked[0] and "Sara Brook" in asked[0]
     (entry,) = store.casework.for_pupil(ben.id)
-    assert entry.contact_made and entry.with_whom == "Sara Brook" and entry.outcome == "Spoke to parent/carer"
-    assert store.marks.get(ben.id, TODAY, "AM").code == "N"  # still unexplained: the mark is unchanged
+    assert (
+        entry.contact_made
+        and entry.with_whom == "Sara Brook"
+        and entry.outcome == "Spoke to parent/carer"
+    )
+    assert (
+        store.marks.get(ben.id, TODAY, "AM").code == "N"
+    )  # still unexplained: the mark is unchanged
 
 
 def test_no_answer_shows_on_the_familys_line_and_keeps_the_place(qtbot, window):
@@ -440,7 +488,9 @@ def test_no_answer_shows_on_the_familys_line_and_keeps_the_place(qtbot, window):
     (entry,) = store.casework.for_pupil(amy.id)
     assert entry.outcome == "No answer" and not entry.contact_made
     current = view.tree.currentItem()
-    assert current.parent() is None and "Amy Able" in current.text(0)  # the selection stayed on Amy's family
+    assert current.parent() is None and "Amy Able" in current.text(
+        0
+    )  # the selection stayed on Amy's family
     assert f"Tried {entry.at:%H:%M} no answer (by office1)" in current.text(0)
     assert "Tried" not in view.tree.topLevelItem(0).text(0)
 
@@ -475,12 +525,16 @@ def test_unsaved_marks_are_counted_and_shown(qtbot, window, two_classes):
     assert view.model.data(index, PENDING_ROLE) is False
 
 
-def test_switching_class_with_unsaved_marks_asks_and_keeps_them_on_cancel(qtbot, monkeypatch, window, two_classes):
+def test_switching_class_with_unsaved_marks_asks_and_keeps_them_on_cancel(
+    qtbot, monkeypatch, window, two_classes
+):
     from attendance_desk.gui import registers
 
     view, store = two_classes, window.context.store
     answers, asked = iter(["cancel", "save"]), []
-    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers))
+    monkeypatch.setattr(
+        registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers)
+    )
     _type_marks(qtbot, view, "/n")
     view.group.setFocus()
     qtbot.keyClick(view.group, Qt.Key.Key_Down)  # to 4B
@@ -490,14 +544,20 @@ def test_switching_class_with_unsaved_marks_asks_and_keeps_them_on_cancel(qtbot,
     # another screen, then back: still asks, and Cancel stays
     answers = iter(["cancel"])
     window.nav.setCurrentRow(0)
-    assert window.stack.currentIndex() == 1 and window.nav.currentRow() == 1 and len(view.model.pending) == 2
+    assert (
+        window.stack.currentIndex() == 1
+        and window.nav.currentRow() == 1
+        and len(view.model.pending) == 2
+    )
     answers = iter(["save"])
     qtbot.keyClick(view.group, Qt.Key.Key_Down)  # Save, then 4B
     assert view.model.week.reg_group == "4B" and view.model.pending == {}
     assert sorted(store.marks.for_session(TODAY, "AM").values()) == ["/", "N"]
 
 
-def test_discard_on_leaving_the_register_drops_only_the_typed_marks(qtbot, monkeypatch, window, two_classes):
+def test_discard_on_leaving_the_register_drops_only_the_typed_marks(
+    qtbot, monkeypatch, window, two_classes
+):
     from attendance_desk.gui import registers
 
     view, store = two_classes, window.context.store
@@ -513,7 +573,9 @@ def test_closing_the_window_with_unsaved_marks_asks(qtbot, monkeypatch, window, 
 
     view, store = two_classes, window.context.store
     answers, asked = iter(["cancel", "save"]), []
-    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers))
+    monkeypatch.setattr(
+        registers, "ask_unsaved", lambda parent, text: asked.append(text) or next(answers)
+    )
     _type_marks(qtbot, view, "n")
     assert window.close() is False  # Cancel: the window and the mark stay
     assert window.isVisible() and len(asked) == 1 and len(view.model.pending) == 1
@@ -526,8 +588,14 @@ def test_register_shows_missing_marks(qtbot, window):
     and the period's label counts them; today's registers are still open, so not missing."""
     view = go(window, 1)
     # Dan joined on Monday and nobody has marked him since
-    dan = add_pupil(window.context.store, 9, forename="Dan", surname="Dean", reg_group="4A",
-                    admission_date=date(2024, 11, 18))
+    dan = add_pupil(
+        window.context.store,
+        9,
+        forename="Dan",
+        surname="Dean",
+        reg_group="4A",
+        admission_date=date(2024, 11, 18),
+    )
     view.reload()
     row = [p.id for p in view.model.week.pupils].index(dan.id)
     cell = view.model.index(row, view.model.column_of((date(2024, 11, 18), "AM")))

@@ -46,8 +46,10 @@ def every_day_string(start: date, end: date, special: dict[date, str]) -> str:
 
 
 def totals_xml(possible, authorised, attended, unauthorised):
-    return (f"<SessionsPossible>{possible}</SessionsPossible><SessionsAuthorised>{authorised}</SessionsAuthorised>"
-            f"<SessionsAttended>{attended}</SessionsAttended><SessionsUnauthorised>{unauthorised}</SessionsUnauthorised>")
+    return (
+        f"<SessionsPossible>{possible}</SessionsPossible><SessionsAuthorised>{authorised}</SessionsAuthorised>"
+        f"<SessionsAttended>{attended}</SessionsAttended><SessionsUnauthorised>{unauthorised}</SessionsUnauthorised>"
+    )
 
 
 def year_pupil(n, marks, start, totals, year="2023"):
@@ -63,8 +65,13 @@ def year_pupil(n, marks, start, totals, year="2023"):
 # longer codes.
 START, END = date(2023, 9, 4), date(2024, 7, 19)
 SPECIAL = {
-    date(2023, 10, 2): "NI", date(2023, 11, 6): "MM", date(2024, 3, 4): "LG",
-    date(2024, 7, 15): "HH", date(2024, 7, 16): "HH", date(2024, 7, 17): "HH", date(2024, 7, 18): "J/",
+    date(2023, 10, 2): "NI",
+    date(2023, 11, 6): "MM",
+    date(2024, 3, 4): "LG",
+    date(2024, 7, 15): "HH",
+    date(2024, 7, 16): "HH",
+    date(2024, 7, 17): "HH",
+    date(2024, 7, 18): "J/",
 }
 WEEKENDS_STRING = every_day_string(START, END, SPECIAL)
 COUNT = Counter(WEEKENDS_STRING)
@@ -94,18 +101,34 @@ def test_cli_weekends_included_year_before_the_code_change_is_read_every_day(tmp
     are no longer codes [REG10][SBS]: that is a fault of the wrong reading, not of the file, so the
     file is accepted, each code categorised by the code set in force on its own date."""
     assert len(WEEKENDS_STRING) == 640 and POSSIBLE == 460
-    path = ctf(tmp_path, year_pupil(1, WEEKENDS_STRING, START, totals_xml(POSSIBLE, AUTHORISED, ATTENDED, UNAUTHORISED)))
+    path = ctf(
+        tmp_path,
+        year_pupil(
+            1, WEEKENDS_STRING, START, totals_xml(POSSIBLE, AUTHORISED, ATTENDED, UNAUTHORISED)
+        ),
+    )
     code, out, err = run(capsys, db, "import", "ctf", path)
     assert code == 0, err
     assert f"{len(WEEKENDS_STRING)} added" in out
-    assert "marks read as every day (weekends included) for 1 year(s) of marks: only this reading agrees" in out
+    assert (
+        "marks read as every day (weekends included) for 1 year(s) of marks: only this reading agrees"
+        in out
+    )
     assert upn(1) in out and "not an attendance code" not in out + err
 
-    code, out, err = run(capsys, db, "stats", "--from", "2023-09-01", "--to", "2024-08-31", "--json")
+    code, out, err = run(
+        capsys, db, "stats", "--from", "2023-09-01", "--to", "2024-08-31", "--json"
+    )
     assert code == 0, err
     (row,) = json.loads(out)
-    assert (row["possible"], row["authorised"], row["unauthorised"]) == (POSSIBLE, AUTHORISED, UNAUTHORISED)
-    assert row["present"] + row["aea"] == ATTENDED and row["aea"] == 1  # J: approved activity before 19/08/2024
+    assert (row["possible"], row["authorised"], row["unauthorised"]) == (
+        POSSIBLE,
+        AUTHORISED,
+        UNAUTHORISED,
+    )
+    assert (
+        row["present"] + row["aea"] == ATTENDED and row["aea"] == 1
+    )  # J: approved activity before 19/08/2024
 
     store = open_store(db)
     try:
@@ -118,7 +141,9 @@ def test_cli_weekends_included_year_before_the_code_change_is_read_every_day(tmp
         store.close()
 
 
-def test_cli_totals_that_fit_neither_reading_refuse_the_file_naming_pupil_year_and_totals(tmp_path, db, capsys):
+def test_cli_totals_that_fit_neither_reading_refuse_the_file_naming_pupil_year_and_totals(
+    tmp_path, db, capsys
+):
     """When neither reading gives the file's totals the marks cannot be placed on dates with any
     confidence, so the file is refused and nothing is written; the message names the file, the
     pupil's UPN, the year and, for each reading, which totals disagree (DOMAIN.md section 9:
@@ -130,7 +155,10 @@ def test_cli_totals_that_fit_neither_reading_refuse_the_file_naming_pupil_year_a
     assert f"wrong.xml, column 'Pupil 1 ({upn(1)})/Attendance/YearData 2023'" in err
     assert "do not agree with the file's totals" in err
     assert f"weekdays only: SessionsPossible {POSSIBLE + 1} in the file, " in err
-    assert f"every day (weekends included): SessionsPossible {POSSIBLE + 1} in the file, {POSSIBLE} from the marks" in err
+    assert (
+        f"every day (weekends included): SessionsPossible {POSSIBLE + 1} in the file, {POSSIBLE} from the marks"
+        in err
+    )
     assert "first 'H' on" in err  # what else is wrong with the weekday reading
     assert "Traceback" not in err
     store = open_store(db)
@@ -146,20 +174,33 @@ def test_when_both_readings_give_the_totals_the_one_with_no_invalid_codes_is_tak
     its own date is taken, and the report says why [REG10][SBS][CTF24]."""
     marks = every_day_string(START, END, {date(2024, 7, 17): "YY"})
     count = Counter(marks)
-    stated = {"SessionsPossible": len(marks) - count["#"] - count["Y"], "SessionsAuthorised": 0,
-              "SessionsAttended": count["/"] + count["\\"], "SessionsUnauthorised": 0}
+    stated = {
+        "SessionsPossible": len(marks) - count["#"] - count["Y"],
+        "SessionsAuthorised": 0,
+        "SessionsAttended": count["/"] + count["\\"],
+        "SessionsUnauthorised": 0,
+    }
     choice = choose_reading(START, marks, stated, CODES)
     weekdays, every_day = choice.readings
-    assert weekdays.fits() and every_day.fits() and len(weekdays.invalid) == 2 and not every_day.invalid
+    assert (
+        weekdays.fits()
+        and every_day.fits()
+        and len(weekdays.invalid) == 2
+        and not every_day.invalid
+    )
     assert choice.reading is every_day
-    assert choice.why == ("both readings agree with the file's totals; "
-                          "the other reading meets characters that are not codes on their dates")
+    assert choice.why == (
+        "both readings agree with the file's totals; "
+        "the other reading meets characters that are not codes on their dates"
+    )
 
 
 def test_a_total_that_is_not_a_number_is_reported(tmp_path, db, capsys):
     """Bad input is named (file, pupil, year, element) and nothing is written."""
     totals = "<SessionsPossible>4O</SessionsPossible>"
-    path = ctf(tmp_path, year_pupil(1, "/\\/\\", "2024-09-02", totals, year="2024"), name="typo.xml")
+    path = ctf(
+        tmp_path, year_pupil(1, "/\\/\\", "2024-09-02", totals, year="2024"), name="typo.xml"
+    )
     code, _, err = run(capsys, db, "import", "ctf", path)
     assert code == 1
     assert f"Pupil 1 ({upn(1)})/Attendance/YearData 2024/SessionsPossible" in err
@@ -173,12 +214,17 @@ def test_both_readings_fit_and_the_choice_is_explained():
     weekends = every_day_string(date(2024, 9, 2), date(2024, 9, 22), {})
     choice = choose_reading(date(2024, 9, 2), weekends, {}, CODES)
     assert choice.reading.name == "every day (weekends included)"
-    assert choice.why == ("the file states no totals; each fits equally and every Saturday and Sunday "
-                          "in the string is a closure (#)")
+    assert choice.why == (
+        "the file states no totals; each fits equally and every Saturday and Sunday "
+        "in the string is a closure (#)"
+    )
     weekdays = "/\\" * 15
     choice = choose_reading(date(2024, 9, 2), weekdays, {}, CODES)
     assert choice.reading.name == "weekdays only"
-    assert choice.why == "the file states no totals; the other reading puts marks on Saturdays and Sundays"
+    assert (
+        choice.why
+        == "the file states no totals; the other reading puts marks on Saturdays and Sundays"
+    )
 
 
 def test_the_reading_that_runs_past_the_academic_year_loses_a_tie():
@@ -212,14 +258,51 @@ def test_a_digit_before_the_code_change_is_not_guessed(tmp_path):
     path = ctf(tmp_path, year_pupil(1, "/1", "2023-09-04", ""), name="digit.xml")
     report = import_file(store, "ctf", path, "lead", date(2026, 11, 24))
     assert not report.ok
-    assert any("'1' is not an attendance code on 04/09/2023" in str(p) and upn(1) in str(p) for p in report.problems)
+    assert any(
+        "'1' is not an attendance code on 04/09/2023" in str(p) and upn(1) in str(p)
+        for p in report.problems
+    )
     assert store.marks.count() == 0
     store.close()
 
 
 # Every 2024 code, Monday 2 September 2024 onwards, one code per session (weekdays).
-CODES_2024 = ["/", "\\", "L", "K", "V", "P", "W", "B", "D", "C1", "M", "J1", "S", "X", "C2", "C", "T", "R",
-              "I", "E", "Q", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "G", "N", "O", "U", "Z", "#"]
+CODES_2024 = [
+    "/",
+    "\\",
+    "L",
+    "K",
+    "V",
+    "P",
+    "W",
+    "B",
+    "D",
+    "C1",
+    "M",
+    "J1",
+    "S",
+    "X",
+    "C2",
+    "C",
+    "T",
+    "R",
+    "I",
+    "E",
+    "Q",
+    "Y1",
+    "Y2",
+    "Y3",
+    "Y4",
+    "Y5",
+    "Y6",
+    "Y7",
+    "G",
+    "N",
+    "O",
+    "U",
+    "Z",
+    "#",
+]
 
 
 def weekday_sessions_from(start: date, count: int):
@@ -242,7 +325,13 @@ def test_export_then_import_gives_back_every_code(tmp_path):
     pupil = add_pupil(source, 1, admission_date=date(2023, 9, 1))
     sessions = weekday_sessions_from(date(2024, 9, 2), len(CODES_2024) * 2)
     wanted = {s: CODES_2024[i % len(CODES_2024)] for i, s in enumerate(sessions)}
-    old = dict(zip(weekday_sessions_from(date(2024, 6, 3), 8), ["H", "F", "J", "Y", "/", "\\", "C", "N"], strict=True))
+    old = dict(
+        zip(
+            weekday_sessions_from(date(2024, 6, 3), 8),
+            ["H", "F", "J", "Y", "/", "\\", "C", "N"],
+            strict=True,
+        )
+    )
     old[(date(2024, 8, 20), "AM")] = "Y1"  # 2023/24 academic year, 2024 code set
     old[(date(2024, 8, 21), "PM")] = "J1"
     put_marks(source, pupil, wanted | old)
@@ -257,10 +346,16 @@ def test_export_then_import_gives_back_every_code(tmp_path):
         assert report.ok, report.problems[:3]
         assert report.added == len(marks)
         back = target.pupils.by_upn(upn(1))
-        got = {(m.date, m.session): m.code for m in target.marks.for_pupil(back.id, date(2023, 9, 1), date(2025, 8, 31))}
+        got = {
+            (m.date, m.session): m.code
+            for m in target.marks.for_pupil(back.id, date(2023, 9, 1), date(2025, 8, 31))
+        }
         assert {k: v for k, v in got.items() if k in marks} == marks
         assert any(n.startswith("marks read as weekdays only for 1 year(s)") for n in report.notes)
-        assert any(n.startswith("one-character stand-ins read as two-character codes: ") for n in report.notes)
+        assert any(
+            n.startswith("one-character stand-ins read as two-character codes: ")
+            for n in report.notes
+        )
     string = parse(tmp_path / "2024.xml").getroot().find(".//AttendanceMarks").text
     assert "8" in string and "9" in string and "0" in string and "7" in string  # C1, C2, J1, Y7
     source.close()
@@ -274,18 +369,34 @@ def test_cli_export_reports_what_the_ctf_cannot_carry(tmp_path, db, capsys):
     weekdays only [REG10][CTF24]. The rest of the file is still written and reads back."""
     store = open_store(db)
     pupil = add_pupil(store, 1, forename="Amira", surname="Haddad", admission_date=date(2024, 9, 2))
-    put_marks(store, pupil, {(date(2024, 9, 2), "AM"): "/", (date(2024, 9, 2), "PM"): "Y1",
-                             (date(2024, 9, 3), "AM"): "H", (date(2024, 9, 7), "AM"): "/",
-                             (date(2024, 9, 8), "AM"): "#"})
+    put_marks(
+        store,
+        pupil,
+        {
+            (date(2024, 9, 2), "AM"): "/",
+            (date(2024, 9, 2), "PM"): "Y1",
+            (date(2024, 9, 3), "AM"): "H",
+            (date(2024, 9, 7), "AM"): "/",
+            (date(2024, 9, 8), "AM"): "#",
+        },
+    )
     store.close()
     out_file = tmp_path / "out.xml"
-    code, out, err = run(capsys, db, "export", "ctf", out_file, "--from", "2024-09-01", "--to", "2024-09-13")
+    code, out, err = run(
+        capsys, db, "export", "ctf", out_file, "--from", "2024-09-01", "--to", "2024-09-13"
+    )
     assert code == 0, err
-    assert "2 marks" in out  # '/' and 'Y1'; the Sunday closure is left out by design, without a warning
+    assert (
+        "2 marks" in out
+    )  # '/' and 'Y1'; the Sunday closure is left out by design, without a warning
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2, err
-    assert warnings[0].startswith(f"warning: Amira Haddad ({upn(1)}) 03/09/2024 AM H: not an attendance code on 03/09/2024")
-    assert warnings[1].startswith(f"warning: Amira Haddad ({upn(1)}) 07/09/2024 AM /: a mark on a Saturday or Sunday")
+    assert warnings[0].startswith(
+        f"warning: Amira Haddad ({upn(1)}) 03/09/2024 AM H: not an attendance code on 03/09/2024"
+    )
+    assert warnings[1].startswith(
+        f"warning: Amira Haddad ({upn(1)}) 07/09/2024 AM /: a mark on a Saturday or Sunday"
+    )
     string = parse(out_file).getroot().find(".//AttendanceMarks").text
     assert string.startswith("/1-")
 
@@ -297,12 +408,21 @@ def test_export_warns_when_its_string_would_be_read_back_with_weekends(tmp_path)
     move, rather than left to be found after the import [CTF24][ASPEN]."""
     store = make_school(tmp_path, terms=(), closures=())
     pupil = add_pupil(store, 1, forename="Tom", surname="Reed", admission_date=date(2024, 9, 2))
-    days = [date(2024, 9, 2) + timedelta(days=i) for i in range(12) if (date(2024, 9, 2) + timedelta(days=i)).weekday() < 5]
-    marks = {(d, s): "#" if d in (date(2024, 9, 9), date(2024, 9, 10)) else "/" if s == "AM" else "\\"
-             for d in days for s in ("AM", "PM")}
+    days = [
+        date(2024, 9, 2) + timedelta(days=i)
+        for i in range(12)
+        if (date(2024, 9, 2) + timedelta(days=i)).weekday() < 5
+    ]
+    marks = {
+        (d, s): "#" if d in (date(2024, 9, 9), date(2024, 9, 10)) else "/" if s == "AM" else "\\"
+        for d in days
+        for s in ("AM", "PM")
+    }
     put_marks(store, pupil, marks)
     written = export_ctf(store, tmp_path / "out.xml", 2024, date(2024, 9, 13))
     assert len(written.warnings) == 1
-    assert written.warnings[0].startswith(f"Tom Reed ({upn(1)}) 09/09/2024 AM #: the mark string would be read back "
-                                          "as every day (weekends included)")
+    assert written.warnings[0].startswith(
+        f"Tom Reed ({upn(1)}) 09/09/2024 AM #: the mark string would be read back "
+        "as every day (weekends included)"
+    )
     store.close()

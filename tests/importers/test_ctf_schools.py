@@ -24,32 +24,47 @@ OTHER = ("882", "3003")
 
 
 def ctf(tmp_path, pupils, source=OTHER, dest=OURS, name="in.xml"):
-    dest_xml = f"<DestSchool><LEA>{dest[0]}</LEA><Estab>{dest[1]}</Estab></DestSchool>" if dest else ""
+    dest_xml = (
+        f"<DestSchool><LEA>{dest[0]}</LEA><Estab>{dest[1]}</Estab></DestSchool>" if dest else ""
+    )
     path = tmp_path / name
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+    path.write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
 <CTfile><Header><DocumentName>Common Transfer File</DocumentName><CTFversion>25.0</CTFversion>
 <SourceSchool><LEA>{source[0]}</LEA><Estab>{source[1]}</Estab><SchoolName>Other School</SchoolName></SourceSchool>
-{dest_xml}</Header><CTFpupilData>{"".join(pupils)}</CTFpupilData></CTfile>""", encoding="utf-8")
+{dest_xml}</Header><CTFpupilData>{"".join(pupils)}</CTFpupilData></CTfile>""",
+        encoding="utf-8",
+    )
     return path
 
 
 def pupil(n, surname, forename="Sam", marks="", estab=OTHER[1], contact="Pat Parent"):
     first, last = contact.split()
-    attendance = (f"<Attendance><YearData><Year>2024</Year><LEA>881</LEA><Estab>{estab}</Estab>"
-                  f"<AttendSessions><AttendanceStartDate>2024-11-04</AttendanceStartDate>"
-                  f"<AttendanceMarks>{marks}</AttendanceMarks></AttendSessions></YearData></Attendance>") if marks else ""
-    return (f"<Pupil><UPN>{upn(n)}</UPN><Surname>{surname}</Surname><Forename>{forename}</Forename>"
-            f"<DOB>2015-05-01</DOB><Sex>F</Sex><Address><PAON>1</PAON><Street>Mill Lane</Street>"
-            f"<Postcode>NB1 2AB</Postcode></Address><Contacts><Contact><Order>1</Order><Forename>{first}</Forename>"
-            f"<Surname>{last}</Surname><Relationship>Mother</Relationship><Responsibility>true</Responsibility>"
-            f"<Address><AddressAsPupil>true</AddressAsPupil></Address><Phones><Phone><TelephoneType>M</TelephoneType>"
-            f"<PhoneNo>07700 9005{n:02d}</PhoneNo></Phone></Phones></Contact></Contacts>{attendance}</Pupil>")
+    attendance = (
+        (
+            f"<Attendance><YearData><Year>2024</Year><LEA>881</LEA><Estab>{estab}</Estab>"
+            f"<AttendSessions><AttendanceStartDate>2024-11-04</AttendanceStartDate>"
+            f"<AttendanceMarks>{marks}</AttendanceMarks></AttendSessions></YearData></Attendance>"
+        )
+        if marks
+        else ""
+    )
+    return (
+        f"<Pupil><UPN>{upn(n)}</UPN><Surname>{surname}</Surname><Forename>{forename}</Forename>"
+        f"<DOB>2015-05-01</DOB><Sex>F</Sex><Address><PAON>1</PAON><Street>Mill Lane</Street>"
+        f"<Postcode>NB1 2AB</Postcode></Address><Contacts><Contact><Order>1</Order><Forename>{first}</Forename>"
+        f"<Surname>{last}</Surname><Relationship>Mother</Relationship><Responsibility>true</Responsibility>"
+        f"<Address><AddressAsPupil>true</AddressAsPupil></Address><Phones><Phone><TelephoneType>M</TelephoneType>"
+        f"<PhoneNo>07700 9005{n:02d}</PhoneNo></Phone></Phones></Contact></Contacts>{attendance}</Pupil>"
+    )
 
 
 @pytest.fixture
 def store(tmp_path):
     store = make_school(tmp_path)
-    store.settings.save_school(replace(store.settings.school(), la_number=OURS[0], estab_number=OURS[1]))
+    store.settings.save_school(
+        replace(store.settings.school(), la_number=OURS[0], estab_number=OURS[1])
+    )
     add_pupil(store, 1, surname="Okafor", forename="Ada")
     yield store
     store.close()
@@ -64,24 +79,34 @@ def test_a_ctf_addressed_to_another_school_is_refused_and_nothing_written(tmp_pa
     assert report.problems[0].column == "Header/DestSchool"
     assert store.pupils.by_upn(upn(2)) is None and store.contacts.for_pupils() == {}
     # the same file addressed to this school is accepted
-    assert import_file(store, "ctf", ctf(tmp_path, [pupil(2, "Brown")], name="ok.xml"), "lead", TODAY).ok
+    assert import_file(
+        store, "ctf", ctf(tmp_path, [pupil(2, "Brown")], name="ok.xml"), "lead", TODAY
+    ).ok
 
 
 def test_a_ctf_from_another_school_adds_only_joining_pupils_and_never_renames_ours(tmp_path, store):
     # the attack: a CTF from another school with one of our UPNs under another name, plus a new pupil
-    path = ctf(tmp_path, [pupil(1, "Renamed", "Evil", contact="Eve Intruder"), pupil(2, "Brown", "Bea")])
+    path = ctf(
+        tmp_path, [pupil(1, "Renamed", "Evil", contact="Eve Intruder"), pupil(2, "Brown", "Bea")]
+    )
     preview = import_file(store, "ctf", path, "lead", TODAY, dry_run=True)
     assert preview.ok
     text = "\n".join(preview.notes)
-    assert f"pupils who would join this school (new UPNs, added when you import) (1): {upn(2)} Bea Brown" in text
-    assert "left as they are" in text and f"{upn(1)} Evil Renamed (on roll here as Ada Okafor)" in text
+    assert (
+        f"pupils who would join this school (new UPNs, added when you import) (1): {upn(2)} Bea Brown"
+        in text
+    )
+    assert (
+        "left as they are" in text and f"{upn(1)} Evil Renamed (on roll here as Ada Okafor)" in text
+    )
     assert store.pupils.by_upn(upn(2)) is None  # the preview wrote nothing
     report = import_file(store, "ctf", path, "lead", TODAY)
     assert report.ok
     ours = store.pupils.by_upn(upn(1))
     assert (ours.forename, ours.surname) == ("Ada", "Okafor")
     assert store.contacts.for_pupils([ours.id]) == {} or all(
-        c.name != "Eve Intruder" for c in store.contacts.for_pupils([ours.id]).get(ours.id, []))
+        c.name != "Eve Intruder" for c in store.contacts.for_pupils([ours.id]).get(ours.id, [])
+    )
     joined = store.pupils.by_upn(upn(2))
     assert (joined.forename, joined.surname) == ("Bea", "Brown")
     assert [c.name for c in store.contacts.for_pupils([joined.id])[joined.id]] == ["Pat Parent"]
@@ -96,11 +121,18 @@ def test_a_ctf_from_this_school_may_still_update_its_pupils(tmp_path, store):
 def test_a_upn_given_twice_in_a_ctf_is_refused(tmp_path, store):
     path = ctf(tmp_path, [pupil(3, "Brown"), pupil(3, "Green")], source=OURS)
     report = import_file(store, "ctf", path, "lead", TODAY)
-    assert not report.ok and "given twice in the file (Pupil 1 and Pupil 2)" in report.problems[0].message
+    assert (
+        not report.ok
+        and "given twice in the file (Pupil 1 and Pupil 2)" in report.problems[0].message
+    )
 
 
 def test_a_dry_run_and_a_junk_file_never_take_the_write_lock(tmp_path, store, monkeypatch):
-    path = ctf(tmp_path, [pupil(n, f"Pupil{n}", marks="/\\" * 10, estab=OURS[1]) for n in range(2, 40)], source=OURS)
+    path = ctf(
+        tmp_path,
+        [pupil(n, f"Pupil{n}", marks="/\\" * 10, estab=OURS[1]) for n in range(2, 40)],
+        source=OURS,
+    )
     junk = tmp_path / "junk.xml"
     junk.write_bytes(b"\x00\x01 not xml at all" * 1000)
     began = []
@@ -132,8 +164,10 @@ def test_the_parse_runs_before_the_write_lock_is_taken(tmp_path, store, monkeypa
     path = ctf(tmp_path, [pupil(2, "Brown", marks="/" * 10, estab=OURS[1])], source=OURS)
     order = []
     real_parse, real_write = ctf_module.parse_ctf, type(store).write
-    monkeypatch.setattr("attendance_desk.services.imports.parse_ctf",
-                        lambda *a, **k: (order.append("parse"), real_parse(*a, **k))[1])
+    monkeypatch.setattr(
+        "attendance_desk.services.imports.parse_ctf",
+        lambda *a, **k: (order.append("parse"), real_parse(*a, **k))[1],
+    )
 
     def watched(self):
         order.append("write")
@@ -146,9 +180,15 @@ def test_the_parse_runs_before_the_write_lock_is_taken(tmp_path, store, monkeypa
 
 def test_a_large_ctf_is_read_as_a_stream(tmp_path, store):
     """Memory while reading does not hold the file: each pupil is dropped once read."""
-    big = "<Assessments>" + "<Result><Subject>MAT</Subject><Value>EXS</Value></Result>" * 400 + "</Assessments>"
-    pupils = [pupil(n, f"P{n}", marks="/" * 10, estab=OURS[1]).replace("</Pupil>", big + "</Pupil>")
-              for n in range(2, 602)]
+    big = (
+        "<Assessments>"
+        + "<Result><Subject>MAT</Subject><Value>EXS</Value></Result>" * 400
+        + "</Assessments>"
+    )
+    pupils = [
+        pupil(n, f"P{n}", marks="/" * 10, estab=OURS[1]).replace("</Pupil>", big + "</Pupil>")
+        for n in range(2, 602)
+    ]
     path = ctf(tmp_path, pupils, source=OURS)
     size = path.stat().st_size
     assert size > 12_000_000
@@ -191,13 +231,20 @@ print(json.dumps(waits))
 
 def test_an_import_does_not_block_another_process_saving_while_it_reads(tmp_path, store):
     """While a (slow) file is being read, checked and compared, another process saves at once."""
-    big = "<Assessments>" + "<Result><Subject>MAT</Subject><Value>EXS</Value></Result>" * 400 + "</Assessments>"
-    pupils = [pupil(n, f"P{n}", marks="/" * 10, estab=OURS[1]).replace("</Pupil>", big + "</Pupil>")
-              for n in range(2, 402)]
+    big = (
+        "<Assessments>"
+        + "<Result><Subject>MAT</Subject><Value>EXS</Value></Result>" * 400
+        + "</Assessments>"
+    )
+    pupils = [
+        pupil(n, f"P{n}", marks="/" * 10, estab=OURS[1]).replace("</Pupil>", big + "</Pupil>")
+        for n in range(2, 402)
+    ]
     path = ctf(tmp_path, pupils, source=OURS)
     stop = tmp_path / "stop"
-    saver = subprocess.Popen([sys.executable, "-c", SAVER, str(store.path), str(stop)], stdout=subprocess.PIPE,
-                             text=True)
+    saver = subprocess.Popen(
+        [sys.executable, "-c", SAVER, str(store.path), str(stop)], stdout=subprocess.PIPE, text=True
+    )
     try:
         time.sleep(0.5)  # the saver is running
         report = import_file(store, "ctf", path, "lead", TODAY, dry_run=True)
@@ -205,13 +252,25 @@ def test_an_import_does_not_block_another_process_saving_while_it_reads(tmp_path
         stop.touch()
         waits = json.loads(saver.communicate(timeout=60)[0])
     assert report.ok and report.added == 400 * 10
-    assert len(waits) > 10 and max(waits) < 1.0, f"{len(waits)} saves, longest wait {max(waits):.2f} s"
+    assert len(waits) > 10 and max(waits) < 1.0, (
+        f"{len(waits)} saves, longest wait {max(waits):.2f} s"
+    )
 
 
 def test_cli_reports_a_ctf_for_another_school_plainly(tmp_path, store, capsys):
     path = ctf(tmp_path, [pupil(2, "Brown")], dest=("999", "9999"))
     store.close()
-    code = main(["--db", str(tmp_path / "school.sqlite"), "--today", "2024-11-29", "import", "ctf", str(path)])
+    code = main(
+        [
+            "--db",
+            str(tmp_path / "school.sqlite"),
+            "--today",
+            "2024-11-29",
+            "import",
+            "ctf",
+            str(path),
+        ]
+    )
     err = capsys.readouterr()
     assert code == 1
     assert "addressed to another school" in err.out + err.err and "Traceback" not in err.err

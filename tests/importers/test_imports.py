@@ -32,24 +32,43 @@ def snapshot(store):
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(tmp_path, store):
     good = f"{upn(1)},2024-09-10,AM,/\n"
-    path = write(tmp_path, "marks.csv", "UPN,Date,Session,Code,Minutes_Late\n" + good + "\n".join([
-        "A801200005001,2024-09-10,AM,/",          # row 3: invalid check letter
-        f"{upn(1)},2024-09-10,PM,H",              # row 4: H withdrawn in 2024
-        f"{upn(1)},2024-02-30,AM,/",              # row 5: impossible date
-        f"{upn(1)},2024-09-11,EVE,/",             # row 6: session
-        f"{upn(1)},2024-09-10,AM,N",              # row 7: second code for one session
-        f"{upn(99)},2024-09-10,AM,/",             # row 8: unknown pupil
-        f"{upn(1)},2024-10-28,AM,/",              # row 9: half-term, not a school session
-        f"{upn(2)},2024-09-10,AM,/",              # row 10: not yet on roll
-        f"{upn(1)},2024-12-09,AM,I",              # row 11: future, illness cannot be entered ahead
-        f"{upn(1)},2024-09-12,AM,L,abc",          # row 12: minutes late
-    ]) + "\n")
+    path = write(
+        tmp_path,
+        "marks.csv",
+        "UPN,Date,Session,Code,Minutes_Late\n"
+        + good
+        + "\n".join(
+            [
+                "A801200005001,2024-09-10,AM,/",  # row 3: invalid check letter
+                f"{upn(1)},2024-09-10,PM,H",  # row 4: H withdrawn in 2024
+                f"{upn(1)},2024-02-30,AM,/",  # row 5: impossible date
+                f"{upn(1)},2024-09-11,EVE,/",  # row 6: session
+                f"{upn(1)},2024-09-10,AM,N",  # row 7: second code for one session
+                f"{upn(99)},2024-09-10,AM,/",  # row 8: unknown pupil
+                f"{upn(1)},2024-10-28,AM,/",  # row 9: half-term, not a school session
+                f"{upn(2)},2024-09-10,AM,/",  # row 10: not yet on roll
+                f"{upn(1)},2024-12-09,AM,I",  # row 11: future, illness cannot be entered ahead
+                f"{upn(1)},2024-09-12,AM,L,abc",  # row 12: minutes late
+            ]
+        )
+        + "\n",
+    )
     before = snapshot(store)
     report = import_file(store, "marks", path, "office1", TODAY)
     assert not report.ok
     found = {(p.row, p.column) for p in report.problems}
-    assert found == {(3, "upn"), (4, "code"), (5, "date"), (6, "session"), (7, "code"), (8, "upn"),
-                     (9, "date"), (10, "date"), (11, "date"), (12, "minutes_late")}
+    assert found == {
+        (3, "upn"),
+        (4, "code"),
+        (5, "date"),
+        (6, "session"),
+        (7, "code"),
+        (8, "upn"),
+        (9, "date"),
+        (10, "date"),
+        (11, "date"),
+        (12, "minutes_late"),
+    }
     assert all(p.file == "marks.csv" for p in report.problems)
     text = "\n".join(str(p) for p in report.problems)
     assert "check letter" in text and "'H' is not an attendance code on 10/09/2024" in text
@@ -81,14 +100,25 @@ def test_dry_run_writes_nothing(tmp_path, store):
 
 
 def test_old_codes_accepted_for_old_dates(tmp_path, store):
-    path = write(tmp_path, "m.csv", f"upn,date,session,code\n{upn(1)},2024-06-03,AM,J\n{upn(1)},2024-06-03,PM,H\n")
+    path = write(
+        tmp_path,
+        "m.csv",
+        f"upn,date,session,code\n{upn(1)},2024-06-03,AM,J\n{upn(1)},2024-06-03,PM,H\n",
+    )
     assert import_file(store, "marks", path, "office1", TODAY).added == 2
 
 
 def test_pupils_from_windows_1252_csv_and_xlsx(tmp_path, store):
-    csv_text = "UPN,Surname,Forename,DOB,Sex,Year_Group,Reg_Group,Admission_Date,FSM,Notes\n" \
-               f"{upn(3)},Wisniewska,Lucja,2015-03-02,F,4,4A,2020-09-01,yes,\n"
-    path = write(tmp_path, "pupils.csv", csv_text + f"{upn(4)},Müller,Zoë,02/03/2015,F,4,4B,,no,owes £5 trip money\n", encoding="cp1252")
+    csv_text = (
+        "UPN,Surname,Forename,DOB,Sex,Year_Group,Reg_Group,Admission_Date,FSM,Notes\n"
+        f"{upn(3)},Wisniewska,Lucja,2015-03-02,F,4,4A,2020-09-01,yes,\n"
+    )
+    path = write(
+        tmp_path,
+        "pupils.csv",
+        csv_text + f"{upn(4)},Müller,Zoë,02/03/2015,F,4,4B,,no,owes £5 trip money\n",
+        encoding="cp1252",
+    )
     report = import_file(store, "pupils", path, "office1", TODAY)
     assert report.ok and report.added == 2
     assert store.pupils.by_upn(upn(4)).forename == "Zoë" and store.pupils.by_upn(upn(3)).fsm
@@ -100,23 +130,31 @@ def test_pupils_from_windows_1252_csv_and_xlsx(tmp_path, store):
     wb.save(tmp_path / "pupils.xlsx")
     report = import_file(store, "pupils", tmp_path / "pupils.xlsx", "office1", TODAY)
     assert report.ok and store.pupils.by_upn(upn(5)).surname == "Nguyễn"
-    assert store.pupils.by_upn(upn(5)).year_group == "4" and store.pupils.by_upn(upn(5)).dob == date(2015, 1, 9)
+    assert store.pupils.by_upn(upn(5)).year_group == "4" and store.pupils.by_upn(
+        upn(5)
+    ).dob == date(2015, 1, 9)
 
 
 def test_pupil_reimport_keeps_fields_the_file_does_not_have(tmp_path, store):
     path = write(tmp_path, "p.csv", f"upn,surname,forename,cp_plan\n{upn(1)},Surname1,Pupil1,yes\n")
     import_file(store, "pupils", path, "office1", TODAY)
-    path = write(tmp_path, "p2.csv", f"upn,surname,forename,reg_group\n{upn(1)},Surname1,Pupil1,4C\n")
+    path = write(
+        tmp_path, "p2.csv", f"upn,surname,forename,reg_group\n{upn(1)},Surname1,Pupil1,4C\n"
+    )
     report = import_file(store, "pupils", path, "office1", TODAY)
     pupil = store.pupils.by_upn(upn(1))
     assert report.changed == 1 and pupil.cp_plan and pupil.reg_group == "4C"
 
 
 def test_contacts_shared_by_siblings_become_one_person(tmp_path, store):
-    path = write(tmp_path, "c.csv", "upn,name,relationship,parental_responsibility,priority,phone,email,address,postcode\n"
-                 f"{upn(1)},Sarah Jones,Mother,yes,1,07700 900123,s@example.com,1 Mill Lane,NB1 2AB\n"
-                 f"{upn(2)},Sarah  Jones,Mother,yes,1,07700900123,,,\n"
-                 f"{upn(2)},Paul Jones,Father,yes,2,07700 900124,,9 Elm Court,NB2 3CD\n")
+    path = write(
+        tmp_path,
+        "c.csv",
+        "upn,name,relationship,parental_responsibility,priority,phone,email,address,postcode\n"
+        f"{upn(1)},Sarah Jones,Mother,yes,1,07700 900123,s@example.com,1 Mill Lane,NB1 2AB\n"
+        f"{upn(2)},Sarah  Jones,Mother,yes,1,07700900123,,,\n"
+        f"{upn(2)},Paul Jones,Father,yes,2,07700 900124,,9 Elm Court,NB2 3CD\n",
+    )
     report = import_file(store, "contacts", path, "office1", TODAY)
     assert report.ok and report.added == 2 and store.contacts.count() == 2
     contacts = store.contacts.for_pupils()
@@ -126,13 +164,16 @@ def test_contacts_shared_by_siblings_become_one_person(tmp_path, store):
     assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.csv", b"", "empty"),
-    ("fake.xlsx", b"upn,date\n1,2", "not a readable Excel workbook"),
-    ("m.csv", b"upn,date,code\n", "missing column(s): session"),
-    ("m.csv", b"upn,date,session,code\n", "no marks"),
-    ("m.pdf", b"%PDF", "use a .csv or .xlsx"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("fake.xlsx", b"upn,date\n1,2", "not a readable Excel workbook"),
+        ("m.csv", b"upn,date,code\n", "missing column(s): session"),
+        ("m.csv", b"upn,date,session,code\n", "no marks"),
+        ("m.pdf", b"%PDF", "use a .csv or .xlsx"),
+    ],
+)
 def test_unreadable_files_are_refused_with_the_file_named(tmp_path, store, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -149,8 +190,13 @@ def test_a_name_with_a_line_break_is_refused_naming_the_row(tmp_path):
 
     store = make_school(tmp_path)
     path = tmp_path / "pupils.csv"
-    path.write_text(f'upn,surname,forename\n{upn(1)},"Smith\n2026-01-01 admin signed in",Ann\n', encoding="utf-8")
+    path.write_text(
+        f'upn,surname,forename\n{upn(1)},"Smith\n2026-01-01 admin signed in",Ann\n',
+        encoding="utf-8",
+    )
     report = import_file(store, "pupils", path, "office1", date(2024, 9, 10))
     assert not report.ok and store.pupils.count() == 0
-    assert any("row 2" in str(p) and "control character" in str(p) for p in report.problems), report.problems
+    assert any("row 2" in str(p) and "control character" in str(p) for p in report.problems), (
+        report.problems
+    )
     store.close()

@@ -28,16 +28,22 @@ def present_until_yesterday(store, pupil):
 def test_call_list_from_a_real_file(store):
     amy = add_pupil(store, 1, forename="Amy", reg_group="4A")
     zac = add_pupil(store, 2, forename="Zac", reg_group="3B", year_group="3")
-    ben = add_pupil(store, 3, forename="Ben", reg_group="4A", cp_plan=True, social_worker="D. Whitfield")
+    ben = add_pupil(
+        store, 3, forename="Ben", reg_group="4A", cp_plan=True, social_worker="D. Whitfield"
+    )
     ivy = add_pupil(store, 4, forename="Ivy", reg_group="4A")
-    cal = add_pupil(store, 5, forename="Cal", reg_group="5C", year_group="5")  # class not registered
+    cal = add_pupil(
+        store, 5, forename="Cal", reg_group="5C", year_group="5"
+    )  # class not registered
     for p in (amy, zac, ben, ivy, cal):
         present_until_yesterday(store, p)
     put_marks(store, amy, {(TODAY, "AM"): "N"})
     put_marks(store, zac, {(TODAY, "AM"): "N"})
     put_marks(store, ben, {(TODAY, "AM"): "N"})
     put_marks(store, ivy, {(TODAY, "AM"): "I"})
-    mum = store.contacts.add(Contact(None, "Sarah Surname", phones=(Phone("mobile", "07700 900001"),)))
+    mum = store.contacts.add(
+        Contact(None, "Sarah Surname", phones=(Phone("mobile", "07700 900001"),))
+    )
     for p in (amy, zac):
         store.contacts.link(Link(p.id, mum, "Mother", True, 1))
     result = call_list(store, TODAY, "AM")
@@ -53,11 +59,24 @@ def test_logging_a_call_with_a_reason_recodes_the_mark_with_history(store):
     present_until_yesterday(store, amy)
     put_marks(store, amy, {(TODAY, "AM"): "N"})
     at = datetime(2024, 11, 20, 9, 41)
-    log_call(store, [amy.id], TODAY, "AM", "spoke_to_parent", "office1", with_whom="mother",
-             reason_code="I", notes="temperature", at=at)
+    log_call(
+        store,
+        [amy.id],
+        TODAY,
+        "AM",
+        "spoke_to_parent",
+        "office1",
+        with_whom="mother",
+        reason_code="I",
+        notes="temperature",
+        at=at,
+    )
     assert store.marks.get(amy.id, TODAY, "AM").code == "I"
     (entry,) = store.marks.history(amy.id)
-    assert entry.reason == "first-day call 20/11/2024 09:41: spoke to parent/carer (mother): temperature"
+    assert (
+        entry.reason
+        == "first-day call 20/11/2024 09:41: spoke to parent/carer (mother): temperature"
+    )
     assert entry.changed_by == "office1"
     (call,) = store.casework.for_pupil(amy.id)
     assert call.contact_made and call.outcome == "Spoke to parent/carer"
@@ -94,7 +113,9 @@ def test_stage_suggested_confirmed_and_closed(store):
     assert after.current.key == "stage1" and after.suggestion is None
     with pytest.raises(ServiceError, match="reason"):
         record_step(store, amy.upn, "closed", TODAY, "lead")
-    closed = record_step(store, amy.upn, "closed", TODAY, "lead", note="attendance improved: monitor")
+    closed = record_step(
+        store, amy.upn, "closed", TODAY, "lead", note="attendance improved: monitor"
+    )
     assert closed.current is None and closed.closed and closed.suggestion is None
     (event,) = [e for e in store.stages.events(amy.id) if e.event == "entered"]
     assert event.measure_value == 4.0 and event.figures["authorised"] == 8

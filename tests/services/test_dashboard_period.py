@@ -43,7 +43,10 @@ def test_crossing_dates_of_persistent_absence_and_the_support_map(store):
 
 def test_periods_and_a_period_that_ends_before_it_starts(store):
     assert [p.label for p in periods(store, date(2024, 10, 30))] == [  # half-term holiday
-        "This week", "This half-term (Autumn 1 2024)", "This year"]
+        "This week",
+        "This half-term (Autumn 1 2024)",
+        "This year",
+    ]
     with pytest.raises(ServiceError, match="ends"):
         dashboard(store, TODAY, date(2024, 11, 10), date(2024, 11, 1))
 

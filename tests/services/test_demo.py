@@ -14,7 +14,9 @@ TODAY = date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = build_demo_school(tmp_path_factory.mktemp("demo") / "demo.sqlite", pupils=210, today=TODAY, seed=7)
+    store = build_demo_school(
+        tmp_path_factory.mktemp("demo") / "demo.sqlite", pupils=210, today=TODAY, seed=7
+    )
     yield store
     store.close()
 
@@ -35,14 +37,18 @@ def test_demo_is_a_plausible_school(demo):
     report = check_school(demo, now=datetime.combine(TODAY, time(9, 30)))
     assert len(report.problems) == 1 and len(report.missing) == 1, report.missing
     assert f"{TODAY:%d/%m/%Y} AM" in report.missing[0]
-    assert check_school(demo, now=datetime.combine(TODAY, time(8, 0))).ok  # before the AM register closes
+    assert check_school(
+        demo, now=datetime.combine(TODAY, time(8, 0))
+    ).ok  # before the AM register closes
 
 
 def test_demo_families_share_contacts_and_some_parents_live_apart(demo):
     contacts = demo.contacts.for_pupils()
     shared = Counter(c.contact_id for cs in contacts.values() for c in cs)
     assert any(n >= 2 for n in shared.values())  # siblings
-    assert any(c.parental_responsibility and not c.lives_with_pupil for cs in contacts.values() for c in cs)
+    assert any(
+        c.parental_responsibility and not c.lives_with_pupil for cs in contacts.values() for c in cs
+    )
 
 
 def test_demo_morning_has_calls_to_make(demo):
@@ -61,11 +67,19 @@ def test_same_seed_same_school(tmp_path):
     outputs = []
     for n, hashseed in enumerate(("1", "2")):
         path = tmp_path / f"d{n}.sqlite"
-        code = ("import sys; from datetime import date; from attendance_desk.services.demo import build_demo_school; "
-                f"s = build_demo_school(__import__('pathlib').Path(r'{path}'), pupils=70, today=date(2026, 11, 24), seed=3); "
-                "print(sorted(tuple(r) for r in s.query('SELECT pupil_id, date, session, code FROM marks'))[-400:])")
-        outputs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                      env={**__import__("os").environ, "PYTHONHASHSEED": hashseed}).stdout)
+        code = (
+            "import sys; from datetime import date; from attendance_desk.services.demo import build_demo_school; "
+            f"s = build_demo_school(__import__('pathlib').Path(r'{path}'), pupils=70, today=date(2026, 11, 24), seed=3); "
+            "print(sorted(tuple(r) for r in s.query('SELECT pupil_id, date, session, code FROM marks'))[-400:])"
+        )
+        outputs.append(
+            subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                env={**__import__("os").environ, "PYTHONHASHSEED": hashseed},
+            ).stdout
+        )
     assert outputs[0] and outputs[0] == outputs[1]
 
 

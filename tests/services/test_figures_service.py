@@ -8,7 +8,10 @@ from attendance_desk.services.school import school_calendar
 from tests.helpers import CLOSURES, TERMS, add_pupil, make_school, put_marks, sessions
 
 CAL = SchoolCalendar(TERMS, CLOSURES)
-START, END = date(2024, 9, 1), date(2024, 10, 25)  # Autumn 1: INSET Monday + 39 school days = 78 sessions
+START, END = (
+    date(2024, 9, 1),
+    date(2024, 10, 25),
+)  # Autumn 1: INSET Monday + 39 school days = 78 sessions
 
 
 @pytest.fixture
@@ -24,7 +27,9 @@ def by_upn(rows):
 
 def test_pupil_admitted_mid_term_counts_from_admission(store):
     p = add_pupil(store, 1, admission_date=date(2024, 10, 1))
-    marks = sessions(START, date(2024, 9, 30), "Z", calendar=CAL) | sessions(date(2024, 10, 1), END, "/", calendar=CAL)
+    marks = sessions(START, date(2024, 9, 30), "Z", calendar=CAL) | sessions(
+        date(2024, 10, 1), END, "/", calendar=CAL
+    )
     marks[(date(2024, 10, 2), "AM")] = "I"
     put_marks(store, p, marks)
     (row,) = pupil_figures(store, START, END)
@@ -41,7 +46,9 @@ def test_pupil_who_left_is_counted_to_the_leaving_date(store):
     put_marks(store, q, sessions(date(2024, 6, 3), date(2024, 7, 19), "/", calendar=CAL))
     rows = pupil_figures(store, START, END)
     assert [r.pupil.upn for r in rows] == [p.upn]
-    assert rows[0].figures.possible == 18 and rows[0].end == date(2024, 9, 13)  # INSET excluded: 9 days
+    assert rows[0].figures.possible == 18 and rows[0].end == date(
+        2024, 9, 13
+    )  # INSET excluded: 9 days
 
 
 def test_whole_school_pass_matches_per_pupil_reads_and_group_totals(store, monkeypatch):
@@ -49,7 +56,7 @@ def test_whole_school_pass_matches_per_pupil_reads_and_group_totals(store, monke
     for n in range(1, 31):
         p = add_pupil(store, n, reg_group="4A" if n % 2 else "4B", fsm=n % 3 == 0)
         marks = sessions(START, END, "/", calendar=CAL)
-        for i, key in enumerate(sorted(marks)[: n]):  # pupil n misses n sessions
+        for i, key in enumerate(sorted(marks)[:n]):  # pupil n misses n sessions
             marks[key] = "O" if i % 2 else "I"
         put_marks(store, p, marks)
         pupils.append(p)
@@ -93,8 +100,16 @@ def test_penalty_window_through_the_store_across_christmas(store):
 def test_without_a_calendar_school_days_come_from_the_registers(tmp_path):
     store = make_school(tmp_path, terms=(), closures=())
     p = add_pupil(store, 1)
-    put_marks(store, p, {(date(2024, 9, 4), "AM"): "/", (date(2024, 9, 4), "PM"): "\\",
-                         (date(2024, 9, 5), "AM"): "#", (date(2024, 9, 5), "PM"): "#"})
+    put_marks(
+        store,
+        p,
+        {
+            (date(2024, 9, 4), "AM"): "/",
+            (date(2024, 9, 4), "PM"): "\\",
+            (date(2024, 9, 5), "AM"): "#",
+            (date(2024, 9, 5), "PM"): "#",
+        },
+    )
     cal = school_calendar(store, date(2024, 9, 1), date(2024, 9, 30))
     assert cal.school_days(date(2024, 9, 1), date(2024, 9, 30)) == [date(2024, 9, 4)]
     store.close()
@@ -115,11 +130,11 @@ def test_both_passes_agree_on_the_look_back_window_and_missing_marks(store, monk
         p = add_pupil(store, n, **fields)
         marks = sessions(date(2024, 6, 3), END, "/", calendar=CAL)
         marks = {k: v for k, v in marks.items() if p.on_roll(k[0])}
-        for key in sorted(k for k in marks if k[0].month == 7)[: n]:
+        for key in sorted(k for k in marks if k[0].month == 7)[:n]:
             marks[key] = "G"  # July holiday taken in term time, before the range
         for key in sorted(k for k in marks if k[0] >= START)[: n // 2]:
             marks[key] = "N"
-        for key in sorted(k for k in marks if k[0] >= START)[-(n % 3):] if n % 3 else []:
+        for key in sorted(k for k in marks if k[0] >= START)[-(n % 3) :] if n % 3 else []:
             del marks[key]  # a few sessions never marked
         put_marks(store, p, marks)
     monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 3)
@@ -127,7 +142,9 @@ def test_both_passes_agree_on_the_look_back_window_and_missing_marks(store, monk
     monkeypatch.setattr(service, "WHOLE_SCHOOL_PASS_FROM", 10_000)
     assert by_upn(pupil_figures(store, START, END, due=(END, "PM"))) == whole
     rows = sorted(whole.values(), key=lambda r: r.pupil.upn)
-    assert any(r.figures.missing for r in rows) and any(r.max_unauthorised_10_school_weeks >= 10 for r in rows)
+    assert any(r.figures.missing for r in rows) and any(
+        r.max_unauthorised_10_school_weeks >= 10 for r in rows
+    )
     # pupil 12: 12 G in July and 6 N at the start of September: 18 in one window reaching back
     twelve = next(r for r in rows if r.pupil.forename == "Pupil12")
     assert twelve.figures.unauthorised == 6 and twelve.max_unauthorised_10_school_weeks == 18

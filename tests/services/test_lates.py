@@ -20,7 +20,10 @@ DAY = date(2024, 11, 12)  # a Tuesday in Autumn 2 2024
 def test_late_code_by_the_close_time():
     opens, closes = time(8, 45), time(9, 15)
     assert late_code(time(9, 0), opens, closes) == ("L", 15)
-    assert late_code(time(9, 15), opens, closes) == ("L", 30)  # at the close: still before it closed
+    assert late_code(time(9, 15), opens, closes) == (
+        "L",
+        30,
+    )  # at the close: still before it closed
     assert late_code(time(9, 16), opens, closes) == ("U", 31)
     with pytest.raises(ValueError, match="before the register opens"):
         late_code(time(8, 30), opens, closes)
@@ -42,8 +45,12 @@ def test_the_school_close_time_decides_and_the_dashboard_lists_lates(tmp_path):
         save_settings(store, replace(store.settings.school(), am_register_closes="08:30"), "admin")
     board = dashboard(store, DAY)
     assert [(r.pupil.upn, r.late_before_close, r.late_after_close) for r in board.punctuality] == [
-        (a.upn, 1, 1), (b.upn, 1, 0)]
+        (a.upn, 1, 1),
+        (b.upn, 1, 0),
+    ]
     assert board.punctuality_from == date(2024, 11, 4)  # this half-term
-    assert board.school.figures.late_before_close == 2 and board.school.figures.late_after_close == 1
+    assert (
+        board.school.figures.late_before_close == 2 and board.school.figures.late_after_close == 1
+    )
     assert any(e.action == "late arrival" for e in store.audit.entries())
     store.close()

@@ -14,8 +14,10 @@ from attendance_desk.domain.calendar import Closure, SchoolCalendar, Term
 from attendance_desk.services.figures import missing_sessions, pupil_figures
 from tests.helpers import add_pupil, make_school, put_marks
 
-TERMS = [Term("Autumn 1 2024", date(2024, 9, 2), date(2024, 10, 25)),
-         Term("Autumn 2 2024", date(2024, 11, 4), date(2024, 12, 20))]
+TERMS = [
+    Term("Autumn 1 2024", date(2024, 9, 2), date(2024, 10, 25)),
+    Term("Autumn 2 2024", date(2024, 11, 4), date(2024, 12, 20)),
+]
 START, END = date(2024, 10, 14), date(2024, 11, 15)  # across the half-term holiday
 CODES = ["/", "\\", "L", "N", "I", "X", "#", "U", "V"]
 
@@ -24,8 +26,11 @@ CODES = ["/", "\\", "L", "N", "I", "X", "#", "U", "V"]
 @given(
     admitted=st.integers(min_value=0, max_value=30),
     closure=st.sampled_from([None, date(2024, 10, 16), date(2024, 11, 12)]),
-    marks=st.dictionaries(st.tuples(st.integers(min_value=0, max_value=32), st.sampled_from(["AM", "PM"])),
-                          st.sampled_from(CODES), max_size=50),
+    marks=st.dictionaries(
+        st.tuples(st.integers(min_value=0, max_value=32), st.sampled_from(["AM", "PM"])),
+        st.sampled_from(CODES),
+        max_size=50,
+    ),
 )
 def test_every_session_on_roll_is_counted_once(admitted, closure, marks):
     closures = [Closure(closure, "closure", "heating")] if closure else []
@@ -36,8 +41,11 @@ def test_every_session_on_roll_is_counted_once(admitted, closure, marks):
         pupil = add_pupil(store, 1, admission_date=admission)
         on_roll = calendar.school_sessions(admission, END)
         # marks only on school sessions on roll (a register cannot be kept for other sessions)
-        chosen = {(START + timedelta(days=d), s): c for (d, s), c in marks.items()
-                  if (START + timedelta(days=d), s) in set(on_roll)}
+        chosen = {
+            (START + timedelta(days=d), s): c
+            for (d, s), c in marks.items()
+            if (START + timedelta(days=d), s) in set(on_roll)
+        }
         put_marks(store, pupil, chosen)
         (row,) = pupil_figures(store, START, END, due=(END, "PM"))
         f = row.figures

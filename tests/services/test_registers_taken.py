@@ -27,7 +27,9 @@ def test_a_mark_entered_ahead_does_not_take_the_register(store):
     """Class 1C: one pupil pre-marked M (an appointment entered in advance), two unmarked. The two
     are not "no mark" calls, and 1C is listed as not taken."""
     a, b, c = (add_pupil(store, n, reg_group="1C", year_group="1") for n in (1, 2, 3))
-    save_register(store, "1C", {(a.id, DAY, "AM"): "M"}, {}, "", by="office1", today=date(2024, 9, 9))
+    save_register(
+        store, "1C", {(a.id, DAY, "AM"): "M"}, {}, "", by="office1", today=date(2024, 9, 9)
+    )
     result = call_list(store, DAY, "AM")
     assert result.registers_not_taken == ("1C",)
     assert result.pupil_count == 0
@@ -60,7 +62,9 @@ def test_a_closure_on_a_taken_register_is_refused_naming_the_class(store):
     with pytest.raises(ServiceError, match="already taken for 4A"):
         add_closure(store, DAY, ("AM", "PM"), "closure", "Heating failure", by="admin")
     assert store.calendar.closures() == [c for c in store.calendar.closures() if c.day != DAY]
-    add_closure(store, date(2024, 9, 11), ("PM",), "closure", "Heating failure", by="admin")  # not taken: fine
+    add_closure(
+        store, date(2024, 9, 11), ("PM",), "closure", "Heating failure", by="admin"
+    )  # not taken: fine
     assert any(c.day == date(2024, 9, 11) for c in store.calendar.closures())
 
 
@@ -74,11 +78,17 @@ def test_an_older_file_gets_its_registers_taken_from_its_marks(tmp_path):
     b = add_pupil(store, 2, reg_group="4B")
     from attendance_desk.store.marks import insert_new_marks
 
-    insert_new_marks(store, [(a.id, DAY.isoformat(), "AM", "N", None), (b.id, DAY.isoformat(), "AM", "M", None)],
-                     by="old version", source="import")
+    insert_new_marks(
+        store,
+        [(a.id, DAY.isoformat(), "AM", "N", None), (b.id, DAY.isoformat(), "AM", "M", None)],
+        by="old version",
+        source="import",
+    )
     assert store.marks.registers_taken(DAY, "AM") == {}
     # as a file of the previous version: the last migration not yet applied
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_registers_taken_inferred'")
+    store.conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name = 'm010_registers_taken_inferred'"
+    )
     store.conn.execute("PRAGMA user_version = 9")
     store.conn.commit()
     store.close()

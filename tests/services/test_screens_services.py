@@ -35,20 +35,34 @@ def test_register_week_save_new_and_amend_with_one_reason(store):
     assert save_register(store, "4A", new, changed, "mum rang", "office", TODAY) == (2, 1)
     again = register_week(store, "4A", TODAY)
     assert (a.id, MONDAY, "AM") in again.amended and again.mark(b.id, (MONDAY, "PM")).code == "\\"
-    with pytest.raises(ServiceError, match="someone else"):  # a second PC saves over a recorded mark
+    with pytest.raises(
+        ServiceError, match="someone else"
+    ):  # a second PC saves over a recorded mark
         save_register(store, "4A", {(b.id, MONDAY, "AM"): "N"}, {}, "", "teacher2", TODAY)
     with pytest.raises(ServiceError, match="future"):
-        save_register(store, "4A", {(b.id, date(2024, 11, 22), "AM"): "/"}, {}, "", "teacher", TODAY)
+        save_register(
+            store, "4A", {(b.id, date(2024, 11, 22), "AM"): "/"}, {}, "", "teacher", TODAY
+        )
 
 
 def test_half_term_and_term_views(store):
     add_pupil(store, 1, reg_group="4A")
     half = register_week(store, "4A", TODAY, "half-term")
-    assert (half.start, half.end, half.label) == (date(2024, 11, 4), date(2024, 12, 20), "Autumn 2 2024")
+    assert (half.start, half.end, half.label) == (
+        date(2024, 11, 4),
+        date(2024, 12, 20),
+        "Autumn 2 2024",
+    )
     assert len(half.sessions) == 7 * 10
     term = register_week(store, "4A", TODAY, "term")
-    assert (term.start, term.end) == (date(2024, 9, 2), date(2024, 12, 20)) and term.label == "Autumn term 2024/25"
-    assert (date(2024, 10, 28), "AM") in term.closed and (date(2024, 9, 2), "PM") in term.closed  # half-term, INSET
+    assert (term.start, term.end) == (
+        date(2024, 9, 2),
+        date(2024, 12, 20),
+    ) and term.label == "Autumn term 2024/25"
+    assert (date(2024, 10, 28), "AM") in term.closed and (
+        date(2024, 9, 2),
+        "PM",
+    ) in term.closed  # half-term, INSET
 
 
 def test_profile_and_dashboard(store):
@@ -59,7 +73,9 @@ def test_profile_and_dashboard(store):
         marks[(date(2024, 11, d), "PM")] = "\\"
     put_marks(store, a, marks)
     profile = pupil_profile(store, a.upn, TODAY)
-    assert profile.this_year.figures.possible == 6 and profile.patterns.absence_by_weekday["Mon"] == 1
+    assert (
+        profile.this_year.figures.possible == 6 and profile.patterns.absence_by_weekday["Mon"] == 1
+    )
     assert profile.patterns.absence_am == 1 and profile.patterns.absence_pm == 0
     assert profile.patterns.next_to_breaks == (0, 0) and profile.patterns.other_days == (1, 6)
     friday = date(2024, 10, 25)  # the day before half-term

@@ -34,8 +34,16 @@ def test_amend_keeps_the_original_with_reason_who_and_when(school):
     original = store.marks.get(pupil.id, DAY, "AM")
     store.marks.amend(pupil.id, DAY, "AM", "I", None, "mother rang: flu", "office1")
     (entry,) = store.marks.history(pupil.id)
-    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == ("N", "I", "mother rang: flu", "office1")
-    assert entry.old_recorded_by == original.recorded_by and entry.old_recorded_at == original.recorded_at
+    assert (entry.old_code, entry.new_code, entry.reason, entry.changed_by) == (
+        "N",
+        "I",
+        "mother rang: flu",
+        "office1",
+    )
+    assert (
+        entry.old_recorded_by == original.recorded_by
+        and entry.old_recorded_at == original.recorded_at
+    )
     assert not entry.direct
     assert store.marks.get(pupil.id, DAY, "AM").version == 2
 
@@ -55,7 +63,12 @@ def test_raw_update_still_leaves_history_flagged_as_direct(tmp_path, school):
     raw.commit()
     raw.close()
     (entry,) = store.marks.history(pupil.id)
-    assert (entry.old_code, entry.new_code, entry.direct, entry.changed_by) == ("N", "O", True, "unknown")
+    assert (entry.old_code, entry.new_code, entry.direct, entry.changed_by) == (
+        "N",
+        "O",
+        True,
+        "unknown",
+    )
     assert "outside Attendance Desk" in entry.reason
     assert store.marks.direct_changes() == 1
     assert store.marks.history_chain_problems() == []
@@ -80,9 +93,13 @@ def test_a_mark_cannot_be_moved_to_another_session(school):
 def test_stale_amendment_is_refused(school):
     store, pupil = school
     seen = store.marks.get(pupil.id, DAY, "AM")
-    store.marks.amend(pupil.id, DAY, "AM", "I", None, "illness", "office1", expected_version=seen.version)
+    store.marks.amend(
+        pupil.id, DAY, "AM", "I", None, "illness", "office1", expected_version=seen.version
+    )
     with pytest.raises(StaleMark, match="office1"):
-        store.marks.amend(pupil.id, DAY, "AM", "M", None, "appointment", "lead", expected_version=seen.version)
+        store.marks.amend(
+            pupil.id, DAY, "AM", "M", None, "appointment", "lead", expected_version=seen.version
+        )
     assert store.marks.get(pupil.id, DAY, "AM").code == "I"
 
 
@@ -90,8 +107,14 @@ def test_bulk_write_adds_amends_and_leaves_identical_marks(school):
     from attendance_desk.domain.register import NewMark
 
     store, pupil = school
-    marks = [NewMark(pupil.id, DAY, "AM", "N"), NewMark(pupil.id, DAY, "PM", "I"), NewMark(pupil.id, date(2024, 9, 11), "AM", "/")]
-    result = store.marks.add_or_amend_many([m.as_row() for m in marks], by="t", source="import", reason="import x.csv")
+    marks = [
+        NewMark(pupil.id, DAY, "AM", "N"),
+        NewMark(pupil.id, DAY, "PM", "I"),
+        NewMark(pupil.id, date(2024, 9, 11), "AM", "/"),
+    ]
+    result = store.marks.add_or_amend_many(
+        [m.as_row() for m in marks], by="t", source="import", reason="import x.csv"
+    )
     assert (result.added, result.amended, result.unchanged) == (1, 1, 1)
     (entry,) = store.marks.history(pupil.id)
     assert entry.reason == "import x.csv" and entry.new_code == "I"
@@ -163,7 +186,9 @@ def test_a_write_after_a_figures_query_is_committed(tmp_path):
 
 def test_write_refuses_to_nest_in_a_stray_transaction(school):
     store, pupil = school
-    store.conn.execute("INSERT INTO settings(key, value) VALUES ('x', '1')")  # legacy mode: implicit BEGIN
+    store.conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('x', '1')"
+    )  # legacy mode: implicit BEGIN
     with pytest.raises(RuntimeError, match="left open"), store.write():
         pass
     store.conn.rollback()

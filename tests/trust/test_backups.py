@@ -15,7 +15,11 @@ from tests.helpers import add_pupil, make_school, put_marks
 DAY = date(2024, 9, 10)
 
 
-@given(st.lists(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)), max_size=60))
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)), max_size=60
+    )
+)
 def test_rotation_keeps_the_newest_and_at_most_23(stamps):
     keep = backups_to_keep(stamps)
     assert keep <= set(stamps) and len(keep) <= 7 + 4 + 12
@@ -54,7 +58,9 @@ def test_backup_is_a_verified_copy_and_restore_keeps_the_current_file(tmp_path, 
     restored.close()
     (aside,) = tmp_path.glob("school-before-restore-*.sqlite")
     kept = open_store(aside)
-    assert kept.marks.get(pupil.id, DAY, "AM").code == "I"  # nothing lost: the replaced file is kept
+    assert (
+        kept.marks.get(pupil.id, DAY, "AM").code == "I"
+    )  # nothing lost: the replaced file is kept
     kept.close()
 
 
@@ -80,8 +86,28 @@ def test_the_audit_log_records_actions_and_cannot_be_rewritten(tmp_path, capsys)
     put_marks(store, pupil, {(DAY, "AM"): "N"})
     store.close()
     db = str(tmp_path / "school.sqlite")
-    assert main(["--db", db, "--as", "lead", "amend", "--upn", pupil.upn, "--date", "2024-09-10", "--session", "AM",
-                 "--code", "I", "--reason", "flu"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "--as",
+                "lead",
+                "amend",
+                "--upn",
+                pupil.upn,
+                "--date",
+                "2024-09-10",
+                "--session",
+                "AM",
+                "--code",
+                "I",
+                "--reason",
+                "flu",
+            ]
+        )
+        == 0
+    )
     assert main(["--db", db, "--as", "admin", "backup", "--to", str(tmp_path / "b")]) == 0
     assert main(["--db", db, "--as", "lead", "audit", "--csv", str(tmp_path / "audit.csv")]) == 0
     text = (tmp_path / "audit.csv").read_text(encoding="utf-8-sig")

@@ -28,14 +28,30 @@ def _school_with_pupils(tmp_path) -> None:
     from attendance_desk.domain.people import Pupil
 
     store = make_school(tmp_path)
-    store.pupils.upsert_many([Pupil(id=None, upn=upn(n), surname=f"S{n}", forename=f"F{n}", reg_group="4A",
-                                    admission_date=date(2020, 9, 1)) for n in range(1, PUPILS + 1)])
+    store.pupils.upsert_many(
+        [
+            Pupil(
+                id=None,
+                upn=upn(n),
+                surname=f"S{n}",
+                forename=f"F{n}",
+                reg_group="4A",
+                admission_date=date(2020, 9, 1),
+            )
+            for n in range(1, PUPILS + 1)
+        ]
+    )
     store.close()
 
 
 def _big_import_file(tmp_path, pupils: int) -> tuple:
     days = CAL.school_days(date(2024, 9, 3), date(2024, 10, 25))
-    rows = [f"{upn(n)},{d.isoformat()},{s},/" for n in range(1, pupils + 1) for d in days for s in ("AM", "PM")]
+    rows = [
+        f"{upn(n)},{d.isoformat()},{s},/"
+        for n in range(1, pupils + 1)
+        for d in days
+        for s in ("AM", "PM")
+    ]
     path = tmp_path / "big.csv"
     path.write_text("upn,date,session,code\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path, len(rows)
@@ -47,9 +63,23 @@ def test_kill_9_during_an_import_leaves_all_or_nothing(tmp_path):
     rng = random.Random(7)
     outcomes = Counter()
     for attempt in range(8):
-        proc = subprocess.Popen([sys.executable, "-m", "attendance_desk", "--db", str(tmp_path / "school.sqlite"),
-                                 "--today", "2024-11-29", "import", "marks", str(csv)],
-                                env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk",
+                "--db",
+                str(tmp_path / "school.sqlite"),
+                "--today",
+                "2024-11-29",
+                "import",
+                "marks",
+                str(csv),
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(0.25 + attempt * 0.12 + rng.uniform(0, 0.1))  # from start-up to after the commit
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -71,12 +101,28 @@ def test_two_processes_editing_the_same_marks_lose_nothing(tmp_path):
     store = make_school(tmp_path)
     for n in range(1, 4):
         pupil = add_pupil(store, n)
-        put_marks(store, pupil, {(date(2024, 9, d), s): "N" for d in (3, 4, 5) for s in ("AM", "PM")})
+        put_marks(
+            store, pupil, {(date(2024, 9, d), s): "N" for d in (3, 4, 5) for s in ("AM", "PM")}
+        )
     store.close()
-    workers = [subprocess.Popen([sys.executable, "-m", "attendance_desk.tools.edit_worker",
-                                 str(tmp_path / "school.sqlite"), name, "4", str(seed)],
-                                env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for seed, name in enumerate(("office-pc", "lead-pc"))]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_desk.tools.edit_worker",
+                str(tmp_path / "school.sqlite"),
+                name,
+                "4",
+                str(seed),
+            ],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed, name in enumerate(("office-pc", "lead-pc"))
+    ]
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=120)
@@ -88,8 +134,12 @@ def test_two_processes_editing_the_same_marks_lose_nothing(tmp_path):
     assert all("changed by" in reason and "reload" in reason for reason in refused), set(refused)
     store = open_store(tmp_path / "school.sqlite")
     assert integrity_problems(store) == [] and store.marks.history_chain_problems() == []
-    history = store.query("SELECT pupil_id, date, session, new_code FROM mark_history WHERE direct = 0")
-    assert Counter(tuple(h) for h in history) == Counter(saved)  # every saved edit is in the history
+    history = store.query(
+        "SELECT pupil_id, date, session, new_code FROM mark_history WHERE direct = 0"
+    )
+    assert Counter(tuple(h) for h in history) == Counter(
+        saved
+    )  # every saved edit is in the history
     store.close()
 
 
@@ -114,7 +164,9 @@ def test_a_busy_file_is_explained_and_nothing_changes(tmp_path):
     other.execute("ROLLBACK")
     other.close()
     assert store.marks.get(pupil.id, date(2024, 9, 3), "AM").code == "N"
-    store.marks.amend(pupil.id, date(2024, 9, 3), "AM", "I", None, "flu", "office")  # and works once free
+    store.marks.amend(
+        pupil.id, date(2024, 9, 3), "AM", "I", None, "flu", "office"
+    )  # and works once free
     store.close()
 
 

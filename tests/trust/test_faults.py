@@ -38,29 +38,59 @@ TODAY = date(2024, 11, 20)
 
 
 def debris(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".partial") or ".ad-" in p.name)
+    return sorted(
+        p.name for p in folder.rglob("*") if p.name.endswith(".partial") or ".ad-" in p.name
+    )
 
 
 # ---------------------------------------------------------------- names
 
-@pytest.mark.parametrize("text", ["O/Brien", "x/../../escaped", "..", "../..", "a\\b", "tab\there", "nul\x00l",
-                                  "new\nline", "CON", "", "   ", "dots...", "/etc/passwd"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "O/Brien",
+        "x/../../escaped",
+        "..",
+        "../..",
+        "a\\b",
+        "tab\there",
+        "nul\x00l",
+        "new\nline",
+        "CON",
+        "",
+        "   ",
+        "dots...",
+        "/etc/passwd",
+    ],
+)
 def test_a_name_made_from_any_text_is_one_plain_file_name(text):
     name = safe_name(text)
     assert name and "/" not in name and "\\" not in name and ".." not in name
-    assert not any(ord(c) < 32 for c in name) and name not in (".", "..") and not name.startswith(".")
+    assert (
+        not any(ord(c) < 32 for c in name) and name not in (".", "..") and not name.startswith(".")
+    )
     assert name.split(".")[0].upper() != "CON"
 
 
 @pytest.fixture
 def school(tmp_path):
     s = make_school(tmp_path)
-    s.settings.save_school(replace(s.settings.school(), head_teacher="Mrs J. Harwood", attendance_lead="Mr T. Okonjo",
-                                   address="School Lane", local_authority="Northshire"))
+    s.settings.save_school(
+        replace(
+            s.settings.school(),
+            head_teacher="Mrs J. Harwood",
+            attendance_lead="Mr T. Okonjo",
+            address="School Lane",
+            local_authority="Northshire",
+        )
+    )
     for n, surname in enumerate(("O/Brien", "x/../../escaped", "Tab\tNewline\nNul"), start=1):
         pupil = add_pupil(s, n, forename="Sam", surname=surname)
         put_marks(s, pupil, sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL))
-        contact = s.contacts.add(Contact(None, f"Parent {n}", address=f"{n} Mill Lane", postcode="NB1 2AB"))
+        contact = s.contacts.add(
+            Contact(None, f"Parent {n}", address=f"{n} Mill Lane", postcode="NB1 2AB")
+        )
         s.contacts.link(Link(pupil.id, contact, "Mother", True, 1))
         record_step(s, pupil.upn, "entered", TODAY, "lead", "stage1", "weekly review")
     yield s
@@ -75,13 +105,15 @@ def test_letters_for_pupils_with_separators_in_their_names_stay_inside_the_folde
         assert file.parent == out.parent.resolve(), file
         assert file.is_file() and file.stat().st_size > 1000
     names = sorted(f.name for f in batch.files)
-    assert any("O_Brien" in n for n in names) and any("x.escaped" in n or "x_.escaped" in n or "escaped" in n
-                                                        for n in names)
+    assert any("O_Brien" in n for n in names) and any(
+        "x.escaped" in n or "x_.escaped" in n or "escaped" in n for n in names
+    )
     assert not (tmp_path / "escaped.pdf").exists() and not list(tmp_path.glob("*escaped*"))
     assert debris(tmp_path) == []
 
 
 # ---------------------------------------------------------------- whole files or none
+
 
 def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path):
     target = tmp_path / "letters.pdf"
@@ -102,7 +134,9 @@ def test_an_existing_file_is_never_replaced_by_an_exclusive_write(tmp_path):
 
 
 def test_leftovers_of_a_killed_writer_are_removed_at_the_next_write(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     pid = int(dead.stdout)
     from attendance_desk.files import _HOST
 
@@ -130,8 +164,11 @@ def test_a_backup_interrupted_half_way_leaves_no_copy(tmp_path, school, monkeypa
         raise Killed
 
     conn = school.conn
-    monkeypatch.setattr(school, "conn", type("C", (), {"backup": staticmethod(dying_backup),
-                                                       "execute": conn.execute})())
+    monkeypatch.setattr(
+        school,
+        "conn",
+        type("C", (), {"backup": staticmethod(dying_backup), "execute": conn.execute})(),
+    )
     with pytest.raises(Killed):
         make_backup(school, folder)
     monkeypatch.undo()
@@ -141,6 +178,7 @@ def test_a_backup_interrupted_half_way_leaves_no_copy(tmp_path, school, monkeypa
 
 
 # ---------------------------------------------------------------- full, read-only and locked disks
+
 
 def _disk_full(*args, **kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
@@ -159,8 +197,10 @@ def test_a_full_disk_is_said_plainly_and_leaves_no_partial_file(tmp_path, school
 
 
 def test_a_read_only_folder_is_said_plainly(tmp_path, monkeypatch):
-    monkeypatch.setattr("attendance_desk.files.os.fsync",
-                        lambda *a: (_ for _ in ()).throw(OSError(errno.EROFS, "Read-only file system")))
+    monkeypatch.setattr(
+        "attendance_desk.files.os.fsync",
+        lambda *a: (_ for _ in ()).throw(OSError(errno.EROFS, "Read-only file system")),
+    )
     with pytest.raises(FileWriteError, match="read-only"):
         write_bytes(tmp_path / "a.csv", b"x")
     assert list(tmp_path.iterdir()) == []
@@ -170,8 +210,13 @@ def _mount_tmpfs(folder: Path, size: str) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
 
 
 @pytest.fixture
@@ -194,20 +239,38 @@ def test_a_backup_to_a_full_disk_says_so_and_leaves_no_partial_copy(tmp_path, sc
     assert debris(small_disk) == [] and list((small_disk / "backups").glob("*.sqlite")) == []
 
 
-def test_cli_letters_to_a_full_disk_give_a_message_not_a_traceback(tmp_path, school, small_disk, capsys):
+def test_cli_letters_to_a_full_disk_give_a_message_not_a_traceback(
+    tmp_path, school, small_disk, capsys
+):
     with contextlib.suppress(OSError):
         (small_disk / "filler").write_bytes(b"\0" * (510 * 1024))
     school.close()
-    code = main(["--db", str(tmp_path / "school.sqlite"), "--as", "lead", "--today", "2024-11-20", "letters",
-                 "--stage", "stage1", "--out", str(small_disk / "out"), "--individual"])
+    code = main(
+        [
+            "--db",
+            str(tmp_path / "school.sqlite"),
+            "--as",
+            "lead",
+            "--today",
+            "2024-11-20",
+            "letters",
+            "--stage",
+            "stage1",
+            "--out",
+            str(small_disk / "out"),
+            "--individual",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "disk is full" in err and "Traceback" not in err
     assert debris(small_disk) == [] and list(small_disk.rglob("*.pdf")) == []
 
 
 def _chattr(flag: str, path: Path) -> bool:
-    return bool(shutil.which("chattr")) and subprocess.run(["chattr", flag, str(path)],
-                                                             capture_output=True).returncode == 0
+    return (
+        bool(shutil.which("chattr"))
+        and subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+    )
 
 
 def test_an_immutable_school_file_gives_a_plain_message_on_amend(tmp_path, school, capsys):
@@ -217,8 +280,25 @@ def test_an_immutable_school_file_gives_a_plain_message_on_amend(tmp_path, schoo
     if not _chattr("+i", db):
         pytest.skip("chattr +i is not available here")
     try:
-        code = main(["--db", str(db), "--today", "2024-11-20", "amend", "--upn", upn, "--date", "2024-11-19",
-                     "--session", "AM", "--code", "I", "--reason", "ill"])
+        code = main(
+            [
+                "--db",
+                str(db),
+                "--today",
+                "2024-11-20",
+                "amend",
+                "--upn",
+                upn,
+                "--date",
+                "2024-11-19",
+                "--session",
+                "AM",
+                "--code",
+                "I",
+                "--reason",
+                "ill",
+            ]
+        )
     finally:
         _chattr("-i", db)
     err = capsys.readouterr().err
@@ -242,16 +322,26 @@ def test_an_immutable_output_folder_gives_a_plain_message(tmp_path, school):
 
 # ---------------------------------------------------------------- templates with limits
 
-@pytest.mark.parametrize("body, expected", [
-    ('{% include "t.txt.j2" %}', "includes itself (t.txt.j2 -> t.txt.j2)"),
-    ("{{ range(10**9)|join }}", "at most 10,000"),
-    ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}", "more than 200,000 times"),
-    ("{% for i in 'a'*9000 %}{% for j in 'b'*9000 %}{% endfor %}{% endfor %}", "ran for more than"),
-    ("{{ 'a'*400000000 }}", "at most 100,000"),
-    ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "calls itself"),
-    ("{% for i in range(5000) %}{{ 'x'*100 }}{% endfor %}", "longer than 200,000 characters"),
-    ("{{ 9**9**9 }}", "too large a number"),
-])
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('{% include "t.txt.j2" %}', "includes itself (t.txt.j2 -> t.txt.j2)"),
+        ("{{ range(10**9)|join }}", "at most 10,000"),
+        (
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+            "more than 200,000 times",
+        ),
+        (
+            "{% for i in 'a'*9000 %}{% for j in 'b'*9000 %}{% endfor %}{% endfor %}",
+            "ran for more than",
+        ),
+        ("{{ 'a'*400000000 }}", "at most 100,000"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "calls itself"),
+        ("{% for i in range(5000) %}{{ 'x'*100 }}{% endfor %}", "longer than 200,000 characters"),
+        ("{{ 9**9**9 }}", "too large a number"),
+    ],
+)
 def test_a_hostile_template_is_refused_quickly_naming_it(tmp_path, body, expected):
     (tmp_path / "t.txt.j2").write_text(f"Subject: test\n\n{body}\n", encoding="utf-8")
     started = time.perf_counter()
@@ -262,27 +352,47 @@ def test_a_hostile_template_is_refused_quickly_naming_it(tmp_path, body, expecte
 
 
 def test_a_broken_template_names_its_line(tmp_path):
-    (tmp_path / "t.txt.j2").write_text("Subject: test\n\nDear parent,\n{% for x in y %}\n", encoding="utf-8")
+    (tmp_path / "t.txt.j2").write_text(
+        "Subject: test\n\nDear parent,\n{% for x in y %}\n", encoding="utf-8"
+    )
     with pytest.raises(TemplateProblem, match=r"^t\.txt\.j2, line 4"):
         render_template("t", {}, tmp_path)
-    (tmp_path / "u.txt.j2").write_text("Subject: test\n\nDear parent,\n\n{{ 1 / 0 }}\n", encoding="utf-8")
+    (tmp_path / "u.txt.j2").write_text(
+        "Subject: test\n\nDear parent,\n\n{{ 1 / 0 }}\n", encoding="utf-8"
+    )
     with pytest.raises(TemplateProblem, match=r"^u\.txt\.j2, line 5: ZeroDivisionError"):
         render_template("u", {}, tmp_path)
 
 
 def test_an_ordinary_template_still_renders_after_a_refused_one(tmp_path):
-    (tmp_path / "t.txt.j2").write_text("Subject: Hello\n\n{% for i in range(3) %}- item {{ i }}\n{% endfor %}",
-                                       encoding="utf-8")
+    (tmp_path / "t.txt.j2").write_text(
+        "Subject: Hello\n\n{% for i in range(3) %}- item {{ i }}\n{% endfor %}", encoding="utf-8"
+    )
     rendered = render_template("t", {}, tmp_path)
     assert rendered.subject == "Hello" and "item 2" in rendered.text
 
 
-def test_cli_export_to_a_full_disk_says_so_once_and_leaves_nothing(tmp_path, school, small_disk, capsys):
+def test_cli_export_to_a_full_disk_says_so_once_and_leaves_nothing(
+    tmp_path, school, small_disk, capsys
+):
     with contextlib.suppress(OSError):
         (small_disk / "filler").write_bytes(b"\0" * (500 * 1024))
     school.close()
-    code = main(["--db", str(tmp_path / "school.sqlite"), "--as", "lead", "--today", "2024-11-20", "export", "xlsx",
-                 str(small_disk / "school.xlsx"), "--from", "2024-09-02"])
+    code = main(
+        [
+            "--db",
+            str(tmp_path / "school.sqlite"),
+            "--as",
+            "lead",
+            "--today",
+            "2024-11-20",
+            "export",
+            "xlsx",
+            str(small_disk / "school.xlsx"),
+            "--from",
+            "2024-09-02",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "disk is full" in err and str(small_disk / "school.xlsx") in err
     assert "Traceback" not in err and "Exception ignored" not in err
@@ -290,12 +400,19 @@ def test_cli_export_to_a_full_disk_says_so_once_and_leaves_nothing(tmp_path, sch
 
 
 def test_the_next_start_removes_what_a_killed_run_left_beside_the_school_file(tmp_path, school):
-    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True).stdout)
+    dead = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+        ).stdout
+    )
     from attendance_desk.files import _HOST
 
-    leftovers = [tmp_path / f".school-export.xlsx.ad-{_HOST}-{dead}-00c0ffee.partial",
-                 tmp_path / "backups" / f".school-20261124-101010.sqlite.ad-{_HOST}-{dead}-00c0ffee.partial-journal"]
+    leftovers = [
+        tmp_path / f".school-export.xlsx.ad-{_HOST}-{dead}-00c0ffee.partial",
+        tmp_path
+        / "backups"
+        / f".school-20261124-101010.sqlite.ad-{_HOST}-{dead}-00c0ffee.partial-journal",
+    ]
     leftovers[1].parent.mkdir()
     for path in leftovers:
         path.write_bytes(b"half")

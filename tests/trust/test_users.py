@@ -20,7 +20,14 @@ def test_passwords_are_scrypt_hashed_and_checked():
     assert check_password("correct horse", stored) and not check_password("Correct horse", stored)
     with pytest.raises(ValueError, match="10 characters"):
         hash_password("short")
-    for common in ("12345678", "password123", "Password1234", "qwertyuiop", "1234567890", "aaaaaaaaaaaa"):
+    for common in (
+        "12345678",
+        "password123",
+        "Password1234",
+        "qwertyuiop",
+        "1234567890",
+        "aaaaaaaaaaaa",
+    ):
         with pytest.raises(ValueError, match="at least 10 characters|commonest passwords"):
             hash_password(common)
 
@@ -44,7 +51,9 @@ def test_roles_are_checked_in_the_services(tmp_path, school):
     with pytest.raises(ServiceError, match="cannot manage users"):
         add_user(store, "Office One", "Sneaky", "admin", "password1")
     amend_mark(store, pupil.upn, DAY, "AM", "I", "mum rang", "Office One")  # the office may amend
-    with pytest.raises(ServiceError, match="signed in as office, who cannot make letters, certificates"):
+    with pytest.raises(
+        ServiceError, match="signed in as office, who cannot make letters, certificates"
+    ):
         make_certificate(store, pupil.upn, date(2024, 9, 1), DAY, tmp_path / "c.pdf", "Office One")
     with pytest.raises(ServiceError, match="not a user of this school file"):
         amend_mark(store, pupil.upn, DAY, "PM", "I", "x", "somebody")
@@ -74,7 +83,9 @@ def test_only_the_head_gets_the_stored_signature(tmp_path, school):
     set_signature(store, "Head", png.getvalue())  # kept in the school file, not a path on disk
     assert store.users.signature("Head") == png.getvalue()
     add_user(store, "Admin", "Lead", "lead", "lead-pass-1")
-    make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "head.pdf", "Head")  # the day the register has
+    make_certificate(
+        store, pupil.upn, DAY, DAY, tmp_path / "head.pdf", "Head"
+    )  # the day the register has
     make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "lead.pdf", "Lead")
     images = lambda path: sum(len(p.images) for p in PdfReader(path).pages)  # noqa: E731
     assert images(tmp_path / "head.pdf") == 1 and images(tmp_path / "lead.pdf") == 0
@@ -87,9 +98,13 @@ def test_only_the_head_gets_the_stored_signature(tmp_path, school):
         change_user(store, "Admin", "Admin", role="head")
     add_user(store, "Admin", "Fake Head", "head", "fake-head-pass")
     make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "fake.pdf", "Fake Head")
-    assert images(tmp_path / "fake.pdf") == 0  # the real head's image belongs to the real head's account
+    assert (
+        images(tmp_path / "fake.pdf") == 0
+    )  # the real head's image belongs to the real head's account
     change_user(store, "Admin", "Head", password="taken-over-pass")
-    assert store.users.signature("Head") is None  # a password set by someone else removes the signature
+    assert (
+        store.users.signature("Head") is None
+    )  # a password set by someone else removes the signature
     make_certificate(store, pupil.upn, DAY, DAY, tmp_path / "taken.pdf", "Head")
     assert images(tmp_path / "taken.pdf") == 0
     assert "stored signature removed" in store.audit.entries()[-2].detail
@@ -103,13 +118,20 @@ def test_command_line_needs_the_password_once_users_exist(school, monkeypatch, c
     assert "ATTENDANCE_DESK_PASSWORD" in capsys.readouterr().err
     monkeypatch.setenv("ATTENDANCE_DESK_PASSWORD", "office-pass-1")
     assert main(["--db", db, "--as", "Office One", "history", "--upn", pupil.upn]) == 0
-    assert main(["--db", db, "--as", "Office One", "user", "list"]) == 1  # the list of users is for the admin
+    assert (
+        main(["--db", db, "--as", "Office One", "user", "list"]) == 1
+    )  # the list of users is for the admin
     assert "cannot manage users" in capsys.readouterr().err
     monkeypatch.setenv("ATTENDANCE_DESK_NEW_PASSWORD", "another-pass")
-    assert main(["--db", db, "--as", "Office One", "user", "add", "--name", "X", "--role", "lead"]) == 1
+    assert (
+        main(["--db", db, "--as", "Office One", "user", "add", "--name", "X", "--role", "lead"])
+        == 1
+    )
     assert "cannot manage users" in capsys.readouterr().err
     monkeypatch.setenv("ATTENDANCE_DESK_PASSWORD", "admin-pass-1")
-    assert main(["--db", db, "--as", "Admin", "user", "set", "--name", "Office One", "--disable"]) == 0
+    assert (
+        main(["--db", db, "--as", "Admin", "user", "set", "--name", "Office One", "--disable"]) == 0
+    )
     monkeypatch.setenv("ATTENDANCE_DESK_PASSWORD", "office-pass-1")
     assert main(["--db", db, "--as", "Office One", "stats"]) == 1
     assert os.environ["ATTENDANCE_DESK_PASSWORD"]
