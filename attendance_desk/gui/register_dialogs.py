@@ -29,7 +29,15 @@ class CodePicker(QDialog):
     """Every code valid on a day with its meaning. Typing filters: a letter shows the codes that start
     with it, longer text also words in the meanings; Enter picks the highlighted code."""
 
-    def __init__(self, day: date, session: str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        day: date,
+        session: str,
+        parent: QWidget | None = None,
+        suggested: tuple[str, str] | None = None,
+    ):
+        """`suggested`: (code, why) the register suggests for this session (a part-time timetable),
+        listed first and highlighted."""
         super().__init__(parent)
         self.setWindowTitle(f"Attendance codes for {day:%a %d/%m/%Y} {session}")
         self.code: str | None = None
@@ -39,9 +47,15 @@ class CodePicker(QDialog):
         self.search.setPlaceholderText("Type a code or a word of its meaning")
         self.list = QListWidget()
         self.list.setAccessibleName("Codes")
-        for code in code_set.codes.values():
+        ordered = sorted(
+            code_set.codes.values(), key=lambda c: not (suggested and c.code == suggested[0])
+        )
+        for code in ordered:
             shown = "\\" if code.code == "/" and session == "PM" else code.code
-            item = QListWidgetItem(f"{shown}\t{code.meaning}  ({code.category.label})")
+            text = f"{shown}\t{code.meaning}  ({code.category.label})"
+            if suggested and code.code == suggested[0]:
+                text += f"  — suggested: {suggested[1]}"
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, shown)
             item.setData(Qt.ItemDataRole.UserRole + 1, code.meaning.lower())
             self.list.addItem(item)

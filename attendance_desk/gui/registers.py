@@ -242,6 +242,11 @@ class RegisterModel(QAbstractTableModel):
                 if codes().is_valid(code, key[1])
                 else code
             )
+        hint = self.week.suggested.get(key)
+        if hint and hint.code != code:
+            lines.append(f"Suggested: {hint.code} ({hint.why}); Ctrl+P or F2 offers it")
+        elif hint:
+            lines.append(f"As the part-time timetable suggests: {hint.why}")
         if pending:
             lines.append("Not saved yet (blue border): press Ctrl+S to save the register")
         mark = self.week.marks.get(key)
@@ -304,7 +309,8 @@ class RegisterModel(QAbstractTableModel):
         return True
 
     def fill_present(self, column: int) -> int:
-        """Suggest present for every empty cell of a session (not saved until Save)."""
+        """Suggest present for every empty cell of a session, or the code a part-time timetable
+        gives it (C2, K or B) (not saved until Save)."""
         session = self.session_at(column)
         if session is None or session in self.week.closed:
             return 0
@@ -312,7 +318,8 @@ class RegisterModel(QAbstractTableModel):
         for row, pupil in enumerate(self.week.pupils):
             key = (pupil.id, *session)
             if self.code(key)[0] is None:
-                self.setData(self.index(row, column), "/")
+                hint = self.week.suggested.get(key)
+                self.setData(self.index(row, column), hint.code if hint else "/")
                 filled += 1
         return filled
 
@@ -326,7 +333,8 @@ class RegisterTable(QTableView):
         key = model.key(index)
         if key is None or not model.flags(index) & Qt.ItemFlag.ItemIsEditable:
             return
-        picker = CodePicker(key[1], key[2], self)
+        hint = model.week.suggested.get(key)
+        picker = CodePicker(key[1], key[2], self, (hint.code, hint.why) if hint else None)
         if (
             picker.exec() == QDialog.DialogCode.Accepted
             and picker.code
@@ -452,7 +460,8 @@ class RegistersView(QWidget):
         self.model.pending_changed.connect(self._show_unsaved)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save).setWhatsThis("Save the register")
         QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column).setWhatsThis(
-            "Fill the column's empty cells with present (a suggestion until saved)"
+            "Fill the column's empty cells with present, or the code a part-time timetable "
+            "gives (C2, K or B) (a suggestion until saved)"
         )
         self._show_unsaved(0)
         self.setTabOrder(self.year, self.group)
@@ -592,7 +601,16 @@ class RegistersView(QWidget):
 
     def fill_column(self) -> None:
         count = self.model.fill_present(self.table.currentIndex().column())
-        self.context.status.emit(f"{count} empty cells suggested as present: check them, then save")
+        session = self.model.session_at(self.table.currentIndex().column())
+        timetabled = (
+            sum(1 for key, _ in self.model.week.suggested.items() if session and key[1:] == session)
+            if self.model.week
+            else 0
+        )
+        extra = f" ({timetabled} from part-time timetables)" if timetabled else ""
+        self.context.status.emit(
+            f"{count} empty cells suggested as present{extra}: check them, then save"
+        )
 
     def late_arrival(self) -> None:
         """A late arrival for the selected cell's pupil and session (saved at once, with its time)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from attendance_desk.domain.calendar import (
@@ -44,6 +44,9 @@ class RegisterWeek:
     missing: frozenset[tuple[int, date, str]] = (
         frozenset()
     )  # register closed, pupil on roll, no mark
+    # the code a session should have and why (a part-time timetable's C2, K or B): offered by Ctrl+P
+    # and the F2 picker, never saved until someone saves it
+    suggested: dict = field(default_factory=dict)
 
     def mark(self, pupil_id: int, session: Session) -> Mark | None:
         return self.marks.get((pupil_id, *session))
@@ -92,6 +95,8 @@ def register_week(
 ) -> RegisterWeek:
     """A class register for the period holding `any_day`; `today` (the app's) decides which
     registers have closed, so an empty one there shows as a missing mark."""
+    from attendance_desk.services.part_time import register_suggestions
+
     if period not in PERIODS:
         raise ServiceError(f"unknown register period '{period}'")
     calendar: SchoolCalendar = school_calendar(
@@ -132,6 +137,7 @@ def register_week(
         marks,
         frozenset(amended),
         missing,
+        register_suggestions(store, pupils, start, end),
     )
 
 

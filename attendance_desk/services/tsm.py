@@ -29,7 +29,8 @@ RULES = (
     "(severe: 50% or more).",
     "At risk: not persistently absent, but absence of 5% or more and under 10% (attendance of 95% or less and above "
     "90%), or a threshold of the school's support map crossed.",
-    f"Part-time timetable: one or more sessions coded {PART_TIME_CODE} in the period.",
+    f"Part-time timetable: a part-time timetable recorded for the period, or one or more sessions coded "
+    f"{PART_TIME_CODE} in it.",
     'Figures are for the part of the period each pupil was on roll, rounded to one decimal place; "incomplete" '
     "marks a pupil with sessions that have no mark yet. Pupils who have left are not listed.",
     "Lead professional: the pupil's social worker where one is recorded, otherwise the school's attendance lead "
@@ -179,6 +180,9 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
     part_time: dict[int, list[date]] = {}
     for pid, day, _ in store.marks.with_codes(start, today, [PART_TIME_CODE]):
         part_time.setdefault(pid, []).append(day)
+    from attendance_desk.services.part_time import part_time_pupils
+
+    timetables = part_time_pupils(store, start, today)  # recorded timetables (services/part_time)
     order = {"persistent": 0, "at_risk": 1, "part_time": 2}
     listed = []
     for state in states:
@@ -195,10 +199,23 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
             if risk:
                 reasons += risk
                 group = "at_risk"
+        timetable = timetables.get(pupil.id)
+        if timetable:
+            review = (
+                f"ended {timetable.ends:%d/%m/%Y}"
+                if timetable.ends
+                else f"review {timetable.review_on:%d/%m/%Y}"
+                + (" (overdue)" if timetable.review_on < today else "")
+            )
+            reasons.append(
+                f"Part-time timetable from {timetable.starts:%d/%m/%Y} ({timetable.reason}); {review}"
+                + ("" if timetable.la_notified_on else "; local authority not yet told")
+            )
         if c2:
             reasons.append(
                 f"Part-time timetable: {c2} session{'s' if c2 != 1 else ''} coded {PART_TIME_CODE}"
             )
+        if c2 or timetable:
             group = group or "part_time"
         if group:
             exact = f.attendance_fraction

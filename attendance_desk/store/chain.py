@@ -653,6 +653,11 @@ RECORD_TABLES = (
     "stage_adjustments",
     "meetings",
     "plans",
+    "part_time_reviews",
+    "part_time_timetables",
+    "medical_evidence",
+    "illness_decisions",
+    "early_help_offers",
     "pupil_contacts",
 )
 

@@ -112,6 +112,11 @@ class PupilRepo:
                 "stage_adjustments",
                 "meetings",
                 "plans",
+                "part_time_reviews",
+                "part_time_timetables",
+                "medical_evidence",
+                "illness_decisions",
+                "early_help_offers",
                 "pupil_contacts",
             ):
                 conn.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)

@@ -16,6 +16,7 @@ def attach_repositories(store: Store) -> None:
     from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
     from attendance_desk.store.meetings import MeetingRepo
+    from attendance_desk.store.pastoral import PastoralRepo
     from attendance_desk.store.pupils import PupilRepo
     from attendance_desk.store.settings import SettingsRepo
     from attendance_desk.store.stages import StageRepo
@@ -30,5 +31,6 @@ def attach_repositories(store: Store) -> None:
     store.stages = StageRepo(store)
     store.letters = LetterRepo(store)
     store.meetings = MeetingRepo(store)
+    store.pastoral = PastoralRepo(store)
     store.audit = AuditRepo(store)
     store.users = UserRepo(store)

@@ -607,6 +607,106 @@ def m013_tamper_evident_chains(db: Database) -> None:
         )
 
 
+@migrations()
+def m017_part_time_timetables(db: Database) -> None:
+    """Part-time timetables (and alternative provision): the sessions the pupil attends school or
+    provision, the reason, the agreed review date (required: DfE guidance says a part-time timetable
+    is time-limited and reviewed), the day the local authority was told, and each review."""
+    run_script(
+        db,
+        """
+        CREATE TABLE part_time_timetables (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            starts TEXT NOT NULL,
+            review_on TEXT NOT NULL,
+            attends TEXT NOT NULL DEFAULT '',       -- "Mon AM,Mon PM,..." sessions in school
+            provision TEXT NOT NULL DEFAULT '',     -- sessions at alternative provision
+            provision_by TEXT NOT NULL DEFAULT '',  -- 'la' (K) or 'school' (B)
+            provision_name TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            agreed_with TEXT NOT NULL DEFAULT '',
+            la_notified_on TEXT,
+            ends TEXT,
+            end_reason TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX part_time_by_pupil ON part_time_timetables(pupil_id, starts);
+        CREATE TABLE part_time_reviews (
+            id INTEGER PRIMARY KEY,
+            timetable_id INTEGER NOT NULL REFERENCES part_time_timetables(id),
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            held_on TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            next_review TEXT,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+@migrations()
+def m018_medical_evidence(db: Database) -> None:
+    """Medical evidence received (what, from whom, dated, covering which days) and the attendance
+    lead's decisions on illness absences without it (kept as I, or recoded O through an amendment)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE medical_evidence (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            received_on TEXT NOT NULL,
+            what TEXT NOT NULL,
+            from_whom TEXT NOT NULL,
+            dated TEXT NOT NULL,
+            covers_from TEXT NOT NULL,
+            covers_to TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX medical_evidence_by_pupil ON medical_evidence(pupil_id, covers_from);
+        CREATE TABLE illness_decisions (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            date TEXT NOT NULL,
+            session TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('I', 'O')),
+            reason TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX illness_decisions_by_pupil ON illness_decisions(pupil_id, date, session);
+        """,
+    )
+
+
+@migrations()
+def m019_early_help_offers(db: Database) -> None:
+    """Early help offered in writing (the letter's reference) and the family's answer."""
+    run_script(
+        db,
+        """
+        CREATE TABLE early_help_offers (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            offered_on TEXT NOT NULL,
+            what TEXT NOT NULL,
+            letter_refs TEXT NOT NULL DEFAULT '',
+            answer TEXT CHECK (answer IN ('accepted', 'declined', 'no_answer')),
+            answered_on TEXT,
+            answer_note TEXT NOT NULL DEFAULT '',
+            answered_by TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX early_help_by_pupil ON early_help_offers(pupil_id, offered_on);
+        """,
+    )
+
+
 # Keep this last: the schema version is the number of migrations above, so a new migration (added
 # above this line, with the next free number in its name) raises it without a second edit.
 SCHEMA_VERSION = len(migrations._migrations)
