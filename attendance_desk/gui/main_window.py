@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.backup_label = QLabel()
         self.statusBar().addPermanentWidget(self.backup_label)
         self.statusBar().addPermanentWidget(where)
+        self._warn_of_a_share()
         self._show_last_backup(school.last_backup)
         if context.auto_backup:
             QTimer.singleShot(1500, self, self._backup_in_background)
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         for text, key, slot in (
             ("&Import…", "Ctrl+I", self.import_data),
             ("&Export workbook…", "Ctrl+E", self.export_workbook),
+            ("Connect to the &school's server…", "", self.connect_to_server),
             ("&Quit", "Ctrl+Q", self.close),
         ):
             action = QAction(text, self)
@@ -119,6 +121,25 @@ class MainWindow(QMainWindow):
         keyboard.setShortcut(QKeySequence("F1"))
         keyboard.triggered.connect(self.show_keyboard_help)
         help_menu.addAction(keyboard)
+
+    def _warn_of_a_share(self) -> None:
+        """A school file on a network drive: say so where it stays in sight (docs/reliability.md)."""
+        from attendance_desk.services.server import location_warning
+
+        warning = location_warning(self.context.store)
+        self.share_warning = None
+        if warning:
+            self.share_warning = QLabel("⚠ Network drive: one PC at a time")
+            self.share_warning.setObjectName("shareWarning")
+            self.share_warning.setToolTip(warning)
+            self.share_warning.setAccessibleDescription(warning)
+            self.statusBar().insertPermanentWidget(0, self.share_warning)
+            self.statusBar().showMessage(warning, 20000)
+
+    def connect_to_server(self) -> None:
+        from attendance_desk.gui.welcome import explain_server_option
+
+        explain_server_option(self)
 
     def show_keyboard_help(self) -> None:
         from attendance_desk.gui.help import KeyboardHelp

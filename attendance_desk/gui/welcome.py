@@ -87,12 +87,14 @@ class WelcomeDialog(QDialog):
         self.demo = QPushButton("Try the &demo school (synthetic pupils)")
         self.create = QPushButton("&Create your school…")
         self.ctf = QPushButton("Create your school and &import a CTF from your MIS…")
-        for button in (self.demo, self.create, self.ctf):
+        self.server = QPushButton("Connect to the &school's server…")
+        for button in (self.demo, self.create, self.ctf, self.server):
             button.setMinimumHeight(40)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        for button in (self.demo, self.create, self.ctf):
+        for button in (self.demo, self.create, self.ctf, self.server):
             layout.addWidget(button)
+        self.server.clicked.connect(lambda: explain_server_option(self))
         self.demo.clicked.connect(self._demo)
         self.create.clicked.connect(lambda: self._create(import_ctf=False))
         self.ctf.clicked.connect(lambda: self._create(import_ctf=True))
@@ -132,3 +134,16 @@ class WelcomeDialog(QDialog):
             self.admin_name = dialog.admin.text().strip()
             self.accept()
             return
+
+
+def explain_server_option(parent: QWidget) -> None:
+    """The server option is refused plainly in this version (services/server.py), never half-done."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from attendance_desk.services.server import SERVER_UNAVAILABLE, SHARED_FILE_ADVICE
+
+    QMessageBox.information(
+        parent,
+        "Connect to the school's server",
+        SERVER_UNAVAILABLE[0].upper() + SERVER_UNAVAILABLE[1:] + ".\n\n" + SHARED_FILE_ADVICE,
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from attendance_desk.errors import UserError
+from attendance_desk.store.location import LOCAL, Location, network_location
 from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -73,9 +74,10 @@ def _refuse_foreign_file(path: Path) -> None:
 class Store:
     """One school file. Reads go straight to the connection; writes go through `write()`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, location: Location = LOCAL):
         self.path = path
         self.conn = conn
+        self.location = location  # on a network location: rollback journal, exclusive writes
         self._depth = 0
         self.busy_timeout_ms = BUSY_TIMEOUT_MS
         self.db = Database(conn)
@@ -102,7 +104,8 @@ class Store:
                 "a transaction was left open outside Store.write(): refusing to nest in it"
             )
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            # on a share, take the whole file for the write at once (docs/reliability.md)
+            self.conn.execute("BEGIN EXCLUSIVE" if self.location.network else "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(
@@ -174,17 +177,20 @@ def open_store(path: str | Path, create: bool = False) -> Store:
         raise StoreError(f"no school file at {path}: run 'attendance-desk init' or 'demo' first")
     _refuse_foreign_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    location = network_location(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     try:
-        _prepare(conn, path, create)
+        _prepare(conn, path, create, location)
     except BaseException:
         conn.close()
         raise
-    return Store(path, conn)
+    return Store(path, conn, location)
 
 
-def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
+def _prepare(
+    conn: sqlite3.Connection, path: Path, create: bool, location: Location = LOCAL
+) -> None:
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -210,11 +216,19 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     if not tables and not create:
         raise StoreError(f"{path} is empty: run 'attendance-desk init' first")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # WAL on a local disk only: "WAL does not work over a network filesystem" (sqlite.org/wal.html).
+    # On a share: the rollback journal, every commit synced (docs/reliability.md).
+    journal = "DELETE" if location.network else "WAL"
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        mode = conn.execute(f"PRAGMA journal_mode = {journal}").fetchone()[0]
     except sqlite3.OperationalError as exc:
         raise _disk_error(exc, path) or StoreError(f"{path} cannot be opened: {exc}") from None
-    conn.execute("PRAGMA synchronous = NORMAL")
+    if location.network and mode.lower() == "wal":  # another PC holds it open in WAL mode
+        raise StoreError(
+            f"{path} is on {location.describe()} and another computer has it open in a mode that "
+            "is not safe there; close Attendance Desk on the other computers and open it again"
+        )
+    conn.execute("PRAGMA synchronous = FULL" if location.network else "PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     # Up to 64 MB of page cache (used only as needed): bulk imports update three B-trees of a
     # table with millions of rows, and with the 2 MB default they thrash (measured 7.3 s vs 3.1 s).
