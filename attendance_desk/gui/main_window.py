@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _=False, n=n: self.nav.setCurrentRow(n))
             view_menu.addAction(action)
+        from attendance_desk.gui.pastoral import add_menu
+
+        add_menu(self, self.context)
         help_menu = self.menuBar().addMenu("&Help")
         keyboard = QAction("&Keyboard shortcuts…", self)
         keyboard.setShortcut(QKeySequence("F1"))

