@@ -76,15 +76,16 @@ def make_backup(
     for path in removed:
         path.unlink(missing_ok=True)
         heads_path(path).unlink(missing_ok=True)
-    store.settings.save_school(
-        replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds"))
-    )
-    store.audit.log(
-        by or "(automatic backup)",
-        "backup",
-        str(target),
-        f"{len(keep)} kept, {len(removed)} removed",
-    )
+    with store.write():  # the backup's date and its audit entry: both or neither
+        store.settings.save_school(
+            replace(store.settings.school(), last_backup=now.isoformat(timespec="seconds"))
+        )
+        store.audit.log(
+            by or "(automatic backup)",
+            "backup",
+            str(target),
+            f"{len(keep)} kept, {len(removed)} removed",
+        )
     return BackupResult(target, len(keep), removed, now)
 
 
@@ -158,7 +159,7 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
             "is as it was"
         ) from None
     with restored:
-        restored.settings.clear_replaced()  # a copy of a file that was itself replaced
+        restored.settings.clear_replaced()  # a copy of a file that was itself replaced (outside write())
         restored.audit.log(
             by,
             "restored from a backup",

@@ -156,12 +156,12 @@ def log_call(
                     source="call",
                     reason=reason,
                 )
-    store.audit.log(
-        by,
-        "call logged",
-        ", ".join(str(p) for p in pupil_ids),
-        f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""),
-    )
+        store.audit.log(
+            by,
+            "call logged",
+            ", ".join(str(p) for p in pupil_ids),
+            f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""),
+        )
     return ids
 
 

@@ -68,18 +68,19 @@ def amend_mark(
         )
     if before.code == code and (minutes_late is None or before.minutes_late == minutes_late):
         raise ServiceError(f"the mark is already {code}: nothing to amend")
-    try:
-        after = store.marks.amend(
-            pupil.id, day, session, code, minutes_late, reason.strip(), by, expected_version
+    with store.write():  # the amendment and its audit entry: both or neither
+        try:
+            after = store.marks.amend(
+                pupil.id, day, session, code, minutes_late, reason.strip(), by, expected_version
+            )
+        except StaleMark as exc:
+            raise ServiceError(str(exc)) from None
+        store.audit.log(
+            by,
+            "amend mark",
+            pupil.upn,
+            f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}",
         )
-    except StaleMark as exc:
-        raise ServiceError(str(exc)) from None
-    store.audit.log(
-        by,
-        "amend mark",
-        pupil.upn,
-        f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}",
-    )
     return before, after
 
 

@@ -298,6 +298,9 @@ def record_plan(
             "",
             f"Review {plan.review_date:%d/%m/%Y}",
         )
+        store.audit.log(
+            by, "plan recorded", pupil.upn, f"{PLAN_KINDS[kind]} {plan.id} from {starts:%d/%m/%Y}"
+        )
     return plan
 
 

@@ -201,4 +201,14 @@ def save_register(
                 )
         except StaleMark as exc:
             raise ServiceError(str(exc)) from None
+        if new or changed:  # with the marks, in the same transaction
+            sessions = sorted({(d, s) for (_, d, s) in [*new, *changed]})
+            store.audit.log(
+                by,
+                "register saved",
+                reg_group,
+                f"{len(new)} recorded, {len(changed)} amended; "
+                + ", ".join(f"{d:%d/%m/%Y} {s}" for d, s in sessions[:10])
+                + (f" and {len(sessions) - 10} more sessions" if len(sessions) > 10 else ""),
+            )
     return len(new), len(changed)

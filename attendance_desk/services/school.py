@@ -116,12 +116,21 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
             raise ServiceError(
                 f"the {session} register must close after it opens ({opens}), not at {closes}"
             )
-    before = store.settings.school()
-    store.settings.save_school(settings)
-    changed = [
-        f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)
-    ]
-    store.audit.log(by, "settings changed", "school", ", ".join(changed))
+    for label, value, most in (
+        ("Leave requests: reply within (school days)", settings.leave_decision_days, 60),
+        ("Penalty notices: unauthorised sessions", settings.penalty_sessions, 100),
+        ("Penalty notices: school weeks", settings.penalty_weeks, 39),
+        ("Missing education: school days", settings.cme_days, 60),
+    ):
+        if not (str(value).strip().isdigit() and 1 <= int(value) <= most):
+            raise ServiceError(f"{label}: give a whole number from 1 to {most}, not '{value}'")
+    with store.write():  # the settings and the audit entry: both or neither
+        before = store.settings.school()
+        store.settings.save_school(settings)
+        changed = [
+            f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)
+        ]
+        store.audit.log(by, "settings changed", "school", ", ".join(changed))
 
 
 def add_typical_year(store: Store, start_year: int, by: str = "") -> None:
@@ -208,8 +217,9 @@ def save_support_map_choice(store: Store, name: str, by: str = "") -> SupportMap
     _may_change_settings(store, by)
     if name not in support_map_choices():
         raise ServiceError(f"no support map called {name}")
-    store.settings.save_school(replace(store.settings.school(), support_map=name))
-    store.audit.log(by, "support map chosen", name)
+    with store.write():  # the choice and the audit entry: both or neither
+        store.settings.save_school(replace(store.settings.school(), support_map=name))
+        store.audit.log(by, "support map chosen", name)
     return support_map(store)
 
 

@@ -405,4 +405,6 @@ def adjust_thresholds(store: Store, upn: str, offset: float, reason: str, by: st
         raise ServiceError(
             "an adjustment moves the thresholds by at most 50 days or percentage points"
         )
-    store.stages.add_adjustment(pupil.id, offset, reason.strip(), by)
+    with store.write():  # the adjustment and its audit entry: both or neither
+        store.stages.add_adjustment(pupil.id, offset, reason.strip(), by)
+        store.audit.log(by, "thresholds adjusted", pupil.upn, f"{offset:+g}: {reason.strip()}")

@@ -74,7 +74,14 @@ def _locked_until(user: User) -> datetime | None:
 def sign_in(store: Store, name: str, password: str, now: datetime | None = None) -> User:
     """The user, if the name and password are right and sign-in is not locked. After
     roles.FREE_FAILURES wrong passwords in a row sign-in for that name is locked for some minutes,
-    doubling with each further wrong password; a new password set by an administrator unlocks it."""
+    doubling with each further wrong password; a new password set by an administrator unlocks it.
+
+    The one use case whose audit entries are not written in the same transaction as its change:
+    signing in must never wait on another PC's save (a right password is never kept waiting, a
+    wrong one is still refused), so the failure count is written only if the file is free and the
+    entries go through `AuditRepo.log_soon`, which keeps them (with their time) for the next write
+    when the file is busy. Every other use case writes its change and its entry in one
+    `store.write()`."""
     now = now or datetime.now(UTC)
     user = store.users.by_name(name)
     if user is None or not user.active:
@@ -152,8 +159,9 @@ def add_user(store: Store, by: str, name: str, role: str, password: str) -> None
         hashed = hash_password(password)
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
-    store.users.add(name, role, hashed)
-    store.audit.log(by if store.users.by_name(by) else name, "user added", name, role)
+    with store.write():  # the user and the audit entry: both or neither
+        store.users.add(name, role, hashed)
+        store.audit.log(by if store.users.by_name(by) else name, "user added", name, role)
 
 
 def change_user(
@@ -194,18 +202,21 @@ def change_user(
             hashed = hash_password(password)
         except ValueError as exc:
             raise ServiceError(str(exc)) from None
-    store.users.update(target.name, role, hashed, active)
     changed = [
         x for x, v in (("role", role), ("password", password), ("active", active)) if v is not None
     ]
-    if (
-        (password is not None or role is not None)
-        and (me is None or me.id != target.id)
-        and store.users.signature(target.name)
-    ):
-        store.users.set_signature(target.name, None)
-        changed.append("stored signature removed (set by someone else: the head uploads it again)")
-    store.audit.log(by, "user changed", target.name, ", ".join(changed))
+    with store.write():  # the change and the audit entry: both or neither
+        store.users.update(target.name, role, hashed, active)
+        if (
+            (password is not None or role is not None)
+            and (me is None or me.id != target.id)
+            and store.users.signature(target.name)
+        ):
+            store.users.set_signature(target.name, None)
+            changed.append(
+                "stored signature removed (set by someone else: the head uploads it again)"
+            )
+        store.audit.log(by, "user changed", target.name, ", ".join(changed))
 
 
 def list_users(store: Store, by: str) -> list[User]:
@@ -230,13 +241,14 @@ def set_signature(store: Store, by: str, image: bytes | None) -> None:
                 f"the signature image is {len(image) // 1024} KB: keep it under "
                 f"{SIGNATURE_LIMIT // 1024} KB (a small scan)"
             )
-    store.users.set_signature(user.name, image)
-    store.audit.log(
-        user.name,
-        "signature image " + ("stored" if image else "removed"),
-        user.name,
-        f"{len(image)} bytes" if image else "",
-    )
+    with store.write():  # the image and the audit entry: both or neither
+        store.users.set_signature(user.name, image)
+        store.audit.log(
+            user.name,
+            "signature image " + ("stored" if image else "removed"),
+            user.name,
+            f"{len(image)} bytes" if image else "",
+        )
 
 
 def head_signature(store: Store, by: str) -> bytes | None:
