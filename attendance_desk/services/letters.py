@@ -903,3 +903,9 @@ def letter_file_problems(store: Store) -> tuple[int, list[str]]:
                 "matches the letter log"
             )
     return len(rows), problems
+
+
+def letter_log(store: Store, upn: str) -> tuple[Pupil, list[LetterRecord]]:
+    """The letters issued about a pupil (void ones included, marked), oldest first."""
+    pupil = find_pupil(store, upn)
+    return pupil, store.letters.for_pupil(pupil.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import pupil_figures
@@ -371,4 +372,20 @@ def record_contact(
             pupil.upn,
             f"{CONTACT_KINDS[kind]}; {event_audit_detail(at, late_reason)}",
         )
+
+
+def meetings_of(store: Store, upn: str) -> list[tuple[Meeting, Pupil]]:
+    """A pupil's meetings and reviews, oldest first, each with the pupil."""
+    pupil = find_pupil(store, upn)
+    return [(m, pupil) for m in store.meetings.meetings(pupil.id)]
+
+
+def reviews_due(store: Store, on_or_before: date) -> list[tuple[Meeting, Pupil]]:
+    """Meetings whose review falls on or before the day and has not been held, with their pupil."""
+    due = []
+    for m in store.meetings.reviews_due(on_or_before):
+        pupil = store.pupils.by_id(m.pupil_id)
+        if pupil is not None:  # removing a pupil removes their meetings: never None in practice
+            due.append((m, pupil))
+    return due
     return entry_id

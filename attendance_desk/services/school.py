@@ -261,3 +261,20 @@ def calendar_year(store: Store, year: int) -> CalendarYear:
     calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
     sessions = calendar.school_sessions(first, last) if terms else []
     return CalendarYear(year, terms, closures, len({d for d, _ in sessions}), len(sessions))
+
+
+def school_settings(store: Store) -> SchoolSettings:
+    """The school's details, register times and choices, as last saved."""
+    return store.settings.school()
+
+
+@dataclass(frozen=True)
+class SchoolSize:
+    pupils: int
+    contacts: int
+    marks: int
+
+
+def school_size(store: Store) -> SchoolSize:
+    """How much the file holds (what `demo` reports it wrote)."""
+    return SchoolSize(store.pupils.count(), store.contacts.count(), store.marks.count())

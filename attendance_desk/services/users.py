@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from attendance_desk.domain.roles import (
     ROLE_NAMES,
@@ -264,3 +265,24 @@ def audit_entries(store: Store, by: str, start: str = "", end: str = "9999") -> 
     entries = store.audit.entries(start, end)
     store.audit.log(by, "audit log read", "", f"{len(entries)} entries")
     return entries
+
+
+def export_audit_log(store: Store, by: str, path: Path, start: str = "", end: str = "9999") -> int:
+    """Write the audit log between two ISO times to a CSV file (whole or not at all; cells that a
+    spreadsheet would run as a formula are made inert), for those allowed to read it; the export is
+    itself audited. Returns the number of entries written."""
+    import csv
+    import io
+
+    from attendance_desk.exporters.inert import csv_row
+    from attendance_desk.files import write_bytes
+
+    entries = audit_entries(store, by, start, end)
+    with io.StringIO(newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["when", "who", "action", "subject", "detail"])
+        out.writerows(csv_row([e.at, e.user, e.action, e.subject, e.detail]) for e in entries)
+        write_bytes(path, fh.getvalue().encode("utf-8-sig"))
+    with store.write():
+        store.audit.log(by, "export audit log", str(path), f"{len(entries)} entries")
+    return len(entries)

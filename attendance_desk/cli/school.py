@@ -1,19 +1,34 @@
-"""Command-line commands for the calendar and late arrivals: parsers and handlers together, so the
-area can be read in one place. Each handler is one service call plus printing."""
+"""The school file itself: `init`, `demo`, the `calendar` (terms and closures) and `check`."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import date, time
+from pathlib import Path
 
+from attendance_desk.cli.common import iso, now, session
 from attendance_desk.domain.calendar import academic_year_of
+from attendance_desk.services.school import ServiceError, open_school
 
 
-def add_parsers(sub, iso, session) -> None:
-    """The `calendar`, `late` and `lates` commands (called from cli.build_parser)."""
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create an empty school file")
+    p.add_argument("--school", required=True, help="school name")
+    p.add_argument("--urn", required=True, help="6-digit unique reference number")
+    p.set_defaults(func=init)
+
+    p = sub.add_parser("demo", help="write a synthetic demo school into the file")
+    p.add_argument(
+        "--pupils", type=int, default=420, help="number of pupils (default 420, a primary)"
+    )
+    p.add_argument(
+        "--weeks", type=int, help="weeks of marks up to today (default: since last September year)"
+    )
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same school)")
+    p.set_defaults(func=demo)
+
     p = sub.add_parser("calendar", help="show or change the school calendar: terms and closures")
+    p.set_defaults(func=calendar)
     cal = p.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
     q = cal.add_parser("show", help="terms, closures and school days of an academic year")
     q.add_argument("--year", type=int, help="the year the academic year starts (default: this one)")
@@ -39,40 +54,52 @@ def add_parsers(sub, iso, session) -> None:
     r = closure.add_parser("remove", help="remove the closure on a day")
     r.add_argument("--date", type=iso, required=True)
 
-    p = sub.add_parser("late", help="record a late arrival: L before the register closed, U after")
-    p.add_argument("--upn", required=True)
-    p.add_argument("--date", type=iso, help="default: today")
-    p.add_argument("--session", type=session, default="AM")
-    p.add_argument(
-        "--arrived", type=_clock, required=True, help="the time the pupil arrived, HH:MM"
+    p = sub.add_parser(
+        "check",
+        help="integrity and tamper check of the school file (hash chains, safeguards, users)",
     )
     p.add_argument(
-        "--code",
-        choices=["L", "U"],
-        help="record this code instead of the one the close time gives",
+        "--against",
+        type=Path,
+        metavar="BACKUP",
+        help="also show what changed outside Attendance Desk since this backup was made",
     )
-    p.add_argument(
-        "--reason", default="", help="why, when --code differs from the close time's code"
+    p.set_defaults(func=check)
+
+
+def init(args: argparse.Namespace) -> int:
+    from attendance_desk.services.school import create_school
+
+    create_school(args.db, args.school, args.urn).close()
+    print(f"Created {args.db} for {args.school} (URN {args.urn}).")
+    print("Next: import pupils, contacts and marks, or enter the calendar.")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from attendance_desk.services.demo import build_demo_school
+    from attendance_desk.services.school import school_size
+
+    if args.db.exists():
+        raise ServiceError(
+            f"{args.db} already exists: the demo writes a new file; choose another --db"
+        )
+    store = build_demo_school(
+        args.db, pupils=args.pupils, today=args.today, seed=args.seed, weeks=args.weeks
     )
-
-    p = sub.add_parser("lates", help="punctuality: the pupils with the most late arrivals")
-    p.add_argument("--from", dest="start", type=iso, help="default: the start of this half-term")
-    p.add_argument("--to", dest="end", type=iso, help="default: today")
-    p.add_argument("--limit", type=int, default=30)
-    p.add_argument("--json", action="store_true")
-
-
-def _clock(value: str) -> time:
-    try:
-        return time.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a time like 09:20") from None
+    with store:
+        size = school_size(store)
+    print(
+        f"Demo school written to {args.db}: {size.pupils} pupils, "
+        f"{size.contacts} contacts, {size.marks} marks."
+    )
+    return 0
 
 
-def cmd_calendar(args: argparse.Namespace) -> int:
+def calendar(args: argparse.Namespace) -> int:
     from attendance_desk.services import school
 
-    store = school.open_school(args.db)
+    store = open_school(args.db)
     with store:
         action = args.calendar_command
         if action == "show":
@@ -99,8 +126,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
             school.add_typical_year(store, args.year, by=args.user)
             year = school.calendar_year(store, args.year)
             print(
-                f"Added the usual calendar for {year.label}: {len(year.terms)} terms, {len(year.closures)} "
-                f"closures, {year.school_days} school days. Check the INSET days against the school's own."
+                f"Added the usual calendar for {year.label}: {len(year.terms)} terms, "
+                f"{len(year.closures)} closures, {year.school_days} school days. "
+                "Check the INSET days against the school's own."
             )
         elif action == "term" and args.term_command == "add":
             school.add_term(store, args.name, args.start, args.end, by=args.user)
@@ -112,7 +140,8 @@ def cmd_calendar(args: argparse.Namespace) -> int:
             sessions = (args.session,) if args.session else ("AM", "PM")
             school.add_closure(store, args.date, sessions, args.kind, args.reason, by=args.user)
             print(
-                f"Closure recorded: {args.date:%d/%m/%Y} {'/'.join(sessions)} ({args.reason.strip()})."
+                f"Closure recorded: {args.date:%d/%m/%Y} {'/'.join(sessions)} "
+                f"({args.reason.strip()})."
             )
         else:
             school.remove_closure(store, args.date, by=args.user)
@@ -120,69 +149,20 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_late(args: argparse.Namespace) -> int:
-    from attendance_desk.services.marks import record_late_arrival
-    from attendance_desk.services.school import open_school
-
-    day = args.date or args.today
-    store = open_school(args.db)
-    with store:
-        before, after, suggested = record_late_arrival(
-            store,
-            args.upn,
-            day,
-            args.session,
-            args.arrived,
-            args.user,
-            code=args.code,
-            reason=args.reason,
-        )
-    was = before.code if before else "no mark"
-    print(
-        f"{day:%d/%m/%Y} {args.session}: {was} -> {after.code} ({after.minutes_late} min late; "
-        f"the close time gives {suggested})."
-    )
-    return 0
-
-
-def cmd_lates(args: argparse.Namespace) -> int:
-    from attendance_desk.services.marks import half_term_start, punctuality
-    from attendance_desk.services.school import open_school
+def check(args: argparse.Namespace) -> int:
+    from attendance_desk.services.check import check_school
 
     store = open_school(args.db)
     with store:
-        end = args.end or args.today
-        start = args.start
-        if start is None:
-            start = half_term_start(store, end) or date(end.year, end.month, 1)
-        rows = punctuality(store, start, end, args.limit)
-    if args.json:
-        json.dump(
-            [
-                {
-                    "upn": r.pupil.upn,
-                    "name": r.pupil.name,
-                    "reg_group": r.pupil.reg_group,
-                    "late_before_close": r.late_before_close,
-                    "late_after_close": r.late_after_close,
-                    "minutes": r.minutes,
-                }
-                for r in rows
-            ],
-            sys.stdout,
-            indent=2,
-            ensure_ascii=False,
-        )
-        print()
-        return 0
-    print(
-        f"Late arrivals {start:%d/%m/%Y} to {end:%d/%m/%Y} (L: before the register closed; U: after)"
-    )
-    if not rows:
-        print("  none")
-    for r in rows:
-        print(
-            f"  {r.pupil.name[:28]:<29}{r.pupil.reg_group:<7}L {r.late_before_close:>3}  U {r.late_after_close:>3}"
-            f"  {r.minutes:>5} min in all"
-        )
-    return 0
+        report = check_school(store, now(args), args.against)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for note in report.notes:
+        print(note)
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    for line in report.missing:
+        print(f"  missing: {line}", file=sys.stderr)
+    status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{args.db}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
+    return 0 if report.ok else 1

@@ -1,0 +1,200 @@
+"""Looking after the file and the people who use it: `user`, `audit`, `backup`, `restore`, and
+data protection (`sar`, `retention`)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from attendance_desk.cli.common import dmy, iso
+from attendance_desk.services.school import ServiceError, open_school
+
+NEW_PASSWORD_VARIABLE = "ATTENDANCE_DESK_NEW_PASSWORD"
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="an online backup of the school file, rotated 7 daily / 4 weekly / 12 monthly",
+    )
+    p.add_argument("--to", type=Path, help="the folder (default: the backup folder in settings)")
+    p.set_defaults(func=backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="replace the school file with a backup (checked first; the current file is kept)",
+    )
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=restore)
+
+    p = sub.add_parser("audit", help="who did what and when (append-only); --csv to export it")
+    p.add_argument("--from", dest="start", type=iso)
+    p.add_argument("--to", dest="end", type=iso)
+    p.add_argument("--csv", type=Path, help="write the log to this CSV file")
+    p.set_defaults(func=audit)
+
+    p = sub.add_parser(
+        "user",
+        help="users and roles: add, change, list (the first user is the administrator); "
+        "signature: the head stores their own signature image",
+    )
+    p.add_argument("action", choices=["add", "set", "list", "signature"])
+    p.add_argument("--name")
+    p.add_argument("--role", choices=["office", "lead", "head", "admin"])
+    p.add_argument(
+        "--new-password",
+        action="store_true",
+        help=f"set a new password (asked for, or from {NEW_PASSWORD_VARIABLE})",
+    )
+    p.add_argument("--disable", action="store_true")
+    p.add_argument(
+        "--image",
+        type=Path,
+        help="with signature: a PNG or JPEG of your signature (none: remove it)",
+    )
+    p.set_defaults(func=user)
+
+    p = sub.add_parser(
+        "sar", help="everything held on one pupil, as a ZIP (subject access request)"
+    )
+    p.add_argument("--upn", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=sar)
+
+    p = sub.add_parser(
+        "retention", help="pupils who left over 6 years ago; --apply archives then removes them"
+    )
+    p.add_argument(
+        "--archive", type=Path, help="folder for the archive files (needed with --apply)"
+    )
+    p.add_argument("--apply", action="store_true")
+    p.set_defaults(func=retention)
+
+
+def backup(args: argparse.Namespace) -> int:
+    from attendance_desk.services.backups import make_backup
+
+    with open_school(args.db) as store:
+        result = make_backup(store, args.to, by=args.user)
+    print(
+        f"Backed up to {result.path} ({result.kept} backups kept, "
+        f"{len(result.removed)} older ones removed)."
+    )
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from attendance_desk.services.backups import restore as restore_backup
+
+    aside = restore_backup(args.db, args.file, args.user)
+    print(f"Restored {args.file} to {args.db}; the file it replaced is kept as {aside}.")
+    return 0
+
+
+def audit(args: argparse.Namespace) -> int:
+    from attendance_desk.services.users import audit_entries, export_audit_log, printable
+
+    start = args.start.isoformat() if args.start else ""
+    end = (args.end.isoformat() + "T23:59:59") if args.end else "9999"
+    with open_school(args.db) as store:
+        if args.csv:
+            count = export_audit_log(store, args.user, args.csv, start, end)
+            print(f"Wrote {count} entries to {args.csv}")
+            return 0
+        entries = audit_entries(store, args.user, start, end)
+    for e in entries:
+        # one line per entry: a name or note with a line break cannot forge another entry
+        print(
+            f"{e.at[:19].replace('T', ' ')}  {printable(e.user) or '-':<12} "
+            f"{printable(e.action):<20} {printable(e.subject)}  {printable(e.detail)}"
+        )
+    return 0
+
+
+def _new_password() -> str:
+    password = os.environ.get(NEW_PASSWORD_VARIABLE)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise ServiceError(f"give the new password in {NEW_PASSWORD_VARIABLE}")
+        password = getpass.getpass("New password (10 characters or more, not a common one): ")
+        if getpass.getpass("Again: ") != password:
+            raise ServiceError("the two passwords differ")
+    return password
+
+
+def user(args: argparse.Namespace) -> int:
+    from attendance_desk.domain.roles import ROLE_NAMES
+    from attendance_desk.services.users import add_user, change_user, list_users, set_signature
+
+    with open_school(args.db) as store:
+        if args.action == "list":
+            for person in list_users(store, args.user):
+                print(
+                    f"{person.name:<20} {ROLE_NAMES[person.role]:<16} "
+                    f"{'' if person.active else 'disabled'}"
+                )
+            return 0
+        if args.action == "signature":
+            if args.image is None:
+                set_signature(store, args.user, None)
+                print("Your stored signature image is removed.")
+                return 0
+            try:
+                image = args.image.read_bytes()
+            except OSError as exc:
+                raise ServiceError(f"cannot read {args.image}: {exc.strerror or exc}") from None
+            set_signature(store, args.user, image)
+            print(
+                f"Your signature image is stored in the school file ({len(image)} bytes); "
+                "it is printed only on certificates you make."
+            )
+            return 0
+        if not args.name:
+            raise ServiceError("give --name")
+        if args.action == "add":
+            if not args.role:
+                raise ServiceError("give --role")
+            add_user(store, args.user, args.name, args.role, _new_password())
+            print(f"User {args.name} added as {ROLE_NAMES[args.role]}.")
+        else:
+            change_user(
+                store,
+                args.user,
+                args.name,
+                role=args.role,
+                password=_new_password() if args.new_password else None,
+                active=False if args.disable else None,
+            )
+            print(f"User {args.name} changed.")
+    return 0
+
+
+def sar(args: argparse.Namespace) -> int:
+    from attendance_desk.services.privacy import subject_access_export
+
+    with open_school(args.db) as store:
+        written = subject_access_export(store, args.upn, args.out, args.user)
+    print(f"Written {written}")
+    return 0
+
+
+def retention(args: argparse.Namespace) -> int:
+    from attendance_desk.services.privacy import KEEP_YEARS, archive_and_remove, due_for_removal
+
+    with open_school(args.db) as store:
+        if not args.apply:
+            due = due_for_removal(store, args.today)
+            print(f"{len(due)} pupil(s) left more than {KEEP_YEARS} years ago:")
+            for p in due:
+                print(f"  {p.upn}  {p.legal_name}, left {dmy(p.leaving_date)}")
+            return 0
+        if not args.archive:
+            raise ServiceError("give --archive FOLDER: each pupil is archived before removal")
+        # the real date, whatever --today says
+        removed = archive_and_remove(store, date.today(), args.archive, args.user)
+    print(f"{len(removed)} pupil(s) archived to {args.archive} and removed.")
+    return 0
