@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from attendance_desk.errors import UserError
 from attendance_desk.store.location import LOCAL, Location, network_location
+from attendance_desk.store.repositories import Repositories
 from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -71,8 +72,9 @@ def _refuse_foreign_file(path: Path) -> None:
             )
 
 
-class Store:
-    """One school file. Reads go straight to the connection; writes go through `write()`."""
+class Store(Repositories):
+    """One school file. Reads go straight to the connection; writes go through `write()`. Its
+    repositories (`store.pupils`, ...) are declared in store/repositories.py."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, location: Location = LOCAL):
         self.path = path
@@ -81,9 +83,7 @@ class Store:
         self._depth = 0
         self.busy_timeout_ms = BUSY_TIMEOUT_MS
         self.db = Database(conn)
-        from attendance_desk.store.repositories import attach_repositories
-
-        attach_repositories(self)
+        self._open_repositories()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

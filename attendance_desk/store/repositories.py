@@ -1,18 +1,17 @@
-"""Attach one repository object per area to a Store (`store.pupils`, `store.marks`, ...)."""
+"""The store's repositories, one per area (`store.pupils`, `store.marks`, ...), declared as
+attributes of `Store` (which inherits `Repositories`) so that a type checker and an IDE see each
+one and its methods. A new repository: declare it here and make it in `_open_repositories`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-if TYPE_CHECKING:
-    from attendance_desk.store.db import Store
-
-
-def attach_repositories(store: Store) -> None:
+if TYPE_CHECKING:  # the repository modules import store.db, which imports this module
     from attendance_desk.store.audit import AuditRepo
     from attendance_desk.store.calendar import CalendarRepo
     from attendance_desk.store.casework import CaseworkRepo
     from attendance_desk.store.contacts import ContactRepo
+    from attendance_desk.store.db import Store
     from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
     from attendance_desk.store.meetings import MeetingRepo
@@ -22,15 +21,47 @@ def attach_repositories(store: Store) -> None:
     from attendance_desk.store.stages import StageRepo
     from attendance_desk.store.users import UserRepo
 
-    store.settings = SettingsRepo(store)
-    store.pupils = PupilRepo(store)
-    store.contacts = ContactRepo(store)
-    store.marks = MarkRepo(store)
-    store.calendar = CalendarRepo(store)
-    store.casework = CaseworkRepo(store)
-    store.stages = StageRepo(store)
-    store.letters = LetterRepo(store)
-    store.meetings = MeetingRepo(store)
-    store.pastoral = PastoralRepo(store)
-    store.audit = AuditRepo(store)
-    store.users = UserRepo(store)
+
+class Repositories:
+    """One repository object per area of the school file, made when the file is opened."""
+
+    settings: SettingsRepo
+    pupils: PupilRepo
+    contacts: ContactRepo
+    marks: MarkRepo
+    calendar: CalendarRepo
+    casework: CaseworkRepo
+    stages: StageRepo
+    letters: LetterRepo
+    meetings: MeetingRepo
+    pastoral: PastoralRepo
+    audit: AuditRepo
+    users: UserRepo
+
+    def _open_repositories(self) -> None:
+        from attendance_desk.store.audit import AuditRepo
+        from attendance_desk.store.calendar import CalendarRepo
+        from attendance_desk.store.casework import CaseworkRepo
+        from attendance_desk.store.contacts import ContactRepo
+        from attendance_desk.store.letters import LetterRepo
+        from attendance_desk.store.marks import MarkRepo
+        from attendance_desk.store.meetings import MeetingRepo
+        from attendance_desk.store.pastoral import PastoralRepo
+        from attendance_desk.store.pupils import PupilRepo
+        from attendance_desk.store.settings import SettingsRepo
+        from attendance_desk.store.stages import StageRepo
+        from attendance_desk.store.users import UserRepo
+
+        store = cast("Store", self)
+        self.settings = SettingsRepo(store)
+        self.pupils = PupilRepo(store)
+        self.contacts = ContactRepo(store)
+        self.marks = MarkRepo(store)
+        self.calendar = CalendarRepo(store)
+        self.casework = CaseworkRepo(store)
+        self.stages = StageRepo(store)
+        self.letters = LetterRepo(store)
+        self.meetings = MeetingRepo(store)
+        self.pastoral = PastoralRepo(store)
+        self.audit = AuditRepo(store)
+        self.users = UserRepo(store)
