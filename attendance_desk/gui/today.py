@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calls import CallList, FamilyCall
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
@@ -41,7 +42,6 @@ from attendance_desk.services.calls import (
     log_call,
     reason_codes,
 )
-from attendance_desk.store.casework import CaseworkEntry
 
 COLUMNS = ["Pupil", "Class", "Mark", "Days off", "No contact", "Prompts", "Why first"]
 HEADER_TIPS = [

@@ -6,13 +6,13 @@ from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import CallList, PupilForCalls, build_call_list, needs_call
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.register import NewMark
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.stages import current_stages
 from attendance_desk.services.users import authorize
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
 LOOK_BACK_SCHOOL_DAYS = 25

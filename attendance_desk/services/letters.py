@@ -27,6 +27,8 @@ from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.figures import PENALTY_WINDOW_WEEKS
 from attendance_desk.domain.letter_rules import LetterFacts, unmet
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry, LetterRecord, NewLetter, reference
+from attendance_desk.domain.records import Meeting as RecordedMeeting
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.files import discard, place, safe_name, stage
@@ -35,10 +37,7 @@ from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar, support_map
 from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
-from attendance_desk.store.letters import LetterRecord, NewLetter, reference
-from attendance_desk.store.meetings import Meeting as RecordedMeeting
 
 OVERRIDE_ROLES = ("lead", "head")  # an attendance lead or the head teacher may send a letter anyway
 MEETING_KINDS = ("sam", "planning")  # meetings a parent is invited to (reviews follow them)

@@ -7,15 +7,14 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry, Meeting, Plan
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar
 from attendance_desk.services.users import authorize
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
-from attendance_desk.store.meetings import Meeting, Plan
 
 KINDS = {
     "sam": "School Attendance Meeting",

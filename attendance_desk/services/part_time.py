@@ -19,13 +19,13 @@ from attendance_desk.domain.part_time import (
     suggestion,
 )
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.services.users import authorize
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
 KIND = "part_time"  # the chronology's kind for timetable steps

@@ -10,17 +10,14 @@ from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.codes import Category
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry, LetterRecord, Meeting, StageEvent
 from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import KINDS
 from attendance_desk.services.school import codes, school_calendar, support_map
 from attendance_desk.services.stages import PupilStage, stage_overview
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
-from attendance_desk.store.letters import LetterRecord
 from attendance_desk.store.marks import codes_by_session
-from attendance_desk.store.meetings import Meeting
-from attendance_desk.store.stages import StageEvent
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 

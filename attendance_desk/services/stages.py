@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.records import CaseworkEntry, StageEvent
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import (
     EARLIER_MAP_STAGE,
@@ -20,9 +21,7 @@ from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.users import authorize
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
-from attendance_desk.store.stages import StageEvent
 
 
 @dataclass(frozen=True)

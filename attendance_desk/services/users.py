@@ -12,6 +12,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from attendance_desk.domain.records import User
 from attendance_desk.domain.roles import (
     ROLE_NAMES,
     ROLES,
@@ -23,7 +24,6 @@ from attendance_desk.domain.roles import (
 )
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.db import Store, StoreBusy
-from attendance_desk.store.users import User
 
 WRONG = "the name or password is not right"
 SIGNATURE_LIMIT = 512 * 1024  # bytes: a signature image is a small PNG or JPEG

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import AuditEntry
 from attendance_desk.store.chain import append_audit
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: str
-    user: str
-    action: str
-    subject: str
-    detail: str
 
 
 SOON_MS = 200  # how long sign-in's audit entry waits for another PC's save before it is kept back

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.store.db import now_iso, read_time, stored_time
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class CaseworkEntry:
-    id: int | None
-    pupil_id: int
-    at: datetime  # when it happened (the chronology's order and date)
-    kind: str  # call, text, email, letter, home_visit, meeting, early_help, note, stage
-    by_user: str  # who did it
-    with_whom: str = ""
-    contact_id: int | None = None
-    outcome: str = ""
-    contact_made: bool = False
-    notes: str = ""
-    recorded_at: datetime | None = None  # when it was entered (now, if not given)
-    recorded_by: str = ""  # who entered it (by_user, if not given)
-    late_reason: str = ""  # why it was entered more than a fortnight after it happened
-
-    @property
-    def occurred_at(self) -> datetime:
-        return self.at
-
-    @property
-    def recorded_later(self) -> bool:
-        """Entered on a later day than it happened."""
-        return self.recorded_at is not None and self.recorded_at.date() > self.at.date()
 
 
 class CaseworkRepo:

@@ -4,73 +4,15 @@ is kept in (and the page) with that file's SHA-256, when it was posted, and whet
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import LetterRecord, NewLetter
 from attendance_desk.store.chain import last_id, seal, seal_letter_state
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-def reference(number: int) -> str:
-    """The letter's number as printed on it ("Our ref")."""
-    return f"ATT/{number:05d}"
-
-
-@dataclass(frozen=True)
-class LetterRecord:
-    id: int
-    pupil_id: int
-    template: str
-    stage_key: str | None
-    contact_id: int | None
-    addressee: str
-    address: str
-    figures: dict
-    text: str
-    generated_at: str
-    posted_on: date | None
-    sha256: str
-    file: str
-    page: int
-    by_user: str
-    number: int = 0
-    letter_date: date | None = None  # the date printed on the letter (the day it was issued)
-    details: dict | None = (
-        None  # what the letter quoted from the log: meetings, earlier letters, window
-    )
-    override_reason: str = ""  # the reason it was sent although a condition did not hold
-    overridden: str = ""  # the conditions that did not hold
-    void_reason: str = ""
-    voided_by: str = ""
-    voided_at: str = ""
-
-    @property
-    def reference(self) -> str:
-        return reference(self.number)
-
-    @property
-    def void(self) -> bool:
-        return bool(self.void_reason)
-
-
-@dataclass(frozen=True)
-class NewLetter:
-    pupil_id: int
-    template: str
-    stage_key: str | None
-    contact_id: int | None
-    addressee: str
-    address: str
-    figures: dict
-    text: str
-    letter_date: date
-    details: dict
-    override_reason: str = ""
-    overridden: str = ""
 
 
 def _record(r) -> LetterRecord:

@@ -2,55 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import Meeting, Plan
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class Meeting:
-    id: int | None
-    pupil_id: int
-    kind: str
-    held_on: date
-    attendees: str = ""
-    parent_attended: bool = False
-    barriers: str = ""
-    pupil_voice: str = ""
-    actions_parent: str = ""
-    actions_school: str = ""
-    actions_others: str = ""
-    target_pct: float | None = None
-    target_from: date | None = None
-    target_to: date | None = None
-    review_date: date | None = None
-    reviews_meeting_id: int | None = None
-    target_met: bool | None = None
-    attendance_achieved: float | None = None
-    decision: str = ""
-    by_user: str = ""  # who recorded it
-    late_reason: str = ""  # why it was recorded more than a fortnight after it was held
-    recorded_at: str = ""  # when it was recorded (set by the store)
-
-
-@dataclass(frozen=True)
-class Plan:
-    id: int | None
-    pupil_id: int
-    kind: str
-    parent_commitments: str
-    school_support: str
-    agency_support: str
-    target_pct: float | None
-    starts: date
-    review_date: date
-    ends: date
-    by_user: str = ""
 
 
 _DATES = {"held_on", "target_from", "target_to", "review_date", "starts", "ends"}

@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import StageEvent
 from attendance_desk.domain.support_map import Adjustment
 from attendance_desk.store.db import local_text, now_iso, stored_time
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class StageEvent:
-    id: int
-    pupil_id: int
-    event: str
-    stage_key: str | None
-    map_name: str
-    measure_value: float | None
-    figures: dict
-    note: str
-    by_user: str
-    at: str  # when it was recorded
-    occurred_on: date | None = None  # when the step was taken
-    late_reason: str = ""  # why it was recorded more than a fortnight later
-
-    @property
-    def on(self) -> date:
-        """The day the step was taken (the day it was recorded, for steps from before dates were kept)."""
-        return self.occurred_on or date.fromisoformat(self.at[:10])
 
 
 class StageRepo:

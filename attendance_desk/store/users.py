@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.records import User
 from attendance_desk.store.db import now_iso
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-    role: str
-    password_hash: str
-    active: bool
-    failed_signins: int = 0
-    locked_until: str = ""  # UTC ISO, while sign-in is locked after repeated wrong passwords
 
 
 class UserRepo:

@@ -12,6 +12,7 @@ from attendance_desk.cli import main
 from attendance_desk.documents.templates import TemplateProblem, template_info
 from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact, Link
+from attendance_desk.domain.records import Meeting
 from attendance_desk.services.letters import (
     letter_choices,
     letter_file_problems,
@@ -22,7 +23,6 @@ from attendance_desk.services.letters import (
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.stages import record_step
 from attendance_desk.services.users import add_user
-from attendance_desk.store.meetings import Meeting
 from tests.documents.test_letters_and_certificate import CAL, TODAY
 from tests.helpers import add_pupil, put_marks, sessions, text_of
 

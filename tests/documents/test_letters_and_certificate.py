@@ -92,7 +92,7 @@ def test_templates_cannot_reach_python_internals(tmp_path):
 
 def test_every_shipped_template_renders_with_the_documented_placeholders(tmp_path, store):
     from attendance_desk.documents.templates import template_names
-    from attendance_desk.store.meetings import Meeting
+    from attendance_desk.domain.records import Meeting
 
     pupil = store.pupils.all()[0]
     store.meetings.add_meeting(

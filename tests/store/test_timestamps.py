@@ -6,8 +6,8 @@ import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.services.marks import amend_mark
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import open_store, read_time, stored_time
 from tests.helpers import add_pupil, make_school, put_marks
 

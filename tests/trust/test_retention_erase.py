@@ -8,9 +8,9 @@ from pathlib import Path
 
 from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact, Link
+from attendance_desk.domain.records import NewLetter
 from attendance_desk.services.check import check_school
 from attendance_desk.services.privacy import archive_and_remove
-from attendance_desk.store.letters import NewLetter
 from tests.helpers import add_pupil, make_school, put_marks, sessions
 
 NAME = "Quixleywhistle"

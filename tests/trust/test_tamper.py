@@ -11,11 +11,11 @@ from datetime import date
 import pytest
 
 from attendance_desk.cli import main
+from attendance_desk.domain.records import NewLetter
 from attendance_desk.services.backups import make_backup
 from attendance_desk.services.marks import amend_mark
 from attendance_desk.services.users import add_user
 from attendance_desk.store import chain
-from attendance_desk.store.letters import NewLetter
 from tests.helpers import add_pupil, make_school, put_marks, sessions
 
 PASSWORD = "tamper-test-admin-pass"

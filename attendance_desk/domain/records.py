@@ -1,0 +1,176 @@
+"""The records the program keeps (casework, letters, meetings and plans, support-map steps, the audit
+log, users): plain frozen dataclasses that the store fills from the school file and the services,
+documents and both shells read. They live here, not in `store/`, so that a shell can hold one without
+importing the store (DESIGN.md: gui and cli call services and domain only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class CaseworkEntry:
+    id: int | None
+    pupil_id: int
+    at: datetime  # when it happened (the chronology's order and date)
+    kind: str  # call, text, email, letter, home_visit, meeting, early_help, note, stage
+    by_user: str  # who did it
+    with_whom: str = ""
+    contact_id: int | None = None
+    outcome: str = ""
+    contact_made: bool = False
+    notes: str = ""
+    recorded_at: datetime | None = None  # when it was entered (now, if not given)
+    recorded_by: str = ""  # who entered it (by_user, if not given)
+    late_reason: str = ""  # why it was entered more than a fortnight after it happened
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.at
+
+    @property
+    def recorded_later(self) -> bool:
+        """Entered on a later day than it happened."""
+        return self.recorded_at is not None and self.recorded_at.date() > self.at.date()
+
+
+def reference(number: int) -> str:
+    """The letter's number as printed on it ("Our ref")."""
+    return f"ATT/{number:05d}"
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    id: int
+    pupil_id: int
+    template: str
+    stage_key: str | None
+    contact_id: int | None
+    addressee: str
+    address: str
+    figures: dict
+    text: str
+    generated_at: str
+    posted_on: date | None
+    sha256: str
+    file: str
+    page: int
+    by_user: str
+    number: int = 0
+    letter_date: date | None = None  # the date printed on the letter (the day it was issued)
+    details: dict | None = (
+        None  # what the letter quoted from the log: meetings, earlier letters, window
+    )
+    override_reason: str = ""  # the reason it was sent although a condition did not hold
+    overridden: str = ""  # the conditions that did not hold
+    void_reason: str = ""
+    voided_by: str = ""
+    voided_at: str = ""
+
+    @property
+    def reference(self) -> str:
+        return reference(self.number)
+
+    @property
+    def void(self) -> bool:
+        return bool(self.void_reason)
+
+
+@dataclass(frozen=True)
+class NewLetter:
+    pupil_id: int
+    template: str
+    stage_key: str | None
+    contact_id: int | None
+    addressee: str
+    address: str
+    figures: dict
+    text: str
+    letter_date: date
+    details: dict
+    override_reason: str = ""
+    overridden: str = ""
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int | None
+    pupil_id: int
+    kind: str
+    held_on: date
+    attendees: str = ""
+    parent_attended: bool = False
+    barriers: str = ""
+    pupil_voice: str = ""
+    actions_parent: str = ""
+    actions_school: str = ""
+    actions_others: str = ""
+    target_pct: float | None = None
+    target_from: date | None = None
+    target_to: date | None = None
+    review_date: date | None = None
+    reviews_meeting_id: int | None = None
+    target_met: bool | None = None
+    attendance_achieved: float | None = None
+    decision: str = ""
+    by_user: str = ""  # who recorded it
+    late_reason: str = ""  # why it was recorded more than a fortnight after it was held
+    recorded_at: str = ""  # when it was recorded (set by the store)
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int | None
+    pupil_id: int
+    kind: str
+    parent_commitments: str
+    school_support: str
+    agency_support: str
+    target_pct: float | None
+    starts: date
+    review_date: date
+    ends: date
+    by_user: str = ""
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    id: int
+    pupil_id: int
+    event: str
+    stage_key: str | None
+    map_name: str
+    measure_value: float | None
+    figures: dict
+    note: str
+    by_user: str
+    at: str  # when it was recorded
+    occurred_on: date | None = None  # when the step was taken
+    late_reason: str = ""  # why it was recorded more than a fortnight later
+
+    @property
+    def on(self) -> date:
+        """The day the step was taken (the day it was recorded, for steps from before dates were kept)."""
+        return self.occurred_on or date.fromisoformat(self.at[:10])
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    user: str
+    action: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    password_hash: str
+    active: bool
+    failed_signins: int = 0
+    locked_until: str = ""  # UTC ISO, while sign-in is locked after repeated wrong passwords
