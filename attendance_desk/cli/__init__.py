@@ -20,6 +20,7 @@ from attendance_desk.cli import (
     figures,
     forms,
     imports,
+    leave,
     letters,
     registers,
     school,
@@ -30,7 +31,7 @@ from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
 
 # The command modules, in the order their commands are listed by --help.
-AREAS = (school, imports, figures, registers, casework, letters, forms, admin)
+AREAS = (school, imports, figures, registers, casework, letters, forms, leave, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:

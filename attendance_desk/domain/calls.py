@@ -91,6 +91,9 @@ class CallList:
     families: tuple[FamilyCall, ...]
     registers_not_taken: tuple[str, ...] = ()
     message: str = ""
+    not_called: tuple[
+        str, ...
+    ] = ()  # absent pupils left off the list, each with why (leave decided)
 
     @property
     def pupil_count(self) -> int:
@@ -139,9 +142,15 @@ def days_without_contact(
     return sum(1 for day in run_days if day > last_contact)
 
 
-def prompts_for(days_no_contact: int) -> tuple[str, ...]:
+def prompts_for(
+    days_no_contact: int, cme_after: int = CME_REFERRAL_AFTER_DAYS, referred: str = ""
+) -> tuple[str, ...]:
+    """`cme_after`: the school's day count for a children-missing-education referral (a setting);
+    `referred`: the referral already made ("CME referral made 01/12/2026"), shown instead."""
     prompts = []
-    if days_no_contact >= CME_REFERRAL_AFTER_DAYS:
+    if referred:
+        prompts.append(referred)
+    elif days_no_contact >= cme_after:
         prompts.append(
             f"{days_no_contact} school days without contact: make a children missing education referral"
         )
@@ -206,8 +215,12 @@ def build_call_list(
     contacts_of: Mapping[int, Sequence[ContactForCalls]],
     codes: CodeTable,
     registers_not_taken: Sequence[str] = (),
+    cme_after: int = CME_REFERRAL_AFTER_DAYS,
+    referred: Mapping[int, str] | None = None,
 ) -> CallList:
-    """`candidates` are pupils on roll in classes whose register was taken, with their mark code."""
+    """`candidates` are pupils on roll in classes whose register was taken, with their mark code;
+    `referred`: pupils with a children-missing-education referral, and what their line says."""
+    referred = referred or {}
     chosen: dict[int, CallPupil] = {}
     for pupil, code in candidates:
         if not needs_call(code, day, codes):
@@ -220,7 +233,7 @@ def build_call_list(
             rag=rag_for(pupil),
             consecutive_days=run,
             days_without_contact=silent,
-            prompts=prompts_for(silent),
+            prompts=prompts_for(silent, cme_after, referred.get(pupil.pupil_id, "")),
         )
     families = []
     for group in group_families(list(chosen), contacts_of):

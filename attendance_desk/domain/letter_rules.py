@@ -12,10 +12,11 @@ without a recorded meeting would have no meeting to quote). The vocabulary:
 |---|---|
 | `stage >= N` | the pupil is at the Nth step of the school's support map or beyond (or at or beyond the step whose letter this is) |
 | `unauthorised >= N` | at least N sessions of unauthorised absence this school year, as at the letter's date |
-| `unauthorised_last_10_weeks >= N` or `>= penalty_threshold` | that many unauthorised sessions in the last 10 school weeks up to the letter's date |
+| `unauthorised_last_10_weeks >= N` or `>= penalty_threshold` | that many unauthorised sessions in the school's penalty-notice window (a setting: 10 school weeks nationally, some LAs' codes of conduct differ) up to the letter's date; `penalty_threshold` is the school's setting (10 sessions nationally) |
 | `missed_meeting` | the latest recorded meeting (School Attendance Meeting or planning meeting) was held without the parent |
 | `review_target_met` | the latest review of a target found it met |
 | `earlier_letter T` or `earlier_letter T1 or T2` | a letter from template T (or T1, T2) about the pupil was issued before and not voided |
+| `leave_granted`, `leave_refused` | a leave-of-absence request was decided so (the letter is made from the request) |
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from attendance_desk.domain.figures import PENALTY_THRESHOLD_SESSIONS
+from attendance_desk.domain.figures import PENALTY_THRESHOLD_SESSIONS, PENALTY_WINDOW_WEEKS
 
 KINDS = (
     "stage",
@@ -32,6 +33,8 @@ KINDS = (
     "missed_meeting",
     "review_target_met",
     "earlier_letter",
+    "leave_granted",
+    "leave_refused",
 )
 
 
@@ -46,6 +49,7 @@ class Condition:
     templates: tuple[str, ...] = ()  # for earlier_letter
     overridable: bool = True  # When: (True) or Needs: (False)
     written: str = ""  # as in the template
+    symbolic: str = ""  # "penalty_threshold": the number is the school's setting, read when checked
 
 
 _AT_LEAST = re.compile(
@@ -56,7 +60,7 @@ _EARLIER = re.compile(r"^earlier_letter\s+([a-z0-9_]+(?:\s+or\s+[a-z0-9_]+)*)$")
 
 def parse_condition(text: str, overridable: bool = True) -> Condition:
     written = " ".join(text.split())
-    if written in ("missed_meeting", "review_target_met"):
+    if written in ("missed_meeting", "review_target_met", "leave_granted", "leave_refused"):
         return Condition(written, overridable=overridable, written=written)
     if m := _AT_LEAST.match(written):
         kind, value = m.groups()
@@ -65,10 +69,14 @@ def parse_condition(text: str, overridable: bool = True) -> Condition:
                 raise ConditionError(
                     f"'{written}': penalty_threshold applies to unauthorised_last_10_weeks only"
                 )
-            number = PENALTY_THRESHOLD_SESSIONS
-        else:
-            number = int(value)
-        return Condition(kind, number=number, overridable=overridable, written=written)
+            return Condition(
+                kind,
+                number=PENALTY_THRESHOLD_SESSIONS,
+                overridable=overridable,
+                written=written,
+                symbolic=value,
+            )
+        return Condition(kind, number=int(value), overridable=overridable, written=written)
     if m := _EARLIER.match(written):
         return Condition(
             "earlier_letter",
@@ -99,15 +107,25 @@ class LetterFacts:
         default_factory=dict
     )  # template -> date of latest issued
     template_names: dict[str, str] = field(default_factory=dict)  # template -> human name
+    # the local authority's code of conduct, as the school's settings (national: 10 in 10 school weeks)
+    penalty_threshold: int = PENALTY_THRESHOLD_SESSIONS
+    window_weeks: int = PENALTY_WINDOW_WEEKS
+    leave_decision: str = ""  # "granted" / "refused": the leave request a letter is made from
 
 
 def _letter_names(condition: Condition, facts: LetterFacts) -> str:
     return " or ".join(facts.template_names.get(t, t) for t in condition.templates)
 
 
+def _number(condition: Condition, facts: LetterFacts | None) -> int:
+    if condition.symbolic == "penalty_threshold" and facts is not None:
+        return facts.penalty_threshold
+    return condition.number
+
+
 def describe(condition: Condition, facts: LetterFacts | None = None) -> str:
     """The condition in words a person reads (in refusals and the Letter dialog)."""
-    n = condition.number
+    n = _number(condition, facts)
     names = facts or LetterFacts(0, "", None, 0, 0, "")
     if condition.kind == "stage":
         if facts and facts.letter_stage_position:
@@ -118,18 +136,22 @@ def describe(condition: Condition, facts: LetterFacts | None = None) -> str:
             f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence this school year"
         )
     if condition.kind == "unauthorised_last_10_weeks":
-        threshold = " (the penalty-notice threshold)" if n == PENALTY_THRESHOLD_SESSIONS else ""
-        return f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence in the last 10 school weeks{threshold}"
+        threshold = " (the penalty-notice threshold)" if condition.symbolic else ""
+        weeks = names.window_weeks
+        return f"at least {n} session{'s' if n != 1 else ''} of unauthorised absence in the last {weeks} school weeks{threshold}"
     if condition.kind == "missed_meeting":
         return "a recorded meeting that the parent did not attend"
     if condition.kind == "review_target_met":
         return "the latest review found the attendance target met"
+    if condition.kind in ("leave_granted", "leave_refused"):
+        decided = condition.kind.removeprefix("leave_")
+        return f"a leave-of-absence request {decided} (the letter is made from the request: `leave letter`)"
     return f"an earlier {_letter_names(condition, names)} letter has been issued (and not voided)"
 
 
 def check(condition: Condition, facts: LetterFacts) -> str | None:
     """None when the condition holds; otherwise what was found instead."""
-    kind, n = condition.kind, condition.number
+    kind, n = condition.kind, _number(condition, facts)
     if kind == "stage":
         needed = min(n, facts.letter_stage_position) if facts.letter_stage_position else n
         if facts.stage_position >= needed:
@@ -153,6 +175,10 @@ def check(condition: Condition, facts: LetterFacts) -> str | None:
             if facts.review
             else "no review of a target is recorded"
         )
+    if kind in ("leave_granted", "leave_refused"):
+        if facts.leave_decision == kind.removeprefix("leave_"):
+            return None
+        return f"leave {facts.leave_decision}" if facts.leave_decision else "no leave request given"
     if any(t in facts.earlier_letters for t in condition.templates):
         return None
     return "none issued"

@@ -30,6 +30,9 @@ class Pupil:
     cme_concern: bool = False
     social_worker: str = ""
     notes: str = ""
+    social_worker_phone: str = ""
+    social_worker_email: str = ""
+    virtual_school_contact: str = ""  # the virtual school's contact for a looked-after child
 
     @property
     def name(self) -> str:

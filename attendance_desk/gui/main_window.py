@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         from attendance_desk.gui.pastoral import add_menu
 
         add_menu(self, self.context)
+        self._attendance_menu()
         help_menu = self.menuBar().addMenu("&Help")
         keyboard = QAction("&Keyboard shortcuts…", self)
         keyboard.setShortcut(QKeySequence("F1"))
@@ -143,6 +144,19 @@ class MainWindow(QMainWindow):
         from attendance_desk.gui.welcome import explain_server_option
 
         explain_server_option(self)
+
+    def _attendance_menu(self) -> None:
+        """Leave requests, penalty notices, missing education, social workers, messages."""
+        menu = self.menuBar().addMenu("&Attendance")
+        for text, slot in (("&Leave requests…", self.leave_requests),):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+    def leave_requests(self) -> None:
+        from attendance_desk.gui.leave_dialog import LeaveDialog
+
+        LeaveDialog(self.context, self).exec()
 
     def show_keyboard_help(self) -> None:
         from attendance_desk.gui.help import KeyboardHelp

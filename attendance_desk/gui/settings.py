@@ -75,6 +75,11 @@ LABELS = {
     "last_backup": "Last backup (set by the program)",
     "head_signature": "Head's signature (image file)",
     "lock_minutes": "Lock after idle minutes",
+    "leave_decision_days": "Leave requests: reply within (school days)",
+    "leave_delegates": "Leave decisions delegated by the head to (users, comma-separated)",
+    "penalty_sessions": "Penalty notices: unauthorised sessions (LA code of conduct)",
+    "penalty_weeks": "Penalty notices: in this many school weeks",
+    "cme_days": "Missing education: refer after (school days unexplained)",
 }
 TIMES = ("am_register_opens", "am_register_closes", "pm_register_opens", "pm_register_closes")
 BROWSE = {"logo": "image", "backup_folder": "folder"}

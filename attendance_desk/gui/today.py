@@ -71,6 +71,8 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
 
 def short_prompt(prompt: str) -> str:
     """'11 school days without contact: make a children missing education referral' -> 'CME referral'."""
+    if prompt.startswith("CME referral made"):  # the referral is made: say so, not "make one"
+        return "CME referred " + prompt.split()[3][:5]
     what = prompt.split(": ", 1)[-1]
     if "missing education" in what:
         return "CME referral"
@@ -225,6 +227,9 @@ class TodayView(QWidget):
         self.summary = QLabel()
         self.not_taken = QLabel()
         self.not_taken.setProperty("role", "warning")
+        self.not_called = QLabel()  # absent pupils not rung, and why (leave decided for the day)
+        self.not_called.setWordWrap(True)
+        self.not_called.setAccessibleName("Not called")
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("First-day calls")
         self.tree.setHeaderLabels(COLUMNS)
@@ -270,6 +275,7 @@ class TodayView(QWidget):
         layout.addWidget(heading("First-day calls"))
         layout.addLayout(bar)
         layout.addWidget(self.not_taken)
+        layout.addWidget(self.not_called)
         layout.addWidget(split, 1)
 
         refresh.clicked.connect(self.refresh)
@@ -350,6 +356,10 @@ class TodayView(QWidget):
         taken = self.calls.registers_not_taken
         self.not_taken.setText(f"Registers not yet taken: {', '.join(taken)}" if taken else "")
         self.not_taken.setVisible(bool(taken))
+        off = self.calls.not_called
+        self.not_called.setText("Not called: " + "; ".join(off) if off else "")
+        self.not_called.setToolTip("\n".join(off))
+        self.not_called.setVisible(bool(off))
         if self.calls.families:
             self.tree.setCurrentItem(select or self.tree.topLevelItem(0))
             self.tree.scrollToItem(self.tree.currentItem())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
@@ -10,7 +11,7 @@ from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.register import NewMark
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.figures import pupil_figures
-from attendance_desk.services.school import ServiceError, codes, school_calendar
+from attendance_desk.services.school import ServiceError, codes, school_calendar, setting_number
 from attendance_desk.services.stages import current_stages
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
@@ -51,6 +52,7 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     taken = set(store.marks.registers_taken(day, session))
     not_taken = sorted({p.reg_group for p in pupils} - taken)
     wanted = [p for p in pupils if p.reg_group in taken and needs_call(marks.get(p.id), day, table)]
+    wanted, not_called = _leave_taken_off(store, wanted, day, session)
     ids = [p.id for p in wanted]
     year_start = academic_year_bounds(academic_year_of(day))[0]
     persistent = {
@@ -94,8 +96,37 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
         contacts_of=store.contacts.for_pupils(ids),
         codes=table,
         registers_not_taken=not_taken,
+        cme_after=setting_number(store, "cme_days"),
+        referred=_cme_referred(store, ids),
     )
-    return result
+    return replace(result, not_called=tuple(not_called))
+
+
+def _leave_taken_off(store: Store, wanted: list, day: date, session: str) -> tuple[list, list[str]]:
+    """Pupils whose leave was decided for this session are not rung: where they are is known (C
+    granted; G refused but taken). Each is named, with why, for Today."""
+    from attendance_desk.services.leave import leave_on
+
+    on_leave = leave_on(store, day, day, [p.id for p in wanted])
+    keep, off = [], []
+    for p in wanted:
+        hit = on_leave.get((p.id, day, session))
+        if hit:
+            off.append(f"{p.name} ({p.reg_group}): {hit[1]}; not called")
+        else:
+            keep.append(p)
+    return keep, off
+
+
+def _cme_referred(store: Store, ids: list[int]) -> dict[int, str]:
+    """What a referred pupil's line on Today says instead of the referral prompt."""
+    wanted = set(ids)
+    lines = {}
+    for pid, r in store.cme.open_referrals().items():
+        if pid in wanted:
+            outcome = f"; outcome: {r.outcome}" if r.outcome else "; awaiting the LA's outcome"
+            lines[pid] = f"CME referral made {r.referred_on:%d/%m/%Y}{outcome}"
+    return lines
 
 
 def log_call(

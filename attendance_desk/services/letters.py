@@ -10,7 +10,7 @@ anyway, which goes into the letter log, the audit and the chronology."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -508,6 +508,8 @@ def make_letters(
     preview: bool = False,
     override_reason: str = "",
     skip_unmet: bool = False,
+    extra_context: dict | None = None,
+    extra_facts: dict | None = None,
 ) -> LetterBatch:
     """Make the letters of one template for these pupils, dated `today`.
 
@@ -516,7 +518,10 @@ def make_letters(
     overwritten (a new name is chosen beside it). With `preview`, the PDF is marked as a preview and
     nothing is numbered or logged. A pupil for whom the template's conditions do not hold is refused
     (or, with `skip_unmet`, left out and listed in `not_sent`) unless `override_reason` is given by
-    an attendance lead or the head teacher; a `Needs:` condition cannot be overridden."""
+    an attendance lead or the head teacher; a `Needs:` condition cannot be overridden.
+
+    A workflow's own letter (a leave decision) passes what its wording quotes as `extra_context`
+    (placeholders, also kept with the letter) and what its conditions check as `extra_facts`."""
     authorize(store, by, Permission.LETTERS)
     override_reason = override_reason.strip()
     if override_reason:
@@ -537,7 +542,10 @@ def make_letters(
     batch = LetterBatch(preview=preview)
     refused, planned, overridable = [], [], True
     for pupil in pupils:
-        failed = unmet(info.conditions, _facts(data[pupil.id], info, ladder, window, names))
+        facts = _facts(data[pupil.id], info, ladder, window, names)
+        if extra_facts:
+            facts = replace(facts, **extra_facts)
+        failed = unmet(info.conditions, facts)
         hard = [text for c, text in failed if not c.overridable]
         soft = [text for c, text in failed if c.overridable]
         if hard or (soft and not override_reason):
@@ -564,6 +572,9 @@ def make_letters(
             context, details = _context(
                 store, data[pupil.id], contact, stage_name, meeting, today, window, names
             )
+            if extra_context:
+                context |= extra_context
+                details |= extra_context
             try:
                 rendered = render_template(template, context)
             except TemplateProblem as exc:

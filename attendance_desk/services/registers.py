@@ -95,6 +95,7 @@ def register_week(
 ) -> RegisterWeek:
     """A class register for the period holding `any_day`; `today` (the app's) decides which
     registers have closed, so an empty one there shows as a missing mark."""
+    from attendance_desk.services.leave import leave_suggestions
     from attendance_desk.services.part_time import register_suggestions
 
     if period not in PERIODS:
@@ -137,7 +138,8 @@ def register_week(
         marks,
         frozenset(amended),
         missing,
-        register_suggestions(store, pupils, start, end),
+        register_suggestions(store, pupils, start, end)
+        | leave_suggestions(store, pupils, start, end),
     )
 
 

@@ -44,6 +44,15 @@ def open_school(path: Path) -> Store:
         raise ServiceError(str(exc)) from None
 
 
+def setting_number(store: Store, name: str) -> int:
+    """A numeric school setting (leave_decision_days, penalty_sessions, penalty_weeks, cme_days) as a
+    number; a value that is not one (an older file edited by hand) falls back to the default."""
+    value = str(getattr(store.settings.school(), name)).strip()
+    return (
+        int(value) if value.isdigit() and int(value) > 0 else int(getattr(SchoolSettings(), name))
+    )
+
+
 def codes() -> CodeTable:
     return default_code_table()
 

@@ -117,6 +117,9 @@ class PupilRepo:
                 "medical_evidence",
                 "illness_decisions",
                 "early_help_offers",
+                "leave_requests",
+                "penalty_steps",
+                "cme_referrals",
                 "pupil_contacts",
             ):
                 conn.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)

@@ -10,12 +10,15 @@ if TYPE_CHECKING:  # the repository modules import store.db, which imports this 
     from attendance_desk.store.audit import AuditRepo
     from attendance_desk.store.calendar import CalendarRepo
     from attendance_desk.store.casework import CaseworkRepo
+    from attendance_desk.store.cme import CmeRepo
     from attendance_desk.store.contacts import ContactRepo
     from attendance_desk.store.db import Store
+    from attendance_desk.store.leave import LeaveRepo
     from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
     from attendance_desk.store.meetings import MeetingRepo
     from attendance_desk.store.pastoral import PastoralRepo
+    from attendance_desk.store.penalties import PenaltyRepo
     from attendance_desk.store.pupils import PupilRepo
     from attendance_desk.store.settings import SettingsRepo
     from attendance_desk.store.stages import StageRepo
@@ -37,16 +40,22 @@ class Repositories:
     pastoral: PastoralRepo
     audit: AuditRepo
     users: UserRepo
+    leave: LeaveRepo
+    penalties: PenaltyRepo
+    cme: CmeRepo
 
     def _open_repositories(self) -> None:
         from attendance_desk.store.audit import AuditRepo
         from attendance_desk.store.calendar import CalendarRepo
         from attendance_desk.store.casework import CaseworkRepo
+        from attendance_desk.store.cme import CmeRepo
         from attendance_desk.store.contacts import ContactRepo
+        from attendance_desk.store.leave import LeaveRepo
         from attendance_desk.store.letters import LetterRepo
         from attendance_desk.store.marks import MarkRepo
         from attendance_desk.store.meetings import MeetingRepo
         from attendance_desk.store.pastoral import PastoralRepo
+        from attendance_desk.store.penalties import PenaltyRepo
         from attendance_desk.store.pupils import PupilRepo
         from attendance_desk.store.settings import SettingsRepo
         from attendance_desk.store.stages import StageRepo
@@ -65,3 +74,6 @@ class Repositories:
         self.pastoral = PastoralRepo(store)
         self.audit = AuditRepo(store)
         self.users = UserRepo(store)
+        self.leave = LeaveRepo(store)  # leave requests
+        self.penalties = PenaltyRepo(store)  # penalty notices
+        self.cme = CmeRepo(store)  # children-missing-education referrals

@@ -707,6 +707,109 @@ def m019_early_help_offers(db: Database) -> None:
     )
 
 
+@migrations()
+def m014_leave_requests(db: Database) -> None:
+    """Leave of absence in term time: each request (one row a pupil; siblings asked for together share
+    `family_ref`), the head's decision, who made it and when, and the decision letters' references."""
+    run_script(
+        db,
+        """
+        CREATE TABLE leave_requests (
+            id INTEGER PRIMARY KEY,
+            family_ref INTEGER,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            first_date TEXT NOT NULL,
+            first_session TEXT NOT NULL CHECK (first_session IN ('AM', 'PM')),
+            last_date TEXT NOT NULL,
+            last_session TEXT NOT NULL CHECK (last_session IN ('AM', 'PM')),
+            reason TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            received_on TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'granted', 'refused', 'withdrawn')),
+            decided_on TEXT,
+            decided_by TEXT NOT NULL DEFAULT '',
+            exceptional_reason TEXT NOT NULL DEFAULT '',
+            decision_note TEXT NOT NULL DEFAULT '',
+            letters TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX leave_requests_by_pupil ON leave_requests(pupil_id, first_date);
+        CREATE INDEX leave_requests_by_dates ON leave_requests(last_date, first_date);
+        """,
+    )
+
+
+@migrations()
+def m015_penalty_notices(db: Database) -> None:
+    """Penalty notices as the local authority's code of conduct sets them: each step of a case (notice
+    to improve, request to the LA with its evidence, issued, paid / unpaid / withdrawn, prosecution
+    referral) is a row; a case is one parent (contact) and one pupil, its rows sharing `case_id`."""
+    run_script(
+        db,
+        """
+        CREATE TABLE penalty_steps (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            contact_id INTEGER REFERENCES contacts(id),
+            parent TEXT NOT NULL DEFAULT '',
+            step TEXT NOT NULL CHECK (step IN ('notice_to_improve', 'request', 'issued', 'paid',
+                'unpaid', 'withdrawn', 'prosecution')),
+            occurred_on TEXT NOT NULL,
+            improvement_ends TEXT,
+            la_reference TEXT NOT NULL DEFAULT '',
+            amount INTEGER,
+            reduced_amount INTEGER,
+            reduced_by TEXT,
+            pay_by TEXT,
+            figures TEXT NOT NULL DEFAULT '{}',
+            evidence TEXT NOT NULL DEFAULT '{}',
+            note TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX penalty_steps_by_pupil ON penalty_steps(pupil_id, occurred_on);
+        CREATE INDEX penalty_steps_by_case ON penalty_steps(case_id, id);
+        """,
+    )
+
+
+@migrations()
+def m016_cme_and_social_workers(db: Database) -> None:
+    """Children missing education referrals to the LA (with the count of unexplained days, any reason
+    for referring before the school's count, the form's file and hash, and the outcome); and the
+    social worker's and virtual school's contact details beside the social worker's name."""
+    run_script(
+        db,
+        """
+        CREATE TABLE cme_referrals (
+            id INTEGER PRIMARY KEY,
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            referred_on TEXT NOT NULL,
+            last_seen TEXT,
+            days_unexplained INTEGER NOT NULL,
+            early_reason TEXT NOT NULL DEFAULT '',
+            la_contact TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            form_file TEXT NOT NULL DEFAULT '',
+            form_sha256 TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT '',
+            outcome_on TEXT,
+            outcome_note TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX cme_referrals_by_pupil ON cme_referrals(pupil_id, referred_on);
+        ALTER TABLE pupils ADD COLUMN social_worker_phone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE pupils ADD COLUMN social_worker_email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE pupils ADD COLUMN virtual_school_contact TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 # Keep this last: the schema version is the number of migrations above, so a new migration (added
 # above this line, with the next free number in its name) raises it without a second edit.
 SCHEMA_VERSION = len(migrations._migrations)

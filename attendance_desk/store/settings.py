@@ -42,6 +42,15 @@ class SchoolSettings:
     lock_minutes: str = (
         "10"  # the window locks after this many idle minutes (when users are set up)
     )
+    # leave of absence: the head replies within this many school days (Widnes: 10); the users the
+    # head has delegated decisions to (names, comma-separated)
+    leave_decision_days: str = "10"
+    leave_delegates: str = ""
+    # penalty notices, the local authority's code of conduct (national: 10 sessions in 10 school weeks)
+    penalty_sessions: str = "10"
+    penalty_weeks: str = "10"
+    # children missing education: refer after this many school days of unexplained absence
+    cme_days: str = "10"
 
 
 class SettingsRepo:

@@ -1,0 +1,92 @@
+"""The rest-of-the-year dialogs driven by keys and clicks on a real school file (offscreen)."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.main_window import MainWindow
+from tests.helpers import put_marks, text_of, upn
+
+
+@pytest.fixture
+def school(store):
+    path = store.path
+    store.close()
+    return path
+
+
+def window_on(qtbot, school, user, today):
+    context = AppContext(school, user, today, synchronous=True)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    return win, context
+
+
+def menu_actions(win, title):
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == title)
+    return {a.text(): a for a in menu.actions()}
+
+
+def test_leave_dialog_request_decide_letters_and_today(qtbot, school, tmp_path):
+    from attendance_desk.gui.leave_dialog import LeaveDialog
+
+    win, context = window_on(qtbot, school, "Harwood", date(2024, 11, 20))
+    try:
+        assert "&Leave requests…" in menu_actions(win, "&Attendance")
+        dialog = LeaveDialog(context, win)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.filter, "Brook")
+        visible = [
+            dialog.pupils.item(n)
+            for n in range(dialog.pupils.count())
+            if not dialog.pupils.item(n).isHidden()
+        ]
+        assert [i.text() for i in visible] == ["Amy Brook (4A)", "Ben Brook (2B)"]
+        for item in visible:
+            item.setSelected(True)
+        dialog.first.setDate(date(2024, 12, 9))
+        dialog.last.setDate(date(2024, 12, 10))
+        # no reason: refused with a message, nothing recorded
+        qtbot.keyClicks(dialog.requested_by, "Ms Jo Brook")
+        record = dialog.record_button
+        qtbot.mouseClick(record, Qt.MouseButton.LeftButton)
+        assert "reason" in dialog.message.text() and dialog.table.rowCount() == 0
+        qtbot.keyClicks(dialog.reason, "family wedding abroad")
+        qtbot.mouseClick(record, Qt.MouseButton.LeftButton)
+        assert "reply is due by 04/12/2024" in dialog.message.text()
+        assert dialog.table.rowCount() == 2
+        assert "10 school days left" in dialog.table.item(0, 7).text()
+        dialog.table.selectRow(0)
+        qtbot.mouseClick(dialog.grant_button, Qt.MouseButton.LeftButton)  # no circumstances
+        assert "exceptional circumstances" in dialog.message.text()
+        qtbot.mouseClick(dialog.refuse_button, Qt.MouseButton.LeftButton)
+        assert "refused" in dialog.message.text()
+        dialog.show_all.setChecked(True)
+        dialog.table.selectRow(0)
+        dialog.letters(tmp_path / "leave.pdf")
+        assert "4 letters issued" in dialog.message.text()
+        assert "penalty notice" in text_of(tmp_path / "leave.pdf")
+        dialog.close()
+    finally:
+        win.close()
+        context.close()
+    # on the day: Amy marked N is not rung, and Today says why
+    from attendance_desk.services.school import open_school
+
+    with open_school(school) as store:
+        put_marks(store, store.pupils.by_upn(upn(1)), {(date(2024, 12, 9), "AM"): "N"})
+    win, context = window_on(qtbot, school, "Reception", date(2024, 12, 9))
+    try:
+        today = win.views[0]
+        today.refresh()
+        assert not today.not_called.isHidden()
+        assert "Amy Brook (4A): leave refused" in today.not_called.text()
+        lines = [today.tree.topLevelItem(n).text(0) for n in range(today.tree.topLevelItemCount())]
+        assert lines and not any("Amy" in line for line in lines)  # Cal (no mark) is still rung
+    finally:
+        win.close()
+        context.close()
