@@ -22,6 +22,7 @@ from attendance_desk.cli import (
     imports,
     leave,
     letters,
+    pastoral,
     registers,
     school,
 )
@@ -31,7 +32,7 @@ from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
 
 # The command modules, in the order their commands are listed by --help.
-AREAS = (school, imports, figures, registers, casework, letters, forms, leave, admin)
+AREAS = (school, imports, figures, registers, casework, letters, forms, pastoral, leave, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:

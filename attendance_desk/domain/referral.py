@@ -342,6 +342,25 @@ def _entries(f: ReferralFacts, kind: str) -> list[Entry]:
 def early_help(f: ReferralFacts) -> Verdict:
     item = "Early help offered (with date) and its outcome"
     offers = _entries(f, "early_help")
+    written = [f"{offer}; answer: {answer}" for offer, answer in f.written_offers if answer]
+    unanswered = [
+        f"the written offer {offer} has no answer recorded"
+        for offer, answer in f.written_offers
+        if not answer
+    ]
+    if written:
+        return Verdict(
+            item,
+            Status.MET,
+            tuple(written)
+            + tuple(
+                f"offered {dmy(e.on)}: {e.notes or 'offer'}; outcome: {e.outcome}"
+                for e in offers
+                if not is_placeholder(e.outcome)
+            ),
+        )
+    if unanswered and not any(not is_placeholder(e.outcome) for e in offers):
+        return Verdict(item, Status.MISSING, missing=tuple(unanswered))
     if not offers:
         return Verdict(
             item,
@@ -602,6 +621,31 @@ def overrides(f: ReferralFacts) -> Verdict:
     )
 
 
+def medical_evidence(f: ReferralFacts) -> Verdict:
+    item = "Medical evidence for absence recorded as illness"
+    if f.illness_undecided:
+        return Verdict(
+            item,
+            Status.MISSING,
+            missing=tuple(f"{x} (decide it: medical --decide)" for x in f.illness_undecided[:10])
+            + (
+                (f"and {len(f.illness_undecided) - 10} more",)
+                if len(f.illness_undecided) > 10
+                else ()
+            ),
+        )
+    found = tuple(f"received: {x}" for x in f.medical_evidence) + tuple(
+        f"illness without evidence: {x}" for x in f.illness_decisions
+    )
+    if found:
+        return Verdict(item, Status.MET, found)
+    return Verdict(
+        item,
+        Status.NOT_APPLICABLE,
+        reason="no medical evidence was asked for: no illness absence since stage 2 waits for a decision",
+    )
+
+
 RULES = (
     referral_criteria,
     stage1_letters,
@@ -610,6 +654,7 @@ RULES = (
     meetings_and_reviews,
     progress,
     early_help,
+    medical_evidence,
     pupil_views,
     barriers,
     actions_and_outcomes,

@@ -142,6 +142,14 @@ class ReferralFacts:
     certificate_problem: str = ""
     letter_copies: tuple[str, ...] = ()  # references of the letters whose stored pages are appended
     copy_problems: tuple[str, ...] = field(default_factory=tuple)
+    # medical evidence received this school year, the attendance lead's decisions on illness without
+    # it, and illness sessions since stage 2 still waiting for a decision (services/medical)
+    medical_evidence: tuple[str, ...] = ()
+    illness_decisions: tuple[str, ...] = ()
+    illness_undecided: tuple[str, ...] = ()
+    # early help offered in writing (services/early_help): "offered dd/mm/yyyy (ATT/00012): what",
+    # with the family's answer or "" while none is recorded
+    written_offers: tuple[tuple[str, str], ...] = ()
 
     @property
     def with_pr(self) -> tuple[Adult, ...]:

@@ -304,6 +304,128 @@ def save_path(parent: QWidget, title: str, name: str) -> Path | None:
     return Path(path) if path else None
 
 
+# ---------------------------------------------------------------- medical evidence
+
+
+class MedicalEvidenceDialog(ServiceDialog):
+    def __init__(self, context: AppContext, upn: str, name: str, parent: QWidget | None = None):
+        super().__init__(context, f"Medical evidence received: {name}", parent)
+        self.upn = upn
+        self.what = _line("What", "e.g. GP letter, appointment card")
+        self.from_whom = _line("From", "e.g. Dr Patel, Northbridge Surgery")
+        self.dated = date_edit(context.today, "Dated")
+        self.received = date_edit(context.today, "Received on")
+        self.covers_from = date_edit(context.today, "Covers from")
+        self.covers_to = date_edit(context.today, "Covers to")
+        self.notes = _line("Notes")
+        for label, widget in (
+            ("What", self.what),
+            ("From", self.from_whom),
+            ("Dated", self.dated),
+            ("Received on", self.received),
+            ("Covers from", self.covers_from),
+            ("Covers to", self.covers_to),
+            ("Notes", self.notes),
+        ):
+            self.form.addRow(label, widget)
+        self.finish()
+
+    def save(self) -> str:
+        from attendance_desk.services.medical import record_evidence
+
+        e = record_evidence(
+            self.context.store,
+            self.upn,
+            what=self.what.text(),
+            from_whom=self.from_whom.text(),
+            dated=from_qdate(self.dated.date()),
+            covers_from=from_qdate(self.covers_from.date()),
+            covers_to=from_qdate(self.covers_to.date()),
+            by=self.context.user,
+            received_on=from_qdate(self.received.date()),
+            today=self.context.today,
+            notes=self.notes.text(),
+        )
+        return f"Medical evidence recorded: {e.text()}"
+
+
+class IllnessDecisionsDialog(QDialog):
+    """Illness since stage 2 without medical evidence: the attendance lead keeps it as I or recodes
+    it O (through the register's amendment), giving the reason."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Illness without medical evidence (stage 2 and beyond)")
+        self.table = ReadOnlyTable(["Pupil", "Class", "Date", "Session"], "Illness to decide")
+        self.reason = _line("Reason", "the reason for the decision (kept with it)")
+        keep, recode, close = (
+            QPushButton("&Keep as I (authorised)"),
+            QPushButton("&Recode O (unauthorised)"),
+            QPushButton("Close"),
+        )
+        keep.clicked.connect(lambda: self.decide("I"))
+        recode.clicked.connect(lambda: self.decide("O"))
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Reason"))
+        row.addWidget(self.reason, 1)
+        row.addWidget(keep)
+        row.addWidget(recode)
+        row.addWidget(close)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.resize(900, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        from attendance_desk.services.medical import flagged_illness
+
+        self.rows = flagged_illness(self.context.store, self.context.today)
+        self.summary.setText(
+            f"{len(self.rows)} illness session(s) of pupils at stage 2 or beyond have no medical "
+            "evidence and no decision. Choose one, give the reason, then keep it as I or recode it O."
+        )
+        self.table.fill(
+            [[r.pupil.name, r.pupil.reg_group, dmy(r.day), r.session] for r in self.rows],
+            [str(n) for n in range(len(self.rows))],
+        )
+
+    def decide(self, code: str) -> None:
+        from attendance_desk.services.medical import decide_illness
+
+        row = self.table.currentRow()
+        if row < 0:
+            show_error(self, "Choose a session in the list first")
+            return
+        chosen = self.rows[int(self.table.key_at(row))]
+        try:
+            decide_illness(
+                self.context.store,
+                chosen.pupil.upn,
+                chosen.day,
+                chosen.session,
+                code,
+                self.reason.text(),
+                self.context.user,
+                self.context.today,
+            )
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        self.reason.clear()
+        self.context.status.emit(
+            f"{chosen.pupil.name} {dmy(chosen.day)} {chosen.session}: "
+            + ("kept as illness" if code == "I" else "recoded O")
+        )
+        self.context.data_changed.emit()
+        self.reload()
+
+
 # ---------------------------------------------------------------- where they are reached
 
 
@@ -339,6 +461,10 @@ def pupil_dialogs(context: AppContext, parent: QWidget):
             "Part-time timetable…",
             lambda upn: PartTimeDialog(context, upn, _pupil_name(context, upn), parent),
         ),
+        (
+            "Medical evidence received…",
+            lambda upn: MedicalEvidenceDialog(context, upn, _pupil_name(context, upn), parent),
+        ),
     ]
 
 
@@ -349,6 +475,11 @@ def add_menu(window, context: AppContext) -> None:
     menu = window.menuBar().addMenu("Ca&sework")
     for text, key, make in (
         ("&Part-time timetables…", "Ctrl+Shift+T", lambda: TimetablesDialog(context, window)),
+        (
+            "&Illness without medical evidence…",
+            "",
+            lambda: IllnessDecisionsDialog(context, window),
+        ),
     ):
         action = QAction(text, window)
         if key:

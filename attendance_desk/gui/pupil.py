@@ -136,7 +136,8 @@ class HeatMap(QWidget):
             return f"{head}: no mark"
         category = self.profile.categories.get((day, session))
         label = category.label.lower() if category else "not counted: check the code"
-        return f"{head}: {mark[0]} – {mark[1]} ({label})"
+        note = getattr(self, "notes", {}).get((day, session))  # medical evidence for an I
+        return f"{head}: {mark[0]} – {mark[1]} ({label})" + (f"\n{note}" if note else "")
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip and self.profile is not None:
@@ -432,6 +433,11 @@ class PupilView(QWidget):
                 _figures_rows("This year", profile.this_year),
                 _figures_rows("Last year", profile.last_year),
             ]
+        )
+        from attendance_desk.services.medical import illness_notes
+
+        self.heat.notes = illness_notes(
+            self.context.store, profile.pupil.id, profile.year_start, profile.today, profile.today
         )
         self.heat.show_profile(profile)
         pattern = profile.patterns

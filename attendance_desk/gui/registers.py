@@ -242,6 +242,12 @@ class RegisterModel(QAbstractTableModel):
                 if codes().is_valid(code, key[1])
                 else code
             )
+        if code == "I" and not pending:
+            from attendance_desk.services.medical import illness_notes
+
+            note = illness_notes(self.context.store, key[0], key[1], key[1], self.context.today)
+            if key[1:] in note:
+                lines.append(note[key[1:]])
         hint = self.week.suggested.get(key)
         if hint and hint.code != code:
             lines.append(f"Suggested: {hint.code} ({hint.why}); Ctrl+P or F2 offers it")

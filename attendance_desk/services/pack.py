@@ -260,8 +260,24 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
         certificate_problem=blocker,
         letter_copies=tuple(x.reference for x, _, _ in good),
         copy_problems=tuple(problems),
+        **_pastoral_facts(store, pupil, today),
     )
     return facts, good
+
+
+def _pastoral_facts(store: Store, pupil: Pupil, today: date) -> dict:
+    """Medical evidence and decisions on illness (services/medical), and early help offered in
+    writing with the family's answer (services/early_help)."""
+    from attendance_desk.services.early_help import offer_facts
+    from attendance_desk.services.medical import evidence_lines
+
+    evidence, decided, waiting = evidence_lines(store, pupil, today)
+    return {
+        "medical_evidence": tuple(evidence),
+        "illness_decisions": tuple(decided),
+        "illness_undecided": tuple(waiting),
+        "written_offers": tuple(offer_facts(store, pupil, today)),
+    }
 
 
 def _siblings(store: Store, pupil: Pupil, contacts, today: date) -> list[str]:

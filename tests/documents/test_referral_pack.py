@@ -176,6 +176,8 @@ def test_a_fully_evidenced_pupil_gives_a_complete_pack_with_the_letters_appended
         status.pop("Letters sent against their conditions, stages entered out of order")
         == "not applicable"
     )
+    # no illness since stage 2 waits for a decision and no evidence was received (issue 15 item 5)
+    assert status.pop("Medical evidence for absence recorded as illness") == "not applicable"
     assert set(status.values()) == {"met"}
     result = assemble_evidence_pack(
         store, pupil.upn, TODAY, tmp_path / "pack.pdf", "lead", complete=True

@@ -229,10 +229,11 @@ def test_lead_professional_applies_only_with_a_plan_or_social_worker():
 
 def test_every_item_has_a_verdict_and_an_empty_file_is_incomplete():
     verdicts = assess(facts())
-    assert len(verdicts) == 16 and len({v.item for v in verdicts}) == 16
+    assert len(verdicts) == 17 and len({v.item for v in verdicts}) == 17
     assert {v.item for v in verdicts if v.status == Status.NOT_APPLICABLE} == {
         "Decision discussed with the lead professional (CIN/CP plan)",
         "Letters sent against their conditions, stages entered out of order",
+        "Medical evidence for absence recorded as illness",
     }
     assert all(v.detail for v in verdicts)
 

@@ -100,3 +100,63 @@ def test_part_time_timetable_from_the_pupil_screen_then_ctrl_p_suggests_c2(
     assert "1 not yet told" in listing.summary.text()
     menu_texts = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
     assert "&Part-time timetables…" in menu_texts
+
+
+def test_medical_evidence_and_the_leads_decision_in_the_window(qtbot, window, errors):
+    from attendance_desk.services.stages import record_step
+
+    store = window.context.store
+    amy = store.pupils.all()[0]
+    # Amy ill Mon 18 and Tue 19/11 (recoded by an amendment), at stage 2 from 15/11
+    from attendance_desk.services.marks import amend_mark
+
+    for day in (date(2024, 11, 18), date(2024, 11, 19)):
+        for half in ("AM", "PM"):
+            amend_mark(store, amy.upn, day, half, "I", "mother rang: flu", "lead1")
+    record_step(store, amy.upn, "entered", date(2024, 11, 15), "lead1", "stage1", "")
+    record_step(store, amy.upn, "entered", date(2024, 11, 15), "lead1", "stage2", "")
+
+    decisions = pastoral.IllnessDecisionsDialog(window.context, window)
+    qtbot.addWidget(decisions)
+    assert decisions.table.rowCount() == 4 and "4 illness session(s)" in decisions.summary.text()
+
+    evidence = pastoral.MedicalEvidenceDialog(window.context, amy.upn, amy.name, window)
+    qtbot.addWidget(evidence)
+    evidence.show()
+    evidence.what.setText("GP letter")
+    evidence.from_whom.setText("Dr Patel, Northbridge Surgery")
+    evidence.dated.setDate(evidence.dated.date().addDays(-1))
+    evidence.covers_from.setDate(evidence.covers_from.date().addDays(-2))  # 18/11 only
+    evidence.covers_to.setDate(evidence.covers_to.date().addDays(-3))  # before the start: refused
+    qtbot.mouseClick(
+        evidence.buttons.button(evidence.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert "the end is before the start" in errors[-1] and store.pastoral.evidence() == []
+    evidence.covers_to.setDate(evidence.covers_from.date())
+    qtbot.mouseClick(
+        evidence.buttons.button(evidence.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert len(store.pastoral.evidence()) == 1
+
+    decisions.reload()
+    assert decisions.table.rowCount() == 2  # Tue 19/11 AM and PM
+    decisions.table.selectRow(0)
+    decisions.decide("O")  # no reason: refused
+    assert "give the reason" in errors[-1]
+    decisions.reason.setText("no evidence after two requests")
+    decisions.decide("O")
+    assert decisions.table.rowCount() == 1
+    assert store.marks.get(amy.id, date(2024, 11, 19), "AM").code == "O"
+
+    # the register's tooltip and the heat map say the 18/11 illness is evidenced
+    window.nav.setCurrentRow(1)
+    view = window.views[1]
+    view.reload()
+    row = [p.id for p in view.model.week.pupils].index(amy.id)
+    column = view.model.column_of((date(2024, 11, 18), "AM"))
+    tip = view.model.data(view.model.index(row, column), Qt.ItemDataRole.ToolTipRole)
+    assert "evidenced (GP letter from Dr Patel, Northbridge Surgery" in tip
+    window.context.open_pupil.emit(amy.upn)
+    heat = window.views[2].heat
+    assert "evidenced (GP letter" in heat.tooltip(date(2024, 11, 18), "PM")
+    assert "for the attendance lead to decide" in heat.tooltip(date(2024, 11, 19), "PM")
