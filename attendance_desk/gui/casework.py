@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
+from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
 
 
@@ -240,8 +241,8 @@ class Casework:
         )
         if out is None:
             return
-        pupil = self.context.store.pupils.by_upn(upn)
         try:
+            pupil = find_pupil(self.context.store, upn)
             batch = make_letters(
                 self.context.store,
                 template,

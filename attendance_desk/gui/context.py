@@ -16,8 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from attendance_desk.domain.progress import Cancelled
 from attendance_desk.errors import UserError
-from attendance_desk.services.school import open_school
-from attendance_desk.store.db import Store
+from attendance_desk.services.school import SchoolFile, open_school
 
 
 class TaskSignals(QObject):
@@ -38,7 +37,7 @@ class Task(QRunnable):
     (issue 12). So a Task is never auto-deleted; AppContext.run keeps it until its `finished`
     signal has been handled and the worker has left run(), then frees it in the main thread."""
 
-    def __init__(self, path: Path, job: Callable[[Store, Callable[[int, int], None]], object]):
+    def __init__(self, path: Path, job: Callable[[SchoolFile, Callable[[int, int], None]], object]):
         super().__init__()
         self.setAutoDelete(False)  # the pool must not delete it in the worker thread
         self.path, self.job = path, job

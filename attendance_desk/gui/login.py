@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.errors import UserError
+from attendance_desk.services.school import SchoolFile
 from attendance_desk.services.users import sign_in
-from attendance_desk.store.db import Store
 
 
 class LoginDialog(QDialog):
-    def __init__(self, store: Store, title: str, name: str = "", parent: QWidget | None = None):
+    def __init__(
+        self, store: SchoolFile, title: str, name: str = "", parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.store = store
         self.user_name: str | None = None

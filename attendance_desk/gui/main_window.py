@@ -26,6 +26,7 @@ from attendance_desk.gui.settings import SettingsView
 from attendance_desk.gui.today import TodayView
 from attendance_desk.gui.widgets import show_error
 from attendance_desk.paths import resource_path
+from attendance_desk.services.school import school_settings
 
 STYLE = resource_path("style.qss").read_text(encoding="utf-8")
 
@@ -38,7 +39,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
-        school = context.store.settings.school()
+        school = school_settings(context.store)
         self.setWindowTitle(f"Attendance Desk — {school.name}")
         self.setStyleSheet(STYLE)
         self.views = [

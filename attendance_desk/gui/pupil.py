@@ -35,6 +35,7 @@ from attendance_desk.gui.widgets import (
 )
 from attendance_desk.services.as_at import recorded_later
 from attendance_desk.services.figures import PupilFigures
+from attendance_desk.services.marks import all_pupils
 from attendance_desk.services.profile import WEEKDAYS, PupilProfile, pupil_profile
 from attendance_desk.services.stages import record_step
 
@@ -377,7 +378,7 @@ class PupilView(QWidget):
         context.open_pupil.connect(self.show_pupil)
 
     def refresh(self) -> None:
-        pupils = self.context.store.pupils.all()
+        pupils = all_pupils(self.context.store)
         self._choices = {
             f"{p.surname}, {p.forename} ({p.reg_group}) {p.upn}": p.upn for p in pupils
         }

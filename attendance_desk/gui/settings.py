@@ -39,18 +39,28 @@ from attendance_desk.gui.widgets import (
     show_error,
 )
 from attendance_desk.services.school import (
+    SchoolSettings,
     add_closure,
     add_term,
     add_typical_year,
+    calendar_entries,
     remove_closure,
     remove_term,
     save_settings,
+    school_settings,
     support_map,
     support_map_choices,
 )
 from attendance_desk.services.stages import switch_support_map
-from attendance_desk.services.users import add_user, role_of, set_signature
-from attendance_desk.store.settings import SchoolSettings
+from attendance_desk.services.users import (
+    add_user,
+    recent_audit_entries,
+    role_of,
+    set_signature,
+    user_exists,
+    users_on_screen,
+    users_set_up,
+)
 
 LABELS = {
     "name": "School name",
@@ -321,12 +331,12 @@ class SettingsView(QWidget):
             self.new_role.currentData(),
             self.new_password.text(),
         )
-        first = not self.context.store.users.any()
+        first = not users_set_up(self.context.store)
         self._act(
             lambda: add_user(self.context.store, self.context.user, name, role, password),
             f"User {name} added",
         )
-        if first and self.context.store.users.by_name(name.strip()):
+        if first and user_exists(self.context.store, name.strip()):
             self.context.user = (
                 name.strip()
             )  # whoever set up users is signed in as the administrator
@@ -336,16 +346,16 @@ class SettingsView(QWidget):
         self.users.fill(
             [
                 (u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No")
-                for u in self.context.store.users.all()
+                for u in users_on_screen(self.context.store)
             ]
         )
         self.audit.fill(
             [
                 (e.at[:16].replace("T", " "), e.user, e.action, e.subject, e.detail)
-                for e in reversed(self.context.store.audit.entries()[-500:])
+                for e in reversed(recent_audit_entries(self.context.store, 500))
             ]
         )
-        settings = self.context.store.settings.school()
+        settings = school_settings(self.context.store)
         for name, edit in self.edits.items():
             edit.setText(str(getattr(settings, name)))
         for name, picker in self.times.items():
@@ -356,13 +366,12 @@ class SettingsView(QWidget):
             "Kept in the school file on the head's own account"
             + ("" if head else ": only the head teacher, signed in, can set it")
         )
-        self.terms.fill(
-            [(t.name, dmy(t.start), dmy(t.end)) for t in self.context.store.calendar.terms()]
-        )
+        terms, closures = calendar_entries(self.context.store)
+        self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in terms])
         self.closures.fill(
             [
                 (dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
-                for c in self.context.store.calendar.closures()
+                for c in closures
             ]
         )
         self.map_choice.setCurrentText(settings.support_map)
@@ -379,7 +388,7 @@ class SettingsView(QWidget):
             self.ladder.fill([(str(exc), "", "", "")])
 
     def save(self) -> None:
-        current = self.context.store.settings.school()
+        current = school_settings(self.context.store)
         values = {name: edit.text().strip() for name, edit in self.edits.items()}
         values |= {name: picker.time().toString("HH:mm") for name, picker in self.times.items()}
         try:

@@ -41,6 +41,7 @@ from attendance_desk.services.calls import (
     call_list,
     log_call,
     reason_codes,
+    save_call_list,
 )
 
 COLUMNS = ["Pupil", "Class", "Mark", "Days off", "No contact", "Prompts", "Why first"]
@@ -439,8 +440,11 @@ class TodayView(QWidget):
             self.save_pdf(path)
 
     def save_pdf(self, path: str) -> None:
-        from attendance_desk.documents.call_list import write_call_list
-
-        if self.calls is not None:
-            write_call_list(path, self.context.store.settings.school().name, self.calls)
-            self.context.status.emit(f"Saved {path}")
+        if self.calls is None:
+            return
+        try:
+            save_call_list(self.context.store, self.calls, path, self.context.user)
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        self.context.status.emit(f"Saved {path}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import CallList, PupilForCalls, build_call_list, needs_call
@@ -194,6 +195,22 @@ def log_call(
             f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""),
         )
     return ids
+
+
+def save_call_list(store: Store, calls: CallList, path: Path, by: str) -> Path:
+    """The call list as a page for the office (documents/call_list), written whole or not at all.
+    Audited: it names pupils and their families' phone numbers."""
+    from attendance_desk.documents.call_list import write_call_list
+
+    authorize(store, by, Permission.CALLS)
+    write_call_list(path, store.settings.school().name, calls)
+    store.audit.log(
+        by,
+        "call list saved",
+        f"{calls.day:%d/%m/%Y} {calls.session}",
+        f"{len(calls.families)} calls: {path}",
+    )
+    return Path(path)
 
 
 def call_attempts(store: Store, pupil_ids: list[int], day: date) -> dict[int, list[CaseworkEntry]]:

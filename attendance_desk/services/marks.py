@@ -28,6 +28,11 @@ def find_pupil(store: Store, upn: str) -> Pupil:
     return pupil
 
 
+def all_pupils(store: Store) -> list[Pupil]:
+    """Every pupil in the file, on roll or not (the Pupil screen's search lists them all)."""
+    return store.pupils.all()
+
+
 def check_code(code: str, day: date) -> str:
     try:
         return codes().lookup(code, day).code

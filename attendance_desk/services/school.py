@@ -25,6 +25,11 @@ class ServiceError(UserError):
     """Refused: bad input or an action that is not allowed. The message is for the user."""
 
 
+SchoolFile = Store
+"""The open school file as the window and the command line hold it: something to pass to services
+(and close), never to read from; only services reach its repositories."""
+
+
 def create_school(path: Path, name: str, urn: str, **details: str) -> Store:
     if path.exists() and path.stat().st_size > 0:
         raise ServiceError(f"{path} already exists: choose another file name")
@@ -275,6 +280,11 @@ def calendar_year(store: Store, year: int) -> CalendarYear:
 def school_settings(store: Store) -> SchoolSettings:
     """The school's details, register times and choices, as last saved."""
     return store.settings.school()
+
+
+def calendar_entries(store: Store) -> tuple[list, list]:
+    """Every term and every closure as entered (Settings lists them)."""
+    return store.calendar.terms(), store.calendar.closures()
 
 
 @dataclass(frozen=True)

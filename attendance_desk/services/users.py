@@ -220,6 +220,21 @@ def change_user(
         store.audit.log(by, "user changed", target.name, ", ".join(changed))
 
 
+def user_exists(store: Store, name: str) -> bool:
+    return store.users.by_name(name) is not None
+
+
+def users_on_screen(store: Store) -> list[User]:
+    """Every user for the Settings page (names, roles, whether active: nothing secret is shown). Not
+    audited, unlike `list_users`, which the command line uses."""
+    return store.users.all()
+
+
+def recent_audit_entries(store: Store, limit: int = 500) -> list:
+    """The latest audit entries, newest last, for the Settings page."""
+    return store.audit.entries()[-limit:]
+
+
 def list_users(store: Store, by: str) -> list[User]:
     authorize(store, by, Permission.USERS)
     users = store.users.all()

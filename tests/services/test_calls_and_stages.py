@@ -119,3 +119,23 @@ def test_stage_suggested_confirmed_and_closed(store):
     assert closed.current is None and closed.closed and closed.suggestion is None
     (event,) = [e for e in store.stages.events(amy.id) if e.event == "entered"]
     assert event.measure_value == 4.0 and event.figures["authorised"] == 8
+
+
+def test_the_call_list_saved_as_a_pdf_is_audited_and_reads_back(store, tmp_path):
+    from attendance_desk.services.calls import save_call_list
+    from tests.helpers import text_of
+
+    amy = add_pupil(store, 1, forename="Amy")
+    present_until_yesterday(store, amy)
+    put_marks(store, amy, {(TODAY, "AM"): "N"})
+    path = save_call_list(store, call_list(store, TODAY, "AM"), tmp_path / "calls.pdf", "office1")
+    text = text_of(path)
+    assert "First-day calls: Wednesday 20/11/2024 AM" in text
+    assert "Amy Surname1" in text and "Test Primary School" in text
+    entry = store.audit.entries()[-1]
+    assert (entry.user, entry.action, entry.subject) == (
+        "office1",
+        "call list saved",
+        "20/11/2024 AM",
+    )
+    assert str(path) in entry.detail
