@@ -1,4 +1,5 @@
-"""The targeted support meeting pack as a landscape PDF and as a workbook with the same columns.
+"""The targeted support meeting pack as a landscape PDF (the workbook with the same columns is
+exporters/tsm.py).
 
 The service (`services/tsm.py`) gathers the figures and the casework; this module only lays them out.
 Column headings wrap at spaces, never inside a word: each column is at least as wide as the longest
@@ -6,8 +7,6 @@ word of its heading."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -19,74 +18,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.layout import BOLD, FONT, GRID, Styles, build_pdf
-from attendance_desk.files import atomic_path
-from attendance_desk.presentation import percent
+from attendance_desk.domain.tsm import SECTIONS, TsmPack, TsmRow
+from attendance_desk.presentation import percent, tsm_summary_lines
 
-
-@dataclass(frozen=True)
-class TsmRow:
-    upn: str
-    name: str
-    reg_group: str
-    group: str  # "persistent", "at_risk" or "part_time": the section the pupil is listed in
-    reasons: tuple[str, ...]  # why the pupil is listed, each in words
-    attendance_pct: float | None  # from domain.figures.one_decimal
-    absence_pct: float | None
-    unauthorised: int  # sessions (G, N, O, U) in the period
-    missing: int  # sessions with no mark: the figures are incomplete
-    severe: bool
-    stage: str
-    contacts_made: int
-    last_contact: date | None
-    barriers: str
-    actions_agreed: str
-    early_help: str
-    lead_professional: str
-
-    @property
-    def incomplete(self) -> bool:
-        return self.missing > 0
-
-
-@dataclass(frozen=True)
-class TsmSummary:
-    """The whole school's figures for the period, as services.figures.summarise counts them."""
-
-    attendance_pct: float | None
-    persistent: int
-    persistent_pct: float | None
-    severe: int
-    severe_pct: float | None
-    pupils: int  # enrolments with at least one possible session: the rates' denominator
-    on_roll: int  # every enrolment in the period
-    incomplete: int  # pupils with sessions that have no mark
-
-
-@dataclass(frozen=True)
-class TsmPack:
-    school: str
-    start: date
-    end: date
-    summary: TsmSummary
-    rows: list[TsmRow]
-    rules: tuple[str, ...]  # why pupils are listed and where the lead professional comes from
-    attendance_lead: str = ""
-    named_ewo: str = ""
-
-    @property
-    def title(self) -> str:
-        return f"Targeted support meeting: {self.school}"
-
-    @property
-    def period(self) -> str:
-        return f"{self.start:%d/%m/%Y} to {self.end:%d/%m/%Y}"
-
-
-SECTIONS = {
-    "persistent": "Persistently absent (absence of 10% or more)",
-    "at_risk": "At risk of persistent absence",
-    "part_time": "On a part-time timetable",
-}
 HEADERS = (
     "Pupil",
     "Class",
@@ -176,40 +110,6 @@ def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _summary_lines(pack: TsmPack) -> list[tuple[str, str]]:
-    s = pack.summary
-    left_out = s.on_roll - s.pupils
-    counted = f"{s.persistent} of {s.pupils} pupils with possible sessions"
-    if left_out:
-        counted += f"; {left_out} on roll with no possible sessions left out, as the DfE counts"
-    by_group = {key: sum(r.group == key for r in pack.rows) for key in SECTIONS}
-    lines = [
-        ("Period", f"{pack.period} (this academic year to date)"),
-        ("School attendance", percent(s.attendance_pct)),
-        ("School persistent absence rate", f"{percent(s.persistent_pct)} ({counted})"),
-        (
-            "Severe absence (50% or more)",
-            f"{percent(s.severe_pct)} ({s.severe} pupil{'s' if s.severe != 1 else ''})",
-        ),
-        (
-            "Pupils listed",
-            f"{len(pack.rows)}: {by_group['persistent']} persistently absent, {by_group['at_risk']} at risk, "
-            f"{by_group['part_time']} on a part-time timetable only",
-        ),
-    ]
-    if s.incomplete:
-        lines.append(
-            (
-                "Incomplete figures",
-                f"{s.incomplete} pupil{'s have' if s.incomplete != 1 else ' has'} sessions "
-                "with no mark: their figures may change when the registers are completed",
-            )
-        )
-    lines.append(("Attendance lead", pack.attendance_lead or "not recorded"))
-    lines.append(("Named EWO", pack.named_ewo or "not recorded"))
-    return lines
-
-
 def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
     s = Styles()
     cell = ParagraphStyle("tsm_cell", parent=s.cell, fontSize=CELL_SIZE, leading=CELL_LEADING)
@@ -222,7 +122,7 @@ def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
     summary = Table(
         [
             [Paragraph(f"<b>{escape(k)}</b>", s.body), Paragraph(escape(v), s.body)]
-            for k, v in _summary_lines(pack)
+            for k, v in tsm_summary_lines(pack)
         ],
         colWidths=[62 * mm, PAGE_WIDTH - 62 * mm],
         hAlign="LEFT",
@@ -275,92 +175,3 @@ def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
         f"{pack.school} — targeted support meeting {pack.period} — confidential",
         wide=True,
     )
-
-
-XLSX_HEADERS = (
-    "UPN",
-    "Pupil",
-    "Class",
-    "Attendance",
-    "Unauthorised sessions",
-    "Why listed",
-    "Stage",
-    "Contacts made",
-    "Barriers",
-    "Actions agreed",
-    "Early help",
-    "Lead professional",
-    "Last contact",
-    "Sessions with no mark",
-)
-XLSX_WIDTHS = (15, 22, 7, 11, 13, 40, 28, 9, 36, 50, 32, 28, 12, 11)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as exporters/inert.py
-
-
-def _text_safe(cell) -> None:
-    """A typed value that a spreadsheet would read as a formula (= + - @) is kept as text."""
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
-def write_tsm_xlsx(path: Path, pack: TsmPack) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    bold = Font(bold=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Targeted support"
-    ws.append([f"{pack.title}, {pack.period}"])
-    ws["A1"].font = bold
-    ws.append(list(XLSX_HEADERS))
-    for c in ws[2]:
-        c.font = bold
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-    for r in pack.rows:
-        ws.append(
-            [
-                r.upn,
-                r.name,
-                r.reg_group,
-                None if r.attendance_pct is None else r.attendance_pct / 100,
-                r.unauthorised,
-                "\n".join(r.reasons),
-                r.stage,
-                r.contacts_made,
-                r.barriers,
-                r.actions_agreed,
-                r.early_help,
-                r.lead_professional,
-                r.last_contact,
-                r.missing,
-            ]
-        )
-        ws.cell(ws.max_row, 4).number_format = "0.0%"
-        ws.cell(ws.max_row, 13).number_format = "dd/mm/yyyy"
-    for col, width in enumerate(XLSX_WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(2, col).column_letter].width = width
-    for row in ws.iter_rows(min_row=3):
-        for c in row:
-            _text_safe(c)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "C3"
-    ws.auto_filter.ref = f"A2:{ws.cell(2, len(XLSX_HEADERS)).column_letter}{ws.max_row}"
-
-    figures = wb.create_sheet("School figures")
-    figures.append([pack.title])
-    figures["A1"].font = bold
-    for label, value in _summary_lines(pack):
-        figures.append([label, value])
-        figures.cell(figures.max_row, 1).font = bold
-    figures.append([])
-    for rule in pack.rules:
-        figures.append([rule])
-    for row in figures.iter_rows(min_row=2):
-        for c in row:
-            _text_safe(c)
-    figures.column_dimensions["A"].width = 32
-    figures.column_dimensions["B"].width = 110
-    with atomic_path(path) as temp:  # complete or not at all
-        wb.save(temp)

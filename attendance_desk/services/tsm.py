@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from attendance_desk.documents.tsm import TsmPack, TsmRow, TsmSummary
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.figures import Figures
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import Meeting, Plan
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import SupportMap
+from attendance_desk.domain.tsm import TsmPack, TsmRow, TsmSummary
 from attendance_desk.presentation import percent
 from attendance_desk.services.figures import summarise
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
@@ -252,7 +252,8 @@ def make_tsm_pack(
     store: Store, today: date, out_pdf: Path, out_xlsx: Path | None = None, by: str = ""
 ) -> int:
     """Write the pack (and the workbook with the same columns); audited. Returns the number of pupils listed."""
-    from attendance_desk.documents.tsm import write_tsm_pdf, write_tsm_xlsx
+    from attendance_desk.documents.tsm import write_tsm_pdf
+    from attendance_desk.exporters.tsm import write_tsm_xlsx
 
     authorize(store, by, Permission.LETTERS)
     pack = tsm_pack(store, today)

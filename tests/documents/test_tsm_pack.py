@@ -15,6 +15,7 @@ from attendance_desk.documents import tsm as doc
 from attendance_desk.documents.layout import BOLD, register_fonts
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.figures import one_decimal
+from attendance_desk.exporters import tsm as xlsx
 from attendance_desk.presentation import percent
 from attendance_desk.services.meetings import record_contact, record_meeting, record_plan
 from attendance_desk.services.school import ServiceError
@@ -268,14 +269,14 @@ def test_the_workbook_has_the_same_columns_and_keeps_formula_text_as_text(tmp_pa
     make_tsm_pack(db, PACK_DAY, tmp_path / "tsm.pdf", tmp_path / "tsm.xlsx", by="tokonjo")
     wb = load_workbook(tmp_path / "tsm.xlsx")
     sheet = wb["Targeted support"]
-    assert [c.value for c in sheet[2]] == list(doc.XLSX_HEADERS)
+    assert [c.value for c in sheet[2]] == list(xlsx.XLSX_HEADERS)
     for heading in doc.HEADERS[1:]:  # every PDF column (the pupil split into UPN and name)
-        assert heading in doc.XLSX_HEADERS
+        assert heading in xlsx.XLSX_HEADERS
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     assert list(rows) == [
         p[k].upn for k in ("lucja", "dev", "aisha", "ben")
     ]  # lowest attendance first
-    aisha = {h: c for h, c in zip(doc.XLSX_HEADERS, rows[p["aisha"].upn], strict=True)}
+    aisha = {h: c for h, c in zip(xlsx.XLSX_HEADERS, rows[p["aisha"].upn], strict=True)}
     assert (
         aisha["Attendance"].value == pytest.approx(0.942)
         and aisha["Attendance"].number_format == "0.0%"
@@ -291,7 +292,7 @@ def test_the_workbook_has_the_same_columns_and_keeps_formula_text_as_text(tmp_pa
     assert aisha["Actions agreed"].value.startswith(
         "School Attendance Meeting, 15/11/2024\nSchool: +44 call home"
     )
-    lucja = {h: c.value for h, c in zip(doc.XLSX_HEADERS, rows[p["lucja"].upn], strict=True)}
+    lucja = {h: c.value for h, c in zip(xlsx.XLSX_HEADERS, rows[p["lucja"].upn], strict=True)}
     assert lucja["Sessions with no mark"] == 2 and lucja["Unauthorised sessions"] == 1
     figures = {
         r[0].value: r[1].value for r in wb["School figures"].iter_rows(min_row=2) if r[0].value
