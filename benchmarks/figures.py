@@ -24,10 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of  # noqa: E402
-from attendance_desk.domain.codes import Category, default_code_table  # noqa: E402
+from attendance_desk.domain.codes import Category  # noqa: E402
 from attendance_desk.services.demo import build_demo_school  # noqa: E402
 from attendance_desk.services.figures import pupil_figures  # noqa: E402
 from attendance_desk.store.db import open_store  # noqa: E402
+from attendance_desk.store.resources import default_code_table  # noqa: E402
 
 
 def best(fn, repeat: int = 5):

@@ -8,12 +8,12 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from attendance_desk.domain.calendar import Closure, Term
-from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.upn import make_upn
 from attendance_desk.services.school import create_school
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import insert_new_marks
+from attendance_desk.store.resources import default_code_table
 
 # A calendar with a two-week Christmas holiday and a half-term, across the 2024 code change.
 TERMS = [

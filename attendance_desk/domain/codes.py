@@ -5,12 +5,10 @@ Nothing else in the program hard-codes code letters: it asks this module.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 
 class Category(StrEnum):
@@ -170,14 +168,6 @@ def _parse_set(raw: dict) -> CodeSet:
     )
 
 
-def load_code_table(path: Path) -> CodeTable:
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+def code_table_from_dict(data: dict) -> CodeTable:
+    """The code table from its file's contents (store/resources.py reads resources/codes.toml)."""
     return CodeTable([_parse_set(raw) for raw in data["code_sets"]])
-
-
-@cache
-def default_code_table() -> CodeTable:
-    from attendance_desk.paths import resource_path
-
-    return load_code_table(resource_path("codes.toml"))

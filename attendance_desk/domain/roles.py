@@ -70,21 +70,12 @@ def lock_minutes(failures: int) -> int:
     return min(MAX_LOCK_MINUTES, LOCK_MINUTES * 2 ** (failures - FREE_FAILURES))
 
 
-@cache
-def common_passwords() -> frozenset[str]:
-    """The commonest passwords, shipped in resources/common_passwords.txt (no download)."""
-    from attendance_desk.paths import resource_path
-
-    lines = resource_path("common_passwords.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
-
-
-def password_problem(password: str) -> str | None:
-    """Why a password may not be used, or None."""
+def password_problem(password: str, common: frozenset[str] = frozenset()) -> str | None:
+    """Why a password may not be used, or None. `common`: the commonest passwords (lower case), as
+    store.resources.common_passwords reads them."""
     if len(password) < MIN_LENGTH:
         return f"a password needs at least {MIN_LENGTH} characters (a short sentence is easy to remember)"
     lowered = password.lower()
-    common = common_passwords()
     if lowered in common or lowered.rstrip("0123456789!.") in common or len(set(lowered)) < 3:
         return (
             "that password is one of the commonest passwords and is guessed first: choose another "
@@ -93,8 +84,8 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def hash_password(password: str) -> str:
-    problem = password_problem(password)
+def hash_password(password: str, common: frozenset[str] = frozenset()) -> str:
+    problem = password_problem(password, common)
     if problem:
         raise ValueError(problem)
     return _hash(password)

@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_of, days_between
-from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import insert_new_marks
+from attendance_desk.store.resources import default_code_table
 
 if TYPE_CHECKING:
     from attendance_desk.services.demo import Family

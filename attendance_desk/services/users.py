@@ -24,6 +24,7 @@ from attendance_desk.domain.roles import (
 )
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.db import Store, StoreBusy
+from attendance_desk.store.resources import common_passwords
 
 WRONG = "the name or password is not right"
 SIGNATURE_LIMIT = 512 * 1024  # bytes: a signature image is a small PNG or JPEG
@@ -157,7 +158,7 @@ def add_user(store: Store, by: str, name: str, role: str, password: str) -> None
     if store.users.by_name(name):
         raise ServiceError(f"there is already a user called {name}")
     try:
-        hashed = hash_password(password)
+        hashed = hash_password(password, common_passwords())
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
     with store.write():  # the user and the audit entry: both or neither
@@ -200,7 +201,7 @@ def change_user(
     hashed = None
     if password is not None:
         try:
-            hashed = hash_password(password)
+            hashed = hash_password(password, common_passwords())
         except ValueError as exc:
             raise ServiceError(str(exc)) from None
     changed = [

@@ -434,8 +434,8 @@ def m010_registers_taken_inferred(db: Database) -> None:
     """The call list now reads the record of registers taken, which imports did not keep before:
     each class register with a mark of the kind recorded when a register is taken (not one entered
     ahead, such as M or a closure) is recorded as taken, by "(inferred from the marks)"."""
-    from attendance_desk.domain.codes import default_code_table
     from attendance_desk.store.marks import record_registers_taken_from_marks
+    from attendance_desk.store.resources import default_code_table
 
     span = db.execute("SELECT MIN(date), MAX(date) FROM marks").fetchone()
     if span[0] is None:

@@ -7,7 +7,7 @@ from attendance_desk.domain.calls import (
     Rag,
     build_call_list,
 )
-from attendance_desk.domain.codes import default_code_table
+from attendance_desk.store.resources import default_code_table
 
 CODES = default_code_table()
 TODAY = date(2024, 11, 20)

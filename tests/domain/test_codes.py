@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from attendance_desk.domain.codes import Category, UnknownCode, default_code_table
+from attendance_desk.domain.codes import Category, UnknownCode
+from attendance_desk.store.resources import default_code_table
 
 CODES = default_code_table()
 BEFORE = date(2024, 8, 18)

@@ -4,7 +4,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attendance_desk.domain.calendar import SchoolCalendar, week_start
-from attendance_desk.domain.codes import default_code_table
 from attendance_desk.domain.figures import (
     Figures,
     figures_from_marks,
@@ -12,6 +11,7 @@ from attendance_desk.domain.figures import (
     one_decimal,
     unauthorised_by_week,
 )
+from attendance_desk.store.resources import default_code_table
 from tests.helpers import CLOSURES, TERMS
 
 CODES = default_code_table()

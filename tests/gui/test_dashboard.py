@@ -4,8 +4,8 @@
 from dataclasses import replace
 from datetime import date
 
-from attendance_desk.domain.codes import default_code_table
 from attendance_desk.services.dashboard import first_day, periods
+from attendance_desk.store.resources import default_code_table
 from tests.gui.test_window import TODAY, go, school, window  # noqa: F401  (fixtures)
 
 

@@ -17,7 +17,6 @@ from xml.etree.ElementTree import parse
 import pytest
 
 from attendance_desk.cli import main
-from attendance_desk.domain.codes import default_code_table
 from attendance_desk.importers.ctf import (
     CTF_STAND_INS,
     choose_reading,
@@ -28,6 +27,7 @@ from attendance_desk.services.exports import export_ctf
 from attendance_desk.services.imports import import_file
 from attendance_desk.services.school import create_school
 from attendance_desk.store.db import open_store
+from attendance_desk.store.resources import default_code_table
 from tests.helpers import add_pupil, make_school, put_marks, upn
 from tests.importers.test_ctf import ctf
 

@@ -9,6 +9,7 @@ from attendance_desk.services.certificates import make_certificate
 from attendance_desk.services.marks import amend_mark
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.users import add_user, sign_in
+from attendance_desk.store.resources import common_passwords
 from tests.helpers import add_pupil, make_school, put_marks
 
 DAY = date(2024, 9, 10)
@@ -29,7 +30,7 @@ def test_passwords_are_scrypt_hashed_and_checked():
         "aaaaaaaaaaaa",
     ):
         with pytest.raises(ValueError, match="at least 10 characters|commonest passwords"):
-            hash_password(common)
+            hash_password(common, common_passwords())
 
 
 @pytest.fixture
