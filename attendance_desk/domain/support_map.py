@@ -12,11 +12,9 @@ A map may declare, for another map by name, which of its stages each of that map
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from pathlib import Path
 
 from attendance_desk.domain.codes import Category
 from attendance_desk.domain.figures import Figures
@@ -189,13 +187,9 @@ class SupportMap:
         return now > before if self.measure == Measure.DAYS_ABSENT else now < before
 
 
-def load_support_map(path: Path) -> SupportMap:
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    return support_map_from_dict(data)
-
-
 def support_map_from_dict(data: dict) -> SupportMap:
+    """The map from its TOML file's contents (store/resources.py and services/school_documents.py
+    read the text)."""
     stages = tuple(
         Stage(
             key=raw["key"],

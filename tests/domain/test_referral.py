@@ -243,8 +243,8 @@ def test_every_item_has_a_verdict_and_an_empty_file_is_incomplete():
     ["support_map.toml", "support_maps/la_three_stage.toml", "support_maps/school_six_step.toml"],
 )
 def test_the_shipped_support_maps_declare_the_national_threshold(name):
-    from attendance_desk.domain.support_map import load_support_map
     from attendance_desk.paths import resource_path
+    from attendance_desk.store.resources import load_support_map
 
     ladder = load_support_map(resource_path(*name.split("/")))
     assert ReferralThreshold.from_dict(ladder.referral) == ReferralThreshold(10, True)

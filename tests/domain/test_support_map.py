@@ -1,6 +1,7 @@
 from attendance_desk.domain.figures import Figures
-from attendance_desk.domain.support_map import Adjustment, load_support_map
+from attendance_desk.domain.support_map import Adjustment
 from attendance_desk.paths import resource_path
+from attendance_desk.store.resources import load_support_map
 
 LADDER = load_support_map(resource_path("support_map.toml"))
 LA = load_support_map(resource_path("support_maps", "la_three_stage.toml"))
