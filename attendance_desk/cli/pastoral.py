@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from attendance_desk.cli.common import dmy, iso, print_json, real_today
+from attendance_desk.cli.common import dmy, iso, issue_options, print_json, real_today
 from attendance_desk.services.school import open_school
 
 PART_TIME_HELP = """\
@@ -40,6 +40,20 @@ history and the audit. The referral pack lists the evidence and the decisions.
   medical list --upn U          a pupil's illness sessions this school year
   medical flagged [--json]      every illness session waiting for a decision
   medical decide --upn U --date D --session AM --code O --reason "no evidence after two requests"
+"""
+
+LATENESS_HELP = """\
+Punctuality letters on the school's own ladder (settings: late marks L in a half-term for letter 1,
+and for letter 2; default 5 and 10). The wording is letter_templates/lateness1.txt.j2 and
+lateness2.txt.j2, with the same conditions as the stage letters (late_this_half_term >=
+lateness_letter1): a pupil below the step is refused, naming the figures; an attendance lead or
+the head teacher may send it anyway with --override-reason. L is late before the register closed;
+U (after it closed) is unauthorised absence and is not counted here.
+
+  lateness-letters list                      who is late this half-term and the step reached
+  lateness-letters make --step 1 --out lateness1.pdf [--preview]   everyone at step 1 not yet written to
+  lateness-letters make --step 2 --upn U --out letter.pdf           one pupil
+  lateness-letters ladder [--letter1 6 --letter2 12]
 """
 
 
@@ -129,6 +143,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--code", choices=["I", "O"], required=True)
     q.add_argument("--reason", required=True, help="why (kept with the decision and the amendment)")
     p.set_defaults(func=medical)
+
+    p = sub.add_parser(
+        "lateness-letters",
+        help="punctuality letters on the school's ladder (late marks in a half-term)",
+        description=LATENESS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lt = p.add_subparsers(dest="lateness_command", metavar="ACTION", required=True)
+    q = lt.add_parser("list", help="pupils late this half-term, the step reached, letters sent")
+    q.add_argument("--json", action="store_true")
+    q = lt.add_parser("make", help="issue (or preview) lateness letter 1 or 2")
+    q.add_argument("--step", type=int, choices=[1, 2], required=True)
+    q.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    q.add_argument(
+        "--upn", action="append", help="only this pupil (repeat); default: every pupil at the step"
+    )
+    issue_options(q)
+    q = lt.add_parser("ladder", help="show the ladder, or change it (administrator)")
+    q.add_argument("--letter1", type=int, help="late marks in a half-term for letter 1")
+    q.add_argument("--letter2", type=int, help="late marks in a half-term for letter 2")
+    p.set_defaults(func=lateness_letters)
 
 
 def part_time(args: argparse.Namespace) -> int:
@@ -290,4 +325,73 @@ def medical(args: argparse.Namespace) -> int:
             print(
                 f"{result.pupil.name} {dmy(args.date)} {args.session}: {result.text().split(': ', 1)[1]}."
             )
+    return 0
+
+
+def lateness_letters(args: argparse.Namespace) -> int:
+    from attendance_desk.services import lateness as service
+
+    today = real_today(args)
+    with open_school(args.db) as store:
+        action = args.lateness_command
+        if action == "ladder":
+            if args.letter1 is None and args.letter2 is None:
+                steps = service.ladder(store)
+            else:
+                current = service.ladder(store)
+                steps = service.save_ladder(
+                    store,
+                    args.letter1 if args.letter1 is not None else current.letter1,
+                    args.letter2 if args.letter2 is not None else current.letter2,
+                    args.user,
+                )
+            print(
+                f"Lateness letter 1 at {steps.letter1} late marks (L) in a half-term; "
+                f"letter 2 at {steps.letter2}."
+            )
+        elif action == "list":
+            steps, rows = service.lateness_list(store, args.today)
+            if args.json:
+                print_json(
+                    [
+                        {
+                            "upn": r.pupil.upn,
+                            "name": r.pupil.name,
+                            "reg_group": r.pupil.reg_group,
+                            "late": r.lateness.late,
+                            "late_after_close": r.lateness.late_after_close,
+                            "step": r.step,
+                            "sent": list(r.sent),
+                        }
+                        for r in rows
+                    ]
+                )
+                return 0
+            print(
+                f"Late marks (L) this half-term to {dmy(args.today)}; letter 1 at {steps.letter1}, "
+                f"letter 2 at {steps.letter2}:"
+            )
+            if not rows:
+                print("  none")
+            for r in rows:
+                sent = f"; sent: {', '.join(r.sent)}" if r.sent else ""
+                step = f"step {r.step}" if r.step else "below the ladder"
+                print(
+                    f"  {r.pupil.name[:28]:<29}{r.pupil.reg_group:<6}L {r.lateness.late:>3}  "
+                    f"U {r.lateness.late_after_close:>3}  {step}{sent}"
+                )
+        else:
+            from attendance_desk.cli.letters import _report
+
+            batch = service.make_lateness_letters(
+                store,
+                args.step,
+                today,
+                args.user,
+                args.out,
+                args.upn,
+                preview=args.preview,
+                override_reason=args.override_reason,
+            )
+            _report(batch)
     return 0

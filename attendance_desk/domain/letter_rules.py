@@ -16,6 +16,7 @@ without a recorded meeting would have no meeting to quote). The vocabulary:
 | `missed_meeting` | the latest recorded meeting (School Attendance Meeting or planning meeting) was held without the parent |
 | `review_target_met` | the latest review of a target found it met |
 | `earlier_letter T` or `earlier_letter T1 or T2` | a letter from template T (or T1, T2) about the pupil was issued before and not voided |
+| `late_this_half_term >= N`, `>= lateness_letter1` or `>= lateness_letter2` | at least N late marks (L, late before the register closed) this half-term up to the letter's date; `lateness_letter1`/`lateness_letter2` are the school's punctuality ladder (settings) |
 | `leave_granted`, `leave_refused` | a leave-of-absence request was decided so (the letter is made from the request) |
 """
 
@@ -35,7 +36,9 @@ KINDS = (
     "earlier_letter",
     "leave_granted",
     "leave_refused",
+    "late_this_half_term",
 )
+LATENESS_STEPS = ("lateness_letter1", "lateness_letter2")  # the school's punctuality ladder
 
 
 class ConditionError(ValueError):
@@ -55,6 +58,7 @@ class Condition:
 _AT_LEAST = re.compile(
     r"^(stage|unauthorised|unauthorised_last_10_weeks)\s*>=\s*(\d+|penalty_threshold)$"
 )
+_LATE = re.compile(r"^late_this_half_term\s*>=\s*(\d+|lateness_letter1|lateness_letter2)$")
 _EARLIER = re.compile(r"^earlier_letter\s+([a-z0-9_]+(?:\s+or\s+[a-z0-9_]+)*)$")
 
 
@@ -77,6 +81,15 @@ def parse_condition(text: str, overridable: bool = True) -> Condition:
                 symbolic=value,
             )
         return Condition(kind, number=int(value), overridable=overridable, written=written)
+    if m := _LATE.match(written):
+        value = m.group(1)
+        if value.isdigit():
+            return Condition(
+                "late_this_half_term", number=int(value), overridable=overridable, written=written
+            )
+        return Condition(
+            "late_this_half_term", overridable=overridable, written=written, symbolic=value
+        )
     if m := _EARLIER.match(written):
         return Condition(
             "earlier_letter",
@@ -111,6 +124,12 @@ class LetterFacts:
     penalty_threshold: int = PENALTY_THRESHOLD_SESSIONS
     window_weeks: int = PENALTY_WINDOW_WEEKS
     leave_decision: str = ""  # "granted" / "refused": the leave request a letter is made from
+    # punctuality: late marks (L) this half-term up to the letter's date, the half-term's dates, and
+    # the school's ladder (settings: late marks for the first and the second lateness letter)
+    late_this_half_term: int = 0
+    half_term: str = ""  # "04/11/2024 and 29/11/2024"
+    lateness_letter1: int = 5
+    lateness_letter2: int = 10
 
 
 def _letter_names(condition: Condition, facts: LetterFacts) -> str:
@@ -120,6 +139,8 @@ def _letter_names(condition: Condition, facts: LetterFacts) -> str:
 def _number(condition: Condition, facts: LetterFacts | None) -> int:
     if condition.symbolic == "penalty_threshold" and facts is not None:
         return facts.penalty_threshold
+    if condition.symbolic in LATENESS_STEPS:
+        return getattr(facts or LetterFacts(0, "", None, 0, 0, ""), condition.symbolic)
     return condition.number
 
 
@@ -143,6 +164,13 @@ def describe(condition: Condition, facts: LetterFacts | None = None) -> str:
         return "a recorded meeting that the parent did not attend"
     if condition.kind == "review_target_met":
         return "the latest review found the attendance target met"
+    if condition.kind == "late_this_half_term":
+        step = (
+            f" (step {condition.symbolic[-1]} of the school's punctuality ladder)"
+            if condition.symbolic
+            else ""
+        )
+        return f"at least {n} late mark{'s' if n != 1 else ''} (L) this half-term{step}"
     if condition.kind in ("leave_granted", "leave_refused"):
         decided = condition.kind.removeprefix("leave_")
         return f"a leave-of-absence request {decided} (the letter is made from the request: `leave letter`)"
@@ -175,6 +203,11 @@ def check(condition: Condition, facts: LetterFacts) -> str | None:
             if facts.review
             else "no review of a target is recorded"
         )
+    if kind == "late_this_half_term":
+        if facts.late_this_half_term >= n:
+            return None
+        where = f" between {facts.half_term}" if facts.half_term else " (not in a half-term)"
+        return f"{facts.late_this_half_term}{where}"
     if kind in ("leave_granted", "leave_refused"):
         if facts.leave_decision == kind.removeprefix("leave_"):
             return None

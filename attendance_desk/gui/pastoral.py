@@ -426,6 +426,117 @@ class IllnessDecisionsDialog(QDialog):
         self.reload()
 
 
+# ---------------------------------------------------------------- lateness letters
+
+
+class LatenessDialog(QDialog):
+    """Pupils late this half-term with the step of the school's ladder each has reached; letters 1
+    or 2 for the chosen pupils (or everyone at the step), previewed or issued."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Lateness letters")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = ReadOnlyTable(
+            ["Pupil", "Class", "Late (L)", "After close (U)", "Step", "Sent this half-term"],
+            "Late this half-term",
+        )
+        self.table.setSelectionMode(self.table.SelectionMode.ExtendedSelection)
+        self.step = QComboBox()
+        self.step.setAccessibleName("Letter")
+        self.step.addItem("Letter 1", 1)
+        self.step.addItem("Letter 2", 2)
+        self.reason = _line("Override reason", "only to send although the step is not reached")
+        preview, issue, close = (
+            QPushButton("&Preview…"),
+            QPushButton("&Issue…"),
+            QPushButton("Close"),
+        )
+        preview.clicked.connect(lambda: self.make(True))
+        issue.clicked.connect(lambda: self.make(False))
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.step)
+        row.addWidget(self.reason, 1)
+        row.addWidget(preview)
+        row.addWidget(issue)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(
+            QLabel(
+                "Select pupils for their letter, or none for everyone at the step who has not had it."
+            )
+        )
+        layout.addLayout(row)
+        self.resize(1000, 460)
+        self.reload()
+
+    def reload(self) -> None:
+        from attendance_desk.services.lateness import lateness_list
+
+        steps, self.rows = lateness_list(self.context.store, self.context.today)
+        self.summary.setText(
+            f"The school's ladder (Settings): letter 1 at {steps.letter1} late marks (L) in a "
+            f"half-term, letter 2 at {steps.letter2}. {len(self.rows)} pupil(s) late this half-term."
+        )
+        self.table.fill(
+            [
+                [
+                    r.pupil.name,
+                    r.pupil.reg_group,
+                    r.lateness.late,
+                    r.lateness.late_after_close,
+                    f"step {r.step}" if r.step else "below the ladder",
+                    ", ".join(r.sent),
+                ]
+                for r in self.rows
+            ],
+            [r.pupil.upn for r in self.rows],
+        )
+
+    def chosen(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return [self.table.key_at(r) for r in rows]
+
+    def make(self, preview: bool, out: Path | None = None) -> None:
+        from attendance_desk.services.lateness import make_lateness_letters
+
+        step = self.step.currentData()
+        out = out or save_path(
+            self, "Save the letters", f"lateness{step}{'-preview' if preview else ''}.pdf"
+        )
+        if out is None:
+            return
+        try:
+            batch = make_lateness_letters(
+                self.context.store,
+                step,
+                self.context.today,
+                self.context.user,
+                out,
+                self.chosen() or None,
+                preview=preview,
+                override_reason=self.reason.text(),
+            )
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        if batch.not_sent:
+            show_error(self, "\n".join(batch.not_sent))
+        self.context.status.emit(
+            f"{batch.letters} lateness letter(s) "
+            + ("previewed" if preview else f"issued ({', '.join(batch.references)})")
+            + f": {batch.files[0]}"
+        )
+        if not preview:
+            self.context.data_changed.emit()
+            self.reload()
+
+
 # ---------------------------------------------------------------- where they are reached
 
 
@@ -480,6 +591,7 @@ def add_menu(window, context: AppContext) -> None:
             "",
             lambda: IllnessDecisionsDialog(context, window),
         ),
+        ("&Lateness letters…", "", lambda: LatenessDialog(context, window)),
     ):
         action = QAction(text, window)
         if key:

@@ -90,6 +90,8 @@ LABELS = {
     "penalty_sessions": "Penalty notices: unauthorised sessions (LA code of conduct)",
     "penalty_weeks": "Penalty notices: in this many school weeks",
     "cme_days": "Missing education: refer after (school days unexplained)",
+    "lateness_letter1": "Lateness letter 1: late marks (L) in a half-term",
+    "lateness_letter2": "Lateness letter 2: late marks (L) in a half-term",
 }
 TIMES = ("am_register_opens", "am_register_closes", "pm_register_opens", "pm_register_closes")
 BROWSE = {"logo": "image", "backup_folder": "folder"}

@@ -158,6 +158,7 @@ class _Pupil:
     stage_name: str  # the current support-map stage's name ("" for none)
     meetings: list[RecordedMeeting]
     letters: list[LetterRecord]
+    lateness: object = None  # services.lateness.Lateness: late marks this half-term
 
 
 def _read(
@@ -175,6 +176,9 @@ def _read(
             r.pupil.id: r.figures.unauthorised for r in pupil_figures(store, *window, pupils=others)
         }
     stages = current_stages(store, [p.id for p in pupils], start)
+    from attendance_desk.services.lateness import lateness_as_at
+
+    lateness = lateness_as_at(store, pupils, today)
     result = {}
     for p in pupils:
         meetings = [m for m in store.meetings.meetings(p.id) if m.held_on <= today]
@@ -184,7 +188,13 @@ def _read(
             if not x.void and x.letter_date and x.letter_date <= today
         ]
         result[p.id] = _Pupil(
-            p, years.get(p.id), in_window.get(p.id, 0), stages.get(p.id, ""), meetings, letters
+            p,
+            years.get(p.id),
+            in_window.get(p.id, 0),
+            stages.get(p.id, ""),
+            meetings,
+            letters,
+            lateness[p.id],
         )
     return result, window
 
@@ -250,7 +260,20 @@ def _facts(
         review=_review_text(_latest_review(data)),
         earlier_letters=earlier,
         template_names=template_names,
+        **_lateness_facts(data),
     )
+
+
+def _lateness_facts(data: _Pupil) -> dict:
+    late = data.lateness
+    if late is None:
+        return {}
+    return {
+        "late_this_half_term": late.late,
+        "half_term": f"{_dmy(late.start)} and {_dmy(late.end)}" if late.start else "",
+        "lateness_letter1": late.steps.letter1,
+        "lateness_letter2": late.steps.letter2,
+    }
 
 
 def _template_names() -> dict[str, str]:
@@ -429,6 +452,7 @@ def _context(
             "target_pct": f"{review.target_pct:g}" if review and review.target_pct else "",
         },
         "meeting": invitation,
+        "lateness": data.lateness.as_context() if data.lateness else {},
         "today": _dmy(today),
     }
     details = {

@@ -136,6 +136,8 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
         ("Penalty notices: unauthorised sessions", settings.penalty_sessions, 100),
         ("Penalty notices: school weeks", settings.penalty_weeks, 39),
         ("Missing education: school days", settings.cme_days, 60),
+        ("Lateness letter 1: late marks in a half-term", settings.lateness_letter1, 100),
+        ("Lateness letter 2: late marks in a half-term", settings.lateness_letter2, 100),
     ):
         if not (str(value).strip().isdigit() and 1 <= int(value) <= most):
             raise ServiceError(f"{label}: give a whole number from 1 to {most}, not '{value}'")

@@ -51,6 +51,10 @@ class SchoolSettings:
     penalty_weeks: str = "10"
     # children missing education: refer after this many school days of unexplained absence
     cme_days: str = "10"
+    # punctuality: late marks (L) in a half-term for the first and the second lateness letter (school
+    # policy; services/lateness.py)
+    lateness_letter1: str = "5"
+    lateness_letter2: str = "10"
 
 
 class SettingsRepo:

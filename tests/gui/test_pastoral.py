@@ -160,3 +160,35 @@ def test_medical_evidence_and_the_leads_decision_in_the_window(qtbot, window, er
     heat = window.views[2].heat
     assert "evidenced (GP letter" in heat.tooltip(date(2024, 11, 18), "PM")
     assert "for the attendance lead to decide" in heat.tooltip(date(2024, 11, 19), "PM")
+
+
+def test_lateness_letters_dialog_refuses_below_the_step_and_issues(qtbot, window, errors, tmp_path):
+    from attendance_desk.domain.people import Contact, Link
+    from attendance_desk.services.marks import amend_mark
+
+    store = window.context.store
+    amy, ben = sorted(store.pupils.all(), key=lambda p: p.surname)
+    for day in (4, 5, 6, 7, 8):
+        amend_mark(store, amy.upn, date(2024, 11, day), "AM", "L", "arrived 09:05", "lead1")
+    amend_mark(store, ben.upn, date(2024, 11, 4), "AM", "L", "arrived 09:05", "lead1")
+    for pupil in (amy, ben):
+        parent = store.contacts.add(
+            Contact(None, "Ms Sam Parent", address="1 Mill Lane", postcode="NB1 2AB")
+        )
+        store.contacts.link(Link(pupil.id, parent, "Mother", True, 1))
+
+    dialog = pastoral.LatenessDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.item(0, 0).text() == amy.name and dialog.table.item(0, 4).text() == "step 1"
+    dialog.table.selectRow(1)  # Ben: one late mark
+    dialog.make(False, out=tmp_path / "ben.pdf")
+    assert (
+        "at least 5 late marks (L) this half-term" in errors[-1]
+        and "(1 between 04/11/2024" in errors[-1]
+    )
+    assert store.letters.for_pupil(ben.id) == []
+    dialog.table.clearSelection()
+    dialog.make(False, out=tmp_path / "all.pdf")
+    assert [x.template for x in store.letters.for_pupil(amy.id)] == ["lateness1"]
+    assert "lateness1 on 20/11/2024" in dialog.table.item(0, 5).text()
