@@ -335,7 +335,7 @@ def concurrent_edits(seconds: float) -> dict:
             [
                 sys.executable,
                 "-m",
-                "attendance_desk.tools.edit_worker",
+                "tests.trust.edit_worker",
                 str(folder / "school.sqlite"),
                 name,
                 str(seconds),

@@ -110,7 +110,7 @@ def test_two_processes_editing_the_same_marks_lose_nothing(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "attendance_desk.tools.edit_worker",
+                "tests.trust.edit_worker",
                 str(tmp_path / "school.sqlite"),
                 name,
                 "4",

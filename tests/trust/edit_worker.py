@@ -1,4 +1,6 @@
-"""One of several processes amending the same marks for a while, as two PCs on a shared drive would.
+"""One of several processes amending the same marks for a while, as two PCs on a shared drive would
+(run by tests/trust/test_crash_and_concurrency.py and scripts/reliability.py as
+`python -m tests.trust.edit_worker`; test code, not shipped in the package).
 Each edit reads a mark, then amends it only if nobody changed it meanwhile (optimistic version).
 Prints a JSON summary: edits saved (with the code written) and edits refused, with their reasons."""
 
