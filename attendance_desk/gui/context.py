@@ -14,7 +14,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from attendance_desk.domain.progress import Cancelled
+from attendance_desk.domain.progress import Cancelled, Stoppable
 from attendance_desk.errors import UserError
 from attendance_desk.services.school import SchoolFile, open_school
 
@@ -43,9 +43,13 @@ class Task(QRunnable):
         self.path, self.job = path, job
         self.signals = TaskSignals()
         self.cancelled = False
+        # the job's progress callback; Cancel also stops a long SQLite statement the job registered
+        self.progress = Stoppable(self._progress)
+        self.cancel_on_close = False  # a backup or check: closing the window stops it, never waits
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.progress.stop()
 
     def _progress(self, done: int, total: int) -> None:
         if self.cancelled:
@@ -57,7 +61,7 @@ class Task(QRunnable):
         try:
             store = open_school(self.path)
             try:
-                result = self.job(store, self._progress)
+                result = self.job(store, self.progress)
             finally:
                 store.close()
         except Cancelled:
@@ -95,7 +99,12 @@ class AppContext(QObject):
         self.store = open_school(self.path)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one writer at a time
-        self._tasks: dict[int, Task] = {}  # started in the pool and not yet freed (see Task)
+        # backups and full checks, one at a time, beside the screens' work (never queued behind a
+        # check of several minutes); closing the window cancels them (run_background)
+        self.background = QThreadPool()
+        self.background.setMaxThreadCount(1)
+        self._tasks: dict[int, Task] = {}  # started in a pool and not yet freed (see Task)
+        self._pools: dict[int, QThreadPool] = {}
         self._handled: set[int] = (
             set()
         )  # of those, the ones whose `finished` the main thread has handled
@@ -116,30 +125,41 @@ class AppContext(QObject):
             now = datetime.combine(self._today, now.time())
         return now.astimezone()
 
-    def run(self, task: Task) -> Task:
+    def run(self, task: Task, pool: QThreadPool | None = None) -> Task:
         if self.synchronous:
             task.run()
             return task
+        pool = pool or self.pool
         key = next(self._keys)
         self._tasks[key] = task  # the main thread owns the task and its signals from now on
+        self._pools[key] = pool
         # queued to the main thread (the signals object lives there), after the task's done/failed
         task.signals.finished.connect(partial(self._task_finished, key))
-        self.pool.start(task)
+        pool.start(task)
         return task
+
+    def run_background(self, task: Task) -> Task:
+        """A backup or a full check: in its own pool, and cancelled (never waited for) on close."""
+        task.cancel_on_close = True
+        return self.run(task, self.background)
 
     def _task_finished(self, key: int) -> None:
         """In the main thread, while Qt is still delivering the task's own signal: only note it; the
         task is freed later from a timer, never from inside its own signal."""
+        if key not in self._tasks:  # delivered after close() freed it (a cancelled backup's)
+            return
         self._handled.add(key)
         self._reaper.start()
 
     def _free_finished_tasks(self) -> None:
-        if self.pool.activeThreadCount():  # the worker may not have left run() yet: look again soon
-            self._reaper.start()
-            return
         for key in sorted(self._handled):
+            if self._pools[key].activeThreadCount():  # its worker may not have left run() yet
+                continue
             self._free(self._tasks.pop(key))
-        self._handled.clear()
+            del self._pools[key]
+            self._handled.discard(key)
+        if self._handled:  # look again soon
+            self._reaper.start()
 
     @staticmethod
     def _free(task: Task) -> None:
@@ -149,6 +169,13 @@ class AppContext(QObject):
             shiboken6.delete(task)
 
     def close(self) -> None:
+        """Closing never waits for a backup or a check: they are cancelled (a backup leaves no
+        copy, see store/backup.py) and stop within a step; the screens' work is waited for."""
+        self.background.clear()  # not started yet: never will be
+        for task in self._tasks.values():
+            if task.cancel_on_close:
+                task.cancel()
+        self.background.waitForDone()
         self.pool.waitForDone()
         self._reaper.stop()
         for (

@@ -29,6 +29,7 @@ from attendance_desk.paths import resource_path
 from attendance_desk.services.school import school_settings
 
 STYLE = resource_path("style.qss").read_text(encoding="utf-8")
+BACKUP_LOOK_MS = 10 * 60_000  # how often the open window looks whether a backup is due
 
 
 class MainWindow(QMainWindow):
@@ -75,8 +76,17 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(where)
         self._warn_of_a_share()
         self._show_last_backup(school.last_backup)
-        if context.auto_backup:
+        self._backup_task: Task | None = None
+        self._check_task: Task | None = None
+        self.check_status = None  # the weekly check's progress and Cancel, in the status bar
+        self.check_warning = None  # what the last full check found, if anything
+        self.check_dialog = None  # File → Check the school file…, the last one opened
+        if context.auto_backup:  # backups and the weekly full check run in the background
             QTimer.singleShot(1500, self, self._backup_in_background)
+            self.backup_timer = QTimer(self)
+            self.backup_timer.setInterval(BACKUP_LOOK_MS)
+            self.backup_timer.timeout.connect(self._backup_if_due)
+            self.backup_timer.start()
         else:
             QTimer.singleShot(0, self, self.startup_finished.emit)
         self._menus()
@@ -104,6 +114,7 @@ class MainWindow(QMainWindow):
         for text, key, slot in (
             ("&Import…", "Ctrl+I", self.import_data),
             ("&Export workbook…", "Ctrl+E", self.export_workbook),
+            ("&Check the school file…", "", self.check_school_file),
             ("Connect to the &school's server…", "", self.connect_to_server),
             ("&Quit", "Ctrl+Q", self.close),
         ):
@@ -235,34 +246,141 @@ class MainWindow(QMainWindow):
         text = datetime.fromisoformat(stamp).strftime("%d/%m/%Y %H:%M") if stamp else "never"
         self.backup_label.setText(f"Last backup: {text}")
 
-    def _backup_in_background(self) -> None:
-        if self.context.closed or not self.isVisible():
-            self.startup_finished.emit()
+    def _backup_in_background(self, starting: bool = True) -> None:
+        """A backup off the GUI thread (when the window opens, then whenever BACKUP_EVERY has passed
+        since the last one). Closing the window cancels it rather than wait: the copy is given its
+        name only once verified, so it is then simply absent (docs/reliability.md)."""
+        if self.context.closed or not self.isVisible() or self._backup_task is not None:
+            if starting:
+                self.startup_finished.emit()
             return
         from attendance_desk.services.backups import make_backup
 
-        task = Task(self.context.path, lambda store, _progress: make_backup(store))
-        task.signals.done.connect(lambda result: self._show_last_backup(result.made_at.isoformat()))
+        task = Task(
+            self.context.path, lambda store, progress: make_backup(store, progress=progress)
+        )
+        self._backup_task = task
+        task.signals.done.connect(self._backed_up)
         task.signals.failed.connect(
             lambda message: self.context.status.emit(f"Backup failed: {message}")
         )
-        task.signals.finished.connect(self.startup_finished)
-        self.context.run(task)
+        task.signals.finished.connect(self._backup_finished)
+        if starting:
+            task.signals.finished.connect(self.startup_finished)
+            task.signals.finished.connect(self._full_check_if_due)
+        self.backup_label.setText("Backing up…")
+        self.context.run_background(task)
+
+    def _backed_up(self, result) -> None:
+        for warning in result.warnings:
+            self.context.status.emit(f"Backed up, but {warning}")
+
+    def _backup_finished(self) -> None:
+        self._backup_task = None
+        if self.context.closed:  # delivered after the school file was closed
+            return
+        self._show_last_backup(school_settings(self.context.store).last_backup)
+
+    def _backup_if_due(self) -> None:
+        from attendance_desk.services.backups import backup_due
+
+        if self._backup_task is None and backup_due(self.context.store):
+            self._backup_in_background(starting=False)
+
+    def _full_check_if_due(self) -> None:
+        """The full integrity check, weekly, in the background (after the start-up backup)."""
+        from attendance_desk.services.check import full_check_due
+
+        if self.context.closed or self._check_task is not None:
+            return
+        if full_check_due(self.context.store):
+            self._start_full_check("")
+
+    def _start_full_check(self, by: str, follow=None) -> Task:
+        """Run the full check in the background; the status bar shows its progress and a Cancel.
+        `follow(task)` is called before it starts (a dialog connecting to its signals)."""
+        from PySide6.QtWidgets import QProgressBar, QPushButton
+
+        from attendance_desk.services.check import full_check
+
+        task = Task(
+            self.context.path,
+            lambda store, progress: full_check(store, by, self.context.now(), progress),
+        )
+        self._check_task = task
+        status = QWidget()
+        row = QHBoxLayout(status)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Checking the school file"))
+        bar = QProgressBar()
+        bar.setRange(0, 1000)
+        bar.setMaximumWidth(160)
+        bar.setAccessibleName("Progress of the full check")
+        row.addWidget(bar)
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel the full check")
+        cancel.clicked.connect(task.cancel)
+        row.addWidget(cancel)
+        self.check_status = status
+        self.statusBar().insertPermanentWidget(0, status)
+        task.signals.progress.connect(lambda done, _total: bar.setValue(done))
+        task.signals.done.connect(self._full_check_done)
+        task.signals.failed.connect(
+            lambda message: self.context.status.emit(f"Full check: {message}")
+        )
+        task.signals.finished.connect(self._full_check_finished)
+        if follow is not None:
+            follow(task)
+        self.context.run_background(task)
+        return task
+
+    def _full_check_done(self, report) -> None:
+        if self.context.closed:
+            return
+        if self.check_warning is not None:
+            self.statusBar().removeWidget(self.check_warning)
+            self.check_warning.deleteLater()
+            self.check_warning = None
+        if report.ok:
+            self.context.status.emit("Full check of the school file: no problems found")
+            return
+        self.check_warning = QLabel(f"⚠ Full check: {len(report.problems)} problem(s)")
+        self.check_warning.setToolTip(
+            "\n".join(report.problems[:10]) + "\nFile → Check the school file… lists them all"
+        )
+        self.statusBar().insertPermanentWidget(0, self.check_warning)
+
+    def _full_check_finished(self) -> None:
+        self._check_task = None
+        if self.check_status is not None:
+            self.statusBar().removeWidget(self.check_status)
+            self.check_status.deleteLater()
+            self.check_status = None
+
+    def check_school_file(self) -> None:
+        """File → Check the school file…: the full check, with its progress and Cancel (the weekly
+        one, if it is running, is followed rather than started again)."""
+        from attendance_desk.gui.check_dialog import CheckDialog
+        from attendance_desk.services.check import last_full_check
+
+        last = last_full_check(self.context.store) or {}
+        if self.check_dialog is not None:
+            self.check_dialog.deleteLater()
+        dialogs: list[CheckDialog] = []
+        if self._check_task is not None:
+            dialogs.append(CheckDialog(self._check_task, self, last))
+        else:
+            self._start_full_check(
+                self.context.user, lambda task: dialogs.append(CheckDialog(task, self, last))
+            )
+        self.check_dialog = dialogs[0]
+        self.check_dialog.exec()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not all(self._may_leave(view) for view in self.views):
             event.ignore()  # Cancel: keep the unsaved marks and the window
             return
-        if self.context.auto_backup and not getattr(self, "_closing_backup_done", False):
-            self._closing_backup_done = True
-            from attendance_desk.errors import UserError
-            from attendance_desk.services.backups import make_backup
-
-            self.statusBar().showMessage("Backing up…")
-            try:
-                make_backup(self.context.store)
-            except UserError as exc:
-                show_error(self, f"The backup on closing failed: {exc}")
+        # no backup here, and none waited for: AppContext.close cancels a running one
         settings = QSettings("AttendanceDesk", "AttendanceDesk")
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/view", self.nav.currentRow())

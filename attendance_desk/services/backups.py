@@ -4,10 +4,11 @@ into the folder the school chooses; restoring checks the copy first and keeps th
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.retention import backups_to_keep
 from attendance_desk.domain.roles import Permission
 from attendance_desk.files import FileWriteError
@@ -18,6 +19,8 @@ from attendance_desk.store.db import Store, StoreError, open_store
 from attendance_desk.store.users import file_has_users
 
 STAMP = "%Y%m%d-%H%M%S"
+# while the window is open it backs up when the last backup (from any computer) is older than this
+BACKUP_EVERY = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class BackupResult:
     kept: int
     removed: list[Path]
     made_at: datetime
+    warnings: list[str] = field(default_factory=list)  # the school file's own chains, say
 
 
 def backup_folder(store: Store) -> Path:
@@ -43,12 +47,37 @@ def _backups(folder: Path, stem: str) -> dict[datetime, Path]:
     return found
 
 
+def backup_due(store: Store, now: datetime | None = None) -> bool:
+    """Has the school file gone BACKUP_EVERY without a backup (or never had one)?"""
+    last = store.settings.school().last_backup
+    if not last:
+        return True
+    try:
+        made = datetime.fromisoformat(last)
+    except ValueError:
+        return True
+    return (now or datetime.now()) - made >= BACKUP_EVERY
+
+
+def list_backups(store: Store, folder: Path | None = None) -> list[Path]:
+    """The school's backups in its backup folder, oldest first (only complete, verified copies have
+    these names: a copy being made or left by a killed backup has a temporary name)."""
+    found = _backups(folder or backup_folder(store), store.path.stem)
+    return [found[stamp] for stamp in sorted(found)]
+
+
 def make_backup(
-    store: Store, folder: Path | None = None, now: datetime | None = None, by: str = ""
+    store: Store,
+    folder: Path | None = None,
+    now: datetime | None = None,
+    by: str = "",
+    progress: Progress | None = None,
 ) -> BackupResult:
-    """A backup into the school's backup folder (anyone signed in; the window makes one when it opens
-    and closes), or into another folder (`folder`: an administrator only, as the copy holds every
-    pupil's details and the password hashes). Audited with the user."""
+    """A backup into the school's backup folder (anyone signed in; the window makes one in the
+    background when it opens and every BACKUP_EVERY while it is open), or into another folder (`folder`: an administrator only, as the copy holds every
+    pupil's details and the password hashes). Audited with the user. The copy is checked with
+    quick_check and the hash chains before it gets its name (store/backup.py); `progress` may
+    raise Cancelled, and then nothing is left in the folder."""
     from attendance_desk.services.users import authorize
 
     if folder is not None and Path(folder).resolve() != backup_folder(store).resolve():
@@ -60,7 +89,7 @@ def make_backup(
     stem = store.path.stem
     target = folder / f"{stem}-{now.strftime(STAMP)}.sqlite"
     try:
-        copy_to(store, target)
+        warnings = copy_to(store, target, progress)
         record_heads(
             target
         )  # the chain heads beside the copy, for `check --against` (store/chain.py)
@@ -86,7 +115,7 @@ def make_backup(
             str(target),
             f"{len(keep)} kept, {len(removed)} removed",
         )
-    return BackupResult(target, len(keep), removed, now)
+    return BackupResult(target, len(keep), removed, now, warnings)
 
 
 def restore(school: Path, backup: Path, by: str = "", now: datetime | None = None) -> Path:
@@ -98,7 +127,7 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
     Audited in both files. Returns where the current file was kept."""
     from attendance_desk.services.users import authorize, printable
 
-    problems = verify_copy(backup)
+    problems = verify_copy(backup, chains=True)  # quick_check and the hash chains
     if problems:
         raise ServiceError(f"not restored: {problems[0]}")
     moment = now or datetime.now()

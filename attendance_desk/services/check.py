@@ -1,20 +1,31 @@
-"""`check`: is the file sound, and does every mark's history hold together?"""
+"""`check`: is the file sound, and does every mark's history hold together?
+
+SQLite's own check of the file is `quick_check` by default (every page read, the structure of every
+table and index checked: seconds on a large file) and the full `integrity_check` with `full` (also
+every index entry compared with its table: about 25 times longer). The full check runs on demand
+(`check --full`, File → Check the school file… in the window) and weekly in the window's background;
+when it last ran to the end is kept in the file (`full_check_due`)."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.progress import Progress
 from attendance_desk.services.figures import due_through, missing_sessions_of, pupil_figures
 from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
 from attendance_desk.store import chain
-from attendance_desk.store.backup import verify_copy
-from attendance_desk.store.db import Store, integrity_problems
+from attendance_desk.store.backup import cancellable, structure_problems, verify_copy
+from attendance_desk.store.db import Store, StoreError
+
+FULL_CHECK_EVERY = timedelta(days=7)
+# progress of a check, out of 1000: SQLite's check of the file first, then the app's own checks
+STRUCTURE_SHARE = {False: 300, True: 850}
 
 
 @dataclass
@@ -28,22 +39,68 @@ class CheckReport:
     )  # registers with missing marks, by class and session
     missing_marks: int = 0
     notes: list[str] = field(default_factory=list)  # what changed since a backup (check --against)
+    full: bool = False  # SQLite's full integrity_check (else quick_check)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def how(self) -> str:
+        """Which of SQLite's checks was run, in words."""
+        if self.full:
+            return (
+                "full check: SQLite's integrity_check (every page, and every index entry against its "
+                "table)"
+            )
+        return (
+            "quick check: SQLite's quick_check (every page and the structure of every table and "
+            "index; 'check --full' also compares every index entry with its table)"
+        )
+
 
 def check_school(
-    store: Store, now: datetime | None = None, against: Path | None = None
+    store: Store,
+    now: datetime | None = None,
+    against: Path | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> CheckReport:
     """`now` (default: the clock) decides which registers have closed, so an empty register that is
     still open is not reported as missing. With `against` (a backup), also what changed outside
-    Attendance Desk since that backup was made."""
-    report = CheckReport()
-    report.problems += [f"integrity: {p}" for p in integrity_problems(store)]
+    Attendance Desk since that backup was made. With `full`, SQLite's full integrity_check instead of
+    quick_check. `progress(done, 1000)` may raise Cancelled (the check stops at once; it writes
+    nothing either way)."""
+    with cancellable(store.conn, progress):
+        return _check(store, now, against, full, progress)
+
+
+def _check(
+    store: Store,
+    now: datetime | None,
+    against: Path | None,
+    full: bool,
+    progress: Progress | None,
+) -> CheckReport:
+    report = CheckReport(full=full)
+    share = STRUCTURE_SHARE[full]
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, 1000)
+
+    report.problems += [
+        f"integrity: {p}" for p in structure_problems(store.conn, full, progress, 0, share, 1000)
+    ]
+    report.problems += [
+        f"foreign key: {r[0]} row {r[1]} refers to a missing {r[2]}"
+        for r in store.query("PRAGMA foreign_key_check")
+    ]
+    step(share + 20)
     report.problems += store.marks.history_chain_problems()
     report.problems += tamper_problems(store, report)
+    report.problems += week_count_problems(store, full)
+    step(share + 60)
     report.marks = store.marks.count()
     report.amendments = store.marks.history_count()
     table = codes()
@@ -57,7 +114,9 @@ def check_school(
                 report.problems.append(
                     f"{n} mark(s) use '{code}', which is not a code of the {table.sets[era].title}"
                 )
+    step(share + (1000 - share) // 3)
     report.missing_marks, report.missing = missing_marks_by_register(store, now)
+    step(share + 2 * (1000 - share) // 3)
     if report.missing_marks:
         report.problems.append(
             f"{report.missing_marks} missing mark(s): sessions the school met with pupils on roll "
@@ -72,7 +131,77 @@ def check_school(
         )
     if against is not None:
         check_against(store, against, report)
+    step(1000)
     return report
+
+
+def full_check_due(store: Store, now: datetime | None = None) -> bool:
+    """Has the full integrity check not run to the end in FULL_CHECK_EVERY (or ever) on this file?"""
+    last = store.settings.last_full_check()
+    if not last:
+        return True
+    try:
+        at = datetime.fromisoformat(last["at"]).astimezone()
+    except (KeyError, TypeError, ValueError):
+        return True
+    return (now or datetime.now()).astimezone() - at >= FULL_CHECK_EVERY
+
+
+def last_full_check(store: Store) -> dict | None:
+    """When the full check last ran to the end, by whom, and how many problems it found."""
+    return store.settings.last_full_check()
+
+
+def full_check(
+    store: Store,
+    by: str = "",
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    against: Path | None = None,
+) -> CheckReport:
+    """The full check (integrity_check and the app's own checks), recorded in the file with its audit
+    entry when it runs to the end (not when cancelled). A file that cannot be written to (busy,
+    read-only) still gets its report, with a warning that the run was not recorded."""
+    report = check_school(store, now, against, full=True, progress=progress)
+    at = datetime.now().astimezone().isoformat(timespec="seconds")  # `now` may be a fixed test day
+    who = by or "(weekly check)"
+    try:
+        with store.write():
+            store.settings.save_last_full_check(
+                {"at": at, "by": who, "problems": len(report.problems)}
+            )
+            store.audit.log(
+                who,
+                "full check of the school file",
+                str(store.path),
+                "no problems" if report.ok else f"{len(report.problems)} problem(s)",
+            )
+    except StoreError as exc:
+        report.warnings.append(f"this full check could not be recorded in the file: {exc}")
+    return report
+
+
+def week_count_problems(store: Store, full: bool) -> list[str]:
+    """The marks counted by pupil, week and code (`mark_week_counts`), which the whole-school figures
+    read: kept by the marks' own transactions, so they differ from the marks only after an edit
+    outside Attendance Desk. The quick check sees the switch that sets the counting aside left on;
+    the full check recounts every week from the marks."""
+    problems = []
+    if store.marks.counting_set_aside():
+        problems.append(
+            "figures: the counting of new marks by week is switched off (mark_counts_by_statement "
+            "has a row): the file was edited outside Attendance Desk"
+        )
+    if full:
+        drift = store.marks.week_count_drift()
+        for pid, week, code, counted, kept in drift[:10]:
+            problems.append(
+                f"figures: pupil {pid}, week of {week}, code '{code}': {counted} mark(s) but "
+                f"{kept} counted for the figures (edited outside Attendance Desk)"
+            )
+        if len(drift) > 10:
+            problems.append(f"figures: {len(drift) - 10} more week(s) counted wrongly")
+    return problems
 
 
 def tamper_problems(store: Store, report: CheckReport) -> list[str]:

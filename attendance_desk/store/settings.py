@@ -77,6 +77,22 @@ class SettingsRepo:
                 (self.KEY, json.dumps(asdict(settings))),
             )
 
+    FULL_CHECK = "last_full_check"
+
+    def last_full_check(self) -> dict | None:
+        """When the full integrity check last ran to the end and what it found (services/check.py):
+        {"at": ISO time, "by": user, "problems": how many it found}."""
+        row = self.store.query("SELECT value FROM settings WHERE key = ?", (self.FULL_CHECK,))
+        return json.loads(row[0][0]) if row else None
+
+    def save_last_full_check(self, record: dict) -> None:
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (self.FULL_CHECK, json.dumps(record)),
+            )
+
     REPLACED = "replaced"
 
     def mark_replaced(self, note: str) -> None:

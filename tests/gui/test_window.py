@@ -297,7 +297,8 @@ def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path
     assert table.rowCount() == 0  # refreshed: nothing waiting
 
 
-def test_backups_when_the_window_opens_and_closes(qtbot, school):
+def test_a_backup_when_the_window_opens_none_when_it_closes(qtbot, school):
+    """Closing never waits for a backup (issue 17; tests/gui/test_backups_window.py)."""
     context = AppContext(school, "office1", TODAY, synchronous=True, auto_backup=True)
     win = MainWindow(context)
     qtbot.addWidget(win)
@@ -308,9 +309,11 @@ def test_backups_when_the_window_opens_and_closes(qtbot, school):
         win.backup_label.text().startswith("Last backup: ")
         and "never" not in win.backup_label.text()
     )
+    made = sorted((school.parent / "backups").glob("school-*.sqlite"))
+    assert len(made) == 1
     win.close()
-    assert len(list((school.parent / "backups").glob("school-*.sqlite"))) >= 1
     context.close()
+    assert sorted((school.parent / "backups").glob("school-*.sqlite")) == made
 
 
 def test_sign_in_and_the_idle_lock(qtbot, school):

@@ -167,7 +167,11 @@ def test_a_backup_interrupted_half_way_leaves_no_copy(tmp_path, school, monkeypa
     monkeypatch.setattr(
         school,
         "conn",
-        type("C", (), {"backup": staticmethod(dying_backup), "execute": conn.execute})(),
+        type(
+            "C",
+            (),
+            {"backup": staticmethod(dying_backup), "__getattr__": lambda _, a: getattr(conn, a)},
+        )(),
     )
     with pytest.raises(Killed):
         make_backup(school, folder)
