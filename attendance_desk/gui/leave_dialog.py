@@ -28,6 +28,7 @@ from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, heading
 from attendance_desk.services import leave
+from attendance_desk.services.marks import pupils_on_roll
 
 COLUMNS = ["Request", "Pupil", "Dates", "Reason", "Asked by", "Received", "Reply by", "Status"]
 
@@ -68,7 +69,7 @@ class LeaveDialog(QDialog):
         self.pupils.setAccessibleName("Pupils the leave is asked for")
         self.pupils.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         self.pupils.setMaximumHeight(110)
-        for p in context.store.pupils.on_roll_between(today, today):
+        for p in pupils_on_roll(context.store, today, today):
             item = QListWidgetItem(f"{p.name} ({p.reg_group})")
             item.setData(Qt.ItemDataRole.UserRole, p.upn)
             self.pupils.addItem(item)

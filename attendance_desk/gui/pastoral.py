@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, show_error
+from attendance_desk.services.marks import find_pupil
 
 NO_DATE = QDate(2000, 1, 1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
@@ -541,8 +542,10 @@ class LatenessDialog(QDialog):
 
 
 def _pupil_name(context: AppContext, upn: str) -> str:
-    pupil = context.store.pupils.by_upn(upn)
-    return pupil.name if pupil else upn
+    try:
+        return find_pupil(context.store, upn).name
+    except UserError:
+        return upn
 
 
 def pupil_actions(context: AppContext, parent: QWidget, current_upn) -> QPushButton:

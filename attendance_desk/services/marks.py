@@ -33,6 +33,11 @@ def all_pupils(store: Store) -> list[Pupil]:
     return store.pupils.all()
 
 
+def pupils_on_roll(store: Store, start: date, end: date) -> list[Pupil]:
+    """The pupils on roll on any day from `start` to `end`."""
+    return store.pupils.on_roll_between(start, end)
+
+
 def check_code(code: str, day: date) -> str:
     try:
         return codes().lookup(code, day).code
