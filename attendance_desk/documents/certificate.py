@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -41,7 +40,7 @@ class CertificateData:
     amendments: list[list[str]]
     parents: list[str]
     issued: date  # when it was made (kept in the audit; the head writes the date of signing)
-    signature: BytesIO | str = ""  # the head's signature image, only when the head makes it
+    signature: str = ""  # the head's signature image, only when the head makes the certificate
     address: str = ""  # the school's postal address, for the letterhead
     phone: str = ""
     email: str = ""
@@ -201,7 +200,7 @@ def declaration(
     head: str,
     issued: date | None,
     s: Styles,
-    signature: BytesIO | str = "",
+    signature: str = "",
     start: date | None = None,
 ) -> KeepTogether:
     """The head teacher's declaration, kept on one page. (`issued` is kept for callers; the date of signing
@@ -210,12 +209,7 @@ def declaration(
 
 
 def declaration_flowables(
-    school: str,
-    pupil: str,
-    head: str,
-    s: Styles,
-    signature: BytesIO | str = "",
-    start: date | None = None,
+    school: str, pupil: str, head: str, s: Styles, signature: str = "", start: date | None = None
 ) -> list:
     """The declaration's parts, to keep together with more (a KeepTogether inside another always splits)."""
     signed: list = [Spacer(0, 12 * mm), Paragraph("Signed: ______________________________", s.body)]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Protocol
 
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
@@ -19,17 +18,6 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.certificate import amendments_table, legend_table, register_flowables
 from attendance_desk.documents.layout import FONT, GRID, Styles, build_pdf, register_fonts
-from attendance_desk.domain.people import Pupil
-
-
-class SchoolOnPaper(Protocol):
-    """What the pack prints about the school (the school's settings carry it)."""
-
-    name: str
-    urn: str
-    local_authority: str
-    named_ewo: str
-
 
 STATUS = {
     "met": ("Met", "#D9EAD3"),
@@ -40,8 +28,8 @@ STATUS = {
 
 @dataclass(frozen=True)
 class PackData:
-    school: SchoolOnPaper
-    pupil: Pupil
+    school: object  # SchoolSettings
+    pupil: object  # Pupil
     today: date
     prepared_by: str
     checklist: list[
@@ -59,8 +47,6 @@ class PackData:
     meeting_figures: dict = field(
         default_factory=dict
     )  # meeting id -> the figures on the day it was held
-    # leave requests, penalty notices and missing-education referrals: (when, what, detail)
-    legal: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -321,10 +307,6 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             rows.append(["Target", f"{plan.target_pct:g}%"])
         story += [_table(rows, [40, 140], s), Spacer(0, 3 * mm)]
     story += [
-        Paragraph(
-            "Leave of absence, penalty notices and children missing education referrals", s.heading
-        ),
-        _table([["When", "What", "Detail"]] + d.legal, [27, 60, 93], s) if d.legal else _none(s),
         Paragraph("Chronology of contact with the family", s.heading),
         _table(
             [["When", "What", "By", "With", "Outcome", "Notes"]] + d.chronology,

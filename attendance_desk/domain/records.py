@@ -1,5 +1,5 @@
 """The records the program keeps (casework, letters, meetings and plans, support-map steps, the audit
-log, users): plain frozen dataclasses that the store fills from the school file and the services,
+log, users, the school's settings): plain frozen dataclasses that the store fills from the school file and the services,
 documents and both shells read. They live here, not in `store/`, so that a shell can hold one without
 importing the store (DESIGN.md: gui and cli call services and domain only)."""
 
@@ -174,3 +174,53 @@ class User:
     active: bool
     failed_signins: int = 0
     locked_until: str = ""  # UTC ISO, while sign-in is locked after repeated wrong passwords
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """The school's details, register times and choices, declared once with their defaults (the
+    store keeps them as one JSON value; a setting added later reads as its default)."""
+
+    name: str = ""
+    urn: str = ""
+    local_authority: str = ""
+    la_number: str = ""
+    estab_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    head_teacher: str = ""
+    attendance_lead: str = ""
+    named_ewo: str = ""
+    am_register_opens: str = "08:45"
+    am_register_closes: str = "09:15"
+    pm_register_opens: str = "13:00"
+    pm_register_closes: str = "13:30"
+    support_map: str = "support_map.toml"
+    # at 1 September: "keep" (a pupil mid-process keeps the stage and the process; the thresholds count this
+    # year's absence) or "restart" (every pupil starts the year with no stage)
+    stages_at_year_start: str = "keep"
+    logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
+    backup_folder: str = (
+        ""  # where backups go (a network drive, say); empty: beside the school file
+    )
+    last_backup: str = ""  # when the last good backup was made (ISO)
+    head_signature: str = (
+        ""  # no longer used (was a path on disk): the image is in the file, on the head's account
+    )
+    lock_minutes: str = (
+        "10"  # the window locks after this many idle minutes (when users are set up)
+    )
+    # leave of absence: the head replies within this many school days (Widnes: 10); the users the
+    # head has delegated decisions to (names, comma-separated)
+    leave_decision_days: str = "10"
+    leave_delegates: str = ""
+    # penalty notices, the local authority's code of conduct (national: 10 sessions in 10 school weeks)
+    penalty_sessions: str = "10"
+    penalty_weeks: str = "10"
+    # children missing education: refer after this many school days of unexplained absence
+    cme_days: str = "10"
+    # punctuality: late marks (L) in a half-term for the first and the second lateness letter (school
+    # policy; services/lateness.py)
+    lateness_letter1: str = "5"
+    lateness_letter2: str = "10"

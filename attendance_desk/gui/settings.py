@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
+from attendance_desk.domain.records import SchoolSettings
 from attendance_desk.domain.roles import ROLE_NAMES
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
@@ -39,7 +40,6 @@ from attendance_desk.gui.widgets import (
     show_error,
 )
 from attendance_desk.services.school import (
-    SchoolSettings,
     add_closure,
     add_term,
     add_typical_year,

@@ -73,7 +73,6 @@ class Cache(dict):
         self.parse = parse
 
     def __missing__(self, key):
-        value: tuple[object, str | None]
         try:
             value = (self.parse(key), None)
         except ValueError as exc:

@@ -30,11 +30,10 @@ def register_weeks(
     table = codes()
     calendar = school_calendar(store, start, end)
     marks = codes_by_session(store, pupil.id, start, end)
-    weeks: list = []
-    used: dict[str, date] = {}
+    weeks, used = [], {}
     monday = week_start(start)
     while monday <= end:
-        cells: list[tuple[str, str | None]] = []
+        cells = []
         for offset in range(5):
             day = monday + timedelta(days=offset)
             for session in ("AM", "PM"):

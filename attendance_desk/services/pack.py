@@ -355,8 +355,8 @@ def assemble_evidence_pack(
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     with tempfile.TemporaryDirectory() as folder:
         appendices = []
-        period = _certificate_period(pupil, today)  # or why there is no certificate
-        if facts.certificate and not isinstance(period, str):
+        if facts.certificate:
+            period = _certificate_period(pupil, today)
             try:
                 cert = make_certificate(
                     store,

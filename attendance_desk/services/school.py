@@ -14,12 +14,12 @@ from attendance_desk.domain.calendar import (
     academic_year_label,
 )
 from attendance_desk.domain.codes import CodeTable
+from attendance_desk.domain.records import SchoolSettings
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.errors import UserError
 from attendance_desk.paths import resource_path
 from attendance_desk.store.db import Store, StoreError, open_store
 from attendance_desk.store.resources import default_code_table, load_support_map
-from attendance_desk.store.settings import SchoolSettings
 
 
 class ServiceError(UserError):

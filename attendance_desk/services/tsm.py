@@ -10,7 +10,7 @@ from pathlib import Path
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.figures import Figures
 from attendance_desk.domain.people import Pupil
-from attendance_desk.domain.records import Meeting, Plan
+from attendance_desk.domain.records import Meeting, Plan, SchoolSettings
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.domain.tsm import TsmPack, TsmRow, TsmSummary
@@ -21,7 +21,6 @@ from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.stages import PupilStage, stage_overview
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
-from attendance_desk.store.settings import SchoolSettings
 
 PART_TIME_CODE = "C2"  # leave of absence: part-time timetable (2024 Regulations)
 RULES = (

@@ -1,60 +1,15 @@
-"""School settings as typed values with defaults, declared once."""
+"""School settings (domain/records.SchoolSettings) kept as one JSON value in the settings table."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from typing import TYPE_CHECKING
+
+from attendance_desk.domain.records import SchoolSettings
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
-
-
-@dataclass(frozen=True)
-class SchoolSettings:
-    name: str = ""
-    urn: str = ""
-    local_authority: str = ""
-    la_number: str = ""
-    estab_number: str = ""
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    head_teacher: str = ""
-    attendance_lead: str = ""
-    named_ewo: str = ""
-    am_register_opens: str = "08:45"
-    am_register_closes: str = "09:15"
-    pm_register_opens: str = "13:00"
-    pm_register_closes: str = "13:30"
-    support_map: str = "support_map.toml"
-    # at 1 September: "keep" (a pupil mid-process keeps the stage and the process; the thresholds count this
-    # year's absence) or "restart" (every pupil starts the year with no stage)
-    stages_at_year_start: str = "keep"
-    logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
-    backup_folder: str = (
-        ""  # where backups go (a network drive, say); empty: beside the school file
-    )
-    last_backup: str = ""  # when the last good backup was made (ISO)
-    head_signature: str = (
-        ""  # no longer used (was a path on disk): the image is in the file, on the head's account
-    )
-    lock_minutes: str = (
-        "10"  # the window locks after this many idle minutes (when users are set up)
-    )
-    # leave of absence: the head replies within this many school days (Widnes: 10); the users the
-    # head has delegated decisions to (names, comma-separated)
-    leave_decision_days: str = "10"
-    leave_delegates: str = ""
-    # penalty notices, the local authority's code of conduct (national: 10 sessions in 10 school weeks)
-    penalty_sessions: str = "10"
-    penalty_weeks: str = "10"
-    # children missing education: refer after this many school days of unexplained absence
-    cme_days: str = "10"
-    # punctuality: late marks (L) in a half-term for the first and the second lateness letter (school
-    # policy; services/lateness.py)
-    lateness_letter1: str = "5"
-    lateness_letter2: str = "10"
 
 
 class SettingsRepo:
