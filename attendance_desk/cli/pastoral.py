@@ -56,6 +56,18 @@ U (after it closed) is unauthorised absence and is not counted here.
   lateness-letters ladder [--letter1 6 --letter2 12]
 """
 
+EARLY_HELP_HELP = """\
+Early help offered in writing: a letter (letter_templates/early_help_offer.txt.j2) to each adult with
+parental responsibility saying what help is offered, recorded with the letters' references; then the
+family's answer (accepted, declined, or no answer once the two weeks the letter gives have passed).
+The referral pack's "early help offered and its outcome" item reads both. A new offer is refused
+while an earlier one waits for its answer.
+
+  early-help offer --upn U --what "a referral to the family support service" --out offer.pdf [--preview]
+  early-help answer --offer 1 --answer accepted [--date D] [--note "mother rang"]
+  early-help list [--upn U]
+"""
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """The `part-time`, `medical`, `lateness-letters`, `early-help` and `awards` commands."""
@@ -164,6 +176,29 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--letter1", type=int, help="late marks in a half-term for letter 1")
     q.add_argument("--letter2", type=int, help="late marks in a half-term for letter 2")
     p.set_defaults(func=lateness_letters)
+
+    p = sub.add_parser(
+        "early-help",
+        help="early help offered in writing, and the family's answer (for the referral pack)",
+        description=EARLY_HELP_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    eh = p.add_subparsers(dest="early_help_command", metavar="ACTION", required=True)
+    q = eh.add_parser(
+        "offer", help="issue (or preview) the letter offering early help, and record the offer"
+    )
+    q.add_argument("--upn", required=True)
+    q.add_argument("--what", required=True, help="the help offered, in the letter's words")
+    q.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    q.add_argument("--preview", action="store_true", help="the PDF only: no offer recorded")
+    q = eh.add_parser("answer", help="the family's answer: accepted, declined or no_answer")
+    q.add_argument("--offer", type=int, required=True, help="the offer's number (from list)")
+    q.add_argument("--answer", choices=["accepted", "declined", "no_answer"], required=True)
+    q.add_argument("--date", type=iso, help="the day of the answer (default: today)")
+    q.add_argument("--note", default="", help="e.g. who answered and how")
+    q = eh.add_parser("list", help="written offers, those waiting for an answer first")
+    q.add_argument("--upn")
+    p.set_defaults(func=early_help)
 
 
 def part_time(args: argparse.Namespace) -> int:
@@ -394,4 +429,39 @@ def lateness_letters(args: argparse.Namespace) -> int:
                 override_reason=args.override_reason,
             )
             _report(batch)
+    return 0
+
+
+def early_help(args: argparse.Namespace) -> int:
+    from attendance_desk.services import early_help as service
+
+    today = real_today(args)
+    with open_school(args.db) as store:
+        action = args.early_help_command
+        if action == "offer":
+            from attendance_desk.cli.letters import _report
+
+            batch, offer = service.offer_early_help(
+                store, args.upn, args.what, args.user, today, args.out, preview=args.preview
+            )
+            _report(batch)
+            if offer:
+                print(
+                    f"Offer {offer.id} recorded ({offer.letter_refs}); the answer is asked for within two weeks."
+                )
+        elif action == "answer":
+            offer = service.record_answer(
+                store, args.offer, args.answer, args.date or today, args.user, today, args.note
+            )
+            print(f"Offer {offer.id} of {dmy(offer.offered_on)}: {offer.answer_text}.")
+        else:
+            rows = service.offers(store, args.upn)
+            print("Early help offered in writing:")
+            if not rows:
+                print("  none")
+            for pupil, o in rows:
+                print(
+                    f"  {o.id:>4}  {pupil.name} ({pupil.reg_group}) {dmy(o.offered_on)} "
+                    f"({o.letter_refs}): {o.what}; {o.answer_text}"
+                )
     return 0

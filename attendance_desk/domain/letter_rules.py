@@ -17,6 +17,7 @@ without a recorded meeting would have no meeting to quote). The vocabulary:
 | `review_target_met` | the latest review of a target found it met |
 | `earlier_letter T` or `earlier_letter T1 or T2` | a letter from template T (or T1, T2) about the pupil was issued before and not voided |
 | `late_this_half_term >= N`, `>= lateness_letter1` or `>= lateness_letter2` | at least N late marks (L, late before the register closed) this half-term up to the letter's date; `lateness_letter1`/`lateness_letter2` are the school's punctuality ladder (settings) |
+| `early_help_offer` | the letter is made from a written offer of early help (`early-help offer`) |
 | `leave_granted`, `leave_refused` | a leave-of-absence request was decided so (the letter is made from the request) |
 """
 
@@ -37,6 +38,7 @@ KINDS = (
     "leave_granted",
     "leave_refused",
     "late_this_half_term",
+    "early_help_offer",
 )
 LATENESS_STEPS = ("lateness_letter1", "lateness_letter2")  # the school's punctuality ladder
 
@@ -64,7 +66,13 @@ _EARLIER = re.compile(r"^earlier_letter\s+([a-z0-9_]+(?:\s+or\s+[a-z0-9_]+)*)$")
 
 def parse_condition(text: str, overridable: bool = True) -> Condition:
     written = " ".join(text.split())
-    if written in ("missed_meeting", "review_target_met", "leave_granted", "leave_refused"):
+    if written in (
+        "missed_meeting",
+        "review_target_met",
+        "leave_granted",
+        "leave_refused",
+        "early_help_offer",
+    ):
         return Condition(written, overridable=overridable, written=written)
     if m := _AT_LEAST.match(written):
         kind, value = m.groups()
@@ -124,6 +132,7 @@ class LetterFacts:
     penalty_threshold: int = PENALTY_THRESHOLD_SESSIONS
     window_weeks: int = PENALTY_WINDOW_WEEKS
     leave_decision: str = ""  # "granted" / "refused": the leave request a letter is made from
+    early_help_offer: bool = False  # the letter is made from a written offer of early help
     # punctuality: late marks (L) this half-term up to the letter's date, the half-term's dates, and
     # the school's ladder (settings: late marks for the first and the second lateness letter)
     late_this_half_term: int = 0
@@ -171,6 +180,8 @@ def describe(condition: Condition, facts: LetterFacts | None = None) -> str:
             else ""
         )
         return f"at least {n} late mark{'s' if n != 1 else ''} (L) this half-term{step}"
+    if condition.kind == "early_help_offer":
+        return "an offer of early help being made (the letter is made from the offer: `early-help offer`)"
     if condition.kind in ("leave_granted", "leave_refused"):
         decided = condition.kind.removeprefix("leave_")
         return f"a leave-of-absence request {decided} (the letter is made from the request: `leave letter`)"
@@ -208,6 +219,8 @@ def check(condition: Condition, facts: LetterFacts) -> str | None:
             return None
         where = f" between {facts.half_term}" if facts.half_term else " (not in a half-term)"
         return f"{facts.late_this_half_term}{where}"
+    if kind == "early_help_offer":
+        return None if facts.early_help_offer else "no offer being made"
     if kind in ("leave_granted", "leave_refused"):
         if facts.leave_decision == kind.removeprefix("leave_"):
             return None

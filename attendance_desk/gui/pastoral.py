@@ -538,6 +538,153 @@ class LatenessDialog(QDialog):
             self.reload()
 
 
+# ---------------------------------------------------------------- early help
+
+
+class EarlyHelpOfferDialog(ServiceDialog):
+    """The letter offering early help (to each adult with parental responsibility), previewed or
+    issued; issuing records the offer."""
+
+    def __init__(self, context: AppContext, upn: str, name: str, parent: QWidget | None = None):
+        super().__init__(context, f"Offer early help in writing: {name}", parent)
+        self.upn = upn
+        self.what = _line("Help offered", "what is offered, in the letter's words")
+        self.what.setMinimumWidth(480)
+        self.out: Path | None = None
+        self.preview_button = self.buttons.addButton(
+            "&Preview…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.preview_button.clicked.connect(self.preview)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Issue…")
+        self.form.addRow("Help offered", self.what)
+        self.finish()
+
+    def _where(self, preview: bool) -> Path | None:
+        return self.out or save_path(
+            self, "Save the letter", f"early-help{'-preview' if preview else ''}-{self.upn}.pdf"
+        )
+
+    def preview(self) -> None:
+        from attendance_desk.services.early_help import offer_early_help
+
+        out = self._where(True)
+        if out is None:
+            return
+        try:
+            batch, _ = offer_early_help(
+                self.context.store,
+                self.upn,
+                self.what.text(),
+                self.context.user,
+                self.context.today,
+                out,
+                preview=True,
+            )
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        self.context.status.emit(f"Preview saved to {batch.files[0]}: not issued, nothing recorded")
+
+    def save(self) -> str:
+        from attendance_desk.services.early_help import offer_early_help
+
+        out = self._where(False)
+        if out is None:
+            raise UserError("choose where to save the letter")
+        _, offer = offer_early_help(
+            self.context.store,
+            self.upn,
+            self.what.text(),
+            self.context.user,
+            self.context.today,
+            out,
+        )
+        return f"Early help offered in writing ({offer.letter_refs}); letters saved to {out}"
+
+
+class EarlyHelpAnswerDialog(ServiceDialog):
+    def __init__(self, context: AppContext, offer_id: int, parent: QWidget | None = None):
+        super().__init__(context, f"The family's answer to early help offer {offer_id}", parent)
+        self.offer_id = offer_id
+        self.answer = QComboBox()
+        self.answer.setAccessibleName("Answer")
+        for key, label in (
+            ("accepted", "Accepted"),
+            ("declined", "Declined"),
+            ("no_answer", "No answer"),
+        ):
+            self.answer.addItem(label, key)
+        self.on = date_edit(context.today, "Answered on")
+        self.note = _line("Note", "e.g. who answered and how")
+        for label, widget in (("Answer", self.answer), ("On", self.on), ("Note", self.note)):
+            self.form.addRow(label, widget)
+        self.finish()
+
+    def save(self) -> str:
+        from attendance_desk.services.early_help import record_answer
+
+        offer = record_answer(
+            self.context.store,
+            self.offer_id,
+            self.answer.currentData(),
+            from_qdate(self.on.date()),
+            self.context.user,
+            self.context.today,
+            self.note.text(),
+        )
+        return f"Early help offer {offer.id}: {offer.answer_text}"
+
+
+class EarlyHelpOffersDialog(QDialog):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Early help offered in writing")
+        self.table = ReadOnlyTable(
+            ["#", "Pupil", "Class", "Offered", "Letters", "Help offered", "Answer"], "Offers"
+        )
+        answer, close = QPushButton("Record &answer…"), QPushButton("Close")
+        answer.clicked.connect(self.answer)
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(answer)
+        row.addStretch()
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.resize(1100, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        from attendance_desk.services.early_help import offers
+
+        rows = offers(self.context.store)
+        self.table.fill(
+            [
+                [
+                    str(o.id),
+                    p.name,
+                    p.reg_group,
+                    dmy(o.offered_on),
+                    o.letter_refs,
+                    o.what,
+                    o.answer_text,
+                ]
+                for p, o in rows
+            ],
+            [str(o.id) for _, o in rows],
+        )
+
+    def answer(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            show_error(self, "Choose an offer in the list first")
+            return
+        if EarlyHelpAnswerDialog(self.context, int(self.table.key_at(row)), self).exec():
+            self.reload()
+
+
 # ---------------------------------------------------------------- where they are reached
 
 
@@ -579,6 +726,10 @@ def pupil_dialogs(context: AppContext, parent: QWidget):
             "Medical evidence received…",
             lambda upn: MedicalEvidenceDialog(context, upn, _pupil_name(context, upn), parent),
         ),
+        (
+            "Offer early help in writing…",
+            lambda upn: EarlyHelpOfferDialog(context, upn, _pupil_name(context, upn), parent),
+        ),
     ]
 
 
@@ -595,6 +746,7 @@ def add_menu(window, context: AppContext) -> None:
             lambda: IllnessDecisionsDialog(context, window),
         ),
         ("&Lateness letters…", "", lambda: LatenessDialog(context, window)),
+        ("&Early help offers…", "", lambda: EarlyHelpOffersDialog(context, window)),
     ):
         action = QAction(text, window)
         if key:

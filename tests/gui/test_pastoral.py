@@ -192,3 +192,35 @@ def test_lateness_letters_dialog_refuses_below_the_step_and_issues(qtbot, window
     dialog.make(False, out=tmp_path / "all.pdf")
     assert [x.template for x in store.letters.for_pupil(amy.id)] == ["lateness1"]
     assert "lateness1 on 20/11/2024" in dialog.table.item(0, 5).text()
+
+
+def test_early_help_offer_and_answer_in_the_window(qtbot, window, errors, tmp_path):
+    from attendance_desk.domain.people import Contact, Link
+
+    store = window.context.store
+    amy = sorted(store.pupils.all(), key=lambda p: p.surname)[0]
+    parent = store.contacts.add(
+        Contact(None, "Ms Sam Able", address="1 Mill Lane", postcode="NB1 2AB")
+    )
+    store.contacts.link(Link(amy.id, parent, "Mother", True, 1))
+    dialog = pastoral.EarlyHelpOfferDialog(window.context, amy.upn, amy.name, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.out = tmp_path / "offer.pdf"
+    dialog.what.setText("help")
+    dialog.accept()
+    assert "say what help is offered" in errors[-1] and store.pastoral.offers() == []
+    dialog.what.setText("a place at the breakfast club to help with mornings")
+    dialog.accept()
+    (offer,) = store.pastoral.offers()
+    assert offer.letter_refs == "ATT/00001" and (tmp_path / "offer.pdf").exists()
+
+    listing = pastoral.EarlyHelpOffersDialog(window.context, window)
+    qtbot.addWidget(listing)
+    assert listing.table.item(0, 6).text() == "no answer recorded yet"
+    answer = pastoral.EarlyHelpAnswerDialog(window.context, offer.id, listing)
+    qtbot.addWidget(answer)
+    answer.show()
+    answer.answer.setCurrentIndex(1)  # declined
+    answer.accept()
+    assert store.pastoral.offers()[0].answer == "declined"
