@@ -3,6 +3,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from reportlab import rl_config  # noqa: E402
+
+# In tests only: a PDF made twice from the same input has the same bytes (fixed creation date and
+# document id), so golden files and "same file" checks can compare them. Real PDFs carry their date.
+rl_config.invariant = 1
 
 
 @pytest.fixture(autouse=True)

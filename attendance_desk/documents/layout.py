@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -21,7 +20,6 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 from attendance_desk.files import atomic_path
 from attendance_desk.paths import resource_path
 
-rl_config.invariant = 1  # the same input gives the same bytes (golden-file tests)
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 
 
