@@ -120,7 +120,14 @@ def test_every_shipped_template_renders_with_the_documented_placeholders(tmp_pat
         "failed_to_attend",
         "improvement",
     } <= set(names)
+    # letters made from a workflow's record (a leave decision, a written offer of early help) have a
+    # Needs: condition only that workflow meets: their own tests render them from the record
+    made_from_records = {"early_help_offer", "leave_granted", "leave_refused"}
     for name in names:
+        from attendance_desk.documents.templates import template_info
+
+        if {c.kind for c in template_info(name).conditions} & made_from_records:
+            continue
         batch = make_letters(
             store,
             name,
