@@ -82,8 +82,11 @@ def backup(args: argparse.Namespace) -> int:
         result = make_backup(store, args.to, by=args.user)
     print(
         f"Backed up to {result.path} ({result.kept} backups kept, "
-        f"{len(result.removed)} older ones removed)."
+        f"{len(result.removed)} older ones removed); the copy passed quick_check and its hash "
+        "chains."
     )
+    for warning in result.warnings:  # a faithful copy of a file edited outside the app
+        print(f"warning: {warning}; run 'check'", file=sys.stderr)
     return 0
 
 

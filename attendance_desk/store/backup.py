@@ -25,7 +25,7 @@ from attendance_desk.store.schema import MIGRATION_SET, SCHEMA_VERSION
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
 
-PAGES_PER_STEP = 8192  # 32 MB at 4 KB pages: a Cancel is seen within one step
+PAGES_PER_STEP = 2048  # 8 MB at 4 KB pages: a Cancel is seen within one step
 # SQLite's progress handler runs every HANDLER_OPS virtual-machine steps; the number of calls a check
 # makes is about pages × OPS / HANDLER_OPS (measured on the 2,000-pupil demo: quick 730, full 1,250)
 HANDLER_OPS = 10_000

@@ -134,7 +134,9 @@ def test_a_copy_damaged_while_it_is_made_never_becomes_a_backup(
     assert school.settings.school().last_backup == ""
 
 
-def test_a_faithful_copy_of_a_file_whose_chain_is_broken_is_kept_with_a_warning(school, tmp_path):
+def test_a_faithful_copy_of_a_file_whose_chain_is_broken_is_kept_with_a_warning(
+    school, tmp_path, capsys
+):
     """The school file itself was edited outside the app: its backup is still made (a backup refused
     every day would leave the school with none), and the backup says why it is not clean."""
     school.conn.execute("DROP TRIGGER mark_history_no_update")
@@ -143,6 +145,10 @@ def test_a_faithful_copy_of_a_file_whose_chain_is_broken_is_kept_with_a_warning(
     result = make_backup(school, tmp_path / "backups")
     assert result.path.is_file()
     assert any("mark history: row 1 does not match its seal" in w for w in result.warnings)
+    assert main(["--db", str(school.path), "backup"]) == 0
+    captured = capsys.readouterr()
+    assert "passed quick_check and its hash chains" in captured.out
+    assert "warning: the school file itself: mark history: row 1" in captured.err
 
 
 def test_a_cancelled_backup_leaves_nothing(school, tmp_path):
