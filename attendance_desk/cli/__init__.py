@@ -23,6 +23,7 @@ from attendance_desk.cli import (
     leave,
     letters,
     pastoral,
+    penalty,
     registers,
     school,
 )
@@ -32,7 +33,19 @@ from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
 
 # The command modules, in the order their commands are listed by --help.
-AREAS = (school, imports, figures, registers, casework, letters, forms, pastoral, leave, admin)
+AREAS = (
+    school,
+    imports,
+    figures,
+    registers,
+    casework,
+    letters,
+    forms,
+    pastoral,
+    leave,
+    penalty,
+    admin,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

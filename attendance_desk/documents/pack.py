@@ -47,6 +47,8 @@ class PackData:
     meeting_figures: dict = field(
         default_factory=dict
     )  # meeting id -> the figures on the day it was held
+    # leave requests, penalty notices and missing-education referrals: (when, what, detail)
+    legal: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,10 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             rows.append(["Target", f"{plan.target_pct:g}%"])
         story += [_table(rows, [40, 140], s), Spacer(0, 3 * mm)]
     story += [
+        Paragraph(
+            "Leave of absence, penalty notices and children missing education referrals", s.heading
+        ),
+        _table([["When", "What", "Detail"]] + d.legal, [27, 60, 93], s) if d.legal else _none(s),
         Paragraph("Chronology of contact with the family", s.heading),
         _table(
             [["When", "What", "By", "With", "Outcome", "Notes"]] + d.chronology,

@@ -160,10 +160,18 @@ class MainWindow(QMainWindow):
     def _attendance_menu(self) -> None:
         """Leave requests, penalty notices, missing education, social workers, messages."""
         menu = self.menuBar().addMenu("&Attendance")
-        for text, slot in (("&Leave requests…", self.leave_requests),):
+        for text, slot in (
+            ("&Leave requests…", self.leave_requests),
+            ("&Penalty notices…", self.penalty_notices),
+        ):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def penalty_notices(self) -> None:
+        from attendance_desk.gui.penalty_dialog import PenaltyDialog
+
+        PenaltyDialog(self.context, parent=self).exec()
 
     def leave_requests(self) -> None:
         from attendance_desk.gui.leave_dialog import LeaveDialog

@@ -24,7 +24,6 @@ from attendance_desk.documents.templates import (
 )
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
-from attendance_desk.domain.figures import PENALTY_WINDOW_WEEKS
 from attendance_desk.domain.letter_rules import LetterFacts, unmet
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry, LetterRecord, NewLetter, reference
@@ -34,7 +33,12 @@ from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.files import discard, place, safe_name, stage
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
-from attendance_desk.services.school import ServiceError, school_calendar, support_map
+from attendance_desk.services.school import (
+    ServiceError,
+    school_calendar,
+    setting_number,
+    support_map,
+)
 from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.db import Store
@@ -140,8 +144,9 @@ def _dates_in_words(days: list[str]) -> str:
 def penalty_window(store: Store, day: date) -> tuple[date, date]:
     """The last 10 school weeks up to `day` (looking back across holidays and into last year): the
     first school day of the first of those weeks, and `day`."""
-    calendar = school_calendar(store, day - timedelta(weeks=40), day)
-    weeks = calendar.school_weeks(day - timedelta(weeks=40), day)[-PENALTY_WINDOW_WEEKS:]
+    count = setting_number(store, "penalty_weeks")  # the LA's period (national: 10 school weeks)
+    calendar = school_calendar(store, day - timedelta(weeks=40 + count), day)
+    weeks = calendar.school_weeks(day - timedelta(weeks=40 + count), day)[-count:]
     if not weeks:
         return day, day
     days = calendar.school_days(weeks[0], weeks[0] + timedelta(days=6))
@@ -169,7 +174,7 @@ def _read(
     window = penalty_window(store, today)
     # the figures service's own count of the 10 school weeks up to the letter's date (one definition,
     # looking back across holidays and into last year); pupils not on roll this year: over the window
-    in_window = {pid: row.unauthorised_last_10_school_weeks for pid, row in years.items()}
+    in_window = {pid: row.unauthorised_last_local_window for pid, row in years.items()}
     others = [p for p in pupils if p.id not in years]
     if others:
         in_window |= {
@@ -276,6 +281,14 @@ def _lateness_facts(data: _Pupil) -> dict:
     }
 
 
+def _local(store: Store) -> dict:
+    """The local authority's penalty-notice threshold and period (the school's settings)."""
+    return {
+        "penalty_threshold": setting_number(store, "penalty_sessions"),
+        "window_weeks": setting_number(store, "penalty_weeks"),
+    }
+
+
 def _template_names() -> dict[str, str]:
     names = {}
     for key in template_names():
@@ -302,7 +315,8 @@ def letter_choices(store: Store, upn: str, today: date) -> list[LetterChoice]:
     choices = []
     for key in template_names():
         info = _info(key)
-        failed = unmet(info.conditions, _facts(data[pupil.id], info, ladder, window, names))
+        facts = replace(_facts(data[pupil.id], info, ladder, window, names), **_local(store))
+        failed = unmet(info.conditions, facts)
         choices.append(
             LetterChoice(
                 key,
@@ -435,7 +449,8 @@ def _context(
             "from": _dmy(window[0]),
             "to": _dmy(window[1]),
             "unauthorised": data.window_unauthorised,
-            "weeks": PENALTY_WINDOW_WEEKS,
+            "weeks": setting_number(store, "penalty_weeks"),
+            "threshold": setting_number(store, "penalty_sessions"),
         },
         "letters": letters,
         "earlier": {
@@ -566,9 +581,11 @@ def make_letters(
     batch = LetterBatch(preview=preview)
     refused, planned, overridable = [], [], True
     for pupil in pupils:
-        facts = _facts(data[pupil.id], info, ladder, window, names)
-        if extra_facts:
-            facts = replace(facts, **extra_facts)
+        facts = replace(
+            _facts(data[pupil.id], info, ladder, window, names),
+            **_local(store),
+            **(extra_facts or {}),
+        )
         failed = unmet(info.conditions, facts)
         hard = [text for c, text in failed if not c.overridable]
         soft = [text for c, text in failed if c.overridable]

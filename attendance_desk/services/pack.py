@@ -34,6 +34,7 @@ from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.users import authorize, head_signature
+from attendance_desk.services.year_evidence import pack_lines
 from attendance_desk.store.contacts import home_addresses
 from attendance_desk.store.db import Store
 
@@ -470,6 +471,7 @@ def _pack_data(
         pupil=pupil,
         today=today,
         prepared_by=by,
+        legal=pack_lines(store, pupil, today),
         checklist=[(c.item, c.status.value, c.detail) for c in checklist],
         form=_form(facts, pupil, contacts),
         contacts=contacts,

@@ -35,8 +35,15 @@ def store(tmp_path):
         s, 2, forename="Ben", surname="Brook", dob=date(2017, 5, 6), year_group="2", reg_group="2B"
     )
     cal = add_pupil(s, 3, forename="Cal", surname="Field", dob=date(2015, 1, 9))
-    for p in (amy, ben, cal):
+    for p in (amy, ben):
         put_marks(s, p, sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL))
+    # Cal: 11 unauthorised sessions in the last two school weeks (the national threshold is 10 in
+    # any 10 school weeks), the first and third of them N, the rest O
+    marks = sessions(date(2024, 9, 3), date(2024, 11, 19), "/", calendar=CAL)
+    marks |= sessions(date(2024, 11, 11), date(2024, 11, 15), "O")
+    marks[(date(2024, 11, 18), "AM")] = "O"
+    marks[(date(2024, 11, 11), "AM")] = marks[(date(2024, 11, 12), "AM")] = "N"
+    put_marks(s, cal, marks)
     mum = s.contacts.add(
         Contact(
             None,

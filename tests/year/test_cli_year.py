@@ -78,3 +78,63 @@ def test_leave_commands(db, capsys, tmp_path):
     rows = json.loads(out)
     assert {r["status"] for r in rows} == {"refused"} and all(r["decided_late"] for r in rows)
     assert all(r["letters"].startswith("ATT/") for r in rows)
+
+
+def test_penalty_commands(db, capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["penalty", "--help"])
+    assert "£80 if paid within" in capsys.readouterr().out
+    code, out, err = run(capsys, db, "Okonjo", "2024-11-20", "penalty", "check", "--upn", upn(3))
+    assert code == 0 and "11 unauthorised sessions at most in any 10 school weeks" in out
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-11-20",
+        "penalty",
+        "nti",
+        "--upn",
+        upn(1),
+        "--ends",
+        "2024-12-18",
+    )
+    assert code == 1 and "below the penalty-notice threshold of 10" in err and "is 0" in err
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-11-20",
+        "penalty",
+        "nti",
+        "--upn",
+        upn(3),
+        "--ends",
+        "2024-12-18",
+    )
+    assert code == 0, err
+    assert "Case 1: Cal Field, Mrs Dee Field: Notice to improve 20/11/2024" in out
+    code, out, err = run(capsys, db, "Okonjo", "2024-12-19", "penalty", "request", "--case", 1)
+    assert code == 0, err
+    assert "no letters or meetings recorded" in out
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-12-19",
+        "penalty",
+        "form",
+        "--case",
+        1,
+        "--out",
+        tmp_path / "r.pdf",
+    )
+    assert code == 0 and (tmp_path / "r.pdf").exists()
+    code, out, err = run(
+        capsys, db, "Okonjo", "2025-01-06", "penalty", "issued", "--case", 1, "--ref", "PN/1"
+    )
+    assert code == 0 and "£160 by 03/02/2025, £80 by 27/01/2025" in out
+    code, out, err = run(capsys, db, "Okonjo", "2025-01-06", "penalty", "unpaid", "--case", 1)
+    assert code == 1 and "may still be paid until 03/02/2025" in err
+    code, out, _ = run(capsys, db, "Okonjo", "2025-01-06", "penalty", "list", "--json")
+    (case,) = json.loads(out)
+    assert case["state"] == "issued" and case["steps"][-1]["amount"] == 160

@@ -90,3 +90,31 @@ def test_leave_dialog_request_decide_letters_and_today(qtbot, school, tmp_path):
     finally:
         win.close()
         context.close()
+
+
+def test_penalty_dialog_refuses_below_the_threshold_then_runs_a_case(qtbot, school, tmp_path):
+    from attendance_desk.gui.penalty_dialog import PenaltyDialog
+
+    win, context = window_on(qtbot, school, "Okonjo", date(2024, 11, 20))
+    try:
+        assert "&Penalty notices…" in menu_actions(win, "&Attendance")
+        dialog = PenaltyDialog(context, upn(1), win)
+        qtbot.addWidget(dialog)
+        assert "below the local threshold of 10" in dialog.figures.text()
+        dialog.ends.setDate(date(2024, 12, 18))
+        qtbot.mouseClick(dialog.buttons["nti"], Qt.MouseButton.LeftButton)
+        assert "below the penalty-notice threshold" in dialog.message.text()
+        assert dialog.cases.rowCount() == 0
+        dialog.pupil.setCurrentIndex(dialog.pupil.findData(upn(3)))
+        assert "11 unauthorised sessions at most" in dialog.figures.text()
+        qtbot.mouseClick(dialog.buttons["nti"], Qt.MouseButton.LeftButton)
+        assert "Notice to improve recorded (1 case(s))" in dialog.message.text()
+        dialog.cases.selectRow(0)
+        qtbot.mouseClick(dialog.buttons["request"], Qt.MouseButton.LeftButton)
+        assert "runs to 18/12/2024" in dialog.message.text()  # the improvement period first
+        dialog.act("form", tmp_path / "x.pdf")
+        assert "no request to the local authority yet" in dialog.message.text()
+        dialog.close()
+    finally:
+        win.close()
+        context.close()
