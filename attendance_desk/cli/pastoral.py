@@ -68,6 +68,16 @@ while an earlier one waits for its answer.
   early-help list [--upn U]
 """
 
+AWARDS_HELP = """\
+Certificates of recognition, one page a pupil in one PDF: 100%% attendance (--kind full), or the
+most improved attendance (--kind improved) measured against the previous period of equal length or
+the previous term (the certificate says which). A pupil with a session without a mark in the period,
+or with fewer possible sessions than --minimum, is never awarded, and is listed with the reason.
+
+  awards --kind full --class 4A --from 2026-11-02 --to 2026-12-18 --out 4A-full.pdf
+  awards --kind improved --year 4 --from 2026-11-02 --to 2026-12-18 --compare term --out y4.pdf
+"""
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """The `part-time`, `medical`, `lateness-letters`, `early-help` and `awards` commands."""
@@ -199,6 +209,36 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = eh.add_parser("list", help="written offers, those waiting for an answer first")
     q.add_argument("--upn")
     p.set_defaults(func=early_help)
+
+    p = sub.add_parser(
+        "awards",
+        help="certificates for 100%% attendance or most improved, for a class or year (one PDF)",
+        description=AWARDS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--kind", choices=["full", "improved"], required=True, help="full: 100%% attendance"
+    )
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--class", dest="reg_group", help="a registration group, e.g. 4A")
+    where.add_argument("--year", dest="year_group", help="a year group, e.g. 4")
+    p.add_argument("--from", dest="start", type=iso, required=True)
+    p.add_argument("--to", dest="end", type=iso, required=True)
+    p.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    p.add_argument(
+        "--compare",
+        choices=["previous", "term"],
+        default="previous",
+        help="most improved: against the previous period of equal length (default) or the previous term",
+    )
+    p.add_argument("--top", type=int, default=3, help="most improved: how many (ties all included)")
+    p.add_argument(
+        "--minimum",
+        type=int,
+        default=20,
+        help="fewest possible sessions to be considered (default 20)",
+    )
+    p.set_defaults(func=awards)
 
 
 def part_time(args: argparse.Namespace) -> int:
@@ -464,4 +504,32 @@ def early_help(args: argparse.Namespace) -> int:
                     f"  {o.id:>4}  {pupil.name} ({pupil.reg_group}) {dmy(o.offered_on)} "
                     f"({o.letter_refs}): {o.what}; {o.answer_text}"
                 )
+    return 0
+
+
+def awards(args: argparse.Namespace) -> int:
+    from attendance_desk.services.awards import make_awards
+
+    with open_school(args.db) as store:
+        batch = make_awards(
+            store,
+            args.kind,
+            args.start,
+            args.end,
+            args.out,
+            args.user,
+            real_today(args),
+            reg_group=args.reg_group,
+            year_group=args.year_group,
+            compare=args.compare,
+            top=args.top,
+            minimum=args.minimum,
+        )
+    print(f"{len(batch.awarded)} certificate(s) in {batch.file}:")
+    for pupil, why in batch.awarded:
+        print(f"  {pupil.name} ({pupil.reg_group}): {why}")
+    if batch.left_out:
+        print("Not considered:")
+        for line in batch.left_out:
+            print(f"  {line}")
     return 0

@@ -685,6 +685,99 @@ class EarlyHelpOffersDialog(QDialog):
             self.reload()
 
 
+# ---------------------------------------------------------------- awards
+
+
+class AwardsDialog(QDialog):
+    """Certificates for 100% attendance or most improved, for a class or a year, as one PDF."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        from PySide6.QtWidgets import QPlainTextEdit, QSpinBox
+
+        from attendance_desk.services.registers import class_names, year_groups
+
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Attendance awards")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Award")
+        self.kind.addItem("100% attendance", "full")
+        self.kind.addItem("Most improved attendance", "improved")
+        self.group = QComboBox()
+        self.group.setAccessibleName("Class or year")
+        for name in class_names(context.store):
+            self.group.addItem(f"Class {name}", ("class", name))
+        for year in year_groups(context.store):
+            self.group.addItem(f"Year {year}", ("year", year))
+        self.start = date_edit(context.today, "From")
+        self.end = date_edit(context.today, "To")
+        self.compare = QComboBox()
+        self.compare.setAccessibleName("Compared with")
+        self.compare.addItem("the previous period of equal length", "previous")
+        self.compare.addItem("the previous term", "term")
+        self.top = QSpinBox()
+        self.top.setAccessibleName("How many (most improved)")
+        self.top.setRange(1, 30)
+        self.top.setValue(3)
+        self.result = QPlainTextEdit()
+        self.result.setReadOnly(True)
+        self.result.setAccessibleName("Result")
+        form = QFormLayout()
+        for label, widget in (
+            ("Award", self.kind),
+            ("For", self.group),
+            ("From", self.start),
+            ("To", self.end),
+            ("Most improved: compared with", self.compare),
+            ("Most improved: how many", self.top),
+        ):
+            form.addRow(label, widget)
+        make, close = QPushButton("&Make certificates…"), QPushButton("Close")
+        make.clicked.connect(lambda: self.make())
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(make)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.result, 1)
+        layout.addLayout(row)
+        self.resize(720, 520)
+
+    def make(self, out: Path | None = None) -> None:
+        from attendance_desk.services.awards import make_awards
+
+        out = out or save_path(self, "Save the certificates", "certificates.pdf")
+        if out is None:
+            return
+        where, name = self.group.currentData() or ("class", "")
+        try:
+            batch = make_awards(
+                self.context.store,
+                self.kind.currentData(),
+                from_qdate(self.start.date()),
+                from_qdate(self.end.date()),
+                out,
+                self.context.user,
+                self.context.today,
+                reg_group=name if where == "class" else None,
+                year_group=name if where == "year" else None,
+                compare=self.compare.currentData(),
+                top=self.top.value(),
+            )
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        lines = [f"{len(batch.awarded)} certificate(s) saved to {batch.file}:"]
+        lines += [f"  {p.name} ({p.reg_group}): {why}" for p, why in batch.awarded]
+        if batch.left_out:
+            lines += ["Not considered:"] + [f"  {x}" for x in batch.left_out]
+        self.result.setPlainText("\n".join(lines))
+        self.context.status.emit(lines[0])
+        self.context.data_changed.emit()
+
+
 # ---------------------------------------------------------------- where they are reached
 
 
@@ -747,6 +840,7 @@ def add_menu(window, context: AppContext) -> None:
         ),
         ("&Lateness letters…", "", lambda: LatenessDialog(context, window)),
         ("&Early help offers…", "", lambda: EarlyHelpOffersDialog(context, window)),
+        ("&Attendance awards…", "", lambda: AwardsDialog(context, window)),
     ):
         action = QAction(text, window)
         if key:

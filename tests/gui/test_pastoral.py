@@ -224,3 +224,18 @@ def test_early_help_offer_and_answer_in_the_window(qtbot, window, errors, tmp_pa
     answer.answer.setCurrentIndex(1)  # declined
     answer.accept()
     assert store.pastoral.offers()[0].answer == "declined"
+
+
+def test_awards_dialog_makes_certificates_and_says_who_was_left_out(qtbot, window, errors, tmp_path):
+    dialog = pastoral.AwardsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.group.setCurrentIndex(dialog.group.findText("Class 4A"))
+    dialog.start.setDate(dialog.start.date().addDays(-16))  # Mon 04/11/2024
+    dialog.end.setDate(dialog.end.date().addDays(1))  # tomorrow: refused
+    dialog.make(tmp_path / "x.pdf")
+    assert "the period has not ended" in errors[-1] and not (tmp_path / "x.pdf").exists()
+    dialog.end.setDate(dialog.end.date().addDays(-2))  # Tue 19/11/2024
+    dialog.make(tmp_path / "4A.pdf")
+    text = dialog.result.toPlainText()
+    assert "2 certificate(s) saved" in text and "Amy Able (4A): for attending every one of the 24 sessions" in text
+    assert (tmp_path / "4A.pdf").exists()
