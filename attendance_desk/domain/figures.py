@@ -159,18 +159,18 @@ def max_in_consecutive_weeks(
     attendance, 2024: the 10 school weeks "can also span different terms or school years").
     Holiday weeks are not school weeks, so a window spans as many calendar weeks as it needs.
     With fewer school weeks than the window in all, the total of all of them."""
-    values = [per_week.get(week, 0) for week in school_weeks]
-    if len(values) <= look_back:
+    if len(school_weeks) <= look_back:
         return 0
-    if len(values) <= window:
-        return sum(values)
+    if len(school_weeks) <= window:
+        return sum(per_week.get(week, 0) for week in school_weeks)
+    # Only weeks with a mark can change a total: the best window ends at one of them (or at the
+    # range's first week, if every mark is before the range), so only those ends are tried.
+    position = {week: i for i, week in enumerate(school_weeks)}
+    marked = sorted((position[w], n) for w, n in per_week.items() if n and w in position)
+    ends = {i for i, _ in marked if i >= look_back} | {look_back}
     best = 0
-    running = sum(values[: window - 1])
-    for end in range(window - 1, len(values)):
-        running += values[end]
-        if end >= look_back:
-            best = max(best, running)
-        running -= values[end - window + 1]
+    for end in ends:
+        best = max(best, sum(n for i, n in marked if end - window < i <= end))
     return best
 
 

@@ -17,6 +17,7 @@ from attendance_desk.domain.calendar import (
 )
 from attendance_desk.domain.codes import SESSIONS, Category
 from attendance_desk.domain.figures import (
+    PENALTY_THRESHOLD_SESSIONS,
     PENALTY_WINDOW_WEEKS,
     Figures,
     figures_from_counts,
@@ -27,7 +28,7 @@ from attendance_desk.domain.figures import (
     unauthorised_by_week,
 )
 from attendance_desk.domain.people import Pupil
-from attendance_desk.services.school import codes, school_calendar
+from attendance_desk.services.school import codes, school_calendar, setting_number
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session
 
@@ -42,10 +43,21 @@ class PupilFigures:
         int  # the most in any window of 10 school weeks ending in the range
     )
     unauthorised_last_10_school_weeks: int = 0  # in the 10 school weeks up to the range's end
+    # the local authority's code of conduct (the school's settings): its period in school weeks and
+    # the same two counts over it (equal to the 10-week ones where the LA follows the national 10)
+    local_window_weeks: int = PENALTY_WINDOW_WEEKS
+    local_threshold: int = PENALTY_THRESHOLD_SESSIONS
+    max_unauthorised_local_window: int = 0
+    unauthorised_last_local_window: int = 0
 
     @property
     def penalty_threshold(self) -> bool:
         return reaches_penalty_threshold(self.max_unauthorised_10_school_weeks)
+
+    @property
+    def local_penalty_threshold(self) -> bool:
+        """At the local authority's threshold in its own period, up to the range's end."""
+        return self.unauthorised_last_local_window >= self.local_threshold
 
     def as_json(self) -> dict:
         f = self.figures
@@ -71,6 +83,10 @@ class PupilFigures:
             "max_unauthorised_10_school_weeks": self.max_unauthorised_10_school_weeks,
             "penalty_threshold": self.penalty_threshold,
             "unauthorised_last_10_school_weeks": self.unauthorised_last_10_school_weeks,
+            "local_window_weeks": self.local_window_weeks,
+            "local_threshold": self.local_threshold,
+            "max_unauthorised_local_window": self.max_unauthorised_local_window,
+            "unauthorised_last_local_window": self.unauthorised_last_local_window,
             "unknown_codes": f.unknown,
             "missing": f.missing,
             "incomplete": f.incomplete,
@@ -164,20 +180,27 @@ def pupil_figures(
     if not pupils:
         return []
     due = due or due_through(store)
-    calendar = school_calendar(
-        store, week_start(start) - timedelta(weeks=LOOK_BACK_CALENDAR_WEEKS), end
-    )
+    local_weeks = setting_number(store, "penalty_weeks")
+    local_threshold = setting_number(store, "penalty_sessions")
+    reach_weeks = max(PENALTY_WINDOW_WEEKS, local_weeks)
+    calendar_from = week_start(start) - timedelta(weeks=LOOK_BACK_CALENDAR_WEEKS + reach_weeks)
+    calendar = school_calendar(store, calendar_from, end)
+    # the school weeks the calendar knows, worked out once (a week in which the school met)
+    known_weeks = calendar.school_weeks(calendar_from, end)
     boundaries = table.era_boundaries()
     unauthorised = table.codes_in(Category.UNAUTHORISED)
     windows = {p.id: w for p in pupils if (w := p.on_roll_between(start, end)) is not None}
     look_back: dict[date, list[date]] = {}
 
-    def weeks_before(first: date) -> list[date]:
+    def weeks_before(first: date, window: int = reach_weeks) -> list[date]:
+        """The school weeks a window of `window` weeks ending in the range may reach back to."""
         if first not in look_back:
+            i = bisect_left(known_weeks, week_start(first))
             look_back[first] = look_back_weeks(
-                calendar.school_weeks_before(first, PENALTY_WINDOW_WEEKS - 1)
+                known_weeks[max(0, i - reach_weeks) : i], reach_weeks
             )
-        return look_back[first]
+        held = look_back[first]
+        return held[max(0, len(held) - (window - 1)) :] if window > 1 else []
 
     def reach(first: date) -> date:
         before = weeks_before(first)
@@ -198,9 +221,8 @@ def pupil_figures(
         for s in table.sets
     )
     if full:
-        for pid, era, code, n in store.marks.code_counts(start, end, boundaries):
-            if pid in full:
-                counts[pid].append((era, code, n))
+        for pid, era, code, n in store.marks.code_counts(start, end, boundaries, sorted(full)):
+            counts[pid].append((era, code, n))
         if steady:
             for pid, monday, n in store.marks.per_week(reach(start), end, unauthorised):
                 if pid in full:
@@ -234,31 +256,43 @@ def pupil_figures(
         if pupil.id not in windows:
             continue
         first, last = windows[pupil.id]
-        before = weeks_before(first)
+        before = weeks_before(first, PENALTY_WINDOW_WEEKS)
+        local_before = weeks_before(first, local_weeks)
         if (first, last) not in weeks_of:  # most pupils share the whole range
             days = school_days[
                 bisect_left(school_days, week_start(first)) : bisect_right(school_days, last)
             ]
             weeks_of[(first, last)] = sorted({week_start(d) for d in days})
         weeks = before + weeks_of[(first, last)]
+        local = local_before + weeks_of[(first, last)]
         figures = figures_from_counts(counts.get(pupil.id, ()), table, missing.get(pupil.id, 0))
         per_week = weekly.get(pupil.id)
+        ten = (
+            max_in_consecutive_weeks(per_week, weeks, look_back=len(before)) if per_week else 0,
+            sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]) if per_week else 0,
+        )
+        in_local = (
+            ten
+            if local_weeks == PENALTY_WINDOW_WEEKS
+            else (
+                max_in_consecutive_weeks(per_week, local, local_weeks, len(local_before))
+                if per_week
+                else 0,
+                sum(per_week.get(w, 0) for w in local[-local_weeks:]) if per_week else 0,
+            )
+        )
         results.append(
             PupilFigures(
                 pupil=pupil,
                 start=first,
                 end=last,
                 figures=figures,
-                max_unauthorised_10_school_weeks=(
-                    max_in_consecutive_weeks(per_week, weeks, look_back=len(before))
-                    if per_week
-                    else 0
-                ),
-                unauthorised_last_10_school_weeks=(
-                    sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:])
-                    if per_week
-                    else 0
-                ),
+                max_unauthorised_10_school_weeks=ten[0],
+                unauthorised_last_10_school_weeks=ten[1],
+                local_window_weeks=local_weeks,
+                local_threshold=local_threshold,
+                max_unauthorised_local_window=in_local[0],
+                unauthorised_last_local_window=in_local[1],
             )
         )
     return results

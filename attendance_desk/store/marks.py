@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.chain import last_id, seal
 from attendance_desk.store.db import local_text, now_iso
+from attendance_desk.store.schema import WEEK_OF_DATE
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -62,6 +65,35 @@ def _era_case(boundaries: Sequence[date], start: date, end: date) -> str:
     return f"CASE {whens} ELSE {inside[-1][0] + 1} END"
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@contextmanager
+def _counted_by_statement(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside a bulk write, the per-row trigger that counts new marks by week and code stands aside:
+    the write counts them itself in one statement, in the same transaction (schema m023)."""
+    conn.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
+    try:
+        yield
+    finally:
+        conn.execute("DELETE FROM mark_counts_by_statement")
+
+
+COUNT_UPSERT = (
+    "ON CONFLICT (pupil_id, code, week) DO UPDATE SET n = mark_week_counts.n + excluded.n"
+)
+
+
+def week_cut(lo: date, hi: date) -> tuple[date, date] | None:
+    """The whole Monday-to-Sunday weeks inside [lo, hi], as (first Monday, last Monday), or None."""
+    first = lo + timedelta(days=(7 - lo.weekday()) % 7)
+    last_sunday = hi - timedelta(days=(hi.weekday() + 1) % 7)
+    if first + timedelta(days=6) > last_sunday:
+        return None
+    return first, last_sunday - timedelta(days=6)
+
+
 class MarkRepo:
     def __init__(self, store: Store):
         self.store = store
@@ -103,18 +135,100 @@ class MarkRepo:
         return result
 
     def code_counts(
-        self, start: date, end: date, era_boundaries: Sequence[date]
+        self,
+        start: date,
+        end: date,
+        era_boundaries: Sequence[date],
+        pupil_ids: Sequence[int] | None = None,
     ) -> list[tuple[int, int, str, int]]:
-        """(pupil_id, era, code, sessions) for every pupil's marks in [start, end]: the whole-school
-        aggregate. Within one code set it is exactly the plain GROUP BY pupil_id, code."""
-        era = _era_case(era_boundaries, start, end)
-        group = "pupil_id, code" if era.isdigit() else "pupil_id, era, code"
+        """(pupil_id, era, code, sessions) for every pupil's marks in [start, end] (or those of
+        `pupil_ids`): the whole-school aggregate, the plain GROUP BY pupil_id, code within each code
+        set. Whole weeks are read from `mark_week_counts` (a few rows a pupil and week, kept by the
+        marks' own transactions); the days of a week cut by the range or by a code-set boundary are
+        read from the marks."""
+        cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
+        ids = None if pupil_ids is None else json.dumps(sorted(pupil_ids))
+        # each pupil's weeks read code by code, in the key's order, so no sort is needed
+        codes = self.codes_in_use() if ids is not None else None
+        rows: list[tuple[int, int, str, int]] = []
+        for i, lo in enumerate(cuts):
+            hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
+            era = sum(1 for b in era_boundaries if b <= lo)
+            weeks = week_cut(lo, hi)
+            if weeks is None:
+                edges = [(lo, hi)]
+            else:
+                first, last = weeks
+                edges = [(lo, first - timedelta(days=1)), (last + timedelta(days=7), hi)]
+                rows += self._counts(
+                    "mark_week_counts", "SUM(n)", "week", first, last, era, ids, codes
+                )
+            for a, b in edges:
+                if a <= b:
+                    rows += self._counts("marks", "COUNT(*)", "date", a, b, era, ids)
+        return rows
+
+    def _counts(
+        self,
+        table: str,
+        total: str,
+        key: str,
+        lo: date,
+        hi: date,
+        era: int,
+        ids: str | None,
+        codes: list[str] | None = None,
+    ) -> list[tuple[int, int, str, int]]:
+        """One grouped read of `table` by pupil and code; pupils given by id are read by key."""
+        who = "" if ids is None else "pupil_id IN (SELECT value FROM json_each(?)) AND "
+        params = [] if ids is None else [ids]
+        if codes:
+            who += f"code IN ({','.join('?' * len(codes))}) AND "
+            params += codes
+        params += [lo.isoformat(), hi.isoformat()]
+        return [
+            (pid, era, code, n)
+            for pid, code, n in self.store.conn.execute(
+                f"SELECT pupil_id, code, {total} FROM {table} WHERE {who}{key} BETWEEN ? AND ? "
+                "GROUP BY pupil_id, code",
+                params,
+            )
+        ]
+
+    def codes_in_use(self) -> list[str]:
+        """Every code used in the marks, in order: one seek of marks_by_code per code, not a scan."""
+        found: list[str] = []
+        while True:
+            row = self.store.conn.execute(
+                "SELECT code FROM marks WHERE code > ? ORDER BY code LIMIT 1"
+                if found
+                else "SELECT code FROM marks ORDER BY code LIMIT 1",
+                found[-1:],
+            ).fetchone()
+            if row is None:
+                return found
+            found.append(row[0])
+
+    def counting_set_aside(self) -> bool:
+        """True if the switch that sets the week-counting trigger aside is on outside a bulk write
+        (only an edit outside the app can leave it so)."""
+        return bool(self.store.conn.execute("SELECT 1 FROM mark_counts_by_statement").fetchone())
+
+    def week_count_drift(self) -> list[tuple[int, str, str, int, int]]:
+        """(pupil_id, week, code, counted, kept) wherever `mark_week_counts` differs from the marks
+        recounted: empty unless the file was edited outside the app. For `check`."""
+        week = WEEK_OF_DATE.format(d="date")
         return [
             tuple(r)
-            for r in self.store.query(
-                f"SELECT pupil_id, {era} AS era, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
-                f"GROUP BY {group}",
-                (start.isoformat(), end.isoformat()),
+            for r in self.store.conn.execute(
+                f"WITH counted AS (SELECT pupil_id, {week} AS week, code, COUNT(*) AS n FROM marks "
+                "GROUP BY 1, 2, 3) "
+                "SELECT c.pupil_id, c.week, c.code, c.n, COALESCE(k.n, 0) FROM counted c "
+                "LEFT JOIN mark_week_counts k USING (pupil_id, week, code) WHERE k.n IS NOT c.n "
+                "UNION ALL SELECT k.pupil_id, k.week, k.code, 0, k.n FROM mark_week_counts k "
+                f"WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE m.pupil_id = k.pupil_id "
+                f"AND m.code = k.code AND m.date BETWEEN k.week AND date(k.week, '+6 days')) "
+                "ORDER BY 1, 2, 3"
             )
         ]
 
@@ -143,29 +257,22 @@ class MarkRepo:
         For codes whose category does not depend on the date (the unauthorised G, N, O, U)."""
         codes = sorted(codes)
         listed = ",".join("?" * len(codes))
+        week = WEEK_OF_DATE.format(d="m.date")  # the Monday, worked out in SQL
         if windows is None:
-            rows = self.store.conn.execute(
-                f"SELECT pupil_id, date FROM marks WHERE date BETWEEN ? AND ? AND code IN ({listed})",
+            return self.store.conn.execute(
+                f"SELECT m.pupil_id, {week}, COUNT(*) FROM marks m WHERE m.date BETWEEN ? AND ? "
+                f"AND m.code IN ({listed}) GROUP BY 1, 2",
                 [start.isoformat(), end.isoformat(), *codes],
             ).fetchall()
-        else:
-            rows = []
-            for cte, params in self._windows(windows):
-                rows += self.store.conn.execute(
-                    f"{cte}SELECT m.pupil_id, m.date FROM w CROSS JOIN marks m ON m.pupil_id = w.pupil_id "
-                    f"AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
-                    [*params, *codes],
-                ).fetchall()
-        # the week of each date worked out once per date, not once per mark
-        mondays: dict[str, str] = {}
-        counts: Counter[tuple[int, str]] = Counter()
-        for pid, day in rows:
-            monday = mondays.get(day)
-            if monday is None:
-                d = date.fromisoformat(day)
-                monday = mondays[day] = (d - timedelta(days=d.weekday())).isoformat()
-            counts[(pid, monday)] += 1
-        return [(pid, monday, n) for (pid, monday), n in counts.items()]
+        rows = []
+        for cte, params in self._windows(windows):
+            rows += self.store.conn.execute(
+                f"{cte}SELECT m.pupil_id, {week}, COUNT(*) FROM w CROSS JOIN marks m "
+                f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
+                f"WHERE m.code IN ({listed}) GROUP BY 1, 2",
+                [*params, *codes],
+            ).fetchall()
+        return rows
 
     @staticmethod
     def _windows(windows: dict[int, tuple[date, date]]):
@@ -398,14 +505,22 @@ class MarkRepo:
             ).rowcount
             if amended:
                 seal(conn, "mark_history", after)
-            added = conn.execute(
-                "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
-                "recorded_at) SELECT i.pupil_id, i.date, i.session, i.code, i.minutes_late, ?, ?, ? "
+            new = (
                 "FROM temp.incoming AS i WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE "
-                "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session) "
-                "ORDER BY i.pupil_id, i.date, i.session",
-                (source, by, stamp),
-            ).rowcount
+                "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session)"
+            )
+            with _counted_by_statement(conn):
+                conn.execute(
+                    "INSERT INTO mark_week_counts (pupil_id, week, code, n) SELECT i.pupil_id, "
+                    f"{WEEK_OF_DATE.format(d='i.date')}, i.code, COUNT(*) {new} GROUP BY 1, 2, 3 "
+                    + COUNT_UPSERT
+                )
+                added = conn.execute(
+                    "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, "
+                    "recorded_by, recorded_at) SELECT i.pupil_id, i.date, i.session, i.code, "
+                    f"i.minutes_late, ?, ?, ? {new} ORDER BY i.pupil_id, i.date, i.session",
+                    (source, by, stamp),
+                ).rowcount
             conn.execute("DELETE FROM temp.incoming")
         return WriteResult(
             added=added, amended=amended, unchanged=count - added - amended, changes=changes
@@ -537,11 +652,22 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
     Rows are (pupil_id, iso date, session, code, minutes_late)."""
     stamp = now_iso()
     try:
-        with store.write():
+        with store.write(), _counted_by_statement(store.conn):
             store.conn.executemany(
                 "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 ((*row, source, by, stamp) for row in rows),
+            )
+            mondays: dict[str, str] = {}
+            counts: Counter[tuple[int, str, str]] = Counter()
+            for pid, day, _session, code, *_ in rows:
+                monday = mondays.get(day)
+                if monday is None:
+                    monday = mondays[day] = _monday(date.fromisoformat(day)).isoformat()
+                counts[(pid, monday, code)] += 1
+            store.conn.executemany(
+                f"INSERT INTO mark_week_counts (pupil_id, week, code, n) VALUES (?, ?, ?, ?) {COUNT_UPSERT}",
+                ((pid, monday, code, n) for (pid, monday, code), n in counts.items()),
             )
     except sqlite3.IntegrityError as exc:
         if "UNIQUE" not in str(exc):

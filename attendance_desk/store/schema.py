@@ -810,6 +810,63 @@ def m016_cme_and_social_workers(db: Database) -> None:
     )
 
 
+# The Monday of a mark's week, in SQL: 6 days back, then forward to the next Monday (or that day).
+WEEK_OF_DATE = "date({d}, '-6 days', 'weekday 1')"
+
+
+@migrations()
+def m023_mark_week_counts(db: Database) -> None:
+    """Each pupil's marks counted by week and code, kept by triggers in the same transaction that
+    writes the marks, so it can never drift from them: the whole-school figures read a few rows per
+    pupil and week instead of every mark (`MarkRepo.code_counts`). `check` recounts it from the marks
+    and reports any difference (which only an edit outside the app could make)."""
+    new_week = WEEK_OF_DATE.format(d="NEW.date")
+    old_week = WEEK_OF_DATE.format(d="OLD.date")
+    run_script(
+        db,
+        f"""
+        CREATE TABLE mark_week_counts (
+            pupil_id INTEGER NOT NULL,
+            week TEXT NOT NULL,
+            code TEXT NOT NULL,
+            n INTEGER NOT NULL CHECK (n > 0),
+            PRIMARY KEY (pupil_id, code, week)
+        ) WITHOUT ROWID;
+        INSERT INTO mark_week_counts (pupil_id, week, code, n)
+            SELECT pupil_id, {WEEK_OF_DATE.format(d="date")}, code, COUNT(*) FROM marks
+            GROUP BY pupil_id, code, 2;
+        -- A row here (only ever inside the app's own bulk write, deleted before it commits) means
+        -- that write counts its new marks itself, by week and code in one statement.
+        CREATE TABLE mark_counts_by_statement (on_ INTEGER PRIMARY KEY CHECK (on_ = 1));
+        CREATE TRIGGER marks_count_insert AFTER INSERT ON marks
+        WHEN NOT EXISTS (SELECT 1 FROM mark_counts_by_statement)
+        BEGIN
+            INSERT INTO mark_week_counts (pupil_id, week, code, n)
+                VALUES (NEW.pupil_id, {new_week}, NEW.code, 1)
+                ON CONFLICT (pupil_id, code, week) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER marks_count_update AFTER UPDATE OF code ON marks
+        WHEN OLD.code IS NOT NEW.code
+        BEGIN
+            DELETE FROM mark_week_counts
+                WHERE pupil_id = OLD.pupil_id AND week = {old_week} AND code = OLD.code AND n = 1;
+            UPDATE mark_week_counts SET n = n - 1
+                WHERE pupil_id = OLD.pupil_id AND week = {old_week} AND code = OLD.code;
+            INSERT INTO mark_week_counts (pupil_id, week, code, n)
+                VALUES (NEW.pupil_id, {new_week}, NEW.code, 1)
+                ON CONFLICT (pupil_id, code, week) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER marks_count_delete AFTER DELETE ON marks
+        BEGIN
+            DELETE FROM mark_week_counts
+                WHERE pupil_id = OLD.pupil_id AND week = {old_week} AND code = OLD.code AND n = 1;
+            UPDATE mark_week_counts SET n = n - 1
+                WHERE pupil_id = OLD.pupil_id AND week = {old_week} AND code = OLD.code;
+        END;
+        """,
+    )
+
+
 # Keep this last: the schema version is the number of migrations above, so a new migration (added
 # above this line, with the next free number in its name) raises it without a second edit.
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,161 @@
+"""The marks counted by pupil, week and code (schema m023), which the whole-school figures read
+instead of every mark: kept by the same transactions that write the marks, through every path that
+writes them, and checked against the marks by `check --full` after an edit outside the app."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from attendance_desk.services.check import check_school
+from attendance_desk.store.db import open_store
+from attendance_desk.store.marks import insert_new_marks, week_cut
+from attendance_desk.store.resources import default_code_table
+from tests.helpers import add_pupil, make_school
+
+CODES = ["/", "\\", "I", "M", "O", "G", "N", "L", "U", "C", "#", "B", "E"]
+# The code sets change on Monday 19 August 2024 (DfE, "Working together to improve school attendance",
+# 2024: new and changed codes from the 2024/25 academic year); ranges below cross it.
+ERAS = default_code_table().era_boundaries()
+
+
+def plain_counts(store, start: date, end: date, ids) -> Counter:
+    """The same figures straight from the marks: (pupil, era, code) -> marks."""
+    out: Counter = Counter()
+    for pid, day, code in store.conn.execute(
+        "SELECT pupil_id, date, code FROM marks WHERE date BETWEEN ? AND ?",
+        (start.isoformat(), end.isoformat()),
+    ):
+        if pid in ids:
+            era = sum(1 for b in ERAS if b <= date.fromisoformat(day))
+            out[(pid, era, code)] += 1
+    return out
+
+
+def kept_counts(store, start: date, end: date, ids) -> Counter:
+    out: Counter = Counter()
+    for pid, era, code, n in store.marks.code_counts(start, end, ERAS, sorted(ids)):
+        out[(pid, era, code)] += n
+    return out
+
+
+def days(start: date, n: int) -> list[date]:
+    return [
+        start + timedelta(days=i) for i in range(n) if (start + timedelta(days=i)).weekday() < 5
+    ]
+
+
+@pytest.fixture
+def school(tmp_path):
+    store = make_school(tmp_path)
+    yield store
+    store.close()
+
+
+def test_week_cut_keeps_whole_monday_to_sunday_weeks_only():
+    assert week_cut(date(2024, 9, 2), date(2024, 9, 15)) == (date(2024, 9, 2), date(2024, 9, 9))
+    assert week_cut(date(2024, 9, 3), date(2024, 9, 15)) == (date(2024, 9, 9), date(2024, 9, 9))
+    assert week_cut(date(2024, 9, 3), date(2024, 9, 14)) is None  # Tuesday to Saturday
+    assert week_cut(date(2024, 9, 2), date(2024, 9, 8)) == (date(2024, 9, 2), date(2024, 9, 2))
+
+
+def test_every_way_of_writing_marks_keeps_the_week_counts_equal_to_the_marks(school):
+    rng = random.Random(7)
+    pupils = [add_pupil(school, i) for i in range(1, 7)]
+    ids = {p.id for p in pupils}
+    span = days(date(2024, 7, 1), 120)  # across the summer and the 2024 code change
+    # a register taken: rows inserted as new
+    insert_new_marks(
+        school,
+        [
+            (p.id, d.isoformat(), s, rng.choice(CODES), None)
+            for p in pupils[:3]
+            for d in span[:40]
+            for s in ("AM", "PM")
+        ],
+        by="office",
+        source="register",
+    )
+    # an import: some new, some amended, some the same
+    rows = [
+        (p.id, d.isoformat(), s, rng.choice(CODES), None)
+        for p in pupils
+        for d in span[20:80]
+        for s in ("AM", "PM")
+    ]
+    school.marks.add_or_amend_many(rows, by="office", source="import", reason="MIS import")
+    # single amendments, as the register and the call log make them
+    for p in pupils[:3]:
+        mark = school.marks.get(p.id, span[25], "AM")
+        new = "M" if mark.code != "M" else "I"
+        school.marks.amend(
+            p.id, span[25], "AM", new, None, "dentist's letter", "lead", mark.version
+        )
+    assert school.marks.week_count_drift() == []
+    for lo, hi in [
+        (span[0], span[-1]),
+        (date(2024, 8, 14), date(2024, 9, 4)),  # a cut week each side of the code change
+        (date(2024, 9, 3), date(2024, 9, 5)),  # inside one week
+        (date(2024, 9, 2), date(2024, 9, 8)),  # exactly one week
+    ]:
+        assert kept_counts(school, lo, hi, ids) == plain_counts(school, lo, hi, ids), (lo, hi)
+
+
+def test_a_retention_removal_takes_the_pupils_counts_with_it(school):
+    pupil = add_pupil(school, 1)
+    insert_new_marks(school, [(pupil.id, "2024-09-02", "AM", "/", None)], by="t", source="t")
+    school.pupils.remove([pupil.id])
+    assert school.query("SELECT COUNT(*) FROM mark_week_counts")[0][0] == 0
+    assert school.marks.week_count_drift() == []
+
+
+def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_is_found(
+    school, tmp_path
+):
+    pupil = add_pupil(school, 1)
+    insert_new_marks(
+        school,
+        [
+            (pupil.id, d.isoformat(), s, "/" if s == "AM" else "\\", None)
+            for d in days(date(2024, 9, 2), 5)
+            for s in ("AM", "PM")
+        ],
+        by="t",
+        source="t",
+    )
+    path = school.path
+    school.close()
+    # the sqlite3 shell's way: change a mark directly; the file's own triggers count it
+    shell = sqlite3.connect(path)
+    shell.execute("UPDATE marks SET code = 'O' WHERE date = '2024-09-03' AND session = 'AM'")
+    shell.commit()
+    shell.close()
+    store = open_store(path)
+    assert store.marks.week_count_drift() == []
+    kept = kept_counts(store, date(2024, 9, 2), date(2024, 9, 8), {pupil.id})
+    assert kept[(pupil.id, 1, "O")] == 1 and kept[(pupil.id, 1, "/")] == 4
+    store.close()
+    # a forged count: the figures would not show the absence; check --full finds it
+    shell = sqlite3.connect(path)
+    shell.execute("DELETE FROM mark_week_counts WHERE code = 'O'")
+    shell.commit()
+    shell.close()
+    store = open_store(path)
+    quick = check_school(store)
+    assert not any("counted for the figures" in p for p in quick.problems)
+    full = check_school(store, full=True)
+    found = [p for p in full.problems if "counted for the figures" in p]
+    assert found and "week of 2024-09-02" in found[0]
+    store.close()
+    # the switch that sets the counting aside, left on: the quick check sees it
+    shell = sqlite3.connect(path)
+    shell.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
+    shell.commit()
+    shell.close()
+    store = open_store(path)
+    assert any("switched off" in p for p in check_school(store).problems)
+    store.close()
