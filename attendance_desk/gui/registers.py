@@ -252,7 +252,7 @@ class RegisterModel(QAbstractTableModel):
         if hint and hint.code != code:
             lines.append(f"Suggested: {hint.code} ({hint.why}); Ctrl+P or F2 offers it")
         elif hint:
-            lines.append(f"As the part-time timetable suggests: {hint.why}")
+            lines.append(f"As suggested: {hint.why}")
         if pending:
             lines.append("Not saved yet (blue border): press Ctrl+S to save the register")
         mark = self.week.marks.get(key)
@@ -613,7 +613,7 @@ class RegistersView(QWidget):
             if self.model.week
             else 0
         )
-        extra = f" ({timetabled} from part-time timetables)" if timetabled else ""
+        extra = f" ({timetabled} as a timetable or leave suggests)" if timetabled else ""
         self.context.status.emit(
             f"{count} empty cells suggested as present{extra}: check them, then save"
         )

@@ -49,6 +49,7 @@ def _everything(store: Store, pupil) -> dict[str, bytes]:
         "letters": [_plain(asdict(x)) for x in store.letters.for_pupil(pupil.id)],
         "meetings": [_plain(asdict(m)) for m in store.meetings.meetings(pupil.id)],
         "plans": [_plain(asdict(p)) for p in store.meetings.plans(pupil.id)],
+        **_pastoral(store, pupil),
     }
     register = io.StringIO()
     out = csv.writer(register)
@@ -62,6 +63,27 @@ def _everything(store: Store, pupil) -> dict[str, bytes]:
     return {
         "record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
         "register.csv": register.getvalue().encode("utf-8-sig"),
+    }
+
+
+def _pastoral(store: Store, pupil) -> dict:
+    """Part-time timetables (with their reviews), medical evidence, decisions on illness without it,
+    and written offers of early help."""
+    from attendance_desk.domain.part_time import sessions_text
+
+    return {
+        "part_time_timetables": [
+            {
+                **_plain(asdict(t)),
+                "attends": sessions_text(t.attends),
+                "provision": sessions_text(t.provision),
+                "reviews": [_plain(asdict(r)) for r in store.pastoral.reviews(t.id)],
+            }
+            for t in store.pastoral.timetables(pupil.id)
+        ],
+        "medical_evidence": [_plain(asdict(e)) for e in store.pastoral.evidence([pupil.id])],
+        "illness_decisions": [_plain(asdict(d)) for d in store.pastoral.decisions([pupil.id])],
+        "early_help_offers": [_plain(asdict(o)) for o in store.pastoral.offers(pupil.id)],
     }
 
 

@@ -233,3 +233,37 @@ def test_tsm_pack_lists_pupil_with_timetable_without_c2_marks(db, capsys):
         row = next(r for r in rows if "Khan" in r.name)
         assert row.group == "part_time" and "review 20/12/2024" in " ".join(row.reasons)
         assert "not yet told" not in " ".join(row.reasons)
+
+
+def test_subject_access_export_holds_the_timetable_evidence_and_offers(db, capsys, tmp_path):
+    import json
+    import zipfile
+
+    run(capsys, "--db", db, *ADD, "--review", "2024-12-20")
+    run(
+        capsys,
+        "--db",
+        db,
+        "medical",
+        "add",
+        "--upn",
+        upn(1),
+        "--what",
+        "GP letter",
+        "--from-whom",
+        "Dr Patel, Northbridge Surgery",
+        "--dated",
+        "2024-11-20",
+        "--covers-from",
+        "2024-11-18",
+    )
+    code, _, err = run(capsys, "--db", db, "sar", "--upn", upn(1), "--out", tmp_path / "sar.zip")
+    assert code == 0, err
+    record = json.loads(zipfile.ZipFile(tmp_path / "sar.zip").read("record.json"))
+    (timetable,) = record["part_time_timetables"]
+    assert (
+        timetable["attends"] == "Mon AM, Mon PM, Tue AM, Wed AM"
+        and timetable["review_on"] == "2024-12-20"
+    )
+    assert record["medical_evidence"][0]["from_whom"] == "Dr Patel, Northbridge Surgery"
+    assert record["early_help_offers"] == [] and record["illness_decisions"] == []
