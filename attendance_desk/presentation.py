@@ -1,20 +1,38 @@
-"""How figures, categories and priorities look, shared by the window, the command line, the workbook
-and the documents (no Qt, no openpyxl)."""
+"""How dates, figures, categories and priorities look, the one place for each, shared by the window,
+the command line, the workbook, the documents and the rules' own messages (no Qt, no openpyxl, and
+nothing from the rest of the program: every layer may use it)."""
 
-from datetime import datetime
+from __future__ import annotations
 
-from attendance_desk.domain.codes import Category
-from attendance_desk.domain.tsm import SECTIONS, TsmPack
+from datetime import date, datetime
 
+DATE_FORMAT = "%d/%m/%Y"  # dd/mm/yyyy: every date a person reads, on screen and on paper
+
+# by attendance category (domain.codes.Category, a StrEnum: a Category finds its colour here)
 CATEGORY_COLOURS = {
-    Category.PRESENT: "FFFFFF",
-    Category.AEA: "CFE2F3",
-    Category.AUTHORISED: "FFF2CC",
-    Category.UNAUTHORISED: "F4CCCC",
-    Category.NOT_COUNTED: "E7E6E6",
+    "present": "FFFFFF",
+    "aea": "CFE2F3",
+    "authorised": "FFF2CC",
+    "unauthorised": "F4CCCC",
+    "not_counted": "E7E6E6",
 }
 UNKNOWN_COLOUR = "FF9900"
 RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
+
+
+def dmy(day: date | datetime | None, missing: str = "") -> str:
+    """A date as people read it: 24/11/2026."""
+    return missing if day is None else day.strftime(DATE_FORMAT)
+
+
+def weekday_dmy(day: date, long: bool = False) -> str:
+    """Mon 24/11/2026, or with `long` Monday 24/11/2026."""
+    return f"{day.strftime('%A' if long else '%a')} {dmy(day)}"
+
+
+def dmy_hm(moment: datetime | None, between: str = " ", missing: str = "") -> str:
+    """A moment as people read it: 24/11/2026 09:41 (or 24/11/2026 at 09:41 with `between`)."""
+    return missing if moment is None else f"{dmy(moment)}{between}{moment:%H:%M}"
 
 
 def when_text(stamp: str | None) -> str:
@@ -22,7 +40,7 @@ def when_text(stamp: str | None) -> str:
     if not stamp:
         return ""
     try:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%d/%m/%Y %H:%M")
+        return dmy_hm(datetime.fromisoformat(stamp).astimezone())
     except ValueError:
         return stamp
 
@@ -31,39 +49,3 @@ def percent(value: float | None, missing: str = "–") -> str:
     """A percentage as every output shows it. `value` comes from `domain.figures.one_decimal`
     (halves rounded up, one decimal), the one rounding rule; this only formats it."""
     return missing if value is None else f"{value:.1f}%"
-
-
-def tsm_summary_lines(pack: TsmPack) -> list[tuple[str, str]]:
-    """The school's figures at the head of the targeted support meeting pack, as (label, text), the
-    same on paper and in the workbook."""
-    s = pack.summary
-    left_out = s.on_roll - s.pupils
-    counted = f"{s.persistent} of {s.pupils} pupils with possible sessions"
-    if left_out:
-        counted += f"; {left_out} on roll with no possible sessions left out, as the DfE counts"
-    by_group = {key: sum(r.group == key for r in pack.rows) for key in SECTIONS}
-    lines = [
-        ("Period", f"{pack.period} (this academic year to date)"),
-        ("School attendance", percent(s.attendance_pct)),
-        ("School persistent absence rate", f"{percent(s.persistent_pct)} ({counted})"),
-        (
-            "Severe absence (50% or more)",
-            f"{percent(s.severe_pct)} ({s.severe} pupil{'s' if s.severe != 1 else ''})",
-        ),
-        (
-            "Pupils listed",
-            f"{len(pack.rows)}: {by_group['persistent']} persistently absent, {by_group['at_risk']} at risk, "
-            f"{by_group['part_time']} on a part-time timetable only",
-        ),
-    ]
-    if s.incomplete:
-        lines.append(
-            (
-                "Incomplete figures",
-                f"{s.incomplete} pupil{'s have' if s.incomplete != 1 else ' has'} sessions "
-                "with no mark: their figures may change when the registers are completed",
-            )
-        )
-    lines.append(("Attendance lead", pack.attendance_lead or "not recorded"))
-    lines.append(("Named EWO", pack.named_ewo or "not recorded"))
-    return lines

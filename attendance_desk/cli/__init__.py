@@ -17,7 +17,6 @@ from attendance_desk import __version__
 from attendance_desk.cli import (
     admin,
     casework,
-    cme,
     figures,
     forms,
     imports,
@@ -47,7 +46,6 @@ AREAS = (
     outreach,
     leave,
     penalty,
-    cme,
     admin,
 )
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from attendance_desk.cli.common import clock, dmy, iso, late_option, pct, print_json, real_today
+from attendance_desk.cli.common import clock, iso, late_option, pct, print_json, real_today
+from attendance_desk.presentation import dmy
 from attendance_desk.services.school import ServiceError, open_school
 
 CONTACT_KINDS = [
@@ -364,5 +365,5 @@ def contact(args: argparse.Namespace) -> int:
             today=real_today(args),
             late_reason=args.late_reason,
         )
-    print(f"Recorded in the chronology (entry {entry}) as happening on {at:%d/%m/%Y at %H:%M}.")
+    print(f"Recorded in the chronology (entry {entry}) as happening on {dmy(at)} at {at:%H:%M}.")
     return 0

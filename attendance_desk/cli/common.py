@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from attendance_desk.domain.calendar import parse_session
-from attendance_desk.presentation import percent
+from attendance_desk.presentation import dmy, percent  # noqa: F401 (dmy: command modules import it here)
 
 
 # --- argument types: a bad value is a usage error (exit 2) naming the form expected -------------
@@ -90,10 +90,6 @@ def real_today(args: argparse.Namespace) -> date:
 
 
 # --- printing -------------------------------------------------------------------------------------
-def dmy(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
-
-
 def pct(value: float | None) -> str:
     return percent(value, missing="-")
 

@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attendance_desk.cli.common import dmy, iso, issue_options, meeting_options, real_today
+from attendance_desk.cli.common import iso, issue_options, meeting_options, real_today
+from attendance_desk.presentation import dmy
 from attendance_desk.services.school import open_school
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _meeting(args: argparse.Namespace) -> Meeting:
 
     meeting = Meeting(place=args.place, with_whom=args.with_whom, target_pct=args.target)
     if args.meeting:
-        meeting = replace(meeting, date=f"{args.meeting:%d/%m/%Y}", time=f"{args.meeting:%H:%M}")
+        meeting = replace(meeting, date=f"{dmy(args.meeting)}", time=f"{args.meeting:%H:%M}")
     if args.review:
         meeting = replace(meeting, review_date=dmy(args.review))
     return meeting

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from attendance_desk.cli.common import dmy, iso, print_json, real_today
+from attendance_desk.cli.common import iso, print_json, real_today
+from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.school import open_school
 
 PART_TIME_HELP = """\
@@ -152,8 +153,8 @@ def part_time(args: argparse.Namespace) -> int:
                 today=real_today(args),
             )
             print(
-                f"Part-time timetable {t.id} recorded from {t.starts:%d/%m/%Y}: {t.summary()}; "
-                f"review {t.review_on:%d/%m/%Y}."
+                f"Part-time timetable {t.id} recorded from {dmy(t.starts)}: {t.summary()}; "
+                f"review {dmy(t.review_on)}."
             )
             if not t.la_notified_on:
                 print(
@@ -185,7 +186,7 @@ def part_time(args: argparse.Namespace) -> int:
                 )
                 return 0
             title = "overdue for review" if args.overdue else "running"
-            print(f"Part-time timetables {title} on {args.today:%d/%m/%Y}:")
+            print(f"Part-time timetables {title} on {dmy(args.today)}:")
             if not lines:
                 print("  none")
             for x in lines:
@@ -203,9 +204,9 @@ def part_time(args: argparse.Namespace) -> int:
                 late_reason=args.late_reason,
             )
             print(
-                f"Review of timetable {args.id} recorded on {review.held_on:%d/%m/%Y}: "
+                f"Review of timetable {args.id} recorded on {dmy(review.held_on)}: "
                 + (
-                    f"next review {review.next_review:%d/%m/%Y}."
+                    f"next review {dmy(review.next_review)}."
                     if review.next_review
                     else "the timetable has ended (full-time from the next school day)."
                 )
@@ -214,7 +215,7 @@ def part_time(args: argparse.Namespace) -> int:
             t = service.notify_la(
                 store, args.id, args.date or real_today(args), args.user, real_today(args)
             )
-            print(f"Local authority told of timetable {t.id} on {t.la_notified_on:%d/%m/%Y}.")
+            print(f"Local authority told of timetable {t.id} on {dmy(t.la_notified_on)}.")
         else:
             from attendance_desk.services.marks import find_pupil
 
@@ -223,7 +224,7 @@ def part_time(args: argparse.Namespace) -> int:
             if not found:
                 print("No suggestions: no part-time timetable covers those days.")
             for (_, day, half), s in sorted(found.items()):
-                print(f"  {day:%a %d/%m/%Y} {half}: {s.code}  {s.why}")
+                print(f"  {weekday_dmy(day)} {half}: {s.code}  {s.why}")
     return 0
 
 

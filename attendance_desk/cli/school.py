@@ -8,6 +8,7 @@ from pathlib import Path
 
 from attendance_desk.cli.common import iso, now, session
 from attendance_desk.domain.calendar import academic_year_of
+from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.school import ServiceError, open_school
 
 
@@ -119,11 +120,11 @@ def calendar(args: argparse.Namespace) -> int:
                     "(add them with `calendar usual` or `calendar term add`)"
                 )
             for t in year.terms:
-                print(f"  term     {t.name:<22} {t.start:%a %d/%m/%Y} to {t.end:%a %d/%m/%Y}")
+                print(f"  term     {t.name:<22} {weekday_dmy(t.start)} to {weekday_dmy(t.end)}")
             for c in year.closures:
                 part = "" if set(c.sessions) == {"AM", "PM"} else f" ({'/'.join(c.sessions)} only)"
                 print(
-                    f"  closure  {c.day:%a %d/%m/%Y}{part}: {c.kind.replace('_', ' ')}"
+                    f"  closure  {weekday_dmy(c.day)}{part}: {c.kind.replace('_', ' ')}"
                     f"{' - ' + c.description if c.description else ''}"
                 )
             if year.terms:
@@ -138,7 +139,7 @@ def calendar(args: argparse.Namespace) -> int:
             )
         elif action == "term" and args.term_command == "add":
             school.add_term(store, args.name, args.start, args.end, by=args.user)
-            print(f"Added {args.name.strip()}: {args.start:%d/%m/%Y} to {args.end:%d/%m/%Y}.")
+            print(f"Added {args.name.strip()}: {dmy(args.start)} to {dmy(args.end)}.")
         elif action == "term":
             school.remove_term(store, args.name, by=args.user)
             print(f"Removed {args.name}.")
@@ -146,12 +147,11 @@ def calendar(args: argparse.Namespace) -> int:
             sessions = (args.session,) if args.session else ("AM", "PM")
             school.add_closure(store, args.date, sessions, args.kind, args.reason, by=args.user)
             print(
-                f"Closure recorded: {args.date:%d/%m/%Y} {'/'.join(sessions)} "
-                f"({args.reason.strip()})."
+                f"Closure recorded: {dmy(args.date)} {'/'.join(sessions)} ({args.reason.strip()})."
             )
         else:
             school.remove_closure(store, args.date, by=args.user)
-            print(f"Closure on {args.date:%d/%m/%Y} removed.")
+            print(f"Closure on {dmy(args.date)} removed.")
     return 0
 
 

@@ -10,12 +10,12 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.layout import GRID, Styles, build_pdf
 from attendance_desk.domain.calls import CallList
-from attendance_desk.presentation import RAG_COLOURS
+from attendance_desk.presentation import RAG_COLOURS, weekday_dmy
 
 
 def write_call_list(path: str | Path, school: str, calls: CallList) -> None:
     s = Styles()
-    title = f"First-day calls: {calls.day:%A %d/%m/%Y} {calls.session}"
+    title = f"First-day calls: {weekday_dmy(calls.day, long=True)} {calls.session}"
     story = [
         Paragraph(escape(title), s.title),
         Paragraph(

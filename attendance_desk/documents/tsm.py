@@ -18,8 +18,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.layout import BOLD, FONT, GRID, Styles, build_pdf
-from attendance_desk.domain.tsm import SECTIONS, TsmPack, TsmRow
-from attendance_desk.presentation import percent, tsm_summary_lines
+from attendance_desk.domain.tsm import SECTIONS, TsmPack, TsmRow, summary_lines
+from attendance_desk.presentation import dmy, percent
 
 HEADERS = (
     "Pupil",
@@ -47,7 +47,7 @@ SPLIT_ROW_FROM = 60 * mm
 
 def contacts_text(row: TsmRow) -> str:
     return (
-        f"{row.contacts_made}\nlast {row.last_contact:%d/%m/%Y}"
+        f"{row.contacts_made}\nlast {dmy(row.last_contact)}"
         if row.last_contact
         else f"{row.contacts_made}"
     )
@@ -122,7 +122,7 @@ def write_tsm_pdf(path: Path, pack: TsmPack) -> None:
     summary = Table(
         [
             [Paragraph(f"<b>{escape(k)}</b>", s.body), Paragraph(escape(v), s.body)]
-            for k, v in tsm_summary_lines(pack)
+            for k, v in summary_lines(pack)
         ],
         colWidths=[62 * mm, PAGE_WIDTH - 62 * mm],
         hAlign="LEFT",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from attendance_desk.domain.codes import SESSIONS
+from attendance_desk.presentation import dmy
 
 DEFAULT_DECISION_DAYS = 10
 STATUSES = ("pending", "granted", "refused", "withdrawn")
@@ -74,8 +75,8 @@ class LeaveRequest:
 
     @property
     def dates_text(self) -> str:
-        first = f"{self.first_date:%d/%m/%Y}" + (" PM" if self.first_session == "PM" else "")
-        last = f"{self.last_date:%d/%m/%Y}" + (" AM" if self.last_session == "AM" else "")
+        first = f"{dmy(self.first_date)}" + (" PM" if self.first_session == "PM" else "")
+        last = f"{dmy(self.last_date)}" + (" AM" if self.last_session == "AM" else "")
         return (
             first
             if (self.first_date, self.first_session, self.last_session)
@@ -133,8 +134,8 @@ def check_request(
         return "a session is AM or PM"
     if (last_date, SESSIONS.index(last_session)) < (first_date, SESSIONS.index(first_session)):
         return (
-            f"the leave cannot end ({last_date:%d/%m/%Y} {last_session}) before it starts "
-            f"({first_date:%d/%m/%Y} {first_session})"
+            f"the leave cannot end ({dmy(last_date)} {last_session}) before it starts "
+            f"({dmy(first_date)} {first_session})"
         )
     if (last_date - first_date).days > 366:
         return "a request for more than a year of leave is not a leave request: check the dates"

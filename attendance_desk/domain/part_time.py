@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from attendance_desk.presentation import dmy
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 SESSIONS = ("AM", "PM")
 PROVIDERS = {"la": "arranged by the local authority", "school": "arranged by the school"}
@@ -119,7 +121,7 @@ def check_timetable(t: Timetable) -> list[str]:
         )
     elif t.review_on <= t.starts:
         problems.append(
-            f"the review date ({t.review_on:%d/%m/%Y}) must be after the start ({t.starts:%d/%m/%Y})"
+            f"the review date ({dmy(t.review_on)}) must be after the start ({dmy(t.starts)})"
         )
     if len(t.reason.split()) < 3:
         problems.append("give the reason for the part-time timetable (a few words at least)")
@@ -169,4 +171,4 @@ def suggestion(
     if not compulsory_age and is_valid("X", day):
         return Suggestion("X", "not on the part-time timetable; not of compulsory school age")
     code = "C2" if is_valid("C2", day) else "C"
-    return Suggestion(code, f"not on the part-time timetable agreed from {t.starts:%d/%m/%Y}")
+    return Suggestion(code, f"not on the part-time timetable agreed from {dmy(t.starts)}")

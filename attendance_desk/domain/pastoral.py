@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from attendance_desk.presentation import dmy
+
 ILLNESS_CODE = "I"
 UNAUTHORISED_INSTEAD = "O"  # DfE: illness not accepted -> unauthorised, "other" (O)
 ANSWERS = {"accepted": "accepted", "declined": "declined", "no_answer": "no answer"}
@@ -29,13 +31,13 @@ class MedicalEvidence:
 
     def text(self) -> str:
         span = (
-            f"{self.covers_from:%d/%m/%Y}"
+            f"{dmy(self.covers_from)}"
             if self.covers_from == self.covers_to
-            else f"{self.covers_from:%d/%m/%Y} to {self.covers_to:%d/%m/%Y}"
+            else f"{dmy(self.covers_from)} to {dmy(self.covers_to)}"
         )
         return (
-            f"{self.what} from {self.from_whom}, dated {self.dated:%d/%m/%Y}, received "
-            f"{self.received_on:%d/%m/%Y}, covering {span}"
+            f"{self.what} from {self.from_whom}, dated {dmy(self.dated)}, received "
+            f"{dmy(self.received_on)}, covering {span}"
         )
 
 
@@ -69,7 +71,7 @@ class EarlyHelpOffer:
         if not self.answer:
             return "no answer recorded yet"
         note = f" ({self.answer_note})" if self.answer_note else ""
-        return f"{ANSWERS[self.answer]} on {self.answered_on:%d/%m/%Y}{note}"
+        return f"{ANSWERS[self.answer]} on {dmy(self.answered_on)}{note}"
 
 
 @dataclass(frozen=True)

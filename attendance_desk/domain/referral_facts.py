@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-
-def dmy(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
+from attendance_desk.presentation import dmy  # noqa: F401 (referral.py imports it here)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from attendance_desk.presentation import dmy, percent
+
 
 @dataclass(frozen=True)
 class TsmRow:
@@ -64,7 +66,7 @@ class TsmPack:
 
     @property
     def period(self) -> str:
-        return f"{self.start:%d/%m/%Y} to {self.end:%d/%m/%Y}"
+        return f"{dmy(self.start)} to {dmy(self.end)}"
 
 
 SECTIONS = {
@@ -72,3 +74,39 @@ SECTIONS = {
     "at_risk": "At risk of persistent absence",
     "part_time": "On a part-time timetable",
 }
+
+
+def summary_lines(pack: TsmPack) -> list[tuple[str, str]]:
+    """The school's figures at the head of the targeted support meeting pack, as (label, text), the
+    same on paper and in the workbook."""
+    s = pack.summary
+    left_out = s.on_roll - s.pupils
+    counted = f"{s.persistent} of {s.pupils} pupils with possible sessions"
+    if left_out:
+        counted += f"; {left_out} on roll with no possible sessions left out, as the DfE counts"
+    by_group = {key: sum(r.group == key for r in pack.rows) for key in SECTIONS}
+    lines = [
+        ("Period", f"{pack.period} (this academic year to date)"),
+        ("School attendance", percent(s.attendance_pct)),
+        ("School persistent absence rate", f"{percent(s.persistent_pct)} ({counted})"),
+        (
+            "Severe absence (50% or more)",
+            f"{percent(s.severe_pct)} ({s.severe} pupil{'s' if s.severe != 1 else ''})",
+        ),
+        (
+            "Pupils listed",
+            f"{len(pack.rows)}: {by_group['persistent']} persistently absent, {by_group['at_risk']} at risk, "
+            f"{by_group['part_time']} on a part-time timetable only",
+        ),
+    ]
+    if s.incomplete:
+        lines.append(
+            (
+                "Incomplete figures",
+                f"{s.incomplete} pupil{'s have' if s.incomplete != 1 else ' has'} sessions "
+                "with no mark: their figures may change when the registers are completed",
+            )
+        )
+    lines.append(("Attendance lead", pack.attendance_lead or "not recorded"))
+    lines.append(("Named EWO", pack.named_ewo or "not recorded"))
+    return lines

@@ -32,6 +32,7 @@ from attendance_desk.importers.ctf import (
     weekday_sessions,
 )
 from attendance_desk.importers.marks import NO_MARK
+from attendance_desk.presentation import dmy
 
 CTF_VERSION = "26.0"
 
@@ -55,9 +56,7 @@ class NotCarried:
     why: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.name} ({self.upn}) {self.day:%d/%m/%Y} {self.session} {self.code}: {self.why}"
-        )
+        return f"{self.name} ({self.upn}) {dmy(self.day)} {self.session} {self.code}: {self.why}"
 
 
 @dataclass(frozen=True)
@@ -212,7 +211,7 @@ def write_ctf(
 
 def _why_not(code: str, day: date, codes: CodeTable) -> str:
     if not codes.is_valid(code, day):
-        return f"not an attendance code on {day:%d/%m/%Y} ({codes.set_for(day).title}); not written"
+        return f"not an attendance code on {dmy(day)} ({codes.set_for(day).title}); not written"
     return "a two-character code with no one-character stand-in in a CTF mark string; not written"
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attendance_desk.domain.tsm import TsmPack
+from attendance_desk.domain.tsm import TsmPack, summary_lines
 from attendance_desk.exporters.inert import text_cell
 from attendance_desk.files import atomic_path
-from attendance_desk.presentation import tsm_summary_lines
 
 XLSX_HEADERS = (
     "UPN",
@@ -76,7 +75,7 @@ def write_tsm_xlsx(path: Path, pack: TsmPack) -> None:
     figures = wb.create_sheet("School figures")
     figures.append([pack.title])
     figures["A1"].font = bold
-    for label, value in tsm_summary_lines(pack):
+    for label, value in summary_lines(pack):
         figures.append([label, value])
         figures.cell(figures.max_row, 1).font = bold
     figures.append([])

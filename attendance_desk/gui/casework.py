@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
 
@@ -284,7 +285,7 @@ class Casework:
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
-        self._done(f"Meeting recorded; review due {meeting.review_date:%d/%m/%Y}")
+        self._done(f"Meeting recorded; review due {dmy(meeting.review_date)}")
 
     def contact(self, upn: str) -> None:
         dialog = ContactDialog(self.parent)

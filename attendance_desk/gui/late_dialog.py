@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
+from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.marks import late_code_for, record_late_arrival
 
 
@@ -50,7 +51,7 @@ class LateArrivalDialog(QDialog):
         self.rule = QLabel()
         self.rule.setWordWrap(True)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"<b>{name}</b>, {day:%a %d/%m/%Y} {session}"))
+        form.addRow(QLabel(f"<b>{name}</b>, {weekday_dmy(day)} {session}"))
         form.addRow("&Arrived at", self.arrived)
         form.addRow(self.rule)
         form.addRow("&Code", self.code)

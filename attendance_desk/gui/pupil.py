@@ -26,13 +26,8 @@ from attendance_desk.domain.codes import Category
 from attendance_desk.errors import UserError
 from attendance_desk.gui.casework import Casework
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import (
-    ReadOnlyTable,
-    dmy,
-    heading,
-    pct,
-    show_error,
-)
+from attendance_desk.gui.widgets import ReadOnlyTable, heading, pct, show_error
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import recorded_later
 from attendance_desk.services.figures import PupilFigures
 from attendance_desk.services.marks import all_pupils
@@ -127,7 +122,7 @@ class HeatMap(QWidget):
 
     def tooltip(self, day: date, session: str) -> str:
         """'Wed 20/11/2024 AM: N – No reason yet provided for absence (unauthorised absence)'."""
-        head = f"{WEEKDAYS[day.weekday()]} {day:%d/%m/%Y} {session}"
+        head = f"{WEEKDAYS[day.weekday()]} {dmy(day)} {session}"
         mark = self.profile.marks.get((day, session)) if self.profile else None
         if mark is None and self.profile and day not in self.profile.school_days:
             return f"{head}: no school"
@@ -474,7 +469,7 @@ class PupilView(QWidget):
         self.chronology.fill(
             [
                 (
-                    e.at.strftime("%d/%m/%Y %H:%M"),
+                    dmy_hm(e.at),
                     e.kind.replace("_", " "),
                     e.by_user,
                     e.with_whom,

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.school import codes
 
 
@@ -39,7 +40,7 @@ class CodePicker(QDialog):
         """`suggested`: (code, why) the register suggests for this session (a part-time timetable),
         listed first and highlighted."""
         super().__init__(parent)
-        self.setWindowTitle(f"Attendance codes for {day:%a %d/%m/%Y} {session}")
+        self.setWindowTitle(f"Attendance codes for {weekday_dmy(day)} {session}")
         self.code: str | None = None
         code_set = codes().set_for(day)
         self.search = QLineEdit()
@@ -155,7 +156,7 @@ class AmendDialog(QDialog):
         for row, change in enumerate(changes):
             day, session = change.key[1:]
             for column, text in enumerate(
-                (change.pupil, f"{day:%a %d/%m/%Y} {session}", f"{change.old} → {change.new}")
+                (change.pupil, f"{weekday_dmy(day)} {session}", f"{change.old} → {change.new}")
             ):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)

@@ -40,6 +40,7 @@ from attendance_desk.gui.widgets import (
     show_error,
     to_qdate,
 )
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import register_history_text
 from attendance_desk.services.registers import (
     PERIODS,
@@ -263,7 +264,7 @@ class RegisterModel(QAbstractTableModel):
         return "\n".join(lines)
 
     def invalid_message(self, key: Key) -> str:
-        return f"'{self.invalid[key]}' is not an attendance code on {key[1]:%d/%m/%Y}"
+        return f"'{self.invalid[key]}' is not an attendance code on {dmy(key[1])}"
 
     def _week_total(self, pupil_id: int) -> str:
         present = possible = 0

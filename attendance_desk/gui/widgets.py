@@ -19,7 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.codes import Category
-from attendance_desk.presentation import CATEGORY_COLOURS, RAG_COLOURS, UNKNOWN_COLOUR
+from attendance_desk.presentation import (  # noqa: F401 (dmy: screens import it here)
+    CATEGORY_COLOURS,
+    RAG_COLOURS,
+    UNKNOWN_COLOUR,
+    dmy,
+)
 
 
 def colour(hex_rgb: str) -> QColor:
@@ -32,10 +37,6 @@ def category_colour(category: Category | None) -> QColor:
 
 def rag_colour(label: str) -> QColor:
     return colour(RAG_COLOURS[label])
-
-
-def dmy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def pct(value: float | None) -> str:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.people import Pupil
-from attendance_desk.presentation import percent
+from attendance_desk.presentation import dmy, dmy_hm, percent
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.school import ServiceError, school_calendar
 from attendance_desk.store.db import Store
@@ -36,8 +36,8 @@ class FiguresAsAt:
     def as_context(self) -> dict:
         """The figures for a document's wording, with the day they are as at (dd/mm/yyyy)."""
         base = {
-            "as_at": f"{self.day:%d/%m/%Y}",
-            "window_from": f"{self.window_start:%d/%m/%Y}" if self.window_start else "",
+            "as_at": f"{dmy(self.day)}",
+            "window_from": f"{dmy(self.window_start)}" if self.window_start else "",
             "unauthorised_last_10_weeks": self.unauthorised_10_school_weeks,
         }
         if self.year is None:
@@ -49,7 +49,7 @@ class FiguresAsAt:
                 "possible": 0,
                 "days_absent": "0",
                 "period_from": "",
-                "period_to": f"{self.day:%d/%m/%Y}",
+                "period_to": f"{dmy(self.day)}",
                 "unauthorised_10_weeks": 0,
                 "late": 0,
                 "absence_pct": None,
@@ -60,8 +60,8 @@ class FiguresAsAt:
             }
         row, f = self.year, self.year.figures
         return base | {
-            "period_from": f"{row.start:%d/%m/%Y}",
-            "period_to": f"{row.end:%d/%m/%Y}",
+            "period_from": f"{dmy(row.start)}",
+            "period_to": f"{dmy(row.end)}",
             "possible": f.possible,
             "attendance_pct": f.attendance_pct if f.attendance_pct is not None else "–",
             "absence_pct": f.absence_pct,
@@ -89,10 +89,10 @@ class FiguresAsAt:
     def summary(self) -> str:
         """One line for a table: 'on 13/09/2024: 91.2% this year, 4 unauthorised (3 in the last 10 school weeks)'."""
         if self.year is None or self.year.figures.possible == 0:
-            return f"on {self.day:%d/%m/%Y}: no sessions yet this school year"
+            return f"on {dmy(self.day)}: no sessions yet this school year"
         f = self.year.figures
         return (
-            f"on {self.day:%d/%m/%Y}: {f.attendance_pct:.1f}% this school year, {f.unauthorised} unauthorised "
+            f"on {dmy(self.day)}: {f.attendance_pct:.1f}% this school year, {f.unauthorised} unauthorised "
             f"session(s) ({self.unauthorised_10_school_weeks} in the last {WINDOW_SCHOOL_WEEKS} school weeks)"
             f"{self.incomplete_note()}"
         )
@@ -123,14 +123,14 @@ def check_event_date(
     real_today = date.today()
     if happened > real_today:
         raise ServiceError(
-            f"{what} cannot be dated {happened:%d/%m/%Y}: that is in the future "
-            f"(today is {real_today:%d/%m/%Y})"
+            f"{what} cannot be dated {dmy(happened)}: that is in the future "
+            f"(today is {dmy(real_today)})"
         )
     recording_day = today or real_today
     reason = late_reason.strip()
     if (recording_day - happened).days > LATE_AFTER_DAYS and not reason:
         raise ServiceError(
-            f"{what} is dated {happened:%d/%m/%Y}, more than {LATE_AFTER_DAYS} days ago: give the "
+            f"{what} is dated {dmy(happened)}, more than {LATE_AFTER_DAYS} days ago: give the "
             "reason it is being recorded late (it is kept with the record)"
         )
     return reason
@@ -138,9 +138,7 @@ def check_event_date(
 
 def event_audit_detail(happened: date | datetime, late_reason: str) -> str:
     """What the audit keeps about an event's date: when it happened, and why it was recorded late."""
-    when = (
-        f"{happened:%d/%m/%Y %H:%M}" if isinstance(happened, datetime) else f"{happened:%d/%m/%Y}"
-    )
+    when = f"{dmy_hm(happened)}" if isinstance(happened, datetime) else f"{dmy(happened)}"
     return f"happened {when}" + (f"; recorded late: {late_reason}" if late_reason else "")
 
 
@@ -162,5 +160,5 @@ def recorded_later(
     day = happened.date() if isinstance(happened, datetime) else happened
     if recorded_at.date() <= day:
         return ""
-    text = f"recorded later by {recorded_by or 'unknown'} on {recorded_at:%d/%m/%Y}"
+    text = f"recorded later by {recorded_by or 'unknown'} on {dmy(recorded_at)}"
     return text + (f" (reason: {late_reason})" if late_reason else "")

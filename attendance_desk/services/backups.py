@@ -12,6 +12,7 @@ from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.retention import backups_to_keep
 from attendance_desk.domain.roles import Permission
 from attendance_desk.files import FileWriteError
+from attendance_desk.presentation import dmy
 from attendance_desk.services.school import ServiceError
 from attendance_desk.store.backup import checkpoint, copy_to, verify_copy
 from attendance_desk.store.chain import heads_path, record_heads
@@ -135,7 +136,7 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
         f"{school.stem}-before-restore-{moment.strftime(STAMP)}{school.suffix}"
     )
     note = (
-        f"a backup ({backup.name}) was restored in place of this school file on {moment:%d/%m/%Y at %H:%M} "
+        f"a backup ({backup.name}) was restored in place of this school file on {dmy(moment)} at {moment:%H:%M} "
         f"by {printable(by) or 'an unnamed user'}; this copy is kept as {aside.name}"
     )
     damaged = ""

@@ -11,6 +11,7 @@ from attendance_desk.domain.calls import CallList, PupilForCalls, build_call_lis
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.register import NewMark
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.school import ServiceError, codes, school_calendar, setting_number
 from attendance_desk.services.stages import current_stages
@@ -44,9 +45,7 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     if not pupils:
         return CallList(day, session, (), message="No pupils on roll: import pupils first.")
     if calendar.has_terms_for(day) and not calendar.is_school_session(day, session):
-        return CallList(
-            day, session, (), message=f"{day:%d/%m/%Y} {session} is not a school session."
-        )
+        return CallList(day, session, (), message=f"{dmy(day)} {session} is not a school session.")
     marks = store.marks.for_session(day, session)
     # the "register taken" record, not "any mark in the class": a mark entered ahead (M for an
     # appointment) does not mean the rest of the class was marked
@@ -126,7 +125,7 @@ def _cme_referred(store: Store, ids: list[int]) -> dict[int, str]:
     for pid, r in store.cme.open_referrals().items():
         if pid in wanted:
             outcome = f"; outcome: {r.outcome}" if r.outcome else "; awaiting the LA's outcome"
-            lines[pid] = f"CME referral made {r.referred_on:%d/%m/%Y}{outcome}"
+            lines[pid] = f"CME referral made {dmy(r.referred_on)}{outcome}"
     return lines
 
 
@@ -179,7 +178,7 @@ def log_call(
                 )
             )
             if reason_code is not None:
-                reason = f"first-day call {at:%d/%m/%Y %H:%M}: {label.lower()}"
+                reason = f"first-day call {dmy_hm(at)}: {label.lower()}"
                 reason += f" ({with_whom})" if with_whom else ""
                 reason += f": {notes}" if notes else ""
                 store.marks.add_or_amend_many(
@@ -207,7 +206,7 @@ def save_call_list(store: Store, calls: CallList, path: Path, by: str) -> Path:
     store.audit.log(
         by,
         "call list saved",
-        f"{calls.day:%d/%m/%Y} {calls.session}",
+        f"{dmy(calls.day)} {calls.session}",
         f"{len(calls.families)} calls: {path}",
     )
     return Path(path)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.progress import Progress
+from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.figures import due_through, missing_sessions_of, pupil_figures
 from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
@@ -270,7 +271,7 @@ def missing_marks_by_register(
     ):
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         lines.append(
-            f"{group or 'no class'} {day:%a %d/%m/%Y} {session}: {len(names)} without a mark ({shown})"
+            f"{group or 'no class'} {weekday_dmy(day)} {session}: {len(names)} without a mark ({shown})"
         )
     if len(lines) > limit:
         lines = lines[:limit] + [f"… and {len(lines) - limit} more registers"]

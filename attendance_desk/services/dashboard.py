@@ -16,6 +16,7 @@ from itertools import groupby
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.figures import Figures, figures_from_marks, reaches_penalty_threshold
+from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
     FLAG_FILTERS,
     GroupSummary,
@@ -118,7 +119,7 @@ def period_board(
     year_start, _ = academic_year_bounds(academic_year_of(today))
     start, end = start or year_start, min(end or today, today)
     if end < start:
-        raise ServiceError(f"the period ends ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})")
+        raise ServiceError(f"the period ends ({dmy(end)}) before it starts ({dmy(start)})")
     rows = pupil_figures(store, start, end, due=due_on(store, today))
     worst_first = sorted(rows, key=lambda r: r.figures.attendance_pct or 0.0)
     # late arrivals over the half-term the period ends in (within the period)

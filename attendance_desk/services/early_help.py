@@ -13,6 +13,7 @@ from attendance_desk.domain.pastoral import ANSWERS, EarlyHelpOffer
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.users import authorize
@@ -30,7 +31,7 @@ def offer_facts(store: Store, pupil: Pupil, today: date) -> list[tuple[str, str]
             continue
         refs = f" ({o.letter_refs})" if o.letter_refs else ""
         answer = o.answer_text if o.answer and o.answered_on and o.answered_on <= today else ""
-        result.append((f"offered in writing {o.offered_on:%d/%m/%Y}{refs}: {o.what}", answer))
+        result.append((f"offered in writing {dmy(o.offered_on)}{refs}: {o.what}", answer))
     return result
 
 
@@ -86,11 +87,11 @@ def offer_early_help(
     if waiting:
         o = waiting[-1]
         raise ServiceError(
-            f"refused: the written offer of {o.offered_on:%d/%m/%Y} ({o.letter_refs or 'no letter'}) "
+            f"refused: the written offer of {dmy(o.offered_on)} ({o.letter_refs or 'no letter'}) "
             f"is still waiting for the family's answer: record it first (`early-help answer --offer {o.id}`)"
         )
     reply_by = today + timedelta(days=REPLY_DAYS)
-    context = {"offer": {"what": what, "reply_by": f"{reply_by:%d/%m/%Y}"}}
+    context = {"offer": {"what": what, "reply_by": f"{dmy(reply_by)}"}}
     with store.write():
         batch = make_letters(
             store,
@@ -114,7 +115,7 @@ def offer_early_help(
             by,
             "early_help_offer",
             f"Early help offered in writing ({offer.letter_refs})",
-            f"{what}; answer asked for by {reply_by:%d/%m/%Y}",
+            f"{what}; answer asked for by {dmy(reply_by)}",
         )
         store.audit.log(
             by, "early help offered", pupil.upn, f"offer {offer.id} ({offer.letter_refs}): {what}"
@@ -143,13 +144,13 @@ def record_answer(
         raise ServiceError(f"offer {offer_id} already has an answer: {offer.answer_text}")
     if answered_on < offer.offered_on:
         raise ServiceError(
-            f"an answer ({answered_on:%d/%m/%Y}) cannot come before the offer ({offer.offered_on:%d/%m/%Y})"
+            f"an answer ({dmy(answered_on)}) cannot come before the offer ({dmy(offer.offered_on)})"
         )
     if answered_on > today:
-        raise ServiceError(f"{answered_on:%d/%m/%Y} is in the future")
+        raise ServiceError(f"{dmy(answered_on)} is in the future")
     if answer == "no_answer" and (answered_on - offer.offered_on).days < REPLY_DAYS:
         raise ServiceError(
-            f"the letter gave the family until {offer.offered_on + timedelta(days=REPLY_DAYS):%d/%m/%Y} "
+            f"the letter gave the family until {dmy(offer.offered_on + timedelta(days=REPLY_DAYS))} "
             "to answer: record 'no answer' after that"
         )
     pupil = store.pupils.by_id(offer.pupil_id)
@@ -162,7 +163,7 @@ def record_answer(
             answered_on,
             by,
             "early_help_answer",
-            f"Early help offered on {offer.offered_on:%d/%m/%Y}: {offer.answer_text}",
+            f"Early help offered on {dmy(offer.offered_on)}: {offer.answer_text}",
             offer.what,
         )
         store.audit.log(

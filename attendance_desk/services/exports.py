@@ -17,6 +17,7 @@ from attendance_desk.exporters.xlsx import (
     write_workbook,
 )
 from attendance_desk.files import atomic_path
+from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
     FLAG_FILTERS,
     GroupSummary,
@@ -66,7 +67,7 @@ def export_xlsx(
         raise ServiceError("the end date is before the start date")
     rows = pupil_figures(store, start, end)
     if not rows:
-        raise ServiceError(f"no pupils on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}")
+        raise ServiceError(f"no pupils on roll between {dmy(start)} and {dmy(end)}")
     rows.sort(key=lambda r: (r.pupil.reg_group, r.pupil.surname, r.pupil.forename))
     groups = [summarise("Whole school", rows)]
     groups += group_summaries(rows, lambda p: f"Year {p.year_group}")
@@ -92,7 +93,7 @@ def export_xlsx(
     with atomic_path(path) as temp:  # a complete workbook or none: renamed into place when written
         write_workbook(
             temp,
-            f"{school.name or 'School'}: attendance {start:%d/%m/%Y} to {end:%d/%m/%Y}",
+            f"{school.name or 'School'}: attendance {dmy(start)} to {dmy(end)}",
             start,
             end,
             [_group_line(g) for g in groups],
@@ -103,7 +104,7 @@ def export_xlsx(
             progress,
         )
     store.audit.log(
-        by, "export workbook", str(path), f"{len(lines)} pupils, {start:%d/%m/%Y} to {end:%d/%m/%Y}"
+        by, "export workbook", str(path), f"{len(lines)} pupils, {dmy(start)} to {dmy(end)}"
     )
     return len(lines)
 

@@ -16,6 +16,7 @@ from attendance_desk.importers.ctf import parse_ctf
 from attendance_desk.importers.marks import ParsedMarks, parse_marks
 from attendance_desk.importers.pupils import parse_pupils
 from attendance_desk.importers.tabular import ImportRefused, Problem
+from attendance_desk.presentation import dmy
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.services.users import authorize
 from attendance_desk.store.contacts import identity_keys
@@ -183,7 +184,7 @@ class _Plan:
             )
             upns = {pid: upn for upn, pid in ids.items()}
             report.changes = [
-                f"{upns[pid]} {date.fromisoformat(day):%d/%m/%Y} {session}: {old} -> {new}"
+                f"{upns[pid]} {dmy(date.fromisoformat(day))} {session}: {old} -> {new}"
                 for pid, day, session, old, new in result.changes
             ]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from attendance_desk.domain.pastoral import LatenessLadder
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil, half_term_start
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.users import authorize
@@ -54,8 +55,8 @@ class Lateness:
             "count": self.late,
             "after_close": self.late_after_close,
             "minutes": self.minutes,
-            "from": f"{self.start:%d/%m/%Y}" if self.start else "",
-            "to": f"{self.end:%d/%m/%Y}",
+            "from": f"{dmy(self.start)}" if self.start else "",
+            "to": f"{dmy(self.end)}",
             "letter1": steps.letter1,
             "letter2": steps.letter2,
         }
@@ -99,7 +100,7 @@ def lateness_list(store: Store, today: date) -> tuple[LatenessLadder, list[Laten
         if not late.late:
             continue
         sent = tuple(
-            f"{x.template} on {x.letter_date:%d/%m/%Y}"
+            f"{x.template} on {dmy(x.letter_date)}"
             for x in store.letters.for_pupil(p.id)
             if x.template in TEMPLATES.values()
             and not x.void
@@ -138,7 +139,7 @@ def make_lateness_letters(
         )
     if half_term_start(store, today) is None:
         raise ServiceError(
-            f"{today:%d/%m/%Y} is not in a half-term on the school calendar: lateness is counted per half-term"
+            f"{dmy(today)} is not in a half-term on the school calendar: lateness is counted per half-term"
         )
     if upns:
         pupils = [find_pupil(store, u) for u in upns]

@@ -19,6 +19,7 @@ from attendance_desk.domain.leave import (
 )
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar, setting_number
 from attendance_desk.services.users import authorize, printable, role_of
@@ -42,10 +43,10 @@ class LeaveLine:
         r = self.request
         if r.status == "pending":
             if self.days_left < 0:
-                return f"OVERDUE: the reply was due by {r.deadline:%d/%m/%Y}"
+                return f"OVERDUE: the reply was due by {dmy(r.deadline)}"
             return f"{self.days_left} school day{'s' if self.days_left != 1 else ''} left"
         if r.decided_late:
-            return f"decided after the deadline ({r.deadline:%d/%m/%Y})"
+            return f"decided after the deadline ({dmy(r.deadline)})"
         return ""
 
 
@@ -112,7 +113,7 @@ def record_request(
         raise ServiceError(problem)
     if received_on > today:
         raise ServiceError(
-            f"the request cannot have been received on {received_on:%d/%m/%Y}, after today"
+            f"the request cannot have been received on {dmy(received_on)}, after today"
         )
     if not reason.strip():
         raise ServiceError("record the reason the parent gave for the leave")
@@ -120,7 +121,7 @@ def record_request(
         raise ServiceError("record who asked for the leave (the parent's name)")
     for p in pupils:
         if not p.on_roll(first_date):
-            raise ServiceError(f"{p.name} is not on roll on {first_date:%d/%m/%Y}")
+            raise ServiceError(f"{p.name} is not on roll on {dmy(first_date)}")
     deadline = _deadline(store, received_on)
     made = []
     with store.write():
@@ -149,15 +150,15 @@ def record_request(
                 received_on,
                 by,
                 f"Leave of absence requested ({made[-1].dates_text})",
-                f"Reason given: {reason.strip()}. Reply due by {deadline:%d/%m/%Y}.",
+                f"Reason given: {reason.strip()}. Reply due by {dmy(deadline)}.",
                 requested_by.strip(),
             )
         store.audit.log(
             by,
             "leave requested",
             ", ".join(p.upn for p in pupils),
-            f"request {family}: {made[0].dates_text}; received {received_on:%d/%m/%Y}; "
-            f"reply due by {deadline:%d/%m/%Y}",
+            f"request {family}: {made[0].dates_text}; received {dmy(received_on)}; "
+            f"reply due by {dmy(deadline)}",
         )
     return made
 
@@ -230,16 +231,16 @@ def decide(
     first = family[0]
     if first.status != "pending":
         raise ServiceError(
-            f"request {first.family_ref} was already {first.status} on {first.decided_on:%d/%m/%Y}"
+            f"request {first.family_ref} was already {first.status} on {dmy(first.decided_on)}"
             if first.decided_on
             else f"request {first.family_ref} is {first.status}"
         )
     if decided_on > today:
-        raise ServiceError(f"a decision cannot be dated {decided_on:%d/%m/%Y}, after today")
+        raise ServiceError(f"a decision cannot be dated {dmy(decided_on)}, after today")
     if decided_on < first.received_on:
         raise ServiceError(
-            f"a decision cannot be made ({decided_on:%d/%m/%Y}) before the request was received "
-            f"({first.received_on:%d/%m/%Y})"
+            f"a decision cannot be made ({dmy(decided_on)}) before the request was received "
+            f"({dmy(first.received_on)})"
         )
     if decision == "granted":
         if not is_evidence(exceptional_reason):
@@ -249,11 +250,11 @@ def decide(
             )
         if first.first_date < first.received_on:
             raise ServiceError(
-                f"leave cannot be granted retrospectively: it began on {first.first_date:%d/%m/%Y}, "
-                f"before the request was received on {first.received_on:%d/%m/%Y}"
+                f"leave cannot be granted retrospectively: it began on {dmy(first.first_date)}, "
+                f"before the request was received on {dmy(first.received_on)}"
             )
     late = decided_on > first.deadline
-    flag = f" (after the deadline of {first.deadline:%d/%m/%Y})" if late else ""
+    flag = f" (after the deadline of {dmy(first.deadline)})" if late else ""
     with store.write():
         for r in family:
             store.leave.decide(r.id, decision, decided_on, by, exceptional_reason.strip(), note)
@@ -274,7 +275,7 @@ def decide(
             by,
             "leave decided",
             ", ".join(store.pupils.by_id(r.pupil_id).upn for r in family),
-            f"request {first.family_ref}: {decision} on {decided_on:%d/%m/%Y}{flag}",
+            f"request {first.family_ref}: {decision} on {dmy(decided_on)}{flag}",
         )
     return store.leave.family(first.family_ref)
 
@@ -300,13 +301,13 @@ def decision_letters(
         context = {
             "leave": {
                 "dates": r.dates_text,
-                "from": f"{r.first_date:%d/%m/%Y}",
-                "to": f"{r.last_date:%d/%m/%Y}",
+                "from": f"{dmy(r.first_date)}",
+                "to": f"{dmy(r.last_date)}",
                 "sessions": sum(1 for _ in r.sessions()),
                 "reason": r.reason,
                 "requested_by": r.requested_by,
-                "received_on": f"{r.received_on:%d/%m/%Y}",
-                "decided_on": f"{r.decided_on:%d/%m/%Y}",
+                "received_on": f"{dmy(r.received_on)}",
+                "decided_on": f"{dmy(r.decided_on)}",
                 "decision": r.status,
                 "exceptional_reason": r.exceptional_reason,
                 "code": r.code,
@@ -374,9 +375,9 @@ def leave_on(
     result = {}
     for r in store.leave.overlapping(start, end, pupil_ids):
         why = (
-            f"leave granted by {r.decided_by} on {r.decided_on:%d/%m/%Y} (request {r.family_ref}): C"
+            f"leave granted by {r.decided_by} on {dmy(r.decided_on)} (request {r.family_ref}): C"
             if r.status == "granted"
-            else f"leave refused on {r.decided_on:%d/%m/%Y} (request {r.family_ref}): G if taken"
+            else f"leave refused on {dmy(r.decided_on)} (request {r.family_ref}): G if taken"
         )
         for day, session in r.sessions():
             if start <= day <= end:

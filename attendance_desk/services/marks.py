@@ -10,7 +10,7 @@ from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import HistoryEntry, Mark, NewMark, late_code
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.upn import InvalidUPN, validate_upn
-from attendance_desk.presentation import when_text
+from attendance_desk.presentation import dmy, when_text
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
@@ -65,11 +65,11 @@ def amend_mark(
             "give the reason for the amendment (it is kept in the register's history)"
         )
     if not pupil.on_roll(day):
-        raise ServiceError(f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
+        raise ServiceError(f"{pupil.name} was not on roll on {dmy(day)}")
     before = store.marks.get(pupil.id, day, session)
     if before is None:
         raise ServiceError(
-            f"{pupil.name} has no mark for {day:%d/%m/%Y} {session}: there is nothing to amend"
+            f"{pupil.name} has no mark for {dmy(day)} {session}: there is nothing to amend"
         )
     if expected_version is not None and before.version != expected_version:
         raise ServiceError(
@@ -89,7 +89,7 @@ def amend_mark(
             by,
             "amend mark",
             pupil.upn,
-            f"{day:%d/%m/%Y} {session}: {before.code} -> {after.code}; {reason.strip()}",
+            f"{dmy(day)} {session}: {before.code} -> {after.code}; {reason.strip()}",
         )
     return before, after
 
@@ -125,7 +125,7 @@ def record_late_arrival(
     Returns (mark before, mark now, the code the close time gave)."""
     pupil = find_pupil(store, upn)
     if not pupil.on_roll(day):
-        raise ServiceError(f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
+        raise ServiceError(f"{pupil.name} was not on roll on {dmy(day)}")
     suggested, minutes, closes = late_code_for(store, session, arrived)
     chosen = (code or suggested).upper()
     if chosen not in ("L", "U"):
@@ -173,7 +173,7 @@ def record_late_arrival(
             by,
             "late arrival",
             pupil.upn,
-            f"{day:%d/%m/%Y} {session}: {before.code if before else 'no mark'} -> {chosen}; {why}",
+            f"{dmy(day)} {session}: {before.code if before else 'no mark'} -> {chosen}; {why}",
         )
     return before, store.marks.get(pupil.id, day, session), suggested
 

@@ -22,6 +22,7 @@ from attendance_desk.domain.pastoral import (
 )
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.marks import amend_mark, find_pupil
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.users import authorize
@@ -75,15 +76,15 @@ def record_evidence(
         problems.append("say who it is from (e.g. 'Dr Patel, Northbridge Surgery')")
     if covers_to < covers_from:
         problems.append(
-            f"it cannot cover {covers_from:%d/%m/%Y} to {covers_to:%d/%m/%Y}: the end is before the start"
+            f"it cannot cover {dmy(covers_from)} to {dmy(covers_to)}: the end is before the start"
         )
     if received_on > today:
         problems.append(
-            f"it cannot have been received on {received_on:%d/%m/%Y}: that is in the future"
+            f"it cannot have been received on {dmy(received_on)}: that is in the future"
         )
     if dated > received_on:
         problems.append(
-            f"it is dated {dated:%d/%m/%Y}, after the day it was received ({received_on:%d/%m/%Y})"
+            f"it is dated {dmy(dated)}, after the day it was received ({dmy(received_on)})"
         )
     if problems:
         raise ServiceError("refused: " + "; ".join(problems))
@@ -151,7 +152,7 @@ class IllnessSession:
     flagged: bool  # at stage 2 or beyond on the day, no evidence, no decision yet
 
     def text(self) -> str:
-        head = f"{self.day:%a %d/%m/%Y} {self.session}"
+        head = f"{weekday_dmy(self.day)} {self.session}"
         if self.evidence:
             return f"{head}: evidenced ({self.evidence.text()})"
         if self.decision:
@@ -236,7 +237,7 @@ def decide_illness(
     mark = store.marks.get(pupil.id, day, session)
     if mark is None or mark.code != ILLNESS_CODE:
         raise ServiceError(
-            f"{pupil.name} has no illness mark (I) on {day:%d/%m/%Y} {session}"
+            f"{pupil.name} has no illness mark (I) on {dmy(day)} {session}"
             + (f": the mark is {mark.code}" if mark else "")
         )
     covering = next((e for e in store.pastoral.evidence([pupil.id]) if e.covers(day)), None)
@@ -261,14 +262,14 @@ def decide_illness(
             pupil.id,
             today,
             by,
-            f"Illness on {day:%d/%m/%Y} {session} without medical evidence: {what}",
+            f"Illness on {dmy(day)} {session} without medical evidence: {what}",
             record.reason,
         )
         store.audit.log(
             by,
             "illness without evidence decided",
             pupil.upn,
-            f"{day:%d/%m/%Y} {session}: {what}; {record.reason}",
+            f"{dmy(day)} {session}: {what}; {record.reason}",
         )
     return IllnessSession(pupil, day, session, None, record, False)
 

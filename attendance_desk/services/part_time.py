@@ -22,6 +22,7 @@ from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
+from attendance_desk.presentation import dmy
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes
@@ -99,23 +100,23 @@ def add_timetable(
     problems = check_timetable(timetable)
     if la_notified_on and today and la_notified_on > today:
         problems.append(
-            f"the local authority cannot have been told on {la_notified_on:%d/%m/%Y}: that is in the future"
+            f"the local authority cannot have been told on {dmy(la_notified_on)}: that is in the future"
         )
     if problems:
         raise ServiceError("refused: " + "; ".join(problems))
     for other in store.pastoral.timetables(pupil.id):
         if other.open_on(starts):
             raise ServiceError(
-                f"refused: {pupil.name} already has a part-time timetable from {other.starts:%d/%m/%Y} "
+                f"refused: {pupil.name} already has a part-time timetable from {dmy(other.starts)} "
                 f"(number {other.id}); review and end it first"
             )
     with store.write():
         timetable = replace(timetable, id=store.pastoral.add_timetable(timetable))
-        notes = f"{timetable.summary()}; reason: {timetable.reason}; review {review_on:%d/%m/%Y}"
+        notes = f"{timetable.summary()}; reason: {timetable.reason}; review {dmy(review_on)}"
         if timetable.agreed_with:
             notes += f"; agreed with {timetable.agreed_with}"
         notes += (
-            f"; local authority told {la_notified_on:%d/%m/%Y}"
+            f"; local authority told {dmy(la_notified_on)}"
             if la_notified_on
             else "; local authority not yet told"
         )
@@ -124,7 +125,7 @@ def add_timetable(
             pupil.id,
             starts,
             by,
-            f"Part-time timetable {timetable.id} from {starts:%d/%m/%Y}",
+            f"Part-time timetable {timetable.id} from {dmy(starts)}",
             notes,
         )
         store.audit.log(
@@ -157,12 +158,12 @@ def review_timetable(
     authorize(store, by, Permission.CASEWORK)
     t, pupil = _timetable(store, timetable_id)
     if t.ends is not None:
-        raise ServiceError(f"timetable {timetable_id} ended on {t.ends:%d/%m/%Y}")
+        raise ServiceError(f"timetable {timetable_id} ended on {dmy(t.ends)}")
     if len(outcome.split()) < 3:
         raise ServiceError("record what the review found and decided (a few words at least)")
     if held_on < t.starts:
         raise ServiceError(
-            f"a review ({held_on:%d/%m/%Y}) cannot be before the timetable started ({t.starts:%d/%m/%Y})"
+            f"a review ({dmy(held_on)}) cannot be before the timetable started ({dmy(t.starts)})"
         )
     late_reason = check_event_date(held_on, today, late_reason, "the review")
     if end == (next_review is not None):
@@ -171,7 +172,7 @@ def review_timetable(
         )
     if next_review is not None and next_review <= held_on:
         raise ServiceError(
-            f"the next review ({next_review:%d/%m/%Y}) must be after this one ({held_on:%d/%m/%Y})"
+            f"the next review ({dmy(next_review)}) must be after this one ({dmy(held_on)})"
         )
     review = TimetableReview(
         None, t.id, t.pupil_id, held_on, " ".join(outcome.split()), next_review, by
@@ -183,7 +184,7 @@ def review_timetable(
             what = f"Part-time timetable {t.id} reviewed and ended (full-time from the next school day)"
         else:
             store.pastoral.set_timetable(t.id, review_on=next_review)
-            what = f"Part-time timetable {t.id} reviewed; next review {next_review:%d/%m/%Y}"
+            what = f"Part-time timetable {t.id} reviewed; next review {dmy(next_review)}"
         _chronology(store, pupil.id, held_on, by, what, review.outcome)
         store.audit.log(
             by,
@@ -199,10 +200,10 @@ def notify_la(store: Store, timetable_id: int, on: date, by: str, today: date) -
     authorize(store, by, Permission.CASEWORK)
     t, pupil = _timetable(store, timetable_id)
     if on > today:
-        raise ServiceError(f"{on:%d/%m/%Y} is in the future")
+        raise ServiceError(f"{dmy(on)} is in the future")
     if t.la_notified_on:
         raise ServiceError(
-            f"the local authority was already recorded as told on {t.la_notified_on:%d/%m/%Y}"
+            f"the local authority was already recorded as told on {dmy(t.la_notified_on)}"
         )
     with store.write():
         store.pastoral.set_timetable(t.id, la_notified_on=on)
@@ -218,7 +219,7 @@ def notify_la(store: Store, timetable_id: int, on: date, by: str, today: date) -
             by,
             "part-time timetable: local authority told",
             pupil.upn,
-            f"timetable {t.id} on {on:%d/%m/%Y}",
+            f"timetable {t.id} on {dmy(on)}",
         )
     return store.pastoral.timetable(t.id)
 
@@ -234,16 +235,16 @@ class TimetableLine:
         t = self.timetable
         due = (
             f"review overdue by {self.overdue_days} day{'s' if self.overdue_days != 1 else ''} "
-            f"(was due {t.review_on:%d/%m/%Y})"
+            f"(was due {dmy(t.review_on)})"
             if self.overdue_days
-            else f"review due {t.review_on:%d/%m/%Y}"
+            else f"review due {dmy(t.review_on)}"
         )
         told = (
-            f"local authority told {t.la_notified_on:%d/%m/%Y}"
+            f"local authority told {dmy(t.la_notified_on)}"
             if self.la_told
             else "LOCAL AUTHORITY NOT TOLD"
         )
-        return f"{t.id:>4}  {self.pupil.name} ({self.pupil.reg_group}): from {t.starts:%d/%m/%Y}; {due}; {told}; {t.summary()}"
+        return f"{t.id:>4}  {self.pupil.name} ({self.pupil.reg_group}): from {dmy(t.starts)}; {due}; {told}; {t.summary()}"
 
 
 def timetables(

@@ -16,6 +16,7 @@ from attendance_desk.domain.codes import SESSIONS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import due_on, natural_key
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
@@ -71,7 +72,7 @@ def year_groups(store: Store) -> list[str]:
 
 def _period_bounds(calendar: SchoolCalendar, day: date, period: str) -> tuple[date, date, str]:
     monday = day - timedelta(days=day.weekday())
-    week = (monday, monday + timedelta(days=4), f"week of {monday:%d/%m/%Y}")
+    week = (monday, monday + timedelta(days=4), f"week of {dmy(monday)}")
     term = calendar.term_of(day)
     if period == "week" or term is None:
         return week
@@ -169,10 +170,10 @@ def save_register(
     table = codes()
     for (_, day, _), code in [*new.items(), *((k, v[0]) for k, v in changed.items())]:
         if not table.is_valid(code, day):
-            raise ServiceError(f"'{code}' is not an attendance code on {day:%d/%m/%Y}")
+            raise ServiceError(f"'{code}' is not an attendance code on {dmy(day)}")
         if day > today and not table.lookup(code, day).in_advance:
             raise ServiceError(
-                f"{day:%d/%m/%Y} is in the future: only codes such as M, C or # can be entered ahead"
+                f"{dmy(day)} is in the future: only codes such as M, C or # can be entered ahead"
             )
     reasons = reason if isinstance(reason, dict) else dict.fromkeys(changed, reason)
     if any(not reasons.get(key, "").strip() for key in changed):
@@ -210,7 +211,7 @@ def save_register(
                 "register saved",
                 reg_group,
                 f"{len(new)} recorded, {len(changed)} amended; "
-                + ", ".join(f"{d:%d/%m/%Y} {s}" for d, s in sessions[:10])
+                + ", ".join(f"{dmy(d)} {s}" for d, s in sessions[:10])
                 + (f" and {len(sessions) - 10} more sessions" if len(sessions) > 10 else ""),
             )
     return len(new), len(changed)

@@ -14,7 +14,7 @@ from attendance_desk.domain.records import Meeting, Plan, SchoolSettings
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.domain.tsm import TsmPack, TsmRow, TsmSummary
-from attendance_desk.presentation import percent
+from attendance_desk.presentation import dmy, percent
 from attendance_desk.services.figures import summarise
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError, support_map
@@ -91,7 +91,7 @@ def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> s
 
     def add(m: Meeting) -> None:
         parts.append(
-            (m.held_on, f"{KINDS.get(m.kind, m.kind)}, {m.held_on:%d/%m/%Y}\n{_meeting_actions(m)}")
+            (m.held_on, f"{KINDS.get(m.kind, m.kind)}, {dmy(m.held_on)}\n{_meeting_actions(m)}")
         )
 
     meeting = next((m for m in reversed(held) if m.kind != "review" and _meeting_actions(m)), None)
@@ -112,8 +112,8 @@ def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> s
         parts.append(
             (
                 plan.starts,
-                f"{PLAN_KINDS.get(plan.kind, plan.kind)} from {plan.starts:%d/%m/%Y} "
-                f"(review {plan.review_date:%d/%m/%Y})\n{text}",
+                f"{PLAN_KINDS.get(plan.kind, plan.kind)} from {dmy(plan.starts)} "
+                f"(review {dmy(plan.review_date)})\n{text}",
             )
         )
     parts.sort(key=lambda p: p[0], reverse=True)
@@ -142,7 +142,7 @@ def _row(
     meetings = [m for m in store.meetings.meetings(pupil.id) if m.held_on <= today]
     plans = store.meetings.plans(pupil.id)
     barriers = _unique(m.barriers for m in reversed(meetings))
-    early = [f"{e.at:%d/%m/%Y}: {e.outcome}" for e in casework if e.kind == "early_help"]
+    early = [f"{dmy(e.at)}: {e.outcome}" for e in casework if e.kind == "early_help"]
     stage = (
         state.current.name
         if state.current
@@ -201,13 +201,13 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
         timetable = timetables.get(pupil.id)
         if timetable:
             review = (
-                f"ended {timetable.ends:%d/%m/%Y}"
+                f"ended {dmy(timetable.ends)}"
                 if timetable.ends
-                else f"review {timetable.review_on:%d/%m/%Y}"
+                else f"review {dmy(timetable.review_on)}"
                 + (" (overdue)" if timetable.review_on < today else "")
             )
             reasons.append(
-                f"Part-time timetable from {timetable.starts:%d/%m/%Y} ({timetable.reason}); {review}"
+                f"Part-time timetable from {dmy(timetable.starts)} ({timetable.reason}); {review}"
                 + ("" if timetable.la_notified_on else "; local authority not yet told")
             )
         if c2:
