@@ -17,6 +17,7 @@ from attendance_desk import __version__
 from attendance_desk.cli import (
     admin,
     casework,
+    cme,
     figures,
     forms,
     imports,
@@ -46,6 +47,7 @@ AREAS = (
     outreach,
     leave,
     penalty,
+    cme,
     admin,
 )
 

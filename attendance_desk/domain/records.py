@@ -156,6 +156,20 @@ class StageEvent:
 
 
 @dataclass(frozen=True)
+class StageStep:
+    """A support-map step as where-a-pupil-stands needs it: no figures, note or who (the store reads
+    these for each pupil's latest steps only; the whole StageEvent is for the pupil's history)."""
+
+    id: int
+    pupil_id: int
+    event: str
+    stage_key: str | None
+    map_name: str
+    measure_value: float | None
+    on: date  # the day the step was taken
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: str

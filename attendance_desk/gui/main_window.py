@@ -163,10 +163,16 @@ class MainWindow(QMainWindow):
         for text, slot in (
             ("&Leave requests…", self.leave_requests),
             ("&Penalty notices…", self.penalty_notices),
+            ("&Missing education referrals…", self.cme_referrals),
         ):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def cme_referrals(self) -> None:
+        from attendance_desk.gui.cme_dialog import CmeDialog
+
+        CmeDialog(self.context, parent=self).exec()
 
     def penalty_notices(self) -> None:
         from attendance_desk.gui.penalty_dialog import PenaltyDialog

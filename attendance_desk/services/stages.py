@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
-from attendance_desk.domain.records import CaseworkEntry, StageEvent
+from attendance_desk.domain.records import CaseworkEntry, StageEvent, StageStep
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import (
     EARLIER_MAP_STAGE,
@@ -65,8 +65,10 @@ class _Replayed:
     held_before_close: str | None = None
 
 
-def _replay(events: Iterable[StageEvent], year_start: date) -> _Replayed:
-    """Where the steps leave a pupil (steps in the order they were taken)."""
+def _replay(events: Iterable[StageEvent | StageStep], year_start: date) -> _Replayed:
+    """Where the steps leave a pupil (steps in the order they were taken). The pupil's latest steps
+    (StageRepo.latest_steps) leave the pupil where all of them do: the stage, the map it was entered
+    under, closed or not and the last measure; `held_before_close` needs every step."""
     key, map_name, last, closed, held = None, "", None, False, None
     for e in sorted(events, key=lambda e: (e.on, e.id)):
         if e.event in ("entered", "reopened"):
@@ -96,15 +98,23 @@ def _events_as_at(
     return grouped
 
 
+def _latest_as_at(
+    store: Store, day: date, pupil_ids: Iterable[int] | None = None
+) -> dict[int, list[StageStep]]:
+    """Each pupil's latest steps up to `day` (as _events_as_at counts them), read by pupil in SQL."""
+    year_start = academic_year_bounds(academic_year_of(day))[0]
+    since = date.min if _keeps_stage_over_summer(store) else year_start
+    return store.stages.latest_steps(since, day, pupil_ids)
+
+
 def current_stages(store: Store, pupil_ids: Iterable[int], since: date) -> dict[int, str]:
     """Current stage names for some pupils (for call-list priority). `since` is the start of the school
-    year: steps before it count only when the school keeps stages over the summer (the default)."""
+    year: steps before it count only when the school keeps stages over the summer (the default).
+    Only these pupils' latest steps are read."""
     ladder = support_map(store)
     start = date.min if _keeps_stage_over_summer(store) else since
-    grouped: dict[int, list[StageEvent]] = {}
-    for e in store.stages.events():
-        if e.on >= start:
-            grouped.setdefault(e.pupil_id, []).append(e)
+    pupil_ids = list(pupil_ids)
+    grouped = store.stages.latest_steps(start, None, pupil_ids) if pupil_ids else {}
     result = {}
     for pid in pupil_ids:
         key = _replay(grouped.get(pid, ()), since).key
@@ -120,7 +130,7 @@ def stage_overview(store: Store, today: date, upn: str | None = None) -> list[Pu
     start = academic_year_bounds(academic_year_of(today))[0]
     pupils = [find_pupil(store, upn)] if upn else None
     rows = pupil_figures(store, start, today, pupils=pupils, due=due_on(store, today))
-    events = _events_as_at(store, today)
+    events = _latest_as_at(store, today, [p.id for p in pupils] if pupils else None)
     adjustments = store.stages.adjustments()
     result = []
     for row in rows:
@@ -311,7 +321,7 @@ def switch_support_map(
     year_start = academic_year_bounds(academic_year_of(today))[0]
     open_stages = {
         pid: state
-        for pid, events in _events_as_at(store, today).items()
+        for pid, events in _latest_as_at(store, today).items()
         if (state := _replay(events, year_start)).key
     }
     changes: list[StageChange] = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from attendance_desk.domain.records import StageEvent
+from attendance_desk.domain.records import StageEvent, StageStep
 from attendance_desk.domain.support_map import Adjustment
 from attendance_desk.store.db import local_text, now_iso, stored_time
 
@@ -78,6 +79,39 @@ class StageRepo:
             )
             for r in rows
         ]
+
+    def latest_steps(
+        self, since: date, until: date | None = None, pupil_ids: Iterable[int] | None = None
+    ) -> dict[int, list[StageStep]]:
+        """Each pupil's steps taken from `since` to `until` (inclusive; no end if None) that decide
+        where the pupil stands: the latest step that set the stage (entered, reopened or closed) and
+        the latest step of any kind (a skipped suggestion keeps the stage but its measure is the last
+        one), in the order taken (day, then as recorded): one or two per pupil, oldest first.
+        Some pupils (by id) or every pupil with steps. Read through stage_events_by_pupil_day by pupil
+        and day, two index seeks a pupil however long the history; no JSON is parsed."""
+        if pupil_ids is None:
+            pupils, params = "SELECT DISTINCT pupil_id AS id FROM stage_events", []
+        else:
+            pupils = "SELECT DISTINCT value AS id FROM json_each(?)"
+            params = [json.dumps(sorted(set(pupil_ids)))]
+        lo, hi = since.isoformat(), (until or date.max).isoformat()
+        latest = (
+            "(SELECT x.id FROM stage_events x WHERE x.pupil_id = p.id AND x.occurred_on BETWEEN ? AND ?"
+            "{} ORDER BY x.occurred_on DESC, x.id DESC LIMIT 1)"
+        )
+        any_step, stage_step = latest.format(""), latest.format(" AND x.event != 'skipped'")
+        rows = self.store.query(
+            "SELECT e.id, e.pupil_id, e.event, e.stage_key, e.map_name, e.measure_value, e.occurred_on "
+            f"FROM ({pupils}) p JOIN stage_events e ON e.id IN ({any_step}, {stage_step}) "
+            "ORDER BY e.pupil_id, e.occurred_on, e.id",
+            [*params, lo, hi, lo, hi],
+        )
+        result: dict[int, list[StageStep]] = {}
+        for r in rows:
+            result.setdefault(r[1], []).append(
+                StageStep(r[0], r[1], r[2], r[3], r[4], r[5], date.fromisoformat(r[6]))
+            )
+        return result
 
     def add_adjustment(self, pupil_id: int, offset: float, reason: str, by: str) -> None:
         if not reason.strip():

@@ -2,6 +2,7 @@
 included (exit 1, the reason on stderr, nothing changed)."""
 
 import json
+from datetime import date
 
 import pytest
 
@@ -138,3 +139,50 @@ def test_penalty_commands(db, capsys, tmp_path):
     code, out, _ = run(capsys, db, "Okonjo", "2025-01-06", "penalty", "list", "--json")
     (case,) = json.loads(out)
     assert case["state"] == "issued" and case["steps"][-1]["amount"] == 160
+
+
+def test_cme_commands(db, capsys, tmp_path):
+    from attendance_desk.services.school import open_school
+    from tests.helpers import put_marks, sessions
+    from tests.year.conftest import CAL
+
+    with open_school(db) as store:
+        ben = store.pupils.by_upn(upn(2))
+        put_marks(store, ben, sessions(date(2024, 11, 20), date(2024, 12, 3), "O", calendar=CAL))
+    with pytest.raises(SystemExit):
+        main(["cme", "--help"])
+    assert "unexplained absence" in capsys.readouterr().out
+    code, out, err = run(capsys, db, "Okonjo", "2024-12-02", "cme", "refer", "--upn", upn(2))
+    assert code == 1 and "9 school days of unexplained absence" in err
+    code, out, err = run(capsys, db, "Okonjo", "2024-12-03", "cme", "status", "--upn", upn(2))
+    assert "10 school days of unexplained absence" in out and "referral is due" in out
+    code, out, err = run(capsys, db, "Okonjo", "2024-12-03", "cme", "refer", "--upn", upn(2))
+    assert code == 0 and "Referral 1 recorded on 03/12/2024" in out
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-12-03",
+        "cme",
+        "form",
+        "--referral",
+        1,
+        "--out",
+        tmp_path / "c.pdf",
+    )
+    assert code == 0 and (tmp_path / "c.pdf").exists()
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-12-04",
+        "cme",
+        "outcome",
+        "--referral",
+        1,
+        "--outcome",
+        "home educated now",
+    )
+    assert code == 0 and "home educated now (04/12/2024)" in out
+    code, out, _ = run(capsys, db, "Okonjo", "2024-12-04", "cme", "list", "--json")
+    assert json.loads(out)[0]["outcome"] == "home educated now"

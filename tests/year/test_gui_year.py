@@ -118,3 +118,36 @@ def test_penalty_dialog_refuses_below_the_threshold_then_runs_a_case(qtbot, scho
     finally:
         win.close()
         context.close()
+
+
+def test_cme_dialog_refuses_below_the_count_then_refers(qtbot, school, tmp_path):
+    from attendance_desk.gui.cme_dialog import CmeDialog
+    from attendance_desk.services.school import open_school
+    from tests.helpers import sessions
+    from tests.year.conftest import CAL
+
+    with open_school(school) as store:
+        ben = store.pupils.by_upn(upn(2))
+        put_marks(store, ben, sessions(date(2024, 11, 20), date(2024, 12, 3), "N", calendar=CAL))
+    win, context = window_on(qtbot, school, "Okonjo", date(2024, 12, 2))
+    try:
+        assert "&Missing education referrals…" in menu_actions(win, "&Attendance")
+        dialog = CmeDialog(context, upn(2), win)
+        qtbot.addWidget(dialog)
+        assert "9 school days of unexplained absence" in dialog.status.text()
+        qtbot.mouseClick(dialog.refer_button, Qt.MouseButton.LeftButton)
+        assert "the school refers at 10" in dialog.message.text()
+        assert dialog.table.rowCount() == 0
+        qtbot.keyClicks(dialog.early_reason, "the family told a neighbour they were moving abroad")
+        qtbot.mouseClick(dialog.refer_button, Qt.MouseButton.LeftButton)
+        assert "Referral 1 recorded" in dialog.message.text()
+        dialog.table.selectRow(0)
+        dialog.make_form(tmp_path / "cme.pdf")
+        assert "Siblings" in text_of(tmp_path / "cme.pdf")
+        qtbot.keyClicks(dialog.outcome, "moved abroad, LA notified")
+        qtbot.mouseClick(dialog.outcome_button, Qt.MouseButton.LeftButton)
+        assert dialog.table.item(0, 5).text() == "moved abroad, LA notified"
+        dialog.close()
+    finally:
+        win.close()
+        context.close()
