@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from io import BytesIO
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -40,7 +41,7 @@ class CertificateData:
     amendments: list[list[str]]
     parents: list[str]
     issued: date  # when it was made (kept in the audit; the head writes the date of signing)
-    signature: str = ""  # the head's signature image, only when the head makes the certificate
+    signature: BytesIO | str = ""  # the head's signature image, only when the head makes it
     address: str = ""  # the school's postal address, for the letterhead
     phone: str = ""
     email: str = ""
@@ -200,7 +201,7 @@ def declaration(
     head: str,
     issued: date | None,
     s: Styles,
-    signature: str = "",
+    signature: BytesIO | str = "",
     start: date | None = None,
 ) -> KeepTogether:
     """The head teacher's declaration, kept on one page. (`issued` is kept for callers; the date of signing
@@ -209,7 +210,12 @@ def declaration(
 
 
 def declaration_flowables(
-    school: str, pupil: str, head: str, s: Styles, signature: str = "", start: date | None = None
+    school: str,
+    pupil: str,
+    head: str,
+    s: Styles,
+    signature: BytesIO | str = "",
+    start: date | None = None,
 ) -> list:
     """The declaration's parts, to keep together with more (a KeepTogether inside another always splits)."""
     signed: list = [Spacer(0, 12 * mm), Paragraph("Signed: ______________________________", s.body)]

@@ -185,7 +185,8 @@ class PageMark(Flowable):
 def letters_pdf(letters: list[LetterContent]) -> tuple[bytes, list[int]]:
     """Letters as one PDF for printing, and the page each one starts on. Built in one pass: fonts
     are embedded once, so a batch of 200 letters takes about a second."""
-    s, story, starts = Styles(), [], []
+    s, story = Styles(), []
+    starts: list[int] = []
     for n, letter in enumerate(letters):
         if n:
             story.append(PageBreak())

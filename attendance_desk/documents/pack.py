@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import Protocol
 
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
@@ -18,6 +19,17 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.certificate import amendments_table, legend_table, register_flowables
 from attendance_desk.documents.layout import FONT, GRID, Styles, build_pdf, register_fonts
+from attendance_desk.domain.people import Pupil
+
+
+class SchoolOnPaper(Protocol):
+    """What the pack prints about the school (the school's settings carry it)."""
+
+    name: str
+    urn: str
+    local_authority: str
+    named_ewo: str
+
 
 STATUS = {
     "met": ("Met", "#D9EAD3"),
@@ -28,8 +40,8 @@ STATUS = {
 
 @dataclass(frozen=True)
 class PackData:
-    school: object  # SchoolSettings
-    pupil: object  # Pupil
+    school: SchoolOnPaper
+    pupil: Pupil
     today: date
     prepared_by: str
     checklist: list[

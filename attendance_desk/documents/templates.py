@@ -230,7 +230,8 @@ def _check_includes(env: LimitedEnvironment, name: str, chain: tuple[str, ...] =
     for node in env.parse(source, name).find_all(
         (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
     ):
-        target = node.template.value if isinstance(node.template, nodes.Const) else None
+        template = getattr(node, "template", None)  # each of the four kinds names one
+        target = template.value if isinstance(template, nodes.Const) else None
         if not isinstance(target, str):
             raise TemplateProblem(
                 f"{name}, line {node.lineno}: refused: only a fixed template name may be "

@@ -414,7 +414,8 @@ def barriers(f: ReferralFacts) -> Verdict:
 
 def actions_and_outcomes(f: ReferralFacts) -> Verdict:
     item = "Actions and adjustments, with their outcomes"
-    actions, empty = [], []
+    actions: list[str] = []
+    empty: list[str] = []
     for m in f.meetings:
         for who, what in m.actions:
             (empty if is_placeholder(what) else actions).append(

@@ -15,7 +15,7 @@ def risky(value: object) -> bool:
 
 
 def csv_cell(value: object) -> object:
-    return "'" + value if risky(value) else value
+    return "'" + value if isinstance(value, str) and risky(value) else value
 
 
 def csv_row(values: Iterable[object]) -> list[object]:

@@ -261,7 +261,12 @@ def _summary(
 
 
 def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> None:
-    columns = [("UPN", 15), ("Surname", 16), ("Forename", 13), ("Class", 7)]
+    columns: list[tuple[str, float]] = [
+        ("UPN", 15),
+        ("Surname", 16),
+        ("Forename", 13),
+        ("Class", 7),
+    ]
     columns += [("", 4.5)] * len(sessions) + [("Possible", 9), ("Present", 9), ("Attendance", 11)]
     ws = wb.create_sheet("Register")
     for i, (_, width) in enumerate(columns, start=1):

@@ -332,9 +332,11 @@ def _summary(log: list[tuple[str, Reading, str]]) -> list[str]:
         groups.setdefault((reading.name, why), []).append(label)
         stand_ins.update(reading.stand_ins)
     lines = []
-    for (reading, why), labels in groups.items():
+    for (reading_name, why), labels in groups.items():
         shown = "; ".join(labels[:3]) + (f"; and {len(labels) - 3} more" if len(labels) > 3 else "")
-        lines.append(f"marks read as {reading} for {len(labels)} year(s) of marks: {why} ({shown})")
+        lines.append(
+            f"marks read as {reading_name} for {len(labels)} year(s) of marks: {why} ({shown})"
+        )
     if stand_ins:
         used = ", ".join(
             f"'{char}' as {code} ({n})" for (char, code), n in sorted(stand_ins.items())
@@ -559,7 +561,8 @@ def _decode(codes: CodeTable, era: int, char: str) -> tuple[str, bool]:
 @lru_cache(maxsize=64)
 def weekday_sessions(start: date, count: int) -> tuple[tuple[date, str], ...]:
     """`count` sessions from `start`, Saturdays and Sundays left out."""
-    sessions, day = [], start
+    sessions: list[tuple[date, str]] = []
+    day = start
     while len(sessions) < count:
         if day.weekday() < 5:
             sessions += [(day, "AM"), (day, "PM")]
@@ -626,7 +629,8 @@ def read_marks(
     closures = codes.closure_codes()
     year_end = academic_year_bounds(academic_year_of(sessions[0][0]))[1] if sessions else date.max
     counts: Counter = Counter()
-    read, invalid, stand_ins = [], [], Counter()
+    read, invalid = [], []
+    stand_ins: Counter = Counter()
     weekend_marks = weekend_closures = after_year = 0
     for (day, session), char in zip(sessions, marks, strict=True):
         if char in NO_MARK:

@@ -99,7 +99,7 @@ def _identity_columns(header_rows: list[list]) -> dict[str, int]:
 
 
 def _name_index(pupils: Mapping[str, Pupil]) -> dict[tuple, str]:
-    index = {}
+    index: dict[tuple, str] = {}
     for upn, p in pupils.items():
         for forename in {p.forename, p.preferred_name or p.forename}:
             index[(p.surname.lower(), forename.lower(), p.dob)] = upn

@@ -73,6 +73,7 @@ class Cache(dict):
         self.parse = parse
 
     def __missing__(self, key):
+        value: tuple[object, str | None]
         try:
             value = (self.parse(key), None)
         except ValueError as exc:

@@ -30,10 +30,11 @@ def register_weeks(
     table = codes()
     calendar = school_calendar(store, start, end)
     marks = codes_by_session(store, pupil.id, start, end)
-    weeks, used = [], {}
+    weeks: list = []
+    used: dict[str, date] = {}
     monday = week_start(start)
     while monday <= end:
-        cells = []
+        cells: list[tuple[str, str | None]] = []
         for offset in range(5):
             day = monday + timedelta(days=offset)
             for session in ("AM", "PM"):

@@ -142,6 +142,7 @@ def _simulate_pupil(
         if spell_left == 0 and rng.random() < profile.spell_rate * season + extra:
             spell_left = 1 + min(int(rng.expovariate(0.9)), 6 if not profile.severe else 12)
             spell_code = "O" if extra and rng.random() < 0.6 else _spell_code(rng, profile)
+        code_for: dict[str, tuple[str, int | None]]  # code and minutes late, by session
         if day in holidays:
             code_for = {s: ("G", None) for s in sessions}
         elif (pupil.reg_group, day) in trips:

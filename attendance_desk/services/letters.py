@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attendance_desk.documents.letters import LetterContent, Letterhead, letters_pdf
 from attendance_desk.documents.templates import (
@@ -42,6 +43,9 @@ from attendance_desk.services.school import (
 from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.db import Store
+
+if TYPE_CHECKING:  # for the annotation only: _read imports it when it runs
+    from attendance_desk.services.lateness import Lateness
 
 OVERRIDE_ROLES = ("lead", "head")  # an attendance lead or the head teacher may send a letter anyway
 MEETING_KINDS = ("sam", "planning")  # meetings a parent is invited to (reviews follow them)
@@ -163,7 +167,7 @@ class _Pupil:
     stage_name: str  # the current support-map stage's name ("" for none)
     meetings: list[RecordedMeeting]
     letters: list[LetterRecord]
-    lateness: object = None  # services.lateness.Lateness: late marks this half-term
+    lateness: Lateness | None = None  # late marks this half-term
 
 
 def _read(

@@ -371,6 +371,7 @@ def record_contact(
             pupil.upn,
             f"{CONTACT_KINDS[kind]}; {event_audit_detail(at, late_reason)}",
         )
+    return entry_id
 
 
 def meetings_of(store: Store, upn: str) -> list[tuple[Meeting, Pupil]]:
@@ -387,4 +388,3 @@ def reviews_due(store: Store, on_or_before: date) -> list[tuple[Meeting, Pupil]]
         if pupil is not None:  # removing a pupil removes their meetings: never None in practice
             due.append((m, pupil))
     return due
-    return entry_id

@@ -356,8 +356,8 @@ def assemble_evidence_pack(
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     with tempfile.TemporaryDirectory() as folder:
         appendices = []
-        if facts.certificate:
-            period = _certificate_period(pupil, today)
+        period = _certificate_period(pupil, today)  # or why there is no certificate
+        if facts.certificate and not isinstance(period, str):
             try:
                 cert = make_certificate(
                     store,

@@ -72,9 +72,10 @@ class PupilProfile:
 def _patterns(
     categories: dict[tuple[date, str], Category | None], calendar: SchoolCalendar
 ) -> Patterns:
-    absent, possible = Counter(), Counter()
+    absent: Counter[str] = Counter()  # by weekday
+    possible: Counter[str] = Counter()
     am = pm = 0
-    edges = Counter()
+    edges: Counter[tuple[bool, str]] = Counter()  # (next to a break?, "possible" or "absent")
     for (day, session), category in categories.items():
         if category is None or category == Category.NOT_COUNTED or day.weekday() > 4:
             continue

@@ -85,12 +85,12 @@ class PupilRepo:
                 row = pupil_to_row(pupil)
                 if old is None:
                     row.pop("id")
-                    db["pupils"].insert(row)
+                    db.table("pupils").insert(row)
                     added += 1
                 else:
                     row["id"] = old.id
                     if pupil_to_row(old) != row:
-                        db["pupils"].update(old.id, row)
+                        db.table("pupils").update(old.id, row)
                         updated += 1
         return added, updated
 
