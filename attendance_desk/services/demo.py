@@ -25,6 +25,7 @@ from attendance_desk.store.db import Store
 
 LA_NUMBER = 881  # a valid LA number is needed for valid UPNs; the school itself is fictional
 DEMO_USER = "demo"
+SCHOOL_PHONE = "01632 960000"  # from Ofcom's drama range; no family is given it
 FORM_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
@@ -44,12 +45,45 @@ def _names() -> dict:
 
 
 class _Phones:
-    def __init__(self, rng: random.Random, blocks: list[str]):
-        self.pool = [f"{b}{n:03d}" for b in blocks for n in range(1000)]
-        rng.shuffle(self.pool)
+    """Numbers Ofcom keeps for drama (demo_names.toml: the mobile, UK-wide and geographic ranges, a
+    thousand each, 17,999 besides the school's own; none rings anyone). A work number is one of
+    150 employers' switchboards, shared by the parents who work there, as in life. A mobile or
+    home number is given once while they last: enough for the 15,700 such numbers of an
+    8,000-pupil school (with the leavers the registers cover). A bigger demo (a trust's 10,000
+    needs 19,600) gives some again, to contacts in unrelated families; that is safe for a demo:
+    nothing in the program joins people by number alone (the one place a number identifies
+    someone is an import matching a contact by name and number, store/contacts.identity_keys), and
+    a number is never given twice to the same name, nor twice within one family."""
 
-    def take(self) -> str:
-        return self.pool.pop()
+    SWITCHBOARDS = 150
+
+    def __init__(self, rng: random.Random, blocks: list[str]):
+        self.rng = rng
+        self.numbers = [f"{b}{n:03d}" for b in blocks for n in range(1000)]
+        self.numbers.remove(SCHOOL_PHONE)
+        self.pool = self.numbers[:]
+        rng.shuffle(self.pool)
+        self.switchboards = [self.pool.pop() for _ in range(self.SWITCHBOARDS)]
+        self.numbers = self.pool[:]  # the numbers for people
+        self.given: set[tuple[str, str]] = set()  # (name, number) once the fresh numbers run out
+        self.family: set[str] = set()  # numbers of the family being made
+
+    def new_family(self) -> None:
+        self.family = set()
+
+    def work(self) -> str:
+        return self.rng.choice(self.switchboards)
+
+    def take(self, name: str) -> str:
+        while True:
+            if not self.pool:  # every number given once: a new round, in a new order
+                self.pool = self.numbers[:]
+                self.rng.shuffle(self.pool)
+            number = self.pool.pop()
+            if (name, number) not in self.given and number not in self.family:
+                self.given.add((name, number))
+                self.family.add(number)
+                return number
 
 
 def _surname_for(names: dict, surname: str, female: bool) -> str:
@@ -64,13 +98,14 @@ def _make_family(rng: random.Random, names: dict, phones: _Phones, town: str) ->
     house = f"{rng.randint(1, 180)} {rng.choice(names['streets'])}, {town}"
     postcode = f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
     mother_name = f"{rng.choice(names['adult_women'])} {_surname_for(names, surname, True)}"
+    phones.new_family()
     mother = Contact(
         None,
         mother_name,
         f"{mother_name.split()[0].lower()}.{rng.randint(10, 99)}@example.com",
         house,
         postcode,
-        (Phone("mobile", phones.take()),),
+        (Phone("mobile", phones.take(mother_name)),),
     )
     family.contacts.append((mother, "Mother", True, True))
     shape = rng.random()
@@ -82,7 +117,7 @@ def _make_family(rng: random.Random, names: dict, phones: _Phones, town: str) ->
             "",
             house,
             postcode,
-            (Phone("mobile", phones.take()), Phone("work", phones.take())),
+            (Phone("mobile", phones.take(father_name)), Phone("work", phones.work())),
         )
         family.contacts.append((father, "Father", True, True))
     elif shape < 0.82:  # separated: father with PR at his own address (letters go to both)
@@ -94,17 +129,18 @@ def _make_family(rng: random.Random, names: dict, phones: _Phones, town: str) ->
             f"{father_name.split()[0].lower()}@example.org",
             other,
             f"NB{rng.randint(1, 9)} {rng.randint(1, 9)}AT",
-            (Phone("mobile", phones.take()),),
+            (Phone("mobile", phones.take(father_name)),),
         )
         family.contacts.append((father, "Father", True, False))
     if rng.random() < 0.45:  # someone outside the household to ring
+        gran_name = f"{rng.choice(names['adult_women'])} {rng.choice(names['surnames'])}"
         gran = Contact(
             None,
-            f"{rng.choice(names['adult_women'])} {rng.choice(names['surnames'])}",
+            gran_name,
             "",
             f"{rng.randint(1, 90)} {rng.choice(names['streets'])}, {town}",
             "",
-            (Phone("home", phones.take()),),
+            (Phone("home", phones.take(gran_name)),),
         )
         family.contacts.append((gran, "Grandparent", False, False))
     return family
@@ -137,7 +173,7 @@ def build_demo_school(
         la_number=str(LA_NUMBER),
         estab_number="4001" if secondary else "2001",
         address=f"School Lane, {school['town']}, NB1 1AA",
-        phone="01632 960000",
+        phone=SCHOOL_PHONE,
         email="office@meadowbank.example.org",
         head_teacher="Mrs J. Harwood",
         attendance_lead="Mr T. Okonjo",
@@ -157,11 +193,33 @@ def build_demo_school(
     store.calendar.add_closures(closures)
     calendar = SchoolCalendar(terms, closures)
 
+    roster = demo_roster(rng, names, pupils, calendar, first_year, today)
+    store.pupils.upsert_many([p for p, _ in roster])
+    ids = store.pupils.ids_by_upn()
+    roster = [(replace(p, id=ids[p.upn]), f) for p, f in roster]
+    _write_contacts(store, roster)
+    simulate_registers(store, rng, roster, calendar, first_marks, today, DEMO_USER)
+    return store
+
+
+def demo_roster(
+    rng: random.Random,
+    names: dict,
+    pupils: int,
+    calendar: SchoolCalendar,
+    first_year: int,
+    today: date,
+) -> list[tuple[Pupil, Family]]:
+    """The pupils (on roll, and those who left in the years the registers cover from `first_year`)
+    with their families: UPNs valid and unique, contacts' numbers from Ofcom's drama ranges."""
+    secondary = pupils >= 900
+    current_year = academic_year_of(today)
     years = ["7", "8", "9", "10", "11"] if secondary else ["R", "1", "2", "3", "4", "5", "6"]
     first_age = 11 if secondary else 4
     per_year = pupils // len(years)
     classes_per_year = min(len(FORM_LETTERS), max(1, round(per_year / 30)))
     phones = _Phones(rng, names["phone_blocks"])
+    town = names["school"]["town"]
     families: list[Family] = []
     roster: list[tuple[Pupil, Family]] = []
     # Cohorts by entry year: current pupils, plus those who left in the years the registers cover.
@@ -173,7 +231,7 @@ def build_demo_school(
             if families and rng.random() < 0.28:
                 family = rng.choice(families[-400:])  # a sibling in another year
             else:
-                family = _make_family(rng, names, phones, school["town"])
+                family = _make_family(rng, names, phones, town)
                 families.append(family)
             female = rng.random() < 0.5
             admitted = (
@@ -190,7 +248,7 @@ def build_demo_school(
                 )
             pupil = Pupil(
                 id=None,
-                upn=make_upn(LA_NUMBER, 4001 if secondary else 2001, entry, i + 1),
+                upn=_upn(secondary, entry, i, size),
                 surname=_surname_for(names, family.surname, female),
                 forename=rng.choice(names["girls"] if female else names["boys"]),
                 preferred_name=None,
@@ -203,12 +261,19 @@ def build_demo_school(
             )
             pupil = _flags(rng, names, pupil)
             roster.append((pupil, family))
-    store.pupils.upsert_many([p for p, _ in roster])
-    ids = store.pupils.ids_by_upn()
-    roster = [(replace(p, id=ids[p.upn]), f) for p, f in roster]
-    _write_contacts(store, roster)
-    simulate_registers(store, rng, roster, calendar, first_marks, today, DEMO_USER)
-    return store
+    return roster
+
+
+def _upn(secondary: bool, entry: int, i: int, size: int) -> str:
+    """The i-th UPN of the cohort that entered in `entry` (`size` pupils). A UPN is allocated once,
+    by the school a child first joins, in that year: a primary's pupils have the school's own
+    (establishment 2001, allocated in their Reception year); a secondary's came with them from its
+    feeder primaries (establishments 2001 upwards, allocated seven years before Year 7), about 90 a
+    feeder a year, so a serial (3 digits) never passes 999 however big the school."""
+    if not secondary:
+        return make_upn(LA_NUMBER, 2001, entry, i + 1)
+    feeders = max(1, -(-size // 90))
+    return make_upn(LA_NUMBER, 2001 + i % feeders, entry - 7, i // feeders + 1)
 
 
 def _term_start(calendar: SchoolCalendar, year: int) -> date:
