@@ -1,4 +1,4 @@
-"""Benchmarks (DESIGN.md "Non-functional targets"): a 2,000-pupil secondary school with five years
+"""Benchmarks (docs/architecture.md, "Performance targets"): a 2,000-pupil secondary school with five years
 of marks. Prints each figure with its target.
 
     .venv/bin/python benchmarks/run.py [--pupils 2000] [--years 5] [--keep DIR [--reuse]]
