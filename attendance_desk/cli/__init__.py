@@ -28,6 +28,7 @@ from attendance_desk.cli import (
     penalty,
     registers,
     school,
+    social_workers,
 )
 from attendance_desk.cli.common import iso
 from attendance_desk.errors import UserError
@@ -48,6 +49,7 @@ AREAS = (
     leave,
     penalty,
     cme,
+    social_workers,
     admin,
 )
 

@@ -164,10 +164,16 @@ class MainWindow(QMainWindow):
             ("&Leave requests…", self.leave_requests),
             ("&Penalty notices…", self.penalty_notices),
             ("&Missing education referrals…", self.cme_referrals),
+            ("&Social workers today…", self.social_workers),
         ):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def social_workers(self) -> None:
+        from attendance_desk.gui.social_workers_dialog import SocialWorkersDialog
+
+        SocialWorkersDialog(self.context, parent=self).exec()
 
     def cme_referrals(self) -> None:
         from attendance_desk.gui.cme_dialog import CmeDialog

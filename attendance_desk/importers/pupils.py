@@ -1,6 +1,7 @@
 """Pupils from CSV/XLSX: upn, surname, forename, preferred_name, dob, sex, year_group, reg_group,
 admission_date, leaving_date, and optional flags (fsm, sen, ehcp, looked_after, child_in_need,
-cp_plan, young_carer, social_worker, cme_concern)."""
+cp_plan, young_carer, social_worker, cme_concern; the social worker's phone and e-mail and the
+virtual school's contact: social_worker_phone, social_worker_email, virtual_school_contact)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,16 @@ from attendance_desk.importers.tabular import (
 REQUIRED = ("upn", "surname", "forename")
 DATES = ("dob", "admission_date", "leaving_date")
 FLAGS = ("fsm", "looked_after", "child_in_need", "cp_plan", "young_carer", "cme_concern")
-TEXTS = ("preferred_name", "year_group", "reg_group", "social_worker", "notes")
+TEXTS = (
+    "preferred_name",
+    "year_group",
+    "reg_group",
+    "social_worker",
+    "notes",
+    "social_worker_phone",
+    "social_worker_email",
+    "virtual_school_contact",
+)
 ALIASES = {
     "cin": "child_in_need",
     "cp": "cp_plan",

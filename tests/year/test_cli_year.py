@@ -186,3 +186,50 @@ def test_cme_commands(db, capsys, tmp_path):
     assert code == 0 and "home educated now (04/12/2024)" in out
     code, out, _ = run(capsys, db, "Okonjo", "2024-12-04", "cme", "list", "--json")
     assert json.loads(out)[0]["outcome"] == "home educated now"
+
+
+def test_social_workers_commands(db, capsys):
+    from attendance_desk.services.school import open_school
+    from tests.helpers import put_marks
+
+    with pytest.raises(SystemExit):
+        main(["social-workers", "--help"])
+    assert "nothing is sent" in capsys.readouterr().out
+    code, out, err = run(
+        capsys,
+        db,
+        "Okonjo",
+        "2024-11-20",
+        "social-workers",
+        "contacts",
+        "--upn",
+        upn(3),
+        "--worker",
+        "Ms Rita Patel",
+        "--email",
+        "rita@northshire.example",
+    )
+    assert code == 0, err
+    with open_school(db) as store:
+        from dataclasses import replace
+
+        cal = store.pupils.by_upn(upn(3))
+        store.pupils.upsert_many(
+            [replace(cal, looked_after=True, virtual_school_contact="VS Northshire")]
+        )
+        put_marks(store, cal, {(date(2024, 11, 20), "AM"): "N"})
+    code, out, _ = run(capsys, db, "Reception", "2024-11-20", "social-workers", "list")
+    assert "Ms Rita Patel: rita@northshire.example" in out and "NOT TOLD YET" in out
+    assert "virtual school: VS Northshire" in out
+    code, out, _ = run(capsys, db, "Reception", "2024-11-20", "social-workers", "draft")
+    assert "===== To: Ms Rita Patel <rita@northshire.example>" in out and "looked after" in out
+    code, out, err = run(
+        capsys, db, "Reception", "2024-11-20", "social-workers", "told", "--worker", "Nobody"
+    )
+    assert code == 1 and "no child of 'Nobody'" in err
+    code, out, err = run(
+        capsys, db, "Reception", "2024-11-20", "social-workers", "told", "--worker", "Ms Rita Patel"
+    )
+    assert code == 0 and "told about 1 child(ren)" in out
+    code, out, _ = run(capsys, db, "Reception", "2024-11-20", "social-workers", "list", "--json")
+    assert json.loads(out)[0]["children"][0]["told"].startswith("told ")

@@ -151,3 +151,44 @@ def test_cme_dialog_refuses_below_the_count_then_refers(qtbot, school, tmp_path)
     finally:
         win.close()
         context.close()
+
+
+def test_social_workers_dialog_drafts_copies_and_records_told(qtbot, school):
+    from dataclasses import replace
+
+    from attendance_desk.gui.social_workers_dialog import SocialWorkersDialog
+    from attendance_desk.services.school import open_school
+
+    day = date(2024, 11, 20)
+    with open_school(school) as store:
+        cal = store.pupils.by_upn(upn(3))
+        store.pupils.upsert_many(
+            [
+                replace(
+                    cal,
+                    cp_plan=True,
+                    social_worker="Ms Rita Patel",
+                    social_worker_email="r@x.example",
+                )
+            ]
+        )
+        put_marks(store, cal, {(day, "AM"): "N"})
+    win, context = window_on(qtbot, school, "Reception", day)
+    try:
+        assert "&Social workers today…" in menu_actions(win, "&Attendance")
+        dialog = SocialWorkersDialog(context, parent=win)
+        qtbot.addWidget(dialog)
+        assert dialog.workers.count() == 1
+        assert dialog.workers.item(0).text() == "Ms Rita Patel — NOT TOLD: Cal Field"
+        assert "Dear Ms Rita Patel," in dialog.draft.toPlainText()
+        qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+        from PySide6.QtWidgets import QApplication
+
+        assert QApplication.clipboard().text().startswith("Subject: Unexplained absence today")
+        qtbot.mouseClick(dialog.told_button, Qt.MouseButton.LeftButton)
+        assert "was told about 1 child(ren)" in dialog.message.text()
+        assert dialog.workers.item(0).text().startswith("Ms Rita Patel — told")
+        dialog.close()
+    finally:
+        win.close()
+        context.close()
