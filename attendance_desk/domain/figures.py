@@ -151,6 +151,7 @@ def max_in_consecutive_weeks(
     school_weeks: Sequence[date],
     window: int = PENALTY_WINDOW_WEEKS,
     look_back: int = 0,
+    position: Mapping[date, int] | None = None,
 ) -> int:
     """Largest total over any `window` consecutive school weeks that ends within the range.
 
@@ -158,19 +159,28 @@ def max_in_consecutive_weeks(
     before the range, so a window may begin before it (DfE, Working together to improve school
     attendance, 2024: the 10 school weeks "can also span different terms or school years").
     Holiday weeks are not school weeks, so a window spans as many calendar weeks as it needs.
-    With fewer school weeks than the window in all, the total of all of them."""
+    With fewer school weeks than the window in all, the total of all of them. `position` (each
+    week's index in `school_weeks`) may be given when many pupils share the same weeks."""
     if len(school_weeks) <= look_back:
         return 0
     if len(school_weeks) <= window:
         return sum(per_week.get(week, 0) for week in school_weeks)
     # Only weeks with a mark can change a total: the best window ends at one of them (or at the
     # range's first week, if every mark is before the range), so only those ends are tried.
-    position = {week: i for i, week in enumerate(school_weeks)}
+    if position is None:
+        position = {week: i for i, week in enumerate(school_weeks)}
     marked = sorted((position[w], n) for w, n in per_week.items() if n and w in position)
-    ends = {i for i, _ in marked if i >= look_back} | {look_back}
-    best = 0
+    ends = sorted({i for i, _ in marked if i >= look_back} | {look_back})
+    best = running = 0
+    first = last = 0  # `marked[first:last]` is the window ending at `end`, kept as the end moves
     for end in ends:
-        best = max(best, sum(n for i, n in marked if end - window < i <= end))
+        while last < len(marked) and marked[last][0] <= end:
+            running += marked[last][1]
+            last += 1
+        while first < last and marked[first][0] <= end - window:
+            running -= marked[first][1]
+            first += 1
+        best = max(best, running)
     return best
 
 

@@ -224,9 +224,12 @@ def pupil_figures(
         for pid, era, code, n in store.marks.code_counts(start, end, boundaries, sorted(full)):
             counts[pid].append((era, code, n))
         if steady:
-            for pid, monday, n in store.marks.per_week(reach(start), end, unauthorised):
-                if pid in full:
-                    weekly[pid][date.fromisoformat(monday)] += n
+            by_week = store.marks.per_week(reach(start), end, unauthorised, pupil_ids=sorted(full))
+            mondays: dict[str, date] = {}
+            for pid, monday, n in by_week:
+                if monday not in mondays:
+                    mondays[monday] = date.fromisoformat(monday)
+                weekly[pid][mondays[monday]] += n
         else:
             for pid, day, code in store.marks.with_codes(reach(start), end, unauthorised):
                 if pid in full:
@@ -251,6 +254,8 @@ def pupil_figures(
     )
     school_days = sorted({day for day, _ in sessions})
     weeks_of: dict[tuple[date, date], list[date]] = {}
+    # most pupils share the whole range: their school weeks (with those before) worked out once
+    shared: dict[tuple[date, date], tuple[list[date], int, dict[date, int]]] = {}
     results = []
     for pupil in pupils:
         if pupil.id not in windows:
@@ -263,13 +268,24 @@ def pupil_figures(
                 bisect_left(school_days, week_start(first)) : bisect_right(school_days, last)
             ]
             weeks_of[(first, last)] = sorted({week_start(d) for d in days})
-        weeks = before + weeks_of[(first, last)]
+        if (first, last) not in shared:
+            joined = before + weeks_of[(first, last)]
+            shared[(first, last)] = joined, len(before), {w: i for i, w in enumerate(joined)}
+        weeks, looking_back, position = shared[(first, last)]
         local = local_before + weeks_of[(first, last)]
         figures = figures_from_counts(counts.get(pupil.id, ()), table, missing.get(pupil.id, 0))
         per_week = weekly.get(pupil.id)
         ten = (
-            max_in_consecutive_weeks(per_week, weeks, look_back=len(before)) if per_week else 0,
-            sum(per_week.get(w, 0) for w in weeks[-PENALTY_WINDOW_WEEKS:]) if per_week else 0,
+            max_in_consecutive_weeks(per_week, weeks, look_back=looking_back, position=position)
+            if per_week
+            else 0,
+            sum(
+                n
+                for w, n in per_week.items()
+                if position.get(w, -1) >= len(weeks) - PENALTY_WINDOW_WEEKS
+            )
+            if per_week
+            else 0,
         )
         in_local = (
             ten

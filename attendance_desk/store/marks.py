@@ -251,13 +251,30 @@ class MarkRepo:
         end: date,
         codes: Iterable[str],
         windows: dict[int, tuple[date, date]] | None = None,
+        pupil_ids: Sequence[int] | None = None,
     ) -> list[tuple[int, str, int]]:
         """(pupil_id, Monday of the week as ISO text, marks) with one of `codes`, counted in SQL by
-        calendar week; every pupil over [start, end], or each pupil of `windows` over their own dates.
+        calendar week; every pupil over [start, end] (or those of `pupil_ids`, whose whole weeks are
+        read from the counts by week), or each pupil of `windows` over their own dates.
         For codes whose category does not depend on the date (the unauthorised G, N, O, U)."""
         codes = sorted(codes)
         listed = ",".join("?" * len(codes))
         week = WEEK_OF_DATE.format(d="m.date")  # the Monday, worked out in SQL
+        whole = week_cut(start, end) if windows is None and pupil_ids is not None else None
+        if whole is not None:  # whole weeks from the counts by week; the days after, from the marks
+            first, last = whole
+            rows = self.store.conn.execute(
+                "SELECT pupil_id, week, SUM(n) FROM mark_week_counts WHERE pupil_id IN "
+                f"(SELECT value FROM json_each(?)) AND code IN ({listed}) AND week BETWEEN ? AND ? "
+                "GROUP BY pupil_id, week",
+                [json.dumps(sorted(pupil_ids)), *codes, first.isoformat(), last.isoformat()],
+            ).fetchall()
+            before, after = first - timedelta(days=1), last + timedelta(days=7)
+            for lo, hi in ((start, before), (after, end)):
+                if lo <= hi:
+                    kept = set(pupil_ids)
+                    rows += [r for r in self.per_week(lo, hi, codes) if r[0] in kept]
+            return rows
         if windows is None:
             return self.store.conn.execute(
                 f"SELECT m.pupil_id, {week}, COUNT(*) FROM marks m WHERE m.date BETWEEN ? AND ? "
