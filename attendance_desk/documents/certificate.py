@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.layout import GRID, Styles, build_pdf
-from attendance_desk.presentation import CATEGORY_COLOURS
+from attendance_desk.presentation import CATEGORY_COLOURS, dmy
 
 REGULATIONS_2024 = "the School Attendance (Pupil Registration) (England) Regulations 2024"
 REGULATIONS_2006 = "the Education (Pupils Registration) (England) Regulations 2006"
@@ -79,7 +79,7 @@ def write_certificate(path: str | Path, c: CertificateData) -> None:
     facts = [
         ["School", f"{c.school} (URN {c.urn}), {c.local_authority}"],
         ["Pupil", f"{c.pupil_name}, born {c.dob}, UPN {c.upn}, Year {c.year_group}"],
-        ["Period", f"{c.start:%d/%m/%Y} to {c.end:%d/%m/%Y}"],
+        ["Period", f"{dmy(c.start)} to {dmy(c.end)}"],
         ["Parents with parental responsibility", "\n".join(c.parents) or "none recorded"],
     ]
     table = Table(
@@ -135,7 +135,7 @@ def register_flowables(weeks, s: Styles) -> list:
     rows = [header]
     style = list(GRID) + [("ALIGN", (1, 0), (-1, -1), "CENTER")]
     for r, (monday, cells) in enumerate(weeks, start=1):
-        rows.append([f"{monday:%d/%m/%Y}"] + [text for text, _ in cells])
+        rows.append([f"{dmy(monday)}"] + [text for text, _ in cells])
         for col, (_, category) in enumerate(cells, start=1):
             if category and category != "present":
                 style.append(
@@ -189,7 +189,7 @@ def regulations(start: date) -> str:
     has sessions before 19 August 2024."""
     if start < REGULATIONS_CHANGE:
         return (
-            f"{REGULATIONS_2024} (and, for sessions before {REGULATIONS_CHANGE:%d/%m/%Y}, "
+            f"{REGULATIONS_2024} (and, for sessions before {dmy(REGULATIONS_CHANGE)}, "
             f"{REGULATIONS_2006})"
         )
     return REGULATIONS_2024

@@ -20,6 +20,7 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from attendance_desk.documents.certificate import amendments_table, legend_table, register_flowables
 from attendance_desk.documents.layout import FONT, GRID, Styles, build_pdf, register_fonts
 from attendance_desk.domain.people import Pupil
+from attendance_desk.presentation import dmy
 
 
 class SchoolOnPaper(Protocol):
@@ -142,9 +143,9 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             f"{escape(sch.name)} (URN {escape(sch.urn)}), {escape(sch.local_authority)}", s.body
         ),
         Paragraph(
-            f"Pupil: <b>{escape(p.legal_name)}</b>, UPN {p.upn}. Prepared {d.today:%d/%m/%Y} by "
+            f"Pupil: <b>{escape(p.legal_name)}</b>, UPN {p.upn}. Prepared {dmy(d.today)} by "
             f"{escape(d.prepared_by)}. Named EWO: {escape(sch.named_ewo or 'not recorded')}. Figures are "
-            f"as at {d.today:%d/%m/%Y} unless a date is given.",
+            f"as at {dmy(d.today)} unless a date is given.",
             s.body,
         ),
         Paragraph("Checklist", s.heading),
@@ -184,11 +185,11 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
     ]
     facts = [
         ["Name", p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")],
-        ["Date of birth", f"{p.dob:%d/%m/%Y}" if p.dob else "not recorded"],
+        ["Date of birth", f"{dmy(p.dob)}" if p.dob else "not recorded"],
         ["Sex", p.sex or ""],
         ["Year and class", f"Year {p.year_group}, {p.reg_group}"],
         ["UPN", p.upn],
-        ["Admitted", f"{p.admission_date:%d/%m/%Y}" if p.admission_date else "not recorded"],
+        ["Admitted", f"{dmy(p.admission_date)}" if p.admission_date else "not recorded"],
         ["Needs and vulnerability", ", ".join(flags) or "none recorded"],
         ["Social worker", p.social_worker or "none recorded"],
     ]
@@ -224,7 +225,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
         rows.append(
             [
                 label,
-                f"{row.start:%d/%m/%Y} to {row.end:%d/%m/%Y}",
+                f"{dmy(row.start)} to {dmy(row.end)}",
                 f.possible,
                 f"{f.attendance_pct:.1f}%" if f.attendance_pct is not None else "–",
                 f.authorised,
@@ -238,9 +239,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             continue  # no marks that year: nothing to print but empty weeks
         story += [
             PageBreak(),
-            Paragraph(
-                f"Register: {label.lower()} ({row.start:%d/%m/%Y} to {row.end:%d/%m/%Y})", s.heading
-            ),
+            Paragraph(f"Register: {label.lower()} ({dmy(row.start)} to {dmy(row.end)})", s.heading),
         ]
         story += register_flowables(weeks, s)
         story += [Spacer(0, 3 * mm), legend_table(legend, s)]
@@ -273,7 +272,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
     for label, m in d.meetings:
         rows = [
             [
-                f"{label}, {m.held_on:%d/%m/%Y}",
+                f"{label}, {dmy(m.held_on)}",
                 "Parent attended" if m.parent_attended else "Parent did not attend",
             ]
         ]
@@ -291,7 +290,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             if value:
                 rows.append([name, value])
         if m.target_pct is not None:
-            target = f"{m.target_pct:g}% from {m.target_from:%d/%m/%Y} to {m.target_to:%d/%m/%Y}"
+            target = f"{m.target_pct:g}% from {dmy(m.target_from)} to {dmy(m.target_to)}"
             if m.kind == "review":
                 achieved = (
                     f"{m.attendance_achieved:.1f}%"
@@ -301,7 +300,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
                 target += f": achieved {achieved}, {'met' if m.target_met else 'not met'}"
             rows.append(["Target", target])
         if m.review_date and m.kind != "review":
-            rows.append(["Review", f"{m.review_date:%d/%m/%Y}"])
+            rows.append(["Review", f"{dmy(m.review_date)}"])
         story += [_table(rows, [40, 140], s), Spacer(0, 3 * mm)]
     story.append(Paragraph("Parenting contracts and plans", s.heading))
     if not d.plans:
@@ -310,7 +309,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
         rows = [
             [
                 label,
-                f"{plan.starts:%d/%m/%Y} to {plan.ends:%d/%m/%Y}, review {plan.review_date:%d/%m/%Y}",
+                f"{dmy(plan.starts)} to {dmy(plan.ends)}, review {dmy(plan.review_date)}",
             ],
             ["Parent agrees to", plan.parent_commitments],
             ["School will", plan.school_support],

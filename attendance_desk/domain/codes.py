@@ -10,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 
+from attendance_desk.presentation import dmy
+
 
 class Category(StrEnum):
     PRESENT = "present"
@@ -87,7 +89,7 @@ class CodeTable:
         for code_set in self.sets:
             if code_set.covers(day):
                 return code_set
-        raise UnknownCode(f"no attendance code set covers {day:%d/%m/%Y}")
+        raise UnknownCode(f"no attendance code set covers {dmy(day)}")
 
     def era_index(self, day: date) -> int:
         return self.sets.index(self.set_for(day))
@@ -98,7 +100,7 @@ class CodeTable:
             return code_set.codes[code]
         except KeyError:
             raise UnknownCode(
-                f"'{code}' is not an attendance code on {day:%d/%m/%Y} ({code_set.title})"
+                f"'{code}' is not an attendance code on {dmy(day)} ({code_set.title})"
             ) from None
 
     def category(self, code: str, day: date) -> Category:

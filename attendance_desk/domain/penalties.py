@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from attendance_desk.presentation import dmy
+
 FULL_AMOUNT = 160  # pounds, per parent per child
 REDUCED_AMOUNT = 80  # if paid within REDUCED_DAYS
 REDUCED_DAYS = 21
@@ -63,7 +65,7 @@ def notice_amounts(issued_on: date, earlier: Sequence[date]) -> Amounts | str:
     window = three_years_before(issued_on)
     recent = sorted(d for d in earlier if window < d <= issued_on)
     if len(recent) >= NOTICES_IN_THREE_YEARS:
-        listed = " and ".join(f"{d:%d/%m/%Y}" for d in recent)
+        listed = " and ".join(f"{dmy(d)}" for d in recent)
         return (
             f"a third penalty notice within three years is not allowed (notices issued {listed}): "
             "the route now is prosecution under section 444 of the Education Act 1996 (or another "
@@ -90,8 +92,8 @@ def check_improvement_period(notice_on: date, ends: date) -> str | None:
     if not notice_on + timedelta(weeks=low) <= ends <= notice_on + timedelta(weeks=high):
         return (
             f"the improvement period should end {low} to {high} weeks after the notice "
-            f"({notice_on + timedelta(weeks=low):%d/%m/%Y} to {notice_on + timedelta(weeks=high):%d/%m/%Y}), "
-            f"not on {ends:%d/%m/%Y}"
+            f"({dmy(notice_on + timedelta(weeks=low))} to {dmy(notice_on + timedelta(weeks=high))}), "
+            f"not on {dmy(ends)}"
         )
     return None
 

@@ -26,6 +26,7 @@ from attendance_desk.gui.settings import SettingsView
 from attendance_desk.gui.today import TodayView
 from attendance_desk.gui.widgets import show_error
 from attendance_desk.paths import resource_path
+from attendance_desk.presentation import dmy_hm
 from attendance_desk.services.school import school_settings
 
 STYLE = resource_path("style.qss").read_text(encoding="utf-8")
@@ -263,7 +264,7 @@ class MainWindow(QMainWindow):
         self.idle_lock.timer.start()
 
     def _show_last_backup(self, stamp: str) -> None:
-        text = datetime.fromisoformat(stamp).strftime("%d/%m/%Y %H:%M") if stamp else "never"
+        text = dmy_hm(datetime.fromisoformat(stamp)) if stamp else "never"
         self.backup_label.setText(f"Last backup: {text}")
 
     def _backup_in_background(self, starting: bool = True) -> None:

@@ -41,6 +41,7 @@ from attendance_desk.importers.tabular import (
     parse_date,
     parse_optional_date,
 )
+from attendance_desk.presentation import dmy
 
 SEX = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
 TOTALS = ("SessionsPossible", "SessionsAttended", "SessionsAuthorised", "SessionsUnauthorised")
@@ -605,7 +606,7 @@ class Reading:
             day, session, char = self.invalid[0]
             parts.append(
                 f"{len(self.invalid)} character(s) not a code on their date, "
-                f"first '{char}' on {day:%d/%m/%Y} {session}"
+                f"first '{char}' on {dmy(day)} {session}"
             )
         return f"{self.name}: " + ("; ".join(parts) if parts else "agrees")
 

@@ -22,6 +22,7 @@ from attendance_desk.importers.tabular import (
     source_rows,
     text,
 )
+from attendance_desk.presentation import dmy, weekday_dmy
 
 HEADER_SCAN_ROWS = 15
 
@@ -138,7 +139,7 @@ def parse_grid(
                 )
             ]
         )
-    labels = {col: f"{d:%a %d/%m/%Y} {s}" for col, (d, s) in columns.items()}
+    labels = {col: f"{weekday_dmy(d)} {s}" for col, (d, s) in columns.items()}
     collector = MarkCollector(path.name, pupils, codes, calendar, today)
     names = _name_index(pupils)
     for done, (number, cells) in enumerate(rows[last_header + 1 :], start=1):
@@ -182,7 +183,7 @@ def _pupil(
         upn = names.get((text(cell("surname")).lower(), text(cell("forename")).lower(), dob))
     if upn is None:
         collector.problems.add(
-            row, "name", f"no pupil called {name} born {dob:%d/%m/%Y} in this school file"
+            row, "name", f"no pupil called {name} born {dmy(dob)} in this school file"
         )
         return None
     return collector.pupil_for(row, "upn", upn)

@@ -30,6 +30,7 @@ from attendance_desk.importers.tabular import (
     read_table,
     text,
 )
+from attendance_desk.presentation import dmy
 
 REQUIRED = ("upn", "date", "session", "code")
 LATE_CODES = (LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE)
@@ -162,7 +163,7 @@ class MarkCollector:
             problems.append(
                 (
                     "date",
-                    f"{day:%d/%m/%Y} is in the future; only codes such as M, C or # "
+                    f"{dmy(day)} is in the future; only codes such as M, C or # "
                     f"may be entered ahead, not {code}",
                 )
             )
@@ -173,7 +174,7 @@ class MarkCollector:
             and not self.calendar.is_school_session(day, session)
         ):
             problems.append(
-                ("date", f"{day:%d/%m/%Y} {session} is not a school session in the calendar")
+                ("date", f"{dmy(day)} {session} is not a school session in the calendar")
             )
         return entry, problems
 
@@ -212,7 +213,7 @@ class MarkCollector:
                 row, minutes_column, f"minutes late given for code {code} (only L or U)"
             )
         if not pupil.on_roll(day) and entry.category != Category.NOT_COUNTED:
-            self.problems.add(row, date_column, f"{pupil.name} was not on roll on {day:%d/%m/%Y}")
+            self.problems.add(row, date_column, f"{pupil.name} was not on roll on {dmy(day)}")
         who = self._pupil_index.setdefault(upn, len(self._pupil_index))
         index = self._code_index.setdefault(code, len(self._code_index))
         key = (who * 800_000 + day.toordinal()) * 2 + SESSIONS.index(session)
@@ -223,7 +224,7 @@ class MarkCollector:
                 self.problems.add(
                     row,
                     code_column,
-                    f"{upn} {day:%d/%m/%Y} {session} is given code {code} "
+                    f"{upn} {dmy(day)} {session} is given code {code} "
                     f"here but {list(self._code_index)[first_code]} {where}",
                 )
             return

@@ -15,7 +15,7 @@ from attendance_desk.domain.pastoral import MIN_AWARD_SESSIONS, AwardCandidate, 
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
-from attendance_desk.presentation import percent
+from attendance_desk.presentation import dmy, percent
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.school import ServiceError, school_calendar
 from attendance_desk.services.users import authorize
@@ -35,7 +35,7 @@ class AwardBatch:
 
 
 def _dmy(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+    return f"{dmy(day)}"
 
 
 def _span(row: PupilFigures) -> str:

@@ -12,7 +12,11 @@ from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
-from attendance_desk.presentation import when_text as presentation_when_text
+from attendance_desk.presentation import (
+    dmy,
+    weekday_dmy,
+    when_text,
+)
 from attendance_desk.services.figures import due_on, missing_sessions, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
@@ -92,25 +96,23 @@ def make_certificate(
         first, last = compulsory_school_age(pupil.dob)
         if start < first or end > last:
             raise ServiceError(
-                f"{pupil.name} (born {pupil.dob:%d/%m/%Y}) is of compulsory school age from "
-                f"{first:%d/%m/%Y} to {last:%d/%m/%Y}: the certificate's period must lie within it"
+                f"{pupil.name} (born {dmy(pupil.dob)}) is of compulsory school age from "
+                f"{dmy(first)} to {dmy(last)}: the certificate's period must lie within it"
             )
     rows = pupil_figures(store, start, end, pupils=[pupil])
     if not rows:
-        raise ServiceError(
-            f"{pupil.name} was not on roll between {start:%d/%m/%Y} and {end:%d/%m/%Y}"
-        )
+        raise ServiceError(f"{pupil.name} was not on roll between {dmy(start)} and {dmy(end)}")
     row = rows[0]
     # a certified extract of the register cannot contain a session with no mark: complete it first
     due = due_on(store, today)
     gaps = missing_sessions(store, pupil, start, end, due)
     if gaps:
-        shown = ", ".join(f"{d:%a %d/%m/%Y} {s}" for d, s in gaps[:12]) + (
+        shown = ", ".join(f"{weekday_dmy(d)} {s}" for d, s in gaps[:12]) + (
             f" and {len(gaps) - 12} more" if len(gaps) > 12 else ""
         )
         raise ServiceError(
-            f"{pupil.name} has {len(gaps)} session(s) with no mark between {start:%d/%m/%Y} and "
-            f"{end:%d/%m/%Y}: complete the register first ({shown})"
+            f"{pupil.name} has {len(gaps)} session(s) with no mark between {dmy(start)} and "
+            f"{dmy(end)}: complete the register first ({shown})"
         )
     weeks, legend = register_weeks(store, pupil, start, end, today or date.today())
     f = row.figures
@@ -124,7 +126,7 @@ def make_certificate(
     ]
     amendments = [
         [
-            f"{e.date:%d/%m/%Y} {e.session}",
+            f"{dmy(e.date)} {e.session}",
             e.old_code,
             e.new_code,
             e.reason,
@@ -153,7 +155,7 @@ def make_certificate(
             school.local_authority,
             school.head_teacher,
             pupil.legal_name,
-            f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "not recorded",
+            f"{dmy(pupil.dob)}" if pupil.dob else "not recorded",
             pupil.upn,
             pupil.year_group,
             start,
@@ -174,11 +176,6 @@ def make_certificate(
         by,
         "certificate made" + (" and signed" if signature else ""),
         pupil.upn,
-        f"{start:%d/%m/%Y} to {end:%d/%m/%Y}: {out}",
+        f"{dmy(start)} to {dmy(end)}: {out}",
     )
     return CertificateResult(pupil.legal_name, out, f.possible, totals[-1][1])
-
-
-def when_text(stamp: str) -> str:
-    """An ISO timestamp as local dd/mm/yyyy HH:MM (see presentation.when_text)."""
-    return presentation_when_text(stamp)

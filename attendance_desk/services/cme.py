@@ -15,6 +15,7 @@ from attendance_desk.domain.leave import is_evidence
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import check_event_date
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar, setting_number
@@ -70,14 +71,14 @@ def _details(store: Store, pupil: Pupil, day: date, st: CmeStatus) -> dict:
     """What the form says, as at the referral's date."""
     entries = [e for e in store.casework.for_pupil(pupil.id) if e.at.date() <= day]
     calls = [
-        f"{e.at:%d/%m/%Y %H:%M} {e.outcome}"
+        f"{dmy_hm(e.at)} {e.outcome}"
         + (f" ({e.with_whom})" if e.with_whom else "")
         + f", by {e.by_user}"
         for e in entries
         if e.kind in ("call", "text", "email")
     ][-30:]
     visits = [
-        f"{e.at:%d/%m/%Y %H:%M} {e.outcome}" + (f": {e.notes}" if e.notes else "")
+        f"{dmy_hm(e.at)} {e.outcome}" + (f": {e.notes}" if e.notes else "")
         for e in entries
         if e.kind == "home_visit"
     ]
@@ -88,9 +89,7 @@ def _details(store: Store, pupil: Pupil, day: date, st: CmeStatus) -> dict:
             + ", ".join(x for x in (pupil.social_worker_phone, pupil.social_worker_email) if x)
         )
     agencies += [
-        f"{e.at:%d/%m/%Y} {e.outcome}"
-        for e in entries
-        if e.kind in ("early_help", "lead_professional")
+        f"{dmy(e.at)} {e.outcome}" for e in entries if e.kind in ("early_help", "lead_professional")
     ]
     contacts = [
         f"{c.name} ({c.relationship or 'contact'}{', parental responsibility' if c.parental_responsibility else ''})"
@@ -129,14 +128,14 @@ def refer(
     pupil = st.pupil
     if st.referral and not st.referral.outcome:
         raise ServiceError(
-            f"{pupil.name} was referred on {st.referral.referred_on:%d/%m/%Y} and the outcome is "
+            f"{pupil.name} was referred on {dmy(st.referral.referred_on)} and the outcome is "
             "not recorded yet: record it before a new referral"
         )
     if not st.due and not is_evidence(early_reason):
         raise ServiceError(
             f"refused: {pupil.name} has {st.days_unexplained} school day"
             f"{'s' if st.days_unexplained != 1 else ''} of unexplained absence in a row up to "
-            f"{day:%d/%m/%Y}; the school refers at {st.needed} (Settings). To refer now, give the "
+            f"{dmy(day)}; the school refers at {st.needed} (Settings). To refer now, give the "
             "reason (a sentence: it is recorded with the referral)"
         )
     referral = CmeReferral(
@@ -154,7 +153,7 @@ def refer(
         referral_id = store.cme.add(referral)
         if not pupil.cme_concern:
             store.pupils.upsert_many([replace(pupil, cme_concern=True)])
-        seen = f"last seen {st.last_seen:%d/%m/%Y}" if st.last_seen else "not seen this term"
+        seen = f"last seen {dmy(st.last_seen)}" if st.last_seen else "not seen this term"
         notes = f"{st.days_unexplained} school days of unexplained absence; {seen}"
         if referral.early_reason:
             notes += f". Before the school's count of {st.needed}: {referral.early_reason}"
@@ -195,7 +194,7 @@ def referral_form(store: Store, referral_id: int, out: Path, by: str) -> Path:
     form = LaForm(
         "Children missing education: referral to the local authority",
         school.name,
-        f"to {school.local_authority or 'the local authority'}, {r.referred_on:%d/%m/%Y} "
+        f"to {school.local_authority or 'the local authority'}, {dmy(r.referred_on)} "
         f"(referral {r.id})",
         pupil.legal_name,
         (
@@ -203,17 +202,17 @@ def referral_form(store: Store, referral_id: int, out: Path, by: str) -> Path:
                 "The pupil",
                 [
                     ("Name", pupil.legal_name),
-                    ("Date of birth", f"{pupil.dob:%d/%m/%Y}" if pupil.dob else ""),
+                    ("Date of birth", f"{dmy(pupil.dob)}" if pupil.dob else ""),
                     ("UPN", pupil.upn),
                     ("Year and class", f"Year {pupil.year_group}, {pupil.reg_group}"),
                     (
                         "Last seen in school",
-                        f"{r.last_seen:%d/%m/%Y}" if r.last_seen else "not recorded",
+                        f"{dmy(r.last_seen)}" if r.last_seen else "not recorded",
                     ),
                     (
                         "Unexplained absence",
                         f"{r.days_unexplained} school days in a row (N or O) up to "
-                        f"{r.referred_on:%d/%m/%Y}; the school refers at {d.get('needed')}",
+                        f"{dmy(r.referred_on)}; the school refers at {d.get('needed')}",
                     ),
                 ]
                 + ([("Referred early because", r.early_reason)] if r.early_reason else [])
@@ -255,15 +254,11 @@ def record_outcome(
     check_event_date(day, today, "", "the outcome")
     r = _referral(store, referral_id)
     if r.outcome:
-        raise ServiceError(
-            f"referral {referral_id}'s outcome was recorded on {r.outcome_on:%d/%m/%Y}"
-        )
+        raise ServiceError(f"referral {referral_id}'s outcome was recorded on {dmy(r.outcome_on)}")
     if len(outcome.strip().split()) < 2:
         raise ServiceError("record the outcome in words (e.g. 'attending another school')")
     if day < r.referred_on:
-        raise ServiceError(
-            f"the referral was made on {r.referred_on:%d/%m/%Y}, after {day:%d/%m/%Y}"
-        )
+        raise ServiceError(f"the referral was made on {dmy(r.referred_on)}, after {dmy(day)}")
     pupil = store.pupils.by_id(r.pupil_id)
     with store.write():
         store.cme.set_outcome(r.id, outcome.strip(), day, note.strip())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_of, days_between
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
+from attendance_desk.presentation import dmy_hm
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import insert_new_marks
 from attendance_desk.store.resources import default_code_table
@@ -230,7 +231,7 @@ def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
     with store.write():
         for day, items in sorted(recode.items()):
             at = datetime.combine(day, time(9, 40 + rng.randint(0, 15))).astimezone()
-            reason = f"first-day call {at:%d/%m/%Y %H:%M}: spoke to parent/carer"
+            reason = f"first-day call {dmy_hm(at)}: spoke to parent/carer"
             store.marks.add_or_amend_many(
                 [NewMark(*item).as_row() for item in items],
                 by="office",

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry, Meeting, Plan
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
@@ -146,9 +147,7 @@ def record_meeting(
             by,
             outcome,
             attendees,
-            f"Target {target_pct:g}% by {review:%d/%m/%Y}"
-            if target_pct
-            else f"Review {review:%d/%m/%Y}",
+            f"Target {target_pct:g}% by {dmy(review)}" if target_pct else f"Review {dmy(review)}",
             late_reason,
         )
         store.audit.log(
@@ -184,8 +183,8 @@ def review_meeting(
     late_reason = check_event_date(held_on, today, late_reason, "the review")
     if held_on < original.held_on:
         raise ServiceError(
-            f"a review cannot be held ({held_on:%d/%m/%Y}) before the meeting it reviews "
-            f"({original.held_on:%d/%m/%Y})"
+            f"a review cannot be held ({dmy(held_on)}) before the meeting it reviews "
+            f"({dmy(original.held_on)})"
         )
     achieved = met = None
     if original.target_pct is not None and original.target_from and original.target_to:
@@ -296,10 +295,10 @@ def record_plan(
             by,
             f"{PLAN_KINDS[kind]} agreed",
             "",
-            f"Review {plan.review_date:%d/%m/%Y}",
+            f"Review {dmy(plan.review_date)}",
         )
         store.audit.log(
-            by, "plan recorded", pupil.upn, f"{PLAN_KINDS[kind]} {plan.id} from {starts:%d/%m/%Y}"
+            by, "plan recorded", pupil.upn, f"{PLAN_KINDS[kind]} {plan.id} from {dmy(starts)}"
         )
     return plan
 
@@ -344,7 +343,7 @@ def record_contact(
         at = at.astimezone()
     if at > datetime.now().astimezone() + timedelta(minutes=5):
         raise ServiceError(
-            f"a {CONTACT_KINDS[kind].lower()} cannot be dated {at:%d/%m/%Y %H:%M}: that is in the future"
+            f"a {CONTACT_KINDS[kind].lower()} cannot be dated {dmy_hm(at)}: that is in the future"
         )
     late_reason = check_event_date(
         at.date(), today, late_reason, f"the {CONTACT_KINDS[kind].lower()}"

@@ -23,6 +23,7 @@ from attendance_desk.domain.penalties import (
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.as_at import check_event_date
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import find_pupil
@@ -80,14 +81,14 @@ class PenaltyCase:
     def summary(self) -> str:
         parts = []
         for s in self.steps:
-            text = f"{STEPS[s.step]} {s.occurred_on:%d/%m/%Y}"
+            text = f"{STEPS[s.step]} {dmy(s.occurred_on)}"
             if s.step == "notice_to_improve" and s.improvement_ends:
-                text += f" (improve by {s.improvement_ends:%d/%m/%Y})"
+                text += f" (improve by {dmy(s.improvement_ends)})"
             if s.step == "issued":
                 reduced = (
-                    f", £{s.reduced_amount} by {s.reduced_by:%d/%m/%Y}" if s.reduced_amount else ""
+                    f", £{s.reduced_amount} by {dmy(s.reduced_by)}" if s.reduced_amount else ""
                 )
-                text += f" ref {s.la_reference}: £{s.amount} by {s.pay_by:%d/%m/%Y}{reduced}"
+                text += f" ref {s.la_reference}: £{s.amount} by {dmy(s.pay_by)}{reduced}"
             if s.step == "paid" and s.amount:
                 text += f" (£{s.amount})"
             parts.append(text)
@@ -106,7 +107,7 @@ def threshold_figures(store: Store, pupil: Pupil, day: date) -> ThresholdFigures
         row.unauthorised_last_local_window if row else 0,
         row.local_threshold if row else 10,
         row.local_window_weeks if row else 10,
-        f"{window[0]:%d/%m/%Y} to {window[1]:%d/%m/%Y}",
+        f"{dmy(window[0])} to {dmy(window[1])}",
     )
 
 
@@ -224,7 +225,7 @@ def notice_to_improve(
                     step,
                     pupil,
                     by,
-                    f"Notice to improve to {contact.name}: improvement period to {ends:%d/%m/%Y}",
+                    f"Notice to improve to {contact.name}: improvement period to {dmy(ends)}",
                     _figures_text(figures),
                 )
             )
@@ -262,18 +263,18 @@ def _evidence(store: Store, pupil: Pupil, day: date, weeks_from: str) -> dict:
     start = academic_year_bounds(academic_year_of(day))[0]
     table = codes()
     unauthorised = [
-        f"{m.date:%d/%m/%Y} {m.session} {m.code}"
+        f"{dmy(m.date)} {m.session} {m.code}"
         for m in store.marks.for_pupil(pupil.id, start, day)
         if table.category_or_none(m.code, m.date) == Category.UNAUTHORISED
     ]
     letters = [
-        f"{x.letter_date:%d/%m/%Y} {x.template} to {x.addressee} ({x.reference})"
-        + (f", posted {x.posted_on:%d/%m/%Y}" if x.posted_on else "")
+        f"{dmy(x.letter_date)} {x.template} to {x.addressee} ({x.reference})"
+        + (f", posted {dmy(x.posted_on)}" if x.posted_on else "")
         for x in store.letters.for_pupil(pupil.id)
         if not x.void and x.letter_date and x.letter_date <= day
     ]
     meetings = [
-        f"{m.held_on:%d/%m/%Y} {m.kind}"
+        f"{dmy(m.held_on)} {m.kind}"
         + ("" if m.parent_attended else " (parent did not attend)")
         + (f", target {m.target_pct:g}%" if m.target_pct else "")
         for m in store.meetings.meetings(pupil.id)
@@ -315,7 +316,7 @@ def request_notice(
         if nti and nti.improvement_ends and day < nti.improvement_ends:
             raise ServiceError(
                 f"the improvement period of the notice to improve runs to "
-                f"{nti.improvement_ends:%d/%m/%Y}: a request may follow only after it"
+                f"{dmy(nti.improvement_ends)}: a request may follow only after it"
             )
     else:
         if not upn:
@@ -418,7 +419,7 @@ def record_issued(
         by_user=by,
     )
     reduced = (
-        f"£{amounts.reduced_amount} if paid by {amounts.reduced_by:%d/%m/%Y}, "
+        f"£{amounts.reduced_amount} if paid by {dmy(amounts.reduced_by)}, "
         if amounts.reduced_amount
         else "no reduction (a second notice within three years), "
     )
@@ -429,7 +430,7 @@ def record_issued(
             current.pupil,
             by,
             f"Penalty notice {la_reference.strip()} issued to {first.parent}",
-            f"{reduced}£{amounts.amount} by {amounts.pay_by:%d/%m/%Y}",
+            f"{reduced}£{amounts.amount} by {dmy(amounts.pay_by)}",
         )
     return case(store, case_id)
 
@@ -456,26 +457,24 @@ def record_outcome(
             f"case {case_id} is at '{STEPS[current.state]}': an outcome follows an issued notice"
         )
     if day < issued.occurred_on:
-        raise ServiceError(
-            f"the notice was issued on {issued.occurred_on:%d/%m/%Y}, after {day:%d/%m/%Y}"
-        )
+        raise ServiceError(f"the notice was issued on {dmy(issued.occurred_on)}, after {dmy(day)}")
     amounts = Amounts(issued.amount, issued.reduced_amount, issued.reduced_by, issued.pay_by, 1)
     paid = None
     if outcome == "paid":
         paid = amount_due(amounts, day)
         if paid is None:
             raise ServiceError(
-                f"the notice had to be paid by {issued.pay_by:%d/%m/%Y}: a payment on "
-                f"{day:%d/%m/%Y} is late; record it as not paid and consider prosecution"
+                f"the notice had to be paid by {dmy(issued.pay_by)}: a payment on "
+                f"{dmy(day)} is late; record it as not paid and consider prosecution"
             )
         text = f"Penalty notice {issued.la_reference} paid: £{paid}"
     elif outcome == "unpaid":
         if day <= issued.pay_by:
             raise ServiceError(
-                f"the notice may still be paid until {issued.pay_by:%d/%m/%Y}: record it as not "
+                f"the notice may still be paid until {dmy(issued.pay_by)}: record it as not "
                 "paid after that day"
             )
-        text = f"Penalty notice {issued.la_reference} not paid by {issued.pay_by:%d/%m/%Y}"
+        text = f"Penalty notice {issued.la_reference} not paid by {dmy(issued.pay_by)}"
     else:
         if len(note.strip().split()) < 2:
             raise ServiceError("record why the notice was withdrawn")
@@ -553,7 +552,7 @@ def refer_for_prosecution(
 def _pupil_lines(store: Store, pupil: Pupil) -> list[tuple[str, str]]:
     lines = [
         ("Name", pupil.legal_name),
-        ("Date of birth", f"{pupil.dob:%d/%m/%Y}" if pupil.dob else ""),
+        ("Date of birth", f"{dmy(pupil.dob)}" if pupil.dob else ""),
         ("UPN", pupil.upn),
         ("Year and class", f"Year {pupil.year_group}, {pupil.reg_group}"),
     ]
@@ -599,7 +598,7 @@ def request_form(store: Store, case_id: int, out, by: str):
     steps = [
         (
             "Notice to improve",
-            f"{nti.occurred_on:%d/%m/%Y}, improvement period to {nti.improvement_ends:%d/%m/%Y}"
+            f"{dmy(nti.occurred_on)}, improvement period to {dmy(nti.improvement_ends)}"
             if nti
             else f"none: {request.note}",
         )
@@ -607,7 +606,7 @@ def request_form(store: Store, case_id: int, out, by: str):
     form = LaForm(
         "Request to issue a penalty notice for absence",
         school.name,
-        f"to {school.local_authority or 'the local authority'}, {request.occurred_on:%d/%m/%Y} "
+        f"to {school.local_authority or 'the local authority'}, {dmy(request.occurred_on)} "
         f"(case {case_id})",
         pupil.legal_name,
         (

@@ -11,6 +11,7 @@ from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.codes import Category
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry, LetterRecord, Meeting, StageEvent
+from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import KINDS
@@ -198,7 +199,7 @@ def _outstanding(
         if m.review_date and m.id not in reviewed:
             due.append(
                 Action(
-                    f"Review of the {KINDS.get(m.kind, m.kind)} of {m.held_on:%d/%m/%Y}",
+                    f"Review of the {KINDS.get(m.kind, m.kind)} of {dmy(m.held_on)}",
                     m.review_date,
                     m.review_date < today,
                 )

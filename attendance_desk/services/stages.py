@@ -16,6 +16,7 @@ from attendance_desk.domain.support_map import (
     Suggestion,
     SupportMap,
 )
+from attendance_desk.presentation import dmy
 from attendance_desk.services.as_at import check_event_date, event_audit_detail
 from attendance_desk.services.figures import PupilFigures, due_on, pupil_figures
 from attendance_desk.services.marks import find_pupil
@@ -236,11 +237,11 @@ def record_step(
         raise ServiceError("give a reason (it is kept with the pupil's stage history)")
     if event in ("entered", "reopened") and not pupil.on_roll(on):
         raise ServiceError(
-            f"{pupil.name} left the school on {pupil.leaving_date:%d/%m/%Y}: no stage can be entered"
+            f"{pupil.name} left the school on {dmy(pupil.leaving_date)}: no stage can be entered"
         )
     states = stage_overview(store, on, upn)
     if not states:
-        raise ServiceError(f"{pupil.name} was not on roll this school year by {on:%d/%m/%Y}")
+        raise ServiceError(f"{pupil.name} was not on roll this school year by {dmy(on)}")
     (state,) = states
     notes = note.strip()
     if event in ("entered", "reopened"):

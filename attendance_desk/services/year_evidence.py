@@ -7,6 +7,7 @@ from datetime import date
 
 from attendance_desk.domain.penalties import STEPS
 from attendance_desk.domain.people import Pupil
+from attendance_desk.presentation import dmy
 from attendance_desk.store.db import Store
 
 
@@ -20,7 +21,7 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
         detail = f"by {r.requested_by}; reason given: {r.reason}"
         lines.append((r.received_on, what, detail))
         if r.decided_on and r.decided_on <= today:
-            late = f" after the deadline of {r.deadline:%d/%m/%Y}" if r.decided_late else ""
+            late = f" after the deadline of {dmy(r.deadline)}" if r.decided_late else ""
             why = (
                 f"exceptional circumstances: {r.exceptional_reason}"
                 if r.status == "granted"
@@ -33,7 +34,7 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
             continue
         detail = [f"parent: {s.parent}"]
         if s.improvement_ends:
-            detail.append(f"improvement period to {s.improvement_ends:%d/%m/%Y}")
+            detail.append(f"improvement period to {dmy(s.improvement_ends)}")
         if s.figures:
             detail.append(
                 f"{s.figures.get('most_in_window')} unauthorised sessions at most in "
@@ -43,8 +44,8 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
             detail.append(f"LA reference {s.la_reference}")
         if s.step == "issued":
             detail.append(
-                f"£{s.amount} by {s.pay_by:%d/%m/%Y}"
-                + (f" (£{s.reduced_amount} by {s.reduced_by:%d/%m/%Y})" if s.reduced_amount else "")
+                f"£{s.amount} by {dmy(s.pay_by)}"
+                + (f" (£{s.reduced_amount} by {dmy(s.reduced_by)})" if s.reduced_amount else "")
             )
         if s.step == "paid" and s.amount:
             detail.append(f"£{s.amount} paid")
@@ -56,7 +57,7 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
             continue
         detail = f"{c.days_unexplained} school days of unexplained absence"
         if c.last_seen:
-            detail += f"; last seen {c.last_seen:%d/%m/%Y}"
+            detail += f"; last seen {dmy(c.last_seen)}"
         if c.early_reason:
             detail += f"; referred before the school's count because: {c.early_reason}"
         lines.append((c.referred_on, "Children missing education referral", detail))
@@ -69,4 +70,4 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
                 )
             )
     lines.sort(key=lambda x: x[0])
-    return [[f"{d:%d/%m/%Y}", what, detail] for d, what, detail in lines]
+    return [[f"{dmy(d)}", what, detail] for d, what, detail in lines]
