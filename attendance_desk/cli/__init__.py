@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attendance Desk: registers, first-day calls and attendance casework for schools.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--db", type=Path, help=f"the school file (default: {default_db_path()})")
+    parser.add_argument(
+        "--db",
+        type=_school_file,
+        help=f"the school file (default: {default_db_path()})",
+    )
     parser.add_argument("--as", dest="user", help="the user recorded in the audit (default: you)")
     parser.add_argument("--today", type=iso, help=argparse.SUPPRESS)  # fixed 'today' for tests
     parser.add_argument("--demo", action="store_true", help="open a freshly generated demo school")
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             return _open_demo(args)
         args.db = args.db or default_db_path()
+        _refuse_server_and_warn_of_a_share(args)
         from attendance_desk.files import clean_leftovers
 
         clean_leftovers(args.db.parent)  # temporary files a killed run left beside the school file
@@ -113,6 +118,28 @@ def main(argv: list[str] | None = None) -> int:
             f"attendance-desk: {describe_os_error(exc, exc.filename or 'a file')}", file=sys.stderr
         )
         return 1
+
+
+class _ServerAddress(str):
+    """`--db postgresql://…`: kept as given (a Path would mangle it), then refused in main."""
+
+
+def _school_file(value: str) -> Path | _ServerAddress:
+    from attendance_desk.services.server import is_server_address
+
+    return _ServerAddress(value) if is_server_address(value) else Path(value)
+
+
+def _refuse_server_and_warn_of_a_share(args: argparse.Namespace) -> None:
+    """The server option is refused plainly in this version; a file on a network drive is opened
+    safely for one PC at a time, and the command says so on stderr (docs/reliability.md)."""
+    from attendance_desk.services.server import connect_to_server, location_warning
+
+    if isinstance(args.db, _ServerAddress):
+        connect_to_server(args.db)
+    warning = location_warning(args.db)
+    if warning:
+        print(f"attendance-desk: note: {warning}", file=sys.stderr)
 
 
 PASSWORD_VARIABLE = "ATTENDANCE_DESK_PASSWORD"

@@ -35,7 +35,7 @@ class Letterhead:
     address: str
     phone: str
     email: str
-    logo: str = ""  # an image file; left out if it cannot be read
+    logo: str | bytes = ""  # the image (from the school's file), or a path; left out if unreadable
 
 
 @dataclass(frozen=True)
@@ -75,18 +75,23 @@ def letterhead_table(head: Letterhead, s: Styles) -> Table:
     return top
 
 
-def _logo(path: str):
+def _logo(logo: str | bytes):
     """The school's logo scaled into 20 x 20 mm, or None if there is none or it cannot be read."""
-    if not path or not Path(path).is_file():
+    import io
+
+    if not logo or (isinstance(logo, str) and not Path(logo).is_file()):
         return None
+    source: io.BytesIO | str = io.BytesIO(logo) if isinstance(logo, bytes) else logo
     try:
         from reportlab.lib.utils import ImageReader
 
-        width, height = ImageReader(path).getSize()
+        width, height = ImageReader(source).getSize()
     except Exception:  # a damaged or unsupported image: the letter goes without it
         return None
     scale = min(20 * mm / width, 20 * mm / height)
-    return Image(path, width=width * scale, height=height * scale)
+    if isinstance(logo, bytes):
+        source = io.BytesIO(logo)  # a fresh stream for the page itself
+    return Image(source, width=width * scale, height=height * scale)
 
 
 def body_flowables(blocks, s: Styles) -> list:

@@ -1,5 +1,7 @@
-"""Editable letter wording: Jinja2 templates in `letter_templates/`, rendered in a sandbox where an
-unknown placeholder is an error naming the template and line, and Python internals are out of reach.
+"""Editable letter wording: Jinja2 templates, rendered in a sandbox where an unknown placeholder is
+an error naming the template and line, and Python internals are out of reach. The school's own
+templates live in its database (`sources`: name -> text, see store/documents.py); those shipped in
+`letter_templates/` are the defaults copied in, and a folder can still be given (tests, checks).
 
 A letter template may start with a header that is data, not wording: `Name: …` (the letter's name
 as people know it) and its conditions, `When: …` (may be overridden with a reason) and `Needs: …`
@@ -14,8 +16,9 @@ import ctypes
 import re
 import threading
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from hashlib import sha256
 from html import escape
 from pathlib import Path
 
@@ -47,8 +50,23 @@ def template_folder() -> Path:
     return app_root() / "letter_templates"
 
 
-def template_names() -> list[str]:
-    return sorted(p.name.removesuffix(".txt.j2") for p in template_folder().glob("*.txt.j2"))
+SUFFIX = ".txt.j2"
+Sources = Mapping[str, str]  # template name (no suffix) -> its text
+
+
+def _texts(folder: Path | None, sources: Sources | None) -> tuple[dict[str, str], str]:
+    """The templates by file name, and where they are (for messages)."""
+    if sources is not None:
+        return {f"{k}{SUFFIX}": v for k, v in sources.items()}, "the school's templates"
+    folder = folder or template_folder()
+    texts = {
+        p.name: p.read_text(encoding="utf-8") for p in folder.glob(f"*{SUFFIX}") if p.is_file()
+    }
+    return texts, str(folder)
+
+
+def template_names(sources: Sources | None = None, folder: Path | None = None) -> list[str]:
+    return sorted(name.removesuffix(SUFFIX) for name in _texts(folder, sources)[0])
 
 
 @dataclass(frozen=True)
@@ -75,15 +93,16 @@ def _split_header(source: str) -> tuple[list[tuple[int, str, str]], str]:
     return header, "\n".join(lines)
 
 
-def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
+def template_info(
+    key: str, folder: Path | None = None, sources: Sources | None = None
+) -> TemplateInfo:
     """The template's name and conditions, read from its header."""
-    folder = folder or template_folder()
-    path = folder / f"{key}.txt.j2"
-    if not path.exists():
-        raise TemplateProblem(
-            f"no letter template '{key}' in {folder} (there are: {', '.join(template_names())})"
-        )
-    header, _ = _split_header(path.read_text(encoding="utf-8"))
+    texts, where = _texts(folder, sources)
+    filename = f"{key}{SUFFIX}"
+    if filename not in texts:
+        there = ", ".join(sorted(n.removesuffix(SUFFIX) for n in texts))
+        raise TemplateProblem(f"no letter template '{key}' in {where} (there are: {there})")
+    header, _ = _split_header(texts[filename])
     name, conditions = key.replace("_", " ").capitalize(), []
     for number, kind, value in header:
         if kind == "Name":
@@ -92,7 +111,7 @@ def template_info(key: str, folder: Path | None = None) -> TemplateInfo:
         try:
             conditions.append(parse_condition(value, overridable=kind == "When"))
         except ConditionError as exc:
-            raise TemplateProblem(f"{path.name}, line {number}: {exc}") from None
+            raise TemplateProblem(f"{filename}, line {number}: {exc}") from None
     return TemplateInfo(key, name, tuple(conditions))
 
 
@@ -183,28 +202,38 @@ class LimitedEnvironment(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-@cache
-def _environment(folder: Path) -> LimitedEnvironment:
-    """One environment a folder: a template is compiled once and again only when its file changes."""
+_ENVIRONMENTS: dict[str, LimitedEnvironment] = {}
+
+
+def _digest(texts: dict[str, str]) -> str:
+    return sha256(repr(sorted(texts.items())).encode("utf-8")).hexdigest()
+
+
+def _environment(texts: dict[str, str], key: str) -> LimitedEnvironment:
+    """One environment a set of templates: each is compiled once, and again only when the set
+    changes (an edited template makes a new set)."""
     from jinja2 import FunctionLoader
 
-    def load(name: str):
-        path = folder / name
-        if not path.is_file() or path.resolve().parent != folder.resolve():
-            return None
-        mtime = path.stat().st_mtime_ns
-        return (
-            _split_header(path.read_text(encoding="utf-8"))[1],
-            str(path),
-            lambda: path.stat().st_mtime_ns == mtime,
-        )
+    env = _ENVIRONMENTS.get(key)
+    if env is not None:
+        return env
+    texts = dict(texts)
 
-    return LimitedEnvironment(
+    def load(name: str):
+        if name not in texts:
+            return None
+        return _split_header(texts[name])[1], name, lambda: True
+
+    env = LimitedEnvironment(
         loader=FunctionLoader(load),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
+    if len(_ENVIRONMENTS) >= 16:
+        _ENVIRONMENTS.pop(next(iter(_ENVIRONMENTS)))
+    _ENVIRONMENTS[key] = env
+    return env
 
 
 def _line_of(exc: BaseException, filename: str) -> int | None:
@@ -302,16 +331,18 @@ def _render_limited(template, context: dict, filename: str) -> str:
     return "".join(parts)
 
 
-def render_template(name: str, context: dict, folder: Path | None = None) -> Rendered:
-    folder = folder or template_folder()
-    filename = f"{name}.txt.j2"
-    if not (folder / filename).exists():
-        raise TemplateProblem(
-            f"no letter template '{name}' in {folder} (there are: {', '.join(template_names())})"
-        )
-    env = _environment(folder)
+def render_template(
+    name: str, context: dict, folder: Path | None = None, sources: Sources | None = None
+) -> Rendered:
+    texts, where = _texts(folder, sources)
+    filename = f"{name}{SUFFIX}"
+    if filename not in texts:
+        there = ", ".join(sorted(n.removesuffix(SUFFIX) for n in texts))
+        raise TemplateProblem(f"no letter template '{name}' in {where} (there are: {there})")
+    digest = _digest(texts)
+    env = _environment(texts, digest)
     try:
-        key = (folder, filename, (folder / filename).stat().st_mtime_ns)
+        key = (digest, filename)
         if key not in _CHECKED:
             _check_includes(env, filename)
             _CHECKED.add(key)
@@ -342,6 +373,21 @@ def render_template(name: str, context: dict, folder: Path | None = None) -> Ren
     ) as exc:  # anything else a template can provoke (a division by zero, a bad filter argument)
         raise TemplateProblem(f"{_where(filename, exc)}: {type(exc).__name__}: {exc}") from None
     return parse_markup(text)
+
+
+def check_template(name: str, sources: Sources) -> TemplateInfo:
+    """Before a template is saved: its header's conditions, its Jinja syntax and what it includes
+    (an unknown placeholder shows only when a letter is made; the preview shows it first)."""
+    info = template_info(name, sources=sources)
+    texts, _ = _texts(None, sources)
+    filename = f"{name}{SUFFIX}"
+    env = _environment(texts, _digest(texts))
+    try:
+        env.parse(env.loader.get_source(env, filename)[0], filename)
+        _check_includes(env, filename)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{filename}, line {exc.lineno}: {exc.message}") from None
+    return info
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")

@@ -8,11 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk.documents.letters import Letterhead, form_pdf
-from attendance_desk.documents.templates import TemplateProblem, render_template, template_folder
+from attendance_desk.documents.templates import TemplateProblem, render_template
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError
+from attendance_desk.services.school_documents import form_sources, logo_image
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
 
@@ -55,12 +56,14 @@ def _write(
 ) -> Path:
     school = store.settings.school()
     try:
-        rendered = render_template(name, context, folder=template_folder() / "forms")
+        rendered = render_template(name, context, sources=form_sources(store))
     except TemplateProblem as exc:
         raise ServiceError(str(exc)) from None
     form_pdf(
         out,
-        Letterhead(school.name, school.address, school.phone, school.email, school.logo),
+        Letterhead(
+            school.name, school.address, school.phone, school.email, logo_image(store) or ""
+        ),
         rendered,
         signatures,
         f"{school.name} — {pupil.legal_name} (UPN {pupil.upn}) — confidential",

@@ -40,6 +40,7 @@ from attendance_desk.services.school import (
     setting_number,
     support_map,
 )
+from attendance_desk.services.school_documents import letter_sources, logo_image
 from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
 from attendance_desk.store.db import Store
@@ -293,19 +294,20 @@ def _local(store: Store) -> dict:
     }
 
 
-def _template_names() -> dict[str, str]:
+def _template_names(store: Store) -> dict[str, str]:
+    sources = letter_sources(store)
     names = {}
-    for key in template_names():
+    for key in template_names(sources):
         try:
-            names[key] = template_info(key).name
+            names[key] = template_info(key, sources=sources).name
         except TemplateProblem:
             names[key] = key
     return names
 
 
-def _info(template: str) -> TemplateInfo:
+def _info(store: Store, template: str) -> TemplateInfo:
     try:
-        return template_info(template)
+        return template_info(template, sources=letter_sources(store))
     except TemplateProblem as exc:
         raise ServiceError(str(exc)) from None
 
@@ -315,10 +317,10 @@ def letter_choices(store: Store, upn: str, today: date) -> list[LetterChoice]:
     those that may be sent first (for the Letter dialog)."""
     pupil = find_pupil(store, upn)
     data, window = _read(store, [pupil], today)
-    ladder, names = support_map(store), _template_names()
+    ladder, names = support_map(store), _template_names(store)
     choices = []
-    for key in template_names():
-        info = _info(key)
+    for key in template_names(letter_sources(store)):
+        info = _info(store, key)
         facts = replace(_facts(data[pupil.id], info, ladder, window, names), **_local(store))
         failed = unmet(info.conditions, facts)
         choices.append(
@@ -570,10 +572,13 @@ def make_letters(
     if override_reason:
         _may_override(store, by)
     meeting = meeting or Meeting()
-    info = _info(template)
-    ladder, names = support_map(store), _template_names()
+    info = _info(store, template)
+    ladder, names = support_map(store), _template_names(store)
     school = store.settings.school()
-    head = Letterhead(school.name, school.address, school.phone, school.email, school.logo)
+    head = Letterhead(
+        school.name, school.address, school.phone, school.email, logo_image(store) or ""
+    )
+    sources = letter_sources(store)
     signatory, role = (
         (school.attendance_lead, "Attendance lead")
         if school.attendance_lead
@@ -621,7 +626,7 @@ def make_letters(
                 context |= extra_context
                 details |= extra_context
             try:
-                rendered = render_template(template, context)
+                rendered = render_template(template, context, sources=sources)
             except TemplateProblem as exc:
                 raise ServiceError(str(exc)) from None
             planned.append(

@@ -33,6 +33,7 @@ from attendance_desk.services.figures import due_through, missing_sessions, pupi
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError, support_map
+from attendance_desk.services.school_documents import letter_sources
 from attendance_desk.services.users import authorize, head_signature
 from attendance_desk.services.year_evidence import pack_lines
 from attendance_desk.store.contacts import home_addresses
@@ -73,9 +74,14 @@ def _rates(store: Store, pupil: Pupil, day: date) -> Rates:
     )
 
 
-def _letter_names(records) -> dict[str, str]:
-    known = set(template_names())
-    return {key: template_info(key).name for key in {x.template for x in records} if key in known}
+def _letter_names(store: Store, records) -> dict[str, str]:
+    sources = letter_sources(store)
+    known = set(template_names(sources))
+    return {
+        key: template_info(key, sources=sources).name
+        for key in {x.template for x in records}
+        if key in known
+    }
 
 
 def _certificate_period(pupil: Pupil, today: date) -> tuple[date, date] | str:
@@ -148,7 +154,7 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
     home = home_addresses({pupil.id: contacts}).get(pupil.id, ("", ""))
     records = store.letters.for_pupil(pupil.id)
-    names = _letter_names(records)
+    names = _letter_names(store, records)
     meetings = store.meetings.meetings(pupil.id)
     events = store.stages.events(pupil.id)
     ladder = support_map(store)
@@ -392,7 +398,7 @@ def assemble_evidence_pack(
         checklist = assess(facts)
         if complete:
             _refuse_if_missing(checklist)
-        names = _letter_names([x for x, _, _ in copies])
+        names = _letter_names(store, [x for x, _, _ in copies])
         appendices += [
             Appendix(
                 f"{x.reference} {names.get(x.template, x.template)} to {x.addressee}, "
@@ -464,7 +470,7 @@ def _pack_data(
             ]
         )
     records = store.letters.for_pupil(pupil.id)
-    names = _letter_names(records)
+    names = _letter_names(store, records)
     meetings = store.meetings.meetings(pupil.id)
     return PackData(
         school=school,

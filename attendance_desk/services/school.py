@@ -17,9 +17,8 @@ from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.records import SchoolSettings
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.errors import UserError
-from attendance_desk.paths import resource_path
 from attendance_desk.store.db import Store, StoreError, open_store
-from attendance_desk.store.resources import default_code_table, load_support_map
+from attendance_desk.store.resources import default_code_table
 
 
 class ServiceError(UserError):
@@ -81,22 +80,20 @@ def school_calendar(store: Store, start: date, end: date) -> SchoolCalendar:
 
 
 def support_map(store: Store) -> SupportMap:
+    """The support map in use, as the school's file holds it (services/school_documents.py)."""
     name = store.settings.school().support_map
-    path = resource_path(name)
-    if not path.exists():
-        path = resource_path("support_maps", name)
-    if not path.exists():
-        raise ServiceError(f"support map file '{name}' not found in resources")
-    return _load_map(path, path.stat().st_mtime_ns)
+    text = store.documents.texts("support_map").get(name)
+    if text is None:
+        raise ServiceError(f"no support map called {name} in the school's file")
+    return _load_map(text, name)
 
 
 @lru_cache(maxsize=8)
-def _load_map(path: Path, mtime_ns: int) -> SupportMap:
-    """Parsed once per file version: an edited support map is picked up on the next call."""
-    try:
-        return load_support_map(path)
-    except (ValueError, KeyError) as exc:
-        raise ServiceError(f"the support map {path.name} is not valid: {exc}") from None
+def _load_map(text: str, name: str) -> SupportMap:
+    """Parsed once per version: an edited support map is picked up on the next call."""
+    from attendance_desk.services.school_documents import parse_support_map
+
+    return parse_support_map(text, name)
 
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -215,11 +212,12 @@ def add_closure(
         )
 
 
-def support_map_choices() -> list[str]:
-    """The default support map and the presets shipped beside it."""
-    return ["support_map.toml"] + sorted(
-        p.name for p in resource_path("support_maps").glob("*.toml")
-    )
+def support_map_choices(store: Store | None = None) -> list[str]:
+    """The support maps in the school's file: the default, the presets shipped beside it and any
+    the school saved under a name of its own (without a school: those shipped)."""
+    from attendance_desk.services.school_documents import support_map_names
+
+    return support_map_names(store)
 
 
 def choose_support_map(store: Store, name: str, by: str = "") -> SupportMap:
@@ -232,7 +230,7 @@ def choose_support_map(store: Store, name: str, by: str = "") -> SupportMap:
 
 def save_support_map_choice(store: Store, name: str, by: str = "") -> SupportMap:
     _may_change_settings(store, by)
-    if name not in support_map_choices():
+    if name not in support_map_choices(store):
         raise ServiceError(f"no support map called {name}")
     with store.write():  # the choice and the audit entry: both or neither
         store.settings.save_school(replace(store.settings.school(), support_map=name))

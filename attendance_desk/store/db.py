@@ -185,7 +185,21 @@ def open_store(path: str | Path, create: bool = False) -> Store:
     except BaseException:
         conn.close()
         raise
-    return Store(path, conn, location)
+    store = Store(path, conn, location)
+    _bring_in_shipped_defaults(store)
+    return store
+
+
+def _bring_in_shipped_defaults(store: Store) -> None:
+    """A new Attendance Desk may ship new default wording: documents the school has not edited move
+    to it, edited ones are kept (store/documents.py). Busy or read-only: left for the next open."""
+    from attendance_desk.store.documents import SHIPPED_BY, refresh_shipped, shipped_is_current
+
+    if shipped_is_current(store.conn):
+        return
+    with contextlib.suppress(StoreError), store.write():
+        for change in refresh_shipped(store.conn, now_iso()):
+            store.audit.log(SHIPPED_BY, "school document: new shipped default", change)
 
 
 def _prepare(

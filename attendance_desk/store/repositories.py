@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the repository modules import store.db, which imports this 
     from attendance_desk.store.cme import CmeRepo
     from attendance_desk.store.contacts import ContactRepo
     from attendance_desk.store.db import Store
+    from attendance_desk.store.documents import DocumentRepo
     from attendance_desk.store.leave import LeaveRepo
     from attendance_desk.store.letters import LetterRepo
     from attendance_desk.store.marks import MarkRepo
@@ -40,6 +41,7 @@ class Repositories:
     pastoral: PastoralRepo
     audit: AuditRepo
     users: UserRepo
+    documents: DocumentRepo
     leave: LeaveRepo
     penalties: PenaltyRepo
     cme: CmeRepo
@@ -50,6 +52,7 @@ class Repositories:
         from attendance_desk.store.casework import CaseworkRepo
         from attendance_desk.store.cme import CmeRepo
         from attendance_desk.store.contacts import ContactRepo
+        from attendance_desk.store.documents import DocumentRepo
         from attendance_desk.store.leave import LeaveRepo
         from attendance_desk.store.letters import LetterRepo
         from attendance_desk.store.marks import MarkRepo
@@ -74,6 +77,7 @@ class Repositories:
         self.pastoral = PastoralRepo(store)
         self.audit = AuditRepo(store)
         self.users = UserRepo(store)
+        self.documents = DocumentRepo(store)  # school-editable wording of letters and forms
         self.leave = LeaveRepo(store)  # leave requests
         self.penalties = PenaltyRepo(store)  # penalty notices
         self.cme = CmeRepo(store)  # children-missing-education referrals

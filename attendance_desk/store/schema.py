@@ -884,4 +884,65 @@ def m024_stage_steps_by_pupil_and_day(db: Database) -> None:
     )
 
 
+@migrations()
+def m020_school_documents(db: Database) -> None:
+    """One school, one truth: letter and form templates and support maps live in the school's file,
+    versioned with who and when (store/documents.py); the shipped defaults are copied in."""
+    from datetime import UTC, datetime
+
+    from attendance_desk.store import documents
+
+    run_script(db, documents.SCHEMA)
+    documents.refresh_shipped(db.conn, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+@migrations()
+def m021_logo_in_the_file(db: Database) -> None:
+    """The letterhead's logo was a path on one PC's disk: its image is copied into the file, so every
+    PC prints the same letterhead (a path that cannot be read is left out and said in the reason)."""
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from attendance_desk.store import documents
+
+    row = db.execute("SELECT value FROM settings WHERE key = 'school'").fetchone()
+    path = (json.loads(row[0]).get("logo") or "") if row else ""
+    try:
+        image = Path(path).read_bytes() if path else None
+    except OSError:
+        image = None
+    if image:
+        db.execute(
+            "INSERT INTO school_documents(kind, name, version, content, shipped, recorded_by, "
+            "recorded_at, reason) VALUES (?, 'logo', 1, ?, NULL, '(upgrade)', ?, ?)",
+            (
+                documents.LOGO,
+                image,
+                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                f"copied in from {path}",
+            ),
+        )
+
+
+@migrations()
+def m022_signatures_versioned(db: Database) -> None:
+    """The head's signature image joins the versioned documents (who stored it and when, each version
+    kept); the copy on the user's row is cleared so that removing it removes it."""
+    from datetime import UTC, datetime
+
+    from attendance_desk.store import documents
+
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name, image in db.execute(
+        "SELECT name, signature FROM users WHERE signature IS NOT NULL"
+    ).fetchall():
+        db.execute(
+            "INSERT INTO school_documents(kind, name, version, content, shipped, recorded_by, "
+            "recorded_at, reason) VALUES (?, ?, 1, ?, NULL, ?, ?, 'kept on the user''s row before')",
+            (documents.SIGNATURE, name, bytes(image), name, at),
+        )
+    db.execute("UPDATE users SET signature = NULL WHERE signature IS NOT NULL")
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -64,12 +64,24 @@ class UserRepo:
             )
 
     def signature(self, name: str) -> bytes | None:
-        rows = self.store.query("SELECT signature FROM users WHERE name = ?", (name,))
-        return bytes(rows[0][0]) if rows and rows[0][0] else None
+        """The current version of the user's signature image (store/documents.py keeps each one)."""
+        from attendance_desk.store.documents import SIGNATURE
 
-    def set_signature(self, name: str, image: bytes | None) -> None:
-        with self.store.write() as db:
-            db.execute("UPDATE users SET signature = ? WHERE name = ?", (image, name))
+        current = self.store.documents.current(SIGNATURE, name)
+        return current.content if current and current.content else None
+
+    def set_signature(self, name: str, image: bytes | None, by: str = "") -> None:
+        from attendance_desk.store.documents import SIGNATURE
+
+        with self.store.write():
+            self.store.documents.save(
+                SIGNATURE,
+                name,
+                image or None,
+                by or name,
+                now_iso(),
+                "stored" if image else "removed",
+            )
 
     def add(self, name: str, role: str, password_hash: str) -> None:
         with self.store.write() as db:

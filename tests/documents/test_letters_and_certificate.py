@@ -286,18 +286,23 @@ def test_posting_and_adjustments_from_the_command_line(tmp_path, store, capsys):
 
 
 def test_letterhead_logo(tmp_path, store):
-    from dataclasses import replace
+    """The logo is kept in the school's file (one letterhead for every PC), versioned."""
+    import io
 
     from PIL import Image
 
-    logo = tmp_path / "logo.png"
-    Image.new("RGB", (120, 80), (47, 93, 138)).save(logo)
-    store.settings.save_school(replace(store.settings.school(), logo=str(logo)))
+    from attendance_desk.services.school_documents import document_history, set_logo
+
+    png = io.BytesIO()
+    Image.new("RGB", (120, 80), (47, 93, 138)).save(png, format="PNG")
+    set_logo(store, "", png.getvalue())
     pupil = at_stage(store, "stage1")
     make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "with-logo.pdf")
     assert len(PdfReader(tmp_path / "with-logo.pdf").pages[0].images) == 1
-    store.settings.save_school(replace(store.settings.school(), logo=str(tmp_path / "missing.png")))
-    make_letters(
-        store, "stage1", [pupil], TODAY, "lead", tmp_path / "no-logo.pdf"
-    )  # still made, without it
+    set_logo(store, "", None)
+    make_letters(store, "stage1", [pupil], TODAY, "lead", tmp_path / "no-logo.pdf")
     assert len(PdfReader(tmp_path / "no-logo.pdf").pages[0].images) == 0
+    assert [(v.version, v.state) for v in document_history(store, "logo", "logo")] == [
+        (1, "edited"),
+        (2, "removed"),
+    ]
