@@ -4,7 +4,7 @@ the last, and the DfE's national figures for the school's phase (shipped in reso
 from __future__ import annotations
 
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,12 +55,12 @@ def weekly_trend(
         weekday = start + timedelta(days=max(0, 7 - start.weekday()) if start.weekday() > 4 else 0)
         first = week_start(weekday)  # the week of September's first weekday is week 1
         series = []
+        by_week: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
+        if weeks:
+            for monday_text, era, code, n in store.marks.school_week_counts(start, end, boundaries):
+                by_week[monday_text][(era, code)] += n
         for monday in weeks:
-            counts: Counter[tuple[int, str]] = Counter()
-            for _pid, era, code, n in store.marks.code_counts(
-                max(monday, start), min(monday + timedelta(days=6), end), boundaries
-            ):
-                counts[(era, code)] += n
+            counts = by_week.get(monday.isoformat(), Counter())
             figures = figures_from_counts(
                 ((era, code, n) for (era, code), n in counts.items()), table
             )

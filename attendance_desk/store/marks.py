@@ -168,6 +168,43 @@ class MarkRepo:
                     rows += self._counts("marks", "COUNT(*)", "date", a, b, era, ids)
         return rows
 
+    def school_week_counts(
+        self, start: date, end: date, era_boundaries: Sequence[date]
+    ) -> list[tuple[str, int, str, int]]:
+        """(Monday as ISO text, era, code, marks) for the whole school, week by week over [start,
+        end]: the whole weeks from `mark_week_counts` in one pass, the days of a week cut by the
+        range or by a code-set change from the marks."""
+        cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
+        rows: list[tuple[str, int, str, int]] = []
+        week = WEEK_OF_DATE.format(d="date")
+        for i, lo in enumerate(cuts):
+            hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
+            era = sum(1 for b in era_boundaries if b <= lo)
+            weeks = week_cut(lo, hi)
+            edges = [(lo, hi)]
+            if weeks is not None:
+                first, last = weeks
+                edges = [(lo, first - timedelta(days=1)), (last + timedelta(days=7), hi)]
+                rows += [
+                    (monday, era, code, n)
+                    for monday, code, n in self.store.conn.execute(
+                        "SELECT week, code, SUM(n) FROM mark_week_counts WHERE week BETWEEN ? AND ? "
+                        "GROUP BY week, code",
+                        (first.isoformat(), last.isoformat()),
+                    )
+                ]
+            for a, b in edges:
+                if a <= b:
+                    rows += [
+                        (monday, era, code, n)
+                        for monday, code, n in self.store.conn.execute(
+                            f"SELECT {week}, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
+                            "GROUP BY 1, 2",
+                            (a.isoformat(), b.isoformat()),
+                        )
+                    ]
+        return rows
+
     def _counts(
         self,
         table: str,

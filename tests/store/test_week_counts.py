@@ -103,6 +103,18 @@ def test_every_way_of_writing_marks_keeps_the_week_counts_equal_to_the_marks(sch
         (date(2024, 9, 2), date(2024, 9, 8)),  # exactly one week
     ]:
         assert kept_counts(school, lo, hi, ids) == plain_counts(school, lo, hi, ids), (lo, hi)
+        by_week: Counter = Counter()
+        for monday, era, code, n in school.marks.school_week_counts(lo, hi, ERAS):
+            by_week[(monday, era, code)] += n
+        plain: Counter = Counter()
+        for _pid, day, code in school.conn.execute(
+            "SELECT pupil_id, date, code FROM marks WHERE date BETWEEN ? AND ?",
+            (lo.isoformat(), hi.isoformat()),
+        ):
+            d = date.fromisoformat(day)
+            monday = (d - timedelta(days=d.weekday())).isoformat()
+            plain[(monday, sum(1 for b in ERAS if b <= d), code)] += 1
+        assert by_week == plain, (lo, hi)
 
 
 def test_a_retention_removal_takes_the_pupils_counts_with_it(school):
