@@ -166,10 +166,16 @@ class MainWindow(QMainWindow):
             ("&Penalty notices…", self.penalty_notices),
             ("&Missing education referrals…", self.cme_referrals),
             ("&Social workers today…", self.social_workers),
+            ("&Messages for the texting service…", self.text_messages),
         ):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+    def text_messages(self) -> None:
+        from attendance_desk.gui.messages_dialog import MessagesDialog
+
+        MessagesDialog(self.context, self).exec()
 
     def social_workers(self) -> None:
         from attendance_desk.gui.social_workers_dialog import SocialWorkersDialog

@@ -233,3 +233,36 @@ def test_social_workers_commands(db, capsys):
     assert code == 0 and "told about 1 child(ren)" in out
     code, out, _ = run(capsys, db, "Reception", "2024-11-20", "social-workers", "list", "--json")
     assert json.loads(out)[0]["children"][0]["told"].startswith("told ")
+
+
+def test_messages_commands(db, capsys, tmp_path):
+    from attendance_desk.services.school import open_school
+    from tests.helpers import put_marks
+
+    with pytest.raises(SystemExit):
+        main(["messages", "--help"])
+    assert "Nothing is sent" in capsys.readouterr().out
+    with open_school(db) as store:
+        put_marks(store, store.pupils.by_upn(upn(2)), {(date(2024, 11, 20), "AM"): "N"})
+    code, out, err = run(capsys, db, "Reception", "2024-11-20", "messages", "calls")
+    assert code == 1 and "give --out" in err
+    code, out, err = run(
+        capsys,
+        db,
+        "Reception",
+        "2024-11-20",
+        "messages",
+        "calls",
+        "--preview",
+        "--message",
+        "Hello {salutation}, where is {pupils}?",
+    )
+    assert code == 0 and "Ms Jo Brook 07700900001: Hello Ms Brook, where is Ben?" in out
+    code, out, err = run(
+        capsys, db, "Reception", "2024-11-20", "messages", "calls", "--out", tmp_path / "t.csv"
+    )
+    assert code == 0 and "1 messages written" in out and "nothing sent" in out
+    code, out, err = run(
+        capsys, db, "Reception", "2024-11-20", "messages", "letters", "--out", tmp_path / "l.csv"
+    )
+    assert code == 1 and "no letters were issued on 20/11/2024" in err

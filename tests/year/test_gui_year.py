@@ -192,3 +192,30 @@ def test_social_workers_dialog_drafts_copies_and_records_told(qtbot, school):
     finally:
         win.close()
         context.close()
+
+
+def test_messages_dialog_previews_edits_and_saves(qtbot, school, tmp_path):
+    from attendance_desk.gui.messages_dialog import MessagesDialog
+    from attendance_desk.services.school import open_school
+
+    day = date(2024, 11, 20)
+    with open_school(school) as store:
+        put_marks(store, store.pupils.by_upn(upn(2)), {(day, "AM"): "N"})
+    win, context = window_on(qtbot, school, "Reception", day)
+    try:
+        assert "&Messages for the texting service…" in menu_actions(win, "&Attendance")
+        dialog = MessagesDialog(context, win)
+        qtbot.addWidget(dialog)
+        assert dialog.table.rowCount() == 1
+        assert dialog.table.item(0, 1).text() == "07700900001"
+        dialog.wording.setPlainText("Hi {salutation}, {pupil} is absent")
+        dialog.preview()
+        assert "does not know: {pupil}" in dialog.note.text() and dialog.table.rowCount() == 0
+        dialog.wording.setPlainText("Hi {salutation}, {pupils} is absent. {school}")
+        dialog.save(tmp_path / "texts.csv")
+        assert "1 messages saved" in dialog.note.text()
+        assert "Hi Ms Brook, Ben is absent." in (tmp_path / "texts.csv").read_text("utf-8-sig")
+        dialog.close()
+    finally:
+        win.close()
+        context.close()
