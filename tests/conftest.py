@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,3 +22,65 @@ def _private_data_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # platformdirs' user_log_dir
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "runtime"))
+
+
+# --- every command of the command line runs in some test ----------------------------------------
+# Each command a test runs through attendance_desk.cli.main is recorded; when the whole suite ran
+# (no -k, -m or chosen files), a command no test ran fails the run, naming it
+# (tests/cli/test_every_command.py runs the ones no other test needs).
+COMMANDS_RUN: set[str] = set()
+
+
+def _all_commands() -> dict:
+    from attendance_desk.cli import build_parser
+
+    return _all_commands_of(build_parser())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_commands():
+    import attendance_desk.cli as cli
+
+    original = cli.build_parser
+
+    def recording_parser():
+        parser = original()
+        for name, command in _all_commands_of(parser).items():
+            func = command.get_default("func")
+            if func is not None:
+                command.set_defaults(func=_recorded(name, func))
+        return parser
+
+    cli.build_parser = recording_parser
+    yield
+    cli.build_parser = original
+
+
+def _all_commands_of(parser) -> dict:
+    import argparse
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def _recorded(name, func):
+    def run(args):
+        COMMANDS_RUN.add(name)
+        return func(args)
+
+    return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    whole = (
+        not config.option.keyword
+        and not config.option.markexpr
+        and all(Path(a).resolve() == Path(__file__).resolve().parent for a in config.args)
+    )
+    if not whole or exitstatus != 0:
+        return
+    never = sorted(set(_all_commands()) - COMMANDS_RUN)
+    if never:
+        print(f"\nCommands no test ran (add one in tests/cli/): {', '.join(never)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
