@@ -19,6 +19,7 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from attendance_desk.documents.certificate import amendments_table, legend_table, register_flowables
 from attendance_desk.documents.layout import FONT, GRID, Styles, build_pdf, register_fonts
+from attendance_desk.domain.groups import pupil_flags
 from attendance_desk.domain.people import Pupil
 from attendance_desk.presentation import dmy
 
@@ -170,19 +171,7 @@ def write_pack(d: PackData, appendices: list[str]) -> bytes:
             ),
         ]
     story.append(Paragraph("The pupil", s.heading))
-    flags = [
-        x
-        for x, on in (
-            ("SEN support", p.sen == "K"),
-            ("EHCP", p.sen == "E"),
-            ("FSM", p.fsm),
-            ("child protection plan", p.cp_plan),
-            ("looked after", p.looked_after),
-            ("child in need", p.child_in_need),
-            ("young carer", p.young_carer),
-        )
-        if on
-    ]
+    flags = pupil_flags(p)
     facts = [
         ["Name", p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")],
         ["Date of birth", f"{dmy(p.dob)}" if p.dob else "not recorded"],

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.codes import Category
+from attendance_desk.domain.groups import pupil_flags
 from attendance_desk.errors import UserError
 from attendance_desk.gui.casework import Casework
 from attendance_desk.gui.context import AppContext
@@ -406,16 +407,7 @@ class PupilView(QWidget):
             return
         self.upn = upn
         p = profile.pupil
-        flags = ", ".join(
-            x
-            for x, on in (
-                ("FSM", p.fsm),
-                ("SEN support", p.sen == "K"),
-                ("EHCP", p.sen == "E"),
-                ("young carer", p.young_carer),
-            )
-            if on
-        )
+        flags = ", ".join(pupil_flags(p, vulnerable=False))  # the vulnerable ones: the next line
         vulnerable = "; ".join(p.vulnerable_reasons)
         legal = f" ({p.legal_name})" if p.legal_name != p.name else ""
         self.header.setText(

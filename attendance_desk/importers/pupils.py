@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from attendance_desk.domain.groups import EHCP, FLAG_FIELDS, SEN_FROM_MIS
 from attendance_desk.domain.upn import validate_upn
 from attendance_desk.importers.tabular import (
     CONTROL_MESSAGE,
@@ -21,7 +22,7 @@ from attendance_desk.importers.tabular import (
 
 REQUIRED = ("upn", "surname", "forename")
 DATES = ("dob", "admission_date", "leaving_date")
-FLAGS = ("fsm", "looked_after", "child_in_need", "cp_plan", "young_carer", "cme_concern")
+FLAGS = FLAG_FIELDS
 TEXTS = (
     "preferred_name",
     "year_group",
@@ -49,7 +50,7 @@ ALIASES = {
     "admission": "admission_date",
 }
 SEX = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "U": "U", "": None}
-SEN = {"": "", "N": "", "K": "K", "E": "E", "S": "E"}
+SEN = SEN_FROM_MIS
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def parse_pupils(path: Path) -> list[PupilRow]:
         if table.has("ehcp") and problems.convert(
             number, "ehcp", parse_bool, table.get(row, "ehcp")
         ):
-            fields["sen"] = "E"
+            fields["sen"] = EHCP
         admitted, left = fields.get("admission_date"), fields.get("leaving_date")
         if admitted and left and left < admitted:
             problems.add(number, "leaving_date", "leaving date is before the admission date")

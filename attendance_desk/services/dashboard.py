@@ -16,9 +16,9 @@ from itertools import groupby
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.figures import Figures, figures_from_marks, reaches_penalty_threshold
+from attendance_desk.domain.groups import GROUPS
 from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
-    FLAG_FILTERS,
     GroupSummary,
     PupilFigures,
     due_on,
@@ -73,18 +73,6 @@ class FollowUps:
     suggested: list[PupilStage]
     persistent_from: dict[str, date]
     suggested_from: dict[str, date]
-
-
-# each flag beside its complement: FSM against non-FSM, SEN against no SEN, ...
-GROUPS = (
-    ("FSM", "Not FSM", "fsm"),
-    ("SEN support or EHCP", "No SEN", "sen"),
-    ("EHCP", None, "ehcp"),
-    ("Child protection plan", None, "cp"),
-    ("Child in need", None, "cin"),
-    ("Looked after", None, "looked_after"),
-    ("Young carer", None, "young_carer"),
-)
 
 
 def periods(store: Store, today: date) -> list[Period]:
@@ -153,12 +141,12 @@ def period_board(
 def compared_groups(rows: list[PupilFigures]) -> list[GroupSummary]:
     """Each flag's group followed by its complement (FSM, Not FSM, …), for side-by-side reading."""
     result = []
-    for label, other, key in GROUPS:
-        chosen = [r for r in rows if FLAG_FILTERS[key](r.pupil)]
-        if chosen or other:
-            result.append(summarise(label, chosen))
-        if other:
-            result.append(summarise(other, [r for r in rows if not FLAG_FILTERS[key](r.pupil)]))
+    for group in GROUPS:  # domain/groups.py; each beside its complement where it has one
+        chosen = [r for r in rows if group.member(r.pupil)]
+        if chosen or group.others:
+            result.append(summarise(group.label, chosen))
+        if group.others:
+            result.append(summarise(group.others, [r for r in rows if not group.member(r.pupil)]))
     return result
 
 

@@ -16,6 +16,7 @@ from attendance_desk.domain.calendar import (
 )
 from attendance_desk.domain.calendar_presets import typical_year
 from attendance_desk.domain.calls import Phone
+from attendance_desk.domain.groups import EHCP, SEN_SUPPORT
 from attendance_desk.domain.people import Contact, Link, Pupil
 from attendance_desk.domain.upn import make_upn
 from attendance_desk.paths import resource_path
@@ -293,7 +294,7 @@ def _some_school_day(rng: random.Random, calendar: SchoolCalendar, start: date, 
 
 def _flags(rng: random.Random, names: dict, pupil: Pupil) -> Pupil:
     roll = rng.random
-    sen = "E" if roll() < 0.025 else ("K" if roll() < 0.13 else "")
+    sen = EHCP if roll() < 0.025 else (SEN_SUPPORT if roll() < 0.13 else "")
     cp, cla, cin = roll() < 0.008, roll() < 0.006, roll() < 0.015
     worker = rng.choice(names["social_workers"]) if (cp or cla or cin) else ""
     return replace(

@@ -7,19 +7,18 @@ from datetime import date
 from pathlib import Path
 
 from attendance_desk.domain.calendar import academic_year_bounds
+from attendance_desk.domain.groups import GROUP_FILTERS, GROUPS, NO_SEN, pupil_flags, sen_words
 from attendance_desk.domain.roles import Permission
 from attendance_desk.exporters.ctf import CtfSchool, CtfWritten, write_ctf
 from attendance_desk.exporters.xlsx import (
     GroupLine,
     PupilLine,
     as_fraction,
-    flags_text,
     write_workbook,
 )
 from attendance_desk.files import atomic_path
 from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
-    FLAG_FILTERS,
     GroupSummary,
     group_summaries,
     pupil_figures,
@@ -30,8 +29,6 @@ from attendance_desk.services.users import authorize
 from attendance_desk.store.contacts import home_addresses
 from attendance_desk.store.db import Store
 from attendance_desk.store.marks import codes_by_session, sessions_with_marks
-
-SEN_LABELS = {"E": "EHCP", "K": "SEN support", "": "No SEN"}
 
 
 def _group_line(g: GroupSummary) -> GroupLine:
@@ -72,17 +69,15 @@ def export_xlsx(
     groups = [summarise("Whole school", rows)]
     groups += group_summaries(rows, lambda p: f"Year {p.year_group}")
     groups += group_summaries(rows, lambda p: f"Class {p.reg_group}")
-    groups += group_summaries(rows, lambda p: "FSM" if p.fsm else "Not FSM")
-    groups += group_summaries(rows, lambda p: SEN_LABELS.get(p.sen, "No SEN"))
-    for label, key in (
-        ("Child protection plan", "cp"),
-        ("Child in need", "cin"),
-        ("Looked after", "looked_after"),
-        ("Young carer", "young_carer"),
-    ):
-        chosen = [r for r in rows if FLAG_FILTERS[key](r.pupil)]
+    fsm = GROUP_FILTERS["fsm"]
+    groups += group_summaries(rows, lambda p: "FSM" if fsm(p) else "Not FSM")
+    groups += group_summaries(rows, lambda p: sen_words(p, none=NO_SEN))
+    for group in GROUPS:
+        if group.key in ("fsm", "sen", "ehcp"):  # above: FSM against not, by SEN provision
+            continue
+        chosen = [r for r in rows if group.member(r.pupil)]
         if chosen:
-            groups.append(summarise(label, chosen))
+            groups.append(summarise(group.label, chosen))
     lines = [_pupil_line(r) for r in rows]
     ids = {r.pupil.upn: r.pupil.id for r in rows}
     calendar = school_calendar(store, start, end)
@@ -111,16 +106,7 @@ def export_xlsx(
 
 def _pupil_line(r) -> PupilLine:
     p, f = r.pupil, r.figures
-    flags = flags_text(
-        (
-            ("FSM", p.fsm),
-            (SEN_LABELS.get(p.sen, ""), bool(p.sen)),
-            ("CP", p.cp_plan),
-            ("CIN", p.child_in_need),
-            ("LAC", p.looked_after),
-            ("Young carer", p.young_carer),
-        )
-    )
+    flags = ", ".join(pupil_flags(p, short=True))
     return PupilLine(
         p.upn,
         p.surname,

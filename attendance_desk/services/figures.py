@@ -27,6 +27,7 @@ from attendance_desk.domain.figures import (
     reaches_penalty_threshold,
     unauthorised_by_week,
 )
+from attendance_desk.domain.groups import GROUP_FILTERS
 from attendance_desk.domain.people import Pupil
 from attendance_desk.services.school import codes, school_calendar, setting_number
 from attendance_desk.store.db import Store
@@ -124,16 +125,7 @@ WHOLE_SCHOOL_PASS_FROM = 400
 # 9 school weeks plus the longest run of holidays (summer) with room to spare.
 LOOK_BACK_CALENDAR_WEEKS = 30
 
-FLAG_FILTERS: dict[str, PupilFilter] = {
-    "fsm": lambda p: p.fsm,
-    "sen": lambda p: p.sen in ("K", "E"),
-    "ehcp": lambda p: p.sen == "E",
-    "looked_after": lambda p: p.looked_after,
-    "cin": lambda p: p.child_in_need,
-    "cp": lambda p: p.cp_plan,
-    "young_carer": lambda p: p.young_carer,
-    "vulnerable": lambda p: bool(p.vulnerable_reasons),
-}
+FLAG_FILTERS: dict[str, PupilFilter] = GROUP_FILTERS  # domain/groups.py: fsm, sen, cp, …
 
 
 def due_through(store: Store, now: datetime | None = None) -> Session:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.codes import Category
+from attendance_desk.domain.groups import sen_words
 from attendance_desk.domain.penalties import (
     ENDED,
     STEPS,
@@ -558,7 +559,7 @@ def _pupil_lines(store: Store, pupil: Pupil) -> list[tuple[str, str]]:
     ]
     flags = ", ".join(pupil.vulnerable_reasons) or "none recorded"
     lines.append(("Vulnerability", flags))
-    lines.append(("SEN", {"K": "SEN support", "E": "EHC plan"}.get(pupil.sen, "none recorded")))
+    lines.append(("SEN", sen_words(pupil, none="none recorded")))
     return lines
 
 

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.groups import FLAG_FIELDS
 from attendance_desk.domain.people import Pupil
 
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 _DATE_FIELDS = ("dob", "admission_date", "leaving_date")
-_BOOL_FIELDS = ("fsm", "looked_after", "child_in_need", "cp_plan", "young_carer", "cme_concern")
+_BOOL_FIELDS = FLAG_FIELDS
 COLUMNS = [f.name for f in fields(Pupil)]
 
 
