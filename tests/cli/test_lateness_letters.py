@@ -143,11 +143,38 @@ def test_ladder_list_refusals_and_letters(db, capsys, tmp_path):
     assert "6 times this half-term" in text_of(
         out2
     ) and "at or above the 6 late arrivals" in text_of(out2)
+    # sent anyway below the step (with a reason): the letter does not claim the step was reached
+    code, _, err = run(
+        capsys, "--db", db, "lateness-letters", "ladder", "--letter1", "5", "--letter2", "10"
+    )
+    assert code == 0, err
+    out3 = tmp_path / "lateness2-override.pdf"
+    code, _, err = run(
+        capsys,
+        "--db",
+        db,
+        "lateness-letters",
+        "make",
+        "--step",
+        "2",
+        "--upn",
+        upn(1),
+        "--out",
+        out3,
+        "--override-reason",
+        "six late arrivals and no reply to the first letter",
+    )
+    assert code == 0, err
+    assert "6 times this half-term" in text_of(out3) and "at or above" not in text_of(out3)
 
     store = open_school(db)
     with store:
         khan = store.pupils.by_upn(upn(1))
-        assert [x.template for x in store.letters.for_pupil(khan.id)] == ["lateness1", "lateness2"]
+        assert [x.template for x in store.letters.for_pupil(khan.id)] == [
+            "lateness1",
+            "lateness2",
+            "lateness2",
+        ]
         outcomes = [e.outcome for e in store.casework.for_pupil(khan.id)]
         assert any(
             o.startswith("Lateness letter 1: concern about punctuality issued") for o in outcomes
