@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any  # openpyxl has no type information: a worksheet is Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -111,14 +110,7 @@ GROUP_COLUMNS = [
 ]
 
 
-def _cell(
-    ws: Any,
-    value: object,
-    font: Font | None = None,
-    fill: PatternFill | None = None,
-    number_format: str | None = None,
-    align: Alignment | None = None,
-) -> WriteOnlyCell:
+def _cell(ws, value, font=None, fill=None, number_format=None, align=None):
     cell = WriteOnlyCell(ws, value=value)
     text_cell(cell)  # a name like =HYPERLINK(...) stays text
     if font:
@@ -132,7 +124,7 @@ def _cell(
     return cell
 
 
-def _inert(ws: Any, row: list) -> list:
+def _inert(ws, row: list) -> list:
     """A row with any text a spreadsheet would run as a formula made a string cell."""
     return [_cell(ws, v) if risky(v) else v for v in row]
 
@@ -148,7 +140,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze:
     return ws
 
 
-def _figure_row(ws: Any, line: PupilLine) -> list:
+def _figure_row(ws, line: PupilLine) -> list:
     return _inert(
         ws,
         [
@@ -268,14 +260,7 @@ def _summary(
         ws.append([_cell(ws, category.label, fill=FILLS[category])])
 
 
-def _register(
-    wb: Workbook,
-    pupils: Sequence[PupilLine],
-    sessions: Sequence[tuple[date, str]],
-    register: Callable[[PupilLine], dict[tuple[date, str], str]],
-    codes: CodeTable,
-    progress: Callable[[int, int], None] | None,
-) -> None:
+def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> None:
     columns: list[tuple[str, float]] = [
         ("UPN", 15),
         ("Surname", 16),

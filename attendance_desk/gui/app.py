@@ -7,6 +7,27 @@ from datetime import date
 from pathlib import Path
 
 
+def exit_now(status: int) -> None:
+    """End the process as soon as the window has closed and everything is put away: the school file
+    and its background tasks are closed (AppContext.close: a running backup or check is cancelled,
+    never waited for), the window's settings are saved, the log is flushed here. What is skipped is
+    Python's own teardown of Qt and of every module loaded, which has nothing left to save and took
+    1-2 s on a busy 2-core machine, so closing the window did not end the program for that long
+    (issue 17; docs/benchmarks.md)."""
+    import contextlib
+    import logging
+    import os
+
+    from PySide6.QtCore import QSettings
+
+    QSettings("AttendanceDesk", "AttendanceDesk").sync()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status if isinstance(status, int) else 1)
+
+
 def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = False) -> int:
     """Open the window. `smoke`: open it as a user would (including the start-up backup in the
     background), paint it once when the start-up work has finished, then close it (to check that an

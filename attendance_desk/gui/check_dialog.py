@@ -77,6 +77,8 @@ class CheckDialog(QDialog):
         lines += [f"Note: {w}" for w in report.warnings]
         lines.append(f"{report.marks:,} marks and {report.amendments:,} amendments checked.")
         self.heading.setText("The check has finished.")
+        if not any("could not be recorded" in w for w in report.warnings):
+            self.last.setText("Recorded in the school file as the last full check.")
         self._finish("\n".join(lines))
 
     def _failed(self, message: str) -> None:
