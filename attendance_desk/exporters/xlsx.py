@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any  # openpyxl has no type information: a worksheet is Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -110,7 +111,14 @@ GROUP_COLUMNS = [
 ]
 
 
-def _cell(ws, value, font=None, fill=None, number_format=None, align=None):
+def _cell(
+    ws: Any,
+    value: object,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    number_format: str | None = None,
+    align: Alignment | None = None,
+) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
     text_cell(cell)  # a name like =HYPERLINK(...) stays text
     if font:
@@ -124,7 +132,7 @@ def _cell(ws, value, font=None, fill=None, number_format=None, align=None):
     return cell
 
 
-def _inert(ws, row: list) -> list:
+def _inert(ws: Any, row: list) -> list:
     """A row with any text a spreadsheet would run as a formula made a string cell."""
     return [_cell(ws, v) if risky(v) else v for v in row]
 
@@ -140,7 +148,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]], freeze:
     return ws
 
 
-def _figure_row(ws, line: PupilLine) -> list:
+def _figure_row(ws: Any, line: PupilLine) -> list:
     return _inert(
         ws,
         [
@@ -260,7 +268,14 @@ def _summary(
         ws.append([_cell(ws, category.label, fill=FILLS[category])])
 
 
-def _register(wb, pupils, sessions, register, codes: CodeTable, progress) -> None:
+def _register(
+    wb: Workbook,
+    pupils: Sequence[PupilLine],
+    sessions: Sequence[tuple[date, str]],
+    register: Callable[[PupilLine], dict[tuple[date, str], str]],
+    codes: CodeTable,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     columns: list[tuple[str, float]] = [
         ("UPN", 15),
         ("Surname", 16),

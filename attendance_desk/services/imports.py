@@ -10,6 +10,7 @@ from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.people import Link, Pupil
+from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.roles import Permission
 from attendance_desk.importers.contacts import ContactRow, parse_contacts
 from attendance_desk.importers.ctf import parse_ctf
@@ -106,7 +107,9 @@ class _Plan:
     with_contacts: bool = False
     marks: ParsedMarks | None = None
 
-    def write(self, store: Store, by: str, path: Path, report: ImportReport, progress) -> None:
+    def write(
+        self, store: Store, by: str, path: Path, report: ImportReport, progress: Progress | None
+    ) -> None:
         if self.pupils:
             current = {p.upn for p in store.pupils.all()} if self.only_new_pupils else set()
             fresh = [
@@ -136,7 +139,7 @@ class _Plan:
         if self.marks is not None:
             _write_marks(store, self.marks, by, path, report, progress)
 
-    def preview(self, store: Store, report: ImportReport, progress) -> None:
+    def preview(self, store: Store, report: ImportReport, progress: Progress | None) -> None:
         existing = {p.upn: p for p in store.pupils.all()}
         ids = store.pupils.ids_by_upn()
         if self.pupils:
@@ -194,14 +197,18 @@ def _merged(existing: dict[str, Pupil], fields: dict) -> Pupil:
     return replace(base, **{k: v for k, v in fields.items() if not k.startswith("_")})
 
 
-def _plan_pupils(store: Store, path: Path, today: date, report: ImportReport, progress) -> _Plan:
+def _plan_pupils(
+    store: Store, path: Path, today: date, report: ImportReport, progress: Progress | None
+) -> _Plan:
     rows = parse_pupils(path)
     existing = {p.upn: p for p in store.pupils.all()}
     report.rows = len(rows)
     return _Plan(pupils=[_merged(existing, row.fields) for row in rows])
 
 
-def _plan_contacts(store: Store, path: Path, today: date, report: ImportReport, progress) -> _Plan:
+def _plan_contacts(
+    store: Store, path: Path, today: date, report: ImportReport, progress: Progress | None
+) -> _Plan:
     rows = parse_contacts(path, set(store.pupils.ids_by_upn()))
     report.rows = len(rows)
     return _Plan(contacts=rows, with_contacts=True)
@@ -242,7 +249,9 @@ def _write_contacts(
     return added, changed, unchanged
 
 
-def _plan_marks(store: Store, path: Path, today: date, report: ImportReport, progress) -> _Plan:
+def _plan_marks(
+    store: Store, path: Path, today: date, report: ImportReport, progress: Progress | None
+) -> _Plan:
     pupils = {p.upn: p for p in store.pupils.all()}
     calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
     parsed = parse_marks(
@@ -258,7 +267,12 @@ def _plan_marks(store: Store, path: Path, today: date, report: ImportReport, pro
 
 
 def _write_marks(
-    store: Store, parsed: ParsedMarks, by: str, path: Path, report: ImportReport, progress
+    store: Store,
+    parsed: ParsedMarks,
+    by: str,
+    path: Path,
+    report: ImportReport,
+    progress: Progress | None,
 ) -> None:
     result = store.marks.add_or_amend_many(
         parsed.rows(store.pupils.ids_by_upn()),
@@ -285,7 +299,9 @@ def _listed(label: str, items: list[str], limit: int = 50) -> str:
     return f"{label} ({len(items)}): {shown}"
 
 
-def _plan_ctf(store: Store, path: Path, today: date, report: ImportReport, progress) -> _Plan:
+def _plan_ctf(
+    store: Store, path: Path, today: date, report: ImportReport, progress: Progress | None
+) -> _Plan:
     existing = {p.upn: p for p in store.pupils.all()}
     calendar = SchoolCalendar(store.calendar.terms(), store.calendar.closures())
     school = store.settings.school()

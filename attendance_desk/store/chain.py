@@ -22,7 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from attendance_desk.store.db import Store
 
 CHAINS: dict[str, tuple[str, ...]] = {
     "mark_history": (
@@ -79,7 +86,7 @@ def _columns(table: str) -> str:
     return ", ".join(f'"{c}"' for c in CHAINS[table])
 
 
-def digest(previous: str, values) -> str:
+def digest(previous: str, values: Iterable[object]) -> str:
     """SHA-256 (hex) of the previous hash and the values: each as text (NULL as a NUL byte), separated
     by the unit separator. (JSON was five times slower: 11 µs a row of the history.)"""
     text = "\x1f".join("\x00" if v is None else str(v) for v in values)
@@ -608,7 +615,7 @@ def against_backup(
     return problems, notes
 
 
-def heads_path(backup):
+def heads_path(backup: str | Path) -> Path:
     """Where a backup's chain heads are kept: beside it, `<backup>.heads.json`."""
     from pathlib import Path
 
@@ -616,7 +623,7 @@ def heads_path(backup):
     return backup.with_name(backup.name + ".heads.json")
 
 
-def record_heads(backup) -> None:
+def record_heads(backup: str | Path) -> None:
     """Write the chain heads of a (just verified) backup beside it: `check --against` compares the
     school file with the backup, and the backup with this record."""
     import os
@@ -662,7 +669,7 @@ RECORD_TABLES = (
 )
 
 
-def remove_for_good(store, pupil_ids: list[int], by: str, note: str) -> dict[str, int]:
+def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> dict[str, int]:
     """Remove pupils and everything about them so that it cannot be read back from the file: with
     SQLite's secure_delete on (deleted content overwritten with zeros), in one transaction that also
     re-seals the chains the removal cut and audits what was removed (counts, not names); then VACUUM

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.chain import last_id, seal
 from attendance_desk.store.db import local_text, now_iso
@@ -38,7 +39,7 @@ class StaleMark(Exception):
     """The mark changed since it was read (another user, another PC): reload before amending."""
 
 
-def _mark_from_row(row) -> Mark:
+def _mark_from_row(row: sqlite3.Row) -> Mark:
     return Mark(
         pupil_id=row["pupil_id"],
         date=date.fromisoformat(row["date"]),
@@ -521,7 +522,7 @@ class MarkRepo:
         by: str,
         source: str,
         reason: str,
-        progress=None,
+        progress: Progress | None = None,
         total: int = 0,
         preview: bool = False,
     ) -> WriteResult:
@@ -580,7 +581,9 @@ class MarkRepo:
             added=added, amended=amended, unchanged=count - added - amended, changes=changes
         )
 
-    def preview_many(self, marks: Iterable[MarkRow], progress=None, total: int = 0) -> WriteResult:
+    def preview_many(
+        self, marks: Iterable[MarkRow], progress: Progress | None = None, total: int = 0
+    ) -> WriteResult:
         """What `add_or_amend_many` would do, without taking the write lock: the rows go into a
         TEMP table (the connection's own, not the school file) and are compared with the marks by
         reads only, so a dry run never keeps anyone else from saving."""
@@ -752,7 +755,9 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
     return {(date.fromisoformat(d), s) for d, s in rows}
 
 
-def _load_incoming(conn: sqlite3.Connection, marks: Iterable[MarkRow], progress, total: int) -> int:
+def _load_incoming(
+    conn: sqlite3.Connection, marks: Iterable[MarkRow], progress: Progress | None, total: int
+) -> int:
     """The incoming marks into the connection's TEMP table `incoming`, in batches; returns how many."""
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
