@@ -1,6 +1,8 @@
-"""Click-to-painted times of the Pupil and Dashboard screens, offscreen, with the real thread pool:
-`python benchmarks/screen_paint.py FILE TODAY`.
+"""Click-to-painted times of the screens, offscreen, with the real thread pool:
+`python benchmarks/screen_paint.py FILE TODAY [RUNS]`.
 
+Today: from the click on the screen (its list worked out again, as after a change) to it painted.
+Registers: from the click to a class's week painted; then the period changed to the term, painted.
 Pupil: from the click on the screen (its refresh) and the choice of a pupil to the painted profile.
 Dashboard: from the click to the first numbers painted, then to the support-map lists and crossing
 dates, then to the weekly trend (each painted)."""
@@ -43,7 +45,33 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.001)
 
+    registers = window.views[rows["Registers"]]
+    context.pool.waitForDone()  # the start-up backup
     for run in range(runs):
+        window.nav.setCurrentRow(rows["Settings"])
+        app.processEvents()
+        window._fresh.clear()
+        t0 = time.perf_counter()
+        window.nav.setCurrentRow(rows["Today"])
+        app.processEvents()
+        window.grab()
+        print(f"today painted {time.perf_counter() - t0:.3f} s")
+        window._fresh.clear()
+        registers.period.setCurrentIndex(registers.period.findData("week"))
+        t0 = time.perf_counter()
+        window.nav.setCurrentRow(rows["Registers"])
+        app.processEvents()
+        window.grab()
+        week = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        registers.period.setCurrentIndex(registers.period.findData("term"))
+        app.processEvents()
+        window.grab()
+        print(
+            f"register of {registers.group.currentText()}: week painted {week:.3f} s, "
+            f"term painted {time.perf_counter() - t0:.3f} s"
+        )
+        registers.period.setCurrentIndex(registers.period.findData("week"))
         window.nav.setCurrentRow(rows["Today"])
         app.processEvents()
         context.pool.waitForDone()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.domain.figures import figures_from_marks
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.register_dialogs import AmendDialog, Change, CodePicker
@@ -110,6 +111,7 @@ class RegisterModel(QAbstractTableModel):
         self.invalid: dict[
             Key, str
         ] = {}  # codes typed and refused, shown at their cells until replaced
+        self.totals: dict[int, str] = {}  # each pupil's "attended/possible", until a mark changes
 
     def load(self, week: RegisterWeek, keep_pending: bool = False) -> None:
         """Show `week`. `keep_pending`: the same register re-read (data changed elsewhere): the marks
@@ -125,14 +127,14 @@ class RegisterModel(QAbstractTableModel):
                 ):
                     kept[key] = code
         self.beginResetModel()
-        self.week, self.pending, self.invalid = week, kept, {}
+        self.week, self.pending, self.invalid, self.totals = week, kept, {}, {}
         self.endResetModel()
         self.pending_changed.emit(len(self.pending))
 
     def discard(self) -> None:
         if self.pending or self.invalid:
             self.beginResetModel()
-            self.pending, self.invalid = {}, {}
+            self.pending, self.invalid, self.totals = {}, {}, {}
             self.endResetModel()
         self.pending_changed.emit(0)
 
@@ -209,7 +211,11 @@ class RegisterModel(QAbstractTableModel):
                 return category_colour(codes().category_or_none(code, key[1]))
             if missing:
                 return QColor(MISSING_COLOUR)
-            return category_colour(codes().category_or_none("#", key[1])) if closed else None
+            if closed:
+                return category_colour(
+                    codes().category_or_none(codes().closure_code(key[1]), key[1])
+                )
+            return None
         if role == PENDING_ROLE:
             return pending
         if role == INVALID_ROLE:
@@ -267,15 +273,19 @@ class RegisterModel(QAbstractTableModel):
         return f"'{self.invalid[key]}' is not an attendance code on {dmy(key[1])}"
 
     def _week_total(self, pupil_id: int) -> str:
-        present = possible = 0
-        for day, session in self.week.sessions:
-            code, _ = self.code((pupil_id, day, session))
-            category = codes().category_or_none(code, day) if code else None
-            if category is None or not (category.counts_as_attendance or category.is_absence):
-                continue
-            possible += 1
-            present += category.counts_as_attendance
-        return f"{present}/{possible}" if possible else ""
+        """Sessions attended / possible in the period shown, typed marks included, as the figures
+        count them (kept until one of the pupil's marks changes: a term has ~150 sessions)."""
+        if pupil_id not in self.totals:
+            marks = [
+                (day, code)
+                for day, session in self.week.sessions
+                if (code := self.code((pupil_id, day, session))[0])
+            ]
+            figures = figures_from_marks(marks, codes())
+            self.totals[pupil_id] = (
+                f"{figures.attended}/{figures.possible}" if figures.possible else ""
+            )
+        return self.totals[pupil_id]
 
     def flags(self, index: QModelIndex):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -288,12 +298,7 @@ class RegisterModel(QAbstractTableModel):
         key = self.key(index)
         if key is None or role != Qt.ItemDataRole.EditRole or key[1:] in self.week.closed:
             return False
-        code = str(value).strip()
-        code = code if code in ("/", "\\") else code.upper()
-        if code == "/" and key[2] == "PM":
-            code = "\\"
-        elif code == "\\" and key[2] == "AM":
-            code = "/"
+        code = codes().as_entered(str(value), key[1], key[2])  # / typed in a PM column is \\
         last = self.index(index.row(), self.columnCount() - 1)
         if code and not codes().is_valid(code, key[1]):
             self.invalid[key] = code
@@ -303,6 +308,7 @@ class RegisterModel(QAbstractTableModel):
             )
             return False
         self.invalid.pop(key, None)
+        self.totals.pop(key[0], None)
         if not code:
             self.pending.pop(key, None)
         else:
@@ -326,7 +332,8 @@ class RegisterModel(QAbstractTableModel):
             key = (pupil.id, *session)
             if self.code(key)[0] is None:
                 hint = self.week.suggested.get(key)
-                self.setData(self.index(row, column), hint.code if hint else "/")
+                present = codes().present_code(*session)
+                self.setData(self.index(row, column), hint.code if hint else present)
                 filled += 1
         return filled
 
@@ -593,12 +600,22 @@ class RegistersView(QWidget):
             + (f"  ·  {missing} missing mark{'s' if missing != 1 else ''} (?)" if missing else "")
         )
         header = self.table.horizontalHeader()
-        mode = (
-            QHeaderView.ResizeMode.Stretch
-            if len(week.sessions) <= 10
-            else QHeaderView.ResizeMode.ResizeToContents
-        )
-        header.setSectionResizeMode(mode)
+        if len(week.sessions) <= 10:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        else:
+            # A term has ~150 sessions: sizing each column to its contents asks the model for every
+            # cell on each layout (seconds for a class). Every session column holds a code of one or
+            # two letters under a three-line date, so one width, from the font, fits them all.
+            metrics = header.fontMetrics()
+            widest = max(metrics.horizontalAdvance(text) for text in ("Wed", "30/09", "PM", "WW"))
+            width = widest + 2 * metrics.averageCharWidth()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setDefaultSectionSize(width)
+            for column in range(len(week.sessions)):
+                header.resizeSection(column, width)
+            header.setSectionResizeMode(
+                self.model.columnCount() - 1, QHeaderView.ResizeMode.ResizeToContents
+            )
         self._start_at_today()
 
     def _start_at_today(self) -> None:
