@@ -53,6 +53,7 @@ class Code:
     office_only: bool = False
     in_advance: bool = False
     school_closed: bool = False
+    present_in: str = ""  # the session ("AM" or "PM") whose present mark this is (/ or \\)
 
     @property
     def needs_reason(self) -> bool:
@@ -130,6 +131,34 @@ class CodeTable:
         session were entered ahead has not had its register taken (DESIGN: "register taken" record)."""
         return frozenset(c.code for s in self.sets for c in s.codes.values() if not c.in_advance)
 
+    def present_code(self, day: date, session: str) -> str:
+        """The present mark of a session on that day (/ AM, \\ PM), as the code table declares it."""
+        code_set = self.set_for(day)
+        for code in code_set.codes.values():
+            if code.present_in == session:
+                return code.code
+        raise UnknownCode(f"{code_set.title} has no present mark for the {session} session")
+
+    def closure_code(self, day: date) -> str:
+        """The mark of a session the school did not meet (#) in the code set of that day."""
+        code_set = self.set_for(day)
+        for code in code_set.codes.values():
+            if code.school_closed:
+                return code.code
+        raise UnknownCode(f"{code_set.title} has no code for a school closure")
+
+    def as_entered(self, typed: str, day: date, session: str) -> str:
+        """What a register records for a typed code: letters in capitals, and either present mark
+        as the one of this session (/ typed in an afternoon column is \\)."""
+        typed = typed.strip()
+        try:
+            code = self.set_for(day).codes.get(typed)
+        except UnknownCode:
+            code = None
+        if code is not None and code.present_in:
+            return self.present_code(day, session)
+        return typed.upper()
+
     def closure_codes(self) -> frozenset[str]:
         return frozenset(c.code for s in self.sets for c in s.codes.values() if c.school_closed)
 
@@ -157,6 +186,7 @@ def _parse_set(raw: dict) -> CodeSet:
             office_only=entry.get("office_only", False),
             in_advance=entry.get("in_advance", False),
             school_closed=entry.get("school_closed", False),
+            present_in=entry.get("session", ""),
         )
         if code.code in codes:
             raise ValueError(f"code {code.code} listed twice in set {raw['key']}")

@@ -52,7 +52,7 @@ class CodePicker(QDialog):
             code_set.codes.values(), key=lambda c: not (suggested and c.code == suggested[0])
         )
         for code in ordered:
-            shown = "\\" if code.code == "/" and session == "PM" else code.code
+            shown = codes().as_entered(code.code, day, session)
             text = f"{shown}\t{code.meaning}  ({code.category.label})"
             if suggested and code.code == suggested[0]:
                 text += f"  — suggested: {suggested[1]}"

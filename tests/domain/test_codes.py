@@ -79,3 +79,15 @@ def test_categories_match_domain_md_for_2024():
         "Y6",
         "Y7",
     }
+
+
+def test_the_present_marks_and_the_closure_mark_come_from_the_code_table():
+    # SI 2024/208 reg 10 and the 2006 regulations: / present in the morning, \ in the afternoon
+    for day in (date(2024, 3, 4), date(2024, 11, 20)):
+        assert CODES.present_code(day, "AM") == "/"
+        assert CODES.present_code(day, "PM") == "\\"
+        assert CODES.closure_code(day) == "#"
+        assert CODES.as_entered("/", day, "PM") == "\\"
+        assert CODES.as_entered("\\", day, "AM") == "/"
+        assert CODES.as_entered(" n", day, "AM") == "N"
+    assert CODES.as_entered("c1", date(2024, 11, 20), "PM") == "C1"
