@@ -24,6 +24,7 @@ from attendance_desk.presentation import (  # noqa: F401 (dmy: screens import it
     RAG_COLOURS,
     UNKNOWN_COLOUR,
     dmy,
+    percent,
 )
 
 
@@ -40,7 +41,7 @@ def rag_colour(label: str) -> QColor:
 
 
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}%"
+    return percent(value)  # as every output shows it (presentation.percent)
 
 
 def to_qdate(day: date) -> QDate:
