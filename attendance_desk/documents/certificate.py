@@ -128,7 +128,7 @@ def write_certificate(path: str | Path, c: CertificateData) -> None:
     )
 
 
-def register_flowables(weeks, s: Styles) -> list:
+def register_flowables(weeks: list[tuple[date, list[tuple[str, str | None]]]], s: Styles) -> list:
     header = ["Week of"] + [
         f"{d} {p}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM")
     ]
@@ -160,7 +160,7 @@ def register_flowables(weeks, s: Styles) -> list:
     ]
 
 
-def legend_table(legend, s: Styles) -> Table:
+def legend_table(legend: list[tuple[str, str, str]], s: Styles) -> Table:
     table = Table(
         [["Code", "Meaning", "Counts as"]]
         + [[a, Paragraph(escape(b), s.cell), d] for a, b, d in legend],
@@ -172,7 +172,7 @@ def legend_table(legend, s: Styles) -> Table:
     return table
 
 
-def amendments_table(amendments, s: Styles) -> Table:
+def amendments_table(amendments: list[list[str]], s: Styles) -> Table:
     table = Table(
         [["Session", "Original", "Amended", "Reason", "By", "When"]]
         + [[a, b, d, Paragraph(escape(e), s.cell), f, g] for a, b, d, e, f, g in amendments],

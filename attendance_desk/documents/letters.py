@@ -4,6 +4,7 @@ and a batch joined into one PDF for printing."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -26,7 +27,7 @@ from reportlab.platypus import (
 )
 
 from attendance_desk.documents.layout import BOLD, Styles, build_pdf
-from attendance_desk.documents.templates import Rendered
+from attendance_desk.documents.templates import Block, Rendered
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _logo(logo: str | bytes):
     return Image(source, width=width * scale, height=height * scale)
 
 
-def body_flowables(blocks, s: Styles) -> list:
+def body_flowables(blocks: Sequence[Block], s: Styles) -> list:
     story = []
     for block in blocks:
         if block.kind == "heading":
@@ -214,7 +215,7 @@ def letters_pdf(letters: list[LetterContent]) -> tuple[bytes, list[int]]:
 
 
 def form_pdf(
-    path, head: Letterhead, rendered: Rendered, signatures: list[str], footer: str
+    path: Path, head: Letterhead, rendered: Rendered, signatures: list[str], footer: str
 ) -> None:
     """A document on the letterhead (contract, minutes, visit record) with lines for signatures."""
     s = Styles()

@@ -27,10 +27,14 @@ from attendance_desk.presentation import dmy
 class SchoolOnPaper(Protocol):
     """What the pack prints about the school (the school's settings carry it)."""
 
-    name: str
-    urn: str
-    local_authority: str
-    named_ewo: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def local_authority(self) -> str: ...
+    @property
+    def named_ewo(self) -> str: ...
 
 
 STATUS = {

@@ -21,12 +21,17 @@ from dataclasses import dataclass
 from hashlib import sha256
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from attendance_desk.domain.letter_rules import Condition, ConditionError, parse_condition
 from attendance_desk.paths import app_root
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.runtime import Context
 
 
 class TemplateProblem(Exception):
@@ -161,7 +166,7 @@ def _range(*args):
     return _CountedRange(rng)
 
 
-def _size(value) -> int | None:
+def _size(value: object) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
@@ -172,7 +177,7 @@ class LimitedEnvironment(SandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.globals["range"] = _range
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             if (
                 isinstance(right, int | float)
@@ -286,7 +291,7 @@ def _check_includes(env: LimitedEnvironment, name: str, chain: tuple[str, ...] =
 _CHECKED: set[tuple] = set()
 
 
-def _render_limited(template, context: dict, filename: str) -> str:
+def _render_limited(template: Template, context: dict, filename: str) -> str:
     """Render with the limits above; the time limit is enforced from a watchdog thread that raises
     `_TimeUp` into this one (pure Python loops, which Jinja templates compile to, are interrupted)."""
     target = threading.get_ident()

@@ -6,6 +6,7 @@ cell (openpyxl's data_type "s", shown with Excel's quote prefix), so the spreads
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,7 +23,7 @@ def csv_row(values: Iterable[object]) -> list[object]:
     return [csv_cell(v) for v in values]
 
 
-def text_cell(cell) -> None:
+def text_cell(cell: Any) -> None:  # an openpyxl cell (openpyxl has no type information)
     """Keep an openpyxl cell whose text would be read as a formula as a string cell."""
     if risky(cell.value):
         cell.data_type = "s"

@@ -13,6 +13,7 @@ from attendance_desk.domain.upn import validate_upn
 from attendance_desk.importers.tabular import (
     CONTROL_MESSAGE,
     Problems,
+    Table,
     has_control_characters,
     parse_bool,
     read_table,
@@ -50,7 +51,7 @@ def _priority(value: object) -> int:
     return int(raw)
 
 
-def _phones(table, row) -> tuple[Phone, ...]:
+def _phones(table: Table, row: list[object]) -> tuple[Phone, ...]:
     phones = []
     for column, kind in PHONE_COLUMNS.items():
         for number in text(table.get(row, column)).replace("/", ";").split(";"):

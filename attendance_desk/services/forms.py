@@ -9,6 +9,7 @@ from pathlib import Path
 
 from attendance_desk.documents.letters import Letterhead, form_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template
+from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
@@ -22,7 +23,7 @@ def _dmy(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
 
-def _base(store: Store, pupil, as_at: date) -> dict:
+def _base(store: Store, pupil: Pupil, as_at: date) -> dict:
     """What every form says about the school and the pupil, with the figures as they stood on `as_at`
     (the day of the meeting, the start of the plan, today for a blank form)."""
     school = store.settings.school()
@@ -52,7 +53,13 @@ def _base(store: Store, pupil, as_at: date) -> dict:
 
 
 def _write(
-    store: Store, name: str, context: dict, out: Path, signatures: list[str], pupil, by: str = ""
+    store: Store,
+    name: str,
+    context: dict,
+    out: Path,
+    signatures: list[str],
+    pupil: Pupil,
+    by: str = "",
 ) -> Path:
     school = store.settings.school()
     try:

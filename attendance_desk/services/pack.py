@@ -13,7 +13,9 @@ from pathlib import Path
 from attendance_desk.documents.pack import Appendix, PackData, append_pages, write_pack
 from attendance_desk.documents.templates import template_info, template_names
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import LetterRecord, SchoolSettings
 from attendance_desk.domain.referral import Status, Verdict, agencies, assess, referral_reason
 from attendance_desk.domain.referral_facts import (
     Adult,
@@ -74,7 +76,7 @@ def _rates(store: Store, pupil: Pupil, day: date) -> Rates:
     )
 
 
-def _letter_names(store: Store, records) -> dict[str, str]:
+def _letter_names(store: Store, records: list[LetterRecord]) -> dict[str, str]:
     sources = letter_sources(store)
     known = set(template_names(sources))
     return {
@@ -117,7 +119,7 @@ def _certificate_blocker(
     return ""
 
 
-def _copies(store: Store, records) -> tuple[list, list[str]]:
+def _copies(store: Store, records: list[LetterRecord]) -> tuple[list, list[str]]:
     """(letters whose stored file still matches its SHA-256, with their page ranges; problems)."""
     starts: dict[str, list[int]] = {}
     for _, _, file, page, _, _ in store.letters.files():
@@ -287,7 +289,9 @@ def _pastoral_facts(store: Store, pupil: Pupil, today: date) -> dict:
     }
 
 
-def _siblings(store: Store, pupil: Pupil, contacts, today: date) -> list[str]:
+def _siblings(
+    store: Store, pupil: Pupil, contacts: list[ContactForCalls], today: date
+) -> list[str]:
     ids = {c.contact_id for c in contacts}
     school = store.settings.school().name
     found = {
@@ -307,7 +311,7 @@ def evidence_checklist(store: Store, upn: str, today: date) -> list[Verdict]:
     return assess(_facts(store, find_pupil(store, upn), today)[0])
 
 
-def _form(facts: ReferralFacts, pupil: Pupil, contacts) -> list[list[str]]:
+def _form(facts: ReferralFacts, pupil: Pupil, contacts: list[ContactForCalls]) -> list[list[str]]:
     carers = [a for a in facts.adults if a.parental_responsibility or a.lives_with]
     return [
         [
@@ -443,8 +447,8 @@ def _pack_data(
     by: str,
     facts: ReferralFacts,
     checklist: list[Verdict],
-    contacts,
-    school,
+    contacts: list[ContactForCalls],
+    school: SchoolSettings,
 ) -> PackData:
     start = academic_year_bounds(academic_year_of(today))[0]
     last_start, last_end = academic_year_bounds(academic_year_of(today) - 1)

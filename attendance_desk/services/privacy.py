@@ -10,7 +10,9 @@ import zipfile
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
 from attendance_desk.exporters.inert import csv_row
 from attendance_desk.services.marks import find_pupil
@@ -22,7 +24,7 @@ from attendance_desk.store.db import Store
 KEEP_YEARS = 6
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:  # JSON-able: dates as ISO text, tuples as lists
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -32,7 +34,7 @@ def _plain(value):
     return value
 
 
-def _everything(store: Store, pupil) -> dict[str, bytes]:
+def _everything(store: Store, pupil: Pupil) -> dict[str, bytes]:
     """One pupil's data as files: a JSON of every record and a CSV of the register. Other pupils'
     data (brothers and sisters sharing a contact, say) is not included."""
     contacts = store.contacts.for_pupils([pupil.id]).get(pupil.id, [])
@@ -66,7 +68,7 @@ def _everything(store: Store, pupil) -> dict[str, bytes]:
     }
 
 
-def _pastoral(store: Store, pupil) -> dict:
+def _pastoral(store: Store, pupil: Pupil) -> dict:
     """Part-time timetables (with their reviews), medical evidence, decisions on illness without it,
     and written offers of early help."""
     from attendance_desk.domain.part_time import sessions_text

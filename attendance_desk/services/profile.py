@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from attendance_desk.domain.calendar import SchoolCalendar, academic_year_bounds, academic_year_of
 from attendance_desk.domain.calls import ContactForCalls
-from attendance_desk.domain.codes import Category
+from attendance_desk.domain.codes import Category, CodeTable
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry, LetterRecord, Meeting, StageEvent
 from attendance_desk.presentation import dmy
@@ -154,7 +154,7 @@ def pupil_profile(store: Store, upn: str, today: date) -> PupilProfile:
     )
 
 
-def _meaning(table, code: str, day: date) -> str:
+def _meaning(table: CodeTable, code: str, day: date) -> str:
     try:
         return table.lookup(code, day).meaning
     except ValueError:  # UnknownCode

@@ -4,6 +4,7 @@ unauthorised sessions, contacts made, barriers, actions agreed, early help and t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def actions_agreed(meetings: list[Meeting], plans: list[Plan], today: date) -> s
     return "\n\n".join(text for _, text in parts) or "none recorded"
 
 
-def _unique(items) -> list[str]:
+def _unique(items: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for item in items:
         if item.strip():

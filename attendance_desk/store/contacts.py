@@ -10,6 +10,8 @@ from attendance_desk.domain.calls import ContactForCalls, Phone
 from attendance_desk.domain.people import Contact, Link
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
@@ -26,7 +28,7 @@ def identity_keys(contact: Contact) -> list[tuple[str, str]]:
     return keys
 
 
-def _contact_from_row(row) -> Contact:
+def _contact_from_row(row: sqlite3.Row) -> Contact:
     phones = tuple(
         Phone(kind=p.get("kind", ""), number=p["number"]) for p in json.loads(row["phones"])
     )

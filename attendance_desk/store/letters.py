@@ -12,10 +12,12 @@ from attendance_desk.store.chain import last_id, seal, seal_letter_state
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
-def _record(r) -> LetterRecord:
+def _record(r: sqlite3.Row) -> LetterRecord:
     return LetterRecord(
         id=r["id"],
         pupil_id=r["pupil_id"],

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from attendance_desk.domain.records import Meeting, Plan
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
+
+R = TypeVar("R", Meeting, Plan)
 
 
 _DATES = {"held_on", "target_from", "target_to", "review_date", "starts", "ends"}
 
 
-def _to_row(item) -> dict:
+def _to_row(item: Meeting | Plan) -> dict:
     row = {
         f.name: getattr(item, f.name) for f in fields(item) if f.name not in ("id", "recorded_at")
     }
@@ -29,7 +33,7 @@ def _to_row(item) -> dict:
     return row
 
 
-def _from_row(cls, row):
+def _from_row(cls: type[R], row: sqlite3.Row) -> R:
     data = {f.name: row["at" if f.name == "recorded_at" else f.name] for f in fields(cls)}
     if "recorded_at" in data:
         data["recorded_at"] = local_text(data["recorded_at"]) or ""
@@ -45,7 +49,7 @@ class MeetingRepo:
     def __init__(self, store: Store):
         self.store = store
 
-    def _insert(self, table: str, item) -> int:
+    def _insert(self, table: str, item: Meeting | Plan) -> int:
         row = _to_row(item)
         with self.store.write() as db:
             return db.execute(

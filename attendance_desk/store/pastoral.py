@@ -3,6 +3,7 @@ illness without it, and early help offered in writing with the family's answer."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from attendance_desk.domain.pastoral import EarlyHelpOffer, IllnessDecision, Med
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
@@ -22,7 +25,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _timetable(r) -> Timetable:
+def _timetable(r: sqlite3.Row) -> Timetable:
     return Timetable(
         id=r["id"],
         pupil_id=r["pupil_id"],
@@ -85,7 +88,9 @@ class PastoralRepo:
             )
         return [_timetable(r) for r in rows]
 
-    def timetables_between(self, start: date, end: date, pupil_ids=None) -> list[Timetable]:
+    def timetables_between(
+        self, start: date, end: date, pupil_ids: Iterable[int] | None = None
+    ) -> list[Timetable]:
         rows = self.store.query(
             "SELECT * FROM part_time_timetables WHERE starts <= ? AND (ends IS NULL OR ends >= ?) "
             "ORDER BY starts, id",
@@ -161,7 +166,7 @@ class PastoralRepo:
                 ),
             ).lastrowid
 
-    def evidence(self, pupil_ids=None) -> list[MedicalEvidence]:
+    def evidence(self, pupil_ids: Iterable[int] | None = None) -> list[MedicalEvidence]:
         rows = self.store.query("SELECT * FROM medical_evidence ORDER BY covers_from, id")
         wanted = set(pupil_ids) if pupil_ids is not None else None
         return [
@@ -197,7 +202,7 @@ class PastoralRepo:
                 ),
             ).lastrowid
 
-    def decisions(self, pupil_ids=None) -> list[IllnessDecision]:
+    def decisions(self, pupil_ids: Iterable[int] | None = None) -> list[IllnessDecision]:
         rows = self.store.query("SELECT * FROM illness_decisions ORDER BY date, session, id")
         wanted = set(pupil_ids) if pupil_ids is not None else None
         return [

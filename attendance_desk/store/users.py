@@ -23,7 +23,7 @@ class UserRepo:
     COLUMNS = "id, name, role, password_hash, active, failed_signins, locked_until"
 
     @staticmethod
-    def _user(r) -> User:
+    def _user(r: sqlite3.Row) -> User:
         return User(
             r["id"],
             r["name"],
