@@ -48,7 +48,7 @@ def write_la_form(path: str | Path, form: LaForm) -> None:
                 for label, value in section.lines
             ]
             table = Table(rows, colWidths=[150, 360], hAlign="LEFT")
-            table.setStyle(TableStyle(GRID[2:]))
+            table.setStyle(TableStyle([g for g in GRID if g[0] not in ("FONT", "BACKGROUND")]))
             block.append(table)
         if section.table:
             head, *body = section.table

@@ -304,7 +304,7 @@ def decision_letters(
                 "from": f"{dmy(r.first_date)}",
                 "to": f"{dmy(r.last_date)}",
                 "sessions": sum(1 for _ in r.sessions()),
-                "reason": r.reason,
+                "reason": r.reason.rstrip(". "),  # the letter adds the full stop
                 "requested_by": r.requested_by,
                 "received_on": f"{dmy(r.received_on)}",
                 "decided_on": f"{dmy(r.decided_on)}",

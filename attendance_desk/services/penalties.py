@@ -263,14 +263,14 @@ def _evidence(store: Store, pupil: Pupil, day: date, weeks_from: str) -> dict:
     school year), the letters issued (not voided) and the meetings held."""
     start = academic_year_bounds(academic_year_of(day))[0]
     table = codes()
-    unauthorised = [
-        f"{dmy(m.date)} {m.session} {m.code}"
-        for m in store.marks.for_pupil(pupil.id, start, day)
-        if table.category_or_none(m.code, m.date) == Category.UNAUTHORISED
-    ]
+    by_day: dict[date, list[str]] = {}
+    for m in store.marks.for_pupil(pupil.id, start, day):
+        if table.category_or_none(m.code, m.date) == Category.UNAUTHORISED:
+            by_day.setdefault(m.date, []).append(f"{m.session} {m.code}")
+    unauthorised = [f"{dmy(d)}: {', '.join(marks)}" for d, marks in by_day.items()]
     letters = [
-        f"{dmy(x.letter_date)} {x.template} to {x.addressee} ({x.reference})"
-        + (f", posted {dmy(x.posted_on)}" if x.posted_on else "")
+        f"{dmy(x.letter_date)} {x.template.replace('_', ' ')} letter to {x.addressee} "
+        f"({x.reference})" + (f", posted {dmy(x.posted_on)}" if x.posted_on else "")
         for x in store.letters.for_pupil(pupil.id)
         if not x.void and x.letter_date and x.letter_date <= day
     ]
@@ -365,8 +365,9 @@ def request_notice(
             by,
             f"Penalty notice requested from the local authority for {name}",
             _figures_text(figures)
-            + f". Evidence: register extract ({len(evidence['register_extract'])} unauthorised "
-            f"sessions), {len(evidence['letters'])} letters, {len(evidence['meetings'])} meetings"
+            + f". Evidence: register extract ({len(evidence['register_extract'])} days with "
+            f"unauthorised absence this year), {len(evidence['letters'])} letters, "
+            f"{len(evidence['meetings'])} meetings"
             + (f"; none recorded: {', '.join(evidence['missing'])}" if evidence["missing"] else ""),
         )
     return case(store, case_id or step_id)
