@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from attendance_desk.cli.common import iso, print_json, session
+from attendance_desk.presentation import dmy
 from attendance_desk.services.school import open_school
 
 SW_HELP = """\
@@ -88,7 +89,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    print(f"Unexplained absences of children with a social worker, {day:%d/%m/%Y} {args.session}")
+    print(f"Unexplained absences of children with a social worker, {dmy(day)} {args.session}")
     if not notices:
         print("  none")
     for n in notices:

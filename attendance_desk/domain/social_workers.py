@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from attendance_desk.domain.people import Pupil
+from attendance_desk.presentation import dmy, weekday_dmy
 
 NO_WORKER = "(no social worker recorded)"
 
@@ -78,18 +79,18 @@ def draft_email(
     """The e-mail to copy into the school's mail: the children, since when, what the school does."""
     greeting = notice.worker if notice.worker != NO_WORKER else "colleague"
     lines = [
-        f"Subject: Unexplained absence today ({day:%d/%m/%Y}) - {school}",
+        f"Subject: Unexplained absence today ({dmy(day)}) - {school}",
         "",
         f"Dear {greeting},",
         "",
         f"I am writing to let you know that the following child{'ren' if len(notice.children) > 1 else ''} "
         f"you work with {'are' if len(notice.children) > 1 else 'is'} absent from {school} today "
-        f"({day:%A %d/%m/%Y}, {session} register) and we have not been given a reason:",
+        f"({weekday_dmy(day, long=True)}, {session} register) and we have not been given a reason:",
         "",
     ]
     for c in notice.children:
         p = c.pupil
-        dob = f", born {p.dob:%d/%m/%Y}" if p.dob else ""
+        dob = f", born {dmy(p.dob)}" if p.dob else ""
         run = (
             f"absent {c.days_absent} school days in a row" if c.days_absent > 1 else "absent today"
         )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import heading
+from attendance_desk.presentation import dmy
 from attendance_desk.services import social_workers as sw
 
 
@@ -54,7 +55,7 @@ class SocialWorkersDialog(QDialog):
         buttons.addWidget(self.told_button)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            heading(f"Unexplained absence, {context.today:%d/%m/%Y} {session}: social workers")
+            heading(f"Unexplained absence, {dmy(context.today)} {session}: social workers")
         )
         layout.addLayout(side, 1)
         layout.addLayout(buttons)

@@ -34,12 +34,8 @@ class AwardBatch:
     comparison: str = ""  # for most improved: the period compared with, in words
 
 
-def _dmy(day: date) -> str:
-    return f"{dmy(day)}"
-
-
 def _span(row: PupilFigures) -> str:
-    return f"{_dmy(row.start)} to {_dmy(row.end)}"
+    return f"{dmy(row.start)} to {dmy(row.end)}"
 
 
 def _candidate(row: PupilFigures) -> AwardCandidate:
@@ -58,7 +54,7 @@ def comparison_period(store: Store, start: date, end: date, compare: str) -> tup
         return (
             before_start,
             before_end,
-            f"the previous {length} days ({_dmy(before_start)} to {_dmy(before_end)})",
+            f"the previous {length} days ({dmy(before_start)} to {dmy(before_end)})",
         )
     if compare != "term":
         raise ServiceError(
@@ -68,14 +64,14 @@ def comparison_period(store: Store, start: date, end: date, compare: str) -> tup
     earlier = [t for t in calendar.terms if t.end < start]
     if not earlier:
         raise ServiceError(
-            f"no term on the school calendar ends before {_dmy(start)} to compare with: "
+            f"no term on the school calendar ends before {dmy(start)} to compare with: "
             "compare with the previous period of equal length instead"
         )
     term = max(earlier, key=lambda t: t.end)
     return (
         term.start,
         term.end,
-        f"the previous term, {term.name} ({_dmy(term.start)} to {_dmy(term.end)})",
+        f"the previous term, {term.name} ({dmy(term.start)} to {dmy(term.end)})",
     )
 
 
@@ -101,10 +97,10 @@ def make_awards(
     if (reg_group is None) == (year_group is None):
         raise ServiceError("choose a class or a year group (one of them)")
     if end < start:
-        raise ServiceError(f"the period ends ({_dmy(end)}) before it starts ({_dmy(start)})")
+        raise ServiceError(f"the period ends ({dmy(end)}) before it starts ({dmy(start)})")
     if end > today:
         raise ServiceError(
-            f"the period has not ended: {_dmy(end)} is after today ({_dmy(today)}); "
+            f"the period has not ended: {dmy(end)} is after today ({dmy(today)}); "
             "a certificate is for attendance that has happened"
         )
     if top < 1:
@@ -116,7 +112,7 @@ def make_awards(
     ]
     group = f"class {reg_group}" if reg_group else f"Year {year_group}"
     if not pupils:
-        raise ServiceError(f"no pupil in {group} was on roll between {_dmy(start)} and {_dmy(end)}")
+        raise ServiceError(f"no pupil in {group} was on roll between {dmy(start)} and {dmy(end)}")
     rows = pupil_figures(store, start, end, pupils=pupils)
     batch = AwardBatch(kind)
     eligible: list[PupilFigures] = []
@@ -183,7 +179,7 @@ def make_awards(
             else f"no pupil's attendance improved on {batch.comparison}"
         )
         raise ServiceError(
-            f"no certificates for {group}, {_dmy(start)} to {_dmy(end)}: {reason}"
+            f"no certificates for {group}, {dmy(start)} to {dmy(end)}: {reason}"
             + (f". Not considered: {'; '.join(batch.left_out)}" if batch.left_out else "")
         )
     from attendance_desk.documents.awards import Award, write_awards_pdf
@@ -200,7 +196,7 @@ def make_awards(
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
     with store.write():
-        write_awards_pdf(out, school.name, school.head_teacher, awards, _dmy(today))
+        write_awards_pdf(out, school.name, school.head_teacher, awards, dmy(today))
         batch.file = out
         at = datetime.combine(today, time(12, 0)).astimezone()
         for pupil, why in batch.awarded:
@@ -222,7 +218,7 @@ def make_awards(
             by,
             "attendance certificates made",
             group,
-            f"{KINDS[kind]}, {_dmy(start)} to {_dmy(end)}"
+            f"{KINDS[kind]}, {dmy(start)} to {dmy(end)}"
             + (f", compared with {batch.comparison}" if batch.comparison else "")
             + f": {len(batch.awarded)} awarded, {len(batch.left_out)} not considered; {out}",
         )

@@ -32,6 +32,7 @@ from attendance_desk.domain.records import Meeting as RecordedMeeting
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.files import discard, place, safe_name, stage
+from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import (
@@ -135,10 +136,6 @@ def _address_lines(contact: ContactForCalls) -> tuple[str, ...]:
     return tuple(lines + ([contact.postcode] if contact.postcode else []))
 
 
-def _dmy(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
-
-
 def _dates_in_words(days: list[str]) -> str:
     return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1] if days else ""
 
@@ -216,7 +213,7 @@ def _missed_meeting(data: _Pupil) -> tuple[RecordedMeeting | None, str]:
         return None, ""
     latest = invited[-1]
     if latest.parent_attended:
-        return None, f"the parent attended the latest meeting, on {_dmy(latest.held_on)}"
+        return None, f"the parent attended the latest meeting, on {dmy(latest.held_on)}"
     return latest, ""
 
 
@@ -238,7 +235,7 @@ def _review_text(review: RecordedMeeting | None) -> str:
         else "no sessions"
     )
     return (
-        f"not met on {_dmy(review.held_on)}: {achieved} against a target of {review.target_pct:g}%"
+        f"not met on {dmy(review.held_on)}: {achieved} against a target of {review.target_pct:g}%"
     )
 
 
@@ -257,15 +254,15 @@ def _facts(
     missed, latest = _missed_meeting(data)
     earlier: dict[str, str] = {}
     for x in data.letters:
-        earlier[x.template] = _dmy(x.letter_date)
+        earlier[x.template] = dmy(x.letter_date)
     return LetterFacts(
         stage_position=position,
         stage_name=data.stage_name,
         letter_stage_position=sends,
         unauthorised=data.year.figures.unauthorised if data.year else 0,
         unauthorised_last_10_weeks=data.window_unauthorised,
-        window=f"{_dmy(window[0])} and {_dmy(window[1])}",
-        missed_meeting=_dmy(missed.held_on) if missed else "",
+        window=f"{dmy(window[0])} and {dmy(window[1])}",
+        missed_meeting=dmy(missed.held_on) if missed else "",
         latest_meeting=latest,
         review=_review_text(_latest_review(data)),
         earlier_letters=earlier,
@@ -280,7 +277,7 @@ def _lateness_facts(data: _Pupil) -> dict:
         return {}
     return {
         "late_this_half_term": late.late,
-        "half_term": f"{_dmy(late.start)} and {_dmy(late.end)}" if late.start else "",
+        "half_term": f"{dmy(late.start)} and {dmy(late.end)}" if late.start else "",
         "lateness_letter1": late.steps.letter1,
         "lateness_letter2": late.steps.letter2,
     }
@@ -343,8 +340,8 @@ def _figures(row: PupilFigures | None) -> dict:
         return {}
     f = row.figures
     return {
-        "period_from": _dmy(row.start),
-        "period_to": _dmy(row.end),
+        "period_from": dmy(row.start),
+        "period_to": dmy(row.end),
         "possible": f.possible,
         "attendance_pct": f.attendance_pct,
         "absence_pct": f.absence_pct,
@@ -363,11 +360,11 @@ def _meeting_place(data: _Pupil, meeting: RecordedMeeting) -> tuple[str, str, st
     when, where = str(getattr(meeting, "time", "") or ""), str(getattr(meeting, "place", "") or "")
     for letter in reversed(data.letters):
         invited = (letter.details or {}).get("meeting") or {}
-        if invited.get("date") == _dmy(meeting.held_on):
+        if invited.get("date") == dmy(meeting.held_on):
             return (
                 when or invited.get("time", ""),
                 where or invited.get("place", ""),
-                _dmy(letter.letter_date),
+                dmy(letter.letter_date),
             )
     return when, where, ""
 
@@ -390,9 +387,9 @@ def _context(
     ]
     letters = {key: "" for key in names}
     for x in to_you:
-        letters[x.template] = _dmy(x.letter_date)
+        letters[x.template] = dmy(x.letter_date)
     stage_letters_to_you = sorted(
-        {_dmy(x.letter_date) for x in to_you}, key=lambda d: d[6:] + d[3:5] + d[:2]
+        {dmy(x.letter_date) for x in to_you}, key=lambda d: d[6:] + d[3:5] + d[:2]
     )
     missed, _ = _missed_meeting(data)
     missed_context = {
@@ -407,11 +404,11 @@ def _context(
     if missed:
         when, where, invited_on = _meeting_place(data, missed)
         missed_context = {
-            "date": _dmy(missed.held_on),
+            "date": dmy(missed.held_on),
             "time": when,
             "place": where,
             "invited_on": invited_on,
-            "review_date": _dmy(missed.review_date or missed.target_to),
+            "review_date": dmy(missed.review_date or missed.target_to),
             "target_pct": f"{missed.target_pct:g}" if missed.target_pct else "",
             "kind": {"sam": "School Attendance Meeting", "planning": "attendance planning meeting"}[
                 missed.kind
@@ -419,7 +416,7 @@ def _context(
         }
     review = _latest_review(data)
     invitation = asdict(meeting)
-    invitation["review_date"] = meeting.review_date or _dmy(today + timedelta(weeks=4))
+    invitation["review_date"] = meeting.review_date or dmy(today + timedelta(weeks=4))
     context = {
         "school": {
             k: getattr(school, k)
@@ -439,7 +436,7 @@ def _context(
             "legal_name": pupil.legal_name,
             "forename": pupil.preferred_name or pupil.forename,
             "surname": pupil.surname,
-            "dob": _dmy(pupil.dob),
+            "dob": dmy(pupil.dob),
             "year_group": pupil.year_group,
             "reg_group": pupil.reg_group,
             "upn": pupil.upn,
@@ -452,8 +449,8 @@ def _context(
         "figures": _figures(data.year),
         "stage": {"name": stage_name},
         "window": {
-            "from": _dmy(window[0]),
-            "to": _dmy(window[1]),
+            "from": dmy(window[0]),
+            "to": dmy(window[1]),
             "unauthorised": data.window_unauthorised,
             "weeks": setting_number(store, "penalty_weeks"),
             "threshold": setting_number(store, "penalty_sessions"),
@@ -465,7 +462,7 @@ def _context(
         },
         "missed": missed_context,
         "review": {
-            "date": _dmy(review.held_on) if review else "",
+            "date": dmy(review.held_on) if review else "",
             "met": bool(review and review.target_met),
             "achieved": f"{review.attendance_achieved:.1f}"
             if review and review.attendance_achieved is not None
@@ -474,7 +471,7 @@ def _context(
         },
         "meeting": invitation,
         "lateness": data.lateness.as_context() if data.lateness else {},
-        "today": _dmy(today),
+        "today": dmy(today),
     }
     details = {
         "window": context["window"],
@@ -657,7 +654,7 @@ def make_letters(
             head,
             contact.name,
             lines,
-            _dmy(today),
+            dmy(today),
             salutation(contact.name),
             rendered,
             signatory,
@@ -885,21 +882,21 @@ def record_posted(
     latest = min(today or date.today(), date.today())
     if letter.letter_date and day < letter.letter_date:
         raise ServiceError(
-            f"letter {letter.reference} was issued on {_dmy(letter.letter_date)}: it cannot have been "
-            f"posted on {_dmy(day)}"
+            f"letter {letter.reference} was issued on {dmy(letter.letter_date)}: it cannot have been "
+            f"posted on {dmy(day)}"
         )
     if day > latest:
         raise ServiceError(
-            f"{_dmy(day)} is in the future (today is {_dmy(latest)}): record the posting on the day it happens"
+            f"{dmy(day)} is in the future (today is {dmy(latest)}): record the posting on the day it happens"
         )
     with store.write():
         store.letters.mark_posted(letter.id, day)
-        before = f" (was {_dmy(letter.posted_on)})" if letter.posted_on else ""
+        before = f" (was {dmy(letter.posted_on)})" if letter.posted_on else ""
         store.audit.log(
             by,
             "letter posted",
             letter.reference,
-            f"posted on {_dmy(day)}{before}: {letter.template} to {letter.addressee}",
+            f"posted on {dmy(day)}{before}: {letter.template} to {letter.addressee}",
         )
     return store.letters.by_id(letter.id)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.calls import call_list
 from attendance_desk.services.letters import salutation
 from attendance_desk.services.school import ServiceError
@@ -92,7 +93,7 @@ def call_messages(
             "name": contact.name,
             "pupils": _names(first_names),
             "is_are": "are" if len(first_names) > 1 else "is",
-            "date": f"{day:%d/%m/%Y}",
+            "date": f"{dmy(day)}",
             "school": school.name,
             "phone": school.phone,
             "ref": "",
@@ -129,7 +130,7 @@ def letter_messages(
                 "name": letter.addressee,
                 "pupils": (pupil.preferred_name or pupil.forename),
                 "is_are": "is",
-                "date": f"{day:%d/%m/%Y}",
+                "date": f"{dmy(day)}",
                 "school": school.name,
                 "phone": school.phone,
                 "ref": letter.reference,
@@ -137,7 +138,7 @@ def letter_messages(
             messages.append(Message(letter.addressee, number, _fill(template, values), about))
     if not messages and not skipped:
         which = f"'{template_key}' " if template_key else ""
-        raise ServiceError(f"no {which}letters were issued on {day:%d/%m/%Y}")
+        raise ServiceError(f"no {which}letters were issued on {dmy(day)}")
     return messages, skipped
 
 

@@ -17,6 +17,7 @@ from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.records import SchoolSettings
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.errors import UserError
+from attendance_desk.presentation import dmy
 from attendance_desk.store.db import Store, StoreError, open_store
 from attendance_desk.store.resources import default_code_table
 
@@ -177,9 +178,7 @@ def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> N
         term = Term(name.strip(), start, end)
         with store.write():
             store.calendar.add_terms([term])
-            store.audit.log(
-                by, "calendar: term added", term.name, f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"
-            )
+            store.audit.log(by, "calendar: term added", term.name, f"{dmy(start)} to {dmy(end)}")
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
 
@@ -191,13 +190,13 @@ def add_closure(
     from attendance_desk.domain.calendar import Closure
 
     if day.weekday() > 4:
-        raise ServiceError(f"{day:%d/%m/%Y} is a weekend: the school does not meet anyway")
+        raise ServiceError(f"{dmy(day)} is a weekend: the school does not meet anyway")
     if not sessions or any(s not in ("AM", "PM") for s in sessions):
         raise ServiceError("a closure is for the AM session, the PM session or both")
     taken = sorted({group for s in sessions for group in store.marks.registers_taken(day, s)})
     if taken:
         raise ServiceError(
-            f"the register for {day:%d/%m/%Y} {'/'.join(sessions)} is already taken for "
+            f"the register for {dmy(day)} {'/'.join(sessions)} is already taken for "
             f"{', '.join(taken)}: amend those marks (with a reason) before recording a closure"
         )
     if not description.strip():
@@ -207,7 +206,7 @@ def add_closure(
         store.audit.log(
             by,
             "calendar: closure added",
-            f"{day:%d/%m/%Y} {'/'.join(sessions)}",
+            f"{dmy(day)} {'/'.join(sessions)}",
             f"{kind}: {description.strip()}",
         )
 
@@ -242,8 +241,8 @@ def remove_closure(store: Store, day: date, by: str = "") -> None:
     _may_change_settings(store, by)
     with store.write():
         if not store.calendar.remove_closure(day):
-            raise ServiceError(f"no closure on {day:%d/%m/%Y}")
-        store.audit.log(by, "calendar: closure removed", f"{day:%d/%m/%Y}")
+            raise ServiceError(f"no closure on {dmy(day)}")
+        store.audit.log(by, "calendar: closure removed", f"{dmy(day)}")
 
 
 def remove_term(store: Store, name: str, by: str = "") -> None:

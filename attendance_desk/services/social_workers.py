@@ -18,6 +18,7 @@ from attendance_desk.domain.social_workers import (
     draft_email,
     group_by_worker,
 )
+from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
@@ -106,7 +107,7 @@ def record_told(
     notice = next((n for n in absent_today(store, day, session) if n.worker == worker), None)
     if notice is None:
         raise ServiceError(
-            f"no child of '{worker}' is on the list of unexplained absences for {day:%d/%m/%Y} {session}"
+            f"no child of '{worker}' is on the list of unexplained absences for {dmy(day)} {session}"
         )
     at = at or datetime.now().astimezone()
     if at.date() != day:
@@ -126,7 +127,7 @@ def record_told(
                     f"Social worker told of today's unexplained absence ({HOW[how]})",
                     False,
                     (
-                        f"{day:%d/%m/%Y} {session}: {child.code or 'no mark'}, day {child.days_absent} "
+                        f"{dmy(day)} {session}: {child.code or 'no mark'}, day {child.days_absent} "
                         "of absence"
                     )
                     + (
@@ -141,7 +142,7 @@ def record_told(
             by,
             "social worker told",
             ", ".join(names),
-            f"{worker} ({HOW[how]}) of the unexplained absence on {day:%d/%m/%Y} {session}",
+            f"{worker} ({HOW[how]}) of the unexplained absence on {dmy(day)} {session}",
         )
     return names
 
