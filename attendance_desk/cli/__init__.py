@@ -18,6 +18,7 @@ from attendance_desk.cli import (
     admin,
     casework,
     cme,
+    documents,
     figures,
     forms,
     imports,
@@ -50,6 +51,7 @@ AREAS = (
     penalty,
     cme,
     social_workers,
+    documents,
     admin,
 )
 

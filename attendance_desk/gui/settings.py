@@ -122,6 +122,8 @@ class SettingsView(QWidget):
         details = QWidget()
         form = QFormLayout(details)
         for f in fields(SchoolSettings):
+            if f.name == "logo":  # kept in the school file: Letters and documents
+                continue
             if f.name == "head_signature":  # kept on the head's own account now, not as a path
                 form.addRow(LABELS[f.name], self._signature_row())
                 continue
@@ -218,7 +220,7 @@ class SettingsView(QWidget):
         self.ladder = ReadOnlyTable(["Stage", "Threshold", "Letter", "Actions"], "Support map")
         self.map_choice = QComboBox()
         self.map_choice.setAccessibleName("Support map in use")
-        self.map_choice.addItems(support_map_choices())
+        self.map_choice.addItems(support_map_choices(context.store))
         use_map = QPushButton("Use this support map")
         ladder_page = QWidget()
         ladder_layout = QVBoxLayout(ladder_page)
@@ -230,8 +232,8 @@ class SettingsView(QWidget):
         ladder_layout.addWidget(self.ladder)
         ladder_layout.addWidget(
             QLabel(
-                "The support map is school policy, kept as a file in resources/ "
-                "(support_map.toml and support_maps/): edit the thresholds and wording there."
+                "The support map is school policy, kept in the school file: change its "
+                "thresholds and wording under Letters and documents (every version is kept)."
             )
         )
         tabs = QTabWidget()
@@ -239,6 +241,10 @@ class SettingsView(QWidget):
         tabs.addTab(scrolled(details), "School")
         tabs.addTab(scrolled(calendar), "Calendar")
         tabs.addTab(scrolled(ladder_page), "Support map")
+        from attendance_desk.gui.school_documents import DocumentsPage
+
+        self.documents_page = DocumentsPage(context)
+        tabs.addTab(self.documents_page, "Letters and documents")
         tabs.addTab(scrolled(self._users_page()), "Users")
         self.audit = ReadOnlyTable(["When", "Who", "What", "About", "Detail"], "Audit log")
         tabs.addTab(self.audit, "Audit log")
@@ -345,6 +351,7 @@ class SettingsView(QWidget):
         self.new_password.clear()
 
     def refresh(self) -> None:
+        self.documents_page.refresh()
         self.users.fill(
             [
                 (u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No")
