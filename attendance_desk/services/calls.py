@@ -41,8 +41,8 @@ def reason_codes(day: date) -> list[tuple[str, str]]:
 def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     table = codes()
     calendar = school_calendar(store, day - timedelta(days=60), day)
-    pupils = store.pupils.on_roll_between(day, day)
-    if not pupils:
+    classes = store.pupils.classes_on_roll(day)  # the whole roll, by id; pupils built below only
+    if not classes:  # for those on the list
         return CallList(day, session, (), message="No pupils on roll: import pupils first.")
     if calendar.has_terms_for(day) and not calendar.is_school_session(day, session):
         return CallList(day, session, (), message=f"{dmy(day)} {session} is not a school session.")
@@ -50,8 +50,14 @@ def call_list(store: Store, day: date, session: str = "AM") -> CallList:
     # the "register taken" record, not "any mark in the class": a mark entered ahead (M for an
     # appointment) does not mean the rest of the class was marked
     taken = set(store.marks.registers_taken(day, session))
-    not_taken = sorted({p.reg_group for p in pupils} - taken)
-    wanted = [p for p in pupils if p.reg_group in taken and needs_call(marks.get(p.id), day, table)]
+    not_taken = sorted(set(classes.values()) - taken)
+    wanted = store.pupils.by_ids(
+        [
+            pid
+            for pid, group in classes.items()
+            if group in taken and needs_call(marks.get(pid), day, table)
+        ]
+    )
     wanted, not_called = _leave_taken_off(store, wanted, day, session)
     ids = [p.id for p in wanted]
     year_start = academic_year_bounds(academic_year_of(day))[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
@@ -78,6 +79,27 @@ class PupilRepo:
             params.append(reg_group)
         return [
             pupil_from_row(r) for r in self.store.query(sql + " ORDER BY surname, forename", params)
+        ]
+
+    def classes_on_roll(self, day: date) -> dict[int, str]:
+        """The registration group of each pupil on roll on `day`, by id, without building pupils
+        (Today looks at the whole roll's marks but shows only the pupils it has to ring)."""
+        rows = self.store.conn.execute(
+            "SELECT id, reg_group FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
+            "AND (leaving_date IS NULL OR leaving_date >= ?)",
+            (day.isoformat(), day.isoformat()),
+        )
+        return dict(rows.fetchall())
+
+    def by_ids(self, pupil_ids: list[int]) -> list[Pupil]:
+        """Some pupils, in the order of on_roll_between (surname, forename)."""
+        return [
+            pupil_from_row(r)
+            for r in self.store.query(
+                "SELECT * FROM pupils WHERE id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY surname, forename",
+                (json.dumps(pupil_ids),),
+            )
         ]
 
     def groups(self) -> list[tuple[str, str]]:
