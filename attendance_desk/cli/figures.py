@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from attendance_desk.cli.common import dmy, iso, pct, print_json
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.services.school import ServiceError, open_school
+
+if TYPE_CHECKING:
+    from attendance_desk.domain.people import Pupil
+    from attendance_desk.services.figures import PupilFigures
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=stats)
 
 
-def _stats_rows(args: argparse.Namespace, store) -> tuple[date, date, list]:
+def _stats_rows(args: argparse.Namespace) -> tuple[date, date, list[PupilFigures]]:
     from attendance_desk.services import figures as figure_service
     from attendance_desk.services.marks import find_pupil
 
@@ -35,26 +41,25 @@ def _stats_rows(args: argparse.Namespace, store) -> tuple[date, date, list]:
     end = args.end or args.today
     if end < start:
         raise ServiceError("--to is before --from")
-    tests = []
-    if args.upn:
-        upn = find_pupil(store, args.upn).upn
-        tests.append(lambda p: p.upn == upn)
+    tests: list[Callable[[Pupil], bool]] = []
     if args.year_group:
         tests.append(lambda p: p.year_group == args.year_group)
     if args.reg_group:
         tests.append(lambda p: p.reg_group == args.reg_group)
     if args.flag:
         tests.append(figure_service.FLAG_FILTERS[args.flag])
-    keep = (lambda p: all(t(p) for t in tests)) if tests else None
-    return start, end, figure_service.pupil_figures(store, start, end, keep=keep)
+    with open_school(args.db) as store:
+        if args.upn:
+            upn = find_pupil(store, args.upn).upn
+            tests.append(lambda p: p.upn == upn)
+        keep = (lambda p: all(t(p) for t in tests)) if tests else None
+        return start, end, figure_service.pupil_figures(store, start, end, keep=keep)
 
 
 def stats(args: argparse.Namespace) -> int:
     from attendance_desk.services import figures as figure_service
 
-    store = open_school(args.db)
-    with store:
-        start, end, rows = _stats_rows(args, store)
+    start, end, rows = _stats_rows(args)
     if args.json:
         print_json([r.as_json() for r in rows])
         return 0
