@@ -43,7 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     # thin shells: services and domain only (the command line starts the window when given no command)
     "gui": {"services", "domain"} | SHARED,
     "cli": {"services", "domain", "gui"} | SHARED,
-    "__main__": {"cli"},
+    "__main__": {"cli", "gui"},  # the program: the command line, or the window it opened
     "__init__": set(),  # the version: anyone may read it
 }
 # Libraries that only some layers may use.
