@@ -21,8 +21,11 @@ from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact, Link
 from attendance_desk.services import (
     calls,
+    cme,
+    leave,
     letters,
     marks,
+    medical,
     meetings,
     registers,
     school,
@@ -191,6 +194,41 @@ USE_CASES = {
     "change a user": (
         None,
         lambda s, p, t, x: users.change_user(s, "admin", "lead", password="a new long sentence"),
+    ),
+    "record a leave request": (
+        None,
+        lambda s, p, t, x: leave.record_request(
+            s,
+            [p.upn],
+            date(2024, 12, 2),
+            date(2024, 12, 6),
+            "a family wedding abroad",
+            "Sarah Surname (mother)",
+            TODAY,
+            "lead",
+            today=TODAY,
+        ),
+    ),
+    "record medical evidence": (
+        None,
+        lambda s, p, t, x: medical.record_evidence(
+            s,
+            p.upn,
+            what="appointment card",
+            from_whom="Hill Surgery",
+            dated=date(2024, 11, 18),
+            covers_from=date(2024, 11, 18),
+            covers_to=date(2024, 11, 19),
+            by="lead",
+            received_on=TODAY,
+            today=TODAY,
+        ),
+    ),
+    "refer a child missing education": (
+        None,
+        lambda s, p, t, x: cme.refer(
+            s, p.upn, TODAY, "lead", early_reason="not seen and not answering", today=TODAY
+        ),
     ),
     "import pupils": (
         lambda s, p, t: _pupils_csv(t),
