@@ -342,7 +342,9 @@ def _entries(f: ReferralFacts, kind: str) -> list[Entry]:
 def early_help(f: ReferralFacts) -> Verdict:
     item = "Early help offered (with date) and its outcome"
     offers = _entries(f, "early_help")
-    written = [f"{offer}; answer: {answer}" for offer, answer in f.written_offers if answer]
+    written = [
+        f"{offer.rstrip('.')}; answer: {answer}" for offer, answer in f.written_offers if answer
+    ]
     unanswered = [
         f"the written offer {offer} has no answer recorded"
         for offer, answer in f.written_offers
@@ -531,6 +533,11 @@ def agencies(f: ReferralFacts) -> list[str]:
     ]
     names += [p.agency_support for p in f.plans if not is_placeholder(p.agency_support)]
     names += [
+        f"Early help ({offer.rstrip('.')}; {answer})"
+        for offer, answer in f.written_offers
+        if answer.startswith("accepted")
+    ]
+    names += [
         what
         for m in f.meetings
         for who, what in m.actions
@@ -628,7 +635,7 @@ def medical_evidence(f: ReferralFacts) -> Verdict:
         return Verdict(
             item,
             Status.MISSING,
-            missing=tuple(f"{x} (decide it: medical --decide)" for x in f.illness_undecided[:10])
+            missing=tuple(f.illness_undecided[:10])
             + (
                 (f"and {len(f.illness_undecided) - 10} more",)
                 if len(f.illness_undecided) > 10

@@ -283,7 +283,12 @@ def evidence_lines(
     evidence = [e.text() for e in store.pastoral.evidence([pupil.id]) if e.received_on <= today]
     sessions = illness_sessions(store, pupil, start - timedelta(days=0), today, today)
     decided = [s.text() for s in sessions if s.decision]
-    waiting = [s.text() for s in sessions if s.flagged]
+    waiting = [
+        f"{s.day:%a %d/%m/%Y} {s.session}: illness (I) without medical evidence at stage 2 or beyond, "
+        "not yet decided (keep it as I or recode it O: medical decide)"
+        for s in sessions
+        if s.flagged
+    ]
     return evidence, decided, waiting
 
 

@@ -176,6 +176,16 @@ def test_offer_letter_answer_and_the_pack(db, capsys, tmp_path):
 
     verdict = item(db)
     assert verdict.ok and "answer: accepted on 29/11/2024" in verdict.detail
+    assert ".;" not in verdict.detail
+    # an accepted offer is an agency involved, for the referral form
+    store = open_school(db)
+    with store:
+        form = next(
+            c
+            for c in evidence_checklist(store, upn(1), date(2024, 11, 29))
+            if c.item == "EWS referral form"
+        )
+        assert "1 agency(ies)" in form.detail
     store = open_school(db)
     with store:
         khan = store.pupils.by_upn(upn(1))
