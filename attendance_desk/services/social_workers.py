@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from attendance_desk.domain.calls import consecutive_days_absent, needs_call
 from attendance_desk.domain.records import CaseworkEntry
@@ -163,7 +164,7 @@ def set_contacts(
     pupil = find_pupil(store, upn)
     if email and "@" not in email:
         raise ServiceError(f"'{email}' is not an e-mail address")
-    changed = {
+    changed: dict[str, Any] = {  # Pupil field -> new text (replace() takes them by name)
         k: v.strip()
         for k, v in (
             ("social_worker", social_worker),

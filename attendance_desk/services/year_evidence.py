@@ -32,26 +32,26 @@ def pack_lines(store: Store, pupil: Pupil, today: date) -> list[list[str]]:
     for s in store.penalties.for_pupil(pupil.id):
         if s.occurred_on > today:
             continue
-        detail = [f"parent: {s.parent}"]
+        parts = [f"parent: {s.parent}"]
         if s.improvement_ends:
-            detail.append(f"improvement period to {dmy(s.improvement_ends)}")
+            parts.append(f"improvement period to {dmy(s.improvement_ends)}")
         if s.figures:
-            detail.append(
+            parts.append(
                 f"{s.figures.get('most_in_window')} unauthorised sessions at most in "
                 f"{s.figures.get('weeks')} school weeks (threshold {s.figures.get('threshold')})"
             )
         if s.la_reference:
-            detail.append(f"LA reference {s.la_reference}")
+            parts.append(f"LA reference {s.la_reference}")
         if s.step == "issued":
-            detail.append(
+            parts.append(
                 f"£{s.amount} by {dmy(s.pay_by)}"
                 + (f" (£{s.reduced_amount} by {dmy(s.reduced_by)})" if s.reduced_amount else "")
             )
         if s.step == "paid" and s.amount:
-            detail.append(f"£{s.amount} paid")
+            parts.append(f"£{s.amount} paid")
         if s.note:
-            detail.append(s.note)
-        lines.append((s.occurred_on, f"Penalty notice: {STEPS[s.step].lower()}", "; ".join(detail)))
+            parts.append(s.note)
+        lines.append((s.occurred_on, f"Penalty notice: {STEPS[s.step].lower()}", "; ".join(parts)))
     for c in store.cme.for_pupil(pupil.id):
         if c.referred_on > today:
             continue
