@@ -100,6 +100,10 @@ def test_part_time_timetable_from_the_pupil_screen_then_ctrl_p_suggests_c2(
     assert "1 not yet told" in listing.summary.text()
     menu_texts = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
     assert "&Part-time timetables…" in menu_texts
+    from attendance_desk.gui.help import shortcuts
+
+    listed = {(keys, what) for _, keys, what in shortcuts(window)}
+    assert any(keys == "Ctrl+Shift+T" and "Part-time timetables" in what for keys, what in listed)
 
 
 def test_medical_evidence_and_the_leads_decision_in_the_window(qtbot, window, errors):
@@ -226,7 +230,9 @@ def test_early_help_offer_and_answer_in_the_window(qtbot, window, errors, tmp_pa
     assert store.pastoral.offers()[0].answer == "declined"
 
 
-def test_awards_dialog_makes_certificates_and_says_who_was_left_out(qtbot, window, errors, tmp_path):
+def test_awards_dialog_makes_certificates_and_says_who_was_left_out(
+    qtbot, window, errors, tmp_path
+):
     dialog = pastoral.AwardsDialog(window.context, window)
     qtbot.addWidget(dialog)
     dialog.group.setCurrentIndex(dialog.group.findText("Class 4A"))
@@ -237,5 +243,8 @@ def test_awards_dialog_makes_certificates_and_says_who_was_left_out(qtbot, windo
     dialog.end.setDate(dialog.end.date().addDays(-2))  # Tue 19/11/2024
     dialog.make(tmp_path / "4A.pdf")
     text = dialog.result.toPlainText()
-    assert "2 certificate(s) saved" in text and "Amy Able (4A): for attending every one of the 24 sessions" in text
+    assert (
+        "2 certificate(s) saved" in text
+        and "Amy Able (4A): for attending every one of the 24 sessions" in text
+    )
     assert (tmp_path / "4A.pdf").exists()
