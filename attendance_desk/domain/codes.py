@@ -93,7 +93,7 @@ class CodeTable:
         raise UnknownCode(f"no attendance code set covers {dmy(day)}")
 
     def era_index(self, day: date) -> int:
-        return self.sets.index(self.set_for(day))
+        return _era_index(self, day)
 
     def lookup(self, code: str, day: date) -> Code:
         code_set = self.set_for(day)
@@ -165,6 +165,15 @@ class CodeTable:
     def era_boundaries(self) -> list[date]:
         """Start dates of each set after the first: marks are grouped by era in queries."""
         return [s.valid_from for s in self.sets[1:]]
+
+
+@lru_cache(maxsize=1 << 14)
+def _era_index(table: CodeTable, day: date) -> int:
+    """Which code set a day falls in (cached: replaying a register asks once per day per pupil)."""
+    for i, code_set in enumerate(table.sets):
+        if code_set.covers(day):
+            return i
+    raise UnknownCode(f"no attendance code set covers {dmy(day)}")
 
 
 @lru_cache(maxsize=1 << 16)

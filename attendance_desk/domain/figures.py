@@ -98,9 +98,10 @@ class Figures:
         return self.absent / 2
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in _FIELD_NAMES))
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Figures))  # in declaration order
 
 
 _CATEGORY_FIELD = {
@@ -133,6 +134,20 @@ def _fields_of(codes: CodeTable, era: int | None, code: str) -> tuple[str, ...]:
         return ("unknown",)
     extra = {LATE_BEFORE_CLOSE: ("late_before_close",), LATE_AFTER_CLOSE: ("late_after_close",)}
     return (_CATEGORY_FIELD[entry.category], *extra.get(code, ()))
+
+
+def add_marks(
+    totals: dict[str, int], day: date, codes_of_day: Iterable[str], codes: CodeTable
+) -> None:
+    """Add one day's marks to running `totals` (Figures field -> sessions): for replaying a pupil's
+    register day by day (the day a threshold was crossed) without building Figures per mark."""
+    try:
+        era: int | None = codes.era_index(day)
+    except UnknownCode:
+        era = None
+    for code in codes_of_day:
+        for name in _fields_of(codes, era, code):
+            totals[name] = totals.get(name, 0) + 1
 
 
 def figures_from_marks(marks: Iterable[tuple[date, str]], codes: CodeTable) -> Figures:

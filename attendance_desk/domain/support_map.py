@@ -15,9 +15,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
+from math import ceil
 
 from attendance_desk.domain.codes import Category
 from attendance_desk.domain.figures import Figures
+
+
+@lru_cache(maxsize=256)
+def _limit(threshold: float, offset: float, days: bool) -> int | Fraction:
+    """A step's threshold as written (90.0 -> 90, 92.5 -> 185/2), moved by a pupil's adjustment, in
+    exact numbers: for days absent, the fewest sessions that reach it (an int); for attendance, the
+    percentage to stay under (a Fraction). A map has a few steps; worked out once each."""
+    if days:
+        return ceil((Fraction(str(threshold)) + Fraction(str(offset))) * 2)
+    return Fraction(str(threshold)) - Fraction(str(offset))
 
 
 class Measure(StrEnum):
@@ -141,23 +153,26 @@ class SupportMap:
         return f"{value:.1f}% attendance"
 
     def reached(self, figures: Figures, adjustment: Adjustment | None = None) -> Stage | None:
-        value = self.measure_value(figures)
-        if value is None:
+        days = self.measure == Measure.DAYS_ABSENT
+        if days:
+            sessions = 0
+            if Category.AUTHORISED in self.counts:
+                sessions += figures.authorised
+            if Category.UNAUTHORISED in self.counts:
+                sessions += figures.unauthorised
+        elif figures.possible < max(self.min_possible, 1):
             return None
-        offset = Fraction(str(adjustment.threshold_offset)) if adjustment else Fraction(0)
-        exact = (
-            Fraction(str(value))
-            if self.measure == Measure.DAYS_ABSENT
-            else figures.attendance_fraction
-        )
+        offset = adjustment.threshold_offset if adjustment else 0.0
+        attended, possible = figures.attended, figures.possible
         best = None
         for stage in self.stages:
-            # Exact fractions, never the displayed (rounded) value: 341/379 = 89.97 % is shown as
-            # 90.0 % but is below a "< 90 %" step.
-            if self.measure == Measure.DAYS_ABSENT:
-                hit = exact >= Fraction(str(stage.threshold)) + offset
-            else:
-                hit = exact < Fraction(str(stage.threshold)) - offset
+            # Exact, in whole numbers, never the displayed (rounded) value: 341/379 = 89.97 % is
+            # shown as 90.0 % but is below a "< 90 %" step.
+            limit = _limit(stage.threshold, offset, days)
+            if days:
+                hit = sessions >= limit  # days absent >= threshold + offset
+            else:  # attended / possible * 100 < threshold - offset
+                hit = attended * 100 * limit.denominator < limit.numerator * possible
             if hit:
                 best = stage
         return best

@@ -15,7 +15,11 @@ from itertools import groupby
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.domain.codes import CodeTable
-from attendance_desk.domain.figures import Figures, figures_from_marks, reaches_penalty_threshold
+from attendance_desk.domain.figures import (
+    Figures,
+    add_marks,
+    reaches_penalty_threshold,
+)
 from attendance_desk.domain.groups import GROUPS
 from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
@@ -196,12 +200,12 @@ def first_day(
     date order; None if no day does. With `to_the_end`, the first day of the last unbroken run of
     passing days that lasts to the last mark ("persistently absent since"): a pupil absent on the
     period's first day is at 100 % that evening, which says little on its own."""
-    running = Figures()
+    totals: dict[str, int] = {}
     since = None
     ordered = sorted(marks, key=lambda m: (m[0][0], m[0][1]))
     for day, day_marks in groupby(ordered, key=lambda m: m[0][0]):
-        running = running + figures_from_marks(((day, code) for _session, code in day_marks), table)
-        if test(running):
+        add_marks(totals, day, (code for _session, code in day_marks), table)
+        if test(Figures(**totals)):
             if not to_the_end:
                 return day
             since = since or day
