@@ -39,6 +39,7 @@ from attendance_desk.gui.widgets import (
     heading,
     show_error,
 )
+from attendance_desk.presentation import DATE_FORMAT
 from attendance_desk.services.school import (
     add_closure,
     add_term,
@@ -466,7 +467,7 @@ class SettingsView(QWidget):
     def _remove_closure(self) -> None:
         row = self.closures.currentRow()
         if row >= 0:
-            day = datetime.strptime(self.closures.item(row, 0).text(), "%d/%m/%Y").date()
+            day = datetime.strptime(self.closures.item(row, 0).text(), DATE_FORMAT).date()
             self._act(
                 lambda: remove_closure(self.context.store, day, self.context.user),
                 "Closure removed",

@@ -11,16 +11,13 @@ from attendance_desk.documents.letters import Letterhead, form_pdf
 from attendance_desk.documents.templates import TemplateProblem, render_template
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.roles import Permission
+from attendance_desk.presentation import dmy
 from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.meetings import KINDS, PLAN_KINDS
 from attendance_desk.services.school import ServiceError
 from attendance_desk.services.school_documents import form_sources, logo_image
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
-
-
-def _dmy(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
 
 
 def _base(store: Store, pupil: Pupil, as_at: date) -> dict:
@@ -44,7 +41,7 @@ def _base(store: Store, pupil: Pupil, as_at: date) -> dict:
             "name": pupil.name,
             "legal_name": pupil.legal_name,
             "forename": pupil.preferred_name or pupil.forename,
-            "dob": _dmy(pupil.dob),
+            "dob": dmy(pupil.dob),
             "reg_group": pupil.reg_group,
             "upn": pupil.upn,
         },
@@ -97,9 +94,9 @@ def contract_document(store: Store, plan_id: int, out: Path, today: date, by: st
             "school_support": plan.school_support,
             "agency_support": plan.agency_support,
             "target_pct": f"{plan.target_pct:g}" if plan.target_pct else "",
-            "starts": _dmy(plan.starts),
-            "review_date": _dmy(plan.review_date),
-            "ends": _dmy(plan.ends),
+            "starts": dmy(plan.starts),
+            "review_date": dmy(plan.review_date),
+            "ends": dmy(plan.ends),
         },
     }
     school = store.settings.school()
@@ -134,7 +131,7 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
         earlier is not None
     ):  # a review: what Halton asks a review to record, against the meeting it reviews
         review = {
-            "held_on": _dmy(earlier.held_on),
+            "held_on": dmy(earlier.held_on),
             "title": KINDS[earlier.kind],
             "figures": figures_as_at(store, pupil, earlier.held_on).as_context(),
             "actions_parent": earlier.actions_parent,
@@ -142,14 +139,14 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
             "actions_others": earlier.actions_others,
             "parent_attended_then": earlier.parent_attended,
             "target_pct": f"{earlier.target_pct:g}" if earlier.target_pct else "",
-            "target_from": _dmy(earlier.target_from),
-            "target_to": _dmy(earlier.target_to),
+            "target_from": dmy(earlier.target_from),
+            "target_to": dmy(earlier.target_to),
         }
     context = _base(store, pupil, meeting.held_on) | {
         "review": review,
         "meeting": {
             "title": KINDS[meeting.kind],
-            "held_on": _dmy(meeting.held_on),
+            "held_on": dmy(meeting.held_on),
             "attendees": meeting.attendees,
             "parent_attended": meeting.parent_attended,
             "barriers": meeting.barriers,
@@ -158,9 +155,9 @@ def minutes_document(store: Store, meeting_id: int, out: Path, today: date, by: 
             "actions_school": meeting.actions_school,
             "actions_others": meeting.actions_others,
             "target_pct": f"{meeting.target_pct:g}" if meeting.target_pct else "",
-            "target_from": _dmy(meeting.target_from),
-            "target_to": _dmy(meeting.target_to),
-            "review_date": _dmy(meeting.review_date),
+            "target_from": dmy(meeting.target_from),
+            "target_to": dmy(meeting.target_to),
+            "review_date": dmy(meeting.review_date),
             "outcome": outcome,
             "decision": meeting.decision,
         },
@@ -182,7 +179,7 @@ def home_visit_record(store: Store, entry_id: int, out: Path, by: str = "") -> P
     later = recorded_later(entry.recorded_by, entry.recorded_at, entry.at, entry.late_reason)
     context = _base(store, pupil, entry.at.date()) | {
         "visit": {
-            "at": f"{entry.at:%d/%m/%Y at %H:%M}",
+            "at": f"{dmy(entry.at)} at {entry.at:%H:%M}",
             "by": entry.by_user,
             "with_whom": entry.with_whom,
             "seen": entry.contact_made,

@@ -29,6 +29,7 @@ from attendance_desk.domain.referral_facts import (
 )
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.school_age import compulsory_school_age
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import figures_as_at, recorded_later
 from attendance_desk.services.certificates import make_certificate, register_weeks, when_text
 from attendance_desk.services.figures import due_through, missing_sessions, pupil_figures
@@ -96,7 +97,7 @@ def _certificate_period(pupil: Pupil, today: date) -> tuple[date, date] | str:
     if window is None:
         return (
             f"{pupil.name} was not on roll and of compulsory school age between "
-            f"{academic_year_bounds(academic_year_of(today))[0]:%d/%m/%Y} and {today:%d/%m/%Y}"
+            f"{dmy(academic_year_bounds(academic_year_of(today))[0])} and {dmy(today)}"
         )
     return window
 
@@ -112,7 +113,7 @@ def _certificate_blocker(
     )  # as certificates do
     gaps = missing_sessions(store, pupil, *period, due)
     if gaps:
-        shown = ", ".join(f"{d:%d/%m/%Y} {s}" for d, s in gaps[:6]) + (
+        shown = ", ".join(f"{dmy(d)} {s}" for d, s in gaps[:6]) + (
             f" and {len(gaps) - 6} more" if len(gaps) > 6 else ""
         )
         return f"{len(gaps)} session(s) with no mark: complete the register first ({shown})"
@@ -256,14 +257,14 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
         if adjustment
         else (),
         steps_out_of_order=tuple(
-            f"{e.on:%d/%m/%Y} {ladder.stage_or_earlier(e.stage_key).name} {e.event}: {e.note}"
+            f"{dmy(e.on)} {ladder.stage_or_earlier(e.stage_key).name} {e.event}: {e.note}"
             for e in events
             if e.note.startswith(BEYOND_NEXT) and e.stage_key
         ),
         certificate=""
         if blocker
         else (
-            f"the register from {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}, attached "
+            f"the register from {dmy(period[0])} to {dmy(period[1])}, attached "
             "for the head teacher to sign and date"
         ),
         certificate_problem=blocker,
@@ -320,7 +321,7 @@ def _form(facts: ReferralFacts, pupil: Pupil, contacts: list[ContactForCalls]) -
             + (f" (known as {pupil.preferred_name})" if pupil.preferred_name else "")
             + f", UPN {pupil.upn}, Year {pupil.year_group} ({pupil.reg_group})",
         ],
-        ["Date of birth", f"{pupil.dob:%d/%m/%Y}" if pupil.dob else "NOT RECORDED"],
+        ["Date of birth", f"{dmy(pupil.dob)}" if pupil.dob else "NOT RECORDED"],
         ["Home address", facts.pupil_address or "NOT RECORDED"],
         [
             "Adults with parental responsibility or day-to-day care",
@@ -380,7 +381,7 @@ def assemble_evidence_pack(
                 )
                 appendices.append(
                     Appendix(
-                        f"Certificate of attendance, {period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}",
+                        f"Certificate of attendance, {dmy(period[0])} to {dmy(period[1])}",
                         cert.out,
                         1,
                         None,
@@ -406,7 +407,7 @@ def assemble_evidence_pack(
         appendices += [
             Appendix(
                 f"{x.reference} {names.get(x.template, x.template)} to {x.addressee}, "
-                f"{x.letter_date:%d/%m/%Y}",
+                f"{dmy(x.letter_date)}",
                 Path(x.file),
                 first,
                 last,
@@ -465,7 +466,7 @@ def _pack_data(
         later = recorded_later(e.by_user, e.at, e.on, e.late_reason)
         stages.append(
             [
-                f"{e.on:%d/%m/%Y}",
+                f"{dmy(e.on)}",
                 e.event,
                 name,
                 ladder.describe(e.measure_value) if e.measure_value is not None else "",
@@ -488,7 +489,7 @@ def _pack_data(
         years=years,
         amendments=[
             [
-                f"{e.date:%d/%m/%Y} {e.session}",
+                f"{dmy(e.date)} {e.session}",
                 e.old_code,
                 e.new_code,
                 e.reason,
@@ -499,7 +500,7 @@ def _pack_data(
         ],
         chronology=[
             [
-                e.at.strftime("%d/%m/%Y %H:%M"),
+                dmy_hm(e.at),
                 e.kind.replace("_", " "),
                 e.by_user,
                 e.with_whom,
@@ -517,7 +518,7 @@ def _pack_data(
         ],
         letters=[
             [
-                f"{x.letter_date:%d/%m/%Y}",
+                f"{dmy(x.letter_date)}",
                 f"{names.get(x.template, x.template)} ({x.reference})"
                 + (
                     f"; sent although not met: {x.overridden}; reason: {x.override_reason}"
@@ -528,7 +529,7 @@ def _pack_data(
                 x.address,
                 f"VOID: {x.void_reason}"
                 if x.void
-                else f"{x.posted_on:%d/%m/%Y}"
+                else f"{dmy(x.posted_on)}"
                 if x.posted_on
                 else "not recorded",
             ]
