@@ -284,7 +284,7 @@ def evidence_lines(
     sessions = illness_sessions(store, pupil, start - timedelta(days=0), today, today)
     decided = [s.text() for s in sessions if s.decision]
     waiting = [
-        f"{s.day:%a %d/%m/%Y} {s.session}: illness (I) without medical evidence at stage 2 or beyond, "
+        f"{weekday_dmy(s.day)} {s.session}: illness (I) without medical evidence at stage 2 or beyond, "
         "not yet decided (keep it as I or recode it O: medical decide)"
         for s in sessions
         if s.flagged
