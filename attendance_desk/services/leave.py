@@ -18,12 +18,12 @@ from attendance_desk.domain.leave import (
     school_days_left,
 )
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import ServiceError, school_calendar, setting_number
 from attendance_desk.services.users import authorize, printable, role_of
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
 DECISIONS = ("granted", "refused")

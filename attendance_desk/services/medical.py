@@ -21,12 +21,12 @@ from attendance_desk.domain.pastoral import (
     MedicalEvidence,
 )
 from attendance_desk.domain.people import Pupil
+from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
 from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.marks import amend_mark, find_pupil
 from attendance_desk.services.school import ServiceError, support_map
 from attendance_desk.services.users import authorize
-from attendance_desk.store.casework import CaseworkEntry
 from attendance_desk.store.db import Store
 
 KIND = "medical"
