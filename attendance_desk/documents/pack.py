@@ -5,6 +5,7 @@ letters issued follow, unchanged, and every page is numbered "page x of y" acros
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -79,7 +80,9 @@ class Appendix:
     last: int | None = None
 
 
-def _table(rows, widths, s: Styles, header=True) -> Table:
+def _table(
+    rows: Sequence[Sequence[object]], widths: Sequence[float], s: Styles, header: bool = True
+) -> Table:
     """Every text cell wraps at spaces inside its column (a date and time, a long word never run over)."""
     body = [
         [

@@ -73,7 +73,7 @@ class Cache(dict):
         super().__init__()
         self.parse = parse
 
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> tuple[object, str | None]:
         value: tuple[object, str | None]
         try:
             value = (self.parse(key), None)

@@ -6,10 +6,13 @@ import codecs
 import csv
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ class Problems:
         if len(self.items) < self.LIMIT:
             self.items.append(Problem(self.file, row, column, message))
 
-    def convert(self, row: int, column: str, parse, value: object):
+    def convert(self, row: int, column: str, parse: Callable[[Any], T], value: object) -> T | None:
         """parse(value), or None with a problem recorded naming the row and column."""
         try:
             return parse(value)

@@ -163,7 +163,13 @@ def _simulate_pupil(
     return marks
 
 
-def _class_trips(rng, roster, calendar, start, today) -> dict[tuple[str, date], str]:
+def _class_trips(
+    rng: random.Random,
+    roster: list[tuple[Pupil, Family]],
+    calendar: SchoolCalendar,
+    start: date,
+    today: date,
+) -> dict[tuple[str, date], str]:
     trips = {}
     for group in sorted(
         {p.reg_group for p, _ in roster}
@@ -204,7 +210,9 @@ def _mark_unexplained(marks: Marks, school_days: list[date], today: date, run: i
                 marks[(day, session)] = ("N", None)
 
 
-def _scenarios(rng: random.Random, roster, today: date, untaken: str) -> dict[int, str]:
+def _scenarios(
+    rng: random.Random, roster: list[tuple[Pupil, Family]], today: date, untaken: str
+) -> dict[int, str]:
     """Pick who carries this morning's illustrative cases (by pupil id)."""
     here = [(p, f) for p, f in roster if p.on_roll(today) and p.reg_group != untaken]
     chosen: dict[int, str] = {}
@@ -224,7 +232,7 @@ def _scenarios(rng: random.Random, roster, today: date, untaken: str) -> dict[in
     return chosen
 
 
-def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
+def _record_calls(store: Store, rng: random.Random, recode: dict, user: str) -> None:
     """Past unexplained absences recoded after a first-day call: an amendment with history."""
     from attendance_desk.domain.register import NewMark
 
@@ -256,7 +264,7 @@ def _record_calls(store: Store, rng, recode: dict, user: str) -> None:
                 )
 
 
-def _record_stages(store: Store, rng, today: date) -> None:
+def _record_stages(store: Store, rng: random.Random, today: date) -> None:
     """Most pupils who reached a stage a fortnight ago had it confirmed; today's list shows the rest."""
     from attendance_desk.services.stages import record_step, stage_overview
 

@@ -20,6 +20,7 @@ from attendance_desk.files import atomic_path
 from attendance_desk.presentation import dmy
 from attendance_desk.services.figures import (
     GroupSummary,
+    PupilFigures,
     group_summaries,
     pupil_figures,
     summarise,
@@ -104,7 +105,7 @@ def export_xlsx(
     return len(lines)
 
 
-def _pupil_line(r) -> PupilLine:
+def _pupil_line(r: PupilFigures) -> PupilLine:
     p, f = r.pupil, r.figures
     flags = ", ".join(pupil_flags(p, short=True))
     return PupilLine(

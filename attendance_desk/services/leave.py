@@ -5,7 +5,7 @@ but taken) and keep those pupils off the first-day-call list. Rules: domain/leav
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -368,7 +368,7 @@ def requests(store: Store, today: date, upn: str | None = None) -> list[LeaveLin
 
 
 def leave_on(
-    store: Store, start: date, end: date, pupil_ids=None
+    store: Store, start: date, end: date, pupil_ids: Iterable[int] | None = None
 ) -> dict[tuple[int, date, str], tuple[str, str]]:
     """The code each decided request suggests for each of its sessions in [start, end] (C granted, G
     refused but taken) and why, for the register and the call list."""
@@ -393,7 +393,7 @@ class LeaveSuggestion:
     why: str
 
 
-def leave_suggestions(store: Store, pupils, start: date, end: date) -> dict:
+def leave_suggestions(store: Store, pupils: Iterable[Pupil], start: date, end: date) -> dict:
     return {
         key: LeaveSuggestion(code, why)
         for key, (code, why) in leave_on(store, start, end, [p.id for p in pupils]).items()

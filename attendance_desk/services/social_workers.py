@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from attendance_desk.domain.calls import consecutive_days_absent, needs_call
+from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.social_workers import (
@@ -33,7 +34,7 @@ HOW = {
 }
 
 
-def _flagged(p) -> bool:
+def _flagged(p: Pupil) -> bool:
     return p.cp_plan or p.child_in_need or p.looked_after
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
@@ -32,7 +34,7 @@ class CmeReferral:
     recorded_at: str = ""
 
 
-def _from_row(row) -> CmeReferral:
+def _from_row(row: sqlite3.Row) -> CmeReferral:
     data = {f.name: row["at" if f.name == "recorded_at" else f.name] for f in fields(CmeReferral)}
     for key in ("referred_on", "last_seen", "outcome_on"):
         data[key] = date.fromisoformat(data[key]) if data[key] else None

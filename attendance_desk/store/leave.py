@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
@@ -10,13 +11,15 @@ from attendance_desk.domain.leave import LeaveRequest
 from attendance_desk.store.db import now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 _DATES = ("first_date", "last_date", "received_on", "deadline", "decided_on")
 _COLUMNS = [f.name for f in fields(LeaveRequest) if f.name != "id"]
 
 
-def _from_row(row) -> LeaveRequest:
+def _from_row(row: sqlite3.Row) -> LeaveRequest:
     data = {f.name: row[f.name] for f in fields(LeaveRequest)}
     for key in _DATES:
         data[key] = date.fromisoformat(data[key]) if data[key] else None
@@ -67,7 +70,9 @@ class LeaveRepo:
         rows = self.store.query("SELECT * FROM leave_requests ORDER BY received_on, id")
         return [_from_row(r) for r in rows]
 
-    def overlapping(self, start: date, end: date, pupil_ids=None) -> list[LeaveRequest]:
+    def overlapping(
+        self, start: date, end: date, pupil_ids: Iterable[int] | None = None
+    ) -> list[LeaveRequest]:
         """Granted or refused requests whose dates meet [start, end]."""
         sql = (
             "SELECT * FROM leave_requests WHERE status IN ('granted', 'refused') "

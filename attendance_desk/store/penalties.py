@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from attendance_desk.store.db import local_text, now_iso
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
@@ -40,7 +42,7 @@ _DATES = ("occurred_on", "improvement_ends", "reduced_by", "pay_by")
 _JSON = ("figures", "evidence")
 
 
-def _from_row(row) -> PenaltyStep:
+def _from_row(row: sqlite3.Row) -> PenaltyStep:
     data = {f.name: row["at" if f.name == "recorded_at" else f.name] for f in fields(PenaltyStep)}
     for key in _DATES:
         data[key] = date.fromisoformat(data[key]) if data[key] else None

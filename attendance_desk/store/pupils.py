@@ -11,6 +11,8 @@ from attendance_desk.domain.groups import FLAG_FIELDS
 from attendance_desk.domain.people import Pupil
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from attendance_desk.store.db import Store
 
 
@@ -22,7 +24,7 @@ COLUMNS = [f.name for f in fields(Pupil)]
 _FIELD_NAMES = frozenset(COLUMNS)
 
 
-def pupil_from_row(row) -> Pupil:
+def pupil_from_row(row: sqlite3.Row) -> Pupil:
     data = dict(row)
     for key in _DATE_FIELDS:
         data[key] = date.fromisoformat(data[key]) if data[key] else None
@@ -55,6 +57,16 @@ class PupilRepo:
         return [
             pupil_from_row(r)
             for r in self.store.query("SELECT * FROM pupils ORDER BY surname, forename")
+        ]
+
+    def names(self) -> list[tuple[str, str, str, str]]:
+        """(surname, forename, class, UPN) of every pupil in the file: what a search list shows,
+        without building a Pupil for each of thousands."""
+        return [
+            tuple(r)
+            for r in self.store.conn.execute(
+                "SELECT surname, forename, reg_group, upn FROM pupils ORDER BY surname, forename"
+            )
         ]
 
     def by_upn(self, upn: str) -> Pupil | None:
