@@ -145,3 +145,32 @@ def test_the_stage_overview_and_one_pupils_stage_agree_with_the_old_replay(schoo
                 expected and (expected.key, expected.name)
             )
             assert (state.value_at_last_step, state.closed) == (last, closed)
+
+
+def test_today_reads_the_steps_of_the_pupils_on_its_list_only(tmp_path, monkeypatch):
+    from attendance_desk.services.calls import call_list
+    from tests.helpers import put_marks
+
+    store = make_school(tmp_path)
+    day = date(2024, 11, 20)
+    absent, *present = [add_pupil(store, n) for n in (1, 2, 3)]
+    put_marks(store, absent, {(day, "AM"): "N"})
+    for pupil in present:
+        put_marks(store, pupil, {(day, "AM"): "/"})
+    for pupil in (absent, *present):
+        store.stages.record(
+            pupil.id, "entered", "stage1", "support_map.toml", 4.0, {}, "", "lead",
+            occurred_on=date(2016, 10, 1),
+        )  # fmt: skip
+    asked = []
+    real = store.stages.latest_steps
+    monkeypatch.setattr(
+        store.stages, "latest_steps", lambda *a, **k: asked.append((a, k)) or real(*a, **k)
+    )
+    result = call_list(store, day, "AM")
+    (family,) = result.families
+    (listed,) = family.pupils
+    assert listed.pupil.pupil_id == absent.id
+    assert "support map: Stage 1: letter of concern" in listed.pupil.amber_reasons
+    assert asked == [((date.min, None, [absent.id]), {})]  # kept over the summers, one pupil
+    store.close()
