@@ -49,7 +49,7 @@ class _Phones:
     """Numbers Ofcom keeps for drama (demo_names.toml: the mobile, UK-wide and geographic ranges, a
     thousand each, 17,999 besides the school's own; none rings anyone). A work number is one of
     150 employers' switchboards, shared by the parents who work there, as in life. A mobile or
-    home number is given once while they last: enough for the 15,700 such numbers of an
+    home number is given once while they last: enough for the ~15,800 such numbers of an
     8,000-pupil school (with the leavers the registers cover). A bigger demo (a trust's 10,000
     needs 19,600) gives some again, to contacts in unrelated families; that is safe for a demo:
     nothing in the program joins people by number alone (the one place a number identifies
