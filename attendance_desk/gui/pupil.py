@@ -31,7 +31,7 @@ from attendance_desk.gui.widgets import ReadOnlyTable, heading, pct, show_error
 from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import recorded_later
 from attendance_desk.services.figures import PupilFigures
-from attendance_desk.services.marks import all_pupils
+from attendance_desk.services.marks import pupil_choices
 from attendance_desk.services.profile import WEEKDAYS, PupilProfile, pupil_profile
 from attendance_desk.services.stages import record_step
 
@@ -374,10 +374,7 @@ class PupilView(QWidget):
         context.open_pupil.connect(self.show_pupil)
 
     def refresh(self) -> None:
-        pupils = all_pupils(self.context.store)
-        self._choices = {
-            f"{p.surname}, {p.forename} ({p.reg_group}) {p.upn}": p.upn for p in pupils
-        }
+        self._choices = pupil_choices(self.context.store)
         completer = QCompleter(sorted(self._choices))
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)

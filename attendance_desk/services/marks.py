@@ -33,6 +33,15 @@ def all_pupils(store: Store) -> list[Pupil]:
     return store.pupils.all()
 
 
+def pupil_choices(store: Store) -> dict[str, str]:
+    """Every pupil in the file, on roll or not, as the Pupil screen's search lists them:
+    "Surname, Forename (class) UPN" -> UPN."""
+    return {
+        f"{surname}, {forename} ({group}) {upn}": upn
+        for surname, forename, group, upn in store.pupils.names()
+    }
+
+
 def pupils_on_roll(store: Store, start: date, end: date) -> list[Pupil]:
     """The pupils on roll on any day from `start` to `end`."""
     return store.pupils.on_roll_between(start, end)
