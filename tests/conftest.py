@@ -46,9 +46,7 @@ def _record_commands():
     def recording_parser():
         parser = original()
         for name, command in _all_commands_of(parser).items():
-            func = command.get_default("func")
-            if func is not None:
-                command.set_defaults(func=_recorded(name, func))
+            _record_under(name, command)
         return parser
 
     cli.build_parser = recording_parser
@@ -61,6 +59,20 @@ def _all_commands_of(parser) -> dict:
 
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return sub.choices
+
+
+def _record_under(name, parser) -> None:
+    """Wrap the handler of a command, and of each of its actions (`leave request`, ...), to record
+    the command's name when it runs."""
+    import argparse
+
+    func = parser.get_default("func")
+    if func is not None:
+        parser.set_defaults(func=_recorded(name, func))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _record_under(name, child)
 
 
 def _recorded(name, func):
