@@ -13,6 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 
 from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.codes import Category, CodeTable, UnknownCode
@@ -102,6 +103,14 @@ class Figures:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Figures))  # in declaration order
+_ALL_FIELDS = attrgetter(*_FIELD_NAMES)
+
+
+def total_of(items: Iterable[Figures]) -> Figures:
+    """The sum of many pupils' figures, field by field (a group's figures: one pass, no Figures
+    built for each partial sum)."""
+    columns = list(zip(*map(_ALL_FIELDS, items), strict=True))
+    return Figures(*map(sum, columns)) if columns else Figures()
 
 
 _CATEGORY_FIELD = {

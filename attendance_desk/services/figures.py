@@ -25,6 +25,7 @@ from attendance_desk.domain.figures import (
     max_in_consecutive_weeks,
     one_decimal,
     reaches_penalty_threshold,
+    total_of,
     unauthorised_by_week,
 )
 from attendance_desk.domain.groups import GROUP_FILTERS
@@ -395,18 +396,23 @@ def _missing_marks(
 
 
 def summarise(label: str, rows: Sequence[PupilFigures]) -> GroupSummary:
-    total = Figures()
+    pupils = persistent = severe = incomplete = 0
     for row in rows:
-        total = total + row.figures
+        f = row.figures
+        if f.possible:
+            pupils += 1
+            persistent += f.persistent
+            severe += f.severe
+        incomplete += f.incomplete
     return GroupSummary(
         label=label,
-        pupils=sum(1 for r in rows if r.figures.possible > 0),
-        figures=total,
-        persistent=sum(r.figures.persistent for r in rows),
-        severe=sum(r.figures.severe for r in rows),
+        pupils=pupils,
+        figures=total_of(r.figures for r in rows),
+        persistent=persistent,
+        severe=severe,
         penalty_threshold=sum(r.penalty_threshold for r in rows),
         on_roll=len(rows),
-        incomplete=sum(r.figures.incomplete for r in rows),
+        incomplete=incomplete,
     )
 
 

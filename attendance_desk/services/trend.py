@@ -94,8 +94,8 @@ def school_phase(store: Store, today: date) -> str:
     """Primary, secondary, or 'all' for a school with both (all-through): from the pupils' year groups."""
     start, _ = academic_year_bounds(academic_year_of(today))
     years = {
-        p.year_group.strip().upper().removeprefix("Y")
-        for p in store.pupils.on_roll_between(start, today)
+        year.strip().upper().removeprefix("Y")
+        for year in store.pupils.year_groups_on_roll(start, today)
     }
     secondary = bool(years & SECONDARY_YEARS)
     primary = bool(years - SECONDARY_YEARS)

@@ -114,6 +114,17 @@ class PupilRepo:
             )
         ]
 
+    def year_groups_on_roll(self, start: date, end: date) -> list[str]:
+        """The year groups of the pupils on roll on any day from `start` to `end`."""
+        return [
+            r[0]
+            for r in self.store.conn.execute(
+                "SELECT DISTINCT year_group FROM pupils WHERE (admission_date IS NULL OR "
+                "admission_date <= ?) AND (leaving_date IS NULL OR leaving_date >= ?)",
+                (end.isoformat(), start.isoformat()),
+            )
+        ]
+
     def groups(self) -> list[tuple[str, str]]:
         """(year group, registration group) pairs in use."""
         return [
