@@ -499,7 +499,7 @@ def lead_professional(f: ReferralFacts) -> Verdict:
         e
         for e in f.entries
         if e.on <= f.today
-        and e.kind != "letter"
+        and e.kind not in ("letter", "social_worker")  # telling of an absence is not a discussion
         and (e.kind == "lead_professional" or (worker and worker in e.with_whom.lower()))
     ]
     found = [

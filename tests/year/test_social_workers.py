@@ -97,3 +97,14 @@ def test_contacts_are_checked_and_audited(store):
     p = sw.set_contacts(store, upn(1), "Okonjo", phone="01632 960500")
     assert p.social_worker_phone == "01632 960500"
     assert store.audit.entries()[-1].action == "agency contacts"
+
+
+def test_telling_the_worker_is_not_the_pack_s_discussion_with_the_lead_professional(store, flagged):
+    from attendance_desk.services.pack import evidence_checklist
+
+    sw.record_told(store, "Ms Rita Patel", TODAY, "Reception")
+    items = {v.item: v for v in evidence_checklist(store, upn(3), TODAY)}
+    talk = items["Decision discussed with the lead professional (CIN/CP plan)"]
+    assert talk.status.value == "missing"
+    # but it is in the chronology the pack prints
+    assert store.casework.for_pupil(flagged[2].id)[-1].kind == "social_worker"
