@@ -30,6 +30,8 @@ def write_call_list(path: str | Path, school: str, calls: CallList) -> None:
                 "Registers not yet taken: " + escape(", ".join(calls.registers_not_taken)), s.body
             )
         )
+    if calls.not_called:  # leave decided for the day: where they are is known
+        story.append(Paragraph("Not called: " + escape("; ".join(calls.not_called)), s.body))
     story.append(Spacer(0, 6))
     rows = [["Call", "Pupil", "Mark", "Days", "Contacts to ring (in order)", "Outcome"]]
     styles = list(GRID)

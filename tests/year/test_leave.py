@@ -143,6 +143,10 @@ def test_granted_letters_register_code_and_calls(store, tmp_path):
     calls = call_list(store, date(2024, 12, 10), "AM")
     assert all(p.pupil.upn != upn(1) for f in calls.families for p in f.pupils)
     assert any("Amy Brook" in line and "leave granted" in line for line in calls.not_called)
+    from attendance_desk.services.calls import save_call_list
+
+    save_call_list(store, calls, tmp_path / "calls.pdf", "Reception")
+    assert "Not called: Amy Brook (4A): leave granted by Harwood" in text_of(tmp_path / "calls.pdf")
 
 
 def test_refused_letters_warn_of_a_penalty_notice_and_g_is_suggested(store, tmp_path):
