@@ -5,13 +5,12 @@ refusal is shown with its reason and nothing is changed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -30,24 +29,43 @@ from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, show_error
 from attendance_desk.services.marks import find_pupil
 
-NO_DATE = QDate(2000, 1, 1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 PLACES = (("school", "In school"), ("provision", "At provision"), ("off", "Not attending (C2)"))
 
 
-def optional_date(name: str, empty_text: str) -> QDateEdit:
-    """A date that may be left unset: it shows `empty_text` until a date is chosen."""
-    edit = QDateEdit(NO_DATE)
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText(empty_text)
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.setAccessibleName(name)
-    return edit
+class OptionalDate(QWidget):
+    """A date that may be left unset: a check box ("agreed", "told") and the date beside it, which is
+    used only when the box is ticked. The date starts at `near` (the calendar opens there)."""
+
+    def __init__(self, name: str, ticked_text: str, near: date):
+        from PySide6.QtWidgets import QCheckBox
+
+        super().__init__()
+        self.box = QCheckBox(ticked_text)
+        self.box.setAccessibleName(f"{name}: {ticked_text}")
+        self.edit = date_edit(near, name)
+        self.edit.setEnabled(False)
+        self.box.toggled.connect(self.edit.setEnabled)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.box)
+        row.addWidget(self.edit, 1)
+
+    def set(self, day: date | None) -> None:
+        self.box.setChecked(day is not None)
+        if day is not None:
+            self.edit.setDate(QDate(day.year, day.month, day.day))
+
+    def value(self) -> date | None:
+        return from_qdate(self.edit.date()) if self.box.isChecked() else None
 
 
-def optional_value(edit: QDateEdit) -> date | None:
-    return None if edit.date() == NO_DATE else from_qdate(edit.date())
+def optional_date(name: str, ticked_text: str, near: date) -> OptionalDate:
+    return OptionalDate(name, ticked_text, near)
+
+
+def optional_value(widget: OptionalDate) -> date | None:
+    return widget.value()
 
 
 def _line(name: str, placeholder: str = "") -> QLineEdit:
@@ -101,7 +119,9 @@ class PartTimeDialog(ServiceDialog):
         super().__init__(context, f"Part-time timetable: {name}", parent)
         self.upn = upn
         self.starts = date_edit(context.today, "Starts")
-        self.review = optional_date("Agreed review date", "— not agreed —")
+        self.review = optional_date(
+            "Agreed review date", "agreed for", context.today + timedelta(weeks=6)
+        )
         self.reason = _line("Reason", "why the timetable is needed")
         self.agreed_with = _line("Agreed with", "the parent who agreed it")
         self.places: dict[tuple[int, str], QComboBox] = {}
@@ -122,7 +142,7 @@ class PartTimeDialog(ServiceDialog):
         self.provision_by.setAccessibleName("Provision arranged by")
         self.provision_by.addItem("the local authority (K)", "la")
         self.provision_by.addItem("the school (B)", "school")
-        self.la_told = optional_date("Local authority told on", "— not yet —")
+        self.la_told = optional_date("Local authority told", "told on", context.today)
         for label, widget in (
             ("Starts", self.starts),
             ("Review (agreed)", self.review),
@@ -171,7 +191,9 @@ class TimetableReviewDialog(ServiceDialog):
         self.timetable_id = timetable_id
         self.held_on = date_edit(context.today, "Review held on")
         self.outcome = _line("Outcome", "what the review found and decided")
-        self.next_review = optional_date("Next review", "— ends the timetable —")
+        self.next_review = optional_date(
+            "Next review", "carries on to", context.today + timedelta(weeks=6)
+        )
         for label, widget in (
             ("Held on", self.held_on),
             ("Outcome", self.outcome),
@@ -179,7 +201,7 @@ class TimetableReviewDialog(ServiceDialog):
         ):
             self.form.addRow(label, widget)
         self.form.addRow(
-            "", QLabel("Leave the next review unset to end the timetable (full-time from then).")
+            "", QLabel("Leave 'carries on to' unticked to end the timetable (full-time from then).")
         )
         self.finish()
 

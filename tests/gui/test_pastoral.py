@@ -68,7 +68,7 @@ def test_part_time_timetable_from_the_pupil_screen_then_ctrl_p_suggests_c2(
     )
     assert errors and "needs an agreed review date" in errors[-1]
     assert dialog.isVisible() and store.pastoral.timetables() == []
-    dialog.review.setDate(dialog.starts.date().addDays(28))
+    dialog.review.set(date(2024, 12, 16))
     qtbot.mouseClick(
         dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
     )
@@ -100,6 +100,20 @@ def test_part_time_timetable_from_the_pupil_screen_then_ctrl_p_suggests_c2(
     assert "1 not yet told" in listing.summary.text()
     menu_texts = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
     assert "&Part-time timetables…" in menu_texts
+    # a review that carries on to 13/01/2025, then one that ends it
+    review = pastoral.TimetableReviewDialog(window.context, t.id, listing)
+    qtbot.addWidget(review)
+    review.show()
+    review.outcome.setText("settling well, one more afternoon from next week")
+    review.next_review.set(date(2025, 1, 13))
+    review.accept()
+    assert store.pastoral.timetable(t.id).review_on == date(2025, 1, 13)
+    ended = pastoral.TimetableReviewDialog(window.context, t.id, listing)
+    qtbot.addWidget(ended)
+    ended.show()
+    ended.outcome.setText("full-time from Monday, agreed with mother")
+    ended.accept()
+    assert store.pastoral.timetable(t.id).ends == TODAY
     from attendance_desk.gui.help import shortcuts
 
     listed = {(keys, what) for _, keys, what in shortcuts(window)}
