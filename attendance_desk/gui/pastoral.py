@@ -91,6 +91,7 @@ class ServiceDialog(QDialog):
         self.result_text = ""
 
     def finish(self) -> None:
+        self.setMinimumWidth(480)  # room for the placeholders that say what to write
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
@@ -145,7 +146,7 @@ class PartTimeDialog(ServiceDialog):
         self.la_told = optional_date("Local authority told", "told on", context.today)
         for label, widget in (
             ("Starts", self.starts),
-            ("Review (agreed)", self.review),
+            ("Review", self.review),
             ("Reason", self.reason),
             ("Agreed with", self.agreed_with),
             ("Sessions", grid),
