@@ -23,6 +23,7 @@ not ring those pupils (Today says why).
   leave decide --request N --grant --exceptional "..." [--date D] [--note "..."]
   leave decide --request N --refuse [--date D] [--note "..."]
   leave letters --request N --out letters.pdf [--preview]   to every adult with parental responsibility
+  leave withdraw --request N --note "..."     the parent withdrew it before a decision
   leave delegate --user NAME [--user NAME]   (head teacher) who else may decide; none: --user ""
 """
 
@@ -64,6 +65,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--note", default="", help="anything else to record with the decision")
     q.add_argument("--date", type=iso, help="the day it was decided (default: today)")
     q.set_defaults(func=cmd_decide)
+
+    q = lv.add_parser("withdraw", help="the parent withdrew a request not yet decided")
+    q.add_argument("--request", type=int, required=True)
+    q.add_argument("--note", required=True, help="what the parent said")
+    q.add_argument("--date", type=iso, help="default: today")
+    q.set_defaults(func=cmd_withdraw)
 
     q = lv.add_parser("letters", help="the decision letters for a request")
     q.add_argument("--request", type=int, required=True)
@@ -172,6 +179,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
         f"{len(done)} pupil{'s' if len(done) != 1 else ''}; the register will suggest {code}. "
         f"Next: leave letters --request {first.family_ref} --out FILE."
     )
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from attendance_desk.services.leave import withdraw
+
+    today = real_today(args)
+    with open_school(args.db) as store:
+        done = withdraw(store, args.request, args.user, args.date or today, args.note, today)
+    print(f"Request {done[0].family_ref} withdrawn for {len(done)} pupil(s).")
     return 0
 
 

@@ -280,6 +280,37 @@ def decide(
     return store.leave.family(first.family_ref)
 
 
+def withdraw(
+    store: Store, request_id: int, by: str, day: date, note: str, today: date | None = None
+) -> list[LeaveRequest]:
+    """The parent withdrew a request not yet decided (with what they said): nothing is suggested on
+    the register and it leaves the list awaiting a decision."""
+    authorize(store, by, Permission.CALLS)
+    today = today or date.today()
+    family = _family(store, request_id)
+    first = family[0]
+    if first.status != "pending":
+        raise ServiceError(f"request {first.family_ref} is already {first.status}")
+    if day > today or day < first.received_on:
+        raise ServiceError(
+            f"a withdrawal is dated between the request's receipt ({first.received_on:%d/%m/%Y}) "
+            "and today"
+        )
+    if len(note.split()) < 2:
+        raise ServiceError("record what the parent said when withdrawing the request")
+    with store.write():
+        for r in family:
+            store.leave.decide(r.id, "withdrawn", day, by, "", note.strip())
+            _entry(store, r.pupil_id, day, by, f"Leave request withdrawn ({r.dates_text})", note)
+        store.audit.log(
+            by,
+            "leave withdrawn",
+            ", ".join(store.pupils.by_id(r.pupil_id).upn for r in family),
+            f"request {first.family_ref} on {day:%d/%m/%Y}: {note.strip()}",
+        )
+    return store.leave.family(first.family_ref)
+
+
 def decision_letters(
     store: Store, request_id: int, today: date, by: str, out: Path, *, preview: bool = False
 ):

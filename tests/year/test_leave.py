@@ -181,3 +181,15 @@ def test_bad_requests_are_refused(store):
     with pytest.raises(ServiceError, match="after today"):
         _request(store, received_on=date(2024, 11, 21))
     assert store.leave.all() == []
+
+
+def test_a_request_withdrawn_leaves_the_list_and_suggests_nothing(store):
+    made = _request(store)
+    with pytest.raises(ServiceError, match="what the parent said"):
+        leave.withdraw(store, made[0].id, "Reception", TODAY, "", today=TODAY)
+    done = leave.withdraw(store, made[0].id, "Reception", TODAY, "the trip is cancelled", TODAY)
+    assert {r.status for r in done} == {"withdrawn"}
+    assert leave.awaiting_decision(store, TODAY) == []
+    assert leave.leave_on(store, date(2024, 12, 9), date(2024, 12, 13)) == {}
+    with pytest.raises(ServiceError, match="already withdrawn"):
+        leave.decide(store, made[0].id, "refused", "Harwood", TODAY, today=TODAY)

@@ -237,3 +237,12 @@ def test_the_evidence_pack_lists_leave_and_penalty_steps(store, tmp_path):
         "Penalty notice: notice to improve" in text and "improvement period to 18/12/2024" in text
     )
     assert "Leave refused by Harwood" in text
+
+
+def test_the_local_numbers_are_whole_numbers_set_by_the_administrator(store):
+    for field, value in (("penalty_weeks", "0"), ("penalty_sessions", "ten"), ("cme_days", "")):
+        with pytest.raises(ServiceError, match="give a whole number"):
+            save_settings(store, replace(store.settings.school(), **{field: value}), "Admin")
+    with pytest.raises(ServiceError, match="cannot change settings"):
+        save_settings(store, replace(store.settings.school(), penalty_weeks="12"), "Okonjo")
+    assert store.settings.school().penalty_weeks == "10"
