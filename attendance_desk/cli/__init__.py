@@ -24,6 +24,7 @@ from attendance_desk.cli import (
     imports,
     leave,
     letters,
+    messages,
     outreach,
     pastoral,
     penalty,
@@ -51,6 +52,7 @@ AREAS = (
     penalty,
     cme,
     social_workers,
+    messages,
     documents,
     admin,
 )
