@@ -93,6 +93,7 @@ LABELS = {
     "cme_days": "Missing education: refer after (school days unexplained)",
     "lateness_letter1": "Lateness letter 1: late marks (L) in a half-term",
     "lateness_letter2": "Lateness letter 2: late marks (L) in a half-term",
+    "part_time_tell_la": "Part-time timetables: the local authority is told of each (yes / no)",
 }
 TIMES = ("am_register_opens", "am_register_closes", "pm_register_opens", "pm_register_closes")
 BROWSE = {"logo": "image", "backup_folder": "folder"}
@@ -245,7 +246,7 @@ class SettingsView(QWidget):
         from attendance_desk.gui.school_documents import DocumentsPage
 
         self.documents_page = DocumentsPage(context)
-        tabs.addTab(self.documents_page, "Letters and documents")
+        tabs.addTab(scrolled(self.documents_page), "Letters and documents")
         tabs.addTab(scrolled(self._users_page()), "Users")
         self.audit = ReadOnlyTable(["When", "Who", "What", "About", "Detail"], "Audit log")
         tabs.addTab(self.audit, "Audit log")

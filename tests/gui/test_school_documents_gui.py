@@ -27,7 +27,8 @@ def page(qtbot, tmp_path, monkeypatch):
     view.resize(1280, 720)
     view.show()
     view.refresh()
-    view.tabs.setCurrentWidget(view.documents_page)
+    tab = [view.tabs.tabText(i) for i in range(view.tabs.count())].index("Letters and documents")
+    view.tabs.setCurrentIndex(tab)
     errors = []
     monkeypatch.setattr(
         "attendance_desk.gui.school_documents.show_error", lambda parent, text: errors.append(text)
