@@ -29,7 +29,9 @@ class AuditRepo:
 
     def log_soon(self, user: str, action: str, subject: str = "", detail: str = "") -> None:
         """For a reader such as sign-in, which must not wait on another PC's save: the entry is written
-        now if the file is free, otherwise kept (with its time) and written with the next entry."""
+        now if the file is free, otherwise kept (with its time) and written with the next entry.
+        Sign-in alone uses it (services/users.sign_in): every use case that changes data writes its
+        entry with `log` inside the same `store.write()` as the change, so both or neither are kept."""
         from attendance_desk.store.db import StoreBusy
 
         self.pending.append((now_iso(), user, action, subject, detail))
