@@ -156,7 +156,7 @@ def part_time(args: argparse.Namespace) -> int:
                 f"Part-time timetable {t.id} recorded from {dmy(t.starts)}: {t.summary()}; "
                 f"review {dmy(t.review_on)}."
             )
-            if not t.la_notified_on:
+            if not t.la_notified_on and service.la_to_be_told(store):
                 print(
                     "The local authority has not been told yet: `part-time notify --id "
                     f"{t.id} --date D` when it is."

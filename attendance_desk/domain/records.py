@@ -238,3 +238,6 @@ class SchoolSettings:
     # policy; services/lateness.py)
     lateness_letter1: str = "5"
     lateness_letter2: str = "10"
+    # part-time timetables: "yes" when the local authority asks to be told of each one (the list and
+    # the TSM pack then show those not yet told); "no" when it does not
+    part_time_tell_la: str = "yes"

@@ -288,7 +288,8 @@ class TimetablesDialog(QDialog):
         overdue = sum(1 for x in lines if x.overdue_days)
         self.summary.setText(
             f"{len(lines)} running; {overdue} overdue for review; "
-            f"{sum(1 for x in lines if not x.la_told)} not yet told to the local authority"
+            f"{sum(1 for x in lines if not x.la_told and x.la_required)} not yet told to the "
+            "local authority"
         )
         self.table.fill(
             [
@@ -302,7 +303,8 @@ class TimetablesDialog(QDialog):
                         if x.overdue_days
                         else dmy(x.timetable.review_on)
                     ),
-                    dmy(x.timetable.la_notified_on) or "not told",
+                    dmy(x.timetable.la_notified_on)
+                    or ("not told" if x.la_required else "not required"),
                     x.timetable.summary(),
                 ]
                 for x in lines

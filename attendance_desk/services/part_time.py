@@ -115,11 +115,10 @@ def add_timetable(
         notes = f"{timetable.summary()}; reason: {timetable.reason}; review {dmy(review_on)}"
         if timetable.agreed_with:
             notes += f"; agreed with {timetable.agreed_with}"
-        notes += (
-            f"; local authority told {dmy(la_notified_on)}"
-            if la_notified_on
-            else "; local authority not yet told"
-        )
+        if la_notified_on:
+            notes += f"; local authority told {dmy(la_notified_on)}"
+        elif la_to_be_told(store):
+            notes += "; local authority not yet told"
         _chronology(
             store,
             pupil.id,
@@ -230,6 +229,7 @@ class TimetableLine:
     pupil: Pupil
     overdue_days: int  # days past the review date (0: not yet due)
     la_told: bool
+    la_required: bool = True  # the local authority asks to be told (the school's setting)
 
     def text(self) -> str:
         t = self.timetable
@@ -243,6 +243,8 @@ class TimetableLine:
             f"local authority told {dmy(t.la_notified_on)}"
             if self.la_told
             else "LOCAL AUTHORITY NOT TOLD"
+            if self.la_required
+            else "the local authority is not told of timetables (school setting)"
         )
         return f"{t.id:>4}  {self.pupil.name} ({self.pupil.reg_group}): from {dmy(t.starts)}; {due}; {told}; {t.summary()}"
 
@@ -262,9 +264,19 @@ def timetables(
         overdue = max(0, (today - t.review_on).days) if t.ends is None else 0
         if overdue_only and not overdue:
             continue
-        lines.append(TimetableLine(t, pupils[t.pupil_id], overdue, t.la_notified_on is not None))
+        lines.append(
+            TimetableLine(
+                t, pupils[t.pupil_id], overdue, t.la_notified_on is not None, la_to_be_told(store)
+            )
+        )
     lines.sort(key=lambda x: (-x.overdue_days, x.timetable.review_on, x.pupil.surname))
     return lines
+
+
+def la_to_be_told(store: Store) -> bool:
+    """Whether the local authority asks to be told of each part-time timetable (the school's
+    setting, default yes)."""
+    return str(store.settings.school().part_time_tell_la).strip().lower() != "no"
 
 
 def register_suggestions(

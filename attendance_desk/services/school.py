@@ -139,6 +139,11 @@ def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
     ):
         if not (str(value).strip().isdigit() and 1 <= int(value) <= most):
             raise ServiceError(f"{label}: give a whole number from 1 to {most}, not '{value}'")
+    if str(settings.part_time_tell_la).strip().lower() not in ("yes", "no"):
+        raise ServiceError(
+            "Part-time timetables: the local authority is told of each: give yes or no, "
+            f"not '{settings.part_time_tell_la}'"
+        )
     with store.write():  # the settings and the audit entry: both or neither
         before = store.settings.school()
         store.settings.save_school(settings)

@@ -180,7 +180,7 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
     part_time: dict[int, list[date]] = {}
     for pid, day, _ in store.marks.with_codes(start, today, [PART_TIME_CODE]):
         part_time.setdefault(pid, []).append(day)
-    from attendance_desk.services.part_time import part_time_pupils
+    from attendance_desk.services.part_time import la_to_be_told, part_time_pupils
 
     timetables = part_time_pupils(store, start, today)  # recorded timetables (services/part_time)
     order = {"persistent": 0, "at_risk": 1, "part_time": 2}
@@ -209,7 +209,11 @@ def tsm_pack(store: Store, today: date) -> TsmPack:
             )
             reasons.append(
                 f"Part-time timetable from {dmy(timetable.starts)} ({timetable.reason}); {review}"
-                + ("" if timetable.la_notified_on else "; local authority not yet told")
+                + (
+                    "; local authority not yet told"
+                    if not timetable.la_notified_on and la_to_be_told(store)
+                    else ""
+                )
             )
         if c2:
             reasons.append(

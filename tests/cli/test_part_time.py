@@ -267,3 +267,24 @@ def test_subject_access_export_holds_the_timetable_evidence_and_offers(db, capsy
     )
     assert record["medical_evidence"][0]["from_whom"] == "Dr Patel, Northbridge Surgery"
     assert record["early_help_offers"] == [] and record["illness_decisions"] == []
+
+
+def test_where_the_la_need_not_be_told_nothing_says_it_was_not(db, capsys):
+    from dataclasses import replace
+
+    from attendance_desk.services.school import save_settings
+
+    store = open_school(db)
+    with store:
+        with pytest.raises(Exception, match="give yes or no"):
+            save_settings(store, replace(store.settings.school(), part_time_tell_la="maybe"))
+        save_settings(store, replace(store.settings.school(), part_time_tell_la="no"))
+    code, out, err = run(capsys, "--db", db, *ADD, "--review", "2024-11-25")
+    assert code == 0, err and "has not been told" not in out
+    assert "has not been told" not in out
+    code, out, _ = run(capsys, "--db", db, "part-time", "list")
+    assert "not told of timetables (school setting)" in out and "NOT TOLD" not in out
+    store = open_school(db)
+    with store:
+        row = next(r for r in tsm_pack(store, date(2024, 11, 29)).rows if "Khan" in r.name)
+        assert "not yet told" not in " ".join(row.reasons)
