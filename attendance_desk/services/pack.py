@@ -262,7 +262,7 @@ def _facts(store: Store, pupil: Pupil, today: date) -> tuple[ReferralFacts, list
             if e.note.startswith(BEYOND_NEXT) and e.stage_key
         ),
         certificate=""
-        if blocker
+        if blocker or isinstance(period, str)  # a period that is a reason is its own blocker
         else (
             f"the register from {dmy(period[0])} to {dmy(period[1])}, attached "
             "for the head teacher to sign and date"
