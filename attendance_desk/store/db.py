@@ -197,9 +197,13 @@ def _bring_in_shipped_defaults(store: Store) -> None:
 
     if shipped_is_current(store.conn):
         return
-    with contextlib.suppress(StoreError), store.write():
-        for change in refresh_shipped(store.conn, now_iso()):
-            store.audit.log(SHIPPED_BY, "school document: new shipped default", change)
+    store.conn.execute("PRAGMA busy_timeout = 200")  # a glance: opening never waits on another PC
+    try:
+        with contextlib.suppress(StoreError), store.write():
+            for change in refresh_shipped(store.conn, now_iso()):
+                store.audit.log(SHIPPED_BY, "school document: new shipped default", change)
+    finally:
+        store.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _prepare(

@@ -219,3 +219,26 @@ def test_an_existing_file_is_migrated_logo_and_signature_included(tmp_path, stor
     logo.unlink()  # the letterhead no longer depends on that PC's disk
     with open_store(path) as later:
         assert document_content(later, "logo", "logo") == logo_bytes
+
+
+def test_opening_never_waits_on_another_pc_to_bring_in_new_defaults(tmp_path, store, monkeypatch):
+    import time
+
+    path = store.path
+    store.close()
+    new_root = tmp_path / "new-version"
+    shutil.copytree(app_root() / "letter_templates", new_root / "letter_templates")
+    shutil.copytree(app_root() / "resources", new_root / "resources")
+    template = new_root / "letter_templates" / "stage2.txt.j2"
+    template.write_text(template.read_text() + "\nNew shipped sentence.\n")
+    monkeypatch.setattr(store_documents, "app_root", lambda: new_root)
+    other_pc = sqlite3.connect(path)
+    other_pc.execute("BEGIN IMMEDIATE")  # another PC is saving
+    started = time.monotonic()
+    with open_store(path) as opened:
+        assert time.monotonic() - started < 3  # not the 10 s busy timeout
+        assert len(document_history(opened, "letter", "stage2")) == 1  # left for the next open
+    other_pc.rollback()
+    other_pc.close()
+    with open_store(path) as later:
+        assert len(document_history(later, "letter", "stage2")) == 2
