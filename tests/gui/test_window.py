@@ -637,3 +637,37 @@ def test_late_arrival_from_the_register(qtbot, window, monkeypatch):
     pupil = view.model.week.pupils[0]
     mark = window.context.store.marks.get(pupil.id, *monday)
     assert (mark.code, mark.minutes_late) == ("L", 55)
+
+
+def test_save_the_call_list_as_pdf_audited_and_a_bad_folder_said_plainly(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """Today → Save list as PDF goes through services.calls.save_call_list: the page is written and
+    audited; a place that cannot be written is a message, not a traceback, and nothing is audited."""
+    import attendance_desk.gui.today as today
+    from tests.helpers import text_of
+
+    store = window.context.store
+    ben = next(p for p in store.pupils.all() if p.forename == "Ben")
+    put_marks(store, ben, {(TODAY, "AM"): "N"})
+    view = go(window, 0)
+    view.refresh()
+    button = next(b for b in view.findChildren(QPushButton) if "PDF" in b.text())
+    target = tmp_path / "calls.pdf"
+    monkeypatch.setattr(
+        today.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)")
+    )
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert "Ben Brook" in text_of(target)
+    entry = store.audit.entries()[-1]
+    assert (entry.user, entry.action) == ("office1", "call list saved")
+
+    shown = []
+    monkeypatch.setattr(today, "show_error", lambda parent, message: shown.append(message))
+    missing = target / "calls.pdf"  # a "folder" that is a file
+    monkeypatch.setattr(
+        today.QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), "PDF (*.pdf)")
+    )
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert len(shown) == 1 and "calls.pdf" in shown[0], shown
+    assert not missing.exists() and store.audit.entries()[-1].id == entry.id
