@@ -235,3 +235,4 @@ class DocumentsPage(QWidget):
         self.reason.clear()
         self.context.status.emit(done)
         self.refresh()
+        self.context.data_changed.emit()  # letters, the ladder and the dashboard use the new wording

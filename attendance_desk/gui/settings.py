@@ -385,6 +385,10 @@ class SettingsView(QWidget):
                 for c in closures
             ]
         )
+        names = support_map_choices(self.context.store)  # the school may have saved a new one
+        if [self.map_choice.itemText(i) for i in range(self.map_choice.count())] != names:
+            self.map_choice.clear()
+            self.map_choice.addItems(names)
         self.map_choice.setCurrentText(settings.support_map)
         try:
             ladder = support_map(self.context.store)
