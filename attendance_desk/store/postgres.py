@@ -9,6 +9,7 @@ the tests against a throwaway cluster (tests/postgres/), and by the steps that f
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 OWNER, APP = "attendance_owner", "attendance_app"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -119,3 +120,40 @@ def grants_sql(app: str = APP) -> str:
 def schema_sql() -> str:
     """The guarded tables and their triggers, as the owner creates them."""
     return CORE_TABLES + "".join(append_only_guards(t, m) for t, m in APPEND_ONLY.items())
+
+
+@lru_cache(maxsize=1024)
+def pg_sql(sql: str) -> str:
+    """A statement in the store's common SQL, as psycopg takes it: each `?` placeholder outside a
+    quoted literal, quoted name or comment becomes `%s`, and every `%` is doubled (psycopg reads
+    `%` everywhere in a statement that has parameters, literals included)."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in ("'", '"'):  # a literal or a quoted name, with its doubled quotes
+            j = i + 1
+            while j < n:
+                if sql[j] == c:
+                    if j + 1 < n and sql[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(sql[i : j + 1].replace("%", "%%"))
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            out.append(sql[i:j].replace("%", "%%"))
+            i = j
+        elif c == "?":
+            out.append("%s")
+            i += 1
+        elif c == "%":
+            out.append("%%")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)

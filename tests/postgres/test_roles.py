@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from attendance_desk.store.postgres import APP, OWNER, grants_sql, roles_sql, schema_sql
+from attendance_desk.store.postgres import APP, OWNER, grants_sql, pg_sql, roles_sql, schema_sql
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -88,3 +88,40 @@ def test_even_the_owner_meets_the_append_only_triggers(school_db, statement, mes
         db.execute(f"SET ROLE {OWNER}")
         with pytest.raises(psycopg.errors.RestrictViolation, match=message):
             db.execute(statement)
+
+
+@pytest.mark.parametrize(
+    "sqlite, postgres",
+    [
+        (
+            "SELECT * FROM audit WHERE id > ? AND action = ?",
+            "SELECT * FROM audit WHERE id > %s AND action = %s",
+        ),
+        ("SELECT 'why?' AS q, ? AS p", "SELECT 'why?' AS q, %s AS p"),
+        ("SELECT 'it''s ? 5%' WHERE a LIKE ?", "SELECT 'it''s ? 5%%' WHERE a LIKE %s"),
+        ('SELECT "odd?name" FROM t WHERE x = ?', 'SELECT "odd?name" FROM t WHERE x = %s'),
+        ("SELECT 1 -- is it? 100%\nWHERE x = ?", "SELECT 1 -- is it? 100%%\nWHERE x = %s"),
+        ("SELECT x % 7 FROM t", "SELECT x %% 7 FROM t"),
+    ],
+)
+def test_the_stores_placeholders_as_psycopg_takes_them(sqlite, postgres):
+    assert pg_sql(sqlite) == postgres
+
+
+def test_translated_statements_run_on_postgresql_as_on_sqlite(school_db):
+    import sqlite3
+
+    sockets, _ = school_db
+    query = (
+        "SELECT count(*) FROM mark_history WHERE pupil_id = ? AND date = ? "
+        "AND reason NOT LIKE '%outside Attendance Desk%' AND new_code IN (?, ?)"
+    )
+    params = (1, "2026-11-23", "I", "O")
+    lite = sqlite3.connect(":memory:")
+    lite.execute(
+        "CREATE TABLE mark_history (pupil_id INTEGER, date TEXT, reason TEXT, new_code TEXT)"
+    )
+    lite.execute("INSERT INTO mark_history VALUES (1, '2026-11-23', '', 'I')")
+    with as_app(sockets) as db:
+        assert db.execute(pg_sql(query), params).fetchone()[0] == 1
+    assert lite.execute(query, params).fetchone()[0] == 1
