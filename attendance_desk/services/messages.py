@@ -85,7 +85,7 @@ def call_messages(
             ((c, n) for c in family.contacts if (n := mobile_number(c)) is not None), None
         )
         if chosen is None:
-            skipped.append(f"{about}: no mobile number recorded, ring instead")
+            skipped.append(f"{about}: no UK mobile number (07…) recorded, ring instead")
             continue
         contact, number = chosen
         values = {
@@ -123,7 +123,9 @@ def letter_messages(
             number = mobile_number(contact) if contact else None
             about = f"{pupil.name} ({letter.reference})"
             if number is None:
-                skipped.append(f"{letter.addressee} about {about}: no mobile number recorded")
+                skipped.append(
+                    f"{letter.addressee} about {about}: no UK mobile number (07…) recorded"
+                )
                 continue
             values = {
                 "salutation": salutation(letter.addressee),

@@ -47,7 +47,7 @@ def test_no_mobile_is_listed_and_placeholders_are_checked(store, tmp_path):
     store.contacts.link(Link(dot.id, gran, "Grandmother", True, 1))
     put_marks(store, dot, {(TODAY, "AM"): "N"})
     found, skipped = messages.call_messages(store, TODAY, "AM")
-    assert skipped == ["Dot Lane: no mobile number recorded, ring instead"]
+    assert skipped == ["Dot Lane: no UK mobile number (07…) recorded, ring instead"]
     assert all("Dot" not in m.about for m in found)  # Amy and Cal (no mark in 4A) are texted
     with pytest.raises(ServiceError, match=r"\{pupil\}"):
         messages.call_messages(store, TODAY, "AM", "Dear {salutation}, {pupil} is absent")
