@@ -870,21 +870,6 @@ def m023_mark_week_counts(db: Database) -> None:
 # Keep this last: the schema version is the number of migrations above, so a new migration (added
 # above this line, with the next free number in its name) raises it without a second edit.
 @migrations()
-def m024_stage_steps_by_pupil_and_day(db: Database) -> None:
-    """Where a pupil stands on the support map is read from the pupil's latest steps up to a date,
-    by pupil and day (StageRepo.latest_steps), not by replaying every step ever taken: years of
-    casework no longer slow Today and the pupil screen. Every step has had its day since m008; one
-    without (none is known) gets the day it was recorded, so no step is left out of the index."""
-    run_script(
-        db,
-        """
-        UPDATE stage_events SET occurred_on = substr(at, 1, 10) WHERE occurred_on IS NULL;
-        CREATE INDEX stage_events_by_pupil_day ON stage_events(pupil_id, occurred_on, id);
-        """,
-    )
-
-
-@migrations()
 def m020_school_documents(db: Database) -> None:
     """One school, one truth: letter and form templates and support maps live in the school's file,
     versioned with who and when (store/documents.py); the shipped defaults are copied in."""
@@ -943,6 +928,21 @@ def m022_signatures_versioned(db: Database) -> None:
             (documents.SIGNATURE, name, bytes(image), name, at),
         )
     db.execute("UPDATE users SET signature = NULL WHERE signature IS NOT NULL")
+
+
+@migrations()
+def m024_stage_steps_by_pupil_and_day(db: Database) -> None:
+    """Where a pupil stands on the support map is read from the pupil's latest steps up to a date,
+    by pupil and day (StageRepo.latest_steps), not by replaying every step ever taken: years of
+    casework no longer slow Today and the pupil screen. Every step has had its day since m008; one
+    without (none is known) gets the day it was recorded, so no step is left out of the index."""
+    run_script(
+        db,
+        """
+        UPDATE stage_events SET occurred_on = substr(at, 1, 10) WHERE occurred_on IS NULL;
+        CREATE INDEX stage_events_by_pupil_day ON stage_events(pupil_id, occurred_on, id);
+        """,
+    )
 
 
 SCHEMA_VERSION = len(migrations._migrations)
