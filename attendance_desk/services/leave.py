@@ -293,7 +293,7 @@ def withdraw(
         raise ServiceError(f"request {first.family_ref} is already {first.status}")
     if day > today or day < first.received_on:
         raise ServiceError(
-            f"a withdrawal is dated between the request's receipt ({first.received_on:%d/%m/%Y}) "
+            f"a withdrawal is dated between the request's receipt ({dmy(first.received_on)}) "
             "and today"
         )
     if len(note.split()) < 2:
@@ -306,7 +306,7 @@ def withdraw(
             by,
             "leave withdrawn",
             ", ".join(store.pupils.by_id(r.pupil_id).upn for r in family),
-            f"request {first.family_ref} on {day:%d/%m/%Y}: {note.strip()}",
+            f"request {first.family_ref} on {dmy(day)}: {note.strip()}",
         )
     return store.leave.family(first.family_ref)
 
