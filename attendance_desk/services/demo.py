@@ -148,8 +148,11 @@ def _make_family(rng: random.Random, names: dict, phones: _Phones, town: str) ->
 
 
 def _dob(rng: random.Random, academic_year: int, year_index: int, first_year_age: int) -> date:
-    start = date(academic_year - first_year_age - year_index, 9, 1)
-    return start + timedelta(days=rng.randrange(365))
+    """A birthday in the school year (September to August) of the pupil's cohort: a child is
+    `first_year_age` (4 in Reception, 11 in Year 7) on 31 August before joining, so a Reception
+    class of 2026/27 was born from 1 September 2021 to 31 August 2022."""
+    start = date(academic_year - year_index - first_year_age - 1, 9, 1)
+    return start + timedelta(days=rng.randrange((date(start.year + 1, 9, 1) - start).days))
 
 
 def build_demo_school(

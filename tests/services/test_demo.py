@@ -42,6 +42,19 @@ def test_demo_is_a_plausible_school(demo):
     ).ok  # before the AM register closes
 
 
+def test_demo_pupils_are_the_age_of_their_year_group(demo):
+    # A child starts Reception in the September after their fourth birthday (School Admissions
+    # Code 2021, 2.17), so on 31 August before the school year a Reception child is 4 and a Year N
+    # child is N + 4, whatever the day of their birthday.
+    year_start = date(2026, 9, 1)
+    for p in demo.pupils.all():
+        if not p.on_roll(TODAY):
+            continue
+        group = 0 if p.year_group == "R" else int(p.year_group)
+        age_on_31_august = year_start.year - p.dob.year - ((p.dob.month, p.dob.day) > (8, 31))
+        assert age_on_31_august == group + 4, (p.year_group, p.dob)
+
+
 def test_demo_families_share_contacts_and_some_parents_live_apart(demo):
     contacts = demo.contacts.for_pupils()
     shared = Counter(c.contact_id for cs in contacts.values() for c in cs)
