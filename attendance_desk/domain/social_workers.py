@@ -5,6 +5,7 @@ Pure: which children, grouped by worker, and the e-mail drafted for each worker 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -77,7 +78,9 @@ def draft_email(
     notice: WorkerNotice, day: date, session: str, school: str, sender: str, phone: str
 ) -> str:
     """The e-mail to copy into the school's mail: the children, since when, what the school does."""
-    greeting = notice.worker if notice.worker != NO_WORKER else "colleague"
+    # "Beth Morrow (Northshire Children's Services)": the name without the service in brackets
+    greeting = re.sub(r"\s*\([^()]*\)$", "", notice.worker) if notice.worker != NO_WORKER else ""
+    greeting = greeting or "colleague"
     lines = [
         f"Subject: Unexplained absence today ({dmy(day)}) - {school}",
         "",

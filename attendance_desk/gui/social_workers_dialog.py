@@ -45,8 +45,8 @@ class SocialWorkersDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Message")
         side = QHBoxLayout()
-        side.addWidget(self.workers, 1)
-        side.addWidget(self.draft, 2)
+        side.addWidget(self.workers, 2)
+        side.addWidget(self.draft, 3)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addStretch()
@@ -74,7 +74,7 @@ class SocialWorkersDialog(QDialog):
         for notice, _ in self.found:
             state = "told" if notice.all_told else "NOT TOLD"
             names = ", ".join(c.pupil.name for c in notice.children)
-            self.workers.addItem(f"{notice.worker} — {state}: {names}")
+            self.workers.addItem(f"{state}: {notice.worker} — {names}")
         if not self.found:
             self.message.setText(
                 "No child with a social worker is absent without a reason this session."

@@ -179,7 +179,7 @@ def test_social_workers_dialog_drafts_copies_and_records_told(qtbot, school):
         dialog = SocialWorkersDialog(context, parent=win)
         qtbot.addWidget(dialog)
         assert dialog.workers.count() == 1
-        assert dialog.workers.item(0).text() == "Ms Rita Patel — NOT TOLD: Cal Field"
+        assert dialog.workers.item(0).text() == "NOT TOLD: Ms Rita Patel — Cal Field"
         assert "Dear Ms Rita Patel," in dialog.draft.toPlainText()
         qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
         from PySide6.QtWidgets import QApplication
@@ -187,7 +187,7 @@ def test_social_workers_dialog_drafts_copies_and_records_told(qtbot, school):
         assert QApplication.clipboard().text().startswith("Subject: Unexplained absence today")
         qtbot.mouseClick(dialog.told_button, Qt.MouseButton.LeftButton)
         assert "was told about 1 child(ren)" in dialog.message.text()
-        assert dialog.workers.item(0).text().startswith("Ms Rita Patel — told")
+        assert dialog.workers.item(0).text().startswith("told: Ms Rita Patel")
         dialog.close()
     finally:
         win.close()

@@ -59,6 +59,11 @@ def test_the_list_groups_by_worker_with_contacts_and_a_draft(store, flagged):
     (_, text) = sw.drafts(store, TODAY, "AM", "Okonjo")[0]
     assert text.startswith("Subject: Unexplained absence today (20/11/2024) - Test Primary School")
     assert "Dear Ms Rita Patel," in text
+    from attendance_desk.domain.social_workers import draft_email
+
+    (notice, _) = sw.drafts(store, TODAY, "AM", "Okonjo")[0]
+    named = replace(notice, worker="Beth Morrow (Northshire Children's Services)")
+    assert "Dear Beth Morrow," in draft_email(named, TODAY, "AM", "School", "Me", "0")
     assert "- Cal Field, born 09/01/2015, Year 4 (child protection plan): absent today" in text
     assert "Copied to the virtual school: Northshire Virtual School" in text
     assert "Mr T. Okonjo" in text
