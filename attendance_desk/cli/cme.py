@@ -65,7 +65,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         st = status(store, args.upn, args.date or args.today)
     seen = dmy(st.last_seen) or "not in the last 60 school days"
     print(
-        f"{st.pupil.name}: {st.days_unexplained} school days of unexplained absence in a row up to "
+        f"{st.pupil.name}: {st.days_unexplained} school day{'' if st.days_unexplained == 1 else 's'}"
+        f" of unexplained absence in a row up to "
         f"{dmy(st.day)} (the school refers at {st.needed}); last seen {seen}."
     )
     if st.referral:

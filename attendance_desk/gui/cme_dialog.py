@@ -87,7 +87,8 @@ class CmeDialog(QDialog):
             seen = dmy(st.last_seen) if st.last_seen else "not in the last 60 school days"
             due = "a referral is due" if st.due else "below the school's count"
             self.status.setText(
-                f"{st.days_unexplained} school days of unexplained absence in a row (the school "
+                f"{st.days_unexplained} school day{'' if st.days_unexplained == 1 else 's'} of "
+                f"unexplained absence in a row (the school "
                 f"refers at {st.needed}): {due}. Last seen {seen}."
             )
         rows = cme.referrals(self.context.store)

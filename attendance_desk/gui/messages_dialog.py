@@ -88,7 +88,7 @@ class MessagesDialog(QDialog):
         self.table.fill([[m.name, m.number, m.message, m.about] for m in self.found])
         self.note.setText(
             f"{len(self.found)} messages."
-            + (" Not texted (ring instead): " + "; ".join(skipped) if skipped else "")
+            + (" Not texted: " + "; ".join(skipped) if skipped else "")
         )
 
     def save(self, path: Path | None = None) -> None:
