@@ -89,6 +89,11 @@ class ReadOnlyTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
+        # headings over their column's start, as the text below them: the last column stretches to
+        # the window's width, and a centred heading there floats far from its words
+        self.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.horizontalHeader().setSortIndicator(
             -1, Qt.SortOrder.AscendingOrder
         )  # keep the given order
