@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
@@ -26,6 +27,18 @@ class TaskSignals(QObject):
     finished = Signal()  # always the last signal of a task, after `done` or `failed`
 
 
+class _Report:
+    """A Task's progress report: emits its signal, or raises Cancelled once the task is cancelled."""
+
+    def __init__(self, signals: TaskSignals, cancelled: threading.Event):
+        self.signals, self.cancelled = signals, cancelled
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled
+        self.signals.progress.emit(done, total)
+
+
 class Task(QRunnable):
     """Runs `job(store, progress)` with its own connection to the school file (SQLite connections
     belong to one thread). `cancel()` makes the next progress report raise Cancelled.
@@ -42,19 +55,20 @@ class Task(QRunnable):
         self.setAutoDelete(False)  # the pool must not delete it in the worker thread
         self.path, self.job = path, job
         self.signals = TaskSignals()
-        self.cancelled = False
-        # the job's progress callback; Cancel also stops a long SQLite statement the job registered
-        self.progress = Stoppable(self._progress)
+        self._cancelled = threading.Event()
+        # the job's progress callback; Cancel also stops a long SQLite statement the job registered.
+        # It must not refer back to the Task (a bound method would): a reference cycle leaves the
+        # Task and its signals to the cyclic garbage collector, which may run in a worker thread.
+        self.progress = Stoppable(_Report(self.signals, self._cancelled))
         self.cancel_on_close = False  # a backup or check: closing the window stops it, never waits
 
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.progress.stop()
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
 
-    def _progress(self, done: int, total: int) -> None:
-        if self.cancelled:
-            raise Cancelled
-        self.signals.progress.emit(done, total)
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self.progress.stop()
 
     @Slot()
     def run(self) -> None:
