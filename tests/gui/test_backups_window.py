@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar, QPushButton
 
-from attendance_desk.gui.context import AppContext, Task
+from attendance_desk.gui.context import AppContext, _Report
 from attendance_desk.gui.main_window import MainWindow
 from attendance_desk.services.backups import list_backups
 from attendance_desk.store import backup as store_backup
@@ -22,13 +22,13 @@ from tests.gui.test_window import TODAY, school  # noqa: F401  (fixture)
 def _slow_tasks(monkeypatch, pause: float = 0.005) -> None:
     """One page per step of the copy and a pause at each report: the backup takes seconds."""
     monkeypatch.setattr(store_backup, "PAGES_PER_STEP", 1)
-    real = Task._progress
+    real = _Report.__call__
 
     def slow(self, done, total):
         time.sleep(pause)
         real(self, done, total)
 
-    monkeypatch.setattr(Task, "_progress", slow)
+    monkeypatch.setattr(_Report, "__call__", slow)
 
 
 def _debris(folder):
@@ -107,7 +107,7 @@ def test_the_weekly_full_check_runs_in_the_background_with_progress_and_cancel(
     last one; its progress and Cancel are in the status bar; a cancelled check is not recorded."""
     from attendance_desk.services.check import full_check_due
 
-    original = Task._progress
+    original = _Report.__call__
     _slow_tasks(monkeypatch, 0.2)
     monkeypatch.setattr(store_backup, "REPORT_EVERY_S", 0)
     context, win = _open(qtbot, school, auto_backup=True)
@@ -120,7 +120,7 @@ def test_the_weekly_full_check_runs_in_the_background_with_progress_and_cancel(
     qtbot.waitUntil(lambda: win.check_status is None, timeout=30000)
     assert full_check_due(context.store) and context.store.settings.last_full_check() is None
 
-    monkeypatch.setattr(Task, "_progress", original)
+    monkeypatch.setattr(_Report, "__call__", original)
     win._full_check_if_due()  # due still: runs to the end this time
     qtbot.waitUntil(lambda: win.check_status is None and win._check_task is None, timeout=60000)
     record = context.store.settings.last_full_check()
