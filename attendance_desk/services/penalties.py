@@ -641,8 +641,15 @@ def request_form(store: Store, case_id: int, out, by: str):
         ),
         declaration=(
             "I confirm that the information above is taken from the school's attendance register "
-            "and records, as they stood on the date of this request, and that the school has "
-            "offered support to the family before making it."
+            "and records, as they stood on the date of this request"
+            + (
+                ", and that the school offered the family the support shown above (the notice to "
+                "improve, letters and meetings) before making it."
+                if nti or ev.get("meetings")
+                else ". No notice to improve or meeting is recorded: the local authority's code of "
+                "conduct expects support to be offered before a penalty notice, except for leave "
+                "taken in term time without the school's agreement."
+            )
         ),
     )
     out = Path(out)

@@ -101,6 +101,8 @@ def test_the_whole_path_with_amounts_and_refusals(store, tmp_path):
     assert "11 unauthorised sessions (the threshold is 10)" in text
     assert "20/11/2024, improvement period to 18/12/2024" in text
     assert "11/11/2024: AM N, PM O" in text and "Letters sent none recorded" in text
+    # the declaration claims only the support the records show (here the notice to improve)
+    assert "offered the family the support shown above" in text
     with pytest.raises(ServiceError, match="local authority's reference"):
         penalties.record_issued(store, nti.case_id, date(2025, 1, 6), " ", "Okonjo", today=DAY)
     jan6 = date(2025, 1, 6)
