@@ -67,7 +67,7 @@ PUPIL_HEADERS = [
     "Attendance",
     "Days absent",
     "Unauthorised",
-    "Unauth. in last 10 school weeks",
+    "Unauth. in last 10 school weeks",  # the weeks are the local authority's: see _weeks_heading
     "Missing marks",
 ]
 
@@ -99,7 +99,7 @@ def _pupil_row(r: PupilFigures, crossed: dict | None = None) -> list:
         pct(f.attendance_pct),
         f.days_absent,
         f.unauthorised,
-        r.unauthorised_last_10_school_weeks,
+        r.unauthorised_last_local_window,  # the local authority's window (nationally 10 weeks)
         f.missing or "–",
     ]
     if crossed is not None:  # beside the name, so it is seen without scrolling
@@ -341,6 +341,7 @@ class DashboardView(QWidget):
         self.tables["By year"].fill([_group_row(g) for g in board.by_year])
         self.tables["By class"].fill([_group_row(g) for g in board.by_class])
         self.tables["Groups"].fill([_group_row(g) for g in board.by_group])
+        self._weeks_heading(board)
         for name, rows in (("Severe absence", board.severe), ("Penalty threshold", board.penalty)):
             self.tables[name].fill([_pupil_row(r) for r in rows], [r.pupil.upn for r in rows])
         self.tables["Persistent absence"].fill(
@@ -371,6 +372,24 @@ class DashboardView(QWidget):
             self._trend()
         elif self.chart.trend is not None:
             self.chart.show_trend(self.chart.trend, national)
+
+    def _weeks_heading(self, board: Dashboard) -> None:
+        """The unauthorised-sessions column counts the local authority's window (a setting)."""
+        rows = board.persistent or board.severe or board.penalty
+        if not rows:
+            return
+        heading = f"Unauth. in last {rows[0].local_window_weeks} school weeks"
+        for name in (
+            "Persistent absence",
+            "Severe absence",
+            "Crossed a threshold",
+            "Penalty threshold",
+        ):
+            table = self.tables[name]
+            for column in range(table.columnCount()):
+                item = table.horizontalHeaderItem(column)
+                if item is not None and item.text().startswith("Unauth. in last"):
+                    item.setText(heading)
 
     def _running(self, task: Task, what: str) -> None:
         self.progress.setFormat(f"{what} %p%")

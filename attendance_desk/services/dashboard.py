@@ -18,7 +18,6 @@ from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.figures import (
     Figures,
     add_marks,
-    reaches_penalty_threshold,
 )
 from attendance_desk.domain.groups import GROUPS
 from attendance_desk.presentation import dmy
@@ -133,11 +132,12 @@ def period_board(
         persistent=[r for r in worst_first if r.figures.persistent],
         severe=[r for r in worst_first if r.figures.severe],
         suggested=[],
-        # the pupils to consider for a penalty notice now: 10+ unauthorised sessions in the 10 school
-        # weeks up to the period's end (the window reaches back across holidays and into last year)
+        # the pupils to consider for a penalty notice now: at the local authority's threshold (its
+        # sessions in its school weeks, settings; nationally 10 in 10) in the weeks up to the
+        # period's end (the window reaches back across holidays and into last year)
         penalty=sorted(
-            (r for r in rows if reaches_penalty_threshold(r.unauthorised_last_10_school_weeks)),
-            key=lambda r: -r.unauthorised_last_10_school_weeks,
+            (r for r in rows if r.local_penalty_threshold),
+            key=lambda r: -r.unauthorised_last_local_window,
         ),
     )
 

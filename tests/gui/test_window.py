@@ -142,6 +142,8 @@ def test_open_a_pupil_from_the_dashboard(qtbot, window):
     ):  # 12 days: 25 of 103 sessions absent
         store.marks.amend(cat.id, d, "AM", "I", None, "illness, medical note", "lead")
         store.marks.amend(cat.id, d, "PM", "I", None, "illness, medical note", "lead")
+    # the window may have opened on the dashboard (the last screen used, from an earlier test)
+    window.context.data_changed.emit()
     view = go(window, 3)
     table = view.tables["Persistent absence"]
     view.tabs.setCurrentWidget(table)

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from attendance_desk.services import penalties
+from attendance_desk.services.dashboard import period_board
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.letters import letter_choices
 from attendance_desk.services.school import ServiceError, save_settings
@@ -25,6 +26,8 @@ def test_figures_keep_the_10_week_fields_and_add_the_local_period(store):
     assert row.max_unauthorised_10_school_weeks == 11 and row.penalty_threshold
     assert (row.local_window_weeks, row.local_threshold) == (10, 10)
     assert row.max_unauthorised_local_window == 11 and row.local_penalty_threshold
+    board = period_board(store, DAY, date(2024, 9, 1), DAY)
+    assert [r.pupil.upn for r in board.penalty] == [upn(3)]
     # an LA whose code of conduct says 12 sessions in 12 school weeks
     save_settings(
         store, replace(store.settings.school(), penalty_sessions="12", penalty_weeks="12"), "Admin"
@@ -33,6 +36,8 @@ def test_figures_keep_the_10_week_fields_and_add_the_local_period(store):
     assert row.max_unauthorised_10_school_weeks == 11 and row.penalty_threshold  # unchanged
     assert row.local_window_weeks == 12 and row.max_unauthorised_local_window == 11
     assert not row.local_penalty_threshold
+    # the dashboard's list of pupils to consider for a notice follows the local authority's rule
+    assert period_board(store, DAY, date(2024, 9, 1), DAY).penalty == []
     # the letters' penalty conditions use the setting too
     choices = {c.template: c for c in letter_choices(store, upn(3), DAY)}
     assert not choices["penalty_warning"].ok
