@@ -253,7 +253,9 @@ def _figures_rows(label: str, row: PupilFigures | None) -> list:
         f.authorised,
         f.unauthorised,
         f"{f.late_before_close} L / {f.late_after_close} U",
-        f"{flags}; {row.unauthorised_last_10_school_weeks} unauth. in the 10 school wks to {dmy(row.end)}",
+        # the local authority's window (a setting; nationally 10 school weeks)
+        f"{flags}; {row.unauthorised_last_local_window} unauth. in the "
+        f"{row.local_window_weeks} school wks to {dmy(row.end)}",
     ]
 
 
