@@ -133,14 +133,18 @@ class SupportMap:
         target = self.equivalents.get(map_name, {}).get(key, "")
         return self.stage(target) if target and self.has(target) else None
 
+    def _absent_sessions(self, figures: Figures) -> int:
+        """The sessions the days-absent measure counts (authorised, unauthorised or both)."""
+        sessions = 0
+        if Category.AUTHORISED in self.counts:
+            sessions += figures.authorised
+        if Category.UNAUTHORISED in self.counts:
+            sessions += figures.unauthorised
+        return sessions
+
     def measure_value(self, figures: Figures) -> float | None:
         if self.measure == Measure.DAYS_ABSENT:
-            sessions = 0
-            if Category.AUTHORISED in self.counts:
-                sessions += figures.authorised
-            if Category.UNAUTHORISED in self.counts:
-                sessions += figures.unauthorised
-            return sessions / 2
+            return self._absent_sessions(figures) / 2
         if figures.possible < max(self.min_possible, 1):
             return None
         return figures.attendance_pct
@@ -155,11 +159,7 @@ class SupportMap:
     def reached(self, figures: Figures, adjustment: Adjustment | None = None) -> Stage | None:
         days = self.measure == Measure.DAYS_ABSENT
         if days:
-            sessions = 0
-            if Category.AUTHORISED in self.counts:
-                sessions += figures.authorised
-            if Category.UNAUTHORISED in self.counts:
-                sessions += figures.unauthorised
+            sessions = self._absent_sessions(figures)
         elif figures.possible < max(self.min_possible, 1):
             return None
         offset = adjustment.threshold_offset if adjustment else 0.0

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from attendance_desk.domain.calendar import week_start
 from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.chain import last_id, seal
@@ -66,10 +67,6 @@ def _era_case(boundaries: Sequence[date], start: date, end: date) -> str:
     return f"CASE {whens} ELSE {inside[-1][0] + 1} END"
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 @contextmanager
 def _counted_by_statement(conn: sqlite3.Connection) -> Iterator[None]:
     """Inside a bulk write, the per-row trigger that counts new marks by week and code stands aside:
@@ -93,6 +90,25 @@ def week_cut(lo: date, hi: date) -> tuple[date, date] | None:
     if first + timedelta(days=6) > last_sunday:
         return None
     return first, last_sunday - timedelta(days=6)
+
+
+def _spans(
+    start: date, end: date, era_boundaries: Sequence[date]
+) -> Iterator[tuple[int, tuple[date, date] | None, list[tuple[date, date]]]]:
+    """[start, end] cut at the code-set boundaries: for each part, its code set's index, its whole
+    Monday-to-Sunday weeks (first and last Monday, or None) and the day ranges left over (read from
+    the marks themselves)."""
+    cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
+    for i, lo in enumerate(cuts):
+        hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
+        era = sum(1 for b in era_boundaries if b <= lo)
+        weeks = week_cut(lo, hi)
+        if weeks is None:
+            yield era, None, [(lo, hi)]
+        else:
+            first, last = weeks
+            edges = [(lo, first - timedelta(days=1)), (last + timedelta(days=7), hi)]
+            yield era, weeks, [(a, b) for a, b in edges if a <= b]
 
 
 class MarkRepo:
@@ -147,26 +163,15 @@ class MarkRepo:
         set. Whole weeks are read from `mark_week_counts` (a few rows a pupil and week, kept by the
         marks' own transactions); the days of a week cut by the range or by a code-set boundary are
         read from the marks."""
-        cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
         ids = None if pupil_ids is None else json.dumps(sorted(pupil_ids))
         # each pupil's weeks read code by code, in the key's order, so no sort is needed
         codes = self.codes_in_use() if ids is not None else None
         rows: list[tuple[int, int, str, int]] = []
-        for i, lo in enumerate(cuts):
-            hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
-            era = sum(1 for b in era_boundaries if b <= lo)
-            weeks = week_cut(lo, hi)
-            if weeks is None:
-                edges = [(lo, hi)]
-            else:
-                first, last = weeks
-                edges = [(lo, first - timedelta(days=1)), (last + timedelta(days=7), hi)]
-                rows += self._counts(
-                    "mark_week_counts", "SUM(n)", "week", first, last, era, ids, codes
-                )
+        for era, weeks, edges in _spans(start, end, era_boundaries):
+            if weeks is not None:
+                rows += self._counts("mark_week_counts", "SUM(n)", "week", *weeks, era, ids, codes)
             for a, b in edges:
-                if a <= b:
-                    rows += self._counts("marks", "COUNT(*)", "date", a, b, era, ids)
+                rows += self._counts("marks", "COUNT(*)", "date", a, b, era, ids)
         return rows
 
     def school_week_counts(
@@ -175,35 +180,27 @@ class MarkRepo:
         """(Monday as ISO text, era, code, marks) for the whole school, week by week over [start,
         end]: the whole weeks from `mark_week_counts` in one pass, the days of a week cut by the
         range or by a code-set change from the marks."""
-        cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
         rows: list[tuple[str, int, str, int]] = []
         week = WEEK_OF_DATE.format(d="date")
-        for i, lo in enumerate(cuts):
-            hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
-            era = sum(1 for b in era_boundaries if b <= lo)
-            weeks = week_cut(lo, hi)
-            edges = [(lo, hi)]
+        for era, weeks, edges in _spans(start, end, era_boundaries):
             if weeks is not None:
-                first, last = weeks
-                edges = [(lo, first - timedelta(days=1)), (last + timedelta(days=7), hi)]
                 rows += [
                     (monday, era, code, n)
                     for monday, code, n in self.store.conn.execute(
                         "SELECT week, code, SUM(n) FROM mark_week_counts WHERE week BETWEEN ? AND ? "
                         "GROUP BY week, code",
-                        (first.isoformat(), last.isoformat()),
+                        (weeks[0].isoformat(), weeks[1].isoformat()),
                     )
                 ]
             for a, b in edges:
-                if a <= b:
-                    rows += [
-                        (monday, era, code, n)
-                        for monday, code, n in self.store.conn.execute(
-                            f"SELECT {week}, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
-                            "GROUP BY 1, 2",
-                            (a.isoformat(), b.isoformat()),
-                        )
-                    ]
+                rows += [
+                    (monday, era, code, n)
+                    for monday, code, n in self.store.conn.execute(
+                        f"SELECT {week}, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
+                        "GROUP BY 1, 2",
+                        (a.isoformat(), b.isoformat()),
+                    )
+                ]
         return rows
 
     def _counts(
@@ -730,7 +727,7 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
             for pid, day, _session, code, *_ in rows:
                 monday = mondays.get(day)
                 if monday is None:
-                    monday = mondays[day] = _monday(date.fromisoformat(day)).isoformat()
+                    monday = mondays[day] = week_start(date.fromisoformat(day)).isoformat()
                 counts[(pid, monday, code)] += 1
             store.conn.executemany(
                 f"INSERT INTO mark_week_counts (pupil_id, week, code, n) VALUES (?, ?, ?, ?) {COUNT_UPSERT}",
