@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
+from attendance_desk.domain.calendar import (
+    academic_year_bounds,
+    academic_year_label,
+    academic_year_of,
+)
 from attendance_desk.domain.progress import Progress
 from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.figures import due_through, missing_sessions_of, pupil_figures
@@ -183,10 +187,11 @@ def full_check(
 
 
 def week_count_problems(store: Store, full: bool) -> list[str]:
-    """The marks counted by pupil, week and code (`mark_week_counts`), which the whole-school figures
-    read: kept by the marks' own transactions, so they differ from the marks only after an edit
-    outside Attendance Desk. The quick check sees the switch that sets the counting aside left on;
-    the full check recounts every week from the marks."""
+    """The marks counted by pupil, week and code (`mark_week_counts`) and by pupil, school year and
+    code (`mark_year_counts`), which the whole-school figures read: kept by the marks' own
+    transactions, so they differ from the marks only after an edit outside Attendance Desk. The
+    quick check sees the switch that sets the counting aside left on; the full check recounts every
+    week from the marks and every year from the weeks."""
     problems = []
     if store.marks.counting_set_aside():
         problems.append(
@@ -202,6 +207,15 @@ def week_count_problems(store: Store, full: bool) -> list[str]:
             )
         if len(drift) > 10:
             problems.append(f"figures: {len(drift) - 10} more week(s) counted wrongly")
+        by_year = store.marks.year_count_drift()
+        for pid, year, code, counted, kept in by_year[:10]:
+            problems.append(
+                f"figures: pupil {pid}, school year {academic_year_label(year)}, code '{code}': "
+                f"{counted} mark(s) but {kept} counted for the figures (edited outside "
+                "Attendance Desk)"
+            )
+        if len(by_year) > 10:
+            problems.append(f"figures: {len(by_year) - 10} more year(s) counted wrongly")
     return problems
 
 

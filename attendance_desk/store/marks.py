@@ -18,7 +18,7 @@ from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.chain import last_id, seal
 from attendance_desk.store.db import local_text, now_iso
-from attendance_desk.store.schema import WEEK_OF_DATE
+from attendance_desk.store.schema import WEEK_OF_DATE, YEAR_OF_WEEK
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -92,16 +92,41 @@ def week_cut(lo: date, hi: date) -> tuple[date, date] | None:
     return first, last_sunday - timedelta(days=6)
 
 
+def year_of_week(monday: date) -> int:
+    """The academic year (by its first September) a Monday-to-Sunday week belongs to: the year of
+    its Thursday, as schema.YEAR_OF_WEEK, so each year is a run of whole weeks."""
+    thursday = monday + timedelta(days=3)
+    return thursday.year - (thursday.month < 9)
+
+
+def year_days(year: int) -> tuple[date, date]:
+    """The first day (a Monday) and the last (a Sunday) of the weeks that belong to academic year
+    `year` (`year_of_week`)."""
+
+    def first_monday(y: int) -> date:
+        monday = week_start(date(y, 9, 1))
+        return monday if year_of_week(monday) == y else monday + timedelta(days=7)
+
+    return first_monday(year), first_monday(year + 1) - timedelta(days=1)
+
+
+def _era_parts(
+    start: date, end: date, era_boundaries: Sequence[date]
+) -> Iterator[tuple[int, date, date]]:
+    """[start, end] cut at the code-set boundaries: (the code set's index, first day, last day)."""
+    cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
+    for i, lo in enumerate(cuts):
+        hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
+        yield sum(1 for b in era_boundaries if b <= lo), lo, hi
+
+
 def _spans(
     start: date, end: date, era_boundaries: Sequence[date]
 ) -> Iterator[tuple[int, tuple[date, date] | None, list[tuple[date, date]]]]:
     """[start, end] cut at the code-set boundaries: for each part, its code set's index, its whole
     Monday-to-Sunday weeks (first and last Monday, or None) and the day ranges left over (read from
     the marks themselves)."""
-    cuts = sorted({start, *(b for b in era_boundaries if start < b <= end)})
-    for i, lo in enumerate(cuts):
-        hi = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else end
-        era = sum(1 for b in era_boundaries if b <= lo)
+    for era, lo, hi in _era_parts(start, end, era_boundaries):
         weeks = week_cut(lo, hi)
         if weeks is None:
             yield era, None, [(lo, hi)]
@@ -167,12 +192,70 @@ class MarkRepo:
         # each pupil's weeks read code by code, in the key's order, so no sort is needed
         codes = self.codes_in_use() if ids is not None else None
         rows: list[tuple[int, int, str, int]] = []
-        for era, weeks, edges in _spans(start, end, era_boundaries):
+        for era, lo, hi in _era_parts(start, end, era_boundaries):
+            for year in range(year_of_week(week_start(lo)), year_of_week(week_start(hi)) + 1):
+                first, last = year_days(year)
+                a, b = max(lo, first), min(hi, last)
+                outside = [
+                    marked
+                    for p, q in ((first, a - timedelta(days=1)), (b + timedelta(days=1), last))
+                    if p <= q and (marked := self._marked(p, q)) is not None
+                ]
+                if sum((q - p).days + 1 for p, q in outside) < (b - a).days + 1:
+                    rows += self._year_less(year, outside, era, ids, codes)
+                else:
+                    rows += self._by_weeks(a, b, era, ids, codes)
+        return rows
+
+    def _by_weeks(
+        self, lo: date, hi: date, era: int, ids: str | None, codes: list[str] | None
+    ) -> list[tuple[int, int, str, int]]:
+        """The counts of [lo, hi]: its whole weeks from `mark_week_counts`, the days of a week cut
+        by the range from the marks."""
+        rows: list[tuple[int, int, str, int]] = []
+        for _, weeks, edges in _spans(lo, hi, ()):
             if weeks is not None:
                 rows += self._counts("mark_week_counts", "SUM(n)", "week", *weeks, era, ids, codes)
             for a, b in edges:
                 rows += self._counts("marks", "COUNT(*)", "date", a, b, era, ids)
         return rows
+
+    def _year_less(
+        self,
+        year: int,
+        outside: list[tuple[date, date]],
+        era: int,
+        ids: str | None,
+        codes: list[str] | None,
+    ) -> list[tuple[int, int, str, int]]:
+        """An academic year's counts (`mark_year_counts`, one row a pupil and code) less those of
+        the days of that year outside the range (none, for the year to date)."""
+        who = "pupil_id IN (SELECT value FROM json_each(?)) AND " if ids is not None else ""
+        read = self.store.conn.execute(
+            f"SELECT pupil_id, code, n FROM mark_year_counts WHERE {who}year = ?",
+            [ids, year] if ids is not None else [year],
+        )
+        if not outside:
+            return [(pid, era, code, n) for pid, code, n in read]
+        counts = Counter({(pid, code): n for pid, code, n in read})
+        for p, q in outside:
+            for pid, _, code, n in self._by_weeks(p, q, era, ids, codes):
+                counts[(pid, code)] -= n
+        return [(pid, era, code, n) for (pid, code), n in counts.items() if n]
+
+    def _marked(self, first: date, last: date) -> tuple[date, date] | None:
+        """The first and last days in [first, last] that hold a mark (two seeks of the date index),
+        or None if none does."""
+        bounds = (first.isoformat(), last.isoformat())
+        low = self.store.conn.execute(
+            "SELECT date FROM marks WHERE date BETWEEN ? AND ? ORDER BY date LIMIT 1", bounds
+        ).fetchone()
+        if low is None:
+            return None
+        high = self.store.conn.execute(
+            "SELECT date FROM marks WHERE date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1", bounds
+        ).fetchone()
+        return date.fromisoformat(low[0]), date.fromisoformat(high[0])
 
     def school_week_counts(
         self, start: date, end: date, era_boundaries: Sequence[date]
@@ -276,6 +359,23 @@ class MarkRepo:
                     drift.append((a[0], a[2], a[1], a[3], b[3]))
                 a, b = next(counted, None), next(kept, None)
         return drift
+
+    def year_count_drift(self) -> list[tuple[int, int, str, int, int]]:
+        """(pupil_id, academic year, code, counted, kept) wherever `mark_year_counts` differs from
+        the counts by week summed by year: empty unless the file was edited outside the app (with
+        `week_count_drift`, the counts by year are checked against the marks themselves)."""
+        year = YEAR_OF_WEEK.format(w="week")
+        return [
+            tuple(r)
+            for r in self.store.conn.execute(
+                f"WITH c AS MATERIALIZED (SELECT pupil_id, {year} AS year, code, SUM(n) AS n "
+                "FROM mark_week_counts GROUP BY 1, 2, 3) "
+                "SELECT c.pupil_id, c.year, c.code, c.n, COALESCE(y.n, 0) FROM c "
+                "LEFT JOIN mark_year_counts y USING (pupil_id, year, code) WHERE y.n IS NOT c.n "
+                "UNION ALL SELECT y.pupil_id, y.year, y.code, 0, y.n FROM mark_year_counts y "
+                "LEFT JOIN c USING (pupil_id, year, code) WHERE c.n IS NULL ORDER BY 1, 2, 3"
+            )
+        ]
 
     def with_codes(
         self, start: date, end: date, codes: Iterable[str]

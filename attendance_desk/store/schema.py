@@ -945,4 +945,87 @@ def m024_stage_steps_by_pupil_and_day(db: Database) -> None:
     )
 
 
+# The academic year (1 September to 31 August) a Monday-to-Sunday week belongs to, in SQL: the year
+# of its Thursday, so each year is a run of whole weeks (store/marks.py `year_weeks` says the same).
+YEAR_OF_WEEK = (
+    "(CAST(strftime('%Y', {w}, '+3 days') AS INTEGER) "
+    "- (CAST(strftime('%m', {w}, '+3 days') AS INTEGER) < 9))"
+)
+
+
+@migrations()
+def m025_mark_year_counts(db: Database) -> None:
+    """Each pupil's marks counted by academic year and code, kept from the counts by week by
+    triggers in the same transaction (so through every path that writes marks): the year to date
+    is one row a pupil and code instead of one a pupil, code and week (`MarkRepo.code_counts`).
+    `check --full` recounts it from the counts by week."""
+    new_year = YEAR_OF_WEEK.format(w="NEW.week")
+    old_year = YEAR_OF_WEEK.format(w="OLD.week")
+    take_old = f"""
+            DELETE FROM mark_year_counts
+                WHERE pupil_id = OLD.pupil_id AND year = {old_year} AND code = OLD.code AND n = OLD.n;
+            UPDATE mark_year_counts SET n = n - OLD.n
+                WHERE pupil_id = OLD.pupil_id AND year = {old_year} AND code = OLD.code;"""
+    add_new = f"""
+            INSERT INTO mark_year_counts (pupil_id, year, code, n)
+                VALUES (NEW.pupil_id, {new_year}, NEW.code, NEW.n)
+                ON CONFLICT (pupil_id, year, code) DO UPDATE SET n = n + excluded.n;"""
+    run_script(
+        db,
+        f"""
+        CREATE TABLE mark_year_counts (
+            pupil_id INTEGER NOT NULL,
+            year INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            n INTEGER NOT NULL CHECK (n > 0),
+            PRIMARY KEY (pupil_id, year, code)
+        ) WITHOUT ROWID;
+        INSERT INTO mark_year_counts (pupil_id, year, code, n)
+            SELECT pupil_id, {YEAR_OF_WEEK.format(w="week")}, code, SUM(n) FROM mark_week_counts
+            GROUP BY 1, 2, 3;
+        CREATE TRIGGER week_counts_year_insert AFTER INSERT ON mark_week_counts
+        BEGIN{add_new}
+        END;
+        -- the new count added before the old is taken away, so a count never passes through 0
+        CREATE TRIGGER week_counts_year_update AFTER UPDATE ON mark_week_counts
+        BEGIN{add_new}{take_old}
+        END;
+        CREATE TRIGGER week_counts_year_delete AFTER DELETE ON mark_week_counts
+        BEGIN{take_old}
+        END;
+        """,
+    )
+
+
+@migrations()
+def m026_settings_nothing_reads(db: Database) -> None:
+    """Two school settings nothing reads any more leave the file: the letterhead logo's path (its image
+    has been a document in the file since m021) and the head's signature path (on the head's account
+    since m012, versioned since m022). A value dropped is written into the audit, word for word."""
+    import json
+    from datetime import UTC, datetime
+
+    from attendance_desk.store import chain
+
+    row = db.execute("SELECT value FROM settings WHERE key = 'school'").fetchone()
+    if not row:
+        return
+    values = json.loads(row[0])
+    dropped = {k: values.pop(k) for k in ("logo", "head_signature") if k in values}
+    if not dropped:
+        return
+    db.execute("UPDATE settings SET value = ? WHERE key = 'school'", (json.dumps(values),))
+    kept = [f"{k}: '{v}'" for k, v in dropped.items() if str(v).strip()]
+    if kept:
+        chain.append_audit(
+            db.conn,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "(upgrade)",
+            "settings: unused values removed",
+            "school",
+            "; ".join(kept) + " (nothing read them: the logo and the signature are documents in "
+            "the school file, Settings → Letters and documents)",
+        )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

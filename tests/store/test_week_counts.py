@@ -1,6 +1,7 @@
-"""The marks counted by pupil, week and code (schema m023), which the whole-school figures read
-instead of every mark: kept by the same transactions that write the marks, through every path that
-writes them, and checked against the marks by `check --full` after an edit outside the app."""
+"""The marks counted by pupil, week and code (schema m023) and by pupil, school year and code (m025),
+which the whole-school figures read instead of every mark: kept by the same transactions that write
+the marks, through every path that writes them, and checked against the marks by `check --full`
+after an edit outside the app."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 
 from attendance_desk.services.check import check_school
 from attendance_desk.store.db import open_store
-from attendance_desk.store.marks import insert_new_marks, week_cut
+from attendance_desk.store.marks import insert_new_marks, week_cut, year_days, year_of_week
 from attendance_desk.store.resources import default_code_table
+from attendance_desk.store.schema import YEAR_OF_WEEK
 from tests.helpers import add_pupil, make_school
 
 CODES = ["/", "\\", "I", "M", "O", "G", "N", "L", "U", "C", "#", "B", "E"]
@@ -96,12 +98,22 @@ def test_every_way_of_writing_marks_keeps_the_week_counts_equal_to_the_marks(sch
             p.id, span[25], "AM", new, None, "dentist's letter", "lead", mark.version
         )
     assert school.marks.week_count_drift() == []
-    for lo, hi in [
+    assert school.marks.year_count_drift() == []
+    ranges = [
         (span[0], span[-1]),
         (date(2024, 8, 14), date(2024, 9, 4)),  # a cut week each side of the code change
         (date(2024, 9, 3), date(2024, 9, 5)),  # inside one week
         (date(2024, 9, 2), date(2024, 9, 8)),  # exactly one week
-    ]:
+        # most of a school year with marks on both sides: the year's counts less the days outside
+        (date(2024, 9, 4), date(2024, 12, 10)),
+        # the school year 2023/24 holds both code sets: its counts less the new set's days
+        (date(2024, 7, 1), date(2024, 8, 18)),
+        (date(2023, 9, 1), date(2025, 8, 31)),  # two whole school years and more
+    ]
+    for _ in range(40):  # and ranges anywhere in and around the marks
+        lo = date(2024, 6, 20) + timedelta(days=rng.randrange(200))
+        ranges.append((lo, lo + timedelta(days=rng.randrange(1, 200))))
+    for lo, hi in ranges:
         assert kept_counts(school, lo, hi, ids) == plain_counts(school, lo, hi, ids), (lo, hi)
         by_week: Counter = Counter()
         for monday, era, code, n in school.marks.school_week_counts(lo, hi, ERAS):
@@ -117,12 +129,30 @@ def test_every_way_of_writing_marks_keeps_the_week_counts_equal_to_the_marks(sch
         assert by_week == plain, (lo, hi)
 
 
+def test_a_school_year_is_the_whole_weeks_whose_thursday_falls_in_it():
+    # 1 September 2025 is a Monday: the year starts that day
+    assert year_days(2025) == (date(2025, 9, 1), date(2026, 8, 30))
+    # 1 September 2026 is a Tuesday: its week (Thursday 3 September) belongs to 2026/27
+    assert year_days(2026) == (date(2026, 8, 31), date(2027, 8, 29))
+    # 1 September 2028 is a Friday: its week (Thursday 31 August) still belongs to 2027/28
+    assert year_days(2027)[1] == date(2028, 9, 3) and year_days(2028)[0] == date(2028, 9, 4)
+    # the trigger's SQL says the same as the Python for every Monday of twelve years
+    conn = sqlite3.connect(":memory:")
+    monday = date(2019, 12, 30)
+    while monday < date(2032, 1, 1):
+        sql = conn.execute(f"SELECT {YEAR_OF_WEEK.format(w='?1')}", (monday.isoformat(),))
+        first, last = year_days(year_of_week(monday))
+        assert sql.fetchone()[0] == year_of_week(monday) and first <= monday <= last, monday
+        monday += timedelta(days=7)
+
+
 def test_a_retention_removal_takes_the_pupils_counts_with_it(school):
     pupil = add_pupil(school, 1)
     insert_new_marks(school, [(pupil.id, "2024-09-02", "AM", "/", None)], by="t", source="t")
     school.pupils.remove([pupil.id])
     assert school.query("SELECT COUNT(*) FROM mark_week_counts")[0][0] == 0
-    assert school.marks.week_count_drift() == []
+    assert school.query("SELECT COUNT(*) FROM mark_year_counts")[0][0] == 0
+    assert school.marks.week_count_drift() == [] and school.marks.year_count_drift() == []
 
 
 def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_is_found(
@@ -162,6 +192,19 @@ def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_i
     full = check_school(store, full=True)
     found = [p for p in full.problems if "counted for the figures" in p]
     assert found and "week of 2024-09-02" in found[0]
+    store.close()
+    # a forged count by year (the weeks left right): check --full finds that too
+    shell = sqlite3.connect(path)
+    shell.execute("INSERT INTO mark_week_counts VALUES (?, '2024-09-02', 'O', 1)", (pupil.id,))
+    shell.execute("UPDATE mark_year_counts SET n = n + 2 WHERE code = '/'")
+    shell.commit()
+    shell.close()
+    store = open_store(path)
+    assert store.marks.week_count_drift() == []
+    found = [p for p in check_school(store, full=True).problems if "counted for the" in p]
+    assert found == [
+        f"figures: pupil {pupil.id}, school year 2024/25, code '/': 4 mark(s) but 6 counted for the figures (edited outside Attendance Desk)"
+    ]
     store.close()
     # the switch that sets the counting aside, left on: the quick check sees it
     shell = sqlite3.connect(path)
