@@ -30,6 +30,7 @@ from attendance_desk.cli import (
     penalty,
     registers,
     school,
+    settings,
     social_workers,
 )
 from attendance_desk.cli.common import iso
@@ -40,6 +41,7 @@ from attendance_desk.services.school import ServiceError
 # The command modules, in the order their commands are listed by --help.
 AREAS = (
     school,
+    settings,
     imports,
     figures,
     registers,

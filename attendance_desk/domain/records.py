@@ -193,7 +193,9 @@ class User:
 @dataclass(frozen=True)
 class SchoolSettings:
     """The school's details, register times and choices, declared once with their defaults (the
-    store keeps them as one JSON value; a setting added later reads as its default)."""
+    store keeps them as one JSON value; a setting added later reads as its default). Each is
+    described, and checked, in services/settings.py. The letterhead's logo and the head's signature
+    were paths here; they are documents in the school file now (m021, m022; m026 took the paths out)."""
 
     name: str = ""
     urn: str = ""
@@ -214,14 +216,10 @@ class SchoolSettings:
     # at 1 September: "keep" (a pupil mid-process keeps the stage and the process; the thresholds count this
     # year's absence) or "restart" (every pupil starts the year with no stage)
     stages_at_year_start: str = "keep"
-    logo: str = ""  # path to the school's logo (PNG or JPEG) for the letterhead
     backup_folder: str = (
         ""  # where backups go (a network drive, say); empty: beside the school file
     )
     last_backup: str = ""  # when the last good backup was made (ISO)
-    head_signature: str = (
-        ""  # no longer used (was a path on disk): the image is in the file, on the head's account
-    )
     lock_minutes: str = (
         "10"  # the window locks after this many idle minutes (when users are set up)
     )

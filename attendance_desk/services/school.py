@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import lru_cache
@@ -12,6 +11,7 @@ from attendance_desk.domain.calendar import (
     SchoolCalendar,
     academic_year_bounds,
     academic_year_label,
+    academic_year_of,
 )
 from attendance_desk.domain.codes import CodeTable
 from attendance_desk.domain.records import SchoolSettings
@@ -97,9 +97,6 @@ def _load_map(text: str, name: str) -> SupportMap:
     return parse_support_map(text, name)
 
 
-TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
 def _may_change_settings(store: Store, by: str) -> None:
     from attendance_desk.domain.roles import Permission
     from attendance_desk.services.users import authorize
@@ -108,49 +105,24 @@ def _may_change_settings(store: Store, by: str) -> None:
 
 
 def save_settings(store: Store, settings: SchoolSettings, by: str = "") -> None:
+    """Save the school's settings, each checked (services/settings.py): a value the rest of the
+    program cannot use is refused (SettingsRefused names each setting) and nothing is saved."""
+    from attendance_desk.services.settings import SettingsRefused, normalised, problems
+
     _may_change_settings(store, by)
-    if not settings.name.strip():
-        raise ServiceError("the school needs a name")
-    if settings.urn and not (settings.urn.isdigit() and len(settings.urn) == 6):
-        raise ServiceError(f"URN must be 6 digits, not '{settings.urn}'")
-    for label, value in (
-        ("AM register opens", settings.am_register_opens),
-        ("AM register closes", settings.am_register_closes),
-        ("PM register opens", settings.pm_register_opens),
-        ("PM register closes", settings.pm_register_closes),
-    ):
-        if not TIME.match(value):
-            raise ServiceError(f"{label}: give a time as HH:MM, not '{value}'")
-    for session, opens, closes in (
-        ("AM", settings.am_register_opens, settings.am_register_closes),
-        ("PM", settings.pm_register_opens, settings.pm_register_closes),
-    ):
-        if closes <= opens:  # HH:MM strings compare as times
-            raise ServiceError(
-                f"the {session} register must close after it opens ({opens}), not at {closes}"
-            )
-    for label, value, most in (
-        ("Leave requests: reply within (school days)", settings.leave_decision_days, 60),
-        ("Penalty notices: unauthorised sessions", settings.penalty_sessions, 100),
-        ("Penalty notices: school weeks", settings.penalty_weeks, 39),
-        ("Missing education: school days", settings.cme_days, 60),
-        ("Lateness letter 1: late marks in a half-term", settings.lateness_letter1, 100),
-        ("Lateness letter 2: late marks in a half-term", settings.lateness_letter2, 100),
-    ):
-        if not (str(value).strip().isdigit() and 1 <= int(value) <= most):
-            raise ServiceError(f"{label}: give a whole number from 1 to {most}, not '{value}'")
-    if str(settings.part_time_tell_la).strip().lower() not in ("yes", "no"):
-        raise ServiceError(
-            "Part-time timetables: the local authority is told of each: give yes or no, "
-            f"not '{settings.part_time_tell_la}'"
-        )
+    settings = normalised(settings)
+    found = problems(store, settings)
+    if found:
+        raise SettingsRefused(found)
     with store.write():  # the settings and the audit entry: both or neither
         before = store.settings.school()
         store.settings.save_school(settings)
         changed = [
-            f.name for f in fields(settings) if getattr(before, f.name) != getattr(settings, f.name)
+            f"{f.name}: '{getattr(before, f.name)}' → '{getattr(settings, f.name)}'"
+            for f in fields(settings)
+            if getattr(before, f.name) != getattr(settings, f.name)
         ]
-        store.audit.log(by, "settings changed", "school", ", ".join(changed))
+        store.audit.log(by, "settings changed", "school", "; ".join(changed) or "nothing changed")
 
 
 def add_typical_year(store: Store, start_year: int, by: str = "") -> None:
@@ -179,6 +151,17 @@ def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> N
 
     if not name.strip():
         raise ServiceError("give the term a name, e.g. Autumn 1 2026")
+    if end >= start and academic_year_of(start) != academic_year_of(end):
+        first, last = academic_year_bounds(academic_year_of(start))
+        raise ServiceError(
+            f"a term lies within one school year ({dmy(first)} to {dmy(last)}): "
+            f"{dmy(start)} to {dmy(end)} runs into the next; enter a term for each year"
+        )
+    if start.weekday() > 4 or end.weekday() > 4:
+        day = start if start.weekday() > 4 else end
+        raise ServiceError(
+            f"a term starts and ends on a school day, not on a weekend ({day:%A} {dmy(day)})"
+        )
     try:
         term = Term(name.strip(), start, end)
         with store.write():
@@ -186,6 +169,9 @@ def add_term(store: Store, name: str, start: date, end: date, by: str = "") -> N
             store.audit.log(by, "calendar: term added", term.name, f"{dmy(start)} to {dmy(end)}")
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
+
+
+CLOSURE_KINDS = {"inset": "INSET day", "bank_holiday": "Bank holiday", "closure": "Other closure"}
 
 
 def add_closure(
@@ -198,6 +184,25 @@ def add_closure(
         raise ServiceError(f"{dmy(day)} is a weekend: the school does not meet anyway")
     if not sessions or any(s not in ("AM", "PM") for s in sessions):
         raise ServiceError("a closure is for the AM session, the PM session or both")
+    if kind not in CLOSURE_KINDS:
+        raise ServiceError(
+            f"a closure is an INSET day (inset), a bank holiday (bank_holiday) or another closure "
+            f"(closure), not '{kind}'"
+        )
+    year_terms = [
+        t for t in store.calendar.terms() if academic_year_of(t.start) == academic_year_of(day)
+    ]
+    if year_terms and not any(t.start <= day <= t.end for t in year_terms):
+        raise ServiceError(
+            f"{dmy(day)} is not in a term of {academic_year_label(academic_year_of(day))} (the "
+            f"terms run from {dmy(min(t.start for t in year_terms))} to "
+            f"{dmy(max(t.end for t in year_terms))}, with holidays between): the school is closed "
+            "then anyway"
+        )
+    if any(c.day == day for c in store.calendar.closures()):
+        raise ServiceError(
+            f"there is already a closure on {dmy(day)}: remove it first to change it"
+        )
     taken = sorted({group for s in sessions for group in store.marks.registers_taken(day, s)})
     if taken:
         raise ServiceError(

@@ -185,11 +185,13 @@ def test_an_upgrade_keeps_the_schools_edits_and_brings_new_defaults(tmp_path, st
 def test_an_existing_file_is_migrated_logo_and_signature_included(tmp_path, store):
     """A file from before m020: the documents are copied in, the logo path's image and the head's
     signature (kept on the user's row by m012) move into the versioned documents."""
-    from dataclasses import replace
-
     logo = tmp_path / "logo.png"
     logo.write_bytes(png())
-    store.settings.save_school(replace(store.settings.school(), logo=str(logo)))
+    with store.write() as db:  # the path as the settings held it then (m026 took it out)
+        db.execute(
+            "UPDATE settings SET value = json_set(value, '$.logo', ?) WHERE key = 'school'",
+            (str(logo),),
+        )
     add_user(store, "", "Ann Admin", "admin", "a-good-password")
     add_user(store, "Ann Admin", "Jo Harwood", "head", "a-good-password")
     path = store.path
