@@ -4,12 +4,14 @@ Every page scrolls, so the window fits a 1280×720 screen at a large font."""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QTabWidget,
     QTimeEdit,
     QVBoxLayout,
@@ -39,8 +42,9 @@ from attendance_desk.gui.widgets import (
     heading,
     show_error,
 )
-from attendance_desk.presentation import DATE_FORMAT
+from attendance_desk.presentation import DATE_FORMAT, when_text
 from attendance_desk.services.school import (
+    CLOSURE_KINDS,
     add_closure,
     add_term,
     add_typical_year,
@@ -51,6 +55,14 @@ from attendance_desk.services.school import (
     school_settings,
     support_map,
     support_map_choices,
+)
+from attendance_desk.services.settings import (
+    BY_NAME,
+    SETTINGS,
+    YES_NO,
+    Setting,
+    SettingsRefused,
+    change_setting,
 )
 from attendance_desk.services.stages import switch_support_map
 from attendance_desk.services.users import (
@@ -63,40 +75,57 @@ from attendance_desk.services.users import (
     users_set_up,
 )
 
-LABELS = {
-    "name": "School name",
-    "urn": "URN",
-    "local_authority": "Local authority",
-    "la_number": "LA number",
-    "estab_number": "Establishment number",
-    "address": "Address",
-    "phone": "Phone",
-    "email": "E-mail",
-    "head_teacher": "Head teacher",
-    "attendance_lead": "Attendance lead",
-    "named_ewo": "Named EWO",
-    "am_register_opens": "AM register opens",
-    "am_register_closes": "AM register closes",
-    "pm_register_opens": "PM register opens",
-    "pm_register_closes": "PM register closes",
-    "support_map": "Support map file",
-    "stages_at_year_start": "Stages on 1 September (keep / restart)",
-    "logo": "Logo for letters (file)",
-    "backup_folder": "Backup folder",
-    "last_backup": "Last backup (set by the program)",
-    "head_signature": "Head's signature (image file)",
-    "lock_minutes": "Lock after idle minutes",
-    "leave_decision_days": "Leave requests: reply within (school days)",
-    "leave_delegates": "Leave decisions delegated by the head to (users, comma-separated)",
-    "penalty_sessions": "Penalty notices: unauthorised sessions (LA code of conduct)",
-    "penalty_weeks": "Penalty notices: in this many school weeks",
-    "cme_days": "Missing education: refer after (school days unexplained)",
-    "lateness_letter1": "Lateness letter 1: late marks (L) in a half-term",
-    "lateness_letter2": "Lateness letter 2: late marks (L) in a half-term",
-    "part_time_tell_la": "Part-time timetables: the local authority is told of each (yes / no)",
-}
 TIMES = ("am_register_opens", "am_register_closes", "pm_register_opens", "pm_register_closes")
-BROWSE = {"logo": "image", "backup_folder": "folder"}
+# The School page, in sections; every setting of services/settings.SETTINGS but the support map's
+# (on its own page) appears once.
+SECTIONS = (
+    (
+        "The school",
+        (
+            "name",
+            "urn",
+            "local_authority",
+            "la_number",
+            "estab_number",
+            "address",
+            "phone",
+            "email",
+            "head_teacher",
+            "attendance_lead",
+            "named_ewo",
+        ),
+    ),
+    ("Register times", TIMES),
+    (
+        "The school's and the local authority's rules",
+        (
+            "lateness_letter1",
+            "lateness_letter2",
+            "leave_decision_days",
+            "leave_delegates",
+            "penalty_sessions",
+            "penalty_weeks",
+            "cme_days",
+            "part_time_tell_la",
+        ),
+    ),
+    ("Backups and the window", ("backup_folder", "last_backup", "lock_minutes")),
+)
+ON_THE_MAP_PAGE = ("support_map", "stages_at_year_start")
+LABELS = {s.name: s.label for s in SETTINGS}
+SESSION_WORDS = {("AM", "PM"): "All day", ("AM",): "Morning (AM)", ("PM",): "Afternoon (PM)"}
+
+
+def section(text: str) -> QLabel:
+    """A section heading inside a page: bold, a little larger than the application font (never a
+    fixed size), so it grows with a 12 pt font."""
+    label = QLabel(text)
+    label.setProperty("role", "section")
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 1.1)
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
+    return label
 
 
 def scrolled(page: QWidget) -> QScrollArea:
@@ -121,37 +150,32 @@ class SettingsView(QWidget):
         self.context = context
         self.edits: dict[str, QLineEdit] = {}
         self.times: dict[str, QTimeEdit] = {}
+        self.numbers: dict[str, QSpinBox] = {}
+        self.checks: dict[str, QCheckBox] = {}
+        self.choices: dict[str, QComboBox] = {}
+        self.inputs: dict[str, QWidget] = {}  # the widget that takes the keyboard, by setting
+        self.problems: dict[str, QLabel] = {}  # a refused value's message, shown at its field
+        self.last_backup = QLabel()
         details = QWidget()
-        form = QFormLayout(details)
-        for f in fields(SchoolSettings):
-            if f.name == "logo":  # kept in the school file: Letters and documents
-                continue
-            if f.name == "head_signature":  # kept on the head's own account now, not as a path
-                form.addRow(LABELS[f.name], self._signature_row())
-                continue
-            if f.name in TIMES:
-                picker = QTimeEdit()
-                picker.setDisplayFormat("HH:mm")
-                picker.setAccessibleName(LABELS[f.name])
-                self.times[f.name] = picker
-                form.addRow(LABELS[f.name], picker)
-                continue
-            edit = QLineEdit()
-            edit.setAccessibleName(LABELS[f.name])
-            edit.setReadOnly(f.name in ("last_backup", "support_map"))
-            self.edits[f.name] = edit
-            if f.name in BROWSE:
-                row = QHBoxLayout()
-                row.addWidget(edit, 1)
-                browse = QPushButton("Browse…")
-                browse.setAccessibleName(f"Browse for the {LABELS[f.name].lower()}")
-                browse.clicked.connect(lambda _=False, name=f.name: self._browse(name))
-                row.addWidget(browse)
-                form.addRow(LABELS[f.name], row)
-            else:
-                form.addRow(LABELS[f.name], edit)
+        page = QVBoxLayout(details)
+        form = QFormLayout()  # one form, so the labels of every section line up
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for title, names in SECTIONS:
+            form.addRow(section(title))
+            for name in names:
+                field = self._field(BY_NAME[name])
+                label = QLabel(LABELS[name])
+                label.setBuddy(self.inputs.get(name, field))
+                form.addRow(label, field)
+            if title == "The school":
+                form.addRow("Head teacher's signature", self._signature_row())
+        page.addLayout(form)
         save = QPushButton("&Save school details")
-        form.addRow(save)
+        save_row = QHBoxLayout()
+        save_row.addWidget(save)
+        save_row.addStretch()
+        page.addLayout(save_row)
+        page.addStretch()
         self.terms = ReadOnlyTable(["Term", "Starts", "Ends"], "Terms")
         self.closures = ReadOnlyTable(["Date", "Sessions", "Kind", "Description"], "Closures")
         add_year = QPushButton("Add the usual calendar for next year")
@@ -167,19 +191,11 @@ class SettingsView(QWidget):
         self.closure_day = date_edit(context.today, "Closure date")
         self.closure_sessions = QComboBox()
         self.closure_sessions.setAccessibleName("Closed sessions")
-        for label, sessions in (
-            ("All day", ("AM", "PM")),
-            ("Morning", ("AM",)),
-            ("Afternoon", ("PM",)),
-        ):
+        for sessions, label in SESSION_WORDS.items():
             self.closure_sessions.addItem(label, sessions)
         self.closure_kind = QComboBox()
         self.closure_kind.setAccessibleName("Kind of closure")
-        for label, kind in (
-            ("INSET day", "inset"),
-            ("Bank holiday", "bank_holiday"),
-            ("Other closure", "closure"),
-        ):
+        for kind, label in CLOSURE_KINDS.items():
             self.closure_kind.addItem(label, kind)
         self.closure_text = QLineEdit()
         self.closure_text.setAccessibleName("Closure description")
@@ -192,7 +208,7 @@ class SettingsView(QWidget):
         cal_layout = QVBoxLayout(calendar)
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(QLabel("Terms"))
+        left.addWidget(section("Terms"))
         left.addWidget(self.terms)
         term_form = QFormLayout()
         term_form.addRow("Term name", self.term_name)
@@ -203,7 +219,7 @@ class SettingsView(QWidget):
         term_buttons.addWidget(add_term_button)
         term_buttons.addWidget(remove_term_button)
         left.addLayout(term_buttons)
-        right.addWidget(QLabel("Closures (INSET days, bank holidays, other closures)"))
+        right.addWidget(section("Closures (INSET days, bank holidays, other closures)"))
         right.addWidget(self.closures)
         closure_form = QFormLayout()
         closure_form.addRow("Date", self.closure_day)
@@ -227,20 +243,41 @@ class SettingsView(QWidget):
         ladder_page = QWidget()
         ladder_layout = QVBoxLayout(ladder_page)
         choice_row = QHBoxLayout()
+        map_label = QLabel(f"{LABELS['support_map']}:")
+        map_label.setBuddy(self.map_choice)
+        choice_row.addWidget(map_label)
         choice_row.addWidget(self.map_choice)
         choice_row.addWidget(use_map)
         choice_row.addStretch()
         ladder_layout.addLayout(choice_row)
         ladder_layout.addWidget(self.ladder)
-        ladder_layout.addWidget(
-            QLabel(
-                "The support map is school policy, kept in the school file: change its "
-                "thresholds and wording under Letters and documents (every version is kept)."
-            )
+        year_start = BY_NAME["stages_at_year_start"]
+        self.year_start = QComboBox()
+        self.year_start.setAccessibleName(year_start.label)
+        for value, meaning in year_start.choices:
+            self.year_start.addItem(meaning, value)
+        self.choices[year_start.name] = self.year_start
+        self.inputs[year_start.name] = self.year_start
+        save_year_start = QPushButton("Save the 1 September choice")
+        year_row = QHBoxLayout()
+        year_label = QLabel(f"{year_start.label}:")
+        year_label.setBuddy(self.year_start)
+        year_row.addWidget(year_label)
+        year_row.addWidget(self.year_start)
+        year_row.addWidget(save_year_start)
+        year_row.addStretch()
+        ladder_layout.addLayout(year_row)
+        ladder_layout.addWidget(self._problem_label(year_start))
+        note = QLabel(
+            "The support map is school policy, kept in the school file: change its "
+            "thresholds and wording under Letters and documents (every version is kept)."
         )
+        note.setWordWrap(True)
+        ladder_layout.addWidget(note)
         tabs = QTabWidget()
         self.tabs = tabs
-        tabs.addTab(scrolled(details), "School")
+        self.details_area = scrolled(details)
+        tabs.addTab(self.details_area, "School")
         tabs.addTab(scrolled(calendar), "Calendar")
         tabs.addTab(scrolled(ladder_page), "Support map")
         from attendance_desk.gui.school_documents import DocumentsPage
@@ -260,12 +297,117 @@ class SettingsView(QWidget):
         add_closure_button.clicked.connect(self._add_closure)
         remove_closure.clicked.connect(self._remove_closure)
         use_map.clicked.connect(self._use_map)
+        save_year_start.clicked.connect(self._save_year_start)
+
+    def _field(self, s: Setting) -> QWidget:
+        """The setting's editor (a time picker, a number box, a tick box, a list of choices, a
+        folder with Browse, or text), with its hint and the place a refusal is shown."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        compact = True
+        editor: QWidget
+        if s.kind == "time":
+            picker = QTimeEdit()
+            picker.setDisplayFormat("HH:mm")
+            self.times[s.name] = editor = picker
+        elif s.kind == "number":
+            number = QSpinBox()
+            number.setRange(s.least, s.most)
+            number.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel scrolls the page
+            self.numbers[s.name] = editor = number
+        elif s.kind == "choice" and s.choices == YES_NO:
+            self.checks[s.name] = editor = QCheckBox()
+        elif s.kind == "choice":
+            combo = QComboBox()
+            for value, meaning in s.choices:
+                combo.addItem(meaning, value)
+            self.choices[s.name] = editor = combo
+        elif s.kind == "program":
+            self.last_backup.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            editor = self.last_backup
+        else:
+            edit = QLineEdit()
+            if s.kind == "users":
+                edit.setPlaceholderText("users' names, comma-separated (empty: the head alone)")
+            elif s.help:
+                edit.setPlaceholderText(s.help)
+            self.edits[s.name] = editor = edit
+            compact = False
+        editor.setAccessibleName(s.label)
+        if s.help:
+            editor.setToolTip(s.help)
+        self.inputs[s.name] = editor
+        row.addWidget(editor, 0 if compact else 1)
+        if s.kind == "folder":
+            browse = QPushButton("Browse…")
+            browse.setAccessibleName(f"Browse for the {s.label.lower()}")
+            browse.clicked.connect(lambda _=False, name=s.name: self._browse(name))
+            row.addWidget(browse)
+        if compact:
+            if s.help:
+                row.addSpacing(8)
+                row.addWidget(QLabel(s.help))
+            row.addStretch()
+        column.addLayout(row)
+        column.addWidget(self._problem_label(s))
+        return box
+
+    def _problem_label(self, s: Setting) -> QLabel:
+        label = QLabel()
+        label.setProperty("role", "warning")
+        label.setWordWrap(True)
+        label.setAccessibleName(f"Problem with {s.label}")
+        label.hide()
+        self.problems[s.name] = label
+        return label
+
+    def show_problems(self, problems: dict[str, str], focus: bool = True) -> None:
+        """Each refused value's message under its field (cleared where there is none); the first
+        such field takes the keyboard and is scrolled into view."""
+        for name, label in self.problems.items():
+            text = problems.get(name, "").removeprefix(f"{LABELS[name]}: ")
+            label.setText(text[:1].upper() + text[1:])
+            label.setVisible(bool(text))
+        elsewhere = [m for n, m in problems.items() if n not in self.problems]
+        if not focus:
+            return
+        if elsewhere:  # a stored value no field here shows: said in a box instead
+            show_error(self, "; ".join(elsewhere))
+        first = next((n for n in LABELS if n in problems and n in self.inputs), None)
+        if first is None:
+            return
+        widget = self.inputs[first]
+        if first not in ON_THE_MAP_PAGE:
+            self.tabs.setCurrentWidget(self.details_area)
+            self.details_area.ensureWidgetVisible(self.problems[first])
+            self.details_area.ensureWidgetVisible(widget)
+        widget.setFocus()
+        self.context.status.emit(
+            f"Not saved: {len(problems)} setting(s) to correct, each shown at its field"
+        )
+
+    def _values(self) -> dict[str, str]:
+        """The School page's values as the settings keep them."""
+        values = {name: edit.text().strip() for name, edit in self.edits.items()}
+        values |= {name: picker.time().toString("HH:mm") for name, picker in self.times.items()}
+        values |= {name: str(number.value()) for name, number in self.numbers.items()}
+        values |= {name: "yes" if box.isChecked() else "no" for name, box in self.checks.items()}
+        values |= {
+            name: combo.currentData()
+            for name, combo in self.choices.items()
+            if name not in ON_THE_MAP_PAGE
+        }
+        return values
 
     def _signature_row(self) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         self.signature_note = QLabel()
+        self.signature_note.setWordWrap(True)
         self.signature_button = QPushButton("Choose signature image…")
         self.signature_button.setAccessibleName("Choose the head's signature image")
         row.addWidget(self.signature_note, 1)
@@ -275,12 +417,7 @@ class SettingsView(QWidget):
 
     def _browse(self, name: str) -> None:
         edit = self.edits[name]
-        if BROWSE[name] == "folder":
-            chosen = QFileDialog.getExistingDirectory(self, LABELS[name], edit.text())
-        else:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, LABELS[name], edit.text(), "Images (*.png *.jpg *.jpeg)"
-            )
+        chosen = QFileDialog.getExistingDirectory(self, LABELS[name], edit.text())
         if chosen:
             edit.setText(chosen)
 
@@ -311,7 +448,7 @@ class SettingsView(QWidget):
         self.new_role = QComboBox()
         self.new_role.setAccessibleName("New user's role")
         for key, label in ROLE_NAMES.items():
-            self.new_role.addItem(label, key)
+            self.new_role.addItem(label[:1].upper() + label[1:], key)
         add = QPushButton("Add user")
         row = QHBoxLayout()
         for w in (
@@ -326,12 +463,12 @@ class SettingsView(QWidget):
             row.addWidget(w)
         layout.addWidget(self.users)
         layout.addLayout(row)
-        layout.addWidget(
-            QLabel(
-                "With no users the file is open to whoever uses this computer; the first user is the "
-                "administrator, and from then on everyone signs in and the window locks when idle."
-            )
+        note = QLabel(
+            "With no users the file is open to whoever uses this computer; the first user is the "
+            "administrator, and from then on everyone signs in and the window locks when idle."
         )
+        note.setWordWrap(True)
+        layout.addWidget(note)
         add.clicked.connect(self._add_user)
         return page
 
@@ -356,7 +493,7 @@ class SettingsView(QWidget):
         self.documents_page.refresh()
         self.users.fill(
             [
-                (u.name, ROLE_NAMES[u.role], "Yes" if u.active else "No")
+                (u.name, ROLE_NAMES[u.role].capitalize(), "Yes" if u.active else "No")
                 for u in users_on_screen(self.context.store)
             ]
         )
@@ -371,6 +508,22 @@ class SettingsView(QWidget):
             edit.setText(str(getattr(settings, name)))
         for name, picker in self.times.items():
             picker.setTime(QTime.fromString(getattr(settings, name), "HH:mm"))
+        unusable = {}
+        for name, number in self.numbers.items():
+            value = str(getattr(settings, name)).strip()
+            if value.isdigit() and number.minimum() <= int(value) <= number.maximum():
+                number.setValue(int(value))
+            else:  # a file edited by hand: said at the field, corrected on the next save
+                number.setValue(int(getattr(SchoolSettings(), name)))
+                unusable[name] = (
+                    f"saved as '{value}', which cannot be used: the usual value is shown"
+                )
+        for name, box in self.checks.items():
+            box.setChecked(str(getattr(settings, name)).strip().lower() != "no")
+        for name, combo in self.choices.items():
+            combo.setCurrentIndex(max(0, combo.findData(str(getattr(settings, name)).strip())))
+        self.last_backup.setText(when_text(settings.last_backup) or "never")
+        self.show_problems(unusable, focus=False)
         head = role_of(self.context.store, self.context.user) == "head"
         self.signature_button.setEnabled(head)
         self.signature_note.setText(
@@ -381,7 +534,12 @@ class SettingsView(QWidget):
         self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in terms])
         self.closures.fill(
             [
-                (dmy(c.day), " and ".join(c.sessions), c.kind.replace("_", " "), c.description)
+                (
+                    dmy(c.day),
+                    SESSION_WORDS.get(tuple(c.sessions), " and ".join(c.sessions)),
+                    CLOSURE_KINDS.get(c.kind, c.kind),
+                    c.description,
+                )
                 for c in closures
             ]
         )
@@ -402,16 +560,39 @@ class SettingsView(QWidget):
         except UserError as exc:
             self.ladder.fill([(str(exc), "", "", "")])
 
+    def _clear_problems(self) -> None:
+        for label in self.problems.values():
+            label.clear()
+            label.hide()
+
     def save(self) -> None:
         current = school_settings(self.context.store)
-        values = {name: edit.text().strip() for name, edit in self.edits.items()}
-        values |= {name: picker.time().toString("HH:mm") for name, picker in self.times.items()}
         try:
-            save_settings(self.context.store, replace(current, **values), self.context.user)
+            save_settings(self.context.store, replace(current, **self._values()), self.context.user)
+        except SettingsRefused as exc:
+            self.show_problems(exc.problems)
+            return
         except UserError as exc:
             show_error(self, str(exc))
             return
+        self._clear_problems()
         self.context.status.emit("School details saved")
+        self.context.data_changed.emit()
+
+    def _save_year_start(self) -> None:
+        name = "stages_at_year_start"
+        try:
+            change_setting(
+                self.context.store, name, self.year_start.currentData(), self.context.user
+            )
+        except SettingsRefused as exc:
+            self.show_problems(exc.problems)
+            return
+        except UserError as exc:
+            show_error(self, str(exc))
+            return
+        self._clear_problems()
+        self.context.status.emit(f"{LABELS[name]}: {self.year_start.currentText()}")
         self.context.data_changed.emit()
 
     def _add_year(self) -> None:

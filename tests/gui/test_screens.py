@@ -71,11 +71,14 @@ def test_register_times_are_pickers_and_close_after_open(qtbot, window, monkeypa
     closes.setFocus()
     closes.setTime(QTime(8, 30))  # before the 08:45 opening
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
-    assert errors and "AM register must close after it opens (08:45)" in errors[0]
+    problem = view.problems["am_register_closes"]  # said at the field, not in a box
+    assert problem.isVisible() and "AM register must close after it opens (08:45)" in problem.text()
+    assert not errors and closes.hasFocus()
     assert window.context.store.settings.school().am_register_closes == "09:15"
     closes.setTime(QTime(9, 5))
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     assert window.context.store.settings.school().am_register_closes == "09:05"
+    assert not problem.isVisible()
 
 
 def test_a_closure_on_a_taken_register_is_refused_with_the_reason(qtbot, window, monkeypatch):  # noqa: F811

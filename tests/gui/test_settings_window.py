@@ -1,0 +1,137 @@
+"""Settings in the window, driven by keys and clicks (issue 12 items 4 and 7): choices are tick boxes
+and lists, numbers are number boxes, a refused value is said at its field with nothing saved, the
+dead settings are gone, and every page fits 1280x720 and 1366x768 at a 12 pt font."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QPushButton, QSpinBox
+
+from attendance_desk.gui import settings as settings_page
+from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.main_window import MainWindow
+from tests.gui.test_window import TODAY, go, school, window  # noqa: F401, F811  (fixtures)
+
+
+def button(view, text):
+    return next(b for b in view.findChildren(QPushButton) if b.text() == text)
+
+
+def retype(qtbot, widget, text):
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    shown = []
+    monkeypatch.setattr(settings_page, "show_error", lambda parent, message: shown.append(message))
+    return shown
+
+
+def test_the_lateness_ladder_is_refused_at_the_field_and_nothing_saved(qtbot, window, errors):  # noqa: F811
+    view = go(window, 4)
+    store = window.context.store
+    before, logged = store.settings.school(), len(store.audit.entries())
+    second = view.numbers["lateness_letter2"]
+    assert isinstance(second, QSpinBox) and (second.minimum(), second.maximum()) == (1, 100)
+    retype(qtbot, second, "4")  # below the first letter's 5
+    qtbot.mouseClick(button(view, "&Save school details"), Qt.MouseButton.LeftButton)
+    problem = view.problems["lateness_letter2"]
+    assert problem.isVisible()
+    assert problem.text() == (
+        "The second lateness letter (4) must need more late marks than the first (5)"
+    )
+    assert second.hasFocus() and not errors
+    assert store.settings.school() == before and len(store.audit.entries()) == logged
+    retype(qtbot, second, "12")
+    qtbot.mouseClick(button(view, "&Save school details"), Qt.MouseButton.LeftButton)
+    assert store.settings.school().lateness_letter2 == "12" and not problem.isVisible()
+
+
+def test_an_empty_school_name_is_refused_at_the_field(qtbot, window, errors):  # noqa: F811
+    view = go(window, 4)
+    name = view.edits["name"]
+    retype(qtbot, name, "")
+    qtbot.keyClick(name, Qt.Key.Key_Delete)
+    qtbot.mouseClick(button(view, "&Save school details"), Qt.MouseButton.LeftButton)
+    assert view.problems["name"].text() == "Required; it cannot be empty"
+    assert window.context.store.settings.school().name == "Test Primary School"
+
+
+def test_choices_are_a_tick_box_and_a_list_not_free_text(qtbot, window, errors):  # noqa: F811
+    view = go(window, 4)
+    store = window.context.store
+    tell = view.checks["part_time_tell_la"]
+    assert isinstance(tell, QCheckBox) and tell.isChecked()
+    tell.setFocus()
+    qtbot.keyClick(tell, Qt.Key.Key_Space)
+    qtbot.mouseClick(button(view, "&Save school details"), Qt.MouseButton.LeftButton)
+    assert store.settings.school().part_time_tell_la == "no" and not errors
+    # the 1 September choice sits with the support map, as a list of what each value means
+    view.tabs.setCurrentIndex(2)
+    year_start = view.year_start
+    assert isinstance(year_start, QComboBox)
+    assert [year_start.itemText(i) for i in range(year_start.count())] == [
+        "Pupils keep their stage",
+        "Every pupil starts the year with no stage",
+    ]
+    year_start.setFocus()
+    qtbot.keyClick(year_start, Qt.Key.Key_Down)
+    qtbot.mouseClick(button(view, "Save the 1 September choice"), Qt.MouseButton.LeftButton)
+    assert store.settings.school().stages_at_year_start == "restart"
+    assert store.audit.entries()[-1].detail == "stages_at_year_start: 'keep' → 'restart'"
+
+
+def test_the_dead_settings_are_not_shown(qtbot, window):  # noqa: F811
+    view = go(window, 4)
+    labels = {label.text() for label in view.findChildren(QLabel)}
+    assert not {t for t in labels if "Support map file" in t or "Logo for letters" in t}
+    assert "logo" not in view.edits and "head_signature" not in view.edits
+    assert "support_map" not in view.edits  # chosen on the Support map page, carried over
+
+
+def test_a_saved_value_the_program_cannot_use_is_said_at_its_field(qtbot, school):  # noqa: F811
+    from attendance_desk.store.db import open_store
+
+    with open_store(school) as store, store.write() as db:  # an older file edited by hand
+        db.execute(
+            "UPDATE settings SET value = json_set(value, '$.lock_minutes', 'ten') WHERE key = 'school'"
+        )
+    context = AppContext(school, "office1", TODAY, synchronous=True)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.show()
+    view = go(win, 4)
+    assert view.numbers["lock_minutes"].value() == 10
+    assert view.problems["lock_minutes"].text().startswith("Saved as 'ten', which cannot be used")
+    win.close()
+    context.close()
+
+
+@pytest.mark.parametrize("size, points", [((1280, 720), None), ((1366, 768), 12)])
+def test_every_settings_page_fits_without_sideways_scrolling(qtbot, school, size, points):  # noqa: F811
+    app = QApplication.instance()
+    before = app.font()
+    if points:
+        font = QFont(before)
+        font.setPointSize(points)
+        app.setFont(font)
+    try:
+        context = AppContext(school, "office1", TODAY, synchronous=True)
+        win = MainWindow(context)
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.show()
+        view = go(win, 4)
+        for page in range(view.tabs.count() - 1):  # the audit log is a table: it scrolls itself
+            view.tabs.setCurrentIndex(page)
+            app.processEvents()
+            area = view.tabs.widget(page)
+            assert area.horizontalScrollBar().maximum() == 0, view.tabs.tabText(page)
+        assert (win.width(), win.height()) == size
+        win.close()
+        context.close()
+    finally:
+        app.setFont(before)
