@@ -25,7 +25,7 @@ class AuditRepo:
         Entries kept back by `log_soon` go first, with the time they happened."""
         with self.store.write():
             self._flush()
-            append_audit(self.store.conn, now_iso(), user, action, subject, detail)
+            append_audit(self.store.engine, now_iso(), user, action, subject, detail)
 
     def log_soon(self, user: str, action: str, subject: str = "", detail: str = "") -> None:
         """For a reader such as sign-in, which must not wait on another PC's save: the entry is written
@@ -35,18 +35,13 @@ class AuditRepo:
         from attendance_desk.store.db import StoreBusy
 
         self.pending.append((now_iso(), user, action, subject, detail))
-        conn = self.store.conn
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(
-            f"PRAGMA busy_timeout = {SOON_MS}"
-        )  # a glance, not the usual wait for the lock
-        try:
-            with self.store.write():
-                self._flush()
-        except StoreBusy:
-            pass  # kept: written by the next log() or log_soon() on this connection
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        # a glance, not the usual wait for the lock
+        with self.store.engine.wait_at_most(SOON_MS):
+            try:
+                with self.store.write():
+                    self._flush()
+            except StoreBusy:
+                pass  # kept: written by the next log() or log_soon() on this connection
 
     def flush_pending(self) -> None:
         """Write the entries kept back (inside the caller's write), oldest first."""
@@ -54,7 +49,7 @@ class AuditRepo:
 
     def _flush(self) -> None:
         while self.pending:
-            append_audit(self.store.conn, *self.pending[0])
+            append_audit(self.store.engine, *self.pending[0])
             self.pending.pop(0)
 
     def entries(self, since: str = "", until: str = "9999") -> list[AuditEntry]:

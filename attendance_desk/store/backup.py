@@ -44,40 +44,26 @@ def copy_to(store: Store, target: Path, progress: Progress | None = None) -> lis
     killed backup (also an old-style `*.partial`) is removed by the next backup. `progress` may raise
     Cancelled: then nothing is left. Returns warnings (the school file's own chains do not verify:
     the copy is faithful to it, so it is kept, and `check` says more)."""
-    conn = store.conn
+    engine = store.engine
     with atomic_path(target) as partial:
         clean_leftovers(target.parent, also=("*.sqlite.partial",))
-        own = not conn.in_transaction
-        if own:  # one read transaction: the copy and the heads it is checked against are one moment
-            conn.execute("BEGIN")
-        try:
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            heads = chain.heads(conn)
-            dest = sqlite3.connect(str(partial))
-            try:
-                dest.execute(
-                    "PRAGMA synchronous = OFF"
-                )  # flushed once, when complete (atomic_path)
+        # one read transaction: the copy and the heads it is checked against are one moment
+        with engine.reading():
+            heads = chain.heads(engine)
 
-                def step(_status: int, remaining: int, total: int) -> None:
-                    if progress is not None:
-                        progress(COPIED * (total - remaining) // max(total, 1), BACKUP_UNITS)
+            def step(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(COPIED * done // max(total, 1), BACKUP_UNITS)
 
-                conn.backup(dest, pages=PAGES_PER_STEP, progress=step)
-                dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-            finally:
-                dest.close()
+            engine.copy_into(partial, PAGES_PER_STEP, step)
             problems, chain_found = inspect_copy(partial, heads, progress)
             warnings = []
             if chain_found and not problems:
-                source, _ = chain.chain_problems(conn)  # the same moment as the copy
+                source, _ = chain.chain_problems(engine)  # the same moment as the copy
                 if source == chain_found:
                     warnings = [f"the school file itself: {p}" for p in source]
                 else:
                     problems = chain_found
-        finally:
-            if own and conn.in_transaction:
-                conn.rollback()
         if problems:
             raise StoreError(f"the backup did not verify: {problems[0]}")
     return warnings
@@ -218,4 +204,4 @@ def cancellable(conn: sqlite3.Connection, progress: Progress | None) -> Iterator
 
 def checkpoint(store: Store) -> None:
     """Fold the write-ahead log into the main file (before the file itself is copied or replaced)."""
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.engine.checkpoint()

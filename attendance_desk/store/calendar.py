@@ -33,7 +33,7 @@ class CalendarRepo:
         ]
 
     def add_terms(self, terms: list[Term]) -> None:
-        with self.store.write() as db:
+        with self.store.write():
             for term in terms:
                 overlap = self.store.query(
                     "SELECT name FROM terms WHERE start_date <= ? AND end_date >= ?",
@@ -41,15 +41,15 @@ class CalendarRepo:
                 )
                 if overlap:
                     raise ValueError(f"term '{term.name}' overlaps the term '{overlap[0][0]}'")
-                db.execute(
+                self.store.execute(
                     "INSERT INTO terms(name, start_date, end_date) VALUES (?, ?, ?)",
                     (term.name, term.start.isoformat(), term.end.isoformat()),
                 )
 
     def add_closures(self, closures: list[Closure]) -> None:
-        with self.store.write() as db:
+        with self.store.write():
             for c in closures:
-                db.execute(
+                self.store.execute(
                     "INSERT INTO closures(date, sessions, kind, description) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(date) DO UPDATE SET sessions = excluded.sessions, kind = excluded.kind, "
                     "description = excluded.description",
@@ -57,11 +57,14 @@ class CalendarRepo:
                 )
 
     def remove_term(self, name: str) -> bool:
-        with self.store.write() as db:
-            return db.execute("DELETE FROM terms WHERE name = ?", (name,)).rowcount > 0
+        with self.store.write():
+            return self.store.execute("DELETE FROM terms WHERE name = ?", (name,)).rowcount > 0
 
     def remove_closure(self, day: date) -> bool:
-        with self.store.write() as db:
+        with self.store.write():
             return (
-                db.execute("DELETE FROM closures WHERE date = ?", (day.isoformat(),)).rowcount > 0
+                self.store.execute(
+                    "DELETE FROM closures WHERE date = ?", (day.isoformat(),)
+                ).rowcount
+                > 0
             )

@@ -17,9 +17,9 @@ class CaseworkRepo:
         self.store = store
 
     def add(self, entry: CaseworkEntry) -> int:
-        with self.store.write() as db:
+        with self.store.write():
             recorded = stored_time(entry.recorded_at) if entry.recorded_at else now_iso()
-            cur = db.execute(
+            return self.store.insert_id(
                 "INSERT INTO casework(pupil_id, at, kind, by_user, with_whom, contact_id, outcome, "
                 "contact_made, notes, recorded_at, recorded_by, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -37,7 +37,6 @@ class CaseworkRepo:
                     entry.late_reason,
                 ),
             )
-            return cur.lastrowid
 
     def entry(self, entry_id: int) -> CaseworkEntry | None:
         rows = self.store.query("SELECT pupil_id FROM casework WHERE id = ?", (entry_id,))

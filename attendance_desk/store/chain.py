@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from attendance_desk.store.engine import Executor, as_engine
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -93,18 +95,18 @@ def digest(previous: str, values: Iterable[object]) -> str:
     return hashlib.sha256(f"{previous}\x1e{text}".encode()).hexdigest()
 
 
-def last_id(conn: sqlite3.Connection, table: str) -> int:
+def last_id(conn: Executor, table: str) -> int:
     return conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
 
 
-def _previous_hash(conn: sqlite3.Connection, table: str, after_id: int) -> str:
+def _previous_hash(conn: Executor, table: str, after_id: int) -> str:
     row = conn.execute(
         f"SELECT row_hash FROM {table} WHERE id <= ? ORDER BY id DESC LIMIT 1", (after_id,)
     ).fetchone()
     return (row[0] or "") if row else ""
 
 
-def seal(conn: sqlite3.Connection, table: str, after_id: int) -> int:
+def seal(conn: Executor, table: str, after_id: int) -> int:
     """Hash the rows with id > `after_id` (those this transaction added, or every row after a removal),
     in id order. Call inside the transaction that wrote them. Returns how many rows were sealed."""
     previous = _previous_hash(conn, table, after_id)
@@ -120,9 +122,7 @@ def seal(conn: sqlite3.Connection, table: str, after_id: int) -> int:
     return len(updates)
 
 
-def seal_letter_state(
-    conn: sqlite3.Connection, after_id: int = 0, letter_id: int | None = None
-) -> None:
+def seal_letter_state(conn: Executor, after_id: int = 0, letter_id: int | None = None) -> None:
     """A letter's state_hash: its row_hash with the fields that may change after issue (posted, void)."""
     cols = ", ".join(LETTER_STATE)
     if letter_id is not None:
@@ -139,7 +139,7 @@ def seal_letter_state(
     )
 
 
-def reseal_after_removal(conn: sqlite3.Connection, table: str, from_id: int) -> int:
+def reseal_after_removal(conn: Executor, table: str, from_id: int) -> int:
     """After a retention removal deleted rows from a chain: re-hash every row from `from_id` on, in
     the removal's transaction (the audit of the removal says so). The append-only trigger is lifted
     for this rewrite only and put back exactly as it was."""
@@ -159,7 +159,7 @@ def reseal_after_removal(conn: sqlite3.Connection, table: str, from_id: int) -> 
 
 
 # ---- users, through the audit ----------------------------------------------------------------
-def users_state(conn: sqlite3.Connection) -> str:
+def users_state(conn: Executor) -> str:
     """Each user as recorded in the audit: name, role, active, and 16 hex digits of a SHA-256 of the
     password hash (enough to see it changed; the hash itself stays in one place)."""
     cols = ", ".join(USER_FIELDS)
@@ -170,14 +170,14 @@ def users_state(conn: sqlite3.Connection) -> str:
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def last_users_state(conn: sqlite3.Connection) -> tuple[int, str] | None:
+def last_users_state(conn: Executor) -> tuple[int, str] | None:
     row = conn.execute(
         "SELECT id, users_state FROM audit WHERE users_state IS NOT NULL ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def users_state_if_changed(conn: sqlite3.Connection, action: str) -> str | None:
+def users_state_if_changed(conn: Executor, action: str) -> str | None:
     """The users' state to record with a new audit row: only with an entry that records a user change
     (another entry never takes in a change made outside the app, so it cannot launder one), and only
     if it differs from the state recorded last."""
@@ -191,14 +191,14 @@ def users_state_if_changed(conn: sqlite3.Connection, action: str) -> str | None:
 
 
 def append_audit(
-    conn: sqlite3.Connection, at: str, user: str, action: str, subject: str = "", detail: str = ""
+    conn: Executor, at: str, user: str, action: str, subject: str = "", detail: str = ""
 ) -> int:
     """One audit row, with the users' state when it changed, sealed. Call inside a write."""
     after = last_id(conn, "audit")
-    row_id = conn.execute(
+    row_id = as_engine(conn).insert_id(
         "INSERT INTO audit(at, user, action, subject, detail, users_state) VALUES (?, ?, ?, ?, ?, ?)",
         (at, user, action, subject, detail, users_state_if_changed(conn, action)),
-    ).lastrowid
+    )
     seal(conn, "audit", after)
     return row_id
 
@@ -255,7 +255,7 @@ class ChainResult:
     head_hash: str = ""
 
 
-def verify(conn: sqlite3.Connection, table: str) -> ChainResult:
+def verify(conn: Executor, table: str) -> ChainResult:
     """One pass over the chain in id order."""
     result = ChainResult(table, unsealed=[], state_breaks=[])
     previous = ""
@@ -278,11 +278,11 @@ def verify(conn: sqlite3.Connection, table: str) -> ChainResult:
     return result
 
 
-def heads(conn: sqlite3.Connection) -> dict:
+def heads(conn: Executor) -> dict:
     """The last row (id and hash) of each chain and the number of marks: what a backup records."""
     found: dict = {"marks": conn.execute("SELECT COUNT(*) FROM marks").fetchone()[0]}
     for table in CHAINS:
-        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        columns = set(as_engine(conn).table_columns(table))
         if "row_hash" in columns:
             row = conn.execute(
                 f"SELECT id, row_hash FROM {table} ORDER BY id DESC LIMIT 1"
@@ -294,7 +294,7 @@ def heads(conn: sqlite3.Connection) -> dict:
 
 
 # ---- what check reports -------------------------------------------------------------------------
-def _mark_label(conn: sqlite3.Connection, pupil_id: int, day: str, session: str) -> str:
+def _mark_label(conn: Executor, pupil_id: int, day: str, session: str) -> str:
     row = conn.execute(
         "SELECT upn, forename, surname FROM pupils WHERE id = ?", (pupil_id,)
     ).fetchone()
@@ -302,7 +302,7 @@ def _mark_label(conn: sqlite3.Connection, pupil_id: int, day: str, session: str)
     return f"{who} {day} {session}"
 
 
-def chain_problems(conn: sqlite3.Connection) -> tuple[list[str], list[ChainResult]]:
+def chain_problems(conn: Executor) -> tuple[list[str], list[ChainResult]]:
     """Every chain verified: the first row that does not match, and rows the app did not write."""
     problems: list[str] = []
     results = []
@@ -349,7 +349,7 @@ def chain_problems(conn: sqlite3.Connection) -> tuple[list[str], list[ChainResul
     return problems, results
 
 
-def mark_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
+def mark_problems(conn: Executor, limit: int = 10) -> list[str]:
     """Marks changed with no history (version raised, or recorder/time/code no longer those of the
     last amendment), and delete guards left open (rows left in `removals`)."""
     problems = []
@@ -394,7 +394,7 @@ def mark_problems(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
     return problems
 
 
-def users_problems(conn: sqlite3.Connection) -> list[str]:
+def users_problems(conn: Executor) -> list[str]:
     """The users table against the states the audit recorded: a recorded state may differ from the one
     before only in the user its entry names (or at an entry that is not a user change at all, which
     only another tool writes), and the table now must be the last state recorded."""
@@ -446,7 +446,7 @@ def _reference_schema() -> dict:
 _REFERENCE: dict | None = None
 
 
-def _schema_of(conn: sqlite3.Connection) -> dict:
+def _schema_of(conn: Executor) -> dict:
     triggers = {
         r[0]: " ".join((r[1] or "").split())
         for r in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
@@ -459,7 +459,7 @@ def _schema_of(conn: sqlite3.Connection) -> dict:
     return {"triggers": triggers, "tables": tables}
 
 
-def schema_problems(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+def schema_problems(conn: Executor) -> tuple[list[str], list[str]]:
     """Every trigger the migrations create, present with exactly their SQL; no other trigger; every
     table with its columns. Returns (problems, warnings)."""
     expected, found = _reference_schema(), _schema_of(conn)
@@ -677,7 +677,7 @@ def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> d
     "compacted" is 0 if another program held the file and the VACUUM has to wait for the next removal."""
     from attendance_desk.store.db import StoreError, now_iso
 
-    conn = store.conn
+    conn = store.engine
     for table in (
         "mark_history",
         "letters",
@@ -691,9 +691,7 @@ def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> d
             )
     ids = json.dumps(sorted(pupil_ids))
     chosen = "pupil_id IN (SELECT value FROM json_each(?))"
-    before = conn.execute("PRAGMA secure_delete").fetchone()[0]
-    conn.execute("PRAGMA secure_delete = ON")
-    try:
+    with conn.erasing():
         with store.write():
             counts = {"pupils": len(pupil_ids)}
             for table in RECORD_TABLES:
@@ -722,13 +720,5 @@ def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> d
                 f"{note}: removed {listed}; the mark history and letter log chains re-sealed after the "
                 "removed rows; deleted content overwritten (secure_delete) and the file compacted",
             )
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        try:
-            conn.execute("VACUUM")
-            counts["compacted"] = 1
-        except sqlite3.OperationalError:
-            counts["compacted"] = 0
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.execute(f"PRAGMA secure_delete = {int(before)}")
+        counts["compacted"] = int(conn.compact())
     return counts

@@ -57,22 +57,22 @@ class CmeRepo:
             row[key] = row[key].isoformat() if row[key] else None
         row["details"] = json.dumps(row["details"], ensure_ascii=False)
         row["at"] = now_iso()
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 f"INSERT INTO cme_referrals({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
-            ).lastrowid
+            )
 
     def set_form(self, referral_id: int, path: str, sha256: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE cme_referrals SET form_file = ?, form_sha256 = ? WHERE id = ?",
                 (path, sha256, referral_id),
             )
 
     def set_outcome(self, referral_id: int, outcome: str, on: date, note: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE cme_referrals SET outcome = ?, outcome_on = ?, outcome_note = ? WHERE id = ?",
                 (outcome, on.isoformat(), note, referral_id),
             )

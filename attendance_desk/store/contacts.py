@@ -69,8 +69,8 @@ class ContactRepo:
         return index
 
     def add(self, contact: Contact) -> int:
-        with self.store.write() as db:
-            cur = db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO contacts(name, email, address, postcode, phones) VALUES (?, ?, ?, ?, ?)",
                 (
                     contact.name,
@@ -80,7 +80,6 @@ class ContactRepo:
                     _phones_json(contact.phones),
                 ),
             )
-            return cur.lastrowid
 
     def merge_details(self, contact_id: int, contact: Contact) -> bool:
         """Fill in details the stored contact lacks (a second phone, an email) without losing any;
@@ -100,8 +99,8 @@ class ContactRepo:
         )
         if merged == held:
             return False
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE contacts SET email = ?, address = ?, postcode = ?, phones = ? WHERE id = ?",
                 (
                     merged.email,
@@ -115,9 +114,8 @@ class ContactRepo:
 
     def link(self, link: Link) -> bool:
         """Link a contact to a pupil (or update the link); True if anything changed."""
-        with self.store.write() as db:
-            before = db.conn.total_changes
-            db.execute(
+        with self.store.write():
+            changed = self.store.execute(
                 "INSERT INTO pupil_contacts(pupil_id, contact_id, relationship, parental_responsibility, "
                 "priority, lives_with) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(pupil_id, contact_id) DO UPDATE SET relationship = excluded.relationship, "
@@ -133,8 +131,8 @@ class ContactRepo:
                     link.priority,
                     int(link.lives_with),
                 ),
-            )
-            return db.conn.total_changes > before
+            ).rowcount
+            return changed > 0
 
     def for_pupils(self, pupil_ids: list[int] | None = None) -> dict[int, list[ContactForCalls]]:
         sql = (

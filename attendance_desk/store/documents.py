@@ -20,6 +20,7 @@ from attendance_desk.paths import app_root
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
+    from attendance_desk.store.engine import Executor
 
 LETTER, FORM, SUPPORT_MAP, LOGO, SIGNATURE = "letter", "form", "support_map", "logo", "signature"
 TEXT_KINDS = (LETTER, FORM, SUPPORT_MAP)
@@ -86,7 +87,7 @@ def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def refresh_shipped(conn: sqlite3.Connection, at: str, root: Path | None = None) -> list[str]:
+def refresh_shipped(conn: Executor, at: str, root: Path | None = None) -> list[str]:
     """Bring in the shipped defaults: a document the file lacks is copied in; one still at an earlier
     shipped default moves to the new one; one the school edited is left as the school has it. Returns
     what changed, in words. Call inside a write (or a migration)."""
@@ -121,7 +122,7 @@ def refresh_shipped(conn: sqlite3.Connection, at: str, root: Path | None = None)
     return changed
 
 
-def shipped_is_current(conn: sqlite3.Connection, root: Path | None = None) -> bool:
+def shipped_is_current(conn: Executor, root: Path | None = None) -> bool:
     """Cheap check at every open: does the file already hold every shipped default it should?"""
     try:
         latest = {
@@ -211,7 +212,7 @@ class DocumentRepo:
         """A new version (inside the caller's write); returns its number."""
         current = self.current(kind, name)
         version = (current.version if current else 0) + 1
-        self.store.conn.execute(
+        self.store.execute(
             "INSERT INTO school_documents(kind, name, version, content, shipped, recorded_by, "
             "recorded_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (kind, name, version, content, shipped, by, at, reason),

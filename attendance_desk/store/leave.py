@@ -35,13 +35,15 @@ class LeaveRepo:
         for key in _DATES:
             row[key] = row[key].isoformat() if row[key] else None
         row["at"] = now_iso()
-        with self.store.write() as db:
-            new_id = db.execute(
+        with self.store.write():
+            new_id = self.store.insert_id(
                 f"INSERT INTO leave_requests({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
-            ).lastrowid
+            )
             if request.family_ref is None:
-                db.execute("UPDATE leave_requests SET family_ref = id WHERE id = ?", (new_id,))
+                self.store.execute(
+                    "UPDATE leave_requests SET family_ref = id WHERE id = ?", (new_id,)
+                )
             return new_id
 
     def by_id(self, request_id: int) -> LeaveRequest | None:
@@ -95,16 +97,16 @@ class LeaveRepo:
         exceptional_reason: str,
         note: str,
     ) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE leave_requests SET status = ?, decided_on = ?, decided_by = ?, "
                 "exceptional_reason = ?, decision_note = ? WHERE id = ?",
                 (status, decided_on.isoformat(), decided_by, exceptional_reason, note, request_id),
             )
 
     def add_letters(self, request_id: int, references: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE leave_requests SET letters = CASE WHEN letters = '' THEN ? "
                 "ELSE letters || ', ' || ? END WHERE id = ?",
                 (references, references, request_id),

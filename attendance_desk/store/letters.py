@@ -56,9 +56,9 @@ class LetterRepo:
     def log_issued(
         self, letter: NewLetter, number: int, sha256: str, file: str, page: int, by: str
     ) -> int:
-        with self.store.write() as db:
-            after = last_id(self.store.conn, "letters")
-            row_id = db.execute(
+        with self.store.write():
+            after = last_id(self.store.engine, "letters")
+            row_id = self.store.insert_id(
                 "INSERT INTO letters(pupil_id, template, stage_key, contact_id, addressee, address, figures, text, "
                 "generated_at, sha256, file, page, by_user, number, letter_date, details, override_reason, overridden) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -82,32 +82,32 @@ class LetterRepo:
                     letter.override_reason,
                     letter.overridden,
                 ),
-            ).lastrowid
-            seal(self.store.conn, "letters", after)
+            )
+            seal(self.store.engine, "letters", after)
             return row_id
 
     def mark_posted(self, letter_id: int, day: date) -> bool:
-        with self.store.write() as db:
+        with self.store.write():
             done = (
-                db.execute(
+                self.store.execute(
                     "UPDATE letters SET posted_on = ? WHERE id = ?", (day.isoformat(), letter_id)
                 ).rowcount
                 > 0
             )
-            seal_letter_state(self.store.conn, letter_id=letter_id)
+            seal_letter_state(self.store.engine, letter_id=letter_id)
             return done
 
     def void(self, letter_id: int, reason: str, by: str) -> bool:
         """Mark an issued letter void; it stays in the log (a trigger refuses to void it twice)."""
-        with self.store.write() as db:
+        with self.store.write():
             done = (
-                db.execute(
+                self.store.execute(
                     "UPDATE letters SET void_reason = ?, voided_by = ?, voided_at = ? WHERE id = ? AND void_reason IS NULL",
                     (reason, by, now_iso(), letter_id),
                 ).rowcount
                 > 0
             )
-            seal_letter_state(self.store.conn, letter_id=letter_id)
+            seal_letter_state(self.store.engine, letter_id=letter_id)
             return done
 
     def by_id(self, letter_id: int) -> LetterRecord | None:

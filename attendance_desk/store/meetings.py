@@ -51,11 +51,11 @@ class MeetingRepo:
 
     def _insert(self, table: str, item: Meeting | Plan) -> int:
         row = _to_row(item)
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
-            ).lastrowid
+            )
 
     def add_meeting(self, meeting: Meeting) -> int:
         return self._insert("meetings", meeting)

@@ -53,8 +53,8 @@ class PastoralRepo:
     def add_timetable(self, t: Timetable) -> int:
         from attendance_desk.domain.part_time import sessions_text
 
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO part_time_timetables(pupil_id, starts, review_on, attends, provision, "
                 "provision_by, provision_name, reason, agreed_with, la_notified_on, by_user, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -72,7 +72,7 @@ class PastoralRepo:
                     t.by_user,
                     now_iso(),
                 ),
-            ).lastrowid
+            )
 
     def timetable(self, timetable_id: int) -> Timetable | None:
         rows = self.store.query("SELECT * FROM part_time_timetables WHERE id = ?", (timetable_id,))
@@ -107,14 +107,14 @@ class PastoralRepo:
         assert set(values) <= columns
         sets = ", ".join(f"{k} = ?" for k in values)
         params = [v.isoformat() if isinstance(v, date) else v for v in values.values()]
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 f"UPDATE part_time_timetables SET {sets} WHERE id = ?", [*params, timetable_id]
             )
 
     def add_review(self, r: TimetableReview) -> int:
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO part_time_reviews(timetable_id, pupil_id, held_on, outcome, next_review, "
                 "by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -126,7 +126,7 @@ class PastoralRepo:
                     r.by_user,
                     now_iso(),
                 ),
-            ).lastrowid
+            )
 
     def reviews(self, timetable_id: int) -> list[TimetableReview]:
         rows = self.store.query(
@@ -148,8 +148,8 @@ class PastoralRepo:
 
     # ---- medical evidence ----------------------------------------------------------------
     def add_evidence(self, e: MedicalEvidence) -> int:
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO medical_evidence(pupil_id, received_on, what, from_whom, dated, "
                 "covers_from, covers_to, notes, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -164,7 +164,7 @@ class PastoralRepo:
                     e.by_user,
                     now_iso(),
                 ),
-            ).lastrowid
+            )
 
     def evidence(self, pupil_ids: Iterable[int] | None = None) -> list[MedicalEvidence]:
         rows = self.store.query("SELECT * FROM medical_evidence ORDER BY covers_from, id")
@@ -187,8 +187,8 @@ class PastoralRepo:
         ]
 
     def add_decision(self, d: IllnessDecision) -> int:
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO illness_decisions(pupil_id, date, session, decision, reason, by_user, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -200,7 +200,7 @@ class PastoralRepo:
                     d.by_user,
                     now_iso(),
                 ),
-            ).lastrowid
+            )
 
     def decisions(self, pupil_ids: Iterable[int] | None = None) -> list[IllnessDecision]:
         rows = self.store.query("SELECT * FROM illness_decisions ORDER BY date, session, id")
@@ -222,16 +222,16 @@ class PastoralRepo:
 
     # ---- early help ---------------------------------------------------------------------
     def add_offer(self, o: EarlyHelpOffer) -> int:
-        with self.store.write() as db:
-            return db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO early_help_offers(pupil_id, offered_on, what, letter_refs, by_user, at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (o.pupil_id, o.offered_on.isoformat(), o.what, o.letter_refs, o.by_user, now_iso()),
-            ).lastrowid
+            )
 
     def set_answer(self, offer_id: int, answer: str, answered_on: date, note: str, by: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE early_help_offers SET answer = ?, answered_on = ?, answer_note = ?, "
                 "answered_by = ? WHERE id = ?",
                 (answer, answered_on.isoformat(), note, by, offer_id),

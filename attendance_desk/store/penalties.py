@@ -67,13 +67,13 @@ class PenaltyRepo:
         for key in _JSON:
             row[key] = json.dumps(row[key], ensure_ascii=False)
         row["at"] = now_iso()
-        with self.store.write() as db:
-            new_id = db.execute(
+        with self.store.write():
+            new_id = self.store.insert_id(
                 f"INSERT INTO penalty_steps({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
-            ).lastrowid
+            )
             if step.case_id is None:
-                db.execute("UPDATE penalty_steps SET case_id = id WHERE id = ?", (new_id,))
+                self.store.execute("UPDATE penalty_steps SET case_id = id WHERE id = ?", (new_id,))
             return new_id
 
     def by_id(self, step_id: int) -> PenaltyStep | None:

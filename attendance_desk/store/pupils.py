@@ -64,7 +64,7 @@ class PupilRepo:
         without building a Pupil for each of thousands."""
         return [
             tuple(r)
-            for r in self.store.conn.execute(
+            for r in self.store.execute(
                 "SELECT surname, forename, reg_group, upn FROM pupils ORDER BY surname, forename"
             )
         ]
@@ -96,7 +96,7 @@ class PupilRepo:
     def classes_on_roll(self, day: date) -> dict[int, str]:
         """The registration group of each pupil on roll on `day`, by id, without building pupils
         (Today looks at the whole roll's marks but shows only the pupils it has to ring)."""
-        rows = self.store.conn.execute(
+        rows = self.store.execute(
             "SELECT id, reg_group FROM pupils WHERE (admission_date IS NULL OR admission_date <= ?) "
             "AND (leaving_date IS NULL OR leaving_date >= ?)",
             (day.isoformat(), day.isoformat()),
@@ -118,7 +118,7 @@ class PupilRepo:
         """The year groups of the pupils on roll on any day from `start` to `end`."""
         return [
             r[0]
-            for r in self.store.conn.execute(
+            for r in self.store.execute(
                 "SELECT DISTINCT year_group FROM pupils WHERE (admission_date IS NULL OR "
                 "admission_date <= ?) AND (leaving_date IS NULL OR leaving_date >= ?)",
                 (end.isoformat(), start.isoformat()),
@@ -135,18 +135,26 @@ class PupilRepo:
         """Add new pupils (by UPN) and update changed ones; returns (added, updated)."""
         existing = {p.upn: p for p in self.all()}
         added = updated = 0
-        with self.store.write() as db:
+        with self.store.write():
             for pupil in pupils:
                 old = existing.get(pupil.upn)
                 row = pupil_to_row(pupil)
                 if old is None:
                     row.pop("id")
-                    db.table("pupils").insert(row)
+                    self.store.execute(
+                        f"INSERT INTO pupils({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                        list(row.values()),
+                    )
                     added += 1
                 else:
                     row["id"] = old.id
                     if pupil_to_row(old) != row:
-                        db.table("pupils").update(old.id, row)
+                        changed = {k: v for k, v in row.items() if k != "id"}
+                        self.store.execute(
+                            f"UPDATE pupils SET {', '.join(f'{k} = ?' for k in changed)} "
+                            "WHERE id = ?",
+                            [*changed.values(), old.id],
+                        )
                         updated += 1
         return added, updated
 
@@ -156,9 +164,9 @@ class PupilRepo:
     def remove(self, pupil_ids: list[int]) -> None:
         """Remove pupils and everything about them, in one transaction (after they were archived)."""
         ids = [(i,) for i in pupil_ids]
-        conn = self.store.conn
+        store = self.store
         with self.store.write():
-            conn.executemany("INSERT INTO removals(pupil_id) VALUES (?)", ids)
+            store.executemany("INSERT INTO removals(pupil_id) VALUES (?)", ids)
             for table in (
                 "marks",
                 "mark_history",
@@ -178,9 +186,9 @@ class PupilRepo:
                 "cme_referrals",
                 "pupil_contacts",
             ):
-                conn.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)
-            conn.executemany("DELETE FROM pupils WHERE id = ?", ids)
-            conn.execute(
+                store.executemany(f"DELETE FROM {table} WHERE pupil_id = ?", ids)
+            store.executemany("DELETE FROM pupils WHERE id = ?", ids)
+            store.execute(
                 "DELETE FROM contacts WHERE id NOT IN (SELECT contact_id FROM pupil_contacts)"
             )
-            conn.execute("DELETE FROM removals")
+            store.execute("DELETE FROM removals")

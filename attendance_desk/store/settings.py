@@ -25,8 +25,8 @@ class SettingsRepo:
         return SchoolSettings(**{k: v for k, v in data.items() if k in known})
 
     def save_school(self, settings: SchoolSettings) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (self.KEY, json.dumps(asdict(settings))),
@@ -41,8 +41,8 @@ class SettingsRepo:
         return json.loads(row[0][0]) if row else None
 
     def save_last_full_check(self, record: dict) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (self.FULL_CHECK, json.dumps(record)),
@@ -52,8 +52,8 @@ class SettingsRepo:
 
     def mark_replaced(self, note: str) -> None:
         """Leave a note in this file that a backup was restored in its place: Store.write() then refuses."""
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (self.REPLACED, note),
@@ -62,13 +62,13 @@ class SettingsRepo:
     def clear_replaced(self) -> None:
         """Take the note off (a restored copy of a replaced file is the school file again). Outside
         Store.write(), which refuses while the note is there."""
-        conn = self.store.conn
+        engine = self.store.engine
         if not self.store.replaced():
             return
-        conn.execute("BEGIN IMMEDIATE")
+        engine.begin()
         try:
-            conn.execute("DELETE FROM settings WHERE key = ?", (self.REPLACED,))
+            engine.execute("DELETE FROM settings WHERE key = ?", (self.REPLACED,))
         except BaseException:
-            conn.rollback()
+            engine.rollback()
             raise
-        conn.commit()
+        engine.commit()

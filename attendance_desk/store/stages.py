@@ -35,8 +35,8 @@ class StageRepo:
     ) -> int:
         at = stored_time(datetime.fromisoformat(at)) if at else now_iso()
         on = (occurred_on or date.fromisoformat(local_text(at)[:10])).isoformat()
-        with self.store.write() as db:
-            cur = db.execute(
+        with self.store.write():
+            return self.store.insert_id(
                 "INSERT INTO stage_events(pupil_id, event, stage_key, map_name, measure_value, figures, "
                 "note, by_user, at, occurred_on, late_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -53,7 +53,6 @@ class StageRepo:
                     late_reason,
                 ),
             )
-            return cur.lastrowid
 
     def events(self, pupil_id: int | None = None) -> list[StageEvent]:
         sql = "SELECT * FROM stage_events"
@@ -116,9 +115,11 @@ class StageRepo:
     def add_adjustment(self, pupil_id: int, offset: float, reason: str, by: str) -> None:
         if not reason.strip():
             raise ValueError("an adjustment needs a reason")
-        with self.store.write() as db:
-            db.execute("UPDATE stage_adjustments SET active = 0 WHERE pupil_id = ?", (pupil_id,))
-            db.execute(
+        with self.store.write():
+            self.store.execute(
+                "UPDATE stage_adjustments SET active = 0 WHERE pupil_id = ?", (pupil_id,)
+            )
+            self.store.execute(
                 "INSERT INTO stage_adjustments(pupil_id, threshold_offset, reason, by_user, at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (pupil_id, offset, reason, by, now_iso()),

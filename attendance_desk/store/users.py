@@ -51,15 +51,15 @@ class UserRepo:
         ]
 
     def record_failure(self, name: str, locked_until: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE users SET failed_signins = failed_signins + 1, locked_until = ? WHERE name = ?",
                 (locked_until or None, name),
             )
 
     def clear_failures(self, name: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "UPDATE users SET failed_signins = 0, locked_until = NULL WHERE name = ?", (name,)
             )
 
@@ -84,8 +84,8 @@ class UserRepo:
             )
 
     def add(self, name: str, role: str, password_hash: str) -> None:
-        with self.store.write() as db:
-            db.execute(
+        with self.store.write():
+            self.store.execute(
                 "INSERT INTO users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                 (name, role, password_hash, now_iso()),
             )
@@ -97,17 +97,19 @@ class UserRepo:
         password_hash: str | None = None,
         active: bool | None = None,
     ) -> None:
-        with self.store.write() as db:
+        with self.store.write():
             if role is not None:
-                db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+                self.store.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
             if password_hash is not None:  # a new password also ends any lock-out
-                db.execute(
+                self.store.execute(
                     "UPDATE users SET password_hash = ?, failed_signins = 0, locked_until = NULL "
                     "WHERE name = ?",
                     (password_hash, name),
                 )
             if active is not None:
-                db.execute("UPDATE users SET active = ? WHERE name = ?", (int(active), name))
+                self.store.execute(
+                    "UPDATE users SET active = ? WHERE name = ?", (int(active), name)
+                )
 
 
 def file_has_users(path: Path) -> bool:

@@ -165,7 +165,7 @@ def test_a_backup_interrupted_half_way_leaves_no_copy(tmp_path, school, monkeypa
 
     conn = school.conn
     monkeypatch.setattr(
-        school,
+        school.engine,
         "conn",
         type(
             "C",

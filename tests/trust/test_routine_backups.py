@@ -19,7 +19,6 @@ import pytest
 
 from attendance_desk.cli import main
 from attendance_desk.domain.progress import Cancelled
-from attendance_desk.services import check as check_service
 from attendance_desk.services.backups import list_backups, make_backup, restore
 from attendance_desk.services.check import check_school, full_check, full_check_due
 from attendance_desk.services.school import ServiceError
@@ -220,13 +219,13 @@ def test_a_backup_process_killed_mid_copy_leaves_no_backup_and_the_next_one_tidi
 
 def _spy_structure(monkeypatch) -> list[bool]:
     seen: list[bool] = []
-    real = check_service.structure_problems
+    real = store_backup.structure_problems  # what the store's engine runs for a check
 
     def spy(conn, full=False, *args, **kwargs):
         seen.append(full)
         return real(conn, full, *args, **kwargs)
 
-    monkeypatch.setattr(check_service, "structure_problems", spy)
+    monkeypatch.setattr(store_backup, "structure_problems", spy)
     return seen
 
 
