@@ -25,7 +25,7 @@ from attendance_desk.services.figures import due_through, missing_sessions_of, p
 from attendance_desk.services.letters import letter_file_problems
 from attendance_desk.services.school import codes
 from attendance_desk.store import chain
-from attendance_desk.store.backup import cancellable, structure_problems, verify_copy
+from attendance_desk.store.backup import verify_copy
 from attendance_desk.store.db import Store, StoreError
 
 FULL_CHECK_EVERY = timedelta(days=7)
@@ -76,7 +76,7 @@ def check_school(
     Attendance Desk since that backup was made. With `full`, SQLite's full integrity_check instead of
     quick_check. `progress(done, 1000)` may raise Cancelled (the check stops at once; it writes
     nothing either way)."""
-    with cancellable(store.conn, progress):
+    with store.engine.cancellable(progress):
         return _check(store, now, against, full, progress)
 
 
@@ -95,12 +95,9 @@ def _check(
             progress(done, 1000)
 
     report.problems += [
-        f"integrity: {p}" for p in structure_problems(store.conn, full, progress, 0, share, 1000)
+        f"integrity: {p}" for p in store.engine.integrity_problems(full, progress, 0, share, 1000)
     ]
-    report.problems += [
-        f"foreign key: {r[0]} row {r[1]} refers to a missing {r[2]}"
-        for r in store.query("PRAGMA foreign_key_check")
-    ]
+    report.problems += [f"foreign key: {p}" for p in store.engine.foreign_key_problems()]
     step(share + 20)
     report.problems += store.marks.history_chain_problems()
     report.problems += tamper_problems(store, report)
@@ -222,7 +219,7 @@ def week_count_problems(store: Store, full: bool) -> list[str]:
 def tamper_problems(store: Store, report: CheckReport) -> list[str]:
     """Edits made outside Attendance Desk: the hash chains (mark history, audit, letter log), the
     safeguard triggers and the tables, marks changed with no history, users changed with no audit."""
-    conn = store.conn
+    conn = store.engine
     problems, warnings = chain.schema_problems(conn)
     report.warnings += warnings
     found, _ = chain.chain_problems(conn)
