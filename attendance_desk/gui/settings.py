@@ -219,6 +219,8 @@ class SettingsView(QWidget):
         term_buttons.addWidget(add_term_button)
         term_buttons.addWidget(remove_term_button)
         left.addLayout(term_buttons)
+        self.term_problem = self._form_problem("Problem with the term")
+        left.addWidget(self.term_problem)
         right.addWidget(section("Closures (INSET days, bank holidays, other closures)"))
         right.addWidget(self.closures)
         closure_form = QFormLayout()
@@ -231,6 +233,8 @@ class SettingsView(QWidget):
         closure_buttons.addWidget(add_closure_button)
         closure_buttons.addWidget(remove_closure)
         right.addLayout(closure_buttons)
+        self.closure_problem = self._form_problem("Problem with the closure")
+        right.addWidget(self.closure_problem)
         columns.addLayout(left)
         columns.addLayout(right)
         cal_layout.addLayout(columns)
@@ -617,8 +621,33 @@ class SettingsView(QWidget):
         self.context.status.emit(done)
         self.context.data_changed.emit()
 
+    @staticmethod
+    def _form_problem(name: str) -> QLabel:
+        label = QLabel()
+        label.setProperty("role", "warning")
+        label.setWordWrap(True)
+        label.setAccessibleName(name)
+        label.hide()
+        return label
+
+    def _act_at(self, problem: QLabel, focus: QWidget, action, done: str) -> None:
+        """As _act, but a refusal is said under the form it came from, not in a box."""
+        try:
+            action()
+        except UserError as exc:
+            text = str(exc)
+            problem.setText(text[:1].upper() + text[1:])
+            problem.show()
+            focus.setFocus()
+            return
+        problem.hide()
+        self.context.status.emit(done)
+        self.context.data_changed.emit()
+
     def _add_term(self) -> None:
-        self._act(
+        self._act_at(
+            self.term_problem,
+            self.term_name,
             lambda: add_term(
                 self.context.store,
                 self.term_name.text(),
@@ -638,7 +667,9 @@ class SettingsView(QWidget):
             )
 
     def _add_closure(self) -> None:
-        self._act(
+        self._act_at(
+            self.closure_problem,
+            self.closure_day,
             lambda: add_closure(
                 self.context.store,
                 from_qdate(self.closure_day.date()),

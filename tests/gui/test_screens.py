@@ -96,7 +96,8 @@ def test_a_closure_on_a_taken_register_is_refused_with_the_reason(qtbot, window,
         next(b for b in view.findChildren(QPushButton) if b.text() == "Add closure"),
         Qt.MouseButton.LeftButton,
     )
-    assert errors and "already taken for 4A" in errors[0]
+    problem = view.closure_problem  # said under the closure's form, not in a box
+    assert not problem.isHidden() and "already taken for 4A" in problem.text() and not errors
     assert not [c for c in store.calendar.closures() if c.day == TODAY]
 
 

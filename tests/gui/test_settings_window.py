@@ -135,3 +135,34 @@ def test_every_settings_page_fits_without_sideways_scrolling(qtbot, school, size
         context.close()
     finally:
         app.setFont(before)
+
+
+def test_a_term_or_closure_outside_the_school_year_is_refused_under_its_form(qtbot, window, errors):  # noqa: F811
+    from datetime import date
+
+    from attendance_desk.gui.widgets import to_qdate
+
+    view = go(window, 4)
+    view.tabs.setCurrentIndex(1)
+    store = window.context.store
+    terms, closures = store.calendar.terms(), store.calendar.closures()
+    view.term_name.setFocus()
+    qtbot.keyClicks(view.term_name, "Summer 2 2025")
+    view.term_start.setDate(to_qdate(date(2025, 6, 2)))
+    view.term_end.setDate(to_qdate(date(2025, 9, 5)))  # past 31 August
+    qtbot.mouseClick(button(view, "Add term"), Qt.MouseButton.LeftButton)
+    assert view.term_problem.isVisible()
+    assert view.term_problem.text().startswith(
+        "A term lies within one school year (01/09/2024 to 31/08/2025)"
+    )
+    view.closure_day.setDate(to_qdate(date(2024, 12, 23)))  # the Christmas holiday
+    view.closure_text.setFocus()
+    qtbot.keyClicks(view.closure_text, "Burst pipe")
+    qtbot.mouseClick(button(view, "Add closure"), Qt.MouseButton.LeftButton)
+    assert view.closure_problem.text().startswith("23/12/2024 is not in a term of 2024/25")
+    assert store.calendar.terms() == terms and store.calendar.closures() == closures
+    assert not errors
+    view.term_end.setDate(to_qdate(date(2025, 7, 18)))
+    qtbot.mouseClick(button(view, "Add term"), Qt.MouseButton.LeftButton)
+    assert not view.term_problem.isVisible()
+    assert "Summer 2 2025" in [t.name for t in store.calendar.terms()]
