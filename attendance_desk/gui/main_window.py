@@ -105,8 +105,9 @@ class MainWindow(QMainWindow):
             from PySide6.QtWidgets import QApplication
 
             from attendance_desk.gui.login import IdleLock
+            from attendance_desk.services.school import setting_number
 
-            minutes = float(school.lock_minutes or 10)
+            minutes = float(setting_number(context.store, "lock_minutes"))  # a bad value: 10
             self.idle_lock = IdleLock(minutes, self.lock, self)
             QApplication.instance().installEventFilter(self.idle_lock)
 

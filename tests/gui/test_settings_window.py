@@ -166,3 +166,23 @@ def test_a_term_or_closure_outside_the_school_year_is_refused_under_its_form(qtb
     qtbot.mouseClick(button(view, "Add term"), Qt.MouseButton.LeftButton)
     assert not view.term_problem.isVisible()
     assert "Summer 2 2025" in [t.name for t in store.calendar.terms()]
+
+
+def test_the_window_opens_with_a_lock_time_it_cannot_use(qtbot, school):  # noqa: F811
+    """A hand-edited lock time no longer stops the window opening: the usual 10 minutes apply."""
+    from attendance_desk.services.users import add_user
+    from attendance_desk.store.db import open_store
+
+    with open_store(school) as store:
+        add_user(store, "", "Admin", "admin", "admin-pass-1")
+        with store.write() as db:
+            db.execute(
+                "UPDATE settings SET value = json_set(value, '$.lock_minutes', 'ten') "
+                "WHERE key = 'school'"
+            )
+    context = AppContext(school, "Admin", TODAY, synchronous=True)
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    assert win.idle_lock.timer.interval() == 10 * 60_000
+    win.close()
+    context.close()
