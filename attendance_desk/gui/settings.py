@@ -411,7 +411,6 @@ class SettingsView(QWidget):
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         self.signature_note = QLabel()
-        self.signature_note.setWordWrap(True)
         self.signature_button = QPushButton("Choose signature image…")
         self.signature_button.setAccessibleName("Choose the head's signature image")
         row.addWidget(self.signature_note, 1)
@@ -530,9 +529,14 @@ class SettingsView(QWidget):
         self.show_problems(unusable, focus=False)
         head = role_of(self.context.store, self.context.user) == "head"
         self.signature_button.setEnabled(head)
-        self.signature_note.setText(
-            "Kept in the school file on the head's own account"
-            + ("" if head else ": only the head teacher, signed in, can set it")
+        self.signature_note.setText(  # one short line: a wrapped label in a form row is clipped
+            "Kept on the head's own account"
+            if head
+            else "Only the head teacher, signed in, sets it"
+        )
+        self.signature_note.setToolTip(
+            "The signature image is kept in the school file on the head teacher's own account and "
+            "printed on the head's certificates"
         )
         terms, closures = calendar_entries(self.context.store)
         self.terms.fill([(t.name, dmy(t.start), dmy(t.end)) for t in terms])
