@@ -48,7 +48,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "support-map",
         help="the support map in use; --use to change it (open stages are carried over)",
     )
-    p.add_argument("--use", metavar="FILE", help="e.g. la_three_stage.toml or support_map.toml")
+    p.add_argument(
+        "--use",
+        metavar="NAME",
+        help="a support map in the school file, e.g. la_three_stage.toml or support_map.toml",
+    )
     p.add_argument(
         "--year-start",
         choices=["keep", "restart"],

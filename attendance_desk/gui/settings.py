@@ -166,6 +166,9 @@ class SettingsView(QWidget):
                 field = self._field(BY_NAME[name])
                 label = QLabel(LABELS[name])
                 label.setBuddy(self.inputs.get(name, field))
+                # beside the field's first line, not the middle of the field and its message
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                label.setContentsMargins(0, 4, 0, 0)
                 form.addRow(label, field)
             if title == "The school":
                 form.addRow("Head teacher's signature", self._signature_row())
@@ -338,6 +341,7 @@ class SettingsView(QWidget):
                 edit.setPlaceholderText("users' names, comma-separated (empty: the head alone)")
             elif s.help:
                 edit.setPlaceholderText(s.help)
+            edit.returnPressed.connect(self.save)  # Enter in a text field saves, as the button
             self.edits[s.name] = editor = edit
             compact = False
         editor.setAccessibleName(s.label)

@@ -186,3 +186,26 @@ def test_the_window_opens_with_a_lock_time_it_cannot_use(qtbot, school):  # noqa
     assert win.idle_lock.timer.interval() == 10 * 60_000
     win.close()
     context.close()
+
+
+def test_enter_in_a_text_field_saves_and_section_headings_follow_the_font(qtbot, window, errors):  # noqa: F811
+    view = go(window, 4)
+    email = view.edits["email"]
+    retype(qtbot, email, "office at school")
+    qtbot.keyClick(email, Qt.Key.Key_Return)
+    assert view.problems["email"].text().startswith("Give an email address")
+    retype(qtbot, email, "office@test.example")
+    qtbot.keyClick(email, Qt.Key.Key_Return)
+    assert window.context.store.settings.school().email == "office@test.example"
+    assert view.problems["email"].isHidden() and not errors
+
+    app = QApplication.instance()
+    small = settings_page.section("A").font().pointSizeF()
+    before = app.font()
+    font = QFont(before)
+    font.setPointSizeF(before.pointSizeF() * 1.5)
+    app.setFont(font)
+    try:
+        assert settings_page.section("A").font().pointSizeF() == pytest.approx(small * 1.5)
+    finally:
+        app.setFont(before)
