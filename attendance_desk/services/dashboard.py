@@ -3,8 +3,9 @@ non-FSM, SEN against not, each year group), the lists that need action and the d
 a threshold.
 
 The window asks for it in two steps so that its first numbers come quickly: `period_board` (the
-figures for the period, one aggregate pass) and then `follow_ups` (the support-map suggestions and the
-crossing dates, which read pupils' marks one by one). `dashboard` does both, for the command line and tests."""
+figures for the period, one aggregate pass) and then `follow_ups` (the late arrivals, the support-map
+suggestions and the crossing dates, which read pupils' marks one by one). `dashboard` does both, for
+the command line and tests."""
 
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ class FollowUps:
     suggested: list[PupilStage]
     persistent_from: dict[str, date]
     suggested_from: dict[str, date]
+    punctuality: list[Punctuality] = field(default_factory=list)  # most late arrivals
+    punctuality_from: date | None = None
 
 
 def periods(store: Store, today: date) -> list[Period]:
@@ -106,23 +109,19 @@ def periods(store: Store, today: date) -> list[Period]:
 def period_board(
     store: Store, today: date, start: date | None = None, end: date | None = None, label: str = ""
 ) -> Dashboard:
-    """The figures for the period (default: the academic year to date), without the support-map lists."""
+    """The figures for the period (default: the academic year to date), without the late arrivals
+    and the support-map lists (`follow_ups`)."""
     year_start, _ = academic_year_bounds(academic_year_of(today))
     start, end = start or year_start, min(end or today, today)
     if end < start:
         raise ServiceError(f"the period ends ({dmy(end)}) before it starts ({dmy(start)})")
     rows = pupil_figures(store, start, end, due=due_on(store, today))
     worst_first = sorted(rows, key=lambda r: r.figures.attendance_pct or 0.0)
-    # late arrivals over the half-term the period ends in (within the period)
-    term_start = half_term_start(store, end)
-    late_from = max(term_start, start) if term_start else start
     return Dashboard(
         start=start,
         end=end,
         label=label or ("Academic year to date" if start == year_start else "Chosen dates"),
         school=summarise("Whole school", rows),
-        punctuality=punctuality(store, late_from, end, limit=50),
-        punctuality_from=late_from,
         by_year=sorted(
             group_summaries(rows, lambda p: f"Year {p.year_group}"),
             key=lambda g: natural_key(g.label),
@@ -157,8 +156,12 @@ def compared_groups(rows: list[PupilFigures]) -> list[GroupSummary]:
 def follow_ups(
     store: Store, today: date, board: Dashboard, progress: Callable[[int, int], None] | None = None
 ) -> FollowUps:
-    """The support-map suggestions (this academic year), the day each suggested pupil reached the
-    suggested stage, and the day each persistently absent pupil of the period reached 10 %."""
+    """The late arrivals over the half-term the period ends in (within the period), the support-map
+    suggestions (this academic year), the day each suggested pupil reached the suggested stage, and
+    the day each persistently absent pupil of the period reached 10 %."""
+    term_start = half_term_start(store, board.end)
+    late_from = max(term_start, board.start) if term_start else board.start
+    lates = punctuality(store, late_from, board.end, limit=50)
     stages = stage_overview(store, today)
     suggested = [s for s in stages if s.suggestion]
     table, ladder = codes(), support_map(store)
@@ -186,7 +189,7 @@ def follow_ups(
             suggested_from[row.pupil.upn] = day
         if progress:
             progress(len(board.persistent) + n + 1, total)
-    return FollowUps(suggested, persistent_from, suggested_from)
+    return FollowUps(suggested, persistent_from, suggested_from, lates, late_from)
 
 
 def first_day(
@@ -225,4 +228,6 @@ def dashboard(
         suggested=more.suggested,
         persistent_from=more.persistent_from,
         suggested_from=more.suggested_from,
+        punctuality=more.punctuality,
+        punctuality_from=more.punctuality_from,
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 from attendance_desk.services.dashboard import first_day, periods
 from attendance_desk.store.resources import default_code_table
-from tests.gui.test_window import TODAY, go, school, window  # noqa: F401  (fixtures)
+from tests.gui.test_window import TODAY, go, school, show_tab, window  # noqa: F401  (fixtures)
 
 
 def _cat_absent_this_week(store):
@@ -43,7 +43,7 @@ def test_the_period_selector_changes_the_figures(qtbot, window):
     assert "66.7%" in _tile(view, "attendance") and "(33.3%)" in _tile(view, "persistent")
     assert "18/11/2024 to 20/11/2024" in view.period.text()
     # FSM beside not FSM: Amy 4/4 = 100.0 %; Ben and Cat 4/8 = 50.0 %
-    groups = view.tables["Groups"]
+    groups = show_tab(qtbot, view, "Groups")
     rows = {groups.item(r, 0).text(): groups.item(r, 3).text() for r in range(groups.rowCount())}
     assert rows["FSM"] == "100.0%" and rows["Not FSM"] == "50.0%" and rows["No SEN"] == "66.7%"
     # the half-term: 24 sessions each, 72 in all, 4 absent: 68/72 = 94.4 %; Cat 4/24 = 16.7 % absent
@@ -67,11 +67,37 @@ def test_the_day_a_pupil_crossed_persistent_absence(qtbot, window):
     view = go(window, 3)
     view.period_choice.setCurrentIndex(1)
     view.period_choice.activated.emit(1)
-    table = view.tables["Persistent absence"]
+    table = show_tab(qtbot, view, "Persistent absence")
     assert table.rowCount() == 1 and table.item(0, 1).text() == "Cat Cole"
     # from 04/11: 20 sessions present; Mon 18/11 2 absent of 22 (9.1 %); Tue 19/11 4 of 24 (16.7 %)
     assert table.horizontalHeaderItem(3).text() == "Persistently absent since"
     assert table.item(0, 3).text() == "19/11/2024"
+
+
+def test_a_tab_shows_the_period_chosen_while_it_was_hidden(qtbot, window):
+    """Only the tab in view is filled on a click; another is filled with the latest figures when shown."""
+    _cat_absent_this_week(window.context.store)
+    window.context.data_changed.emit()  # the window may have opened on the dashboard (last screen used)
+    view = go(window, 3)
+    show_tab(qtbot, view, "By year")
+    view.period_choice.setCurrentIndex(0)  # this week: Cat 4 of 12 sessions absent, persistent
+    view.period_choice.activated.emit(0)
+    persistent = view.tables["Persistent absence"]
+    assert persistent.rowCount() == 0  # hidden: not filled yet
+    assert show_tab(qtbot, view, "Persistent absence").rowCount() == 1
+    show_tab(qtbot, view, "By year")
+    last = len(view._periods) - 1  # this year: Cat 4 of 102 sessions (3.9 %), not persistent
+    view.period_choice.setCurrentIndex(last)
+    view.period_choice.activated.emit(last)
+    assert show_tab(qtbot, view, "Persistent absence").rowCount() == 0
+    # the late arrivals come with the support-map lists, over the half-term the period ends in
+    late = view.tabs.indexOf(view.tables["Late arrivals"])
+    assert view.tabs.tabText(late) == "Late since 04/11/2024"
+    # the tab in view is filled at once: this week again, Cat absent from her first session on
+    view.period_choice.setCurrentIndex(0)
+    view.period_choice.activated.emit(0)
+    assert [persistent.item(0, c).text() for c in (1, 3)] == ["Cat Cole", "18/11/2024"]
+    assert view.tabs.tabText(late) == "Late since 18/11/2024"  # within the period
 
 
 def test_first_day_reads_marks_in_date_order():

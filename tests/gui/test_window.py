@@ -49,6 +49,15 @@ def go(window, row):
     return window.views[row]
 
 
+def show_tab(qtbot, view, name):
+    """Clicks the dashboard's tab of table `name` as a user would (its table is filled when shown)."""
+    bar = view.tabs.tabBar()
+    index = view.tabs.indexOf(view.tables[name])
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert view.tabs.currentIndex() == index
+    return view.tables[name]
+
+
 def test_mark_a_register_by_keyboard(qtbot, window):
     view = go(window, 1)
     table = view.table
@@ -289,7 +298,7 @@ def test_weekly_review_confirms_stages_and_makes_letters(qtbot, window, tmp_path
         store.marks.amend(cat.id, d, "AM", "I", None, "illness", "office")
         store.marks.amend(cat.id, d, "PM", "I", None, "illness", "office")
     view = go(window, 3)
-    table = view.tables["Crossed a threshold"]
+    table = show_tab(qtbot, view, "Crossed a threshold")
     assert [table.key_at(r) for r in range(table.rowCount())] == [cat.upn]
     table.selectRow(0)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
