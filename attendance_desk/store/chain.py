@@ -196,7 +196,7 @@ def append_audit(
     """One audit row, with the users' state when it changed, sealed. Call inside a write."""
     after = last_id(conn, "audit")
     row_id = as_engine(conn).insert_id(
-        "INSERT INTO audit(at, user, action, subject, detail, users_state) VALUES (?, ?, ?, ?, ?, ?)",
+        'INSERT INTO audit(at, "user", action, subject, detail, users_state) VALUES (?, ?, ?, ?, ?, ?)',
         (at, user, action, subject, detail, users_state_if_changed(conn, action)),
     )
     seal(conn, "audit", after)
@@ -334,7 +334,7 @@ def chain_problems(conn: Executor) -> tuple[list[str], list[ChainResult]]:
                 )
             elif table == "audit":
                 r = conn.execute(
-                    "SELECT at, user, action FROM audit WHERE id = ?", (first,)
+                    'SELECT at, "user", action FROM audit WHERE id = ?', (first,)
                 ).fetchone()
                 what = f"; the first: {r[2]} by '{r[1]}' at {r[0]}"
             problems.append(

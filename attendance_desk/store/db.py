@@ -129,7 +129,7 @@ class Store(Repositories):
             # on a share, take the whole file for the write at once (docs/reliability.md)
             engine.begin(exclusive=self.location.network)
         except engine.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if engine.busy(exc):
                 raise StoreBusy(
                     f"the school file is busy: another computer has been saving to it for more than "
                     f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment"

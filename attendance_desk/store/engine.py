@@ -70,6 +70,10 @@ class Engine(Protocol):
 
     def query(self, sql: str, params: Params = ()) -> list[Any]: ...
 
+    def busy(self, exc: BaseException) -> bool:
+        """Is `exc` another writer holding the lock for longer than we wait?"""
+        ...
+
     def insert_id(self, sql: str, params: Params = ()) -> int:
         """Run one INSERT and give the id of the row it added."""
         ...
@@ -165,6 +169,9 @@ class SqliteEngine:
 
     def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
+
+    def busy(self, exc: BaseException) -> bool:
+        return "locked" in str(exc) or "busy" in str(exc)
 
     def insert_id(self, sql: str, params: Params = ()) -> int:
         row_id = self.conn.execute(sql, params).lastrowid
