@@ -342,12 +342,12 @@ class DashboardView(QWidget):
         self.tiles["suggested"].show_value("…", "crossed a support-map threshold (this year)")
         self.tiles["penalty"].show_value(str(len(board.penalty)), "at the penalty-notice threshold")
         self.national_label.setText(national_text(board, national))
-        for name, groups in (
-            ("By year", board.by_year),
-            ("By class", board.by_class),
-            ("Groups", board.by_group),
+        for name, groups in (  # classes and groups are summed when their tab is shown
+            ("By year", lambda: board.by_year),
+            ("By class", lambda: board.by_class),
+            ("Groups", lambda: board.by_group),
         ):
-            self._fill(name, lambda groups=groups: ([_group_row(g) for g in groups], None))
+            self._fill(name, lambda groups=groups: ([_group_row(g) for g in groups()], None))
         self._weeks_heading(board)
         for name, rows in (("Severe absence", board.severe), ("Penalty threshold", board.penalty)):
             self._fill(

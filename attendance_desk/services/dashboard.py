@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from itertools import groupby
 
 from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
@@ -51,8 +52,6 @@ class Dashboard:
     end: date
     school: GroupSummary
     by_year: list[GroupSummary]
-    by_class: list[GroupSummary]
-    by_group: list[GroupSummary]
     persistent: list[PupilFigures]
     severe: list[PupilFigures]
     suggested: list[
@@ -70,6 +69,18 @@ class Dashboard:
     suggested_from: dict[str, date] = field(
         default_factory=dict
     )  # UPN: day the suggested stage was reached
+    # every pupil's figures for the period
+    rows: list[PupilFigures] = field(default_factory=list, repr=False)
+
+    # The classes and the FSM/SEN groups are summed when first asked for (the window: when their tab
+    # is shown), not before the first numbers: 0.03 s of the 2,000-pupil school's first step.
+    @cached_property
+    def by_class(self) -> list[GroupSummary]:
+        return group_summaries(self.rows, lambda p: p.reg_group)
+
+    @cached_property
+    def by_group(self) -> list[GroupSummary]:
+        return compared_groups(self.rows)
 
 
 @dataclass(frozen=True)
@@ -126,8 +137,7 @@ def period_board(
             group_summaries(rows, lambda p: f"Year {p.year_group}"),
             key=lambda g: natural_key(g.label),
         ),
-        by_class=group_summaries(rows, lambda p: p.reg_group),
-        by_group=compared_groups(rows),
+        rows=rows,
         persistent=[r for r in worst_first if r.figures.persistent],
         severe=[r for r in worst_first if r.figures.severe],
         suggested=[],
