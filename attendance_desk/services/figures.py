@@ -246,50 +246,43 @@ def pupil_figures(
         store, in_range, start, end, windows, counts, due, None if full else list(rest)
     )
     school_days = sorted({day for day, _ in sessions})
-    weeks_of: dict[tuple[date, date], list[date]] = {}
-    # most pupils share the whole range: their school weeks (with those before) worked out once
-    shared: dict[tuple[date, date], tuple[list[date], int, dict[date, int]]] = {}
+    mondays = [week_start(day) for day in school_days]  # each school day's week, worked out once
+    # most pupils share the whole range: their school weeks (with those before the range that a
+    # window may reach back to) worked out once for each distinct (first, last)
+    shared: dict[tuple[date, date], _Weeks] = {}
     results = []
     for pupil in pupils:
         if pupil.id not in windows:
             continue
-        first, last = windows[pupil.id]
-        before = weeks_before(first, PENALTY_WINDOW_WEEKS)
-        local_before = weeks_before(first, local_weeks)
-        if (first, last) not in weeks_of:  # most pupils share the whole range
-            days = school_days[
-                bisect_left(school_days, week_start(first)) : bisect_right(school_days, last)
-            ]
-            weeks_of[(first, last)] = sorted({week_start(d) for d in days})
-        if (first, last) not in shared:
-            joined = before + weeks_of[(first, last)]
-            shared[(first, last)] = joined, len(before), {w: i for i, w in enumerate(joined)}
-        weeks, looking_back, position = shared[(first, last)]
-        local = local_before + weeks_of[(first, last)]
+        first, last = span = windows[pupil.id]
+        held = shared.get(span)
+        if held is None:
+            from_, to = bisect_left(school_days, week_start(first)), bisect_right(school_days, last)
+            held = shared[span] = _Weeks(
+                list(dict.fromkeys(mondays[from_:to])),  # in order, once each
+                weeks_before(first, PENALTY_WINDOW_WEEKS),
+                weeks_before(first, local_weeks),
+            )
         figures = figures_from_counts(counts.get(pupil.id, ()), table, missing.get(pupil.id, 0))
         per_week = weekly.get(pupil.id)
-        ten = (
-            max_in_consecutive_weeks(per_week, weeks, look_back=looking_back, position=position)
-            if per_week
-            else 0,
-            sum(
-                n
-                for w, n in per_week.items()
-                if position.get(w, -1) >= len(weeks) - PENALTY_WINDOW_WEEKS
+        ten = in_local = (0, 0)
+        if per_week:
+            ten = (
+                max_in_consecutive_weeks(
+                    per_week, held.weeks, look_back=held.looking_back, position=held.position
+                ),
+                sum(n for w, n in per_week.items() if w in held.last_ten),
             )
-            if per_week
-            else 0,
-        )
-        in_local = (
-            ten
-            if local_weeks == PENALTY_WINDOW_WEEKS
-            else (
-                max_in_consecutive_weeks(per_week, local, local_weeks, len(local_before))
-                if per_week
-                else 0,
-                sum(per_week.get(w, 0) for w in local[-local_weeks:]) if per_week else 0,
+            in_local = (
+                ten
+                if local_weeks == PENALTY_WINDOW_WEEKS
+                else (
+                    max_in_consecutive_weeks(
+                        per_week, held.local, local_weeks, held.local_looking_back
+                    ),
+                    sum(per_week.get(w, 0) for w in held.local[-local_weeks:]),
+                )
             )
-        )
         results.append(
             PupilFigures(
                 pupil=pupil,
@@ -305,6 +298,21 @@ def pupil_figures(
             )
         )
     return results
+
+
+class _Weeks:
+    """The school weeks of one (first, last) on roll, shared by the pupils on roll for it: with the
+    weeks before that a 10-week window (and the local authority's own) may reach back to."""
+
+    __slots__ = ("weeks", "looking_back", "position", "last_ten", "local", "local_looking_back")
+
+    def __init__(self, in_range: list[date], before: list[date], local_before: list[date]):
+        self.weeks = before + in_range
+        self.looking_back = len(before)
+        self.position = {w: i for i, w in enumerate(self.weeks)}
+        self.last_ten = frozenset(self.weeks[-PENALTY_WINDOW_WEEKS:])
+        self.local = local_before + in_range
+        self.local_looking_back = len(local_before)
 
 
 def missing_sessions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
@@ -24,8 +25,8 @@ COLUMNS = [f.name for f in fields(Pupil)]
 _FIELD_NAMES = frozenset(COLUMNS)
 
 
-def pupil_from_row(row: sqlite3.Row) -> Pupil:
-    data = dict(row)
+def pupil_from_row(row: sqlite3.Row, keys: Sequence[str] | None = None) -> Pupil:
+    data = dict(zip(keys if keys is not None else row.keys(), row, strict=True))
     for key in _DATE_FIELDS:
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     for key in _BOOL_FIELDS:
@@ -38,6 +39,13 @@ def pupil_from_row(row: sqlite3.Row) -> Pupil:
     pupil = object.__new__(Pupil)
     pupil.__dict__.update(data)
     return pupil
+
+
+def pupils_from_rows(rows: Sequence[sqlite3.Row]) -> list[Pupil]:
+    """Pupils from rows of one query: the column names read once, not for each row (a whole roll is
+    read for the whole-school figures)."""
+    keys = rows[0].keys() if rows else []
+    return [pupil_from_row(r, keys) for r in rows]
 
 
 def pupil_to_row(pupil: Pupil) -> dict:
@@ -54,10 +62,7 @@ class PupilRepo:
         self.store = store
 
     def all(self) -> list[Pupil]:
-        return [
-            pupil_from_row(r)
-            for r in self.store.query("SELECT * FROM pupils ORDER BY surname, forename")
-        ]
+        return pupils_from_rows(self.store.query("SELECT * FROM pupils ORDER BY surname, forename"))
 
     def names(self) -> list[tuple[str, str, str, str]]:
         """(surname, forename, class, UPN) of every pupil in the file: what a search list shows,
@@ -89,9 +94,7 @@ class PupilRepo:
         if reg_group is not None:
             sql += " AND reg_group = ?"
             params.append(reg_group)
-        return [
-            pupil_from_row(r) for r in self.store.query(sql + " ORDER BY surname, forename", params)
-        ]
+        return pupils_from_rows(self.store.query(sql + " ORDER BY surname, forename", params))
 
     def classes_on_roll(self, day: date) -> dict[int, str]:
         """The registration group of each pupil on roll on `day`, by id, without building pupils
@@ -105,14 +108,13 @@ class PupilRepo:
 
     def by_ids(self, pupil_ids: list[int]) -> list[Pupil]:
         """Some pupils, in the order of on_roll_between (surname, forename)."""
-        return [
-            pupil_from_row(r)
-            for r in self.store.query(
+        return pupils_from_rows(
+            self.store.query(
                 "SELECT * FROM pupils WHERE id IN (SELECT value FROM json_each(?)) "
                 "ORDER BY surname, forename",
                 (json.dumps(pupil_ids),),
             )
-        ]
+        )
 
     def year_groups_on_roll(self, start: date, end: date) -> list[str]:
         """The year groups of the pupils on roll on any day from `start` to `end`."""
