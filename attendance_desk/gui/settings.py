@@ -470,6 +470,8 @@ class SettingsView(QWidget):
             row.addWidget(w)
         layout.addWidget(self.users)
         layout.addLayout(row)
+        self.user_problem = self._form_problem("Problem with the new user")
+        layout.addWidget(self.user_problem)
         note = QLabel(
             "With no users the file is open to whoever uses this computer; the first user is the "
             "administrator, and from then on everyone signs in and the window locks when idle."
@@ -486,11 +488,13 @@ class SettingsView(QWidget):
             self.new_password.text(),
         )
         first = not users_set_up(self.context.store)
-        self._act(
+        added = self._act_at(
+            self.user_problem,
+            self.new_name,
             lambda: add_user(self.context.store, self.context.user, name, role, password),
             f"User {name} added",
         )
-        if first and user_exists(self.context.store, name.strip()):
+        if added and first and user_exists(self.context.store, name.strip()):
             self.context.user = (
                 name.strip()
             )  # whoever set up users is signed in as the administrator
@@ -638,7 +642,7 @@ class SettingsView(QWidget):
         label.hide()
         return label
 
-    def _act_at(self, problem: QLabel, focus: QWidget, action, done: str) -> None:
+    def _act_at(self, problem: QLabel, focus: QWidget, action, done: str) -> bool:
         """As _act, but a refusal is said under the form it came from, not in a box."""
         try:
             action()
@@ -647,10 +651,11 @@ class SettingsView(QWidget):
             problem.setText(text[:1].upper() + text[1:])
             problem.show()
             focus.setFocus()
-            return
+            return False
         problem.hide()
         self.context.status.emit(done)
         self.context.data_changed.emit()
+        return True
 
     def _add_term(self) -> None:
         self._act_at(

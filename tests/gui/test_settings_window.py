@@ -209,3 +209,15 @@ def test_enter_in_a_text_field_saves_and_section_headings_follow_the_font(qtbot,
         assert settings_page.section("A").font().pointSizeF() == pytest.approx(small * 1.5)
     finally:
         app.setFont(before)
+
+
+def test_a_refused_new_user_is_said_under_the_form(qtbot, window, errors):  # noqa: F811
+    view = go(window, 4)
+    view.tabs.setCurrentIndex(4)
+    view.new_name.setFocus()
+    qtbot.keyClicks(view.new_name, "Office Two")  # the first user must be the administrator
+    qtbot.keyClicks(view.new_password, "office-pass-2")
+    qtbot.mouseClick(button(view, "Add user"), Qt.MouseButton.LeftButton)
+    assert view.user_problem.isVisible() and not errors
+    assert view.user_problem.text() == "The first user must be an administrator"
+    assert window.context.store.users.all() == [] and window.context.user == "office1"
