@@ -231,7 +231,7 @@ class MarkRepo:
         """An academic year's counts (`mark_year_counts`, one row a pupil and code) less those of
         the days of that year outside the range (none, for the year to date)."""
         who = "pupil_id IN (SELECT value FROM json_each(?)) AND " if ids is not None else ""
-        read = self.store.conn.execute(
+        read = self.store.execute(
             f"SELECT pupil_id, code, n FROM mark_year_counts WHERE {who}year = ?",
             [ids, year] if ids is not None else [year],
         )
@@ -247,12 +247,12 @@ class MarkRepo:
         """The first and last days in [first, last] that hold a mark (two seeks of the date index),
         or None if none does."""
         bounds = (first.isoformat(), last.isoformat())
-        low = self.store.conn.execute(
+        low = self.store.execute(
             "SELECT date FROM marks WHERE date BETWEEN ? AND ? ORDER BY date LIMIT 1", bounds
         ).fetchone()
         if low is None:
             return None
-        high = self.store.conn.execute(
+        high = self.store.execute(
             "SELECT date FROM marks WHERE date BETWEEN ? AND ? ORDER BY date DESC LIMIT 1", bounds
         ).fetchone()
         return date.fromisoformat(low[0]), date.fromisoformat(high[0])
@@ -269,7 +269,7 @@ class MarkRepo:
             if weeks is not None:
                 rows += [
                     (monday, era, code, n)
-                    for monday, code, n in self.store.conn.execute(
+                    for monday, code, n in self.store.execute(
                         "SELECT week, code, SUM(n) FROM mark_week_counts WHERE week BETWEEN ? AND ? "
                         "GROUP BY week, code",
                         (weeks[0].isoformat(), weeks[1].isoformat()),
@@ -278,7 +278,7 @@ class MarkRepo:
             for a, b in edges:
                 rows += [
                     (monday, era, code, n)
-                    for monday, code, n in self.store.conn.execute(
+                    for monday, code, n in self.store.execute(
                         f"SELECT {week}, code, COUNT(*) FROM marks WHERE date BETWEEN ? AND ? "
                         "GROUP BY 1, 2",
                         (a.isoformat(), b.isoformat()),
@@ -306,7 +306,7 @@ class MarkRepo:
         params += [lo.isoformat(), hi.isoformat()]
         return [
             (pid, era, code, n)
-            for pid, code, n in self.store.conn.execute(
+            for pid, code, n in self.store.execute(
                 f"SELECT pupil_id, code, {total} FROM {table} WHERE {who}{key} BETWEEN ? AND ? "
                 "GROUP BY pupil_id, code",
                 params,
@@ -317,7 +317,7 @@ class MarkRepo:
         """Every code used in the marks, in order: one seek of marks_by_code per code, not a scan."""
         found: list[str] = []
         while True:
-            row = self.store.conn.execute(
+            row = self.store.execute(
                 "SELECT code FROM marks WHERE code > ? ORDER BY code LIMIT 1"
                 if found
                 else "SELECT code FROM marks ORDER BY code LIMIT 1",
@@ -330,7 +330,7 @@ class MarkRepo:
     def counting_set_aside(self) -> bool:
         """True if the switch that sets the week-counting trigger aside is on outside a bulk write
         (only an edit outside the app can leave it so)."""
-        return bool(self.store.conn.execute("SELECT 1 FROM mark_counts_by_statement").fetchone())
+        return bool(self.store.execute("SELECT 1 FROM mark_counts_by_statement").fetchone())
 
     def week_count_drift(self) -> list[tuple[int, str, str, int, int]]:
         """(pupil_id, week, code, counted, kept) wherever `mark_week_counts` differs from the marks
@@ -338,11 +338,11 @@ class MarkRepo:
         read in (pupil, code, week) order and merged, one pass each (a lookup of the marks for each
         kept count took minutes on a large file)."""
         week = WEEK_OF_DATE.format(d="date")
-        counted = self.store.conn.execute(
+        counted = self.store.execute(
             f"SELECT pupil_id, code, {week} AS w, COUNT(*) FROM marks GROUP BY pupil_id, code, w "
             "ORDER BY pupil_id, code, w"
         )
-        kept = self.store.conn.cursor().execute(
+        kept = self.store.execute(
             "SELECT pupil_id, code, week, n FROM mark_week_counts ORDER BY pupil_id, code, week"
         )
         drift: list[tuple[int, str, str, int, int]] = []
@@ -367,7 +367,7 @@ class MarkRepo:
         year = YEAR_OF_WEEK.format(w="week")
         return [
             tuple(r)
-            for r in self.store.conn.execute(
+            for r in self.store.execute(
                 f"WITH c AS MATERIALIZED (SELECT pupil_id, {year} AS year, code, SUM(n) AS n "
                 "FROM mark_week_counts GROUP BY 1, 2, 3) "
                 "SELECT c.pupil_id, c.year, c.code, c.n, COALESCE(y.n, 0) FROM c "
@@ -408,7 +408,7 @@ class MarkRepo:
         whole = week_cut(start, end) if windows is None and pupil_ids is not None else None
         if whole is not None:  # whole weeks from the counts by week; the days after, from the marks
             first, last = whole
-            rows = self.store.conn.execute(
+            rows = self.store.execute(
                 "SELECT pupil_id, week, SUM(n) FROM mark_week_counts WHERE pupil_id IN "
                 f"(SELECT value FROM json_each(?)) AND code IN ({listed}) AND week BETWEEN ? AND ? "
                 "GROUP BY pupil_id, week",
@@ -421,14 +421,14 @@ class MarkRepo:
                     rows += [r for r in self.per_week(lo, hi, codes) if r[0] in kept]
             return rows
         if windows is None:
-            return self.store.conn.execute(
+            return self.store.execute(
                 f"SELECT m.pupil_id, {week}, COUNT(*) FROM marks m WHERE m.date BETWEEN ? AND ? "
                 f"AND m.code IN ({listed}) GROUP BY 1, 2",
                 [start.isoformat(), end.isoformat(), *codes],
             ).fetchall()
         rows = []
         for cte, params in self._windows(windows):
-            rows += self.store.conn.execute(
+            rows += self.store.execute(
                 f"{cte}SELECT m.pupil_id, {week}, COUNT(*) FROM w CROSS JOIN marks m "
                 f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
                 f"WHERE m.code IN ({listed}) GROUP BY 1, 2",
@@ -614,7 +614,7 @@ class MarkRepo:
                     f"this mark was changed by {current.recorded_by} at {current.recorded_at} "
                     "since you opened it; reload and try again"
                 )
-            self.store.conn.execute(
+            self.store.execute(
                 "UPDATE marks SET code = ?, minutes_late = ?, amend_reason = ?, recorded_by = ?, "
                 "recorded_at = ?, source = 'amendment', version = version + 1 "
                 "WHERE pupil_id = ? AND date = ? AND session = ?",
@@ -847,7 +847,7 @@ def codes_by_session(
     store: Store, pupil_id: int, start: date, end: date
 ) -> dict[tuple[date, str], str]:
     """One pupil's codes by (date, session): light enough to call for every pupil of a school."""
-    rows = store.conn.execute(
+    rows = store.execute(
         "SELECT date, session, code FROM marks WHERE pupil_id = ? AND date BETWEEN ? AND ?",
         (pupil_id, start.isoformat(), end.isoformat()),
     )
@@ -855,7 +855,7 @@ def codes_by_session(
 
 
 def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date, str]]:
-    rows = store.conn.execute(
+    rows = store.execute(
         "SELECT DISTINCT date, session FROM marks WHERE date BETWEEN ? AND ?",
         (start.isoformat(), end.isoformat()),
     )
