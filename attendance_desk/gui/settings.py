@@ -1,6 +1,8 @@
-"""Settings: school details and register times (time pickers, Browse buttons), the calendar (labelled
-rows), the support map (switching shows each pupil's stage carried over or closed), users, the audit log.
-Every page scrolls, so the window fits a 1280×720 screen at a large font."""
+"""Settings: school details, register times and the school's and LA's rules (each setting as what it
+is: time pickers, number boxes, a tick box, lists, Browse for a folder; described and checked in
+services/settings.py, a refused value said at its field), the calendar (labelled rows), the support map
+(switching shows each pupil's stage carried over or closed; the 1 September choice), users, the audit
+log. Every page scrolls, so the window fits a 1280×720 screen at a large font."""
 
 from __future__ import annotations
 

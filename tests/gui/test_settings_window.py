@@ -221,3 +221,11 @@ def test_a_refused_new_user_is_said_under_the_form(qtbot, window, errors):  # no
     assert view.user_problem.isVisible() and not errors
     assert view.user_problem.text() == "The first user must be an administrator"
     assert window.context.store.users.all() == [] and window.context.user == "office1"
+
+
+def test_every_setting_has_one_place_in_the_window():
+    from attendance_desk.services.settings import BY_NAME
+
+    names = [n for _, names in settings_page.SECTIONS for n in names]
+    names += list(settings_page.ON_THE_MAP_PAGE)
+    assert sorted(names) == sorted(BY_NAME) and len(names) == len(set(names))
