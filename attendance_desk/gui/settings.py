@@ -512,7 +512,7 @@ class SettingsView(QWidget):
         )
         self.audit.fill(
             [
-                (e.at[:16].replace("T", " "), e.user, e.action, e.subject, e.detail)
+                (when_text(e.at), e.user, e.action, e.subject, e.detail)
                 for e in reversed(recent_audit_entries(self.context.store, 500))
             ]
         )

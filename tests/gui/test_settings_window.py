@@ -2,6 +2,8 @@
 and lists, numbers are number boxes, a refused value is said at its field with nothing saved, the
 dead settings are gone, and every page fits 1280x720 and 1366x768 at a 12 pt font."""
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -82,6 +84,9 @@ def test_choices_are_a_tick_box_and_a_list_not_free_text(qtbot, window, errors):
     qtbot.mouseClick(button(view, "Save the 1 September choice"), Qt.MouseButton.LeftButton)
     assert store.settings.school().stages_at_year_start == "restart"
     assert store.audit.entries()[-1].detail == "stages_at_year_start: 'keep' → 'restart'"
+    view.refresh()  # the audit log says when in dd/mm/yyyy, as everything a person reads
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", view.audit.item(0, 0).text())
+    assert view.audit.item(0, 4).text() == "stages_at_year_start: 'keep' → 'restart'"
 
 
 def test_the_dead_settings_are_not_shown(qtbot, window):  # noqa: F811
