@@ -222,3 +222,22 @@ def test_a_closure_is_on_a_term_day_of_a_known_kind_and_only_once(store):
     assert store.calendar.closures() == closures
     # a year with no terms entered takes its sessions from the registers: any weekday may close
     add_closure(store, date(2022, 12, 1), ("AM", "PM"), "closure", "Snow", "admin")
+
+
+def test_every_setting_is_read_by_the_rest_of_the_program():
+    """No dead settings: each one the window shows or `settings set` takes is read outside the code
+    that shows, checks and stores it."""
+    import re
+    from pathlib import Path
+
+    import attendance_desk
+
+    root = Path(attendance_desk.__file__).parent
+    own = {"gui/settings.py", "services/settings.py", "domain/records.py", "cli/settings.py"}
+    text = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in root.rglob("*.py")
+        if p.relative_to(root).as_posix() not in own
+    )
+    unread = [s.name for s in SETTINGS if not re.search(rf"\.{s.name}\b|[\"']{s.name}[\"']", text)]
+    assert unread == []
