@@ -246,7 +246,7 @@ def pupil_figures(
         store, in_range, start, end, windows, counts, due, None if full else list(rest)
     )
     school_days = sorted({day for day, _ in sessions})
-    mondays = [week_start(day) for day in school_days]  # each school day's week, worked out once
+    week_of_day = [week_start(day) for day in school_days]  # each worked out once
     # most pupils share the whole range: their school weeks (with those before the range that a
     # window may reach back to) worked out once for each distinct (first, last)
     shared: dict[tuple[date, date], _Weeks] = {}
@@ -259,7 +259,7 @@ def pupil_figures(
         if held is None:
             from_, to = bisect_left(school_days, week_start(first)), bisect_right(school_days, last)
             held = shared[span] = _Weeks(
-                list(dict.fromkeys(mondays[from_:to])),  # in order, once each
+                list(dict.fromkeys(week_of_day[from_:to])),  # in order, once each
                 weeks_before(first, PENALTY_WINDOW_WEEKS),
                 weeks_before(first, local_weeks),
             )

@@ -338,12 +338,16 @@ class MarkRepo:
         read in (pupil, code, week) order and merged, one pass each (a lookup of the marks for each
         kept count took minutes on a large file)."""
         week = WEEK_OF_DATE.format(d="date")
-        counted = self.store.execute(
-            f"SELECT pupil_id, code, {week} AS w, COUNT(*) FROM marks GROUP BY pupil_id, code, w "
-            "ORDER BY pupil_id, code, w"
+        counted = iter(
+            self.store.execute(
+                f"SELECT pupil_id, code, {week} AS w, COUNT(*) FROM marks "
+                "GROUP BY pupil_id, code, w ORDER BY pupil_id, code, w"
+            )
         )
-        kept = self.store.execute(
-            "SELECT pupil_id, code, week, n FROM mark_week_counts ORDER BY pupil_id, code, week"
+        kept = iter(
+            self.store.execute(
+                "SELECT pupil_id, code, week, n FROM mark_week_counts ORDER BY pupil_id, code, week"
+            )
         )
         drift: list[tuple[int, str, str, int, int]] = []
         a, b = next(counted, None), next(kept, None)
