@@ -179,11 +179,11 @@ class DocumentRepo:
 
     def latest(self, kind: str | None = None) -> list[DocumentVersion]:
         """The current version of every document (of one kind), removed ones included."""
-        rows = self.store.query(
+        rows = self.store.query(  # the CAST: PostgreSQL cannot tell the type of a bare `? IS NULL`
             "SELECT d.* FROM school_documents d JOIN ("
             " SELECT kind, name, max(version) AS v FROM school_documents GROUP BY kind, name"
             ") m ON m.kind = d.kind AND m.name = d.name AND m.v = d.version "
-            "WHERE ? IS NULL OR d.kind = ? ORDER BY d.kind, d.name",
+            "WHERE CAST(? AS TEXT) IS NULL OR d.kind = ? ORDER BY d.kind, d.name",
             (kind, kind),
         )
         return [_version(r) for r in rows]

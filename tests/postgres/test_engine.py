@@ -176,6 +176,8 @@ def test_a_repository_reads_and_writes_through_the_engine(pg):
     current = documents.current("letter", "stage1")
     assert (current.version, current.content, current.recorded_by) == (2, b"Dear carer", "lead")
     assert [v.version for v in documents.history("letter", "stage1")] == [1, 2]
+    assert [(d.name, d.version) for d in documents.latest("letter")] == [("stage1", 2)]
+    assert [(d.kind, d.version) for d in documents.latest()] == [("letter", 2)]
     assert pg.engine.table_columns("settings") == ["key", "value"]
     assert pg.engine.schema_version() == 0
     assert pg.engine.integrity_problems() == [] and pg.engine.foreign_key_problems() == []
