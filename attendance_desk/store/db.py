@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -271,9 +272,53 @@ def _prepare(
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     db = Database(conn)
     if migrations.pending(db):
+        if tables:  # a school file from an earlier version: kept as it was before it changes
+            keep_before_upgrade(conn, path, version)
         migrations.apply(db)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.commit()
+
+
+def keep_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Before an earlier version's school file is brought up to this one, a copy of it as it was,
+    in the school's backup folder (`backups` beside the file unless the school chose another): an
+    upgrade that goes wrong half-way (a full disk, a fault in a migration) can always be undone by
+    putting the copy back. Its name ("before version N") is not a routine backup's, so rotation
+    never removes it. The copy is made with SQLite's backup API, checked with quick_check, and
+    named only once it passes; if it cannot be made, the file is not upgraded and nothing changes."""
+    row = None
+    with contextlib.suppress(sqlite3.Error):  # the oldest files have no settings yet
+        row = conn.execute("SELECT value FROM settings WHERE key = 'school'").fetchone()
+    chosen = ""
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        if row is not None:
+            chosen = json.loads(row[0]).get("backup_folder") or ""
+    folder = Path(chosen) if chosen else path.parent / "backups"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}-before-version-{SCHEMA_VERSION}-{stamp}.sqlite"
+    partial = target.with_name(target.name + ".partial")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = sqlite3.connect(str(partial))
+        try:
+            conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one file, whatever the school file uses
+            result = copy.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            copy.close()
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"the copy did not check: {result}")
+        partial.replace(target)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise StoreError(
+            f"{path} is from an earlier version of Attendance Desk (file version {version}) and "
+            f"must be brought up to this one (version {SCHEMA_VERSION}); first a copy of it as it "
+            f"is must be kept in {folder}, and that failed: {exc}. Nothing was changed; make room "
+            "there or choose another backup folder with the earlier version, then open it again"
+        ) from None
+    return target
 
 
 def _disk_error(exc: BaseException, path: Path) -> StoreError | None:

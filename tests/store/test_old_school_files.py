@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from attendance_desk.errors import UserError
 from attendance_desk.services.check import check_school
 from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.marks import amend_mark, mark_history
@@ -125,3 +126,43 @@ def test_an_old_school_file_is_upgraded_with_nothing_lost(saved, tmp_path):
     marks_after, history_after, audit_after = _raw(path)
     assert marks_after == (marks_before - {(upn, day, session, code)}) | {(upn, day, session, "M")}
     assert history_after == history_before + 1 and audit_after > audit_before
+
+
+def test_an_upgrade_first_keeps_the_file_as_it_was_and_refuses_if_it_cannot(tmp_path):
+    """Opening an earlier version's file changes it for good; a copy as it was is kept first, in the
+    school's backup folder under a name rotation never removes, so a failed or unwanted upgrade can
+    be undone by putting the copy back. No copy, no upgrade."""
+    saved = FILES[-1]
+    original = gzip.decompress(saved.read_bytes())
+    path = tmp_path / "school.sqlite"
+    path.write_bytes(original)
+    old_version = int(saved.name[1:3])
+    marks_before, history_before, audit_before = _raw(path)
+    # the backup folder cannot be made (a file stands where it would go): refused, nothing changed
+    (tmp_path / "backups").write_text("not a folder")
+    with pytest.raises(UserError) as refused:
+        open_school(path)
+    assert "earlier version" in str(refused.value) and "Nothing was changed" in str(refused.value)
+    assert _version(path) == old_version
+    assert _raw(path) == (marks_before, history_before, audit_before)
+    (tmp_path / "backups").unlink()
+
+    with open_school(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    kept = sorted((tmp_path / "backups").glob("school-before-version-*.sqlite"))
+    assert [k.name.split("-")[3] for k in kept] == [str(SCHEMA_VERSION)]
+    assert not list((tmp_path / "backups").glob("*.partial"))
+    # the copy is the file as it was: its version and everything in it
+    assert _version(kept[0]) == old_version
+    assert _raw(kept[0]) == (marks_before, history_before, audit_before)
+    # opening the upgraded file again makes no second copy
+    open_school(path).close()
+    assert sorted((tmp_path / "backups").glob("school-before-version-*.sqlite")) == kept
+
+
+def _version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
