@@ -40,9 +40,9 @@ class DocumentsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.current: tuple[str, str] | None = None
-        self.table = ReadOnlyTable(
-            ["Document", "Name", "Version", "Wording", "Changed by", "When"], "School documents"
-        )
+        # who changed a document and when are in its versions, beside it: the list stays narrow
+        # enough for the editor at 1280 pixels wide
+        self.table = ReadOnlyTable(["Document", "Name", "Version", "Wording"], "School documents")
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName("Wording of the chosen document")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -116,12 +116,20 @@ class DocumentsPage(QWidget):
                     d.name,
                     d.version,
                     d.state,
-                    d.recorded_by,
-                    when_text(d.recorded_at),
                 )
             )
             keys.append(f"{d.kind}\t{d.name}")
         self.table.fill(rows, keys)
+        # the list as wide as its columns (up to a limit), the editor the rest: no sideways scrolling
+        header = self.table.horizontalHeader()
+        needed = sum(
+            max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c)) + 8
+            for c in range(self.table.columnCount())
+        )
+        needed += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
+        if self.table.verticalHeader().isVisible():
+            needed += self.table.verticalHeader().width()
+        self.table.setMinimumWidth(min(needed, 75 * self.fontMetrics().averageCharWidth()))
         logo = [d for d in docs.list_documents(store) if d.kind == "logo"]
         if logo and logo[0].state != "removed":
             self.logo_note.setText(
@@ -158,7 +166,8 @@ class DocumentsPage(QWidget):
         history = docs.document_history(store, kind, name)
         latest = history[-1]
         self.title.setText(
-            f"<b>{KIND_LABELS[kind]}: {name}</b> — version {latest.version}, {latest.state}"
+            f"<b>{KIND_LABELS[kind]}: {name}</b> — version {latest.version}, {latest.state}: "
+            f"{latest.recorded_by or 'no user'}, {when_text(latest.recorded_at)}"
         )
         self.editor.setPlainText(docs.document_content(store, kind, name).decode("utf-8"))
         self.versions.fill(

@@ -101,3 +101,13 @@ def test_the_logo_is_chosen_into_the_school_file(qtbot, page, tmp_path, monkeypa
     assert document_content(page.context.store, "logo", "logo") == buf.getvalue()
     qtbot.mouseClick(page.logo_remove, Qt.MouseButton.LeftButton)
     assert "none" in page.logo_note.text()
+
+
+def test_the_list_and_the_editor_fit_1280_wide_without_sideways_scrolling(qtbot, page):
+    page.choose("letter", "stage1")
+    page.refresh()  # refreshed again (after a save): the list does not creep wider
+    qtbot.wait(10)
+    assert page.table.horizontalScrollBar().maximum() == 0
+    assert page.editor.width() > page.table.width()
+    # who changed the chosen document and when are said beside it
+    assert "version 1, as shipped: Attendance Desk (shipped default), " in page.title.text()
