@@ -1,8 +1,9 @@
 """Dashboard for a period (this week, half-term, term, year, or chosen dates): whole-school attendance,
 persistent and severe absence, year groups and FSM/SEN groups side by side, the day each pupil crossed
 a threshold, a weekly trend against last year and the DfE's national figures. The figures come first;
-the support-map lists, crossing dates and the trend follow as they are worked out, off the GUI thread.
-Double-click (or Enter on) a pupil to open their profile."""
+the late arrivals, support-map lists, crossing dates and the trend follow as they are worked out, off
+the GUI thread. A tab's table is filled when the tab is first shown. Double-click (or Enter on) a
+pupil to open their profile."""
 
 from __future__ import annotations
 
@@ -260,8 +261,8 @@ class DashboardView(QWidget):
         self.show_dates.clicked.connect(self._dates_chosen)
 
     def refresh(self) -> None:
-        """The period's figures first (one aggregate pass, off the GUI thread); then the support-map
-        lists and crossing dates, and the weekly trend, as they are worked out."""
+        """The period's figures first (one aggregate pass, off the GUI thread); then the late
+        arrivals, support-map lists and crossing dates, and the weekly trend, as they are worked out."""
         today = self.context.today
         self.trend_for = None  # the marks may have changed: the trend is worked out again
         chosen = self.period_choice.currentText()
