@@ -237,11 +237,15 @@ class MarkRepo:
         )
         if not outside:
             return [(pid, era, code, n) for pid, code, n in read]
-        counts = Counter({(pid, code): n for pid, code, n in read})
+        less: Counter[tuple[int, str]] = Counter()
         for p, q in outside:
             for pid, _, code, n in self._by_weeks(p, q, era, ids, codes):
-                counts[(pid, code)] -= n
-        return [(pid, era, code, n) for (pid, code), n in counts.items() if n]
+                less[(pid, code)] += n
+        return [
+            (pid, era, code, left)
+            for pid, code, n in read
+            if (left := n - less.get((pid, code), 0))
+        ]
 
     def _marked(self, first: date, last: date) -> tuple[date, date] | None:
         """The first and last days in [first, last] that hold a mark (two seeks of the date index),
