@@ -177,7 +177,7 @@ CREATE TRIGGER marks_key_fixed BEFORE UPDATE OF pupil_id, date, session ON marks
     FOR EACH ROW WHEN ({_distinct(("pupil_id", "date", "session"))})
     EXECUTE FUNCTION marks_key_fixed();
 {{keep_history}}
-CREATE TRIGGER marks_keep_history AFTER UPDATE ON marks
+CREATE TRIGGER marks_keep_history BEFORE UPDATE ON marks
     FOR EACH ROW WHEN ({_distinct(("code", "minutes_late"))})
     EXECUTE FUNCTION marks_keep_history();
 {refusing("mark_history_no_update", "mark history is append-only")}
@@ -250,7 +250,11 @@ CREATE TABLE stage_adjustments (
 
 # marks_keep_history (m001; m013 keeps history on more changes, with the same body): the history
 # row, with the reason given through the app, or "changed outside Attendance Desk" when the update
-# did not come with the next version and a reason; the reason is used once.
+# did not come with the next version and a reason; the reason is used once. SQLite's trigger runs
+# AFTER the update and clears the reason with a second UPDATE of the row; here it runs BEFORE and
+# clears it in the row being written: the same rows result, and no second UPDATE, which PostgreSQL
+# planned through marks_by_date (one day's whole register) before the table had statistics:
+# 1.2 ms a changed mark, 11,428 marks in 13.7 s on 80,000; 0.28 s this way.
 KEEP_HISTORY = f"""
 CREATE OR REPLACE FUNCTION marks_keep_history() RETURNS trigger LANGUAGE plpgsql
 SET search_path = public, pg_temp AS $$
@@ -270,9 +274,8 @@ BEGIN
         CASE WHEN legit THEN NEW.recorded_at ELSE {PG_NOW} END,
         CASE WHEN legit THEN 0 ELSE 1 END);
     -- the reason is used once: a later UPDATE that gives none is flagged as direct
-    UPDATE marks SET amend_reason = NULL
-    WHERE pupil_id = NEW.pupil_id AND date = NEW.date AND session = NEW.session;
-    RETURN NULL;
+    NEW.amend_reason := NULL;
+    RETURN NEW;
 END;
 $$;
 """
@@ -468,7 +471,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER letters_sealed_once BEFORE UPDATE OF row_hash ON letters
     FOR EACH ROW WHEN (OLD.row_hash IS NOT NULL) EXECUTE FUNCTION letters_sealed_once();
 DROP TRIGGER marks_keep_history ON marks;
-CREATE TRIGGER marks_keep_history AFTER UPDATE ON marks
+CREATE TRIGGER marks_keep_history BEFORE UPDATE ON marks
     FOR EACH ROW WHEN ({_distinct(("code", "minutes_late", "version", "recorded_by", "recorded_at"))})
     EXECUTE FUNCTION marks_keep_history();
 """

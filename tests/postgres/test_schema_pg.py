@@ -8,6 +8,7 @@ role is refused by PostgreSQL itself what it must never do."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -236,6 +237,29 @@ def test_the_tables_columns_indexes_and_triggers_are_sqlites(superuser, lite):
     assert pg_indexes == lite_indexes
     assert pg_triggers == lite_triggers
     assert len(pg_triggers) == 19
+
+
+def test_the_columns_defaults_are_sqlites(superuser, lite):
+    """Every column's default, as SQLite and PostgreSQL write it ('' and ''::text alike)."""
+    conn = lite.engine.conn  # type: ignore[attr-defined]
+    on_file = {
+        (table, r[1]): r[4]
+        for (table,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        if table not in SQLITE_OWN
+        for r in conn.execute(f"PRAGMA table_info({table})")
+    }
+    on_server = {
+        (r[0], r[1]): None if r[2] is None else re.sub(r"::[a-z ]+$", "", r[2])
+        for r in superuser.query(
+            "SELECT table_name, column_name, column_default FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name <> ?",
+            (MIGRATIONS_TABLE,),
+        )
+    }
+    assert len(on_server) > 300
+    assert on_server == on_file
 
 
 def test_the_shipped_documents_are_copied_in_as_on_a_new_file(superuser, lite):
