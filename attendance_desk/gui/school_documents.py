@@ -4,18 +4,22 @@ Pick a document, change its wording, give a reason and save: a new version, with
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -40,9 +44,10 @@ class DocumentsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.current: tuple[str, str] | None = None
+        self.guide: QDialog | None = None
         # who changed a document and when are in its versions, beside it: the list stays narrow
         # enough for the editor at 1280 pixels wide
-        self.table = ReadOnlyTable(["Document", "Name", "Version", "Wording"], "School documents")
+        self.table = ReadOnlyTable(["Document", "Title", "Wording"], "School documents")
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName("Wording of the chosen document")
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -82,14 +87,19 @@ class DocumentsPage(QWidget):
         split.addWidget(editor_side)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        self.guide_button = QPushButton("How to write a letter…")
+        self.guide_button.setToolTip(
+            "When a letter may be sent, and every placeholder such as {{ pupil.name }}"
+        )
+        self.guide_button.clicked.connect(self.show_guide)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_note, 1)
+        logo_row.addWidget(self.guide_button)
         logo_row.addWidget(self.logo_button)
         logo_row.addWidget(self.logo_remove)
         intro = QLabel(
             "The school's letters, forms and support maps, kept in the school file so every PC "
-            "uses the same wording; each change is kept as a version with who and when. "
-            "Placeholders: see letter_templates/README.md."
+            "uses the same wording; each change is kept as a version with who and when."
         )
         intro.setWordWrap(True)
         self.logo_note.setWordWrap(True)
@@ -113,23 +123,34 @@ class DocumentsPage(QWidget):
             rows.append(
                 (
                     KIND_LABELS[d.kind],
-                    d.name,
-                    d.version,
-                    d.state,
+                    d.title,
+                    d.state if d.version == 1 else f"{d.state} (version {d.version})",
                 )
             )
             keys.append(f"{d.kind}\t{d.name}")
         self.table.fill(rows, keys)
-        # the list as wide as its columns (up to a limit), the editor the rest: no sideways scrolling
+        # a long title is cut short with "…" (whole in its tooltip and above the editor), so the
+        # list keeps to its columns' width and the editor has the rest: no sideways scrolling
         header = self.table.horizontalHeader()
+        longest = 36 * self.fontMetrics().averageCharWidth()
+        if self.table.sizeHintForColumn(1) > longest:
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(1, longest)
+        for row in range(self.table.rowCount()):
+            self.table.item(row, 1).setToolTip(self.table.item(row, 1).text())
         needed = sum(
-            max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c)) + 8
+            (
+                header.sectionSize(c)
+                if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Interactive
+                else max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+            )
+            + 8
             for c in range(self.table.columnCount())
         )
         needed += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
         if self.table.verticalHeader().isVisible():
             needed += self.table.verticalHeader().width()
-        self.table.setMinimumWidth(min(needed, 75 * self.fontMetrics().averageCharWidth()))
+        self.table.setMinimumWidth(min(needed, 80 * self.fontMetrics().averageCharWidth()))
         logo = [d for d in docs.list_documents(store) if d.kind == "logo"]
         if logo and logo[0].state != "removed":
             self.logo_note.setText(
@@ -141,6 +162,21 @@ class DocumentsPage(QWidget):
         self.logo_remove.setEnabled(bool(logo and logo[0].state != "removed"))
         if self.current:
             self.choose(*self.current)
+
+    def show_guide(self) -> None:
+        """The writing guide in a window of its own, beside the editor (not modal)."""
+        if self.guide is None:
+            self.guide = QDialog(self)
+            self.guide.setWindowTitle("How to write a letter or form")
+            text = QTextBrowser(self.guide)
+            text.setMarkdown(docs.writing_guide())
+            text.setOpenExternalLinks(False)
+            layout = QVBoxLayout(self.guide)
+            layout.addWidget(text)
+            screen = self.screen().availableGeometry()
+            self.guide.resize(min(820, screen.width() - 80), min(640, screen.height() - 80))
+        self.guide.show()
+        self.guide.raise_()
 
     def choose(self, kind: str, name: str) -> None:
         """Show one document (also used by tests, as a click on its row would)."""
@@ -166,7 +202,8 @@ class DocumentsPage(QWidget):
         history = docs.document_history(store, kind, name)
         latest = history[-1]
         self.title.setText(
-            f"<b>{KIND_LABELS[kind]}: {name}</b> — version {latest.version}, {latest.state}: "
+            f"<b>{KIND_LABELS[kind]}: {escape(latest.title)}</b> ({name}) — version "
+            f"{latest.version}, {latest.state}: "
             f"{latest.recorded_by or 'no user'}, {when_text(latest.recorded_at)}"
         )
         self.editor.setPlainText(docs.document_content(store, kind, name).decode("utf-8"))

@@ -49,6 +49,7 @@ class DocumentSummary:
     recorded_by: str
     recorded_at: str  # local time, ISO
     reason: str
+    title: str = ""  # as people know it: a letter's `Name:`, a form's subject, a map's `name`
 
     @property
     def label(self) -> str:
@@ -58,8 +59,39 @@ class DocumentSummary:
 def _summary(d: DocumentVersion) -> DocumentSummary:
     state = "removed" if d.content is None else "as shipped" if d.shipped else "edited"
     return DocumentSummary(
-        d.kind, d.name, d.version, state, d.recorded_by, local_text(d.recorded_at) or "", d.reason
+        d.kind,
+        d.name,
+        d.version,
+        state,
+        d.recorded_by,
+        local_text(d.recorded_at) or "",
+        d.reason,
+        _title(d.kind, d.name, d.content),
     )
+
+
+SPELT_OUT = {"sam": "School Attendance Meeting", "la": "local authority", "ews": "EWS"}
+
+
+def _title(kind: str, name: str, content: bytes | None) -> str:
+    """What the document is called where people see it (not its file name): a letter's `Name:`
+    header, a form's subject up to its first placeholder, a support map's `name`."""
+    words = name.removesuffix(".toml").split("_")
+    plain = " ".join(SPELT_OUT.get(w, w) for w in words)
+    plain = plain[:1].upper() + plain[1:]
+    if content is None or kind == LOGO:
+        return plain
+    text = content.decode("utf-8", errors="replace")
+    if kind == SUPPORT_MAP:
+        try:
+            return str(tomllib.loads(text).get("name") or plain)
+        except tomllib.TOMLDecodeError:
+            return plain
+    header = "Name:" if kind == LETTER else "Subject:"
+    for line in text.splitlines()[:5]:
+        if line.startswith(header):
+            return line.removeprefix(header).split("{{")[0].strip(" :-") or plain
+    return plain
 
 
 # --- what the rest of the services read -------------------------------------------------------
@@ -104,6 +136,14 @@ def support_map_named(store: Store, name: str) -> SupportMap:
 
 
 # --- looking and editing ----------------------------------------------------------------------
+
+
+def writing_guide() -> str:
+    """The guide to writing letters and forms (the header, every placeholder, the limits), as
+    Markdown."""
+    from attendance_desk.store.resources import letter_writing_guide
+
+    return letter_writing_guide()
 
 
 def list_documents(store: Store) -> list[DocumentSummary]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from attendance_desk.domain.codes import CodeTable, code_table_from_dict
 from attendance_desk.domain.support_map import SupportMap, support_map_from_dict
-from attendance_desk.paths import resource_path
+from attendance_desk.paths import app_root, resource_path
 
 
 def load_code_table(path: Path) -> CodeTable:
@@ -34,3 +34,9 @@ def common_passwords() -> frozenset[str]:
     """The commonest passwords, shipped in resources/common_passwords.txt (no download)."""
     lines = resource_path("common_passwords.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+
+
+def letter_writing_guide() -> str:
+    """How to write a letter or form: the header, the placeholders, the limits (Markdown, shipped
+    as letter_templates/README.md)."""
+    return (app_root() / "letter_templates" / "README.md").read_text(encoding="utf-8")

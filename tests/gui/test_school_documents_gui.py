@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QTextBrowser
 
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.settings import SettingsView
@@ -111,3 +112,17 @@ def test_the_list_and_the_editor_fit_1280_wide_without_sideways_scrolling(qtbot,
     assert page.editor.width() > page.table.width()
     # who changed the chosen document and when are said beside it
     assert "version 1, as shipped: Attendance Desk (shipped default), " in page.title.text()
+
+
+def test_documents_are_listed_by_the_titles_people_know_and_the_guide_opens(qtbot, page):
+    titles = {page.table.item(r, 1).text() for r in range(page.table.rowCount())}
+    # a letter by its Name: header, a form by its subject, a support map by its name
+    assert "Stage 1: letter of concern" in titles
+    assert "Record of a home visit" in titles
+    assert "School attendance support map" in titles
+    assert "School Attendance Meeting minutes" in titles  # its subject starts with a placeholder
+    assert not any("_" in t or t.endswith(".toml") for t in titles)
+    qtbot.mouseClick(page.guide_button, Qt.MouseButton.LeftButton)
+    guide = page.guide.findChild(QTextBrowser)
+    assert page.guide.isVisible() and "{{ pupil.name }}" in guide.toPlainText()
+    page.guide.close()
