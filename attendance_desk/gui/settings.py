@@ -56,8 +56,8 @@ from attendance_desk.services.school import (
     save_settings,
     school_settings,
     support_map,
-    support_map_choices,
 )
+from attendance_desk.services.school_documents import support_map_titles
 from attendance_desk.services.settings import (
     BY_NAME,
     SETTINGS,
@@ -247,7 +247,8 @@ class SettingsView(QWidget):
         self.ladder = ReadOnlyTable(["Stage", "Threshold", "Letter", "Actions"], "Support map")
         self.map_choice = QComboBox()
         self.map_choice.setAccessibleName("Support map in use")
-        self.map_choice.addItems(support_map_choices(context.store))
+        for name, title in support_map_titles(context.store):
+            self.map_choice.addItem(title, name)
         use_map = QPushButton("Use this support map")
         ladder_page = QWidget()
         ladder_layout = QVBoxLayout(ladder_page)
@@ -561,11 +562,16 @@ class SettingsView(QWidget):
                 for c in closures
             ]
         )
-        names = support_map_choices(self.context.store)  # the school may have saved a new one
-        if [self.map_choice.itemText(i) for i in range(self.map_choice.count())] != names:
+        maps = support_map_titles(self.context.store)  # the school may have saved a new one
+        shown = [
+            (self.map_choice.itemData(i), self.map_choice.itemText(i))
+            for i in range(self.map_choice.count())
+        ]
+        if shown != maps:
             self.map_choice.clear()
-            self.map_choice.addItems(names)
-        self.map_choice.setCurrentText(settings.support_map)
+            for name, title in maps:
+                self.map_choice.addItem(title, name)
+        self.map_choice.setCurrentIndex(self.map_choice.findData(settings.support_map))
         try:
             ladder = support_map(self.context.store)
             unit = "days" if ladder.measure == "days_absent" else "% attendance (below)"
@@ -706,7 +712,7 @@ class SettingsView(QWidget):
             )
 
     def _use_map(self) -> None:
-        name = self.map_choice.currentText()
+        name, title = self.map_choice.currentData(), self.map_choice.currentText()
         try:
             switch = switch_support_map(
                 self.context.store, name, self.context.user, self.context.today
@@ -717,7 +723,7 @@ class SettingsView(QWidget):
         mapped = [c for c in switch.changes if c.new_stage]
         closed = [c for c in switch.changes if not c.new_stage]
         lines = [
-            f"Support map now: {name}.",
+            f"Support map now: {title}.",
             f"{len(mapped)} pupil(s) moved to the new map's stage, "
             f"{len(closed)} staged process(es) closed.",
         ]

@@ -118,6 +118,17 @@ def support_map_names(store: Store | None) -> list[str]:
     return sorted(names, key=lambda n: n != "support_map.toml")  # the default first
 
 
+def support_map_titles(store: Store | None) -> list[tuple[str, str]]:
+    """(name, title) of each support map in the school's file, the default first: the title is the
+    map's own `name`, what people call it."""
+    texts = (
+        {n: c for k, n, c in shipped_defaults() if k == SUPPORT_MAP}
+        if store is None
+        else {n: t.encode("utf-8") for n, t in store.documents.texts(SUPPORT_MAP).items()}
+    )
+    return [(n, _title(SUPPORT_MAP, n, texts.get(n))) for n in support_map_names(store)]
+
+
 def parse_support_map(text: str, name: str) -> SupportMap:
     try:
         return support_map_from_dict(tomllib.loads(text))

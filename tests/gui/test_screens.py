@@ -120,7 +120,7 @@ def test_switching_the_support_map_lists_the_stages_carried_over(qtbot, window, 
     monkeypatch.setattr(
         settings_page, "show_changes", lambda parent, title, text: shown.append(text)
     )
-    view.map_choice.setCurrentText("la_three_stage.toml")
+    view.map_choice.setCurrentIndex(view.map_choice.findData("la_three_stage.toml"))
     qtbot.mouseClick(
         next(b for b in view.findChildren(QPushButton) if b.text() == "Use this support map"),
         Qt.MouseButton.LeftButton,
