@@ -185,9 +185,12 @@ class MarkRepo:
     ) -> list[tuple[int, int, str, int]]:
         """(pupil_id, era, code, sessions) for every pupil's marks in [start, end] (or those of
         `pupil_ids`): the whole-school aggregate, the plain GROUP BY pupil_id, code within each code
-        set. Whole weeks are read from `mark_week_counts` (a few rows a pupil and week, kept by the
-        marks' own transactions); the days of a week cut by the range or by a code-set boundary are
-        read from the marks."""
+        set, read from two summaries kept by the marks' own transactions. For each school year the
+        range touches: the year's counts (`mark_year_counts`, one row a pupil and code) less the
+        days of that year outside the range, when those hold fewer days of marks than the range
+        (the year to date: none after today); otherwise the range's whole weeks from
+        `mark_week_counts`. The days of a week cut by the range or by a code-set boundary are read
+        from the marks."""
         ids = None if pupil_ids is None else json.dumps(sorted(pupil_ids))
         # each pupil's weeks read code by code, in the key's order, so no sort is needed
         codes = self.codes_in_use() if ids is not None else None
@@ -230,17 +233,17 @@ class MarkRepo:
     ) -> list[tuple[int, int, str, int]]:
         """An academic year's counts (`mark_year_counts`, one row a pupil and code) less those of
         the days of that year outside the range (none, for the year to date)."""
+        less: Counter[tuple[int, str]] = Counter()
+        for p, q in outside:
+            for pid, _, code, n in self._by_weeks(p, q, era, ids, codes):
+                less[(pid, code)] += n
         who = "pupil_id IN (SELECT value FROM json_each(?)) AND " if ids is not None else ""
         read = self.store.execute(
             f"SELECT pupil_id, code, n FROM mark_year_counts WHERE {who}year = ?",
             [ids, year] if ids is not None else [year],
         )
-        if not outside:
+        if not less:
             return [(pid, era, code, n) for pid, code, n in read]
-        less: Counter[tuple[int, str]] = Counter()
-        for p, q in outside:
-            for pid, _, code, n in self._by_weeks(p, q, era, ids, codes):
-                less[(pid, code)] += n
         return [
             (pid, era, code, left)
             for pid, code, n in read
