@@ -17,6 +17,8 @@ What differs from the SQLite bodies, and why:
   of m023) is tested in the function, as PostgreSQL's `WHEN` cannot hold a subquery.
 - Each trigger function runs with `search_path = public, pg_temp`: a temporary table the program
   makes (its bulk writes do) can never stand in for `removals` or a count table inside a guard.
+- The counts by week and by school year (m023, m025) are kept by statement-level triggers over
+  the statement's rows (transition tables), where SQLite's count row by row: the same counts.
 - The Monday of a mark's week and the school year of a week (m023, m025) are two SQL functions,
   `mark_week_of` and `school_year_of_week`, computing what SQLite's `date()`/`strftime()` do.
 - Steps that rewrite rows already in an earlier version's file (m010, m011, m013's sealing, m021,
@@ -637,6 +639,116 @@ ALTER TABLE pupils ADD COLUMN social_worker_email TEXT NOT NULL DEFAULT '';
 ALTER TABLE pupils ADD COLUMN virtual_school_contact TEXT NOT NULL DEFAULT '';
 """
 
+
+# The counts' triggers run once a statement, over its rows (transition tables), where SQLite's run
+# once a row: the same counts result; a statement of many marks costs one grouped write per table,
+# not five statements a mark. Measured on 2,000 pupils: 80,000 marks in one INSERT, 11 s counted
+# row by row, 1.15 s by statement (SQLite 1.35 s); 11,428 recoded in one UPDATE, 2.9 s and 0.55 s
+# (SQLite 0.56 s).
+def _week_groups(rows: str) -> str:
+    return (
+        "SELECT pupil_id, mark_week_of(date) AS week, code, count(*)::integer AS n "
+        f"FROM {rows} GROUP BY 1, 2, 3"
+    )
+
+
+def _year_groups(rows: str) -> str:
+    return (
+        "SELECT pupil_id, school_year_of_week(week) AS year, code, sum(n)::integer AS n "
+        f"FROM {rows} GROUP BY 1, 2, 3"
+    )
+
+
+def _add(table: str, key: tuple[str, ...], groups: str) -> str:
+    columns = ", ".join(key)
+    return f"""
+    INSERT INTO {table} AS c ({columns}, n) {groups}
+        ON CONFLICT ({columns}) DO UPDATE SET n = c.n + excluded.n;"""
+
+
+def _take(table: str, key: tuple[str, ...], groups: str) -> str:
+    same = " AND ".join(f"c.{k} = g.{k}" for k in key)
+    return f"""
+    DELETE FROM {table} c USING ({groups}) g WHERE {same} AND c.n = g.n;
+    UPDATE {table} c SET n = c.n - g.n FROM ({groups}) g WHERE {same};"""
+
+
+def _counting(name: str, table: str, event: str, body: str, transition: str) -> str:
+    return f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+BEGIN{body}
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER {name} AFTER {event} ON {table}
+    REFERENCING {transition}
+    FOR EACH STATEMENT EXECUTE FUNCTION {name}();"""
+
+
+WEEK = ("pupil_id", "week", "code")
+YEAR = ("pupil_id", "year", "code")
+# the marks of an UPDATE whose code changed (the key cannot change: marks_key_fixed)
+RECODED = (
+    "(SELECT {side}.pupil_id, {side}.date, {side}.code FROM old_marks o "
+    "JOIN new_marks n USING (pupil_id, date, session) WHERE o.code IS DISTINCT FROM n.code) x"
+)
+WEEK_TRIGGERS = "".join(
+    (
+        _counting(
+            "marks_count_insert",
+            "marks",
+            "INSERT",
+            "\n    IF NOT EXISTS (SELECT 1 FROM mark_counts_by_statement) THEN"
+            + _add("mark_week_counts", WEEK, _week_groups("new_marks")).replace("\n", "\n    ")
+            + "\n    END IF;",
+            "NEW TABLE AS new_marks",
+        ),
+        _counting(
+            "marks_count_update",
+            "marks",
+            "UPDATE",
+            _take("mark_week_counts", WEEK, _week_groups(RECODED.format(side="o")))
+            + _add("mark_week_counts", WEEK, _week_groups(RECODED.format(side="n"))),
+            "OLD TABLE AS old_marks NEW TABLE AS new_marks",
+        ),
+        _counting(
+            "marks_count_delete",
+            "marks",
+            "DELETE",
+            _take("mark_week_counts", WEEK, _week_groups("old_marks")),
+            "OLD TABLE AS old_marks",
+        ),
+    )
+)
+# the new counts added before the old are taken away, so a count never passes through 0
+YEAR_TRIGGERS = "".join(
+    (
+        _counting(
+            "week_counts_year_insert",
+            "mark_week_counts",
+            "INSERT",
+            _add("mark_year_counts", YEAR, _year_groups("new_weeks")),
+            "NEW TABLE AS new_weeks",
+        ),
+        _counting(
+            "week_counts_year_update",
+            "mark_week_counts",
+            "UPDATE",
+            _add("mark_year_counts", YEAR, _year_groups("new_weeks"))
+            + _take("mark_year_counts", YEAR, _year_groups("old_weeks")),
+            "OLD TABLE AS old_weeks NEW TABLE AS new_weeks",
+        ),
+        _counting(
+            "week_counts_year_delete",
+            "mark_week_counts",
+            "DELETE",
+            _take("mark_year_counts", YEAR, _year_groups("old_weeks")),
+            "OLD TABLE AS old_weeks",
+        ),
+    )
+)
+
 # m023: a mark's week is its Monday ("YYYY-MM-DD"), as SQLite's date(d, '-6 days', 'weekday 1')
 M023_MARK_WEEK_COUNTS = """
 CREATE FUNCTION mark_week_of(day TEXT) RETURNS TEXT LANGUAGE sql STABLE STRICT AS $$
@@ -655,56 +767,8 @@ INSERT INTO mark_week_counts (pupil_id, week, code, n)
 -- A row here (only ever inside the app's own bulk write, deleted before it commits) means
 -- that write counts its new marks itself, by week and code in one statement.
 CREATE TABLE mark_counts_by_statement (on_ INTEGER PRIMARY KEY CHECK (on_ = 1));
-
-CREATE FUNCTION marks_count_insert() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM mark_counts_by_statement) THEN
-        INSERT INTO mark_week_counts AS c (pupil_id, week, code, n)
-            VALUES (NEW.pupil_id, mark_week_of(NEW.date), NEW.code, 1)
-            ON CONFLICT (pupil_id, code, week) DO UPDATE SET n = c.n + 1;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER marks_count_insert AFTER INSERT ON marks
-    FOR EACH ROW EXECUTE FUNCTION marks_count_insert();
-
-CREATE FUNCTION marks_count_take_old(old_pupil BIGINT, old_date TEXT, old_code TEXT)
-RETURNS void LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    DELETE FROM mark_week_counts
-        WHERE pupil_id = old_pupil AND week = mark_week_of(old_date) AND code = old_code
-        AND n = 1;
-    UPDATE mark_week_counts SET n = n - 1
-        WHERE pupil_id = old_pupil AND week = mark_week_of(old_date) AND code = old_code;
-END;
-$$;
-CREATE FUNCTION marks_count_update() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM marks_count_take_old(OLD.pupil_id, OLD.date, OLD.code);
-    INSERT INTO mark_week_counts AS c (pupil_id, week, code, n)
-        VALUES (NEW.pupil_id, mark_week_of(NEW.date), NEW.code, 1)
-        ON CONFLICT (pupil_id, code, week) DO UPDATE SET n = c.n + 1;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER marks_count_update AFTER UPDATE OF code ON marks
-    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code)
-    EXECUTE FUNCTION marks_count_update();
-
-CREATE FUNCTION marks_count_delete() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM marks_count_take_old(OLD.pupil_id, OLD.date, OLD.code);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER marks_count_delete AFTER DELETE ON marks
-    FOR EACH ROW EXECUTE FUNCTION marks_count_delete();
 """
+M023_MARK_WEEK_COUNTS += WEEK_TRIGGERS
 
 M020_SCHOOL_DOCUMENTS = f"""
 CREATE TABLE school_documents (
@@ -763,57 +827,8 @@ CREATE TABLE mark_year_counts (
 INSERT INTO mark_year_counts (pupil_id, year, code, n)
     SELECT pupil_id, school_year_of_week(week), code, SUM(n) FROM mark_week_counts
     GROUP BY 1, 2, 3;
-
-CREATE FUNCTION week_counts_year_add(new_pupil BIGINT, new_week TEXT, new_code TEXT, new_n INTEGER)
-RETURNS void LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    INSERT INTO mark_year_counts AS c (pupil_id, year, code, n)
-        VALUES (new_pupil, school_year_of_week(new_week), new_code, new_n)
-        ON CONFLICT (pupil_id, year, code) DO UPDATE SET n = c.n + excluded.n;
-END;
-$$;
-CREATE FUNCTION week_counts_year_take(old_pupil BIGINT, old_week TEXT, old_code TEXT, old_n INTEGER)
-RETURNS void LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    DELETE FROM mark_year_counts
-        WHERE pupil_id = old_pupil AND year = school_year_of_week(old_week) AND code = old_code
-        AND n = old_n;
-    UPDATE mark_year_counts SET n = n - old_n
-        WHERE pupil_id = old_pupil AND year = school_year_of_week(old_week) AND code = old_code;
-END;
-$$;
-CREATE FUNCTION week_counts_year_insert() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM week_counts_year_add(NEW.pupil_id, NEW.week, NEW.code, NEW.n);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER week_counts_year_insert AFTER INSERT ON mark_week_counts
-    FOR EACH ROW EXECUTE FUNCTION week_counts_year_insert();
--- the new count added before the old is taken away, so a count never passes through 0
-CREATE FUNCTION week_counts_year_update() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM week_counts_year_add(NEW.pupil_id, NEW.week, NEW.code, NEW.n);
-    PERFORM week_counts_year_take(OLD.pupil_id, OLD.week, OLD.code, OLD.n);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER week_counts_year_update AFTER UPDATE ON mark_week_counts
-    FOR EACH ROW EXECUTE FUNCTION week_counts_year_update();
-CREATE FUNCTION week_counts_year_delete() RETURNS trigger LANGUAGE plpgsql
-SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM week_counts_year_take(OLD.pupil_id, OLD.week, OLD.code, OLD.n);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER week_counts_year_delete AFTER DELETE ON mark_week_counts
-    FOR EACH ROW EXECUTE FUNCTION week_counts_year_delete();
 """
+M025_MARK_YEAR_COUNTS += YEAR_TRIGGERS
 
 # name (as store/schema.py's) -> the PostgreSQL body: SQL, or a function of the engine, in order
 PG_MIGRATIONS: dict[str, Sequence[Step]] = {

@@ -286,18 +286,29 @@ def _mark_statements(store: Store) -> dict[str, list]:
             )
             for n in range(3)
         ]
-        for pupil in pupils:
-            for day in range(0, 21):
-                when = MONDAY + timedelta(days=day)
-                if when.weekday() >= 5:
-                    continue
-                for session in ("AM", "PM"):
-                    store.execute(
-                        "INSERT INTO marks(pupil_id, date, session, code, recorded_by, recorded_at) "
-                        "VALUES (?, ?, ?, ?, 'office1', '2026-08-24T08:50:00Z')",
-                        (pupil, when.isoformat(), session, "/" if (day + pupil) % 4 else "N"),
-                    )
-    first, second = pupils[0], pupils[1]
+        for pupil in pupils:  # the first two pupils a mark a statement, the third in one
+            rows = [
+                (pupil, when.isoformat(), session, "/" if (day + pupil) % 4 else "N")
+                for day in range(0, 21)
+                if (when := MONDAY + timedelta(days=day)).weekday() < 5
+                for session in ("AM", "PM")
+            ]
+            one = "(?, ?, ?, ?, 'office1', '2026-08-24T08:50:00Z')"
+            add = (
+                "INSERT INTO marks(pupil_id, date, session, code, recorded_by, recorded_at) VALUES "
+            )
+            if pupil == pupils[2]:
+                store.execute(add + ", ".join([one] * len(rows)), [v for r in rows for v in r])
+            else:
+                for row in rows:
+                    store.execute(add + one, row)
+    first, second, third = pupils
+    with store.write():  # one statement swapping codes within weeks: / to N and N to /
+        store.execute(
+            "UPDATE marks SET code = CASE code WHEN '/' THEN 'N' ELSE '/' END "
+            "WHERE pupil_id = ? AND date BETWEEN ? AND ?",
+            (third, "2026-08-26", "2026-09-02"),
+        )
     with store.write():  # through the app: the next version, with a reason
         store.execute(
             "UPDATE marks SET code = 'I', minutes_late = NULL, amend_reason = ?, recorded_by = ?, "
@@ -401,13 +412,13 @@ def test_marks_history_refusals_and_counts_are_sqlites(marked_pg, tmp_path):
     assert on_server == on_file
     # what SQLite's triggers do, said outright
     history = on_server["history"]
-    assert history[0][3:] == ("N", "I", "mum rang: ill", "lead", 0, True)
-    outside = history[1:]
-    assert outside and all(
-        h[4] == "O"
-        and h[5] == "changed outside Attendance Desk: no reason recorded"
-        and h[6] == "unknown"
-        and h[7] == 1
+    through_the_app = [h for h in history if h[7] == 0]
+    assert [h[3:] for h in through_the_app] == [("N", "I", "mum rang: ill", "lead", 0, True)]
+    outside = [h for h in history if h[7] == 1]
+    assert len(outside) == len(history) - 1
+    assert {h[3:5] for h in outside} == {("/", "N"), ("N", "/"), ("N", "O")}
+    assert all(
+        h[5] == "changed outside Attendance Desk: no reason recorded" and h[6] == "unknown"
         for h in outside
     )
     assert on_server["reasons"] == [(0,)]  # the reason is used once
