@@ -140,7 +140,9 @@ class LogCallDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(
             QLabel(
-                "A reason given recodes the mark, keeping the original in the register's history."
+                "A reason given recodes the mark, keeping the original in the register's history.\n"
+                "A holiday not agreed by the school is G. Leave is asked for and decided by the head\n"
+                "teacher or a delegate (Attendance → Leave requests), not from a call."
             )
         )
         layout.addWidget(self.hint)
@@ -217,6 +219,7 @@ class TodayView(QWidget):
         super().__init__()
         self.context = context
         self.calls: CallList | None = None
+        self._shown: tuple | None = None  # the (date, session) the list was last built for
         self.day = date_edit(context.today, "Date of the register")
         self.session = QComboBox()
         self.session.addItems(["AM", "PM"])
@@ -292,9 +295,17 @@ class TodayView(QWidget):
         QShortcut(QKeySequence("Ctrl+L"), self, self.log_call)
 
     def refresh(self) -> None:
-        """Rebuild the list; the family that was selected stays selected if it is still on it."""
+        """Rebuild the list, keeping the user's place: the family that was selected stays selected
+        if it is still on it; if it has left the list (its call gave a reason), the family now at
+        its place is selected (the one before it, if it was the last); a new date or session starts
+        at the top."""
         keep = self._family_key(self.current_family())
+        item = self.tree.currentItem()
+        place = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         day, session = from_qdate(self.day.date()), self.session.currentText()
+        if self._shown != (day, session):
+            place = None
+        self._shown = (day, session)
         self.calls = call_list(self.context.store, day, session)
         attempts = call_attempts(
             self.context.store,
@@ -362,7 +373,10 @@ class TodayView(QWidget):
         self.not_called.setToolTip("\n".join(off))
         self.not_called.setVisible(bool(off))
         if self.calls.families:
-            self.tree.setCurrentItem(select or self.tree.topLevelItem(0))
+            if select is None:
+                count = self.tree.topLevelItemCount()
+                select = self.tree.topLevelItem(min(place or 0, count - 1))
+            self.tree.setCurrentItem(select)
             self.tree.scrollToItem(self.tree.currentItem())
         else:
             self.contacts.fill([])

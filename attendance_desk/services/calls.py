@@ -28,14 +28,56 @@ CALL_OUTCOMES = {
 }
 
 
+# The reasons a parent or carer can give by phone that the office may record from a first-day call.
+# Source: DfE, "Working together to improve school attendance" (August 2024), the attendance codes
+# (School Attendance (Pupil Registration) (England) Regulations 2024, reg. 10 and Schedule); see
+# docs/rules.md and resources/codes.toml. Each code thought through:
+#   I  illness (incl. mental health): the parent's word is normally enough (evidence only if doubted)
+#   M  medical or dental appointment: the parent tells the school of it
+#   R  religious observance: a day set apart by the parent's religious body; the parent says so
+#   G  holiday not granted: a parent who says the child is on holiday is recorded as unauthorised;
+#      leave is asked for and granted (C) only through the leave workflow
+#   O  other or unknown circumstances: a reason given that the school does not accept as authorised
+# Not from a call:
+#   C, C1, C2, J1, S (and H, F before 2024): leave of absence, granted by the head teacher or a
+#      delegate in advance (the leave workflow), never by the office on a parent's say-so
+#   T  parent travelling for occupational purposes: the school must be satisfied of the conditions
+#   E  suspension or exclusion: the school's own decision
+#   U  arrived after the register closed: an arrival time, not a reason for absence
+#   N  no reason yet: the absence stays as it is when no reason is given
+#   Q, Y1-Y7, X, D, Z, #, and the educational-activity codes: not absences the parent explains
+CALL_REASONS = ("I", "M", "R", "G", "O")
+_NOT_FROM_A_CALL = {
+    "C": "leave of absence in exceptional circumstances is granted only by the head teacher or "
+    "a delegate: use Leave",
+    "C1": "leave for a regulated performance or employment abroad is granted by the school in "
+    "advance: use Leave",
+    "C2": "a part-time timetable is agreed by the school, not given by a parent on the phone",
+    "J1": "leave for an interview is granted by the school in advance: use Leave",
+    "S": "study leave is granted by the school: use Leave",
+    "H": "an agreed holiday is granted by the school in advance: use Leave",
+    "F": "an agreed holiday is granted by the school in advance: use Leave",
+    "T": "traveller absence is authorised by the school once it is satisfied of the conditions",
+    "E": "a suspension or exclusion is recorded by the school, not from a call",
+    "U": "U means arrived after the register closed, not a reason for absence: record the "
+    "arrival on the register",
+    "N": "N means no reason yet: choose 'No reason given' instead",
+}
+
+
 def reason_codes(day: date) -> list[tuple[str, str]]:
-    """Codes a call can record (absences whose reason is known), for the log-call form."""
+    """The reasons a call can record on `day` (CALL_REASONS in force then), for the log-call form."""
     table = codes().set_for(day)
-    wanted = [c for c in table.codes.values() if c.category.is_absence and c.reason_known]
-    order = {"I": 0, "M": 1, "C": 2, "R": 3, "G": 4, "O": 5}
-    return [
-        (c.code, c.meaning) for c in sorted(wanted, key=lambda c: (order.get(c.code, 9), c.code))
-    ]
+    return [(c, table.codes[c].meaning) for c in CALL_REASONS if c in table.codes]
+
+
+def _refuse_reason(code: str, day: date) -> str:
+    """Why a call cannot record `code` ('' when it can)."""
+    if code in CALL_REASONS and code in codes().set_for(day).codes:
+        return ""
+    why = _NOT_FROM_A_CALL.get(code, "it is not a reason for absence a parent gives")
+    allowed = ", ".join(c for c, _ in reason_codes(day))
+    return f"'{code}' cannot be recorded from a call: {why} (a call records {allowed})"
 
 
 def call_list(store: Store, day: date, session: str = "AM") -> CallList:
@@ -155,11 +197,11 @@ def log_call(
         raise ServiceError(
             f"unknown call outcome '{outcome}' (use one of: {', '.join(CALL_OUTCOMES)})"
         )
-    table = codes()
     if reason_code is not None:
-        entry = table.lookup(reason_code, day) if table.is_valid(reason_code, day) else None
-        if entry is None or not entry.category.is_absence or not entry.reason_known:
-            raise ServiceError(f"'{reason_code}' is not an absence code that records a reason")
+        if refused := _refuse_reason(
+            reason_code, day
+        ):  # the form offers only these: defence in depth
+            raise ServiceError(refused)
         if outcome != "spoke_to_parent":
             raise ServiceError("a reason can only be recorded when someone was spoken to")
     at = at or datetime.now().astimezone()

@@ -88,7 +88,7 @@ def test_no_answer_is_logged_but_cannot_give_a_reason(store):
     put_marks(store, amy, {(TODAY, "AM"): "N"})
     with pytest.raises(ServiceError, match="someone was spoken to"):
         log_call(store, [amy.id], TODAY, "AM", "no_answer", "office1", reason_code="I")
-    with pytest.raises(ServiceError, match="records a reason"):
+    with pytest.raises(ServiceError, match="cannot be recorded from a call"):
         log_call(store, [amy.id], TODAY, "AM", "spoke_to_parent", "office1", reason_code="/")
     assert store.casework.for_pupil(amy.id) == []
     log_call(store, [amy.id], TODAY, "AM", "no_answer", "office1")
