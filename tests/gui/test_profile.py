@@ -4,10 +4,15 @@ was done, and a heat map that explains each cell."""
 
 from datetime import date
 
-from attendance_desk.gui.pupil import HEAT_LEGEND, HEAT_STYLE, days
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+from attendance_desk.gui.pupil import HEAT_LEGEND, HEAT_STYLE, MISSING, days
 from attendance_desk.services.meetings import record_meeting
 from attendance_desk.services.stages import record_step
-from tests.gui.test_window import TODAY, go, school, window  # noqa: F401  (fixtures)
+from tests.gui.test_window import CAL, TODAY, go, school, window  # noqa: F401  (fixtures)
+from tests.helpers import add_pupil, put_marks, sessions
 
 
 def _contrast(a: str, b: str) -> float:
@@ -74,7 +79,10 @@ def test_heat_map_tooltips_and_letters(qtbot, window):
     )
     assert heat.tooltip(date(2024, 11, 7), "AM").startswith("Thu 07/11/2024 AM: M – ")
     assert heat.tooltip(date(2024, 11, 7), "AM").endswith("(authorised absence)")
-    assert heat.tooltip(TODAY, "PM") == "Wed 20/11/2024 PM: no mark"
+    # the window shows 20/11/2024 (not the real date): that day's registers are not yet due
+    assert heat.tooltip(TODAY, "PM") == (
+        "Wed 20/11/2024 PM: still to come (the register is not yet due)"
+    )
     # the point under a cell is that cell's session
     size = heat.cell()
     weeks = heat._weeks()
@@ -91,7 +99,7 @@ def test_heat_map_tooltips_and_letters(qtbot, window):
     for category in Category:
         fill, letter, _ink = HEAT_STYLE[category]
         assert (f"{letter} " if letter else "") in HEAT_LEGEND
-    assert days(1) == "1 day" and days(0.5) == "0½ days"
+    assert days(1) == "1 day" and days(0.5) == "½ day" and days(3.5) == "3½ days"
 
 
 def test_heat_map_cells_grow_with_the_window(qtbot, window):
@@ -109,3 +117,81 @@ def test_heat_map_cells_grow_with_the_window(qtbot, window):
     window.resize(1280, 720)
     qtbot.wait(50)
     view.grab().save("/tmp/shots/pupil_1280.png")
+
+
+def test_no_pupil_chosen_every_action_is_disabled(qtbot, window):
+    view = go(window, 2)
+    buttons = [*view.actions.values(), view.more, view.confirm, view.close_process]
+    assert view.upn is None and not any(b.isEnabled() for b in buttons)
+    qtbot.mouseClick(view.close_process, Qt.MouseButton.LeftButton)  # nothing opens, nothing said
+    assert QApplication.activeModalWidget() is None
+    view._record("closed", None, "")  # even if reached: no 'invalid UPN None'
+    amy = next(p for p in window.context.store.pupils.all() if p.forename == "Amy")
+    qtbot.keyClicks(view.search, "Amy")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert view.upn == amy.upn
+    assert all(b.isEnabled() for b in (*view.actions.values(), view.more))
+
+
+def test_heat_map_colours_agree_with_the_register(qtbot, window):
+    """The heat map's categories take the register's hues (presentation.CATEGORY_COLOURS: blue is
+    approved educational activity, red unauthorised absence), with a letter as well."""
+    from attendance_desk.domain.codes import Category
+    from attendance_desk.presentation import CATEGORY_COLOURS
+
+    for category in (Category.AEA, Category.AUTHORISED, Category.UNAUTHORISED):
+        heat = QColor(HEAT_STYLE[category][0]).hsvHue()
+        register = QColor(f"#{CATEGORY_COLOURS[category]}").hsvHue()
+        assert min(abs(heat - register), 360 - abs(heat - register)) <= 25, category
+    assert QColor(HEAT_STYLE[Category.PRESENT][0]) == QColor(f"#{CATEGORY_COLOURS['present']}")
+    assert QColor(HEAT_STYLE[Category.NOT_COUNTED][0]).hsvSaturation() == 0  # grey, as there
+    # a missing mark is the register's "?" on its colour, unlike any category and "still to come"
+    assert MISSING[1] == "?" and MISSING[1] not in {s[1] for s in HEAT_STYLE.values()}
+
+
+def test_a_missing_mark_is_a_question_mark_and_today_is_still_to_come(qtbot, window):
+    store = window.context.store
+    dan = add_pupil(store, 9, forename="Dan", surname="Dale", reg_group="4A")
+    put_marks(store, dan, sessions(date(2024, 9, 3), date(2024, 11, 15), "/", calendar=CAL))
+    view = go(window, 2)
+    view.show_pupil(dan.upn)
+    heat = view.heat
+    # 18/11 and 19/11 are school days whose registers closed with no mark for Dan
+    assert heat.state(date(2024, 11, 19), "PM") == "missing"
+    assert heat.tooltip(date(2024, 11, 18), "AM") == (
+        "Mon 18/11/2024 AM: ? no mark (the register closed without one)"
+    )
+    # the window's day is not the real date: its registers are still open, so still to come
+    assert heat.state(TODAY, "AM") == heat.state(TODAY, "PM") == "to come"
+    # on the real day, after the morning register closes, the morning is due and the afternoon
+    # is still to come (services.figures.due_through)
+    heat.show_profile(view.profile, (TODAY, "AM"))
+    assert heat.state(TODAY, "AM") == "missing" and heat.state(TODAY, "PM") == "to come"
+    assert heat.tooltip(TODAY, "PM").endswith("still to come (the register is not yet due)")
+    assert heat.state(date(2024, 9, 2), "AM") == "no school"  # an INSET day before term
+
+
+def test_profile_fits_1366_at_12pt_and_reads_in_words(qtbot, window):
+    store = window.context.store
+    amy = _absent_amy(store)
+    font = QFont(window.font())
+    font.setPointSize(12)
+    window.setFont(font)
+    window.resize(1366, 768)
+    view = go(window, 2)
+    view.show_pupil(amy.upn)
+    qtbot.wait(50)
+    scroll = view.findChild(QScrollArea)
+    assert scroll.horizontalScrollBar().maximum() == 0  # nothing off the right-hand edge
+    assert view.close_process.geometry().right() <= scroll.viewport().width()
+    assert view.figures.horizontalScrollBar().maximum() == 0
+    # the month labels and weekday names are sized from the font (were a fixed 60×14 box)
+    heat = view.heat
+    metrics = heat.fontMetrics()
+    assert metrics.height() + heat.BAR <= heat.TOP and metrics.horizontalAdvance("Wed") < heat.LEFT
+    text = view.patterns.text()
+    assert "Sessions absent:</b> mornings 4, afternoons 3" in text and " AM," not in text
+    assert view.flags.text().startswith(
+        "<b>This year:</b> 6 unauthorised sessions in the 10 school weeks to 20/11/2024"
+    )
+    assert "–;" not in view.flags.text() and "wks" not in view.flags.text()
