@@ -5,6 +5,7 @@ The document services (reportlab, Jinja2) are imported when first used, to keep 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -39,26 +40,36 @@ from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, rec
 def _text(name: str) -> QPlainTextEdit:
     edit = QPlainTextEdit()
     edit.setAccessibleName(name)
-    edit.setFixedHeight(54)
+    metrics = edit.fontMetrics()  # three lines of the font in use (was a fixed 54 px)
+    edit.setFixedHeight(3 * metrics.lineSpacing() + 2 * edit.frameWidth() + 8)
+    edit.setMinimumWidth(40 * metrics.averageCharWidth())
     return edit
 
 
-def _finish(dialog: QDialog, form: QFormLayout) -> None:
-    """The form above Save and Cancel."""
+def _who(name: str) -> QLabel:
+    """The pupil's name at the top of a casework dialog (and in its title): who it is about."""
+    label = QLabel(f"<b>{escape(name)}</b>")
+    label.setAccessibleName("Pupil")
+    return label
+
+
+def _finish(dialog: QDialog, form: QFormLayout, name: str) -> None:
+    """The pupil's name, the form, then Save and Cancel."""
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
     )
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
+    layout.addWidget(_who(name))
     layout.addLayout(form)
     layout.addWidget(buttons)
 
 
 class MeetingDialog(QDialog):
-    def __init__(self, context: AppContext, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, name: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("School Attendance Meeting")
+        self.setWindowTitle(f"School Attendance Meeting: {name}")
         self.held_on = date_edit(context.today, "Held on")
         self.attendees = QLineEdit()
         self.attendees.setAccessibleName("Attendees")
@@ -92,7 +103,7 @@ class MeetingDialog(QDialog):
             ("Review after (weeks)", self.review_weeks),
         ):
             form.addRow(label, widget)
-        _finish(self, form)
+        _finish(self, form, name)
 
     def values(self) -> dict:
         return {
@@ -114,9 +125,9 @@ class LetterDialog(QDialog):
     why; an attendance lead or the head may send it anyway with a reason (kept with the letter).
     Preview makes the PDF only; Issue numbers it and logs it."""
 
-    def __init__(self, choices, parent: QWidget | None = None):
+    def __init__(self, choices, name: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Letter")
+        self.setWindowTitle(f"Letter: {name}")
         self.choices = choices
         self.letters = QListWidget()
         self.letters.setAccessibleName("Letters")
@@ -132,6 +143,21 @@ class LetterDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason for sending it anyway")
         self.reason.setPlaceholderText("Reason for sending it although the conditions are not met")
+        # as wide as the longest letter's name and the placeholder, in the font in use (the list
+        # was 278 px wide and cut the names); within the screen, wrapping the reasons below
+        metrics = self.letters.fontMetrics()
+        longest = max(
+            [metrics.horizontalAdvance(self.letters.item(i).text()) for i in range(len(choices))]
+            + [metrics.horizontalAdvance(self.reason.placeholderText())]
+        )
+        width = longest + self.letters.verticalScrollBar().sizeHint().width() + 40
+        screen = self.screen().availableGeometry().width() if self.screen() else 1280
+        self.letters.setMinimumWidth(min(width, screen - 120))
+        self.letters.setMinimumHeight(min(len(choices), 12) * metrics.lineSpacing() + 12)
+        self.letters.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.letters.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        for i in range(len(choices)):  # whatever still does not fit: said in full on hover
+            self.letters.item(i).setToolTip(self.letters.item(i).text())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.preview = buttons.addButton("Preview", QDialogButtonBox.ButtonRole.ActionRole)
         self.issue = buttons.addButton("Issue", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -140,7 +166,7 @@ class LetterDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (self.letters, self.why, self.reason, buttons):
+        for widget in (_who(name), self.letters, self.why, self.reason, buttons):
             layout.addWidget(widget)
         self.letters.currentRowChanged.connect(self._update)
         self.reason.textChanged.connect(self._update)
@@ -179,9 +205,9 @@ class LetterDialog(QDialog):
 
 
 class ContactDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Record contact with the family")
+        self.setWindowTitle(f"Record contact with the family: {name}")
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of contact")
         for key, label in CONTACT_KINDS.items():
@@ -207,7 +233,7 @@ class ContactDialog(QDialog):
             ("Notes", self.notes),
         ):
             form.addRow(label, widget)
-        _finish(self, form)
+        _finish(self, form, name)
 
 
 class Casework:
@@ -219,6 +245,14 @@ class Casework:
     def _save_to(self, title: str, name: str) -> Path | None:
         path, _ = QFileDialog.getSaveFileName(self.parent, title, name, "PDF (*.pdf)")
         return Path(path) if path else None
+
+    def _name(self, upn: str) -> str:
+        """'Freya Yılmaz (4B)': the pupil a dialog is about, for its title."""
+        try:
+            pupil = find_pupil(self.context.store, upn)
+        except UserError:
+            return upn
+        return f"{pupil.name} ({pupil.reg_group})" if pupil.reg_group else pupil.name
 
     def _done(self, message: str) -> None:
         self.context.status.emit(message)
@@ -232,7 +266,7 @@ class Casework:
         except UserError as exc:
             show_error(self.parent, str(exc))
             return
-        dialog = LetterDialog(choices, self.parent)
+        dialog = LetterDialog(choices, self._name(upn), self.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         template, preview, reason = dialog.values()
@@ -268,7 +302,7 @@ class Casework:
         self._done(f"{batch.letters} letter(s) issued ({refs}) and saved to {batch.files[0]}")
 
     def meeting(self, upn: str) -> None:
-        dialog = MeetingDialog(self.context, self.parent)
+        dialog = MeetingDialog(self.context, self._name(upn), self.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         values = dialog.values()
@@ -288,7 +322,7 @@ class Casework:
         self._done(f"Meeting recorded; review due {dmy(meeting.review_date)}")
 
     def contact(self, upn: str) -> None:
-        dialog = ContactDialog(self.parent)
+        dialog = ContactDialog(self._name(upn), self.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:

@@ -4,7 +4,7 @@ was done, and a heat map that explains each cell."""
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QScrollArea
 
@@ -195,3 +195,51 @@ def test_profile_fits_1366_at_12pt_and_reads_in_words(qtbot, window):
         "<b>This year:</b> 6 unauthorised sessions in the 10 school weeks to 20/11/2024"
     )
     assert "–;" not in view.flags.text() and "wks" not in view.flags.text()
+
+
+def test_casework_dialogs_name_the_pupil_and_fit_their_text_at_12pt(qtbot, window):
+    store = window.context.store
+    amy = _absent_amy(store)
+    before = QApplication.font()
+    font = QFont(before)
+    font.setPointSize(12)
+    QApplication.setFont(font)
+    try:
+        view = go(window, 2)
+        view.show_pupil(amy.upn)
+        seen = {}
+
+        def look(key):
+            dialog = QApplication.activeModalWidget()
+            seen[key] = dialog.windowTitle()
+            if key == "letter":
+                listing = dialog.letters
+                metrics = listing.fontMetrics()
+                widest = max(
+                    metrics.horizontalAdvance(listing.item(i).text())
+                    for i in range(listing.count())
+                )
+                seen["names fit"] = widest <= listing.viewport().width()
+                field = dialog.reason
+                seen["placeholder fits"] = (
+                    field.fontMetrics().horizontalAdvance(field.placeholderText())
+                    < field.width() - 8
+                )
+            dialog.reject()
+
+        for key, button in (
+            ("letter", "letter"),
+            ("meeting", "meeting"),
+            ("contact", "contact"),
+        ):
+            QTimer.singleShot(0, lambda key=key: look(key))
+            qtbot.mouseClick(view.actions[button], Qt.MouseButton.LeftButton)
+        assert seen == {
+            "letter": "Letter: Amy Able (4A)",
+            "names fit": True,
+            "placeholder fits": True,
+            "meeting": "School Attendance Meeting: Amy Able (4A)",
+            "contact": "Record contact with the family: Amy Able (4A)",
+        }
+    finally:
+        QApplication.setFont(before)
