@@ -668,3 +668,19 @@ def test_a_migration_that_fails_leaves_the_ones_before_it_and_nothing_of_itself(
             host=sockets, dbname="postgres", user=superuser, autocommit=True
         ) as admin:
             admin.execute(f"DROP DATABASE {half} WITH (FORCE)")
+
+
+def test_a_step_that_would_rewrite_rows_refuses_when_there_are_some(server, rows):
+    """m010, m011, m013, m021, m022, m026 rewrite an earlier version's rows on a file; on a server
+    there are none at that point, and finding some is refused, not skipped."""
+    from attendance_desk.store.schema_pg import NotNewDatabase, nothing_to_convert
+
+    engine = as_owner(server)
+    try:
+        nothing_to_convert("removals")(engine)  # empty: nothing to do
+        with pytest.raises(NotNewDatabase, match="marks has rows that this step would rewrite"):
+            PG_MIGRATIONS["m011_timestamps_in_utc"][0](engine)  # type: ignore[operator]
+        with pytest.raises(NotNewDatabase, match="marks has rows"):
+            PG_MIGRATIONS["m010_registers_taken_inferred"][0](engine)  # type: ignore[operator]
+    finally:
+        engine.close()
