@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -117,27 +119,40 @@ def national_text(board: Dashboard, national: National | None) -> str:
         f"{pct(school.figures.absence_pct)}, persistent absence {pct(school.persistent_pct)}"
     )
     if national is None:
-        return own + " · no national figures shipped"
+        return own + " · the app holds no national figures for this phase of school"
     phase = {"all": "all state-funded schools"}.get(
         national.phase, f"state-funded {national.phase} schools"
     )
+
+    def figure(name: str, value: float | None) -> str:
+        if value is None:  # a figure not held: said plainly, with where to find it
+            return f"{name}: the app does not hold this figure (see the publication)"
+        return f"{name} {pct(value)}"
+
     return (
-        own + f"<br/><b>National, {phase}, full year {national.academic_year}:</b> overall absence "
-        f"{pct(national.overall_absence_pct).replace('–', 'not shipped')}, persistent absence "
-        f"{pct(national.persistent_absence_pct).replace('–', 'not shipped')} — {national.publisher}, "
+        own + f"<br/><b>National, {phase}, full year {national.academic_year}:</b> "
+        f"{figure('overall absence', national.overall_absence_pct)}, "
+        f"{figure('persistent absence', national.persistent_absence_pct)} — {national.publisher}, "
         f"<i>{national.title}</i>, published {dmy(national.published)}, "
         f"<a href='{national.url}'>explore-education-statistics.service.gov.uk</a>"
     )
 
 
 class Tile(QLabel):
+    """A figure and its caption; the caption wraps, so at a large font or a narrow window it takes
+    another line rather than being cut ("persistently absent (12.9" at 12 pt)."""
+
     def __init__(self, name: str):
         super().__init__()
         self.setProperty("role", "tile")
         self.setAccessibleName(name)
-        self.setMinimumWidth(150)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setMinimumWidth(18 * self.fontMetrics().averageCharWidth())
 
     def show_value(self, value: str, caption: str) -> None:
+        self.setAccessibleDescription(f"{value} {caption}")
         self.setText(
             f"<div style='font-size:20pt; font-weight:600'>{value}</div><div>{caption}</div>"
         )
@@ -248,6 +263,7 @@ class DashboardView(QWidget):
         tiles = QGridLayout()
         for i, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, i)
+            tiles.setColumnStretch(i, 1)  # equal shares of the width; the captions wrap
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Dashboard"))
         layout.addLayout(chooser)

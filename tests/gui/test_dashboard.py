@@ -160,3 +160,33 @@ def test_dashboard_off_the_gui_thread_first_numbers_then_the_rest(qtbot, school)
     qtbot.waitUntil(lambda: not context._tasks, timeout=20000)
     win.close()
     context.close()
+
+
+def test_tiles_wrap_at_12pt_and_a_missing_national_figure_is_said_plainly(qtbot, window):
+    """At 1280 and 1366 wide with a 12 pt font every tile's caption is shown whole (it wraps), and
+    the national persistent-absence figure the app does not hold is said in plain words."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    _cat_absent_this_week(window.context.store)
+    before = QApplication.font()
+    font = QFont(before)
+    font.setPointSize(12)
+    QApplication.setFont(font)
+    try:
+        window.context.data_changed.emit()
+        view = go(window, 3)
+        for width, height in ((1280, 720), (1366, 768)):
+            window.resize(width, height)
+            qtbot.wait(50)
+            for name, tile in view.tiles.items():
+                assert tile.wordWrap(), name
+                # the text laid out at the tile's width is no taller than the tile: nothing cut
+                assert tile.heightForWidth(tile.width()) <= tile.height(), (name, width)
+                assert tile.geometry().right() <= view.width(), (name, width)
+            assert window.height() <= height  # the tiles do not push the window off the screen
+    finally:
+        QApplication.setFont(before)
+    text = view.national_label.text()
+    assert "not shipped" not in text and "shipped" not in text
+    assert "persistent absence: the app does not hold this figure (see the publication)" in text
