@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from attendance_desk.domain.calendar import (
     SchoolCalendar,
@@ -13,10 +13,11 @@ from attendance_desk.domain.calendar import (
     session_index,
 )
 from attendance_desk.domain.codes import SESSIONS
+from attendance_desk.domain.mark_rules import RegisterClock, ahead_refusal, pupil_refusal
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import Mark, NewMark
 from attendance_desk.domain.roles import Permission
-from attendance_desk.presentation import dmy
+from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.figures import due_on, natural_key
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
@@ -152,6 +153,56 @@ def registers_taken_by(new: dict[tuple[int, date, str], str], today: date) -> li
     return sorted({(d, s) for (_, d, s), code in new.items() if d <= today and code in taking})
 
 
+def clock_now() -> datetime:
+    """The real clock (tests replace it)."""
+    return datetime.now()
+
+
+def register_clock(
+    store: Store, today: date | None = None, now: datetime | None = None
+) -> RegisterClock:
+    """Which registers have opened as the app sees `today`: on the real date, by the clock and the
+    school's register times (Settings: AM register opens, PM register opens); on another day given
+    for display (a demo, `--today`) every register of that day is open, as `due_on` counts none of
+    them closed."""
+    now = now or clock_now()
+    today = today or now.date()
+    settings = store.settings.school()
+    opens = {"AM": settings.am_register_opens, "PM": settings.pm_register_opens}
+    if today != now.date():
+        return RegisterClock(today, (today, "PM"), opens)
+    clock = now.strftime("%H:%M")
+    if clock >= opens["PM"]:
+        opened = (today, "PM")
+    elif clock >= opens["AM"]:
+        opened = (today, "AM")
+    else:
+        opened = (today - timedelta(days=1), "PM")
+    return RegisterClock(today, opened, opens)
+
+
+def entry_refusals(
+    store: Store, entries: dict[tuple[int, date, str], str], clock: RegisterClock
+) -> list[str]:
+    """Why each code typed for a pupil's session may not be saved, naming the pupil and the session
+    (an unknown code, a session whose register has not opened, Z or X that does not fit the pupil)."""
+    table = codes()
+    pupils = {p.id: p for p in store.pupils.by_ids(sorted({pid for pid, _, _ in entries}))}
+    problems = []
+    for (pid, day, session), code in sorted(entries.items(), key=lambda kv: kv[0][1:]):
+        pupil = pupils.get(pid)
+        where = f"{pupil.name if pupil else f'pupil {pid}'}, {weekday_dmy(day)} {session}"
+        if not table.is_valid(code, day):
+            problems.append(f"{where}: '{code}' is not an attendance code on {dmy(day)}")
+            continue
+        why = ahead_refusal(table.lookup(code, day), (day, session), clock) or (
+            pupil_refusal(code, day, pupil) if pupil else None
+        )
+        if why:
+            problems.append(f"{where}: {why}")
+    return problems
+
+
 def save_register(
     store: Store,
     reg_group: str,
@@ -160,21 +211,30 @@ def save_register(
     reason: str | dict[tuple[int, date, str], str],
     by: str,
     today: date,
+    now: datetime | None = None,
 ) -> tuple[int, int]:
     """Record new marks (and that the register was taken for those sessions) and amend changed ones
     (code, version read) with one reason for all, or a reason for each (a dict by mark). All of it or
-    none of it. Returns (recorded, amended)."""
+    none of it. Returns (recorded, amended).
+
+    Refused, naming the pupil and the session: a code not valid that day; a code other than those
+    entered ahead (M, C, # …) for a session whose register has not opened (a later day, or today's PM
+    before it opens, by `now`: the clock by default); Z for a pupil on roll; X for a pupil of
+    compulsory school age (domain/mark_rules.py)."""
     authorize(store, by, Permission.MARK)
     if changed:
         authorize(store, by, Permission.AMEND)
-    table = codes()
-    for (_, day, _), code in [*new.items(), *((k, v[0]) for k, v in changed.items())]:
-        if not table.is_valid(code, day):
-            raise ServiceError(f"'{code}' is not an attendance code on {dmy(day)}")
-        if day > today and not table.lookup(code, day).in_advance:
-            raise ServiceError(
-                f"{dmy(day)} is in the future: only codes such as M, C or # can be entered ahead"
-            )
+    problems = entry_refusals(
+        store,
+        {**new, **{k: v[0] for k, v in changed.items()}},
+        register_clock(store, today, now),
+    )
+    if problems:
+        raise ServiceError(
+            problems[0]
+            + (f" (and {len(problems) - 1} more refused)" if len(problems) > 1 else "")
+            + ". Nothing was saved."
+        )
     reasons = reason if isinstance(reason, dict) else dict.fromkeys(changed, reason)
     if any(not reasons.get(key, "").strip() for key in changed):
         raise ServiceError(
