@@ -71,10 +71,12 @@ class MainWindow(QMainWindow):
         context.data_changed.connect(self._data_changed)
         context.open_pupil.connect(lambda _: self.nav.setCurrentRow(2))
         context.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        where = QLabel(f"{school.name} · {context.path.name} · signed in as {context.user}")
+        self.where = QLabel()
+        self.where.setAccessibleName("School file and user")
+        self._show_where(school.name)
         self.backup_label = QLabel()
         self.statusBar().addPermanentWidget(self.backup_label)
-        self.statusBar().addPermanentWidget(where)
+        self.statusBar().addPermanentWidget(self.where)
         self._warn_of_a_share()
         self._show_last_backup(school.last_backup)
         self._backup_task: Task | None = None
@@ -266,9 +268,25 @@ class MainWindow(QMainWindow):
                 break
             if self.close():  # closing may be cancelled to keep unsaved marks: then stay locked
                 return
-        self.context.user = dialog.user_name
+        previous, self.context.user = self.context.user, dialog.user_name
+        self._show_where()
+        told = [
+            text
+            for view in self.views
+            if (changed := getattr(view, "user_changed", None))
+            and (text := changed(previous, self.context.user))
+        ]
         self.centralWidget().show()
         self.idle_lock.timer.start()
+        if told:  # a different person: the previous user's unsaved work is never kept as theirs
+            from attendance_desk.gui import registers
+
+            registers.tell(self, "Unsaved marks discarded", "\n\n".join(told))
+
+    def _show_where(self, school_name: str | None = None) -> None:
+        """The school, its file and who is signed in (after every sign-in)."""
+        name = school_name or school_settings(self.context.store).name
+        self.where.setText(f"{name} · {self.context.path.name} · signed in as {self.context.user}")
 
     def _show_last_backup(self, stamp: str) -> None:
         text = dmy_hm(datetime.fromisoformat(stamp)) if stamp else "never"

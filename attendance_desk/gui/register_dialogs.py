@@ -49,7 +49,9 @@ class CodePicker(QDialog):
         self.list = QListWidget()
         self.list.setAccessibleName("Codes")
         ordered = sorted(
-            code_set.codes.values(), key=lambda c: not (suggested and c.code == suggested[0])
+            # one present mark, this session's (/ AM, \\ PM): the other's would be listed as it too
+            (c for c in code_set.codes.values() if c.present_in in ("", session)),
+            key=lambda c: not (suggested and c.code == suggested[0]),
         )
         for code in ordered:
             shown = codes().as_entered(code.code, day, session)
@@ -138,14 +140,23 @@ class AmendDialog(QDialog):
     """Lists each recorded mark that will change (pupil, session, old → new). One reason covers them
     all; a reason typed on a row is used for that mark instead."""
 
-    def __init__(self, changes: list[Change], parent: QWidget | None = None):
+    def __init__(
+        self,
+        changes: list[Change],
+        parent: QWidget | None = None,
+        typed: dict[tuple[int, date, str] | None, str] | None = None,
+    ):
+        """`typed`: reasons typed in an earlier try (the reason for all under the key None), put
+        back so a refused save does not lose them."""
         super().__init__(parent)
+        typed = typed or {}
         self.setWindowTitle("Reason for changing recorded marks")
         self.changes = changes
         count = len(changes)
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason for all the changes")
         self.reason.setPlaceholderText("e.g. mother rang: flu")
+        self.reason.setText(typed.get(None, ""))
         self.table = QTableWidget(count, 4)
         self.table.setAccessibleName("Marks that will change")
         self.table.setHorizontalHeaderLabels(
@@ -160,8 +171,9 @@ class AmendDialog(QDialog):
             ):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                item.setToolTip(text)  # a long name shortened to fit is whole here
                 self.table.setItem(row, column, item)
-            self.table.setItem(row, 3, QTableWidgetItem(""))
+            self.table.setItem(row, 3, QTableWidgetItem(typed.get(change.key, "")))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.buttons = QDialogButtonBox(
@@ -181,10 +193,60 @@ class AmendDialog(QDialog):
         layout.addWidget(self.reason)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        self.resize(640, 360)
+        self._size_to_content()
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.reason.setFocus()
+
+    def _size_to_content(self) -> None:
+        """Sized from the content and the font, not fixed: the columns as wide as their text and
+        headers need (a 12 pt font must not clip "Reason for this mark (optional)"), the reason column
+        at least as wide as its header and room to type, as tall as the rows (up to 12; the table
+        scrolls beyond), within the screen and never beyond 1280x720. On a narrow screen the pupils'
+        names give way first (shortened with "…", the whole name in the tooltip)."""
+        table, header = self.table, self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        pad = 4 * metrics.averageCharWidth()  # the header's margins and sort space
+
+        def wanted(column: int) -> int:
+            return metrics.horizontalAdvance(table.horizontalHeaderItem(column).text()) + pad
+
+        table.resizeColumnsToContents()
+        widths = [max(table.columnWidth(c), wanted(c)) for c in range(3)]
+        widths.append(max(wanted(3), metrics.horizontalAdvance("e.g. appointment card seen") + pad))
+        frame = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        margins = self.layout().contentsMargins()
+        chrome = frame + margins.left() + margins.right()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        max_w = min(screen.width() - 40 if screen else 1240, 1240)
+        max_h = min(screen.height() - 60 if screen else 660, 660)
+        over = sum(widths) + chrome - max_w
+        if over > 0:  # the names give way, down to the header's width
+            widths[0] = max(wanted(0), widths[0] - over)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, widths[column])
+        table.setMinimumWidth(min(sum(widths) + frame, max_w - margins.left() - margins.right()))
+        rows = sum(table.rowHeight(r) for r in range(min(table.rowCount(), 12)))
+        hint = self.layout().sizeHint()
+        height = (
+            hint.height()
+            - table.sizeHint().height()
+            + header.sizeHint().height()
+            + rows
+            + 2 * table.frameWidth()
+        )
+        self.resize(min(max(sum(widths) + chrome, hint.width()), max_w), min(height, max_h))
+
+    def typed(self) -> dict[tuple[int, date, str] | None, str]:
+        """What was typed, to give back to a later dialog: each row's reason, and the reason for
+        all under the key None."""
+        rows = {
+            c.key: self.table.item(row, 3).text()
+            for row, c in enumerate(self.changes)
+            if self.table.item(row, 3).text().strip()
+        }
+        return {**rows, None: self.reason.text()}
 
     def reasons(self) -> dict[tuple[int, date, str], str]:
         """Each mark's reason: its own row's, else the reason for all."""

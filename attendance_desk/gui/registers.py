@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.figures import figures_from_marks
+from attendance_desk.domain.mark_rules import RegisterClock, ahead_refusal, pupil_refusal
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.register_dialogs import AmendDialog, Change, CodePicker
@@ -47,6 +48,7 @@ from attendance_desk.services.registers import (
     PERIODS,
     RegisterWeek,
     class_names,
+    register_clock,
     register_week,
     save_register,
     year_groups,
@@ -60,6 +62,29 @@ MISSING_COLOUR = "#FFD8A8"  # a closed register with no mark: shown as "?" too, 
 PENDING_COLOUR = "#1A56DB"  # the unsaved marks' border: unlike any category colour
 INVALID_ROLE = Qt.ItemDataRole.UserRole + 2  # the text of a code refused at this cell, if any
 INVALID_COLOUR = "#C81E1E"  # the refused code's border (its message is in the tooltip too)
+
+
+def ask_discard(parent: QWidget | None, text: str) -> bool:
+    """Yes / No before throwing typed marks away, No the default (tests replace it)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Discard unsaved marks",
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    return QMessageBox.StandardButton(box.exec()) == QMessageBox.StandardButton.Yes
+
+
+def tell(parent: QWidget | None, title: str, text: str) -> None:
+    """A message the user must see (tests replace it)."""
+    QMessageBox.information(parent, title, text)
+
+
+def marks_text(count: int) -> str:
+    return f"{count} mark{'s' if count != 1 else ''}"
 
 
 def ask_unsaved(parent: QWidget | None, text: str) -> str:
@@ -80,6 +105,18 @@ def ask_unsaved(parent: QWidget | None, text: str) -> str:
         QMessageBox.StandardButton.Save: "save",
         QMessageBox.StandardButton.Discard: "discard",
     }.get(QMessageBox.StandardButton(answer), "cancel")
+
+
+def saved_text(saved: int, amended: int) -> str:
+    """What a save did, and only that: "Saved 3 marks", "Amended 1 mark", "Saved 2 marks and
+    amended 1"."""
+    parts = []
+    if saved:
+        parts.append(f"saved {marks_text(saved)}")
+    if amended:
+        parts.append(f"amended {marks_text(amended) if not saved else amended}")
+    text = " and ".join(parts) or "nothing to save"
+    return text[0].upper() + text[1:]
 
 
 class PendingBorder(QStyledItemDelegate):
@@ -108,9 +145,9 @@ class RegisterModel(QAbstractTableModel):
         self.context = context
         self.week: RegisterWeek | None = None
         self.pending: dict[Key, str] = {}
-        self.invalid: dict[
-            Key, str
-        ] = {}  # codes typed and refused, shown at their cells until replaced
+        # codes typed and refused, shown at their cells until replaced, and why each was refused
+        self.invalid: dict[Key, str] = {}
+        self.refusals: dict[Key, str] = {}
         self.totals: dict[int, str] = {}  # each pupil's "attended/possible", until a mark changes
 
     def load(self, week: RegisterWeek, keep_pending: bool = False) -> None:
@@ -128,13 +165,14 @@ class RegisterModel(QAbstractTableModel):
                     kept[key] = code
         self.beginResetModel()
         self.week, self.pending, self.invalid, self.totals = week, kept, {}, {}
+        self.refusals = {}
         self.endResetModel()
         self.pending_changed.emit(len(self.pending))
 
     def discard(self) -> None:
         if self.pending or self.invalid:
             self.beginResetModel()
-            self.pending, self.invalid, self.totals = {}, {}, {}
+            self.pending, self.invalid, self.totals, self.refusals = {}, {}, {}, {}
             self.endResetModel()
         self.pending_changed.emit(0)
 
@@ -270,7 +308,23 @@ class RegisterModel(QAbstractTableModel):
         return "\n".join(lines)
 
     def invalid_message(self, key: Key) -> str:
-        return f"'{self.invalid[key]}' is not an attendance code on {dmy(key[1])}"
+        return self.refusals.get(key) or (
+            f"'{self.invalid[key]}' is not an attendance code on {dmy(key[1])}"
+        )
+
+    def clock(self) -> RegisterClock:
+        """Which registers have opened now (the school's register times; the same rule as Save)."""
+        return register_clock(self.context.store, self.context.today)
+
+    def refusal(self, key: Key, code: str, clock: RegisterClock | None = None) -> str | None:
+        """Why a valid code may not go in this cell: a session not open yet takes only the codes
+        entered ahead; Z and X must fit the pupil (domain/mark_rules.py). None when it may."""
+        day, session = key[1:]
+        why = ahead_refusal(codes().lookup(code, day), (day, session), clock or self.clock())
+        if why is None:
+            pupil = next(p for p in self.week.pupils if p.id == key[0])
+            why = pupil_refusal(code, day, pupil)
+        return why
 
     def _week_total(self, pupil_id: int) -> str:
         """Sessions attended / possible in the period shown, typed marks included, as the figures
@@ -294,7 +348,13 @@ class RegisterModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(  # noqa: N802
+        self,
+        index: QModelIndex,
+        value,
+        role=Qt.ItemDataRole.EditRole,
+        clock: RegisterClock | None = None,
+    ) -> bool:
         key = self.key(index)
         if key is None or role != Qt.ItemDataRole.EditRole or key[1:] in self.week.closed:
             return False
@@ -302,12 +362,20 @@ class RegisterModel(QAbstractTableModel):
         last = self.index(index.row(), self.columnCount() - 1)
         if code and not codes().is_valid(code, key[1]):
             self.invalid[key] = code
+            self.refusals.pop(key, None)
             self.dataChanged.emit(index, last)
             self.context.status.emit(
                 self.invalid_message(key) + ": press F2 for the codes valid that day"
             )
             return False
+        why = self.refusal(key, code, clock) if code else None
+        if why:  # refused here, so Save never meets it
+            self.invalid[key], self.refusals[key] = code, why[0].upper() + why[1:]
+            self.dataChanged.emit(index, last)
+            self.context.status.emit(self.refusals[key])
+            return False
         self.invalid.pop(key, None)
+        self.refusals.pop(key, None)
         self.totals.pop(key[0], None)
         if not code:
             self.pending.pop(key, None)
@@ -327,14 +395,21 @@ class RegisterModel(QAbstractTableModel):
         session = self.session_at(column)
         if session is None or session in self.week.closed:
             return 0
+        clock = self.clock()
+        if not clock.is_open(session):
+            return (
+                0  # nobody can be present at a register that has not opened (fill_column says so)
+            )
         filled = 0
         for row, pupil in enumerate(self.week.pupils):
             key = (pupil.id, *session)
             if self.code(key)[0] is None:
                 hint = self.week.suggested.get(key)
                 present = codes().present_code(*session)
-                self.setData(self.index(row, column), hint.code if hint else present)
-                filled += 1
+                if self.setData(
+                    self.index(row, column), hint.code if hint else present, clock=clock
+                ):
+                    filled += 1
         return filled
 
 
@@ -369,7 +444,18 @@ class RegisterTable(QTableView):
         if event.key() == Qt.Key.Key_F2 and index.isValid():
             self.pick_code(index)
             return
-        if index.isValid() and model.key(index) and text and (text.isalpha() or text in "/\\#"):
+        shortcut = event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier
+            | Qt.KeyboardModifier.AltModifier
+            | Qt.KeyboardModifier.MetaModifier
+        )
+        if (
+            not shortcut  # Ctrl, Alt or Meta with a letter is a shortcut, never a code
+            and index.isValid()
+            and model.key(index)
+            and text
+            and (text.isalpha() or text in "/\\#")
+        ):
             if model.setData(index, text):
                 self._move_down(index)
             return
@@ -461,6 +547,7 @@ class RegistersView(QWidget):
         self._loaded: tuple[int, str, int, object] | None = (
             None  # year, class, period, date on screen
         )
+        self._reasons: dict = {}  # amendment reasons typed, kept until saved or discarded
 
         self.year.currentIndexChanged.connect(self._year_changed)
         self.group.currentIndexChanged.connect(self._choice_changed)
@@ -470,7 +557,7 @@ class RegistersView(QWidget):
         following.clicked.connect(lambda: self._step(1))
         fill.clicked.connect(self.fill_column)
         self.save_button.clicked.connect(self.save)
-        self.discard_button.clicked.connect(self.model.discard)
+        self.discard_button.clicked.connect(self.discard)
         self.model.pending_changed.connect(self._show_unsaved)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save).setWhatsThis("Save the register")
         QShortcut(QKeySequence("Ctrl+P"), self, self.fill_column).setWhatsThis(
@@ -498,11 +585,11 @@ class RegistersView(QWidget):
         if not count:
             return True
         group = self.model.week.reg_group if self.model.week else "this class"
+        them = "them" if count != 1 else "it"
         answer = ask_unsaved(
             self,
-            f"{count} mark{'s' if count != 1 else ''} typed in {group} "
-            f"{'are' if count != 1 else 'is'} not saved yet.\n\n"
-            "Save them, discard them, or cancel and stay on this register?",
+            f"{marks_text(count)} typed in {group} {'are' if count != 1 else 'is'} not saved yet."
+            f"\n\nSave {them}, discard {them}, or cancel and stay on this register?",
         )
         if answer == "save":
             self.save()
@@ -511,6 +598,36 @@ class RegistersView(QWidget):
             self.model.discard()
             return True
         return False
+
+    def discard(self) -> None:
+        """Discard changes: asks first (No is the default), since typed marks cannot be got back."""
+        count = len(self.model.pending)
+        if count and not ask_discard(
+            self,
+            f"Discard {marks_text(count)} typed and not saved?\n\n"
+            "They have not reached the register and cannot be got back.",
+        ):
+            return
+        self.model.discard()
+        self._reasons = {}
+        if count:
+            self.context.status.emit(f"Discarded {marks_text(count)} not saved")
+
+    def user_changed(self, previous: str, user: str) -> str | None:
+        """Someone else signed in after a lock: the marks `previous` typed and did not save are
+        discarded (never saved under `user`'s name). Returns what to tell them, or None."""
+        count = len(self.model.pending)
+        if previous == user or not count:
+            return None
+        group = self.model.week.reg_group if self.model.week else "a register"
+        self.model.discard()
+        self._reasons = {}
+        return (
+            f"{marks_text(count)} typed by {previous} in {group} "
+            f"{'were' if count != 1 else 'was'} not saved and {'have' if count != 1 else 'has'} "
+            f"been discarded: {'they' if count != 1 else 'it'} never reached the register. "
+            f"{previous} can enter {'them' if count != 1 else 'it'} again after signing in."
+        )
 
     def _restore_choice(self) -> None:
         """Put the year, class, period and date back to the register on screen (after Cancel)."""
@@ -624,8 +741,16 @@ class RegistersView(QWidget):
         self.table.scrollTo(self.table.currentIndex())
 
     def fill_column(self) -> None:
-        count = self.model.fill_present(self.table.currentIndex().column())
         session = self.model.session_at(self.table.currentIndex().column())
+        clock = self.model.clock()
+        if session and session not in self.model.week.closed and not clock.is_open(session):
+            self.context.status.emit(
+                f"The {session[1]} register for {dmy(session[0])} has not opened yet"
+                + (f" (it opens at {clock.opens[session[1]]})" if session[0] == clock.today else "")
+                + ": nobody can be marked present before then"
+            )
+            return
+        count = self.model.fill_present(self.table.currentIndex().column())
         timetabled = (
             sum(1 for key, _ in self.model.week.suggested.items() if session and key[1:] == session)
             if self.model.week
@@ -671,8 +796,11 @@ class RegistersView(QWidget):
                     )
                 ],
                 self,
+                self._reasons,
             )
-            if dialog.exec() != QDialog.DialogCode.Accepted:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            self._reasons = dialog.typed()  # kept for the next try if this save is refused
+            if not accepted:
                 return
             reason = dialog.reasons()
         try:
@@ -689,8 +817,7 @@ class RegistersView(QWidget):
             show_error(self, str(exc))
             return
         self.model.discard()  # saved: nothing is pending any more
-        self.context.status.emit(
-            f"Saved {saved} marks" + (f" and amended {amended}" if amended else "")
-        )
+        self._reasons = {}
+        self.context.status.emit(saved_text(saved, amended))
         self.context.data_changed.emit()
         self.reload()
