@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from attendance_desk.cli.common import iso, now, session
-from attendance_desk.domain.calendar import academic_year_of
+from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
 from attendance_desk.presentation import dmy, weekday_dmy
 from attendance_desk.services.school import ServiceError, open_school
 
@@ -85,6 +85,7 @@ def init(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from attendance_desk.services.demo import build_demo_school
+    from attendance_desk.services.marks import pupils_on_roll
     from attendance_desk.services.school import school_size
 
     if args.db.exists():
@@ -96,8 +97,14 @@ def demo(args: argparse.Namespace) -> int:
     )
     with store:
         size = school_size(store)
+        # the file holds the pupils who have left since the marks began, too (the dashboard's
+        # "on roll" for this year counts those on roll on any day of it): each number said
+        on_roll = len(pupils_on_roll(store, args.today, args.today))
+        year_start = academic_year_bounds(academic_year_of(args.today))[0]
+        this_year = len(pupils_on_roll(store, year_start, args.today))
     print(
-        f"Demo school written to {args.db}: {size.pupils} pupils, "
+        f"Demo school written to {args.db}: {size.pupils} pupils ({on_roll} on roll on "
+        f"{dmy(args.today)}, {this_year} this school year; the others have left), "
         f"{size.contacts} contacts, {size.marks} marks."
     )
     return 0

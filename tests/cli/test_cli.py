@@ -214,7 +214,9 @@ def test_demo_calls_and_stages_json(tmp_path, capsys):
         capsys, "--db", path, "demo", "--pupils", "140", "--weeks", "20", "--seed", "3"
     )
     assert code == 0 and re.search(
-        r"Demo school written to .*: \d+ pupils, \d+ contacts, \d+ marks", out
+        r"Demo school written to .*: \d+ pupils \(\d+ on roll on \d\d/\d\d/\d{4}, \d+ this school "
+        r"year; the others have left\), \d+ contacts, \d+ marks",
+        out,
     )
     code, out, _ = run(capsys, "--db", path, "calls", "--date", TODAY, "--json")
     calls = json.loads(out)
