@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
             self.resize(1366, 768)
         self.nav.setCurrentRow(int(settings.value("window/view", 0)))
         self.idle_lock = None
+        self.locked = False  # locked by the idle lock, until someone signs in again
         from attendance_desk.services.users import users_set_up
 
         if users_set_up(context.store):
@@ -222,11 +223,13 @@ class MainWindow(QMainWindow):
             self.views[row].refresh()
             self._fresh.add(row)
 
-    @staticmethod
-    def _may_leave(view) -> bool:
-        """A screen holding unsaved work (the registers) asks Save / Discard / Cancel."""
+    def _may_leave(self, view) -> bool:
+        """A screen holding unsaved work (the registers) asks Save / Discard / Cancel; while the
+        window is locked nobody is signed in, so it asks only whether to discard it."""
         confirm = getattr(view, "confirm_leave", None)
-        return confirm is None or confirm()
+        if confirm is None:
+            return True
+        return confirm(signed_in=False) if self.locked else confirm()
 
     def import_data(self) -> None:
         from attendance_desk.gui.import_dialog import ImportDialog
@@ -260,6 +263,7 @@ class MainWindow(QMainWindow):
         from attendance_desk.gui.login import LoginDialog
 
         self.centralWidget().hide()
+        self.locked = True  # nobody is signed in: closing may not save the unsaved marks
         while True:
             dialog = LoginDialog(
                 self.context.store, "Locked: sign in to carry on", self.context.user, self
@@ -268,6 +272,7 @@ class MainWindow(QMainWindow):
                 break
             if self.close():  # closing may be cancelled to keep unsaved marks: then stay locked
                 return
+        self.locked = False
         previous, self.context.user = self.context.user, dialog.user_name
         self._show_where()
         told = [

@@ -578,13 +578,26 @@ class RegistersView(QWidget):
     def has_unsaved(self) -> bool:
         return bool(self.model.pending)
 
-    def confirm_leave(self) -> bool:
+    def confirm_leave(self, signed_in: bool = True) -> bool:
         """Before the marks on screen are replaced or the screen is left: with unsaved marks, ask
-        Save / Discard / Cancel. True when it is all right to go on."""
+        Save / Discard / Cancel. True when it is all right to go on. Not `signed_in` (the window is
+        locked and being closed): nobody may save them, so only Discard (Yes) or stay (No)."""
         count = len(self.model.pending)
         if not count:
             return True
         group = self.model.week.reg_group if self.model.week else "this class"
+        if not signed_in:
+            if not ask_discard(
+                self,
+                f"{marks_text(count)} typed by {self.context.user} in {group} "
+                f"{'are' if count != 1 else 'is'} not saved, and nobody is signed in to save "
+                f"{'them' if count != 1 else 'it'}.\n\nDiscard {'them' if count != 1 else 'it'} "
+                "and close?",
+            ):
+                return False
+            self.model.discard()
+            self._reasons = {}
+            return True
         them = "them" if count != 1 else "it"
         answer = ask_unsaved(
             self,

@@ -325,3 +325,47 @@ def test_the_amendment_dialog_fits_its_content_in_a_12_pt_font(qtbot, size):
         assert dialog.width() <= size[0] and dialog.height() <= size[1] - 40
     finally:
         app.setFont(before)
+
+
+def test_closing_a_locked_window_never_saves_the_marks_typed(qtbot, school, monkeypatch):  # noqa: F811
+    """Nobody is signed in while the window is locked: closing it offers to discard the marks typed
+    (No keeps them and the lock), never to save them."""
+    from attendance_desk.services.users import add_user
+
+    context = AppContext(school, "Office One", TODAY, synchronous=True)
+    add_user(context.store, "", "Admin", "admin", "admin-pass-1")
+    add_user(context.store, "Admin", "Office One", "office", "office-pass-1")
+    asked = []
+    monkeypatch.setattr(registers, "ask_discard", lambda parent, text: asked.append(text) or False)
+    monkeypatch.setattr(
+        registers, "ask_unsaved", lambda parent, text: pytest.fail("Save offered while locked")
+    )
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    win.show()
+    view = go(win, 1)
+    _at(view, 0, (TODAY, "AM"))
+    qtbot.keyClick(view.table, "/")
+
+    def cancel_then_sign_in():
+        QApplication.activeModalWidget().reject()  # Cancel at the lock: the window tries to close
+
+        def sign_in():
+            locked = QApplication.activeModalWidget()
+            locked.password.setText("office-pass-1")
+            qtbot.keyClick(locked.password, Qt.Key.Key_Return)
+
+        QTimer.singleShot(0, sign_in)
+
+    QTimer.singleShot(0, cancel_then_sign_in)
+    win.idle_lock.timer.timeout.emit()
+    assert asked == [
+        "1 mark typed by Office One in 4A is not saved, and nobody is signed in to save it.\n\n"
+        "Discard it and close?"
+    ]
+    assert win.isVisible() and len(view.model.pending) == 1  # No: kept, and locked until signed in
+    assert context.store.marks.for_session(TODAY, "AM") == {}
+    assert not win.locked and context.user == "Office One"
+    monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: "discard")
+    win.close()
+    context.close()
