@@ -468,6 +468,8 @@ class PupilView(QWidget):
         chosen = self.upn is not None and self.profile is not None
         for button in (*self.actions.values(), self.more):
             button.setEnabled(chosen)
+        self.heat.setVisible(chosen)  # an empty map and its key say nothing before a pupil
+        self.legend.setVisible(chosen)
         if not chosen:
             self.confirm.setEnabled(False)
             self.close_process.setEnabled(False)

@@ -123,6 +123,7 @@ def test_no_pupil_chosen_every_action_is_disabled(qtbot, window):
     view = go(window, 2)
     buttons = [*view.actions.values(), view.more, view.confirm, view.close_process]
     assert view.upn is None and not any(b.isEnabled() for b in buttons)
+    assert not view.heat.isVisible()  # no empty map before a pupil is chosen
     qtbot.mouseClick(view.close_process, Qt.MouseButton.LeftButton)  # nothing opens, nothing said
     assert QApplication.activeModalWidget() is None
     view._record("closed", None, "")  # even if reached: no 'invalid UPN None'
@@ -131,6 +132,7 @@ def test_no_pupil_chosen_every_action_is_disabled(qtbot, window):
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
     assert view.upn == amy.upn
     assert all(b.isEnabled() for b in (*view.actions.values(), view.more))
+    assert view.heat.isVisible()
 
 
 def test_heat_map_colours_agree_with_the_register(qtbot, window):
