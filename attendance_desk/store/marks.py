@@ -22,6 +22,7 @@ from attendance_desk.store.schema import WEEK_OF_DATE, YEAR_OF_WEEK
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
+    from attendance_desk.store.engine import Executor
 
 
 PREVIEW_LIMIT = 500
@@ -68,7 +69,7 @@ def _era_case(boundaries: Sequence[date], start: date, end: date) -> str:
 
 
 @contextmanager
-def _counted_by_statement(conn: sqlite3.Connection) -> Iterator[None]:
+def _counted_by_statement(conn: Executor) -> Iterator[None]:
     """Inside a bulk write, the per-row trigger that counts new marks by week and code stands aside:
     the write counts them itself in one statement, in the same transaction (schema m023)."""
     conn.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
@@ -616,7 +617,7 @@ class MarkRepo:
         if not reason.strip():
             raise ValueError("an amendment needs a reason")
         with self.store.write():
-            after = last_id(self.store.conn, "mark_history")
+            after = last_id(self.store.engine, "mark_history")
             current = self.get(pupil_id, day, session)
             if current is None:
                 raise KeyError("there is no mark to amend for that session")
@@ -631,7 +632,7 @@ class MarkRepo:
                 "WHERE pupil_id = ? AND date = ? AND session = ?",
                 (code, minutes_late, reason, by, now_iso(), pupil_id, day.isoformat(), session),
             )
-            seal(self.store.conn, "mark_history", after)
+            seal(self.store.engine, "mark_history", after)
             return self.get(pupil_id, day, session)
 
     def add_or_amend_many(
@@ -827,8 +828,8 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
     Rows are (pupil_id, iso date, session, code, minutes_late)."""
     stamp = now_iso()
     try:
-        with store.write(), _counted_by_statement(store.conn):
-            store.conn.executemany(
+        with store.write(), _counted_by_statement(store.engine):
+            store.executemany(
                 "INSERT INTO marks (pupil_id, date, session, code, minutes_late, source, recorded_by, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 ((*row, source, by, stamp) for row in rows),
@@ -840,12 +841,13 @@ def insert_new_marks(store: Store, rows: Sequence[tuple], by: str, source: str) 
                 if monday is None:
                     monday = mondays[day] = week_start(date.fromisoformat(day)).isoformat()
                 counts[(pid, monday, code)] += 1
-            store.conn.executemany(
+            store.executemany(
                 f"INSERT INTO mark_week_counts (pupil_id, week, code, n) VALUES (?, ?, ?, ?) {COUNT_UPSERT}",
                 ((pid, monday, code, n) for (pid, monday, code), n in counts.items()),
             )
-    except sqlite3.IntegrityError as exc:
-        if "UNIQUE" not in str(exc):
+    except store.engine.IntegrityError as exc:
+        # a session's mark there already: SQLite's UNIQUE, PostgreSQL's unique_violation (23505)
+        if "UNIQUE" not in str(exc) and getattr(exc, "sqlstate", None) != "23505":
             raise
         raise StaleMark(
             "a mark was recorded for one of these sessions by someone else since you "

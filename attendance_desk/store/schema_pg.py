@@ -865,16 +865,22 @@ PG_MIGRATIONS: dict[str, Sequence[Step]] = {
 
 # read and add only: the history, the audit and the documents are never changed or removed
 READ_AND_ADD = tuple(APPEND_ONLY)
+# the seal (chain.py, step 4): the one column the app may UPDATE in the history and the audit,
+# as on the file, where m013's guards let row_hash go from NULL to a value once and nothing else
+# change (docs/server.md, "Sealing"); the column grant stops any other column being named at all
+SEALS = ("row_hash",)
 # the letter log: read, add, and the columns a letter's life changes (posted; voided once); the
-# seal and state hash (chain.py) until step 4 writes them in the INSERT
+# seal, filled once, and the state hash (chain.py keeps it at each posting or voiding)
 LETTERS_UPDATE = ("posted_on", "void_reason", "voided_by", "voided_at", "row_hash", "state_hash")
 
 
 def grants_pg(engine: Engine, app: str = APP) -> None:
     """What the application role may do, table by table (run as the owner after each migration):
     SELECT, INSERT, UPDATE, DELETE on the working tables (a mark's delete still meets its
-    trigger), SELECT and INSERT only on mark_history, audit and school_documents, the letters'
-    own columns, only SELECT on the migrations' record; the sequences behind the ids."""
+    trigger), SELECT and INSERT only on mark_history, audit and school_documents (and UPDATE of
+    the seal, row_hash, on the two chains), the letters' own columns, only SELECT on the
+    migrations' record; the sequences behind the ids. (TEMPORARY on the database, for the bulk
+    writes' temporary table, is given with the roles: store/postgres.py `roles_sql`.)"""
     app = _ident(app)
     tables = [
         r[0]
@@ -889,7 +895,9 @@ def grants_pg(engine: Engine, app: str = APP) -> None:
         if table == MIGRATIONS_TABLE:
             privileges = "SELECT"
         elif table in READ_AND_ADD:
-            privileges = "SELECT, INSERT"
+            columns = set(engine.table_columns(table))
+            seals = [c for c in SEALS if c in columns] if table in ("mark_history", "audit") else []
+            privileges = "SELECT, INSERT" + (f", UPDATE ({', '.join(seals)})" if seals else "")
         elif table == "letters":  # those of its columns there are at this migration
             columns = set(engine.table_columns(table))
             own = [c for c in LETTERS_UPDATE if c in columns]
