@@ -92,10 +92,12 @@ def refresh_shipped(conn: Executor, at: str, root: Path | None = None) -> list[s
     shipped default moves to the new one; one the school edited is left as the school has it. Returns
     what changed, in words. Call inside a write (or a migration)."""
     changed = []
-    latest = {
+    latest = {  # each document's latest version (a join: PostgreSQL has no bare column by max)
         (r[0], r[1]): (r[2], r[3])
         for r in conn.execute(
-            "SELECT kind, name, max(version), shipped FROM school_documents GROUP BY kind, name"
+            "SELECT d.kind, d.name, d.version, d.shipped FROM school_documents d JOIN ("
+            " SELECT kind, name, max(version) AS v FROM school_documents GROUP BY kind, name"
+            ") m ON m.kind = d.kind AND m.name = d.name AND m.v = d.version"
         )
     }
     for kind, name, content in shipped_defaults(root):

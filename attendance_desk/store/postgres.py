@@ -92,13 +92,16 @@ CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
 
 def roles_sql(database: str, owner: str = OWNER, app: str = APP) -> str:
     """The two roles (run by a superuser or the database's creator, once): nobody else may create
-    objects in the schema; the owner owns it; the application may only read and add."""
+    objects in the schema; the owner owns it; the application may only read and add, and make
+    temporary tables (the bulk writes of store/marks.py load their rows into one; every guard's
+    search_path is pinned, so a temporary table never stands in for one of the schema's)."""
     database, owner, app = _ident(database), _ident(owner), _ident(app)
     return f"""
 CREATE ROLE {owner} NOLOGIN;
 CREATE ROLE {app} NOLOGIN;
 REVOKE ALL ON DATABASE {database} FROM PUBLIC;
 GRANT CONNECT ON DATABASE {database} TO {app}, {owner};
+GRANT TEMPORARY ON DATABASE {database} TO {app};
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER SCHEMA public OWNER TO {owner};
 GRANT USAGE ON SCHEMA public TO {app};
