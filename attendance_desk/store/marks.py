@@ -749,7 +749,7 @@ class MarkRepo:
         register is taken (not one entered ahead) and no record yet: marks that arrive by import."""
         with self.store.write():
             return record_registers_taken_from_marks(
-                self.store.conn, start.isoformat(), end.isoformat(), taking_codes, by, now_iso()
+                self.store.engine, start.isoformat(), end.isoformat(), taking_codes, by, now_iso()
             )
 
     def registers_taken(self, day: date, session: str) -> dict[str, tuple[str, str]]:
@@ -895,7 +895,7 @@ def _load_incoming(
 
 
 def record_registers_taken_from_marks(
-    conn: sqlite3.Connection,
+    conn: Executor,
     start: str,
     end: str,
     taking_codes: Iterable[str],

@@ -480,6 +480,52 @@ CREATE TRIGGER marks_keep_history BEFORE UPDATE ON marks
     )
 
 
+# The retention removal's part that the application role may not do itself (docs/server.md,
+# "Retention removal"): delete a pupil's rows from the two chains it cannot DELETE from, and clear
+# the seals of the rows after the first one removed, so that the removal's own transaction re-seals
+# them (chain.reseal_after_removal, in Python: one implementation of the hash on both engines).
+# Owned by the owner and run with its rights (SECURITY DEFINER, search_path pinned); it refuses
+# unless every pupil is listed in `removals` (as the delete guards ask), left the school more than
+# RETENTION_YEARS years ago (services/privacy.py KEEP_YEARS; a test holds them equal), and the rows
+# it would leave to re-seal were all sealed by the app (the removal must not take in another tool's).
+RETENTION_YEARS = 6
+REMOVE_CHAINED_ROWS = f"""
+CREATE FUNCTION remove_chained_rows(chosen BIGINT[]) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    first_history BIGINT;
+    first_letter BIGINT;
+BEGIN
+    IF EXISTS (SELECT 1 FROM unnest(chosen) AS p(id) WHERE p.id NOT IN (SELECT pupil_id FROM removals)
+               OR NOT EXISTS (SELECT 1 FROM pupils WHERE pupils.id = p.id
+                              AND pupils.leaving_date IS NOT NULL AND pupils.leaving_date <
+                              to_char(current_date - interval '{RETENTION_YEARS} years', 'YYYY-MM-DD')))
+    THEN
+        RAISE EXCEPTION 'only pupils who left more than {RETENTION_YEARS} years ago, listed for a retention removal in its own transaction, may be removed' {REFUSE};
+    END IF;
+    SELECT min(id) INTO first_history FROM mark_history WHERE pupil_id = ANY(chosen);
+    SELECT min(id) INTO first_letter FROM letters WHERE pupil_id = ANY(chosen);
+    IF EXISTS (SELECT 1 FROM mark_history WHERE id >= first_history AND row_hash IS NULL)
+       OR EXISTS (SELECT 1 FROM letters WHERE id >= first_letter AND row_hash IS NULL) THEN
+        RAISE EXCEPTION 'nothing was removed: a chain has rows written outside Attendance Desk after the rows to remove, and the removal would re-seal them' {REFUSE};
+    END IF;
+    DELETE FROM mark_history WHERE pupil_id = ANY(chosen);
+    DELETE FROM letters WHERE pupil_id = ANY(chosen);
+    IF first_history IS NOT NULL THEN
+        ALTER TABLE mark_history DISABLE TRIGGER mark_history_no_update;
+        UPDATE mark_history SET row_hash = NULL WHERE id > first_history;
+        ALTER TABLE mark_history ENABLE TRIGGER mark_history_no_update;
+    END IF;
+    IF first_letter IS NOT NULL THEN
+        ALTER TABLE letters DISABLE TRIGGER letters_sealed_once;
+        UPDATE letters SET row_hash = NULL, state_hash = NULL WHERE id > first_letter;
+        ALTER TABLE letters ENABLE TRIGGER letters_sealed_once;
+    END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION remove_chained_rows(BIGINT[]) FROM PUBLIC;
+"""
+
 M012_SIGN_IN_LIMITS_AND_SIGNATURE = """
 ALTER TABLE users ADD COLUMN failed_signins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN locked_until TEXT;
@@ -844,7 +890,7 @@ PG_MIGRATIONS: dict[str, Sequence[Step]] = {
     "m010_registers_taken_inferred": (nothing_to_convert("marks"),),
     "m011_timestamps_in_utc": (nothing_to_convert(*TIMESTAMP_COLUMNS),),
     "m012_sign_in_limits_and_signature": (M012_SIGN_IN_LIMITS_AND_SIGNATURE,),
-    "m013_tamper_evident_chains": (m013_chains,),
+    "m013_tamper_evident_chains": (m013_chains, REMOVE_CHAINED_ROWS),
     "m017_part_time_timetables": (M017_PART_TIME_TIMETABLES,),
     "m018_medical_evidence": (M018_MEDICAL_EVIDENCE,),
     "m019_early_help_offers": (M019_EARLY_HELP_OFFERS,),
@@ -906,6 +952,8 @@ def grants_pg(engine: Engine, app: str = APP) -> None:
             privileges = "SELECT, INSERT, UPDATE, DELETE"
         engine.execute(f"GRANT {privileges} ON {table} TO {app}")
     engine.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app}")
+    if engine.query("SELECT to_regprocedure('remove_chained_rows(bigint[])')")[0][0] is not None:
+        engine.execute(f"GRANT EXECUTE ON FUNCTION remove_chained_rows(BIGINT[]) TO {app}")
 
 
 # ---- applying them
