@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from attendance_desk.domain.codes import UnknownCode
+from attendance_desk.domain.mark_rules import pupil_refusal
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import HistoryEntry, Mark, NewMark, late_code
 from attendance_desk.domain.roles import Permission
@@ -75,6 +76,8 @@ def amend_mark(
         )
     if not pupil.on_roll(day):
         raise ServiceError(f"{pupil.name} was not on roll on {dmy(day)}")
+    if (refused := pupil_refusal(code, day, pupil)) is not None:  # as the register refuses it
+        raise ServiceError(refused)
     before = store.marks.get(pupil.id, day, session)
     if before is None:
         raise ServiceError(

@@ -130,3 +130,19 @@ def test_x_is_refused_for_a_pupil_of_compulsory_school_age(store):
         "compulsory school age on 20/11/2024 (from 31/08/2024 to "
     )
     assert store.marks.count() == 1
+
+
+def test_an_amendment_meets_the_same_z_and_x_rules_as_the_register(store):
+    """A single amendment (the pupil screen, the CLI `amend`) cannot put Z on a pupil on roll nor X on
+    a pupil of compulsory school age either: the mark and its history stay as they were."""
+    from attendance_desk.services.marks import amend_mark, mark_history
+
+    sam = add_pupil(store, 1, forename="Sam", surname="Six", reg_group="4A", dob=date(2015, 8, 15))
+    save_register(store, "4A", {(sam.id, TODAY, "AM"): "N"}, {}, "", "office", TODAY)
+    for code, why in (("Z", "Sam Six is on roll on 20/11/2024"), ("X", "of compulsory school age")):
+        with pytest.raises(ServiceError, match=why):
+            amend_mark(store, sam.upn, TODAY, "AM", code, "mother rang", "office")
+    assert store.marks.get(sam.id, TODAY, "AM").code == "N"
+    assert mark_history(store, sam.upn)[1] == []
+    before, after = amend_mark(store, sam.upn, TODAY, "AM", "I", "mother rang: ill", "office")
+    assert (before.code, after.code) == ("N", "I")
