@@ -20,8 +20,10 @@ from attendance_desk.domain.groups import EHCP, SEN_SUPPORT
 from attendance_desk.domain.people import Contact, Link, Pupil
 from attendance_desk.domain.upn import make_upn
 from attendance_desk.paths import resource_path
+from attendance_desk.services.demo_casework import add_casework
 from attendance_desk.services.demo_register import simulate_registers
-from attendance_desk.services.school import create_school
+from attendance_desk.services.demo_year import plan_year
+from attendance_desk.services.school import codes, create_school
 from attendance_desk.store.db import Store
 
 LA_NUMBER = 881  # a valid LA number is needed for valid UPNs; the school itself is fictional
@@ -163,7 +165,9 @@ def build_demo_school(
     weeks: int | None = None,
 ) -> Store:
     """Write a demo school to a new file. Default: a 420-pupil primary with marks from the start of
-    last academic year to this morning's AM register."""
+    last academic year to this morning's AM register, and this year's casework (leave, penalty
+    notices, missing education, a part-time timetable, medical evidence, lateness letters, early
+    help, awards) made through the services, its documents in `documents_folder(path)`."""
     today = today or date.today()
     rng = random.Random(seed)
     names = _names()
@@ -202,8 +206,28 @@ def build_demo_school(
     ids = store.pupils.ids_by_upn()
     roster = [(replace(p, id=ids[p.upn]), f) for p, f in roster]
     _write_contacts(store, roster)
-    simulate_registers(store, rng, roster, calendar, first_marks, today, DEMO_USER)
+    casework = plan_year(
+        seed, roster, calendar, first_marks, today, documents_folder(path), codes().is_valid
+    )
+    simulate_registers(
+        store,
+        rng,
+        roster,
+        calendar,
+        first_marks,
+        today,
+        DEMO_USER,
+        casework.fixed,
+        casework.reserved,
+    )
+    add_casework(store, casework, seed)
     return store
+
+
+def documents_folder(path: Path) -> Path:
+    """Where the demo keeps the letters, forms and certificates its casework made (beside the file:
+    `check` finds each logged letter there by its SHA-256)."""
+    return path.parent / f"{path.stem}-documents"
 
 
 def demo_roster(

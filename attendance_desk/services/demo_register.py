@@ -79,7 +79,12 @@ def simulate_registers(
     start: date,
     today: date,
     user: str,
+    fixed: dict[int, dict[tuple[date, str], str]] | None = None,
+    reserved: set[int] | frozenset[int] = frozenset(),
 ) -> None:
+    """`fixed`: the codes the demo's casework needs on a pupil's sessions (granted leave C, say);
+    `reserved`: the pupils that casework is about, left out of this morning's examples."""
+    fixed = fixed or {}
     school_days = calendar.school_days(start, today)
     closed = [
         d
@@ -88,11 +93,13 @@ def simulate_registers(
     ]
     trips = _class_trips(rng, roster, calendar, start, today)
     holidays: dict[int, set[date]] = {}
-    untaken_class = rng.choice(sorted({p.reg_group for p, _ in roster if p.on_roll(today)}))
+    classes = {p.reg_group for p, _ in roster if p.on_roll(today)}
+    shown = {p.reg_group for p, _ in roster if (today, "AM") in fixed.get(p.id, {})}
+    untaken_class = rng.choice(sorted(classes - shown) or sorted(classes))  # casework's are taken
     recent = set(school_days[-RECENT_SCHOOL_DAYS - 1 : -1]) if school_days else set()
     rows: list[tuple] = []
     recode: dict[date, list[tuple[int, date, str, str]]] = defaultdict(list)
-    scenarios = _scenarios(rng, roster, today, untaken_class)
+    scenarios = _scenarios(rng, roster, today, untaken_class, reserved)
     for pupil, family in roster:
         profile = _Profile(rng, family.risk)
         if id(family) not in holidays:
@@ -110,8 +117,17 @@ def simulate_registers(
         run = _unexplained_run(rng, pupil, marks, today, scenarios.get(pupil.id))
         if run:
             _mark_unexplained(marks, school_days, today, run)
+        mine = fixed.get(pupil.id, {})
+        for key, code in mine.items():
+            if key in marks:
+                marks[key] = (code, None)
         for (day, session), (code, minutes) in marks.items():
-            if day in recent and code in ("I", "O", "G") and rng.random() < 0.4:
+            if (
+                day in recent
+                and code in ("I", "O", "G")
+                and (day, session) not in mine
+                and rng.random() < 0.4
+            ):
                 recode[day].append((pupil.id, day, session, code))
                 code = "N"
             rows.append((pupil.id, day.isoformat(), session, code, minutes))
@@ -211,10 +227,18 @@ def _mark_unexplained(marks: Marks, school_days: list[date], today: date, run: i
 
 
 def _scenarios(
-    rng: random.Random, roster: list[tuple[Pupil, Family]], today: date, untaken: str
+    rng: random.Random,
+    roster: list[tuple[Pupil, Family]],
+    today: date,
+    untaken: str,
+    reserved: set[int] | frozenset[int] = frozenset(),
 ) -> dict[int, str]:
-    """Pick who carries this morning's illustrative cases (by pupil id)."""
-    here = [(p, f) for p, f in roster if p.on_roll(today) and p.reg_group != untaken]
+    """Pick who carries this morning's illustrative cases (by pupil id), none of the `reserved`."""
+    here = [
+        (p, f)
+        for p, f in roster
+        if p.on_roll(today) and p.reg_group != untaken and p.id not in reserved
+    ]
     chosen: dict[int, str] = {}
     by_family: dict[int, list[Pupil]] = defaultdict(list)
     for pupil, family in here:
