@@ -162,7 +162,8 @@ def _meaning(table: CodeTable, code: str, day: date) -> str:
 
 
 def _letter_day(letter: LetterRecord) -> date:
-    return date.fromisoformat(letter.generated_at[:10])
+    """The date the letter bears (the day it was made for), not the moment it was generated."""
+    return letter.letter_date
 
 
 def _outstanding(

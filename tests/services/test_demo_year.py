@@ -208,3 +208,20 @@ def test_a_short_demo_makes_only_what_its_registers_allow(tmp_path):
         assert all(r.status == "pending" or r.first_date > TODAY for r in store.leave.all())
     finally:
         store.close()
+
+
+def test_the_pupil_screen_dates_a_letter_by_the_date_it_bears(demo):
+    # the notice to improve was dated weeks ago though the demo generated it today: the pupil
+    # screen's "done" list gives the letter's own date
+    from attendance_desk.services.profile import pupil_profile
+
+    letter = next(
+        x
+        for p in demo.pupils.all()
+        for x in demo.letters.for_pupil(p.id)
+        if x.template == "notice_to_improve"
+    )
+    assert letter.letter_date < TODAY
+    pupil = demo.pupils.by_id(letter.pupil_id)
+    done = pupil_profile(demo, pupil.upn, TODAY).done
+    assert any("notice to improve" in a.what and a.on == letter.letter_date for a in done)
