@@ -71,7 +71,7 @@ def plan_leave(
                 kids,
                 holiday[0],
                 holiday[-1],
-                "a family holiday in Lanzarote before the half-term break: the flights are cheaper",
+                "a family holiday in Lanzarote: the flights are cheaper before the school holiday",
                 "refused",
                 "",
                 key="holiday",

@@ -158,8 +158,9 @@ def plan_part_time(
     days: SchoolDays,
     is_valid: Callable[[str, date], bool],
 ) -> None:
-    """A phased return after anxiety: mornings only from Wednesday to Friday, C2 on the register
-    for the other sessions, the local authority told, reviewed once and due again in a fortnight."""
+    """A phased return after two weeks off with anxiety: mornings only from Wednesday to Friday, C2
+    on the register for the other sessions, the local authority told, reviewed once (every agreed
+    session attended) and due again in a fortnight."""
     from attendance_desk.services import part_time
 
     start = days.back(24)
@@ -175,12 +176,20 @@ def plan_part_time(
     pupil, family = kids[0]
     timetable = Timetable(None, pupil.id, start, first_review, parse_sessions(PART_TIME_ATTENDS))
     begins, ends = compulsory_school_age(pupil.dob) if pupil.dob else (start, days.today)
-    marks: Fixed = {}
+    # two weeks off with anxiety (I: illness, mental health included) before the timetable; then in
+    # school for every agreed session up to the first review, and C2 for the others
+    marks: Fixed = {
+        (d, s): "I"
+        for d in days.between(start - timedelta(days=60), start)[-11:-1]
+        for s in SESSIONS
+    }
     for day in [d for d in days.past if d >= start] + [days.today]:
         for session in SESSIONS:
             hint = suggestion(timetable, day, session, is_valid, begins <= day <= ends)
             if hint:
                 marks[(day, session)] = hint.code
+            elif day <= first_review:
+                marks[(day, session)] = "/" if session == "AM" else "\\"
     plan.fix(pupil.id, marks)
     parent = parent_of(family)
 
@@ -191,7 +200,7 @@ def plan_part_time(
             starts=start,
             review_on=first_review,
             attends=PART_TIME_ATTENDS,
-            reason="a phased return after a long absence with anxiety, agreed with the CAMHS "
+            reason="a phased return after two weeks off with anxiety, agreed with the CAMHS "
             "practitioner",
             by=LEAD,
             agreed_with=parent,
@@ -207,7 +216,7 @@ def plan_part_time(
             store,
             plan.made["part_time"],
             first_review,
-            "Attending every agreed morning and settling well; anxiety easing. Keep the timetable "
+            "Attending every agreed session and settling well; anxiety easing. Keep the timetable "
             "for now and look at adding afternoons at the next review.",
             LEAD,
             next_review=next_review,

@@ -110,6 +110,10 @@ def test_the_part_time_timetable_is_on_the_register(demo):
     assert len(off) >= 10 and set(off.values()) == {"C2"}  # off the timetable: C2, as suggested
     assert all(marks[k] == code for k, code in off.items())
     assert "C2" not in {c for k, c in marks.items() if k not in off}  # in school when agreed
+    # the review found every agreed session attended: true on the register up to the review
+    review = demo.pastoral.reviews(t.id)[0]
+    agreed = {c for k, c in marks.items() if k not in off and k[0] <= review.held_on}
+    assert agreed <= {"/", "\\"} and "every agreed session" in review.outcome
 
 
 def test_medical_evidence_covers_illness_marks(demo):
