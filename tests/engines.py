@@ -158,6 +158,32 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Sto
     return pg_store(request.getfixturevalue("pg_school_server"))
 
 
+def make_school_on(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Store:
+    """tests.helpers.make_school on `kind`: the school's name and URN, its terms and closures."""
+    from dataclasses import replace
+
+    from attendance_desk.domain.records import SchoolSettings
+    from tests.helpers import CLOSURES, TERMS, make_school
+
+    if kind == "sqlite":
+        return make_school(tmp_path)
+    store = make_store(request, tmp_path, kind)
+    store.settings.save_school(replace(SchoolSettings(), name="Test Primary School", urn="123456"))
+    store.calendar.add_terms(list(TERMS))
+    store.calendar.add_closures(list(CLOSURES))
+    return store
+
+
+@pytest.fixture(params=ENGINES)
+def school_on(request, tmp_path):
+    """tests.helpers.make_school's school on each engine in turn."""
+    store = make_school_on(request, tmp_path, request.param)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 @pytest.fixture(params=ENGINES)
 def school_store(request, tmp_path):
     """An empty school on each engine in turn."""

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from attendance_desk.store.dialect import dialect
 from attendance_desk.store.engine import Executor, as_engine
 
 if TYPE_CHECKING:
@@ -355,6 +356,7 @@ def chain_problems(conn: Executor) -> tuple[list[str], list[ChainResult]]:
 def mark_problems(conn: Executor, limit: int = 10) -> list[str]:
     """Marks changed with no history (version raised, or recorder/time/code no longer those of the
     last amendment), and delete guards left open (rows left in `removals`)."""
+    is_not = dialect(conn).is_not
     problems = []
     rows = conn.execute(
         "SELECT m.pupil_id, m.date, m.session, m.version, COUNT(h.id) FROM marks m "
@@ -375,7 +377,7 @@ def mark_problems(conn: Executor, limit: int = 10) -> list[str]:
         "SELECT m.pupil_id, m.date, m.session, m.code, h.new_code, m.recorded_by, h.changed_by, m.recorded_at, "
         "h.changed_at FROM last JOIN mark_history h ON h.id = last.id JOIN marks m ON m.pupil_id = last.pupil_id "
         "AND m.date = last.date AND m.session = last.session WHERE h.direct = 0 AND h.new_code = m.code "
-        "AND (m.recorded_by IS NOT h.changed_by OR m.recorded_at IS NOT h.changed_at)"
+        f"AND (m.recorded_by {is_not} h.changed_by OR m.recorded_at {is_not} h.changed_at)"
     ).fetchall()
     if rows:
         shown = "; ".join(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from attendance_desk.domain.calls import ContactForCalls, Phone
 from attendance_desk.domain.people import Contact, Link
+from attendance_desk.store.dialect import dialect
 
 if TYPE_CHECKING:
     import sqlite3
@@ -114,15 +115,18 @@ class ContactRepo:
 
     def link(self, link: Link) -> bool:
         """Link a contact to a pupil (or update the link); True if anything changed."""
+        is_not = dialect(self.store.engine).is_not
         with self.store.write():
             changed = self.store.execute(
                 "INSERT INTO pupil_contacts(pupil_id, contact_id, relationship, parental_responsibility, "
                 "priority, lives_with) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(pupil_id, contact_id) DO UPDATE SET relationship = excluded.relationship, "
                 "parental_responsibility = excluded.parental_responsibility, priority = excluded.priority, "
-                "lives_with = excluded.lives_with WHERE relationship IS NOT excluded.relationship "
-                "OR parental_responsibility IS NOT excluded.parental_responsibility "
-                "OR priority IS NOT excluded.priority OR lives_with IS NOT excluded.lives_with",
+                "lives_with = excluded.lives_with WHERE "  # the row there, named (PostgreSQL asks)
+                f"pupil_contacts.relationship {is_not} excluded.relationship "
+                f"OR pupil_contacts.parental_responsibility {is_not} excluded.parental_responsibility "
+                f"OR pupil_contacts.priority {is_not} excluded.priority "
+                f"OR pupil_contacts.lives_with {is_not} excluded.lives_with",
                 (
                     link.pupil_id,
                     link.contact_id,

@@ -18,7 +18,7 @@ from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.register import HistoryEntry, Mark, MarkRow
 from attendance_desk.store.chain import last_id, seal
 from attendance_desk.store.db import local_text, now_iso
-from attendance_desk.store.schema import WEEK_OF_DATE, YEAR_OF_WEEK
+from attendance_desk.store.dialect import Dialect, dialect
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -141,6 +141,11 @@ class MarkRepo:
     def __init__(self, store: Store):
         self.store = store
 
+    @property
+    def _sql(self) -> Dialect:
+        """The engine's spelling of what differs (store/dialect.py)."""
+        return dialect(self.store.engine)
+
     # ---- reading -------------------------------------------------------------------------
     def get(self, pupil_id: int, day: date, session: str) -> Mark | None:
         rows = self.store.query(
@@ -238,7 +243,7 @@ class MarkRepo:
         for p, q in outside:
             for pid, _, code, n in self._by_weeks(p, q, era, ids, codes):
                 less[(pid, code)] += n
-        who = "pupil_id IN (SELECT value FROM json_each(?)) AND " if ids is not None else ""
+        who = f"pupil_id IN ({self._sql.json_ids}) AND " if ids is not None else ""
         read = self.store.execute(
             f"SELECT pupil_id, code, n FROM mark_year_counts WHERE {who}year = ?",
             [ids, year] if ids is not None else [year],
@@ -272,7 +277,7 @@ class MarkRepo:
         end]: the whole weeks from `mark_week_counts` in one pass, the days of a week cut by the
         range or by a code-set change from the marks."""
         rows: list[tuple[str, int, str, int]] = []
-        week = WEEK_OF_DATE.format(d="date")
+        week = self._sql.week_of("date")
         for era, weeks, edges in _spans(start, end, era_boundaries):
             if weeks is not None:
                 rows += [
@@ -306,7 +311,7 @@ class MarkRepo:
         codes: list[str] | None = None,
     ) -> list[tuple[int, int, str, int]]:
         """One grouped read of `table` by pupil and code; pupils given by id are read by key."""
-        who = "" if ids is None else "pupil_id IN (SELECT value FROM json_each(?)) AND "
+        who = "" if ids is None else f"pupil_id IN ({self._sql.json_ids}) AND "
         params = [] if ids is None else [ids]
         if codes:
             who += f"code IN ({','.join('?' * len(codes))}) AND "
@@ -345,7 +350,7 @@ class MarkRepo:
         recounted: empty unless the file was edited outside the app. For `check --full`: both are
         read in (pupil, code, week) order and merged, one pass each (a lookup of the marks for each
         kept count took minutes on a large file)."""
-        week = WEEK_OF_DATE.format(d="date")
+        week = self._sql.week_of("date")
         counted = iter(
             self.store.execute(
                 f"SELECT pupil_id, code, {week} AS w, COUNT(*) FROM marks "
@@ -376,14 +381,14 @@ class MarkRepo:
         """(pupil_id, academic year, code, counted, kept) wherever `mark_year_counts` differs from
         the counts by week summed by year: empty unless the file was edited outside the app (with
         `week_count_drift`, the counts by year are checked against the marks themselves)."""
-        year = YEAR_OF_WEEK.format(w="week")
+        year = self._sql.year_of("week")
         return [
             tuple(r)
             for r in self.store.execute(
                 f"WITH c AS MATERIALIZED (SELECT pupil_id, {year} AS year, code, SUM(n) AS n "
                 "FROM mark_week_counts GROUP BY 1, 2, 3) "
                 "SELECT c.pupil_id, c.year, c.code, c.n, COALESCE(y.n, 0) FROM c "
-                "LEFT JOIN mark_year_counts y USING (pupil_id, year, code) WHERE y.n IS NOT c.n "
+                f"LEFT JOIN mark_year_counts y USING (pupil_id, year, code) WHERE y.n {self._sql.is_not} c.n "
                 "UNION ALL SELECT y.pupil_id, y.year, y.code, 0, y.n FROM mark_year_counts y "
                 "LEFT JOIN c USING (pupil_id, year, code) WHERE c.n IS NULL ORDER BY 1, 2, 3"
             )
@@ -416,13 +421,13 @@ class MarkRepo:
         For codes whose category does not depend on the date (the unauthorised G, N, O, U)."""
         codes = sorted(codes)
         listed = ",".join("?" * len(codes))
-        week = WEEK_OF_DATE.format(d="m.date")  # the Monday, worked out in SQL
+        week = self._sql.week_of("m.date")  # the Monday, worked out in SQL
         whole = week_cut(start, end) if windows is None and pupil_ids is not None else None
         if whole is not None:  # whole weeks from the counts by week; the days after, from the marks
             first, last = whole
             rows = self.store.execute(
                 "SELECT pupil_id, week, SUM(n) FROM mark_week_counts WHERE pupil_id IN "
-                f"(SELECT value FROM json_each(?)) AND code IN ({listed}) AND week BETWEEN ? AND ? "
+                f"({self._sql.json_ids}) AND code IN ({listed}) AND week BETWEEN ? AND ? "
                 "GROUP BY pupil_id, week",
                 [json.dumps(sorted(pupil_ids)), *codes, first.isoformat(), last.isoformat()],
             ).fetchall()
@@ -441,21 +446,21 @@ class MarkRepo:
         rows = []
         for cte, params in self._windows(windows):
             rows += self.store.execute(
-                f"{cte}SELECT m.pupil_id, {week}, COUNT(*) FROM w CROSS JOIN marks m "
+                f"{cte}SELECT m.pupil_id, {week}, COUNT(*) FROM w {self._sql.cross_join} marks m "
                 f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
                 f"WHERE m.code IN ({listed}) GROUP BY 1, 2",
                 [*params, *codes],
             ).fetchall()
         return rows
 
-    @staticmethod
-    def _windows(windows: dict[int, tuple[date, date]]):
+    def _windows(self, windows: dict[int, tuple[date, date]]):
         """The pupils' date windows as a VALUES list, in batches (a read must not write, not even to
         a temporary table: that would open a transaction the next write would nest inside)."""
         items = sorted(windows.items())
+        row = f"({self._sql.id_param}, ?, ?)"
         for i in range(0, len(items), WINDOW_BATCH):
             chunk = items[i : i + WINDOW_BATCH]
-            values = ",".join("(?, ?, ?)" for _ in chunk)
+            values = ",".join(row for _ in chunk)
             params = [x for pid, (a, b) in chunk for x in (pid, a.isoformat(), b.isoformat())]
             yield f"WITH w(pupil_id, first, last) AS (VALUES {values}) ", params
 
@@ -473,7 +478,7 @@ class MarkRepo:
             rows += [
                 tuple(r)
                 for r in self.store.query(
-                    f"{cte}SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM w CROSS JOIN marks m "
+                    f"{cte}SELECT m.pupil_id, {era} AS era, m.code, COUNT(*) FROM w {self._sql.cross_join} marks m "
                     "ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last "
                     "GROUP BY m.pupil_id, era, m.code",
                     params,
@@ -491,7 +496,7 @@ class MarkRepo:
         rows = []
         for cte, params in self._windows(windows):
             rows += self.store.query(
-                f"{cte}SELECT m.pupil_id, m.date, m.code FROM w CROSS JOIN marks m "
+                f"{cte}SELECT m.pupil_id, m.date, m.code FROM w {self._sql.cross_join} marks m "
                 f"ON m.pupil_id = w.pupil_id AND m.date BETWEEN w.first AND w.last WHERE m.code IN ({listed})",
                 [*params, *codes],
             )
@@ -499,10 +504,11 @@ class MarkRepo:
 
     def late_counts(self, start: date, end: date) -> list[tuple[int, int, int, int]]:
         """(pupil_id, L count, U count, minutes late) for pupils with a late arrival in [start, end]."""
+        late, after_close = (self._sql.true_count(f"code = '{c}'") for c in "LU")
         return [
             tuple(r)
             for r in self.store.query(
-                "SELECT pupil_id, SUM(code = 'L'), SUM(code = 'U'), COALESCE(SUM(minutes_late), 0) FROM marks "
+                f"SELECT pupil_id, {late}, {after_close}, COALESCE(SUM(minutes_late), 0) FROM marks "
                 "WHERE date BETWEEN ? AND ? AND code IN ('L', 'U') GROUP BY pupil_id",
                 (start.isoformat(), end.isoformat()),
             )
@@ -649,7 +655,9 @@ class MarkRepo:
         entry, with `reason`). Identical marks are left alone, so re-importing changes nothing;
         a missing minutes_late keeps the minutes already recorded for the same code.
         Runs inside the caller's transaction if there is one."""
-        conn = self.store.conn
+        conn = self.store.engine
+        sql = dialect(conn)
+        incoming, is_not = f"{sql.temp}.incoming", sql.is_not
         stamp = now_iso()
         with self.store.write():
             after = last_id(conn, "mark_history")
@@ -661,32 +669,32 @@ class MarkRepo:
                 changes = [
                     tuple(r)
                     for r in conn.execute(
-                        "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                        f"SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM {incoming} AS i "
                         "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
-                        "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                        f"WHERE m.code {is_not} i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
                         (PREVIEW_LIMIT,),
                     )
                 ]
             amended = conn.execute(
-                "UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code IS NOT i.code "
+                f"UPDATE marks SET code = i.code, minutes_late = CASE WHEN marks.code {is_not} i.code "
                 "THEN i.minutes_late ELSE COALESCE(i.minutes_late, marks.minutes_late) END, amend_reason = ?, "
                 "recorded_by = ?, recorded_at = ?, source = ?, version = marks.version + 1 "
-                "FROM temp.incoming AS i WHERE marks.pupil_id = i.pupil_id AND marks.date = i.date "
+                f"FROM {incoming} AS i WHERE marks.pupil_id = i.pupil_id AND marks.date = i.date "
                 "AND marks.session = i.session "
-                "AND (marks.code IS NOT i.code OR "
-                "(i.minutes_late IS NOT NULL AND marks.minutes_late IS NOT i.minutes_late))",
+                f"AND (marks.code {is_not} i.code OR "
+                f"(i.minutes_late IS NOT NULL AND marks.minutes_late {is_not} i.minutes_late))",
                 (reason, by, stamp, source),
             ).rowcount
             if amended:
                 seal(conn, "mark_history", after)
             new = (
-                "FROM temp.incoming AS i WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE "
+                f"FROM {incoming} AS i WHERE NOT EXISTS (SELECT 1 FROM marks m WHERE "
                 "m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session)"
             )
             with _counted_by_statement(conn):
                 conn.execute(
                     "INSERT INTO mark_week_counts (pupil_id, week, code, n) SELECT i.pupil_id, "
-                    f"{WEEK_OF_DATE.format(d='i.date')}, i.code, COUNT(*) {new} GROUP BY 1, 2, 3 "
+                    f"{sql.week_of('i.date')}, i.code, COUNT(*) {new} GROUP BY 1, 2, 3 "
                     + COUNT_UPSERT
                 )
                 added = conn.execute(
@@ -695,7 +703,7 @@ class MarkRepo:
                     f"i.minutes_late, ?, ?, ? {new} ORDER BY i.pupil_id, i.date, i.session",
                     (source, by, stamp),
                 ).rowcount
-            conn.execute("DELETE FROM temp.incoming")
+            conn.execute(f"DELETE FROM {incoming}")
         return WriteResult(
             added=added, amended=amended, unchanged=count - added - amended, changes=changes
         )
@@ -706,7 +714,9 @@ class MarkRepo:
         """What `add_or_amend_many` would do, without taking the write lock: the rows go into a
         TEMP table (the connection's own, not the school file) and are compared with the marks by
         reads only, so a dry run never keeps anyone else from saving."""
-        conn = self.store.conn
+        conn = self.store.engine
+        sql = dialect(conn)
+        incoming, is_not = f"{sql.temp}.incoming", sql.is_not
         if conn.in_transaction:
             raise RuntimeError("preview_many is a read: call it outside a write transaction")
         try:
@@ -714,18 +724,21 @@ class MarkRepo:
             changes = [
                 tuple(r)
                 for r in conn.execute(
-                    "SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM temp.incoming AS i "
+                    f"SELECT m.pupil_id, m.date, m.session, m.code, i.code FROM {incoming} AS i "
                     "JOIN marks m ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session "
-                    "WHERE m.code IS NOT i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
+                    f"WHERE m.code {is_not} i.code ORDER BY m.pupil_id, m.date, m.session LIMIT ?",
                     (PREVIEW_LIMIT,),
                 )
             ]
+            differs = sql.true_count(
+                f"m.code {is_not} i.code OR (i.minutes_late IS NOT NULL AND "
+                f"m.minutes_late {is_not} i.minutes_late)"
+            )
             amended, existing = conn.execute(
-                "SELECT COALESCE(SUM(m.code IS NOT i.code OR (i.minutes_late IS NOT NULL AND "
-                "m.minutes_late IS NOT i.minutes_late)), 0), COUNT(*) FROM temp.incoming AS i JOIN marks m "
+                f"SELECT COALESCE({differs}, 0), COUNT(*) FROM {incoming} AS i JOIN marks m "
                 "ON m.pupil_id = i.pupil_id AND m.date = i.date AND m.session = i.session"
             ).fetchone()
-            conn.execute("DELETE FROM temp.incoming")
+            conn.execute(f"DELETE FROM {incoming}")
         finally:
             if conn.in_transaction:
                 conn.commit()  # ends the implicit transaction on the temp table; the school file is untouched
@@ -876,21 +889,24 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
 
 
 def _load_incoming(
-    conn: sqlite3.Connection, marks: Iterable[MarkRow], progress: Progress | None, total: int
+    conn: Executor, marks: Iterable[MarkRow], progress: Progress | None, total: int
 ) -> int:
     """The incoming marks into the connection's TEMP table `incoming`, in batches; returns how many."""
+    incoming = f"{dialect(conn).temp}.incoming"
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming (pupil_id INTEGER, date TEXT, session TEXT, "
         "code TEXT, minutes_late INTEGER)"
     )
-    conn.execute("DELETE FROM temp.incoming")
+    conn.execute(f"DELETE FROM {incoming}")
     rows = iter(marks)
     count = 0
     while batch := list(islice(rows, 50_000)):
-        conn.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", batch)
+        conn.executemany(f"INSERT INTO {incoming} VALUES (?, ?, ?, ?, ?)", batch)
         count += len(batch)
         if progress:
             progress(count, total or count)
+    if dialect(conn).temp == "pg_temp":  # the planner knows nothing of a new table until then
+        conn.execute(f"ANALYZE {incoming}")
     return count
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from attendance_desk.domain.groups import FLAG_FIELDS
 from attendance_desk.domain.people import Pupil
+from attendance_desk.store.dialect import dialect
 
 if TYPE_CHECKING:
     import sqlite3
@@ -110,7 +111,7 @@ class PupilRepo:
         """Some pupils, in the order of on_roll_between (surname, forename)."""
         return pupils_from_rows(
             self.store.query(
-                "SELECT * FROM pupils WHERE id IN (SELECT value FROM json_each(?)) "
+                f"SELECT * FROM pupils WHERE id IN ({dialect(self.store.engine).json_ids}) "
                 "ORDER BY surname, forename",
                 (json.dumps(pupil_ids),),
             )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from attendance_desk.domain.records import StageEvent, StageStep
 from attendance_desk.domain.support_map import Adjustment
 from attendance_desk.store.db import local_text, now_iso, stored_time
+from attendance_desk.store.dialect import dialect
 
 if TYPE_CHECKING:
     from attendance_desk.store.db import Store
@@ -91,7 +92,7 @@ class StageRepo:
         if pupil_ids is None:
             pupils, params = "SELECT DISTINCT pupil_id AS id FROM stage_events", []
         else:
-            pupils = "SELECT DISTINCT value AS id FROM json_each(?)"
+            pupils = f"SELECT DISTINCT value AS id FROM {dialect(self.store.engine).json_values}"
             params = [json.dumps(sorted(set(pupil_ids)))]
         lo, hi = since.isoformat(), (until or date.max).isoformat()
         latest = (
