@@ -34,6 +34,7 @@ from attendance_desk.services import (
 )
 from attendance_desk.services.imports import import_file
 from attendance_desk.store.audit import AuditRepo
+from tests.engines import ENGINES, make_school_on
 from tests.helpers import CLOSURES, TERMS, add_pupil, make_school, put_marks, sessions, upn
 
 CAL = SchoolCalendar(TERMS, CLOSURES)
@@ -41,8 +42,8 @@ TODAY = date(2024, 11, 20)  # a Wednesday
 ABSENT = [d for d in CAL.school_days(date(2024, 10, 7), date(2024, 10, 11))]
 
 
-def _school(tmp_path: Path):
-    store = make_school(tmp_path)
+def _school(tmp_path: Path, request=None, kind: str = "sqlite"):
+    store = make_school(tmp_path) if kind == "sqlite" else make_school_on(request, tmp_path, kind)
     store.settings.save_school(
         replace(store.settings.school(), head_teacher="Mrs J. Harwood", address="School Lane")
     )
@@ -252,6 +253,9 @@ def snapshot(store) -> dict[str, list[tuple]]:
         r[0]
         for r in store.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            if store.engine.name == "sqlite"
+            else "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_type = 'BASE TABLE'"
         )
     ]
     return {
@@ -263,10 +267,15 @@ class AuditFailed(Exception):
     pass
 
 
+@pytest.mark.parametrize("kind", ENGINES)
 @pytest.mark.parametrize("name", sorted(USE_CASES))
-def test_a_failed_audit_entry_leaves_neither_the_change_nor_the_entry(tmp_path, monkeypatch, name):
+def test_a_failed_audit_entry_leaves_neither_the_change_nor_the_entry(
+    request, tmp_path, monkeypatch, name, kind
+):
+    """On both engines (tests/engines.py)."""
     setup, use_case = USE_CASES[name]
-    store, amy = _school(tmp_path)
+    store, amy = _school(tmp_path, request, kind)
+    assert store.engine.name == kind
     try:
         extra = setup(store, amy, tmp_path) if setup else None
         files = set(tmp_path.iterdir())
