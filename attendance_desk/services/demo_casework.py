@@ -81,7 +81,8 @@ def plan_notice_to_improve(store: Store, plan: YearPlan, days: SchoolDays) -> No
     """A pupil whose unauthorised absence in the ten school weeks up to about seven weeks ago reached
     the threshold: a notice to improve (four weeks) and its letters; then, if unauthorised absence
     went on during those four weeks, the request to the local authority and the notice issued. Of
-    such pupils, the nearest to the threshold and not severely absent (that is the EWS's work)."""
+    such pupils, the nearest to the threshold, not severely absent (that is the EWS's work) and
+    without special educational needs where there is one."""
     from attendance_desk.services import penalties
     from attendance_desk.services.figures import pupil_figures
     from attendance_desk.services.letters import Meeting, make_letters
@@ -115,6 +116,7 @@ def plan_notice_to_improve(store: Store, plan: YearPlan, days: SchoolDays) -> No
         key=lambda r: (
             during.get(r.pupil.id, 0) < 2,  # did not improve: the notice's conditions not met
             r.figures.severe,
+            bool(r.pupil.sen),  # with special educational needs, a notice is seldom the answer
             r.unauthorised_last_local_window,
             r.pupil.upn,
         ),
@@ -176,7 +178,10 @@ def plan_medical(store: Store, plan: YearPlan, days: SchoolDays) -> None:
     if last is None:
         return
     free = _free(plan)
-    staged = [(p, medical.stage2_since(store, p.id, days.today)) for p in free]
+    on_map = {e.pupil_id for e in store.stages.events()}  # one read, not one a pupil
+    staged = [
+        (p, medical.stage2_since(store, p.id, days.today) if p.id in on_map else None) for p in free
+    ]
     ordered = [(p, s) for p, s in staged if s] + [(p, None) for p, s in staged if not s]
     for pupil, since in ordered:
         marks = store.marks.for_pupil(pupil.id, since or days.back(25) or days.past[0], last)
