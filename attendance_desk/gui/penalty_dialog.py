@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attendance_desk.domain.penalties import STEPS
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, from_qdate, heading
@@ -36,8 +37,21 @@ class PenaltyDialog(QDialog):
         self.pupil = QComboBox()
         self.pupil.setAccessibleName("Pupil")
         self.pupil.setEditable(True)
-        for p in all_pupils(context.store):
-            self.pupil.addItem(f"{p.name} ({p.reg_group})", p.upn)
+        # the pupils with cases first (the latest first), so the dialog opens on the work in hand
+        with_cases: dict[str, str] = {}
+        for c in sorted(penalties.cases(context.store), key=lambda c: c.steps[-1].occurred_on):
+            with_cases.pop(c.pupil.upn, None)
+            with_cases[c.pupil.upn] = c.state
+        pupils = {p.upn: p for p in all_pupils(context.store)}
+        for known in reversed(list(with_cases)):
+            if (p := pupils.get(known)) is not None:
+                state = STEPS.get(with_cases[known], with_cases[known]).lower()
+                self.pupil.addItem(f"{p.name} ({p.reg_group}): case, {state}", p.upn)
+        if with_cases:
+            self.pupil.insertSeparator(self.pupil.count())
+        for p in pupils.values():
+            if p.upn not in with_cases:
+                self.pupil.addItem(f"{p.name} ({p.reg_group})", p.upn)
         if upn:
             self.pupil.setCurrentIndex(max(0, self.pupil.findData(upn)))
         self.figures = QLabel()

@@ -115,6 +115,12 @@ def test_penalty_dialog_refuses_below_the_threshold_then_runs_a_case(qtbot, scho
         dialog.act("form", tmp_path / "x.pdf")
         assert "no request to the local authority yet" in dialog.message.text()
         dialog.close()
+        # opened again from the menu (no pupil chosen): it opens on the pupil with the case
+        again = PenaltyDialog(context, None, win)
+        qtbot.addWidget(again)
+        assert again.upn() == upn(3) and "case, notice to improve" in again.pupil.currentText()
+        assert again.cases.rowCount() == 1
+        again.close()
     finally:
         win.close()
         context.close()
