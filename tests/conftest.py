@@ -7,7 +7,13 @@ import pytest  # noqa: E402
 from reportlab import rl_config  # noqa: E402
 
 # the throwaway PostgreSQL cluster and a school on either engine (docs/server.md, step 5)
-from tests.engines import pg_cluster, pg_school_server, school_on, school_store  # noqa: E402, F401
+from tests.engines import (  # noqa: E402, F401
+    _engine_from_environment,
+    pg_cluster,
+    pg_school_server,
+    school_on,
+    school_store,
+)
 
 # In tests only: a PDF made twice from the same input has the same bytes (fixed creation date and
 # document id), so golden files and "same file" checks can compare them. Real PDFs carry their date.

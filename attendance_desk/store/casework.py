@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from attendance_desk.domain.records import CaseworkEntry
@@ -69,6 +69,17 @@ class CaseworkRepo:
 
     def last_contact_dates(self, up_to: date) -> dict[int, date]:
         """Each pupil's latest day on which the family was actually reached, on or before `up_to`."""
+        if self.store.engine.name != "sqlite":  # this PC's local day, which the server does not
+            # know (SQLite's 'localtime' is the PC's): the moments read and turned into days here
+            latest: dict[int, date] = {}
+            for pupil_id, at in self.store.query(
+                "SELECT pupil_id, at FROM casework WHERE contact_made = 1 AND at < ?",
+                ((up_to + timedelta(days=2)).isoformat(),),  # a day's margin for any offset
+            ):
+                day = read_time(at).date()
+                if day <= up_to and day > latest.get(pupil_id, date.min):
+                    latest[pupil_id] = day
+            return latest
         rows = self.store.query(
             "SELECT pupil_id, MAX(date(at, 'localtime')) FROM casework WHERE contact_made = 1 "
             "AND date(at, 'localtime') <= ? GROUP BY pupil_id",

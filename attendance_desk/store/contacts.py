@@ -147,7 +147,9 @@ class ContactRepo:
         wanted = None if pupil_ids is None else set(pupil_ids)
         if wanted is not None and len(wanted) <= 5_000:  # a call list: ask for just those pupils
             sql += (
-                f" WHERE pc.pupil_id IN ({','.join('?' * len(wanted))})" if wanted else " WHERE 0"
+                f" WHERE pc.pupil_id IN ({','.join('?' * len(wanted))})"
+                if wanted
+                else " WHERE 1 = 0"
             )
             params = sorted(wanted)
         rows = self.store.query(sql + " ORDER BY pc.pupil_id, pc.priority, c.name", params)

@@ -71,12 +71,13 @@ def _era_case(boundaries: Sequence[date], start: date, end: date) -> str:
 @contextmanager
 def _counted_by_statement(conn: Executor) -> Iterator[None]:
     """Inside a bulk write, the per-row trigger that counts new marks by week and code stands aside:
-    the write counts them itself in one statement, in the same transaction (schema m023)."""
+    the write counts them itself in one statement, in the same transaction (schema m023). Always
+    inside a `Store.write()`: on an error that write (or its savepoint) is rolled back, the switch
+    with it, so nothing runs after the error (PostgreSQL refuses any statement in a transaction
+    that failed until it is rolled back)."""
     conn.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
-    try:
-        yield
-    finally:
-        conn.execute("DELETE FROM mark_counts_by_statement")
+    yield
+    conn.execute("DELETE FROM mark_counts_by_statement")
 
 
 COUNT_UPSERT = (
