@@ -90,8 +90,9 @@ class Store(Repositories):
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """The SQLite connection itself, for the code not yet moved onto the engine (docs/server.md,
-        step 1: store/marks.py, store/schema.py, services/figures.py)."""
+        """The SQLite connection itself, for what only a school file has (the tests read it with
+        plain SQL, as the sqlite3 shell would); the program's own code goes through the engine
+        (docs/server.md, step 1)."""
         if not isinstance(self.engine, SqliteEngine):
             raise AttributeError(f"a {self.engine.name} store has no SQLite connection")
         return self.engine.conn
