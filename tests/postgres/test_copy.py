@@ -1,0 +1,236 @@
+"""copy-to (docs/server.md, step 7): a demo school copied from its file onto an empty, migrated
+database on the throwaway cluster and back into a new file (the backup the school can carry), every
+table's rows equal, the chains verified with equal heads, `check` and every pupil's figures as on
+the original; and the refusals, each naming why with the target left as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from attendance_desk.services import copy_to as service
+from attendance_desk.services.check import check_school
+from attendance_desk.services.demo import build_demo_school
+from attendance_desk.services.figures import pupil_figures
+from attendance_desk.services.school import ServiceError
+from attendance_desk.store.copy import NOT_COPIED, CopyRefused, copy_school, table_names
+from attendance_desk.store.db import Store, open_store
+from tests import engines
+
+TODAY = date(2026, 11, 20)
+pytestmark = pytest.mark.usefixtures("pg_school_server")
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("copy") / "demo.sqlite"
+    build_demo_school(path, pupils=40, today=TODAY, seed=2, weeks=6).close()
+    return path
+
+
+@pytest.fixture
+def demo(demo_file, tmp_path) -> Store:
+    """A copy of the demo school's file for one test (the service writes its audit entry)."""
+    path = tmp_path / "school.sqlite"
+    shutil.copy(demo_file, path)
+    store = open_store(path)
+    yield store
+    store.close()
+
+
+def server_database(server: dict, as_owner: bool = True) -> Store:
+    """An empty database migrated by IT (a copy of the migrated template), opened by IT's login
+    (the superuser here, who may act as the schema's owner) or by the PC's login."""
+    from attendance_desk.store.postgres_engine import PostgresEngine
+
+    store = engines.pg_store(server)  # as the PC's login (the application's role)
+    if not as_owner:
+        return store
+    name = store.path.name
+    store.close()
+    engine = PostgresEngine.connect(host=server["host"], dbname=name, user=server["superuser"])
+    return Store(Path(f"postgresql://it@test-server/{name}"), engine)
+
+
+def as_pc(server: dict, store: Store) -> Store:
+    """The same database opened again by the PC's login."""
+    from attendance_desk.store.postgres_engine import PostgresEngine
+
+    name = store.path.name
+    store.close()
+    engine = PostgresEngine.connect(host=server["host"], dbname=name, user=engines.LOGIN)
+    return Store(Path(f"postgresql://{engines.LOGIN}@test-server/{name}"), engine)
+
+
+def all_rows(store: Store, audit_up_to: int | None = None) -> dict[str, list[tuple]]:
+    """Every row of every copied table, in a fixed order (a table without an id sorted)."""
+    found = {}
+    for table in table_names(store.engine):
+        if table in NOT_COPIED:
+            continue
+        columns = store.engine.table_columns(table)
+        where = " WHERE key <> 'schema_version'" if table == "settings" else ""
+        if table == "audit" and audit_up_to is not None:
+            where = f" WHERE id <= {audit_up_to}"
+        listed = ", ".join(f'"{c}"' for c in columns)  # "user": quoted on both engines
+        rows = [tuple(r) for r in store.query(f"SELECT {listed} FROM {table}{where}")]
+        found[table] = sorted(rows, key=repr)
+    return found
+
+
+def figures(store: Store) -> list:
+    return pupil_figures(store, date(2025, 9, 1), TODAY)  # every pupil, last year and this
+
+
+def test_a_school_goes_onto_a_server_and_back_into_a_new_file_unchanged(
+    demo, pg_school_server, tmp_path
+):
+    before_audit = demo.query("SELECT MAX(id) FROM audit")[0][0]
+    original = all_rows(demo)
+    assert len(original["marks"]) > 1000 and original["mark_history"] and original["letters"]
+    assert any(isinstance(v, bytes) for r in original["school_documents"] for v in r)  # BLOBs
+    checked = check_school(demo, now=datetime(2026, 11, 20, 18))
+
+    server = server_database(pg_school_server)
+    started = time.perf_counter()
+    there = service.copy_to(demo, server, by="")
+    onto_server = time.perf_counter() - started
+    server = as_pc(pg_school_server, server)
+    assert (
+        all_rows(server) == original
+    )  # every table's rows, ids, BLOBs and timestamps as they were
+    # the copy audited in the school: who, where to (no password), what was copied
+    entry = demo.query("SELECT action, subject, detail FROM audit ORDER BY id DESC LIMIT 1")[0]
+    assert entry[0] == "copy-to" and entry[1].startswith("postgresql://it@test-server/")
+    assert f"{there.rows} rows" in entry[2]
+    # new ids on the server follow the copied ones (the identity sequences were set)
+    with server.write():
+        server.audit.log("office", "test", "after the copy")
+    assert server.query("SELECT MAX(id) FROM audit")[0][0] == before_audit + 1
+
+    back = tmp_path / "carried" / "backup.sqlite"
+    back.parent.mkdir()
+    started = time.perf_counter()
+    service.copy_to(server, back, by="")
+    into_file = time.perf_counter() - started
+    server.close()
+    final = open_store(back)
+    try:
+        assert all_rows(final, audit_up_to=before_audit) == original
+        again = check_school(final, now=datetime(2026, 11, 20, 18))
+        assert set(again.problems) <= set(checked.problems)
+        assert figures(final) == figures(demo) and len(figures(demo)) >= 40
+        assert final.marks.week_count_drift() == [] and final.marks.year_count_drift() == []
+    finally:
+        final.close()
+    print(f"copy of the demo: file to server {onto_server:.2f} s, server to file {into_file:.2f} s")
+
+
+def test_a_target_that_is_not_empty_is_refused(demo, pg_school_server, tmp_path):
+    server = server_database(pg_school_server)
+    try:
+        copy_school(demo, server)
+        with pytest.raises(CopyRefused, match=r"the target is not empty: .*pupils \(40 rows\)"):
+            copy_school(demo, server)
+    finally:
+        server.close()
+    existing = tmp_path / "existing.sqlite"
+    open_store(existing, create=True).close()
+    with pytest.raises(ServiceError, match="already exists"):
+        service.copy_to(demo, existing)
+
+
+def test_a_target_at_another_version_is_refused_and_left_as_it_was(demo, pg_school_server):
+    server = server_database(pg_school_server)
+    try:
+        server.execute("UPDATE settings SET value = '25' WHERE key = 'schema_version'")
+        with pytest.raises(CopyRefused, match="schema version 25 and this school at 26"):
+            copy_school(demo, server)
+        assert server.query("SELECT COUNT(*) FROM pupils")[0][0] == 0
+    finally:
+        server.close()
+
+
+def test_the_application_role_may_not_copy_onto_a_server(demo, pg_school_server):
+    server = server_database(pg_school_server, as_owner=False)
+    try:
+        with pytest.raises(CopyRefused, match="schema's owner"):
+            copy_school(demo, server)
+        assert server.query("SELECT COUNT(*) FROM marks")[0][0] == 0
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_a_school_whose_history_was_edited_outside_the_app_is_not_copied(
+    demo, pg_school_server, tmp_path
+):
+    path = demo.path
+    demo.close()
+    subprocess.run(
+        [
+            "sqlite3",
+            str(path),
+            "DROP TRIGGER mark_history_no_update; "
+            "UPDATE mark_history SET reason = 'holiday' WHERE id = 2;",
+        ],
+        check=True,
+        env={**os.environ},
+    )
+    tampered = open_store(path)
+    server = server_database(pg_school_server)
+    try:
+        with pytest.raises(ServiceError, match="mark history.*row 2 does not match its seal"):
+            service.copy_to(tampered, server)
+        assert server.query("SELECT COUNT(*) FROM mark_history")[0][0] == 0
+        with pytest.raises(ServiceError, match="chains do not verify"):
+            service.copy_to(tampered, tmp_path / "carried.sqlite")
+        assert not (tmp_path / "carried.sqlite").exists()
+    finally:
+        server.close()
+        tampered.close()
+
+
+def test_a_server_address_is_refused_plainly_in_this_version(demo):
+    with pytest.raises(ServiceError, match="not available in this version"):
+        service.copy_to(demo, "postgresql://it:secret@school-server/attendance")
+    assert service.without_password("postgresql://it:secret@host:5432/db") == (
+        "postgresql://it@host:5432/db"
+    )
+
+
+def test_a_copy_that_does_not_match_is_rolled_back_naming_the_difference(
+    demo, pg_school_server, monkeypatch
+):
+    from attendance_desk.store import copy as copying
+
+    insert = copying._insert
+
+    def losing_a_letter(engine, table, columns, rows):
+        insert(engine, table, columns, rows[:-1] if table == "letters" else rows)
+
+    monkeypatch.setattr(copying, "_insert", losing_a_letter)
+    server = server_database(pg_school_server)
+    try:
+        with pytest.raises(
+            CopyRefused, match=r"nothing was kept.*letters has \d+ rows on the target"
+        ):
+            copy_school(demo, server)
+        assert [
+            table
+            for table in table_names(server.engine)
+            if table not in ("school_documents", "settings")
+            and server.query(f"SELECT COUNT(*) FROM {table}")[0][0]
+        ] == []
+        assert server.query("SELECT COUNT(*) FROM school_documents")[0][0] == 21  # as migrated
+        # the triggers set aside for the copy are on again (their ALTER was rolled back too)
+        assert server.query("SELECT COUNT(*) FROM pg_trigger WHERE tgenabled = 'D'")[0][0] == 0
+        assert server.query("SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal")[0][0] >= 19
+    finally:
+        server.close()
