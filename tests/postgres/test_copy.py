@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from attendance_desk.services import copy_to as service
+from attendance_desk.services import users
 from attendance_desk.services.check import check_school
 from attendance_desk.services.demo import build_demo_school
 from attendance_desk.services.figures import pupil_figures
@@ -91,6 +92,11 @@ def figures(store: Store) -> list:
 def test_a_school_goes_onto_a_server_and_back_into_a_new_file_unchanged(
     demo, pg_school_server, tmp_path
 ):
+    users.add_user(demo, "", "Admin", "admin", "a long sentence of a password")
+    users.add_user(demo, "Admin", "lead", "lead", "another long sentence here")
+    with pytest.raises(ServiceError, match="attendance lead, who cannot copy"):
+        service.copy_to(demo, tmp_path / "by-the-lead.sqlite", by="lead")
+    assert not (tmp_path / "by-the-lead.sqlite").exists()
     before_audit = demo.query("SELECT MAX(id) FROM audit")[0][0]
     original = all_rows(demo)
     assert len(original["marks"]) > 1000 and original["mark_history"] and original["letters"]
@@ -99,7 +105,9 @@ def test_a_school_goes_onto_a_server_and_back_into_a_new_file_unchanged(
 
     server = server_database(pg_school_server)
     started = time.perf_counter()
-    there = service.copy_to(demo, server, by="")
+    steps: list[tuple[int, int]] = []
+    there = service.copy_to(demo, server, by="Admin", progress=lambda *step: steps.append(step))
+    assert steps[-1] == (there.rows, there.rows) and len(original["users"]) == 2
     onto_server = time.perf_counter() - started
     server = as_pc(pg_school_server, server)
     assert (
@@ -117,7 +125,7 @@ def test_a_school_goes_onto_a_server_and_back_into_a_new_file_unchanged(
     back = tmp_path / "carried" / "backup.sqlite"
     back.parent.mkdir()
     started = time.perf_counter()
-    service.copy_to(server, back, by="")
+    service.copy_to(server, back, by="admin")  # names without regard to case, on a server too
     into_file = time.perf_counter() - started
     server.close()
     final = open_store(back)
@@ -234,3 +242,38 @@ def test_a_copy_that_does_not_match_is_rolled_back_naming_the_difference(
         assert server.query("SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal")[0][0] >= 19
     finally:
         server.close()
+
+
+def test_a_copy_into_a_file_that_does_not_match_is_rolled_back_with_its_triggers(
+    demo, tmp_path, monkeypatch
+):
+    from attendance_desk.store import copy as copying
+
+    insert = copying._insert
+    monkeypatch.setattr(
+        copying,
+        "_insert",
+        lambda engine, table, columns, rows: insert(
+            engine, table, columns, [(*r[:-1], "changed") if table == "terms" else r for r in rows]
+        ),
+    )
+    target = open_store(tmp_path / "carried.sqlite", create=True)
+    try:
+        with pytest.raises(CopyRefused, match="terms's rows differ"):
+            copy_school(demo, target)
+        assert target.query("SELECT COUNT(*) FROM marks")[0][0] == 0
+        triggers = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+        assert target.query(triggers)[0][0] == demo.query(triggers)[0][0]
+    finally:
+        target.close()
+    monkeypatch.undo()
+    with pytest.raises(ServiceError, match="terms's rows differ"):
+        monkeypatch.setattr(
+            copying,
+            "_insert",
+            lambda engine, table, columns, rows: insert(
+                engine, table, columns, [(*r[:-1], "x") if table == "terms" else r for r in rows]
+            ),
+        )
+        service.copy_to(demo, tmp_path / "half.sqlite")
+    assert not list(tmp_path.glob("half.sqlite*"))  # no half-made file left
