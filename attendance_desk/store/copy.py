@@ -281,7 +281,13 @@ def copy_school(source: Store, target: Store, progress: Progress | None = None) 
                 columns = s.table_columns(table)
                 digest = _Digest("id" in columns)
                 for batch in _rows(s, _select(table, columns)):
-                    _insert(t, table, columns, batch)
+                    try:
+                        _insert(t, table, columns, batch)
+                    except t.Error as exc:  # a value the target refuses, a full disk: named
+                        raise CopyRefused(
+                            f"not copied: the target refused a row of {table}, so nothing was "
+                            f"kept on it: {str(exc).strip()}"
+                        ) from None
                     digest.add(batch)
                     done += len(batch)
                     if progress is not None:

@@ -277,3 +277,16 @@ def test_a_copy_into_a_file_that_does_not_match_is_rolled_back_with_its_triggers
         )
         service.copy_to(demo, tmp_path / "half.sqlite")
     assert not list(tmp_path.glob("half.sqlite*"))  # no half-made file left
+
+
+def test_a_value_the_server_refuses_is_named_and_nothing_kept(demo, pg_school_server):
+    """A NUL in a text (SQLite keeps it; PostgreSQL's text cannot hold one), written with the
+    sqlite3 module as another program would."""
+    demo.execute("UPDATE terms SET name = 'Autumn' || char(0) WHERE id = 1")
+    server = server_database(pg_school_server)
+    try:
+        with pytest.raises(CopyRefused, match="refused a row of terms, so nothing was kept"):
+            copy_school(demo, server)
+        assert server.query("SELECT COUNT(*) FROM pupils")[0][0] == 0
+    finally:
+        server.close()
