@@ -144,6 +144,17 @@ def show_changes(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
 
 
+def _choice_row(text: str, field: QWidget, button: QPushButton) -> QHBoxLayout:
+    """A labelled choice with the button that applies it, kept to the left."""
+    row = QHBoxLayout()
+    label = QLabel(text)
+    label.setBuddy(field)
+    for widget in (label, field, button):
+        row.addWidget(widget)
+    row.addStretch()
+    return row
+
+
 class SettingsView(QWidget):
     title = "Settings"
 
@@ -252,14 +263,7 @@ class SettingsView(QWidget):
         use_map = QPushButton("Use this support map")
         ladder_page = QWidget()
         ladder_layout = QVBoxLayout(ladder_page)
-        choice_row = QHBoxLayout()
-        map_label = QLabel(f"{LABELS['support_map']}:")
-        map_label.setBuddy(self.map_choice)
-        choice_row.addWidget(map_label)
-        choice_row.addWidget(self.map_choice)
-        choice_row.addWidget(use_map)
-        choice_row.addStretch()
-        ladder_layout.addLayout(choice_row)
+        ladder_layout.addLayout(_choice_row(f"{LABELS['support_map']}:", self.map_choice, use_map))
         ladder_layout.addWidget(self.ladder)
         year_start = BY_NAME["stages_at_year_start"]
         self.year_start = QComboBox()
@@ -269,14 +273,9 @@ class SettingsView(QWidget):
         self.choices[year_start.name] = self.year_start
         self.inputs[year_start.name] = self.year_start
         save_year_start = QPushButton("Save the 1 September choice")
-        year_row = QHBoxLayout()
-        year_label = QLabel(f"{year_start.label}:")
-        year_label.setBuddy(self.year_start)
-        year_row.addWidget(year_label)
-        year_row.addWidget(self.year_start)
-        year_row.addWidget(save_year_start)
-        year_row.addStretch()
-        ladder_layout.addLayout(year_row)
+        ladder_layout.addLayout(
+            _choice_row(f"{year_start.label}:", self.year_start, save_year_start)
+        )
         ladder_layout.addWidget(self._problem_label(year_start))
         note = QLabel(
             "The support map is school policy, kept in the school file: change its "
