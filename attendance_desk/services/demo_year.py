@@ -76,19 +76,16 @@ class SchoolDays:
 
     def on_or_after(self, day: date) -> date:
         """The first school day from `day` (a weekday where the calendar has no terms yet)."""
-        for offset in range(60):
-            candidate = day + timedelta(days=offset)
-            if self.calendar.has_terms_for(candidate):
-                if self.calendar.is_school_day(candidate):
-                    return candidate
-            elif candidate.weekday() < 5:
-                return candidate
-        return day
+        return self._nearest(day, 1)
 
     def on_or_before(self, day: date) -> date:
         """The last school day up to `day` (a weekday where the calendar has no terms)."""
+        return self._nearest(day, -1)
+
+    def _nearest(self, day: date, step: int) -> date:
+        """The school day nearest `day` going `step` days at a time, within 60 days (else `day`)."""
         for offset in range(60):
-            candidate = day - timedelta(days=offset)
+            candidate = day + timedelta(days=step * offset)
             if self.calendar.has_terms_for(candidate):
                 if self.calendar.is_school_day(candidate):
                     return candidate
