@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from attendance_desk.documents.templates import TemplateProblem, check_template
+from attendance_desk.documents.templates import TemplateProblem, check_template, template_info
 from attendance_desk.domain.roles import Permission
 from attendance_desk.domain.support_map import SupportMap, support_map_from_dict
 from attendance_desk.services.school import ServiceError
@@ -87,10 +87,14 @@ def _title(kind: str, name: str, content: bytes | None) -> str:
             return str(tomllib.loads(text).get("name") or plain)
         except tomllib.TOMLDecodeError:
             return plain
-    header = "Name:" if kind == LETTER else "Subject:"
+    if kind == LETTER:  # its `Name:` header, read as the Letter… dialog reads it
+        try:
+            return template_info(name, sources={name: text}).name
+        except TemplateProblem:
+            return plain
     for line in text.splitlines()[:5]:
-        if line.startswith(header):
-            return line.removeprefix(header).split("{{")[0].strip(" :-") or plain
+        if line.startswith("Subject:"):
+            return line.removeprefix("Subject:").split("{{")[0].strip(" :-") or plain
     return plain
 
 
