@@ -12,6 +12,7 @@ from pathlib import Path
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.codes import CodeTable
+from attendance_desk.domain.mark_rules import RegisterClock
 from attendance_desk.domain.people import Pupil
 from attendance_desk.importers.marks import NO_MARK, MarkCollector, ParsedMarks, normalise_code
 from attendance_desk.importers.tabular import (
@@ -116,6 +117,7 @@ def parse_grid(
     calendar: SchoolCalendar,
     today: date,
     progress: Callable[[int], None] | None = None,
+    clock: RegisterClock | None = None,
 ) -> ParsedMarks:
     rows = [
         (n, list(cells))
@@ -140,7 +142,7 @@ def parse_grid(
             ]
         )
     labels = {col: f"{weekday_dmy(d)} {s}" for col, (d, s) in columns.items()}
-    collector = MarkCollector(path.name, pupils, codes, calendar, today)
+    collector = MarkCollector(path.name, pupils, codes, calendar, today, clock=clock)
     names = _name_index(pupils)
     for done, (number, cells) in enumerate(rows[last_header + 1 :], start=1):
         identity = {key: cells[col] if col < len(cells) else None for key, col in ids.items()}

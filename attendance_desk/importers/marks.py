@@ -2,9 +2,11 @@
 
 Every mark is checked before anything is written: a valid and known UPN, a real date when the
 pupil was on roll and the school met, AM or PM, a code valid on that date (2024 codes from
-19/08/2024, the older set before), no future marks except codes entered ahead, and no session
-given two different codes. A year of marks for a large school is 760,000 rows: rows are streamed,
-each distinct cell value is parsed once, and accepted marks are packed into compact arrays.
+19/08/2024, the older set before), no future marks except codes entered ahead, no code for
+today's register before it opens except those entered ahead, neither Z for a pupil on roll nor X
+for one of compulsory school age, and no session given two different codes. A year of marks for
+a large school is 760,000 rows: rows are streamed, each distinct cell value is parsed once, and
+accepted marks are packed into compact arrays.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from attendance_desk.domain.calendar import SchoolCalendar, parse_session
 from attendance_desk.domain.codes import Category, Code, CodeTable, UnknownCode
 from attendance_desk.domain.figures import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE
+from attendance_desk.domain.mark_rules import RegisterClock, ahead_refusal, pupil_refusal
 from attendance_desk.domain.people import Pupil
 from attendance_desk.domain.register import MarkRow
 from attendance_desk.domain.upn import validate_upn
@@ -113,7 +116,12 @@ class MarkCollector:
     """Checks marks one at a time, records every problem with where it was, and packs the rest.
 
     `pupils` are the pupils known by UPN (those in the school file, plus any arriving in the same
-    file, such as a CTF); `check_calendar` is off for sources that carry their own closures."""
+    file, such as a CTF); `check_calendar` is off for sources that carry their own closures and are
+    another school's register as it stands (a CTF): then neither the calendar nor the rules for Z
+    and X, which this school's own register keeps, are applied.
+    `clock` says which of today's registers have opened (services/registers.py `register_clock`):
+    given, a code other than those entered ahead is refused for today's register before it opens,
+    as in the register itself."""
 
     def __init__(
         self,
@@ -123,11 +131,12 @@ class MarkCollector:
         calendar: SchoolCalendar,
         today: date,
         check_calendar: bool = True,
+        clock: RegisterClock | None = None,
     ):
         self.problems = Problems(file)
         self.parsed = ParsedMarks(file)
         self.pupils, self.codes, self.calendar, self.today = pupils, codes, calendar, today
-        self.check_calendar = check_calendar
+        self.check_calendar, self.clock = check_calendar, clock
         self.closures = codes.closure_codes()
         self.upn_cache, self.minutes_cache = Cache(_upn), Cache(_minutes)
         self._checks: dict[tuple, tuple] = {}
@@ -167,6 +176,10 @@ class MarkCollector:
                     f"may be entered ahead, not {code}",
                 )
             )
+        elif self.clock is not None and day == self.clock.today:
+            why = ahead_refusal(entry, (day, session), self.clock)
+            if why:
+                problems.append(("date", why))
         if (
             self.check_calendar
             and self.calendar.has_terms_for(day)
@@ -214,6 +227,10 @@ class MarkCollector:
             )
         if not pupil.on_roll(day) and entry.category != Category.NOT_COUNTED:
             self.problems.add(row, date_column, f"{pupil.name} was not on roll on {dmy(day)}")
+        if self.check_calendar and code in ("Z", "X"):  # as the register does (EA 1996 s.8)
+            why = pupil_refusal(code, day, pupil)
+            if why:
+                self.problems.add(row, code_column, why)
         who = self._pupil_index.setdefault(upn, len(self._pupil_index))
         index = self._code_index.setdefault(code, len(self._code_index))
         key = (who * 800_000 + day.toordinal()) * 2 + SESSIONS.index(session)
@@ -259,15 +276,16 @@ def parse_marks(
     calendar: SchoolCalendar,
     today: date,
     progress: Callable[[int], None] | None = None,
+    clock: RegisterClock | None = None,
 ) -> ParsedMarks:
     """Long form, or a register grid (one row per pupil, one column per session) if the file has no
-    upn/date/session/code columns."""
+    upn/date/session/code columns. `clock`: which of today's registers have opened."""
     table = read_table(path, ())
     if not is_long_form(table):
         from attendance_desk.importers.grid import NotAGrid, parse_grid
 
         try:
-            return parse_grid(path, pupils, codes, calendar, today, progress)
+            return parse_grid(path, pupils, codes, calendar, today, progress, clock)
         except NotAGrid:
             missing = ", ".join(c for c in REQUIRED if not table.has(c))
             raise ImportRefused(
@@ -281,7 +299,7 @@ def parse_marks(
                     )
                 ]
             ) from None
-    collector = MarkCollector(table.file, pupils, codes, calendar, today)
+    collector = MarkCollector(table.file, pupils, codes, calendar, today, clock=clock)
     problems = collector.problems
     dates, sessions, code_of = Cache(_date), Cache(_session), Cache(normalise_code)
     at_upn, at_date, at_session, at_code = (table.position[c] for c in REQUIRED)

@@ -18,6 +18,7 @@ from attendance_desk.importers.marks import ParsedMarks, parse_marks
 from attendance_desk.importers.pupils import parse_pupils
 from attendance_desk.importers.tabular import ImportRefused, Problem
 from attendance_desk.presentation import dmy
+from attendance_desk.services.registers import register_clock
 from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.services.users import authorize
 from attendance_desk.store.contacts import identity_keys
@@ -261,6 +262,7 @@ def _plan_marks(
         calendar,
         today,
         progress=(lambda n: progress(n, 0)) if progress else None,
+        clock=register_clock(store, today),
     )
     report.rows = parsed.rows_read
     return _Plan(marks=parsed)

@@ -200,3 +200,45 @@ def test_a_name_with_a_line_break_is_refused_naming_the_row(tmp_path):
         report.problems
     )
     store.close()
+
+
+def test_an_import_keeps_the_registers_rules_for_today_and_for_z_and_x(
+    tmp_path, store, monkeypatch
+):
+    """The MIS import refuses what the register refuses (services/registers.py entry_refusals):
+    a code other than those entered ahead for today's PM register at 09:00, before it opens
+    (13:00, the school's setting); Z (prospective pupil) for a pupil on roll; X (not of compulsory
+    school age) for a pupil of 8 (Education Act 1996 s.8: compulsory from the term after the fifth
+    birthday). X for a pupil of 4 and the AM register, open since 08:45, are accepted."""
+    from datetime import datetime
+
+    from attendance_desk.services import registers as register_service
+
+    today = date(2024, 11, 20)
+    monkeypatch.setattr(register_service, "clock_now", lambda: datetime(2024, 11, 20, 9, 0))
+    eight = add_pupil(store, 3, dob=date(2016, 5, 1))
+    add_pupil(store, 4, dob=date(2020, 6, 1), admission_date=date(2024, 9, 3))
+    path = write(
+        tmp_path,
+        "marks.csv",
+        "upn,date,session,code\n"
+        f"{upn(3)},2024-11-20,AM,/\n"  # row 2: the AM register has opened
+        f"{upn(3)},2024-11-20,PM,/\n"  # row 3: the PM register opens at 13:00
+        f"{upn(1)},2024-11-20,PM,M\n"  # row 4: M (medical appointment) may be entered ahead
+        f"{upn(1)},2024-11-19,AM,Z\n"  # row 5: Z for a pupil on roll
+        f"{upn(3)},2024-11-19,AM,X\n"  # row 6: X at 8 years old
+        f"{upn(4)},2024-11-19,AM,X\n",  # row 7: X at 4 years old
+    )
+    before = snapshot(store)
+    report = import_file(store, "marks", path, "office1", today)
+    assert {(p.row, p.column) for p in report.problems} == {(3, "date"), (5, "code"), (6, "code")}
+    said = {p.row: p.message for p in report.problems}
+    assert "13:00" in said[3] and "/" in said[3]
+    assert said[5].startswith("Z (prospective pupil, not on the admission register) cannot be used")
+    assert f"{eight.name} is of compulsory school age" in said[6]
+    assert snapshot(store) == before  # nothing written
+
+    monkeypatch.setattr(register_service, "clock_now", lambda: datetime(2024, 11, 20, 13, 5))
+    path.write_text(f"upn,date,session,code\n{upn(3)},2024-11-20,PM,/\n{upn(4)},2024-11-19,AM,X\n")
+    report = import_file(store, "marks", path, "office1", today)
+    assert report.ok and report.added == 2  # after 13:00 the PM register takes the mark
