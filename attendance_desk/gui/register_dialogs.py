@@ -3,6 +3,7 @@ mark about to change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,18 @@ from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.school import codes
 
 
+def _why_fewer(left_out: dict[str, str]) -> str:
+    """Why the codes left out are not offered: a register not open yet once (its reason names one
+    code each time), then each code that does not fit the pupil."""
+    ahead = ": only codes such as"
+    heads = dict.fromkeys(why.split(ahead)[0] for why in left_out.values() if ahead in why)
+    lines = [
+        f"{head[:1].upper()}{head[1:]}: only codes entered ahead are listed." for head in heads
+    ]
+    lines += [f"Not listed: {why}." for why in left_out.values() if ahead not in why]
+    return "\n".join(lines)
+
+
 class CodePicker(QDialog):
     """Every code valid on a day with its meaning. Typing filters: a letter shows the codes that start
     with it, longer text also words in the meanings; Enter picks the highlighted code."""
@@ -36,9 +49,12 @@ class CodePicker(QDialog):
         session: str,
         parent: QWidget | None = None,
         suggested: tuple[str, str] | None = None,
+        refusal: Callable[[str], str | None] | None = None,
     ):
         """`suggested`: (code, why) the register suggests for this session (a part-time timetable),
-        listed first and highlighted."""
+        listed first and highlighted. `refusal(code)`: why the cell would refuse a code (a register
+        not open yet, Z or X that does not fit the pupil); those codes are not offered, and the
+        picker says why once."""
         super().__init__(parent)
         self.setWindowTitle(f"Attendance codes for {weekday_dmy(day)} {session}")
         self.code: str | None = None
@@ -48,9 +64,12 @@ class CodePicker(QDialog):
         self.search.setPlaceholderText("Type a code or a word of its meaning")
         self.list = QListWidget()
         self.list.setAccessibleName("Codes")
+        offered = [c for c in code_set.codes.values() if c.present_in in ("", session)]
+        # one present mark, this session's (/ AM, \\ PM): the other's would be listed as it too
+        left_out = {c.code: refusal(c.code) for c in offered} if refusal else {}
+        left_out = {code: why for code, why in left_out.items() if why}
         ordered = sorted(
-            # one present mark, this session's (/ AM, \\ PM): the other's would be listed as it too
-            (c for c in code_set.codes.values() if c.present_in in ("", session)),
+            (c for c in offered if c.code not in left_out),
             key=lambda c: not (suggested and c.code == suggested[0]),
         )
         for code in ordered:
@@ -67,6 +86,10 @@ class CodePicker(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"{code_set.title}. Type to search; ↑/↓ and Enter to choose."))
+        if left_out:
+            self.why_fewer = QLabel(_why_fewer(left_out))
+            self.why_fewer.setWordWrap(True)
+            layout.addWidget(self.why_fewer)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)

@@ -423,7 +423,14 @@ class RegisterTable(QTableView):
         if key is None or not model.flags(index) & Qt.ItemFlag.ItemIsEditable:
             return
         hint = model.week.suggested.get(key)
-        picker = CodePicker(key[1], key[2], self, (hint.code, hint.why) if hint else None)
+        clock = model.clock()  # read once: the picker asks about every code
+        picker = CodePicker(
+            key[1],
+            key[2],
+            self,
+            (hint.code, hint.why) if hint else None,
+            refusal=lambda code: model.refusal(key, code, clock),
+        )
         if (
             picker.exec() == QDialog.DialogCode.Accepted
             and picker.code

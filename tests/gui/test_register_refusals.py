@@ -369,3 +369,38 @@ def test_closing_a_locked_window_never_saves_the_marks_typed(qtbot, school, monk
     monkeypatch.setattr(registers, "ask_unsaved", lambda parent, text: "discard")
     win.close()
     context.close()
+
+
+def test_f2_offers_only_what_the_cell_will_take(qtbot, window, nine_am):  # noqa: F811
+    """At 09:00 the PM register has not opened: F2 lists only the codes entered ahead (M, C, # …)
+    and says why once; on the open AM register, Z is not offered for a pupil on roll (the cell
+    would refuse it: domain/mark_rules.py)."""
+    view = go(window, 1)
+    seen: list = []
+
+    def look():
+        picker = QApplication.activeModalWidget()
+        assert isinstance(picker, CodePicker)
+        why = getattr(picker, "why_fewer", None)
+        seen.append((picker.visible_codes(), why.text() if why else None))
+        picker.reject()
+
+    _at(view, 0, (TODAY, "PM"))
+    QTimer.singleShot(0, look)
+    qtbot.keyClick(view.table, Qt.Key.Key_F2)
+    pm_codes, pm_why = seen.pop()
+    assert "M" in pm_codes and "#" in pm_codes and "C" in pm_codes
+    assert "\\" not in pm_codes and "N" not in pm_codes and "I" not in pm_codes
+    assert pm_why.splitlines() == [
+        "The PM register for 20/11/2024 has not opened yet (it opens at 13:00): only codes entered "
+        "ahead are listed.",
+        "Not listed: Z (prospective pupil, not on the admission register) cannot be used: Amy Able "
+        "is on roll on 20/11/2024.",  # Z may be entered ahead, but not for a pupil on roll
+    ]
+    _at(view, 0, (TODAY, "AM"))
+    QTimer.singleShot(0, look)
+    qtbot.keyClick(view.table, Qt.Key.Key_F2)
+    am_codes, am_why = seen.pop()
+    assert "/" in am_codes and "N" in am_codes and "Z" not in am_codes
+    assert am_why.startswith("Not listed: Z (prospective pupil, not on the admission register)")
+    assert not view.model.pending  # nothing typed by looking
