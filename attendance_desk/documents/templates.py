@@ -256,11 +256,18 @@ def _where(filename: str, exc: BaseException) -> str:
     return f"{filename}, line {line}" if line else filename
 
 
+def _source(env: LimitedEnvironment, name: str) -> str:
+    """A template's text, as the environment's loader finds it."""
+    if env.loader is None:
+        raise TemplateNotFound(name)
+    return env.loader.get_source(env, name)[0]
+
+
 def _check_includes(env: LimitedEnvironment, name: str, chain: tuple[str, ...] = ()) -> None:
     """Refuse a template that includes, extends or imports itself, directly or through others."""
     from jinja2 import nodes
 
-    source = env.loader.get_source(env, name)[0]
+    source = _source(env, name)
     for node in env.parse(source, name).find_all(
         (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
     ):
@@ -388,7 +395,7 @@ def check_template(name: str, sources: Sources) -> TemplateInfo:
     filename = f"{name}{SUFFIX}"
     env = _environment(texts, _digest(texts))
     try:
-        env.parse(env.loader.get_source(env, filename)[0], filename)
+        env.parse(_source(env, filename), filename)
         _check_includes(env, filename)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"{filename}, line {exc.lineno}: {exc.message}") from None

@@ -317,15 +317,17 @@ def progress(f: ReferralFacts) -> Verdict:
         verdict = "met" if review.target_met else "not met"
         line = (
             f"review {dmy(review.held_on)}: {review.achieved:.1f}% between {dmy(review.target_from)} and "
-            f"{dmy(min(review.target_to, review.held_on))} against a target of {review.target_pct:g}%: {verdict}"
+            f"{dmy(min(review.target_to or review.held_on, review.held_on))} against a target of {review.target_pct:g}%: {verdict}"
         )
         sam = next((m for m in f.meetings if m.id == review.reviews_meeting_id), None)
-        if sam and sam.rates and review.rates and sam.rates.possible and review.rates.possible:
-            change = review.rates.attendance_pct - sam.rates.attendance_pct
+        at_sam = sam.rates.attendance_pct if sam and sam.rates else None
+        at_review = review.rates.attendance_pct if review.rates else None
+        if at_sam is not None and at_review is not None:  # None: no possible sessions
+            change = at_review - at_sam
             trend = "improved" if change > 0 else "fell" if change < 0 else "unchanged"
             line += (
-                f"; attendance this school year {sam.rates.attendance_pct:.1f}% at the SAM, "
-                f"{review.rates.attendance_pct:.1f}% at the review ({trend})"
+                f"; attendance this school year {at_sam:.1f}% at the SAM, "
+                f"{at_review:.1f}% at the review ({trend})"
             )
         found.append(line)
     if found:

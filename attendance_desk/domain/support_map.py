@@ -118,7 +118,7 @@ class SupportMap:
 
     def index(self, key: str | None) -> int:
         """Position on the ladder; -1 for no stage or a stage this map does not have."""
-        if not self.has(key):
+        if key is None or not self.has(key):
             return -1
         return self.stages.index(self.stage(key))
 
@@ -189,6 +189,8 @@ class SupportMap:
         if reached is None or self.stages.index(reached) <= position:
             return None
         value = self.measure_value(figures)
+        if value is None:  # too few possible sessions to measure (then no stage is reached either)
+            return None
         if value_at_last_step is not None and not self._worse(value, value_at_last_step):
             return None
         current = self.stage_or_earlier(current_key) if current_key else None

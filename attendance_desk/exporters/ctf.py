@@ -112,6 +112,7 @@ def write_ctf(
     total = 0
     not_carried: list[NotCarried] = []
     for pupil in pupils:
+        pid = pupil.id or 0  # pupils read from the school file: never 0, never None
         node = SubElement(data, "Pupil")
         _text(node, "UPN", pupil.upn)
         _text(node, "Surname", pupil.surname)
@@ -121,9 +122,9 @@ def write_ctf(
         _text(node, "DOB", pupil.dob.isoformat() if pupil.dob else "")
         _text(node, "Sex", pupil.sex or "")
         _text(SubElement(node, "BasicDetails"), "NCyearActual", pupil.year_group)
-        _address(node, *addresses.get(pupil.id, ("", "")))
+        _address(node, *addresses.get(pid, ("", "")))
         people = SubElement(node, "Contacts")
-        for contact in contacts_of.get(pupil.id, ()):
+        for contact in contacts_of.get(pid, ()):
             c = SubElement(people, "Contact")
             _text(c, "Order", contact.priority)
             forename, _, surname = contact.name.rpartition(" ")
@@ -141,7 +142,7 @@ def write_ctf(
                 p = SubElement(phones, "Phone")
                 _text(p, "TelephoneType", phone.kind)
                 _text(p, "PhoneNo", phone.number)
-        marks = marks_of.get(pupil.id, {})
+        marks = marks_of.get(pid, {})
         window = pupil.on_roll_between(first, min(last, until))
         if not marks or window is None:
             continue
@@ -166,22 +167,22 @@ def write_ctf(
         while day <= window[1]:
             if day.weekday() < 5:
                 for session in ("AM", "PM"):
-                    code = marks.get((day, session))
-                    char = None if code is None else ctf_character(code, day, codes)
-                    if char is not None:
+                    entered = marks.get((day, session))
+                    char = None if entered is None else ctf_character(entered, day, codes)
+                    if char is not None and entered is not None:
                         chars.append(char)
-                        used.append((day, code))
+                        used.append((day, entered))
                         continue
                     chars.append("-")
-                    if code is not None:
+                    if entered is not None:
                         missed.append(
                             NotCarried(
                                 pupil.upn,
                                 pupil.name,
                                 day,
                                 session,
-                                code,
-                                _why_not(code, day, codes),
+                                entered,
+                                _why_not(entered, day, codes),
                             )
                         )
             day += timedelta(days=1)
