@@ -43,7 +43,14 @@ def create_school(path: Path, name: str, urn: str, **details: str) -> Store:
     return store
 
 
-def open_school(path: Path) -> Store:
+def open_school(path: Path | str) -> Store:
+    """The school: a school file, or (an address `postgresql://LOGIN@SERVER/DATABASE`) its database
+    on the school's server (services/server.py `connect_to_server`, with the password a
+    `ServerAddress` carries, else libpq's own)."""
+    from attendance_desk.services.server import connect_to_server, is_server_address
+
+    if is_server_address(path):
+        return connect_to_server(str(path) if not isinstance(path, str) else path)
     try:
         return open_store(path)
     except StoreError as exc:

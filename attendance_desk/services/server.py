@@ -1,29 +1,50 @@
-"""Several PCs, one school: where the school file is, what that means, and the server option.
+"""Several PCs, one school: where the school is (a file, or the school's server), what that means.
 
 A school file on a network drive is opened safely for one PC at a time (store/db.py and
-docs/reliability.md); several PCs working at once need the school's server (PostgreSQL), which is
-designed in docs/server.md but is not in this version: asking for it is refused plainly."""
+docs/reliability.md); several PCs working at once use the school's server (PostgreSQL,
+docs/server.md): `connect_to_server` opens its database as the PC's login, after checking its
+version (never migrating: that is IT's `migrate`, `migrate_server` here, run as the schema's owner).
+Every refusal is a `ServiceError` with a plain sentence naming the server; the password is never in
+one, nor printed or logged."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from attendance_desk.services.school import ServiceError
-from attendance_desk.store.db import Store
+from attendance_desk.store.db import Store, StoreError
 from attendance_desk.store.location import network_location
 
 SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql:/", "postgres:/")
 
 SERVER_UNAVAILABLE = (
-    "the server option is not available in this version: Attendance Desk opens a school file "
-    "(one PC at a time if the file is on a network drive). The PostgreSQL server option for "
-    "several PCs is planned; see docs/server.md"
+    "the server option is not available in this installation: it needs the psycopg package "
+    "(pip install 'psycopg[binary]'), which this copy of Attendance Desk does not have"
 )
 
 SHARED_FILE_ADVICE = (
-    "Several PCs working at the same time should use the school's server option (PostgreSQL, "
-    "not yet in this version), not a shared file: until then, use this file from one PC at a time."
+    "Several PCs working at the same time should use the school's server option (PostgreSQL, set "
+    "up by IT as the README's \"The school's server\" says; then Connect to the school's "
+    "server…), not a shared file: until then, use this file from one PC at a time."
 )
+
+
+class ServerPasswordNeeded(ServiceError):
+    """The server asks for a password and none was given (nor found in PGPASSWORD or the pgpass
+    file): ask for one and call again with it."""
+
+
+class ServerAddress(str):
+    """A server's address as given (`postgresql://LOGIN@SERVER/DATABASE`), with the password asked
+    for kept beside it, never in the text: what the command line passes to `open_school` once it
+    has asked. `shown` is the address without any password."""
+
+    password: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return shown_address(self)
 
 
 def is_server_address(text: str | Path) -> bool:
@@ -31,14 +52,110 @@ def is_server_address(text: str | Path) -> bool:
     return str(text).lower().startswith(SERVER_SCHEMES)
 
 
-def connect_to_server(address: str) -> Store:
-    """The server option: refused in this version, naming why (never a half-working connection)."""
-    raise ServiceError(SERVER_UNAVAILABLE)
+def shown_address(address: str | Path) -> str:
+    """A school file's path, or a server's address without its password: what to show or print."""
+    from attendance_desk.store.server import without_password
+
+    if not is_server_address(address):
+        return str(address)
+    text = str(address)
+    for scheme in ("postgresql:/", "postgres:/"):  # as a Path leaves it: one slash of the two
+        if text.startswith(scheme) and not text.startswith(scheme + "/"):
+            text = scheme + "/" + text[len(scheme) :]
+    return without_password(text)
 
 
-def location_warning(where: Store | Path) -> str | None:
-    """What to tell the user when the school file is on a network drive; None on a local disk."""
-    location = where.location if isinstance(where, Store) else network_location(where)
+def _refused(exc: StoreError) -> ServiceError:
+    from attendance_desk.store.server import PSYCOPG_MISSING
+
+    reason = getattr(exc, "reason", "")
+    if reason == "password":
+        return ServerPasswordNeeded(str(exc))
+    if str(exc) == PSYCOPG_MISSING:
+        return ServiceError(SERVER_UNAVAILABLE)
+    return ServiceError(str(exc))
+
+
+def connect_to_server(address: str, password: str | None = None) -> Store:
+    """Open the school's database on a server as the login the address names (a libpq URL,
+    `postgresql://LOGIN@SERVER[:PORT]/DATABASE`, or key=value pairs); the password given, else
+    libpq's own (PGPASSWORD, the pgpass file). The database must be at this program's version:
+    not made ready or older is refused naming the `migrate` command IT runs; newer is refused
+    (install the newer version). Refused: `ServerPasswordNeeded` when the server asks for a
+    password and none was given; any other failure (server unreachable, no such database or
+    login, password not accepted) a `ServiceError`. The store's `server_address` is the address
+    without its password; `on_server` is true."""
+    from attendance_desk.store.server import open_server
+
+    if password is None and isinstance(address, ServerAddress):
+        password = address.password
+    try:
+        return open_server(shown_or_given(address), password)
+    except StoreError as exc:
+        raise _refused(exc) from None
+
+
+def shown_or_given(address: str) -> str:
+    """The address to connect to: as given, with a Path's lost slash put back."""
+    text = str(address)
+    for scheme in ("postgresql:/", "postgres:/"):
+        if text.startswith(scheme) and not text.startswith(scheme + "/"):
+            return scheme + "/" + text[len(scheme) :]
+    return text
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    applied: list[str]  # the migrations applied now, in order (none: it was up to date)
+    version: int  # the database's version afterwards
+    address: str  # the database, without its password
+
+
+def migrate_server(address: str, password: str | None = None) -> MigrationReport:
+    """IT's `migrate`: bring the server's database up to this program's version, as the schema's
+    owner (`postgresql://attendance_owner@SERVER/DATABASE`). Refused, naming why: the roles not
+    made yet (`server_setup_sql`), a login that is not the owner (the program's own role cannot
+    migrate), a newer database, another program's tables; `ServerPasswordNeeded` as above."""
+    from attendance_desk.store.server import migrate
+
+    if password is None and isinstance(address, ServerAddress):
+        password = address.password
+    try:
+        done = migrate(shown_or_given(address), password)
+    except StoreError as exc:
+        raise _refused(exc) from None
+    return MigrationReport(done.applied, done.version, done.server.shown)
+
+
+def server_setup_sql(dbname: str) -> str:
+    """The SQL a superuser runs once through psql to make the school's database and its two roles
+    (IT's login owning the schema, and the program's role each PC's login joins)."""
+    from attendance_desk.store.server import setup_sql
+
+    try:
+        return setup_sql(dbname)
+    except StoreError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def documents_folder(store: Store) -> Path:
+    """Where this PC keeps a school's documents by default: beside a school file
+    (`<file>-documents`); for a school on a server, in the user's Documents
+    (`Attendance Desk/<database>-documents`)."""
+    return store.path.parent / f"{store.path.stem}-documents"
+
+
+def location_warning(where: Store | Path | str) -> str | None:
+    """What to tell the user when the school file is on a network drive; None on a local disk
+    (and for a school on a server: that is what several PCs should use)."""
+    if isinstance(where, Store):
+        if where.on_server:
+            return None
+        location = where.location
+    elif is_server_address(where):
+        return None
+    else:
+        location = network_location(Path(where))
     if not location.network:
         return None
     return (

@@ -78,15 +78,33 @@ def _refuse_foreign_file(path: Path) -> None:
 class Store(Repositories):
     """One school database, through its engine (store/engine.py). Reads go straight to it
     (`query`); changes go through `write()`. Its repositories (`store.pupils`, ...) are declared in
-    store/repositories.py."""
+    store/repositories.py.
 
-    def __init__(self, path: Path, engine: Engine, location: Location = LOCAL):
+    A school file: `path` is the file, `server_address` None. A school on a server (store/server.py):
+    `server_address` is its address without the password (what to show), and `path` this PC's
+    own place for that school, never written itself (`server.local_home`: the documents folder
+    beside it is named as a file's is)."""
+
+    def __init__(
+        self, path: Path, engine: Engine, location: Location = LOCAL, address: str | None = None
+    ):
         self.path = path
         self.engine = engine
+        self.server_address = address if address is not None else _address_of(path, engine)
         self.location = location  # on a network location: rollback journal, exclusive writes
         self._depth = 0
         self.busy_timeout_ms = BUSY_TIMEOUT_MS
         self._open_repositories()
+
+    @property
+    def on_server(self) -> bool:
+        """The school's database is on a server (PostgreSQL), not in a file."""
+        return self.engine.name != "sqlite"
+
+    @property
+    def where(self) -> str:
+        """The school as the user knows it: the file's path, or the server's address."""
+        return self.server_address or str(self.path)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -191,6 +209,18 @@ class Store(Repositories):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _address_of(path: Path, engine: Engine) -> str | None:
+    """A server store made without its address (the tests' `Path("postgresql://…")`): the path as
+    an address again (a Path keeps one slash of the two)."""
+    if engine.name == "sqlite":
+        return None
+    text = str(path)
+    for scheme in ("postgresql:/", "postgres:/"):
+        if text.startswith(scheme) and not text.startswith(scheme + "/"):
+            return scheme + "/" + text[len(scheme) :]
+    return text
 
 
 def open_store(path: str | Path, create: bool = False) -> Store:

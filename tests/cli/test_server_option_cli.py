@@ -23,10 +23,11 @@ def test_the_command_line_notes_a_network_drive(tmp_path, monkeypatch, capsys):
     assert "server option" in err
 
 
-def test_the_server_option_is_refused_plainly(tmp_path, capsys):
-    code = main(["--db", "postgresql://office@school-server/attendance", "stats"])
+def test_a_server_not_found_is_said_plainly(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["--db", "postgresql://office@school-server.invalid/attendance", "stats"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "the server option is not available in this version" in err
+    assert "could not find the school's server 'school-server.invalid' by that name" in err
     assert "Traceback" not in err
     assert not list(tmp_path.iterdir())  # no folder called postgresql: made anywhere here

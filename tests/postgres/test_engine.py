@@ -183,8 +183,10 @@ def test_a_repository_reads_and_writes_through_the_engine(pg):
     assert pg.engine.integrity_problems() == [] and pg.engine.foreign_key_problems() == []
 
 
-def test_nothing_in_the_program_reaches_the_server_engine_yet():
-    """Until step 8 only the tests use it (the refusal itself: tests/cli/test_server_option_cli.py)."""
+def test_only_the_server_opener_reaches_the_engine_and_only_when_asked():
+    """store/server.py opens a server's database (step 8); nothing else in the program names the
+    engine, and psycopg is imported only when a server is asked for: a PC that opens school files
+    runs without it."""
     package = Path(__file__).resolve().parents[2] / "attendance_desk"
     users = [
         str(path.relative_to(package))
@@ -192,4 +194,19 @@ def test_nothing_in_the_program_reaches_the_server_engine_yet():
         if "postgres_engine" in path.read_text(encoding="utf-8")
         and path.name != "postgres_engine.py"
     ]
-    assert users == []
+    assert users == ["store/server.py"]
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, attendance_desk.cli, attendance_desk.services.server, "
+            "attendance_desk.store.server; print('psycopg' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"

@@ -1,0 +1,406 @@
+"""Opening a school's database on a PostgreSQL server (docs/server.md, step 8): connect as the login
+the address names, check the database's schema version against this program's, and never migrate
+on open (the application's role cannot: `migrate` is IT's, run as the schema's owner).
+
+Every failure is a `ServerRefused` whose message is one plain sentence naming the server (never the
+password), with a `reason` the services turn into what the window and the command line do next
+(`password`: ask for one and try again). psycopg is imported only when a server is asked for, so
+the program runs without it on a PC that only opens school files."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from attendance_desk.store.db import Store, StoreError, _bring_in_shipped_defaults
+from attendance_desk.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from attendance_desk.store.postgres_engine import PostgresEngine
+
+CONNECT_TIMEOUT_S = 10
+PSYCOPG_MISSING = (
+    "the server option is not available in this installation: it needs the psycopg package "
+    "(pip install 'psycopg[binary]'), which this copy of Attendance Desk does not have"
+)
+
+
+class ServerRefused(StoreError):
+    """The server's database was not opened. `reason`: unreachable, no-database, no-login,
+    password, auth, not-allowed, not-migrated, older, newer, not-ours, no-psycopg, other."""
+
+    def __init__(self, message: str, reason: str = "other"):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ServerParts:
+    """What an address names, as the messages say it (the password never kept here)."""
+
+    shown: str  # the address without its password
+    host: str  # a name, an IP address, or a socket folder; "" for libpq's default
+    port: str
+    dbname: str
+    user: str
+
+    @property
+    def where(self) -> str:
+        """The server as a sentence names it."""
+        if not self.host:
+            return "this computer (its local socket)"
+        if self.host.startswith("/"):
+            return f"this computer (socket folder {self.host})"
+        return f"{self.host}:{self.port}" if self.port and self.port != "5432" else self.host
+
+
+def without_password(address: str) -> str:
+    """A server's address as it may be shown or kept in the audit: no password, in the user part
+    of a URL, in its query (`?password=`) or as a `password=` pair."""
+    text = address.strip()
+    if "://" not in text:  # key=value pairs
+        pairs = []
+        for part in text.split():
+            if part.lower().startswith("password="):
+                continue
+            pairs.append(part)
+        return " ".join(pairs)
+    parts = urlsplit(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{hostport}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/")))
+
+
+def parse_address(address: str) -> ServerParts:
+    """The host, port, database and login an address names (libpq's defaults where it names
+    none: PGHOST, PGPORT, PGDATABASE, PGUSER, the computer's user). Refused if it cannot be read."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        raise ServerRefused(PSYCOPG_MISSING, "no-psycopg") from None
+    try:
+        parts = conninfo_to_dict(address)
+    except Exception as exc:  # psycopg.ProgrammingError: the address cannot be parsed
+        raise ServerRefused(
+            f"'{without_password(address)}' is not a server address Attendance Desk can read "
+            f"({_first_line(exc)}); it looks like postgresql://LOGIN@SERVER/DATABASE",
+            "other",
+        ) from None
+    user = str(parts.get("user") or os.environ.get("PGUSER") or getpass.getuser())
+    host = str(parts.get("host") or os.environ.get("PGHOST") or "")
+    port = str(parts.get("port") or os.environ.get("PGPORT") or "5432")
+    dbname = str(parts.get("dbname") or os.environ.get("PGDATABASE") or user)
+    return ServerParts(without_password(address), host, port, dbname, user)
+
+
+def connect_engine(address: str, password: str | None = None) -> PostgresEngine:
+    """A connection to the server's database as the address's login: the password given, else
+    libpq's own (PGPASSWORD, the pgpass file). Refused, in a plain sentence, if it cannot be made."""
+    named = parse_address(address)
+    from psycopg import OperationalError
+
+    from attendance_desk.store.postgres_engine import PostgresEngine
+
+    options: dict[str, Any] = {}
+    if password is not None:
+        options["password"] = password
+    if "connect_timeout" not in address:
+        options["connect_timeout"] = CONNECT_TIMEOUT_S
+    try:
+        return PostgresEngine.connect(address, **options)
+    except OperationalError as exc:
+        raise _refusal(named, exc, password is not None) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _refusal(named: ServerParts, exc: BaseException, password_given: bool) -> ServerRefused:
+    """libpq's reason, as a sentence for the office (its own text never names the password)."""
+    text = str(exc)
+    low = text.lower()
+    server, db, user = named.where, named.dbname, named.user
+    if "no password supplied" in low or "password is required" in low:
+        return ServerRefused(
+            f"the school's server at {server} asks for a password for the login '{user}'",
+            "password",
+        )
+    if "password authentication failed" in low or "authentication failed" in low:
+        return ServerRefused(
+            f"the school's server at {server} did not accept the password for the login '{user}': "
+            "check it (or the pgpass file) with whoever looks after the server. Nothing was opened",
+            "auth",
+        )
+    if 'database "' in low and "does not exist" in low:
+        return ServerRefused(
+            f"the school's server at {server} has no database called '{db}': check the address "
+            "(the part after the last /) with whoever looks after the server",
+            "no-database",
+        )
+    if "role" in low and "does not exist" in low:
+        return ServerRefused(
+            f"the school's server at {server} has no login called '{user}': check the address "
+            "(the part before the @) with whoever looks after the server",
+            "no-login",
+        )
+    if "pg_hba.conf" in low:
+        return ServerRefused(
+            f"the school's server at {server} does not let the login '{user}' connect to '{db}' "
+            "from this computer: whoever looks after the server must allow it (pg_hba.conf)",
+            "not-allowed",
+        )
+    if "permission denied for database" in low:
+        return ServerRefused(
+            f"the login '{user}' may not use the database '{db}' on {server}: whoever looks after "
+            'the server must make it a member of attendance_app (README, "The school\'s server")',
+            "not-allowed",
+        )
+    if "could not translate host name" in low or "failed to resolve host" in low:
+        return ServerRefused(
+            f"could not find the school's server '{named.host}' by that name: check the "
+            "address's spelling with whoever looks after the server (or this computer's network "
+            "connection). Nothing was opened",
+            "unreachable",
+        )
+    if (
+        "could not connect" in low
+        or "connection refused" in low
+        or "no such file or directory" in low
+        or "timeout expired" in low
+        or "network is unreachable" in low
+        or "no route to host" in low
+        or "connection to server" in low
+    ):
+        return ServerRefused(
+            f"could not reach the school's server at {server}: it may be switched off or not "
+            "running PostgreSQL, the address may be wrong, or a firewall may be in the way. "
+            "Nothing was opened; check the address with whoever looks after the server",
+            "unreachable",
+        )
+    return ServerRefused(
+        f"could not open the database '{db}' on the school's server at {server} as '{user}': "
+        f"{_first_line(exc)}",
+        "other",
+    )
+
+
+def migrate_command(named: ServerParts) -> str:
+    """The command IT runs to make the database ready (or bring it up to this version)."""
+    host = named.host
+    if not host or host.startswith("/"):
+        where = f"@/{named.dbname}" + (f"?host={host}" if host else "")
+    else:
+        port = f":{named.port}" if named.port and named.port != "5432" else ""
+        where = f"@{host}{port}/{named.dbname}"
+    return f"attendance-desk --db postgresql://attendance_owner{where} migrate"
+
+
+def version_refusal(engine: PostgresEngine, named: ServerParts) -> ServerRefused | None:
+    """Why this program may not open the database, or None: not made ready for Attendance Desk
+    (not migrated), at an older version (IT runs `migrate`), or made by a newer program."""
+    from attendance_desk.store.schema_pg import MIGRATIONS_TABLE, pending_pg
+
+    where = f"the database '{named.dbname}' on the school's server at {named.where}"
+    try:
+        version = engine.schema_version()
+        migrated = engine.query(f"SELECT to_regclass('{MIGRATIONS_TABLE}')")[0][0] is not None
+        applied = (
+            {r[0] for r in engine.query(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+            if migrated
+            else set()
+        )
+        others = engine.query(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        )[0][0]
+    except engine.Error as exc:
+        return ServerRefused(f"{where} could not be read: {_first_line(exc)}", "other")
+    from attendance_desk.store.schema import migrations
+
+    known = {m.name for m in migrations._migrations}
+    if version > SCHEMA_VERSION or applied - known:
+        return ServerRefused(
+            f"{where} was made by a newer Attendance Desk (database version {version}; this "
+            f"program understands up to {SCHEMA_VERSION}): install the newer version on this "
+            "computer to use it",
+            "newer",
+        )
+    if not migrated:
+        if others:
+            return ServerRefused(
+                f"{where} is not an Attendance Desk database (it holds other tables): check the "
+                "address with whoever looks after the server",
+                "not-ours",
+            )
+        return ServerRefused(
+            f"{where} has not been made ready for Attendance Desk: whoever looks after the server "
+            f"must run `{migrate_command(named)}` first",
+            "not-migrated",
+        )
+    if pending_pg(engine):
+        return ServerRefused(
+            f"{where} is at version {version} and this Attendance Desk needs version "
+            f"{SCHEMA_VERSION}: whoever looks after the server must bring it up to date with "
+            f"`{migrate_command(named)}`. Nothing was changed",
+            "older",
+        )
+    return None
+
+
+def open_server(address: str, password: str | None = None) -> Store:
+    """The school's database on a server, opened as the address's login after the version check
+    (nothing migrated); `Store.server_address` is the address shown without its password, and
+    `Store.path` this PC's own place for that school (`local_home`)."""
+    named = parse_address(address)
+    engine = connect_engine(address, password)
+    try:
+        refused = version_refusal(engine, named)
+        if refused is not None:
+            raise refused
+        store = Store(local_home(named), engine, address=named.shown)
+    except BaseException:
+        engine.close()
+        raise
+    _bring_in_shipped_defaults(store)
+    return store
+
+
+def local_home(named: ServerParts) -> Path:
+    """This PC's own place for a school on a server, never made by opening: a school file's path
+    has its documents beside it (`<stem>-documents`), so a server's school is given
+    `<the user's Documents>/Attendance Desk/<database>`; its documents folder is then
+    `…/Attendance Desk/<database>-documents`, as for a file. Nothing is ever written at the path
+    itself."""
+    from platformdirs import user_documents_dir
+
+    return Path(user_documents_dir()) / "Attendance Desk" / named.dbname
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What `migrate` did: the migrations applied now (none: it was up to date) and the version."""
+
+    applied: list[str]
+    version: int
+    server: ServerParts
+
+
+def migrate(address: str, password: str | None = None) -> Migrated:
+    """IT's `migrate`: the pending migrations applied in order as the schema's owner (store/
+    schema_pg.py `apply_pg`). Refused, naming why and what to do, when the roles are not made yet,
+    when the login may not act as the owner (the program's own role cannot), or when the database
+    is newer than this program or not an Attendance Desk database; a migration that fails keeps
+    the ones before it and nothing of itself."""
+    from attendance_desk.store.postgres import APP, OWNER
+    from attendance_desk.store.schema_pg import MIGRATIONS_TABLE, apply_pg
+
+    named = parse_address(address)
+    engine = connect_engine(address, password)
+    where = f"the database '{named.dbname}' on the school's server at {named.where}"
+    try:
+        roles = {
+            r[0]
+            for r in engine.query(
+                "SELECT rolname FROM pg_roles WHERE rolname IN (?, ?)", (OWNER, APP)
+            )
+        }
+        if roles != {OWNER, APP}:
+            raise ServerRefused(
+                f"{where} has no {' or '.join(sorted({OWNER, APP} - roles))} role yet: a "
+                f"superuser makes them first with `attendance-desk server-setup-sql "
+                f'{named.dbname}` run through psql (README, "The school\'s server"), then '
+                "runs migrate again. Nothing was changed",
+                "no-roles",
+            )
+        if not engine.query("SELECT pg_has_role(?, 'MEMBER')", (OWNER,))[0][0]:
+            raise ServerRefused(
+                f"the login '{named.user}' may not migrate {where}: migrations are run as the "
+                f"schema's owner, {OWNER} (IT's login: `{migrate_command(named)}`), never as "
+                "the program's own role. Nothing was changed",
+                "not-owner",
+            )
+        migrated = engine.query(f"SELECT to_regclass('{MIGRATIONS_TABLE}')")[0][0] is not None
+        others = engine.query(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        )[0][0]
+        if not migrated and others:
+            raise ServerRefused(
+                f"{where} holds another program's tables, not Attendance Desk's: migrate an empty "
+                "database made for the school. Nothing was changed",
+                "not-ours",
+            )
+        try:
+            applied = apply_pg(engine, OWNER, APP)
+        except ServerRefused:
+            raise
+        except StoreError as exc:  # a newer database
+            raise ServerRefused(f"{where}: {exc}. Nothing was changed", "newer") from None
+        except engine.Error as exc:
+            raise ServerRefused(
+                f"migrating {where} stopped: {_first_line(exc)}. The migrations before the one "
+                "that failed are kept and nothing of that one; run migrate again once the cause "
+                "is put right",
+                "other",
+            ) from None
+        return Migrated(applied, engine.schema_version(), named)
+    finally:
+        engine.close()
+
+
+def setup_sql(dbname: str) -> str:
+    """What a superuser runs once through psql to make a school's database ready for `migrate`:
+    the database (unless it exists), the two roles (unless they exist), the rights of
+    store/postgres.py `roles_sql`, and IT's login as the schema's owner with a password asked for
+    by psql. Each part may be run again."""
+    from attendance_desk.store.postgres import APP, OWNER, _ident
+
+    try:
+        db = _ident(dbname)
+    except ValueError:
+        raise StoreError(
+            f"'{dbname}' cannot be a database name here: use lower-case letters, digits and _ "
+            "only, starting with a letter (e.g. attendance)"
+        ) from None
+    return f"""-- Attendance Desk: make the database '{db}' ready for the school (run once, as a
+-- PostgreSQL superuser, e.g.  attendance-desk server-setup-sql {db} | sudo -u postgres psql ).
+-- Safe to run again: what exists already is left as it is.
+\\set ON_ERROR_STOP on
+SELECT 'CREATE DATABASE {db}'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{db}') \\gexec
+\\connect {db}
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER}') THEN
+        CREATE ROLE {OWNER} LOGIN;   -- IT's login: owns the schema, runs `migrate`
+    ELSE
+        ALTER ROLE {OWNER} LOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP}') THEN
+        CREATE ROLE {APP} NOLOGIN;   -- the program's role: each PC's login is a member
+    END IF;
+END
+$$;
+REVOKE ALL ON DATABASE {db} FROM PUBLIC;
+GRANT CONNECT ON DATABASE {db} TO {APP}, {OWNER};
+GRANT TEMPORARY ON DATABASE {db} TO {APP};
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+ALTER SCHEMA public OWNER TO {OWNER};
+GRANT USAGE ON SCHEMA public TO {APP};
+-- IT's password for {OWNER} (psql asks for it twice):
+\\password {OWNER}
+-- Next, from any computer with Attendance Desk:
+--   attendance-desk --db postgresql://{OWNER}@THIS-SERVER/{db} migrate
+-- and one login for each PC (or each member of staff), a member of {APP}:
+--   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then   \\password office_pc
+-- Each PC opens  postgresql://office_pc@THIS-SERVER/{db}  (its password in the PC's pgpass file).
+"""

@@ -1,0 +1,217 @@
+"""Opening a school's database on a server (docs/server.md, step 8): `connect_to_server` opens a
+migrated database as the PC's login, checks its version and never migrates; every failure is one
+plain sentence naming the server (never the password): unreachable, no such database or login, a
+password asked for (`ServerPasswordNeeded`) or not accepted, not migrated or older (naming IT's
+`migrate`), newer. `migrate_server` as IT: applies, then finds nothing to do; refused for the
+program's own role and before the roles exist. `server_setup_sql` run through psql makes a
+database `migrate` accepts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from attendance_desk.services import server
+from attendance_desk.services.school import ServiceError, open_school
+from attendance_desk.store.schema import SCHEMA_VERSION
+from tests import engines
+
+pytestmark = pytest.mark.usefixtures("pg_school_server")
+PASSWORD = "Corr3ct-horse"
+PW_LOGIN = "pw_office"
+
+
+def fresh_database(server_: dict, template: str | None = engines.TEMPLATE) -> str:
+    """A new database: a copy of the migrated template, or (template None) an empty one."""
+    name = f"conn_{os.getpid()}_{next(engines._numbers)}"
+    with engines._admin(server_["host"], server_["superuser"]) as admin:
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    server_["databases"].append(name)
+    return name
+
+
+def address(server_: dict, dbname: str, login: str = engines.LOGIN) -> str:
+    return f"postgresql://{login}@/{dbname}?host={server_['host']}"
+
+
+@pytest.fixture(scope="module")
+def pw_login(pg_school_server):
+    """A login that must give a password (scram-sha-256 in pg_hba.conf for it alone)."""
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    with engines._admin(host, superuser) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+        admin.execute(f"CREATE ROLE {PW_LOGIN} LOGIN PASSWORD '{PASSWORD}' IN ROLE attendance_app")
+        hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
+        before = hba.read_text()
+        hba.write_text(f"local all {PW_LOGIN} scram-sha-256\n" + before)
+        admin.execute("SELECT pg_reload_conf()")
+    yield PW_LOGIN
+    with engines._admin(host, superuser) as admin:
+        hba.write_text(before)
+        admin.execute("SELECT pg_reload_conf()")
+        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+
+
+@pytest.fixture(autouse=True)
+def _no_password_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+
+
+def test_a_migrated_database_opens_as_the_pcs_login(pg_school_server):
+    name = fresh_database(pg_school_server)
+    where = address(pg_school_server, name)
+    with server.connect_to_server(where) as store:
+        assert store.on_server and store.server_address == where
+        assert store.where == where
+        assert store.path.name == name and not store.path.exists()  # this PC's place, not made
+        assert server.documents_folder(store).name == f"{name}-documents"
+        assert store.engine.schema_version() == SCHEMA_VERSION
+        assert store.query("SELECT current_user")[0][0] == engines.LOGIN
+    with open_school(where) as store:  # the same through open_school
+        assert store.on_server
+
+
+def test_a_file_is_not_on_a_server(tmp_path):
+    from tests.helpers import make_school
+
+    with make_school(tmp_path) as store:
+        assert not store.on_server and store.server_address is None
+        assert store.where == str(tmp_path / "school.sqlite")
+
+
+def test_an_unreachable_server_is_named(tmp_path):
+    with pytest.raises(ServiceError, match="could not reach the school's server at") as refused:
+        server.connect_to_server(f"postgresql://office_pc@/school?host={tmp_path}/nowhere")
+    assert "Traceback" not in str(refused.value)
+    with pytest.raises(
+        ServiceError, match=r"could not reach the school's server at 127\.0\.0\.1:1"
+    ):
+        server.connect_to_server("postgresql://office_pc@127.0.0.1:1/school?connect_timeout=3")
+
+
+def test_a_missing_database_or_login_is_named(pg_school_server):
+    with pytest.raises(ServiceError, match="has no database called 'nosuchschool'"):
+        server.connect_to_server(address(pg_school_server, "nosuchschool"))
+    name = fresh_database(pg_school_server)
+    with pytest.raises(ServiceError, match="has no login called 'nobody_here'"):
+        server.connect_to_server(address(pg_school_server, name, "nobody_here"))
+
+
+def test_a_password_is_asked_for_checked_and_never_shown(pg_school_server, pw_login, monkeypatch):
+    name = fresh_database(pg_school_server)
+    where = address(pg_school_server, name, pw_login)
+    with pytest.raises(
+        server.ServerPasswordNeeded, match=f"asks for a password for the login '{pw_login}'"
+    ):
+        server.connect_to_server(where)
+    with pytest.raises(ServiceError, match="did not accept the password") as refused:
+        server.connect_to_server(where, "wrong-one")
+    assert not isinstance(refused.value, server.ServerPasswordNeeded)
+    assert "wrong-one" not in str(refused.value)
+    with server.connect_to_server(where, PASSWORD) as store:
+        assert store.query("SELECT current_user")[0][0] == pw_login
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)  # libpq's own
+    with server.connect_to_server(where) as store:
+        assert store.on_server
+    monkeypatch.delenv("PGPASSWORD")
+    given = server.ServerAddress(where)  # what the command line passes once it has asked
+    given.password = PASSWORD
+    with open_school(given) as store:
+        assert store.on_server
+    # a password written in the address is used, and never shown
+    in_url = f"postgresql://{pw_login}:{PASSWORD}@/{name}?host={pg_school_server['host']}"
+    with server.connect_to_server(in_url) as store:
+        assert PASSWORD not in store.where and store.where == where
+    assert PASSWORD not in server.shown_address(in_url)
+    bad = f"postgresql://{pw_login}:nope-{PASSWORD}@/{name}?host={pg_school_server['host']}"
+    with pytest.raises(ServiceError) as refused:
+        server.connect_to_server(bad)
+    assert PASSWORD not in str(refused.value)
+
+
+def test_a_database_not_migrated_or_older_names_migrate(pg_school_server):
+    host = pg_school_server["host"]
+    empty = fresh_database(pg_school_server, template=None)
+    with engines._admin(host, pg_school_server["superuser"], empty) as db:
+        db.execute(f"GRANT CONNECT ON DATABASE {empty} TO attendance_app")
+    with pytest.raises(
+        ServiceError, match="has not been made ready for Attendance Desk"
+    ) as refused:
+        server.connect_to_server(address(pg_school_server, empty))
+    assert (
+        f"attendance-desk --db postgresql://attendance_owner@/{empty}?host={host} migrate"
+        in str(refused.value)
+    )
+    older = fresh_database(pg_school_server)
+    with engines._admin(host, pg_school_server["superuser"], older) as db:
+        from attendance_desk.store.schema import migrations
+
+        last = [m.name for m in migrations._migrations][-1]
+        db.execute("DELETE FROM attendance_desk_migrations WHERE name = %s", (last,))
+        db.execute(
+            "UPDATE settings SET value = %s WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION - 1),),
+        )
+    with pytest.raises(
+        ServiceError, match=f"is at version {SCHEMA_VERSION - 1} and this"
+    ) as refused:
+        server.connect_to_server(address(pg_school_server, older))
+    assert "migrate`" in str(refused.value)
+
+
+def test_a_newer_database_is_refused(pg_school_server):
+    newer = fresh_database(pg_school_server)
+    with engines._admin(pg_school_server["host"], pg_school_server["superuser"], newer) as db:
+        db.execute(
+            "UPDATE settings SET value = %s WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION + 1),),
+        )
+    with pytest.raises(ServiceError, match="made by a newer Attendance Desk"):
+        server.connect_to_server(address(pg_school_server, newer))
+
+
+def test_migrate_as_the_owner_then_nothing_to_do(pg_school_server):
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    name = fresh_database(pg_school_server, template=None)
+    with engines._admin(host, superuser, name) as db:  # the roles exist in the cluster already
+        db.execute(f"GRANT CONNECT ON DATABASE {name} TO attendance_app, attendance_owner")
+        db.execute("ALTER SCHEMA public OWNER TO attendance_owner")
+    # the program's own role may not migrate
+    with pytest.raises(ServiceError, match=f"the login '{engines.LOGIN}' may not migrate"):
+        server.migrate_server(address(pg_school_server, name))
+    report = server.migrate_server(address(pg_school_server, name, superuser))
+    assert len(report.applied) == SCHEMA_VERSION and report.version == SCHEMA_VERSION
+    again = server.migrate_server(address(pg_school_server, name, superuser))
+    assert again.applied == [] and again.version == SCHEMA_VERSION
+    with server.connect_to_server(address(pg_school_server, name)) as store:
+        assert store.engine.schema_version() == SCHEMA_VERSION
+
+
+def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_server, pg_cluster):
+    psql = shutil.which("psql") or str(engines._bindir() / "psql")
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    name = f"setup_{os.getpid()}_{next(engines._numbers)}"
+    pg_school_server["databases"].append(name)
+    script = server.server_setup_sql(name)
+    assert "\\password attendance_owner" in script
+    script = script.replace("\\password attendance_owner", "")  # psql asks on a terminal
+    for _ in range(2):  # safe to run again
+        done = subprocess.run(
+            [psql, "-h", host, "-U", superuser, "-d", "postgres", "-X", "-q"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    report = server.migrate_server(address(pg_school_server, name, "attendance_owner"))
+    assert report.version == SCHEMA_VERSION
+    with server.connect_to_server(address(pg_school_server, name)) as store:
+        assert store.on_server
+    with pytest.raises(ServiceError, match="cannot be a database name"):
+        server.server_setup_sql("Attendance; DROP")
