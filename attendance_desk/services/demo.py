@@ -250,6 +250,7 @@ def demo_roster(
     town = names["school"]["town"]
     families: list[Family] = []
     roster: list[tuple[Pupil, Family]] = []
+    taken: set[tuple[str, str]] = set()  # full names given: each pupil's is their own
     # Cohorts by entry year: current pupils, plus those who left in the years the registers cover.
     for entry in range(first_year - len(years) + 1, current_year + 1):
         last_year = entry + len(years) - 1
@@ -274,11 +275,15 @@ def demo_roster(
                 left = _some_school_day(
                     rng, calendar, academic_year_bounds(current_year)[0], today - timedelta(days=7)
                 )
+            upn = _upn(secondary, entry, i, size)
+            surname = _surname_for(names, family.surname, female)
+            forename = rng.choice(names["girls"] if female else names["boys"])
+            forename = _unused_forename(forename, surname, female, names, taken, upn)
             pupil = Pupil(
                 id=None,
-                upn=_upn(secondary, entry, i, size),
-                surname=_surname_for(names, family.surname, female),
-                forename=rng.choice(names["girls"] if female else names["boys"]),
+                upn=upn,
+                surname=surname,
+                forename=forename,
                 preferred_name=None,
                 dob=_dob(rng, entry + year_index, year_index, first_age),
                 sex="F" if female else "M",
@@ -290,6 +295,22 @@ def demo_roster(
             pupil = _flags(rng, names, pupil)
             roster.append((pupil, family))
     return roster
+
+
+def _unused_forename(
+    forename: str, surname: str, female: bool, names: dict, taken: set[tuple[str, str]], upn: str
+) -> str:
+    """`forename`, or another when a pupil already has this full name (two Rosie Thompsons in one
+    demo school confuse whoever tries it). Chosen by a generator seeded by the UPN, so the rest of
+    the demo's random choices are the same as before."""
+    choices = names["girls"] if female else names["boys"]
+    pick = random.Random(upn)
+    for _ in range(50):
+        if (forename, surname) not in taken:
+            break
+        forename = pick.choice(choices)
+    taken.add((forename, surname))
+    return forename
 
 
 def _upn(secondary: bool, entry: int, i: int, size: int) -> str:
