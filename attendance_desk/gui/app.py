@@ -28,8 +28,11 @@ def exit_now(status: int) -> None:
     os._exit(status if isinstance(status, int) else 1)
 
 
-def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = False) -> int:
-    """Open the window. `smoke`: open it as a user would (including the start-up backup in the
+def run_gui(path: Path | str, user: str, today: date | None = None, smoke: bool = False) -> int:
+    """Open the window. `path`: the school file, or the school's server (`postgresql://…`: the
+    Connect dialog opens on it, asks for the password if the server wants one, then the sign-in).
+    With the usual school file (no --db) and a server remembered on this PC, the window connects
+    to that server. `smoke`: open it as a user would (including the start-up backup in the
     background), paint it once when the start-up work has finished, then close it (to check that an
     installed bundle works, and by scripts/start_loop.py to prove the start is reliable)."""
     from PySide6.QtCore import QTimer
@@ -47,14 +50,20 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
     install_error_log()  # an uncaught error is logged and explained, never lost
     log.info("Attendance Desk started on %s", path)
     app.setWindowIcon(QIcon(str(resource_path("icons", "attendance-desk.png"))))
+    connected = _server_at_start(path, user, smoke)
+    if connected is False:  # the server's dialog or its sign-in was cancelled
+        return 0
     import_ctf = just_created = False
-    if not Path(path).exists():  # first run: no school file yet
+    if connected is None and not Path(path).exists():  # first run: no school file yet
         from attendance_desk.gui.welcome import WelcomeDialog
 
         welcome = WelcomeDialog(Path(path), today or date.today())
-        if welcome.exec() != WelcomeDialog.DialogCode.Accepted or welcome.path is None:
+        if welcome.exec() != WelcomeDialog.DialogCode.Accepted:
             return 0
-        path, import_ctf = welcome.path, welcome.import_ctf
+        connected = welcome.connected
+        if connected is None and welcome.path is None:
+            return 0
+        path, import_ctf = welcome.path or path, welcome.import_ctf
         just_created = bool(
             welcome.admin_name
         )  # the administrator who just created the school is signed in
@@ -62,17 +71,29 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
     from attendance_desk.services.school import open_school
     from attendance_desk.services.users import users_set_up
 
-    with open_school(path) as store:
-        if users_set_up(store) and not smoke and not just_created:
-            from attendance_desk.gui.login import LoginDialog
+    if connected is not None:  # the school's server, signed in to
+        context = AppContext(
+            connected.place, connected.user, today, auto_backup=True, store=connected.store
+        )
+    else:
+        with open_school(Path(path)) as store:
+            if users_set_up(store) and not smoke and not just_created:
+                from attendance_desk.gui.login import LoginDialog
 
-            login = LoginDialog(store, "Sign in to Attendance Desk", user)
-            if login.exec() != LoginDialog.DialogCode.Accepted:
-                return 0
-            user = login.user_name
-    context = AppContext(path, user, today, auto_backup=True)
+                login = LoginDialog(store, "Sign in to Attendance Desk", user)
+                if login.exec() != LoginDialog.DialogCode.Accepted:
+                    return 0
+                user = login.user_name
+        context = AppContext(Path(path), user, today, auto_backup=True)
     window = MainWindow(context)
     window.show()
+    current = {"context": context, "window": window}
+
+    def switched(new_window: MainWindow) -> None:  # File → Connect…: another school's window
+        current.update(context=new_window.context, window=new_window)
+        new_window.switched.connect(switched)
+
+    window.switched.connect(switched)
     if smoke:
 
         def finish() -> None:
@@ -89,5 +110,25 @@ def run_gui(path: Path, user: str, today: date | None = None, smoke: bool = Fals
     elif import_ctf:
         window.import_data()
     status = app.exec()
-    context.close()
+    current["context"].close()
     return status
+
+
+def _server_at_start(path: Path | str, user: str, smoke: bool):
+    """The school's server to open at start: `--db postgresql://…`, or the server remembered on
+    this PC when no other school file was asked for. None: open the file as usual; False: the
+    dialog or the sign-in was cancelled (the program ends, as when the sign-in is cancelled)."""
+    from attendance_desk.gui.server_dialog import connect_and_sign_in, remembered_server
+    from attendance_desk.gui.server_place import is_address
+    from attendance_desk.paths import default_db_path
+    from attendance_desk.services.server import shown_or_given
+
+    if is_address(shown_or_given(str(path))):
+        address = shown_or_given(str(path))
+    elif not smoke and Path(path) == default_db_path() and remembered_server():
+        address = remembered_server()
+    else:
+        return None
+    password = getattr(path, "password", None)  # the command line's ServerAddress, if it asked
+    connected = connect_and_sign_in(None, user, address, connect_now=True, password=password)
+    return False if connected is None else connected

@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from attendance_desk.domain.progress import Cancelled, Stoppable
 from attendance_desk.errors import UserError
-from attendance_desk.services.school import SchoolFile, open_school
+from attendance_desk.gui.server_place import Place, SchoolServer, on_server, open_place
+from attendance_desk.services.school import SchoolFile
 
 
 class TaskSignals(QObject):
@@ -41,7 +42,7 @@ class _Report:
 
 class Task(QRunnable):
     """Runs `job(store, progress)` with its own connection to the school file (SQLite connections
-    belong to one thread). `cancel()` makes the next progress report raise Cancelled.
+    belong to one thread), or to the school's server (a connection of its own, as the window's login). `cancel()` makes the next progress report raise Cancelled.
 
     A Task and its `signals` must be freed in the main thread, never in the pool's worker: the
     signals object is a QObject that lives in the main thread and has queued signals waiting there.
@@ -50,7 +51,9 @@ class Task(QRunnable):
     (issue 12). So a Task is never auto-deleted; AppContext.run keeps it until its `finished`
     signal has been handled and the worker has left run(), then frees it in the main thread."""
 
-    def __init__(self, path: Path, job: Callable[[SchoolFile, Callable[[int, int], None]], object]):
+    def __init__(
+        self, path: Place, job: Callable[[SchoolFile, Callable[[int, int], None]], object]
+    ):
         super().__init__()
         self.setAutoDelete(False)  # the pool must not delete it in the worker thread
         self.path, self.job = path, job
@@ -73,7 +76,7 @@ class Task(QRunnable):
     @Slot()
     def run(self) -> None:
         try:
-            store = open_school(self.path)
+            store = open_place(self.path)
             try:
                 result = self.job(store, self.progress)
             finally:
@@ -97,20 +100,23 @@ class AppContext(QObject):
 
     def __init__(
         self,
-        path: Path,
+        path: Place,
         user: str,
         today: date | None = None,
         synchronous: bool = False,
         auto_backup: bool = False,
+        store: SchoolFile | None = None,
     ):
+        """`path`: the school file, or the school's server (a SchoolServer); `store`: the school
+        already open there (the Connect dialog's connection), else it is opened here."""
         super().__init__()
         self.auto_backup = auto_backup  # back up when the window opens and closes
         self.closed = False
-        self.path = Path(path)
+        self.path: Place = path if isinstance(path, SchoolServer) else Path(path)
         self.user = user
         self._today = today
         self.synchronous = synchronous  # tests run jobs inline
-        self.store = open_school(self.path)
+        self.store = store if store is not None else open_place(self.path)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one writer at a time
         # backups and full checks, one at a time, beside the screens' work (never queued behind a
@@ -127,6 +133,11 @@ class AppContext(QObject):
         self._reaper.setSingleShot(True)
         self._reaper.setInterval(20)
         self._reaper.timeout.connect(self._free_finished_tasks)
+
+    @property
+    def on_server(self) -> bool:
+        """The school's server, not a file: no backups, file checks or folders beside a file."""
+        return on_server(self.path)
 
     @property
     def today(self) -> date:

@@ -31,12 +31,20 @@ from attendance_desk.services.school import school_settings
 
 STYLE = resource_path("style.qss").read_text(encoding="utf-8")
 BACKUP_LOOK_MS = 10 * 60_000  # how often the open window looks whether a backup is due
+# The full check reads the file's own schema (sqlite_master); on a server it is not there yet
+# (docs/server.md, step 5): until it is, the window neither runs it weekly nor offers it there.
+CHECK_ON_SERVER = False
+SERVER_CHECK_LATER = (
+    "The full check of the school's database on a server is not in this version yet: IT can "
+    "check the server itself; a school file is checked here."
+)
 
 
 class MainWindow(QMainWindow):
     startup_finished = (
         Signal()
     )  # the start-up work (the background backup) has finished or was skipped
+    switched = Signal(object)  # File → Connect…: the new window, on the other school, is open
 
     def __init__(self, context: AppContext):
         super().__init__()
@@ -79,17 +87,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.where)
         self._warn_of_a_share()
         self._show_last_backup(school.last_backup)
+        self.successor: MainWindow | None = None  # the window File → Connect… opened instead
+        self.backup_timer: QTimer | None = None
         self._backup_task: Task | None = None
         self._check_task: Task | None = None
         self.check_status = None  # the weekly check's progress and Cancel, in the status bar
         self.check_warning = None  # what the last full check found, if anything
         self.check_dialog = None  # File → Check the school file…, the last one opened
-        if context.auto_backup:  # backups and the weekly full check run in the background
+        if context.auto_backup and context.on_server:  # backed up by IT, not by this PC
+            QTimer.singleShot(0, self, self.startup_finished.emit)
+            if CHECK_ON_SERVER:
+                QTimer.singleShot(1500, self, self._full_check_if_due)
+        elif context.auto_backup:  # backups and the weekly full check run in the background
             QTimer.singleShot(1500, self, self._backup_in_background)
-            self.backup_timer = QTimer(self)
-            self.backup_timer.setInterval(BACKUP_LOOK_MS)
-            self.backup_timer.timeout.connect(self._backup_if_due)
-            self.backup_timer.start()
+            timer = self.backup_timer = QTimer(self)
+            timer.setInterval(BACKUP_LOOK_MS)
+            timer.timeout.connect(self._backup_if_due)
+            timer.start()
         else:
             QTimer.singleShot(0, self, self.startup_finished.emit)
         self._menus()
@@ -119,7 +133,13 @@ class MainWindow(QMainWindow):
         for text, key, slot in (
             ("&Import…", "Ctrl+I", self.import_data),
             ("&Export workbook…", "Ctrl+E", self.export_workbook),
-            ("&Check the school file…", "", self.check_school_file),
+            (
+                "&Check the school's data…"
+                if self.context.on_server
+                else "&Check the school file…",
+                "",
+                self.check_school_file,
+            ),
             ("Connect to the &school's server…", "", self.connect_to_server),
             ("&Quit", "Ctrl+Q", self.close),
         ):
@@ -127,6 +147,10 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             file_menu.addAction(action)
+            if slot == self.check_school_file and self.context.on_server and not CHECK_ON_SERVER:
+                action.setEnabled(False)
+                action.setToolTip(SERVER_CHECK_LATER)
+                file_menu.setToolTipsVisible(True)
         view_menu = self.menuBar().addMenu("&View")
         for n, view in enumerate(self.views):
             action = QAction(view.title, self)
@@ -158,9 +182,48 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(warning, 20000)
 
     def connect_to_server(self) -> None:
-        from attendance_desk.gui.welcome import explain_server_option
+        """File → Connect to the school's server…: the unsaved marks are asked about first (Save /
+        Discard / Cancel, as when the window closes); then the address, the password if the server
+        asks for one and the sign-in; then the window opens on the server and this one closes.
+        Cancelled at any point: this school stays open as it was."""
+        from attendance_desk.gui.server_dialog import connect_and_sign_in
 
-        explain_server_option(self)
+        if not all(self._may_leave(view) for view in self.views):
+            return
+        connected = connect_and_sign_in(self, self.context.user)
+        if connected is None:
+            return
+        context = AppContext(
+            connected.place,
+            connected.user,
+            self.context._today,
+            synchronous=self.context.synchronous,
+            auto_backup=self.context.auto_backup,
+            store=connected.store,
+        )
+        self.open_instead(context)
+
+    def open_instead(self, context: AppContext) -> MainWindow:
+        """Open the window on another school (`context`) and close this one and its school."""
+        window = MainWindow(context)
+        window.restoreGeometry(self.saveGeometry())
+        window.show()
+        self.successor = window  # kept: a window nobody refers to would be collected
+        self._retire()
+        self.close()
+        self.context.close()
+        self.switched.emit(window)
+        return window
+
+    def _retire(self) -> None:
+        """This window is being replaced: its timers stop (the idle lock, the backups)."""
+        if self.idle_lock is not None:
+            from PySide6.QtWidgets import QApplication
+
+            self.idle_lock.timer.stop()
+            QApplication.instance().removeEventFilter(self.idle_lock)
+        if self.backup_timer is not None:
+            self.backup_timer.stop()
 
     def _attendance_menu(self) -> None:
         """Leave requests, penalty notices, missing education, social workers, messages."""
@@ -289,11 +352,28 @@ class MainWindow(QMainWindow):
             registers.tell(self, "Unsaved marks discarded", "\n\n".join(told))
 
     def _show_where(self, school_name: str | None = None) -> None:
-        """The school, its file and who is signed in (after every sign-in)."""
+        """The school, its file or server, and who is signed in (after every sign-in)."""
         name = school_name or school_settings(self.context.store).name
-        self.where.setText(f"{name} · {self.context.path.name} · signed in as {self.context.user}")
+        where = (
+            f"School's server: {self.context.path.name}"
+            if self.context.on_server
+            else self.context.path.name
+        )
+        self.where.setText(f"{name} · {where} · signed in as {self.context.user}")
+        self.where.setToolTip(
+            f"Connected to {self.context.path} as the PC's login"
+            if self.context.on_server
+            else str(self.context.path)
+        )
 
     def _show_last_backup(self, stamp: str) -> None:
+        if self.context.on_server:  # the school's IT backs up the server (pg_dump), not this PC
+            self.backup_label.setText("Backups: by the school's IT (server)")
+            self.backup_label.setToolTip(
+                "On the school's server the database is backed up by IT (pg_dump), not by each "
+                "PC; an administrator can also carry a copy as a school file with copy-to."
+            )
+            return
         text = dmy_hm(datetime.fromisoformat(stamp)) if stamp else "never"
         self.backup_label.setText(f"Last backup: {text}")
 
@@ -301,7 +381,12 @@ class MainWindow(QMainWindow):
         """A backup off the GUI thread (when the window opens, then whenever BACKUP_EVERY has passed
         since the last one). Closing the window cancels it rather than wait: the copy is given its
         name only once verified, so it is then simply absent (docs/reliability.md)."""
-        if self.context.closed or not self.isVisible() or self._backup_task is not None:
+        if (
+            self.context.closed
+            or self.context.on_server
+            or not self.isVisible()
+            or self._backup_task is not None
+        ):
             if starting:
                 self.startup_finished.emit()
             return

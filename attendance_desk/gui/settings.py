@@ -114,6 +114,10 @@ SECTIONS = (
     ("Backups and the window", ("backup_folder", "last_backup", "lock_minutes")),
 )
 ON_THE_MAP_PAGE = ("support_map", "stages_at_year_start")
+SERVER_BACKUPS = (
+    "On the school's server the database is backed up by the school's IT (pg_dump), not by each "
+    "PC: there is no backup folder to choose."
+)
 LABELS = {s.name: s.label for s in SETTINGS}
 SESSION_WORDS = {("AM", "PM"): "All day", ("AM",): "Morning (AM)", ("PM",): "Afternoon (PM)"}
 
@@ -356,6 +360,10 @@ class SettingsView(QWidget):
             browse.setAccessibleName(f"Browse for the {s.label.lower()}")
             browse.clicked.connect(lambda _=False, name=s.name: self._browse(name))
             row.addWidget(browse)
+            if s.name == "backup_folder" and self.context.on_server:
+                for widget in (editor, browse):  # the server is backed up by IT, not by a PC
+                    widget.setEnabled(False)
+                    widget.setToolTip(SERVER_BACKUPS)
         if compact:
             if s.help:
                 row.addSpacing(8)
@@ -535,7 +543,11 @@ class SettingsView(QWidget):
             box.setChecked(str(getattr(settings, name)).strip().lower() != "no")
         for name, combo in self.choices.items():
             combo.setCurrentIndex(max(0, combo.findData(str(getattr(settings, name)).strip())))
-        self.last_backup.setText(when_text(settings.last_backup) or "never")
+        self.last_backup.setText(
+            "by the school's IT (the school's server)"
+            if self.context.on_server
+            else when_text(settings.last_backup) or "never"
+        )
         self.show_problems(unusable, focus=False)
         head = role_of(self.context.store, self.context.user) == "head"
         self.signature_button.setEnabled(head)

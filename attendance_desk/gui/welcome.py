@@ -1,5 +1,6 @@
 """First run: no school file yet. Open the demo school, create a school (with this year's usual
-calendar to adjust), or create one and bring in the MIS's Common Transfer File."""
+calendar to adjust), create one and bring in the MIS's Common Transfer File, or connect to the
+school's server (several PCs at once: docs/server.md)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
 from attendance_desk.errors import UserError
+from attendance_desk.gui.server_dialog import Connected
 from attendance_desk.gui.widgets import show_error
 from attendance_desk.services.school import ServiceError, add_typical_year, create_school
 from attendance_desk.services.users import add_user
@@ -68,7 +70,8 @@ class CreateSchoolDialog(QDialog):
 
 
 class WelcomeDialog(QDialog):
-    """Ends with `self.path` set to the school file to open, and `self.import_ctf` if asked for."""
+    """Ends with `self.path` set to the school file to open, and `self.import_ctf` if asked for;
+    or with `self.connected` (the school's server, open and signed in to)."""
 
     def __init__(self, path: Path, today: date, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,6 +80,7 @@ class WelcomeDialog(QDialog):
         self.path: Path | None = None
         self.admin_name = ""
         self.import_ctf = False
+        self.connected: Connected | None = None
         intro = QLabel(
             "<h2>Welcome to Attendance Desk</h2>"
             "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
@@ -94,10 +98,21 @@ class WelcomeDialog(QDialog):
         layout.addWidget(intro)
         for button in (self.demo, self.create, self.ctf, self.server):
             layout.addWidget(button)
-        self.server.clicked.connect(lambda: explain_server_option(self))
+        self.server.setToolTip(
+            "Several PCs working on one school at the same time: the school's database on a "
+            "server IT runs (PostgreSQL). IT's sheet gives the server, the database and your login."
+        )
+        self.server.clicked.connect(self._connect)
         self.demo.clicked.connect(self._demo)
         self.create.clicked.connect(lambda: self._create(import_ctf=False))
         self.ctf.clicked.connect(lambda: self._create(import_ctf=True))
+
+    def _connect(self) -> None:
+        from attendance_desk.gui.server_dialog import connect_and_sign_in
+
+        self.connected = connect_and_sign_in(self)
+        if self.connected is not None:
+            self.accept()
 
     def _demo(self) -> None:
         from attendance_desk.services.demo import build_demo_school
@@ -134,16 +149,3 @@ class WelcomeDialog(QDialog):
             self.admin_name = dialog.admin.text().strip()
             self.accept()
             return
-
-
-def explain_server_option(parent: QWidget) -> None:
-    """The server option is refused plainly in this version (services/server.py), never half-done."""
-    from PySide6.QtWidgets import QMessageBox
-
-    from attendance_desk.services.server import SERVER_UNAVAILABLE, SHARED_FILE_ADVICE
-
-    QMessageBox.information(
-        parent,
-        "Connect to the school's server",
-        SERVER_UNAVAILABLE[0].upper() + SERVER_UNAVAILABLE[1:] + ".\n\n" + SHARED_FILE_ADVICE,
-    )

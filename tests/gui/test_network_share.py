@@ -1,5 +1,5 @@
 """A school file on a network drive: the window and the command line say so and point to the server
-option; the server option itself is refused plainly in this version (issue 16)."""
+option (issue 16); the welcome screen's Connect to the school's server… opens the Connect dialog."""
 
 from datetime import date
 
@@ -53,15 +53,28 @@ def test_a_local_file_shows_no_network_warning(qtbot, tmp_path):
         context.close()
 
 
-def test_the_welcome_screen_explains_the_server_option(qtbot, tmp_path, monkeypatch):
+def test_the_welcome_screen_opens_the_connect_dialog(qtbot, tmp_path, monkeypatch):
+    """The server option is the Connect dialog (tests/gui/test_server_window.py drives it on a real
+    server); cancelled, nothing is opened."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from attendance_desk.gui.server_dialog import ConnectDialog
+
     shown = []
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QMessageBox.information",
-        lambda parent, title, text: shown.append((title, text)),
-    )
+
+    def cancel():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ConnectDialog):
+            QTimer.singleShot(20, cancel)
+            return
+        shown.append(dialog.windowTitle())
+        dialog.reject()
+
     welcome = WelcomeDialog(tmp_path / "school.sqlite", TODAY)
     qtbot.addWidget(welcome)
+    QTimer.singleShot(0, cancel)
     qtbot.mouseClick(welcome.server, Qt.MouseButton.LeftButton)
-    assert shown and shown[0][0] == "Connect to the school's server"
-    assert shown[0][1].startswith("The server option is not available in this version")
-    assert welcome.path is None  # nothing opened
+    assert shown == ["Connect to the school's server"]
+    assert welcome.path is None and welcome.connected is None  # nothing opened
+    assert not (tmp_path / "school.sqlite").exists()
