@@ -33,10 +33,11 @@ from attendance_desk.cli import (
     settings,
     social_workers,
 )
-from attendance_desk.cli.common import iso
+from attendance_desk.cli.common import iso, server_call
 from attendance_desk.errors import UserError
 from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
+from attendance_desk.services.server import ServerAddress
 
 # The command modules, in the order their commands are listed by --help.
 AREAS = (
@@ -69,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         type=_school_file,
-        help=f"the school file (default: {default_db_path()})",
+        help=f"the school file (default: {default_db_path()}), or the school's server: "
+        "postgresql://LOGIN@SERVER/DATABASE (its password from PGPASSWORD or the pgpass file, "
+        "or asked)",
     )
     parser.add_argument("--as", dest="user", help="the user recorded in the audit (default: you)")
     parser.add_argument("--today", type=iso, help=argparse.SUPPRESS)  # fixed 'today' for tests
@@ -92,13 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             return _open_demo(args)
         args.db = args.db or default_db_path()
-        _refuse_server_and_warn_of_a_share(args)
         from attendance_desk.files import clean_leftovers
 
-        clean_leftovers(args.db.parent)  # temporary files a killed run left beside the school file
-        clean_leftovers(
-            args.db.parent / "backups", also=("*.sqlite.partial",)
-        )  # and half a backup copy
+        if isinstance(args.db, ServerAddress):  # the school's server: nothing beside it to tidy
+            _refuse_what_is_about_a_file(args)
+        else:
+            _warn_of_a_share(args)
+            clean_leftovers(args.db.parent)  # temporary files a killed run left beside the file
+            clean_leftovers(
+                args.db.parent / "backups", also=("*.sqlite.partial",)
+            )  # and half a backup copy
         out = getattr(args, "out", None) or getattr(args, "to", None)
         if isinstance(
             out, Path
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             clean_leftovers(out if out.is_dir() else out.parent)
         if args.command is None:
             return _open_window(args)  # with no school file yet, the window starts with a welcome
-        if args.command not in ("init", "demo"):  # restore too: over a file with users, only
+        if args.command not in NO_SIGN_IN:  # restore too: over a file with users, only
             _sign_in(args)  # its administrator
         return args.func(args)
     except UserError as exc:  # refused, busy, or a disk fault: a plain message, never a traceback
@@ -126,23 +132,35 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-class _ServerAddress(str):
-    """`--db postgresql://…`: kept as given (a Path would mangle it), then refused in main."""
+# Commands run before anyone signs in: a new school, and the server's own set-up (IT's login is
+# the database's; it has no account in the school's users).
+NO_SIGN_IN = ("init", "demo", "migrate", "server-setup-sql")
 
 
-def _school_file(value: str) -> Path | _ServerAddress:
+def _school_file(value: str) -> Path | ServerAddress:
+    """`--db`: a school file, or a server's `postgresql://…` address kept as given (a Path would
+    mangle it)."""
     from attendance_desk.services.server import is_server_address
 
-    return _ServerAddress(value) if is_server_address(value) else Path(value)
+    return ServerAddress(value) if is_server_address(value) else Path(value)
 
 
-def _refuse_server_and_warn_of_a_share(args: argparse.Namespace) -> None:
-    """The server option is refused plainly in this version; a file on a network drive is opened
-    safely for one PC at a time, and the command says so on stderr (docs/reliability.md)."""
-    from attendance_desk.services.server import connect_to_server, location_warning
+def _refuse_what_is_about_a_file(args: argparse.Namespace) -> None:
+    """Commands about a school file (a backup, a restore, a demo file, a backup compared) refused
+    on a server, naming why and what to use instead (services/server.py)."""
+    from attendance_desk.services.server import about_a_file
 
-    if isinstance(args.db, _ServerAddress):
-        connect_to_server(args.db)
+    if args.command == "check" and getattr(args, "against", None) is not None:
+        raise ServiceError(about_a_file("check --against"))
+    if args.command in ("backup", "restore", "demo"):
+        raise ServiceError(about_a_file(args.command))
+
+
+def _warn_of_a_share(args: argparse.Namespace) -> None:
+    """A file on a network drive is opened safely for one PC at a time, and the command says so on
+    stderr (docs/reliability.md)."""
+    from attendance_desk.services.server import location_warning
+
     warning = location_warning(args.db)
     if warning:
         print(f"attendance-desk: note: {warning}", file=sys.stderr)
@@ -159,10 +177,10 @@ def _sign_in(args: argparse.Namespace) -> None:
     from attendance_desk.services.school import open_school
     from attendance_desk.services.users import sign_in, users_set_up
 
-    if not args.db.exists():
+    if not isinstance(args.db, ServerAddress) and not args.db.exists():
         return
     try:
-        store = open_school(args.db)
+        store = server_call(args.db, open_school)
     except ServiceError:
         if (
             args.command == "restore"
@@ -176,7 +194,7 @@ def _sign_in(args: argparse.Namespace) -> None:
         if password is None:
             if not sys.stdin.isatty():
                 raise ServiceError(
-                    f"this school file has users: give --as NAME and the password in {PASSWORD_VARIABLE}"
+                    f"this school has users: give --as NAME and the password in {PASSWORD_VARIABLE}"
                 )
             password = getpass.getpass(f"Password for {args.user}: ")
         args.user = sign_in(store, args.user, password).name

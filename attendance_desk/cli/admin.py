@@ -1,5 +1,6 @@
 """Looking after the file and the people who use it: `user`, `audit`, `backup`, `restore`,
-`copy-to`, and data protection (`sar`, `retention`)."""
+`copy-to`, data protection (`sar`, `retention`), and the school's server for IT (`migrate`,
+`server-setup-sql`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from attendance_desk.cli.common import dmy, iso
+from attendance_desk.cli.common import dmy, iso, server_call
 from attendance_desk.services.school import ServiceError, open_school
 
 NEW_PASSWORD_VARIABLE = "ATTENDANCE_DESK_NEW_PASSWORD"
@@ -26,14 +27,43 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "copy-to",
-        help="copy the whole school into a new school file (a backup the school can carry), "
-        "verified table by table and by its hash chains (administrator)",
+        help="copy the whole school into a new school file (a backup the school can carry) or "
+        "onto the school's server's new, migrated database, verified table by table and by its "
+        "hash chains (administrator)",
     )
     p.add_argument(
         "target",
-        help="a new .sqlite file (a server's postgresql:// address: not in this version)",
+        help="a new .sqlite file, or postgresql://attendance_owner@SERVER/DATABASE (IT's login; "
+        "the database empty and migrated)",
     )
     p.set_defaults(func=copy_to)
+
+    p = sub.add_parser(
+        "migrate",
+        help="IT: make the school's database on the server ready, or bring it up to this "
+        "version, as its owner (--db postgresql://attendance_owner@SERVER/DATABASE); a school "
+        "file does this itself when it is opened",
+        description="Run by IT at install and after each upgrade of Attendance Desk: applies the "
+        "migrations the school's database lacks, in order, as the schema's owner "
+        "(attendance_owner), and prints them and the version. The PCs' own logins cannot "
+        "migrate, and a PC never migrates when it opens the database. The roles come first: "
+        "attendance-desk server-setup-sql DATABASE | psql (as a superuser). Example: "
+        "attendance-desk --db postgresql://attendance_owner@school-server/attendance migrate",
+    )
+    p.set_defaults(func=migrate)
+
+    p = sub.add_parser(
+        "server-setup-sql",
+        help="IT: print the SQL that makes the school's database and its two roles on a "
+        "PostgreSQL server, for a superuser to run once through psql",
+        description="Prints SQL (nothing is connected to) that makes the database unless it "
+        "exists, the roles attendance_owner (IT's login: owns the schema, runs migrate) and "
+        "attendance_app (the program's role; each PC's login is a member), their rights, and "
+        "asks psql for attendance_owner's password. Safe to run again. Example: "
+        "attendance-desk server-setup-sql attendance | sudo -u postgres psql",
+    )
+    p.add_argument("database", help="the database's name, e.g. attendance")
+    p.set_defaults(func=server_setup_sql)
 
     p = sub.add_parser(
         "restore",
@@ -103,16 +133,46 @@ def backup(args: argparse.Namespace) -> int:
 
 def copy_to(args: argparse.Namespace) -> int:
     from attendance_desk.services.copy_to import copy_to as copy_school_to
-    from attendance_desk.services.server import is_server_address
+    from attendance_desk.services.server import ServerAddress, is_server_address, shown_address
 
-    target = args.target if is_server_address(args.target) else Path(args.target)
-    with open_school(args.db) as store:
-        result = copy_school_to(store, target, by=args.user)
-    print(
-        f"Copied to {target}: {result.rows} rows in {len(result.tables)} tables, "
-        f"in {result.seconds:.1f} s; every table's rows, the hash chains and their heads "
-        "checked against the school file."
+    target: Path | ServerAddress = (
+        ServerAddress(args.target) if is_server_address(args.target) else Path(args.target)
     )
+    with open_school(args.db) as store:
+        result = server_call(target, lambda to: copy_school_to(store, to, by=args.user))
+    print(
+        f"Copied to {shown_address(target)}: {result.rows} rows in {len(result.tables)} tables, "
+        f"in {result.seconds:.1f} s; every table's rows, the hash chains and their heads "
+        "checked against the school copied."
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from attendance_desk.services.server import ServerAddress, migrate_server
+
+    if not isinstance(args.db, ServerAddress):
+        print(
+            f"{args.db}: nothing to do here: a school file brings itself up to this version when "
+            "it is opened (keeping a copy of itself as it was first). migrate is for a school's "
+            "database on a server: --db postgresql://attendance_owner@SERVER/DATABASE migrate"
+        )
+        return 0
+    report = server_call(args.db, migrate_server)
+    if report.applied:
+        print(f"Migrated {report.address}: {len(report.applied)} migration(s) applied:")
+        for name in report.applied:
+            print(f"  {name}")
+    else:
+        print(f"{report.address} is up to date: no migration to apply.")
+    print(f"The database is at version {report.version}, as this Attendance Desk needs.")
+    return 0
+
+
+def server_setup_sql(args: argparse.Namespace) -> int:
+    from attendance_desk.services.server import server_setup_sql as setup_sql
+
+    sys.stdout.write(setup_sql(args.database))
     return 0
 
 

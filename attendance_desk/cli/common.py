@@ -89,6 +89,29 @@ def real_today(args: argparse.Namespace) -> date:
     return min(args.today, date.today())
 
 
+# --- the school's server: its password ------------------------------------------------------------
+def server_call(address: Any, call: Any) -> Any:
+    """`call(address)`; if `address` is a server's (`postgresql://…`) and the server asks for a
+    password none was given for (not in PGPASSWORD or the pgpass file), ask for it on a terminal
+    (never echoed; kept with the address for this run only) and call again. Without a terminal,
+    refused naming where the password goes (never on the command line)."""
+    import getpass
+
+    from attendance_desk.services.server import ServerAddress, ServerPasswordNeeded
+
+    try:
+        return call(address)
+    except ServerPasswordNeeded as exc:
+        if not isinstance(address, ServerAddress) or address.password is not None:
+            raise
+        if not sys.stdin.isatty():
+            raise ServerPasswordNeeded(
+                f"{exc}: give it in PGPASSWORD or the login's pgpass file (never in the command)"
+            ) from None
+        address.password = getpass.getpass(f"{str(exc)[0].upper()}{str(exc)[1:]}: ")
+    return call(address)
+
+
 # --- printing -------------------------------------------------------------------------------------
 def pct(value: float | None) -> str:
     return percent(value, missing="-")

@@ -13,7 +13,11 @@ from attendance_desk.services.school import ServiceError, open_school
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="create an empty school file")
+    p = sub.add_parser(
+        "init",
+        help="create an empty school file (or name the school in a new database on the "
+        "school's server, once IT has migrated it)",
+    )
     p.add_argument("--school", required=True, help="school name")
     p.add_argument("--urn", required=True, help="6-digit unique reference number")
     p.set_defaults(func=init)
@@ -75,10 +79,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def init(args: argparse.Namespace) -> int:
+    from attendance_desk.cli.common import server_call
     from attendance_desk.services.school import create_school
+    from attendance_desk.services.server import ServerAddress
 
-    create_school(args.db, args.school, args.urn).close()
-    print(f"Created {args.db} for {args.school} (URN {args.urn}).")
+    server_call(args.db, lambda db: create_school(db, args.school, args.urn)).close()
+    if isinstance(args.db, ServerAddress):
+        print(f"{args.school} (URN {args.urn}) is the school on {args.db.shown}.")
+    else:
+        print(f"Created {args.db} for {args.school} (URN {args.urn}).")
     print("Next: import pupils, contacts and marks, or enter the calendar.")
     return 0
 
@@ -171,7 +180,10 @@ def check(args: argparse.Namespace) -> int:
             report = full_check(store, args.user, now(args), against=args.against)
         else:
             report = check_school(store, now(args), args.against)
-    print(f"{args.db}: {report.how}")
+    from attendance_desk.services.server import shown_address
+
+    where = shown_address(args.db)
+    print(f"{where}: {report.how}")
     for warning in report.warnings:
         print(f"warning: {warning}")
     for note in report.notes:
@@ -181,5 +193,5 @@ def check(args: argparse.Namespace) -> int:
     for line in report.missing:
         print(f"  missing: {line}", file=sys.stderr)
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    print(f"{args.db}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
+    print(f"{where}: {status}; {report.marks} marks, {report.amendments} amendments checked.")
     return 0 if report.ok else 1

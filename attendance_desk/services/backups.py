@@ -49,7 +49,10 @@ def _backups(folder: Path, stem: str) -> dict[datetime, Path]:
 
 
 def backup_due(store: Store, now: datetime | None = None) -> bool:
-    """Has the school file gone BACKUP_EVERY without a backup (or never had one)?"""
+    """Has the school file gone BACKUP_EVERY without a backup (or never had one)? Never for a
+    school on a server: the server's own backups are IT's (services/server.py)."""
+    if store.on_server:
+        return False
     last = store.settings.school().last_backup
     if not last:
         return True
@@ -81,6 +84,10 @@ def make_backup(
     raise Cancelled, and then nothing is left in the folder."""
     from attendance_desk.services.users import authorize
 
+    if store.on_server:  # a backup copies the school file; a server's are IT's
+        from attendance_desk.services.server import about_a_file
+
+        raise ServiceError(about_a_file("backup"))
     if folder is not None and Path(folder).resolve() != backup_folder(store).resolve():
         authorize(store, by, Permission.BACKUP_ELSEWHERE)
     elif by:
@@ -125,7 +132,12 @@ def restore(school: Path, backup: Path, by: str = "", now: datetime | None = Non
     put over a file that has them (that would open it to anyone). The current file (its write-ahead
     log folded in) is kept beside it, marked as replaced, so that a window or command still holding
     it refuses to save ("nothing was saved: ...") instead of writing into a file nobody will open.
-    Audited in both files. Returns where the current file was kept."""
+    Audited in both files. Returns where the current file was kept. Refused for a school on a
+    server (IT restores the server's own backups)."""
+    from attendance_desk.services.server import about_a_file, is_server_address
+
+    if is_server_address(school):
+        raise ServiceError(about_a_file("restore"))
     from attendance_desk.services.users import authorize, printable
 
     problems = verify_copy(backup, chains=True)  # quick_check and the hash chains

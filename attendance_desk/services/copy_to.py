@@ -4,41 +4,27 @@ every table's rows and the chains (store/copy.py). An administrator's job (the c
 pupil's details and the password hashes); audited in the school copied from: who, and where to
 (a server's address without its password).
 
-Onto a server: the target database is made and migrated by IT (`migrate` is step 8), and the copy
-is made over IT's login (the schema's owner). In this version the program does not open a server's
-address itself, so `copy_to` takes a server's database as an open `Store` only (the tests), and
-refuses a `postgresql://` address plainly."""
+Onto a server: the target database is made and migrated by IT (`server-setup-sql`, `migrate`), and
+the copy is made over IT's login (the schema's owner: the program's own role may not set the
+triggers aside); `target` may be the server's address (opened by `connect_to_server`, so a password
+asked for is `ServerPasswordNeeded`, nothing done) or an open store."""
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from attendance_desk.domain.progress import Progress
 from attendance_desk.domain.roles import Permission
 from attendance_desk.services.school import ServiceError
-from attendance_desk.services.server import is_server_address
+from attendance_desk.services.server import is_server_address, shown_address
 from attendance_desk.store.copy import CopyRefused, CopyResult, copy_school
 from attendance_desk.store.db import Store, StoreError, open_store
-
-NOT_YET = (
-    "copying onto a school's server (postgresql://…) is not available in this version: the "
-    "server option, with `migrate` for IT to make the database, comes in a later version "
-    "(docs/server.md, step 8); copy-to a new .sqlite file works now"
-)
 
 
 def without_password(address: str) -> str:
     """A server's address as the audit keeps it: no password."""
-    parts = urlsplit(address)
-    if parts.password is None:
-        return address
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + host))
+    return shown_address(address)
 
 
 def copy_to(
@@ -51,10 +37,17 @@ def copy_to(
 
     authorize(source, by, Permission.BACKUP_ELSEWHERE)
     if isinstance(target, Store):
-        where = without_password(str(target.path).replace("postgresql:/", "postgresql://", 1))
+        where = shown_address(target.where)
         result = _copy(source, target, progress)
     elif is_server_address(target):
-        raise ServiceError(NOT_YET)
+        from attendance_desk.services.server import connect_to_server
+
+        opened = connect_to_server(str(target) if not isinstance(target, str) else target)
+        try:
+            where = opened.where
+            result = _copy(source, opened, progress)
+        finally:
+            opened.close()
     else:
         result = _into_new_file(source, Path(target), progress)
         where = str(Path(target).resolve())

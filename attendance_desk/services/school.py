@@ -31,15 +31,45 @@ SchoolFile = Store
 (and close), never to read from; only services reach its repositories."""
 
 
-def create_school(path: Path, name: str, urn: str, **details: str) -> Store:
-    if path.exists() and path.stat().st_size > 0:
+def create_school(path: Path | str, name: str, urn: str, **details: str) -> Store:
+    """A new school file; or, given a server's address, the school named in its database, which IT
+    has made and migrated and which holds no school yet (nothing is created on the server)."""
+    from attendance_desk.services.server import is_server_address
+
+    server = is_server_address(path)
+    if not server and Path(path).exists() and Path(path).stat().st_size > 0:
         raise ServiceError(f"{path} already exists: choose another file name")
     if not name.strip():
         raise ServiceError("the school needs a name")
     if not (urn.isdigit() and len(urn) == 6):
         raise ServiceError(f"URN must be 6 digits, not '{urn}'")
-    store = open_store(path, create=True)
+    if server:
+        address = path if isinstance(path, str) else str(path)  # a ServerAddress keeps its password
+        return _name_the_school_on_a_server(address, name, urn, **details)
+    store = open_store(Path(path), create=True)
     store.settings.save_school(replace(SchoolSettings(), name=name.strip(), urn=urn, **details))
+    return store
+
+
+def _name_the_school_on_a_server(address: str, name: str, urn: str, **details: str) -> Store:
+    from attendance_desk.services.server import connect_to_server
+
+    store = connect_to_server(address)
+    try:
+        current = store.settings.school()
+        if current.name.strip() or store.pupils.count() or store.users.any():
+            raise ServiceError(
+                f"{store.where} already holds a school ({current.name or 'unnamed'}, URN "
+                f"{current.urn or 'none'}): init is for a new database IT has just migrated; "
+                "open it instead"
+            )
+        with store.write():
+            store.settings.save_school(
+                replace(SchoolSettings(), name=name.strip(), urn=urn, **details)
+            )
+    except BaseException:
+        store.close()
+        raise
     return store
 
 

@@ -138,6 +138,35 @@ def server_setup_sql(dbname: str) -> str:
         raise ServiceError(str(exc)) from None
 
 
+ABOUT_A_FILE = {
+    "backup": (
+        "backup copies a school file; a school on the school's server is backed up by IT with "
+        "the server's own tools (pg_dump, and the server's backups). For a copy the school can "
+        "carry, an administrator runs copy-to NEW.sqlite"
+    ),
+    "restore": (
+        "restore puts a backup file in place of a school file; a school on the school's server is "
+        "restored by IT from the server's own backups (pg_restore), or a school file is copied "
+        "onto a new, empty database with copy-to"
+    ),
+    "demo": (
+        "demo writes a new school file, not a server's database: make one with --db demo.sqlite "
+        "demo, then copy it onto the server with --db demo.sqlite copy-to "
+        "postgresql://attendance_owner@SERVER/DATABASE"
+    ),
+    "check --against": (
+        "check --against compares a school file with a backup file of it; a school on the "
+        "school's server has the server's own backups: run check without --against"
+    ),
+}
+
+
+def about_a_file(what: str) -> str:
+    """Why `what` (a command about a school file) is refused for a school on a server, and what to
+    use instead."""
+    return f"not done: {ABOUT_A_FILE[what]}"
+
+
 def documents_folder(store: Store) -> Path:
     """Where this PC keeps a school's documents by default: beside a school file
     (`<file>-documents`); for a school on a server, in the user's Documents

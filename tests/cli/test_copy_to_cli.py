@@ -1,5 +1,6 @@
 """`copy-to` on the command line (docs/server.md, step 7): the school into a new file, verified;
-a server's address refused plainly in this version; an existing file refused, nothing changed."""
+a server that cannot be found named (the copy onto a server: tests/cli/test_server_option_cli.py);
+an existing file refused, nothing changed."""
 
 from attendance_desk.cli import main
 from attendance_desk.store.db import open_store
@@ -29,9 +30,12 @@ def test_copy_to_a_new_file_and_the_refusals(tmp_path, capsys):
     code = main(["--db", str(school), "--as", "lead1", "copy-to", str(carried)])
     assert code == 1 and "already exists" in capsys.readouterr().err
 
-    code = main(["--db", str(school), "copy-to", "postgresql://it:secret@school-server/att"])
+    code = main(
+        ["--db", str(school), "--as", "lead1", "copy-to", "postgresql://it:secret@server.invalid/a"]
+    )
     err = capsys.readouterr().err
-    assert code == 1 and "not available in this version" in err and "Traceback" not in err
+    assert code == 1 and "could not find the school's server 'server.invalid'" in err
+    assert "secret" not in err and "Traceback" not in err
     school_store = open_store(school)
     try:
         logged = school_store.query("SELECT action, subject FROM audit WHERE action = 'copy-to'")

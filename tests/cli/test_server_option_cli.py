@@ -1,11 +1,35 @@
-"""The command line on a network drive, and asked for the server option (issue 16)."""
+"""The command line on a network drive, and on the school's server (issue 16, docs/server.md step 8):
+`--db postgresql://LOGIN@SERVER/DATABASE` for every command that works on a school, signed in as on
+a file; IT's `migrate` and `server-setup-sql`; `copy-to` onto a server and back into a new file;
+the commands about a file refused naming what to use instead; every refusal one plain sentence
+(server not found or unreachable, a password asked for with no terminal or not accepted, a
+database not migrated naming `migrate`, a newer one, the program's own role migrating). Run in the
+process through `main([...])`, on the throwaway cluster (tests/engines.py), over its socket folder
+(`?host=/socket/folder`)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
 
 from attendance_desk.cli import main
+from attendance_desk.services.users import add_user
 from attendance_desk.store import db as store_db
+from attendance_desk.store.db import open_store
 from attendance_desk.store.location import Location
-from tests.helpers import make_school
+from attendance_desk.store.schema import SCHEMA_VERSION
+from tests import engines
+from tests.helpers import add_pupil, make_school, put_marks, sessions, upn
 
 SHARE = Location(True, "cifs", "//nas/attendance on /mnt/office")
+PASSWORD = "Staff-pass-2026"  # the app users' (ATTENDANCE_DESK_PASSWORD)
+DB_PASSWORD = "Db-pass-Corr3ct"  # a database login's
+PW_LOGIN = "pw_cli_office"
 
 
 def on_a_share(monkeypatch):
@@ -31,3 +55,257 @@ def test_a_server_not_found_is_said_plainly(tmp_path, capsys, monkeypatch):
     assert "could not find the school's server 'school-server.invalid' by that name" in err
     assert "Traceback" not in err
     assert not list(tmp_path.iterdir())  # no folder called postgresql: made anywhere here
+
+
+# --- on the throwaway cluster ----------------------------------------------------------------------
+
+
+def database(server: dict, migrated: bool = True) -> str:
+    """A new database: a copy of the migrated template, or an empty one IT has made ready for
+    `migrate` (as `server-setup-sql` does: CONNECT for both roles, the schema the owner's)."""
+    name = f"cli_{os.getpid()}_{next(engines._numbers)}"
+    with engines._admin(server["host"], server["superuser"]) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name}" + (f" TEMPLATE {engines.TEMPLATE}" if migrated else "")
+        )
+    server["databases"].append(name)
+    if not migrated:
+        with engines._admin(server["host"], server["superuser"], name) as db:
+            db.execute(f"GRANT CONNECT ON DATABASE {name} TO attendance_app, attendance_owner")
+            db.execute("ALTER SCHEMA public OWNER TO attendance_owner")
+    return name
+
+
+def url(server: dict, name: str, login: str = engines.LOGIN) -> str:
+    return f"postgresql://{login}@/{name}?host={server['host']}"
+
+
+@pytest.fixture
+def quiet(monkeypatch, tmp_path):
+    """No terminal, no database password from the environment; the app users' password given;
+    run from an empty folder (nothing may be made in it)."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    monkeypatch.setenv("ATTENDANCE_DESK_PASSWORD", PASSWORD)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    return here
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def school_file(tmp_path: Path) -> Path:
+    """A school file with two pupils, a fortnight of marks, an administrator and an office user."""
+    store = make_school(tmp_path)
+    for n in (1, 2):
+        pupil = add_pupil(store, n)
+        put_marks(store, pupil, sessions(date(2024, 9, 3), date(2024, 9, 13), "/"))
+    add_user(store, "", "admin1", "admin", PASSWORD)
+    add_user(store, "admin1", "office1", "office", PASSWORD)
+    store.close()
+    return tmp_path / "school.sqlite"
+
+
+def test_migrate_applies_then_has_nothing_to_do_and_the_app_role_is_refused(
+    pg_school_server, quiet, capsys
+):
+    server, it = pg_school_server, pg_school_server["superuser"]
+    name = database(server, migrated=False)
+    code, out, err = run(capsys, "--db", url(server, name), "migrate")
+    assert code == 1
+    assert f"the login '{engines.LOGIN}' may not migrate the database '{name}'" in err
+    assert "attendance_owner" in err
+    code, out, err = run(capsys, "--db", url(server, name), "stats")  # before IT migrates
+    assert code == 1 and "has not been made ready for Attendance Desk" in err
+    assert (
+        f"attendance-desk --db postgresql://attendance_owner@/{name}?host={server['host']} migrate"
+        in err
+    )
+
+    code, out, err = run(capsys, "--db", url(server, name, it), "migrate")
+    assert code == 0, err
+    assert f"{SCHEMA_VERSION} migration(s) applied" in out and "m001" in out
+    assert f"The database is at version {SCHEMA_VERSION}" in out
+    code, out, err = run(capsys, "--db", url(server, name, it), "migrate")
+    assert code == 0 and "is up to date: no migration to apply" in out
+
+    # a new database IT has migrated: init names the school; then it works as a file does
+    code, out, err = run(
+        capsys, "--db", url(server, name), "init", "--school", "Server Primary", "--urn", "654321"
+    )
+    assert code == 0, err
+    assert f"Server Primary (URN 654321) is the school on {url(server, name)}" in out
+    code, out, err = run(capsys, "--db", url(server, name), "calendar", "usual", "--year", "2026")
+    assert code == 0 and "Added the usual calendar for 2026/27" in out, err
+    code, out, err = run(
+        capsys, "--db", url(server, name), "init", "--school", "Another", "--urn", "111111"
+    )
+    assert code == 1 and "already holds a school (Server Primary, URN 654321)" in err
+    assert not list(quiet.iterdir())
+
+
+def test_a_file_says_it_migrates_itself(tmp_path, quiet, capsys):
+    school = school_file(tmp_path)
+    code, out, err = run(capsys, "--db", str(school), "--as", "admin1", "migrate")
+    assert code == 0 and "a school file brings itself up to this version when it is opened" in out
+
+
+def test_a_school_on_the_server_through_the_command_line_and_back(
+    pg_school_server, quiet, tmp_path, capsys
+):
+    server, it = pg_school_server, pg_school_server["superuser"]
+    school = school_file(tmp_path)
+    name = database(server)
+    onto = url(server, name, it)
+    code, out, err = run(capsys, "--db", str(school), "--as", "admin1", "copy-to", onto)
+    assert code == 0, err
+    assert f"Copied to {onto}:" in out and "hash chains and their heads" in out
+    at = url(server, name)
+
+    # signed in as on a file: the app's users, over the PC's login
+    code, out, err = run(capsys, "--db", at, "stats")
+    assert code == 1 and "the name or password is not right" in err  # run as root, not a user
+    code, out, err = run(
+        capsys, "--db", at, "--as", "office1", "stats", "--from", "2024-09-02", "--to", "2024-09-13"
+    )
+    assert code == 0, err
+    assert "Pupil1" in out and "Pupil2" in out
+    code, out, err = run(
+        capsys, "--db", at, "--as", "office1", "amend", "--upn", upn(1), "--date", "2024-09-04",
+        "--session", "AM", "--code", "I", "--reason", "mother rang: ill",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run(capsys, "--db", at, "--as", "office1", "history", "--upn", upn(1))
+    assert code == 0 and "mother rang: ill" in out, err
+    code, out, err = run(capsys, "--db", at, "--as", "admin1", "audit")
+    assert code == 0 and "amend mark" in out and "office1" in out, err
+    code, out, err = run(
+        capsys, "--db", at, "--as", "office1", "calendar", "show", "--year", "2024"
+    )
+    assert code == 0 and "Academic year 2024/25" in out, err
+
+    # back into a new file, from the server as the PC's login
+    carried = tmp_path / "carried.sqlite"
+    code, out, err = run(capsys, "--db", at, "--as", "admin1", "copy-to", str(carried))
+    assert code == 0, err
+    copy = open_store(carried)
+    try:
+        assert copy.query("SELECT COUNT(*) FROM marks")[0][0] == 36
+        assert copy.query("SELECT reason FROM mark_history")[0][0] == "mother rang: ill"
+    finally:
+        copy.close()
+    original = open_store(school)  # each copy in the audit of the school copied, no password
+    try:
+        logged = original.query("SELECT subject FROM audit WHERE action = 'copy-to'")
+        assert [r[0] for r in logged] == [onto]
+    finally:
+        original.close()
+    code, out, err = run(capsys, "--db", at, "--as", "admin1", "audit")
+    assert code == 0 and f"copy-to              {carried.resolve()}" in out, err
+    assert not list(quiet.iterdir())  # nothing made where the commands ran (no postgresql: folder)
+    assert not (Path.home() / "Documents" / "Attendance Desk").exists()  # nor the PC's own place
+
+
+def test_what_is_about_a_file_is_refused_on_a_server(pg_school_server, quiet, tmp_path, capsys):
+    at = url(pg_school_server, database(pg_school_server))
+    backup = tmp_path / "school-20240101-000000.sqlite"
+    backup.write_bytes(b"")
+    for argv, said in (
+        (
+            ["backup"],
+            "a school on the school's server is backed up by IT with the server's own tools (pg_dump",
+        ),
+        (["restore", str(backup)], "restored by IT from the server's own backups (pg_restore)"),
+        (["demo"], "demo writes a new school file, not a server's database"),
+        (["check", "--against", str(backup)], "run check without --against"),
+    ):
+        code, out, err = run(capsys, "--db", at, *argv)
+        assert code == 1, argv
+        assert said in err, (argv, err)
+        assert "copy-to" in err or argv[0] == "check"
+    assert not list(quiet.iterdir())
+
+
+def test_server_setup_sql_is_printed_for_psql(quiet, capsys):
+    code, out, err = run(capsys, "server-setup-sql", "attendance")
+    assert code == 0, err
+    assert (
+        "CREATE ROLE attendance_owner LOGIN" in out and "CREATE ROLE attendance_app NOLOGIN" in out
+    )
+    assert "\\connect attendance" in out and "\\password attendance_owner" in out
+    code, out, err = run(capsys, "server-setup-sql", "Bad-Name")
+    assert code == 1 and "cannot be a database name here" in err
+
+
+@pytest.fixture(scope="module")
+def pw_login(pg_school_server):
+    """A login that must give a password (scram-sha-256 in pg_hba.conf for it alone)."""
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    with engines._admin(host, superuser) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+        admin.execute(
+            f"CREATE ROLE {PW_LOGIN} LOGIN PASSWORD '{DB_PASSWORD}' IN ROLE attendance_app"
+        )
+        hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
+        before = hba.read_text()
+        hba.write_text(f"local all {PW_LOGIN} scram-sha-256\n" + before)
+        admin.execute("SELECT pg_reload_conf()")
+    yield PW_LOGIN
+    with engines._admin(host, superuser) as admin:
+        hba.write_text(before)
+        admin.execute("SELECT pg_reload_conf()")
+        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+
+
+def test_the_database_password(pg_school_server, pw_login, quiet, monkeypatch, capsys):
+    name = database(pg_school_server)
+    at = url(pg_school_server, name, pw_login)
+    code, out, err = run(capsys, "--db", at, "calendar", "show")
+    assert code == 1
+    assert (
+        f"asks for a password for the login '{pw_login}': give it in PGPASSWORD or the login's pgpass file"
+        in err
+    )
+    monkeypatch.setenv("PGPASSWORD", "not-it")
+    code, out, err = run(capsys, "--db", at, "calendar", "show")
+    assert code == 1 and "did not accept the password" in err and "not-it" not in err
+    monkeypatch.setenv("PGPASSWORD", DB_PASSWORD)
+    code, out, err = run(capsys, "--db", at, "calendar", "show")
+    assert code == 0, err
+    monkeypatch.delenv("PGPASSWORD")
+    # on a terminal it is asked for once, not echoed, and never printed
+    asked: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or DB_PASSWORD)
+    code, out, err = run(capsys, "--db", at, "calendar", "show")
+    assert code == 0, err
+    assert len(asked) == 1 and pw_login in asked[0] and "password" in asked[0]
+    assert DB_PASSWORD not in out + err
+
+
+def test_a_newer_database_and_an_unreachable_server(pg_school_server, quiet, tmp_path, capsys):
+    name = database(pg_school_server)
+    with engines._admin(pg_school_server["host"], pg_school_server["superuser"], name) as db:
+        db.execute(
+            "UPDATE settings SET value = %s WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION + 1),),
+        )
+    code, out, err = run(capsys, "--db", url(pg_school_server, name), "stats")
+    assert code == 1 and "was made by a newer Attendance Desk" in err
+    code, out, err = run(
+        capsys, "--db", url(pg_school_server, name, pg_school_server["superuser"]), "migrate"
+    )
+    assert code == 1 and "newer Attendance Desk" in err and "Nothing was changed" in err
+    code, out, err = run(
+        capsys, "--db", f"postgresql://office_pc@/{name}?host={tmp_path}/off", "stats"
+    )
+    assert code == 1 and "could not reach the school's server at this computer" in err
+    code, out, err = run(capsys, "--db", url(pg_school_server, "no_such_school"), "stats")
+    assert code == 1 and "has no database called 'no_such_school'" in err

@@ -205,9 +205,10 @@ def test_a_school_whose_history_was_edited_outside_the_app_is_not_copied(
         tampered.close()
 
 
-def test_a_server_address_is_refused_plainly_in_this_version(demo):
-    with pytest.raises(ServiceError, match="not available in this version"):
-        service.copy_to(demo, "postgresql://it:secret@school-server/attendance")
+def test_a_server_that_cannot_be_reached_is_named_without_the_password(demo):
+    with pytest.raises(ServiceError, match="could not find the school's server") as refused:
+        service.copy_to(demo, "postgresql://it:secret@school-server.invalid/attendance")
+    assert "secret" not in str(refused.value)
     assert service.without_password("postgresql://it:secret@host:5432/db") == (
         "postgresql://it@host:5432/db"
     )
