@@ -20,8 +20,7 @@ school can carry).
   transaction is rolled back and the difference named (`CopyRefused`).
 
 Onto a server the copy needs the schema's owner (IT's login), as the migrations do: the
-application's role may not set triggers aside. Not reachable by users in this version (the server
-option is step 8)."""
+application's role may not set triggers aside (`attendance-desk copy-to postgresql://…`, step 8)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@ guards as PL/pgSQL triggers, and the two roles: `attendance_owner` owns the sche
 migrations; `attendance_app`, the role the program connects as, may read and add rows but not
 rewrite history or audit, drop a trigger or alter a table — PostgreSQL itself refuses.
 
-Not reachable by users in this version (the server option is refused: services/server.py); used by
-the tests against a throwaway cluster (tests/postgres/), and by the steps that follow."""
+`roles_sql`'s rights are what IT's `server-setup-sql` prints (store/server.py `setup_sql`, step 8),
+with the roles made only if missing and the owner IT's login."""
 
 from __future__ import annotations
 

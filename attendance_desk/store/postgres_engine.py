@@ -1,10 +1,9 @@
 """The store's engine on a PostgreSQL server (docs/server.md, step 2c): the `Engine` of
 store/engine.py over one psycopg 3 connection.
 
-Not reachable by users in this version: `--db postgresql://…` and the window's *Connect to the
-school's server…* still refuse (services/server.py); the schema on PostgreSQL is steps 3b and 4.
-Only the tests (tests/postgres/) and the steps that follow use it. psycopg is imported here and
-nowhere else, so the program runs without it.
+Opened by store/server.py (`--db postgresql://…` and the window's *Connect to the school's
+server…*, step 8), the only module of the program that reaches it; psycopg is imported here and in
+store/server.py only when a server is asked for, so a PC with school files alone never loads it.
 
 - The store's common SQL (`?` placeholders) is turned into psycopg's (`%s`) by `pg_sql`, cached
   per statement text.

@@ -30,8 +30,7 @@ Run as the schema's owner (`attendance_owner`, docs/server.md "Roles"): `apply_p
 for each migration's transaction, so every table, function and trigger belongs to it, and grants
 the application's role what it may do after each one (`grants_pg`).
 
-Not reachable by users in this version (the server option is refused: services/server.py); used by
-tests/postgres/ on a throwaway cluster and by the steps that follow."""
+Run by IT's `migrate` (store/server.py `migrate`, step 8), never when a PC opens the database."""
 
 from __future__ import annotations
 
