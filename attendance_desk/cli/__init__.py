@@ -130,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
             f"attendance-desk: {describe_os_error(exc, exc.filename or 'a file')}", file=sys.stderr
         )
         return 1
+    except Exception as exc:  # the school's server lost or refused mid-command: one sentence too
+        from attendance_desk.services.server import server_error
+
+        said = server_error(exc)
+        if said is None:
+            raise
+        print(f"attendance-desk: {said}", file=sys.stderr)
+        return 1
 
 
 # Commands run before anyone signs in: a new school, and the server's own set-up (IT's login is

@@ -167,6 +167,15 @@ def about_a_file(what: str) -> str:
     return f"not done: {ABOUT_A_FILE[what]}"
 
 
+def server_error(exc: BaseException) -> str | None:
+    """What to tell the user when an error of the school's server (its driver's, not a refusal of
+    the program's own) reaches the window or the command line: one sentence, or None when `exc`
+    is not one (then it is a fault of the program, shown as such)."""
+    from attendance_desk.store.server import engine_error_message
+
+    return engine_error_message(exc)
+
+
 def documents_folder(store: Store) -> Path:
     """Where this PC keeps a school's documents by default: beside a school file
     (`<file>-documents`); for a school on a server, in the user's Documents

@@ -404,3 +404,27 @@ GRANT USAGE ON SCHEMA public TO {APP};
 --   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then   \\password office_pc
 -- Each PC opens  postgresql://office_pc@THIS-SERVER/{db}  (its password in the PC's pgpass file).
 """
+
+
+def engine_error_message(exc: BaseException) -> str | None:
+    """An error from the server's driver (psycopg) that reached the top of a command or a window
+    action, as one sentence (never a traceback); None for anything else. A lost connection says
+    that what was not confirmed was not saved (each save is one transaction: all of it or none)."""
+    import sys
+
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    detail = _first_line(exc)
+    if isinstance(exc, psycopg.OperationalError) or getattr(exc, "sqlstate", None) is None:
+        return (
+            "the connection to the school's server was lost or refused the work "
+            f"({detail}): nothing was saved that was not confirmed as saved; try again, and if "
+            "it goes on, ask whoever looks after the server"
+        )
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return (
+            f"the school's server did not allow this to this computer's login ({detail}): "
+            "nothing was changed; whoever looks after the server decides what each login may do"
+        )
+    return f"the school's server refused this ({detail}): nothing was changed"

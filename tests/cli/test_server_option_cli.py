@@ -309,3 +309,23 @@ def test_a_newer_database_and_an_unreachable_server(pg_school_server, quiet, tmp
     assert code == 1 and "could not reach the school's server at this computer" in err
     code, out, err = run(capsys, "--db", url(pg_school_server, "no_such_school"), "stats")
     assert code == 1 and "has no database called 'no_such_school'" in err
+
+
+def test_a_connection_lost_mid_command_is_one_sentence(
+    pg_school_server, quiet, monkeypatch, capsys
+):
+    from attendance_desk.services import school
+
+    at = url(pg_school_server, database(pg_school_server))
+    shown = school.calendar_year
+
+    def server_gone(store, year):  # the server restarts while the command runs
+        with engines._admin(pg_school_server["host"], pg_school_server["superuser"]) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (store.engine.conn.info.backend_pid,))
+        return shown(store, year)
+
+    monkeypatch.setattr(school, "calendar_year", server_gone)
+    code, out, err = run(capsys, "--db", at, "calendar", "show")
+    assert code == 1
+    assert "attendance-desk: the connection to the school's server was lost" in err
+    assert len(err.strip().splitlines()) == 1

@@ -8,9 +8,11 @@ database `migrate` accepts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,24 @@ def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_serve
         assert store.on_server
     with pytest.raises(ServiceError, match="cannot be a database name"):
         server.server_setup_sql("Attendance; DROP")
+
+
+def test_a_connection_lost_mid_work_is_one_sentence(pg_school_server):
+    from attendance_desk.services import school
+
+    name = fresh_database(pg_school_server)
+    store = server.connect_to_server(address(pg_school_server, name))
+    try:
+        pid = store.engine.conn.info.backend_pid
+        with engines._admin(pg_school_server["host"], pg_school_server["superuser"]) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(Exception) as lost:  # noqa: B017 (the driver's own error)
+            school.add_term(store, "Autumn 1", date(2026, 9, 2), date(2026, 10, 23))
+        said = server.server_error(lost.value)
+        assert said is not None
+        assert said.startswith("the connection to the school's server was lost")
+        assert "nothing was saved that was not confirmed" in said
+        assert server.server_error(ValueError("a fault of the program")) is None
+    finally:
+        with contextlib.suppress(Exception):
+            store.close()
