@@ -10,6 +10,7 @@ process through `main([...])`, on the throwaway cluster (tests/engines.py), over
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sys
 from datetime import date
@@ -182,6 +183,28 @@ def test_a_school_on_the_server_through_the_command_line_and_back(
         "--session", "AM", "--code", "I", "--reason", "mother rang: ill",
     )  # fmt: skip
     assert code == 0, err
+    # a week's registers saved onto the server (the command line's register: an import)
+    week = tmp_path / "week.csv"
+    week.write_text(
+        "upn,date,session,code\n"
+        + "".join(
+            f"{upn(n)},2024-09-{day},{s},{'N' if n == 2 else '/'}\n"
+            for day in range(16, 21)
+            for n in (1, 2)
+            for s in ("AM", "PM")
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--db", at, "--as", "admin1", "import", "marks", str(week))
+    assert code == 0 and "20 rows read, 20 added, 0 changed" in out, err
+    code, out, err = run(
+        capsys, "--db", at, "--as", "office1", "stats", "--from", "2024-09-16", "--to",
+        "2024-09-20", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    figures = {row["upn"]: row for row in json.loads(out)}
+    assert (figures[upn(2)]["possible"], figures[upn(2)]["unauthorised"]) == (10, 10)
+    assert figures[upn(1)]["attendance_pct"] == 100.0
     code, out, err = run(capsys, "--db", at, "--as", "office1", "history", "--upn", upn(1))
     assert code == 0 and "mother rang: ill" in out, err
     code, out, err = run(capsys, "--db", at, "--as", "admin1", "audit")
@@ -197,7 +220,7 @@ def test_a_school_on_the_server_through_the_command_line_and_back(
     assert code == 0, err
     copy = open_store(carried)
     try:
-        assert copy.query("SELECT COUNT(*) FROM marks")[0][0] == 36
+        assert copy.query("SELECT COUNT(*) FROM marks")[0][0] == 36 + 20
         assert copy.query("SELECT reason FROM mark_history")[0][0] == "mother rang: ill"
     finally:
         copy.close()
