@@ -8,9 +8,11 @@ from reportlab import rl_config  # noqa: E402
 
 # the throwaway PostgreSQL cluster and a school on either engine (docs/server.md, step 5)
 from tests.engines import (  # noqa: E402, F401
-    _engine_from_environment,
+    _file_only_stays_on_the_file,
+    parametrise_by_engine,
     pg_cluster,
     pg_school_server,
+    school_engine,
     school_on,
     school_store,
 )
@@ -18,6 +20,10 @@ from tests.engines import (  # noqa: E402, F401
 # In tests only: a PDF made twice from the same input has the same bytes (fixed creation date and
 # document id), so golden files and "same file" checks can compare them. Real PDFs carry their date.
 rl_config.invariant = 1
+
+
+def pytest_generate_tests(metafunc):
+    parametrise_by_engine(metafunc)
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ the application's role, as the program will open a server's database.
   PostgreSQL cases are skipped, except on CI, where .ci/install puts them there and a missing one
   fails.
 - `pg_school_server` (module): the two roles, one login, and a template database migrated once
-  (~0.5 s); each test's database is a copy of it (`CREATE DATABASE … TEMPLATE`, ~0.1 s). The
-  roles belong to the cluster, so they are made and dropped per module (tests/postgres's modules
-  do the same with their own).
+  a session (~0.5 s), kept from module to module; each test's database is a copy of it
+  (`CREATE DATABASE … TEMPLATE`, ~0.1 s), dropped at the module's end. The roles belong to the
+  cluster: a module that makes them its own way (tests/postgres) calls `release_roles` first.
 - `school_store` (parametrised "sqlite", "postgresql"): an empty school, as `make_store` makes it.
   `make_store(tmp_path, kind)` for a test that wants one of each side by side.
 
@@ -19,11 +19,13 @@ Imported by tests/conftest.py, so every folder sees one cluster per session."""
 from __future__ import annotations
 
 import glob
+import inspect
 import itertools
 import os
 import shutil
 import subprocess
 import tempfile
+import types
 from pathlib import Path
 
 import pytest
@@ -111,17 +113,29 @@ def _admin(host: str, superuser: str, dbname: str = "postgres"):
 @pytest.fixture(scope="module")
 def pg_school_server(pg_cluster):
     """The roles, one login in the application's role, and a template database migrated by
-    `apply_pg` as the owner; what each test's database is copied from."""
-    from attendance_desk.store.postgres import APP, OWNER, roles_sql
+    `apply_pg` as the owner; what each test's database is copied from. Made once a session and
+    kept from module to module (migrating costs ~0.5-3 s); a module that makes the roles its own
+    way (tests/postgres) calls `release_roles` first, and the next module makes them again. Each
+    module's own databases are dropped at its end."""
+    host, superuser = pg_cluster
+    with _admin(host, superuser) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE,))
+        if found.fetchone() is None:
+            _make_template(host, superuser)
+    made: list[str] = []
+    yield {"host": host, "superuser": superuser, "databases": made}
+    with _admin(host, superuser) as admin:
+        for name in made:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _make_template(host: str, superuser: str) -> None:
+    from attendance_desk.store.postgres import APP, roles_sql
     from attendance_desk.store.postgres_engine import PostgresEngine
     from attendance_desk.store.schema_pg import apply_pg
 
-    host, superuser = pg_cluster
-    made: list[str] = []
     with _admin(host, superuser) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
-        for role in (LOGIN, APP, OWNER):
-            admin.execute(f"DROP ROLE IF EXISTS {role}")
+        release_roles(admin)
         admin.execute(f"CREATE DATABASE {TEMPLATE}")
     with _admin(host, superuser, TEMPLATE) as db:
         db.execute(roles_sql(TEMPLATE))
@@ -131,12 +145,16 @@ def pg_school_server(pg_cluster):
         apply_pg(engine)
     finally:
         engine.close()  # none left open: a template cannot be copied while in use
-    yield {"host": host, "superuser": superuser, "databases": made}
-    with _admin(host, superuser) as admin:
-        for name in [*made, TEMPLATE]:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        for role in (LOGIN, APP, OWNER):
-            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def release_roles(admin) -> None:
+    """Drop the template database and the roles, for a module that makes them itself (a role that
+    owns a database's objects cannot be dropped)."""
+    from attendance_desk.store.postgres import APP, OWNER
+
+    admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    for role in (LOGIN, APP, OWNER):
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def pg_store(server: dict) -> Store:
@@ -160,51 +178,171 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Sto
 
 def make_school_on(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Store:
     """tests.helpers.make_school on `kind`: the school's name and URN, its terms and closures."""
-    from dataclasses import replace
-
-    from attendance_desk.domain.records import SchoolSettings
     from tests.helpers import CLOSURES, TERMS, make_school
 
     if kind == "sqlite":
         return make_school(tmp_path)
-    store = make_store(request, tmp_path, kind)
+    return server_school(request.getfixturevalue("pg_school_server"), TERMS, CLOSURES)
+
+
+def server_school(server: dict, terms, closures) -> Store:
+    """`tests.helpers.make_school`'s school on the test server: a new database, the school's name
+    and URN saved as `create_school` saves them, its terms and closures."""
+    from dataclasses import replace
+
+    from attendance_desk.domain.records import SchoolSettings
+
+    store = pg_store(server)
     store.settings.save_school(replace(SchoolSettings(), name="Test Primary School", urn="123456"))
-    store.calendar.add_terms(list(TERMS))
-    store.calendar.add_closures(list(CLOSURES))
+    if terms:
+        store.calendar.add_terms(list(terms))
+    if closures:
+        store.calendar.add_closures(list(closures))
     return store
 
 
-@pytest.fixture(autouse=True)
-def _engine_from_environment(request, monkeypatch):
-    """AD_TEST_ENGINE=postgresql: every test module's `make_school` makes the school on the test
-    server instead (a census of what step 5 has still to fix; not yet run by CI)."""
-    if os.environ.get("AD_TEST_ENGINE") != "postgresql" or request.module is None:
+# --- the store and services suites on both engines ----------------------------------------------
+# Every test in tests/store and tests/services that makes its school through tests.helpers'
+# `make_school` (itself, or through a fixture or a function of its module) runs once per engine,
+# ids `[sqlite]` and `[postgresql]`: `school_engine` (below) is parametrised by
+# `pytest_generate_tests`, and `make_school` asks it which engine to make the school on. A test
+# about the file itself is marked `@pytest.mark.file_only("why")`: it runs on SQLite, and its
+# PostgreSQL case is reported skipped with that reason. Tests that never make a school (pure
+# rules, the demo's own file) run once. Tests that already take both engines side by side
+# (`school_on`, `school_store`, `make_store`, `make_school_on`) are left as they are.
+#
+# AD_TEST_ENGINE: in tests/store and tests/services, `sqlite` or `postgresql` runs only that
+# engine's cases (a quick local run); elsewhere, `postgresql` makes every `make_school` school on
+# the test server (a census of the other folders: tests/documents, tests/year, tests/trust), the
+# tests marked file_only excepted.
+
+BOTH_ENGINES = ("tests/store/", "tests/services/")
+_SIDE_BY_SIDE = {"make_store", "make_school_on", "pg_store", "school_on", "school_store"}
+_current: dict = {"kind": "sqlite", "server": None}
+
+
+def current_engine() -> tuple[str, dict | None]:
+    """The engine `tests.helpers.make_school` makes the school on, and the test server if any."""
+    return _current["kind"], _current["server"]
+
+
+def _names_in(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_in(const)
+    return names
+
+
+def _reaches(func, target: set[str], seen: set) -> bool:
+    """Whether `func`'s code, or a test module's function it names, names one of `target`."""
+    func = inspect.unwrap(func)
+    func = getattr(getattr(func, "hypothesis", None), "inner_test", func)  # a @given test
+    code = getattr(func, "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names = _names_in(code)
+    if names & target:
+        return True
+    known = getattr(func, "__globals__", {})
+    return any(
+        _reaches(known[name], target, seen)
+        for name in names
+        if inspect.isfunction(known.get(name))
+        and (known[name].__module__ or "").startswith("tests")
+    )
+
+
+def _makes_school(metafunc: pytest.Metafunc) -> set[str]:
+    """What the test's own code and its fixtures defined under tests/ name, of `make_school` and
+    the side-by-side makers. A fixture wider than one test that makes a school must take
+    `school_engine`, or it would keep the first engine's school for the other's tests."""
+    found: set[str] = set()
+    funcs = [metafunc.function]
+    for name, defs in metafunc.definition._fixtureinfo.name2fixturedefs.items():
+        if name in _SIDE_BY_SIDE:
+            found.add(name)
+        for fixture in defs:
+            if not (fixture.func.__module__ or "").startswith("tests"):
+                continue
+            funcs.append(fixture.func)
+            if (
+                fixture.scope != "function"
+                and "school_engine" not in fixture.argnames
+                and _reaches(fixture.func, {"make_school"}, set())
+            ):
+                raise pytest.UsageError(
+                    f"{metafunc.definition.nodeid}: the {fixture.scope}-scoped fixture {name} "
+                    "makes a school: give it the argument school_engine (tests/engines.py)"
+                )
+    for func in funcs:
+        for target in ("make_school", *_SIDE_BY_SIDE):
+            if target not in found and _reaches(func, {target}, set()):
+                found.add(target)
+    return found
+
+
+def _in_both_engines_folder(path: Path) -> bool:
+    text = path.as_posix()
+    return any(f"/{folder}" in text for folder in BOTH_ENGINES)
+
+
+def parametrise_by_engine(metafunc: pytest.Metafunc) -> None:
+    """pytest_generate_tests (tests/conftest.py): see the comment above."""
+    if "school_engine" not in metafunc.fixturenames:
         return
-    if getattr(request.module, "make_school", None) is None:
+    if not _in_both_engines_folder(Path(str(metafunc.definition.path))):
         return
-    from tests import helpers
-
-    if request.module.make_school is not helpers.make_school:
+    makers = _makes_school(metafunc)
+    if "make_school" not in makers or makers & _SIDE_BY_SIDE:
         return
+    only = os.environ.get("AD_TEST_ENGINE")
+    file_only = metafunc.definition.get_closest_marker("file_only")
+    cases = []
+    for kind in ENGINES:
+        if only and kind != only:
+            continue
+        if file_only is not None and kind != "sqlite":
+            why = file_only.args[0] if file_only.args else file_only.kwargs.get("reason", "")
+            cases.append(pytest.param(kind, marks=pytest.mark.skip(reason=f"file only: {why}")))
+        else:
+            cases.append(kind)
+    metafunc.parametrize("school_engine", cases, indirect=True, scope="module")
 
-    def on_server(tmp_path: Path, terms=None, closures=None) -> Store:
-        from dataclasses import replace
 
-        from attendance_desk.domain.records import SchoolSettings
-
-        store = pg_store(request.getfixturevalue("pg_school_server"))
-        store.settings.save_school(
-            replace(SchoolSettings(), name="Test Primary School", urn="123456")
+@pytest.fixture(scope="module", autouse=True)
+def school_engine(request):
+    """The engine this test's `make_school` makes its school on: the parameter, for the tests
+    parametrised above; else `sqlite` (AD_TEST_ENGINE=postgresql outside tests/store and
+    tests/services: the census)."""
+    kind = getattr(request, "param", None)
+    if kind is None:
+        wanted = os.environ.get("AD_TEST_ENGINE", "sqlite")
+        in_both = request.module is not None and _in_both_engines_folder(
+            Path(request.module.__file__)
         )
-        terms = helpers.TERMS if terms is None else terms
-        closures = helpers.CLOSURES if closures is None else closures
-        if terms:
-            store.calendar.add_terms(list(terms))
-        if closures:
-            store.calendar.add_closures(list(closures))
-        return store
+        kind = "sqlite" if in_both else wanted
+    server = request.getfixturevalue("pg_school_server") if kind == "postgresql" else None
+    _current.update(kind=kind, server=server)
+    try:
+        yield kind
+    finally:
+        _current.update(kind="sqlite", server=None)
 
-    monkeypatch.setattr(request.module, "make_school", on_server)
+
+@pytest.fixture(autouse=True)
+def _file_only_stays_on_the_file(request):
+    """A test marked file_only makes its school on SQLite, whatever the census asks."""
+    if request.node.get_closest_marker("file_only") is None or _current["kind"] == "sqlite":
+        yield
+        return
+    saved = dict(_current)
+    _current.update(kind="sqlite", server=None)
+    try:
+        yield
+    finally:
+        _current.update(saved)
 
 
 @pytest.fixture(params=ENGINES)
@@ -225,3 +363,32 @@ def school_store(request, tmp_path):
         yield store
     finally:
         store.close()
+
+
+def outside(store: Store):
+    """A plain connection to the same school, as another tool would open it: the sqlite3 module on
+    the file (the sqlite3 shell's way), or psycopg as the same PC's login on the server (psql's
+    way, in the application's role). `execute` and `commit` on both; no parameters (placeholders
+    differ)."""
+    if store.engine.name == "sqlite":
+        import sqlite3
+
+        return sqlite3.connect(store.path)
+    import psycopg
+
+    info = store.engine.conn.info
+    return psycopg.connect(host=info.host, dbname=info.dbname, user=info.user)
+
+
+def reopen(store: Store) -> Store:
+    """Close `store` and open the same school again: the file, or a new connection to the server's
+    database as the same login."""
+    if store.engine.name == "sqlite":
+        store.close()
+        return open_store(store.path)
+    from attendance_desk.store.postgres_engine import PostgresEngine
+
+    info = store.engine.conn.info
+    host, dbname, user = info.host, info.dbname, info.user
+    store.close()
+    return Store(store.path, PostgresEngine.connect(host=host, dbname=dbname, user=user))

@@ -30,6 +30,14 @@ def upn(n: int) -> str:
 
 
 def make_school(tmp_path: Path, terms=TERMS, closures=CLOSURES) -> Store:
+    """A school named "Test Primary School" (URN 123456) with `terms` and `closures`: a new file in
+    `tmp_path`, or, when the test runs on PostgreSQL (tests/engines.py `school_engine`), a new
+    database on the test server."""
+    from tests.engines import current_engine, server_school
+
+    kind, server = current_engine()
+    if kind == "postgresql":
+        return server_school(server, terms, closures)
     store = create_school(tmp_path / "school.sqlite", "Test Primary School", "123456")
     if terms:
         store.calendar.add_terms(list(terms))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from attendance_desk.store.postgres import APP, OWNER, grants_sql, pg_sql, roles_sql, schema_sql
+from tests.engines import release_roles
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -16,6 +17,7 @@ def school_db(pg_cluster):
     sockets, superuser = pg_cluster
     admin = psycopg.connect(host=sockets, dbname="postgres", user=superuser, autocommit=True)
     admin.execute("DROP DATABASE IF EXISTS school")
+    release_roles(admin)  # the other modules' template (tests/engines.py) owns objects
     for role in (APP, OWNER, "office_pc"):
         admin.execute(f"DROP ROLE IF EXISTS {role}")
     admin.execute("CREATE DATABASE school")

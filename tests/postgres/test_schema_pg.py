@@ -38,6 +38,7 @@ def test_every_sqlite_migration_has_its_postgresql_body():
 psycopg = pytest.importorskip("psycopg")
 
 from attendance_desk.store.postgres_engine import PostgresEngine  # noqa: E402
+from tests.engines import release_roles  # noqa: E402
 
 
 def test_now_is_written_as_the_engine_writes_it():
@@ -52,6 +53,7 @@ def server(pg_cluster):
     sockets, superuser = pg_cluster
     admin = psycopg.connect(host=sockets, dbname="postgres", user=superuser, autocommit=True)
     admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+    release_roles(admin)  # the other modules' template (tests/engines.py) owns objects
     for role in (LOGIN, APP, OWNER):
         admin.execute(f"DROP ROLE IF EXISTS {role}")
     admin.execute(f"CREATE DATABASE {DATABASE}")

@@ -36,7 +36,7 @@ def independent(store, start: date, end: date) -> dict[str, tuple[int, int, int,
     read on its own and categorised by the code set in force on its date, over the pupil's days on
     roll in the range."""
     out: dict[str, list[int]] = {}
-    rows = store.conn.execute(
+    rows = store.query(
         "SELECT p.upn, p.admission_date, p.leaving_date, m.date, m.code FROM marks m "
         "JOIN pupils p ON p.id = m.pupil_id WHERE m.date BETWEEN ? AND ?",
         (start.isoformat(), end.isoformat()),
@@ -71,7 +71,7 @@ def service_figures(store, start: date, end: date) -> dict[str, tuple[int, int, 
 
 
 @pytest.fixture(scope="module")
-def school(tmp_path_factory):
+def school(tmp_path_factory, school_engine):
     rng = random.Random(2024)
     store = make_school(tmp_path_factory.mktemp("independent"))
     days = (date(2024, 6, 3), date(2025, 2, 14))

@@ -87,7 +87,7 @@ def _history(store, pupils, rng):
 
 
 @pytest.fixture(scope="module")
-def school(tmp_path_factory):
+def school(tmp_path_factory, school_engine):
     store = make_school(tmp_path_factory.mktemp("history"))
     pupils = [add_pupil(store, n, admission_date=date(2014, 9, 1)) for n in range(1, 121)]
     _history(store, pupils, random.Random(17))

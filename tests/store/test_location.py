@@ -130,6 +130,7 @@ def test_this_machine_answers_for_a_temporary_folder(tmp_path):
 SHARE = Location(True, "cifs", "//nas/attendance on /mnt/office")
 
 
+@pytest.mark.file_only("a file on a network share: SQLite's journal mode and locking")
 def test_a_file_on_a_share_is_opened_with_the_rollback_journal_not_wal(tmp_path, monkeypatch):
     from tests.helpers import make_school
 

@@ -7,6 +7,7 @@ from sqlite_utils import Database
 from attendance_desk.store.db import StoreError, open_store
 from attendance_desk.store.marks import StaleMark
 from attendance_desk.store.schema import SCHEMA_VERSION, migrations
+from tests.engines import outside, reopen
 from tests.helpers import add_pupil, make_school, put_marks
 
 DAY = date(2024, 9, 10)
@@ -40,6 +41,7 @@ def _refused(store, sqlite_reason: str):
     return pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied")
 
 
+@pytest.mark.file_only("WAL, foreign_keys and user_version are the file's PRAGMAs")
 def test_file_is_wal_with_foreign_keys_and_versioned(school):
     store, _ = school
     assert store.query("PRAGMA journal_mode")[0][0] == "wal"
@@ -75,8 +77,9 @@ def test_raw_delete_is_refused(either):
 
 
 def test_raw_update_still_leaves_history_flagged_as_direct(tmp_path, school):
+    """Another tool's UPDATE: the sqlite3 shell on the file; psql as the PC's login on a server."""
     store, pupil = school
-    raw = sqlite3.connect(store.path)
+    raw = outside(store)
     raw.execute("UPDATE marks SET code = 'O' WHERE session = 'PM'")
     raw.commit()
     raw.close()
@@ -166,6 +169,9 @@ def test_refuses_another_programs_database_untouched(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.file_only(
+    "a file's PRAGMA user_version; a newer server database: tests/postgres/test_connect.py"
+)
 def test_refuses_a_file_from_a_newer_version(tmp_path):
     store = make_school(tmp_path)
     store.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -185,17 +191,15 @@ def test_a_write_after_a_figures_query_is_committed(tmp_path):
     that was never committed and vanished when the program closed."""
     from attendance_desk.services.calls import call_list, log_call
     from attendance_desk.services.figures import pupil_figures
-    from attendance_desk.store.db import open_store
 
     store = make_school(tmp_path)
     pupil = add_pupil(store, 1)
     put_marks(store, pupil, {(DAY, "AM"): "N"})
     pupil_figures(store, date(2024, 9, 1), DAY, pupils=[pupil])
     call_list(store, DAY, "AM")
-    assert not store.conn.in_transaction
+    assert not store.engine.in_transaction
     log_call(store, [pupil.id], DAY, "AM", "spoke_to_parent", "office1", reason_code="I")
-    store.close()
-    again = open_store(tmp_path / "school.sqlite")
+    again = reopen(store)
     assert again.marks.get(pupil.id, DAY, "AM").code == "I"
     assert len(again.casework.for_pupil(pupil.id)) == 1
     again.close()
@@ -203,9 +207,9 @@ def test_a_write_after_a_figures_query_is_committed(tmp_path):
 
 def test_write_refuses_to_nest_in_a_stray_transaction(school):
     store, pupil = school
-    store.conn.execute(
-        "INSERT INTO settings(key, value) VALUES ('x', '1')"
-    )  # legacy mode: implicit BEGIN
+    if store.engine.name != "sqlite":  # autocommit: a transaction is only ever begun explicitly
+        store.execute("BEGIN")
+    store.execute("INSERT INTO settings(key, value) VALUES ('x', '1')")  # SQLite: implicit BEGIN
     with pytest.raises(RuntimeError, match="left open"), store.write():
         pass
-    store.conn.rollback()
+    store.engine.rollback()

@@ -160,6 +160,7 @@ def test_a_retention_removal_takes_the_pupils_counts_with_it(school_on):
     assert school.marks.week_count_drift() == [] and school.marks.year_count_drift() == []
 
 
+@pytest.mark.file_only("the sqlite3 shell's edits, and check on the file")
 def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_is_found(
     school, tmp_path
 ):
