@@ -889,6 +889,9 @@ def sessions_with_marks(store: Store, start: date, end: date) -> set[tuple[date,
     return {(date.fromisoformat(d), s) for d, s in rows}
 
 
+INCOMING_COLUMNS = ("pupil_id", "date", "session", "code", "minutes_late")
+
+
 def _load_incoming(
     conn: Executor, marks: Iterable[MarkRow], progress: Progress | None, total: int
 ) -> int:
@@ -901,8 +904,12 @@ def _load_incoming(
     conn.execute(f"DELETE FROM {incoming}")
     rows = iter(marks)
     count = 0
+    copy_in = getattr(conn, "copy_in", None)  # a server: COPY, not one INSERT a row
     while batch := list(islice(rows, 50_000)):
-        conn.executemany(f"INSERT INTO {incoming} VALUES (?, ?, ?, ?, ?)", batch)
+        if copy_in is not None:
+            copy_in(incoming, INCOMING_COLUMNS, batch)
+        else:
+            conn.executemany(f"INSERT INTO {incoming} VALUES (?, ?, ?, ?, ?)", batch)
         count += len(batch)
         if progress:
             progress(count, total or count)
