@@ -130,5 +130,11 @@ def _server_at_start(path: Path | str, user: str, smoke: bool):
     else:
         return None
     password = getattr(path, "password", None)  # the command line's ServerAddress, if it asked
+    if smoke:  # opened as the file is in a smoke run: no dialog, no sign-in
+        from attendance_desk.gui.server_dialog import Connected
+        from attendance_desk.gui.server_place import SchoolServer, open_place
+
+        place = SchoolServer(address, password)
+        return Connected(place, open_place(place), user)
     connected = connect_and_sign_in(None, user, address, connect_now=True, password=password)
     return False if connected is None else connected

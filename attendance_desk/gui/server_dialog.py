@@ -103,6 +103,7 @@ class ConnectDialog(QDialog):
         self.setWindowTitle("Connect to the school's server")
         self.setMinimumWidth(600)
         self.place: SchoolServer | None = None
+        self._place_tried: SchoolServer | None = None
         self.store: SchoolFile | None = None
         self._attempts = count(1)
         self._waiting = 0  # the attempt whose answer is awaited (0: none)
@@ -204,6 +205,7 @@ class ConnectDialog(QDialog):
         if pasted_password and not self.password.text():
             self.server.setText(address)  # the password taken out of the pasted address
             self.password.setText(pasted_password)
+            self.form.setRowVisible(self.password, True)
         place = SchoolServer(address, password)
         self._waiting = attempt = next(self._attempts)
         self._busy(True)
@@ -238,7 +240,7 @@ class ConnectDialog(QDialog):
         self._timer.stop()
         self._waiting = 0
         self._busy(False)
-        if store is not None:
+        if store is not None and self._place_tried is not None:
             self.place, self.store = self._place_tried, store
             remember_server(str(self.place) if self.remember.isChecked() else None)
             self.accept()

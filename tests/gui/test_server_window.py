@@ -476,3 +476,44 @@ def test_a_server_remembered_on_this_pc_is_opened_at_start_and_cancel_ends(
     finally:
         script.stop()
     assert script.seen == ["LoginDialog"]
+
+
+def test_the_command_line_opens_the_window_on_a_server(server_school, tmp_path):
+    """`attendance-desk --db postgresql://… --smoke`, as its own process: the window opens on the
+    server, paints once when its start-up work is done (no backup on a server) and closes."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-m", "attendance_desk", "--db", server_school, "--as", OFFICE, "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_password_pasted_inside_the_address_is_taken_out_of_it(
+    qtbot, pg_school_server, pw_login, server_school
+):
+    db = server_school.split("/")[3].split("?")[0]
+    pasted = f"postgresql://{pw_login}:not-it@/{db}?host={pg_school_server['host']}"
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.server, pasted)
+    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    assert "not-it" not in dialog.server.text()  # moved into the password field, shown as dots
+    qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15000)
+    assert "did not accept the password" in dialog.message.text()
+    assert "not-it" not in dialog.message.text()
+    assert dialog.form.isRowVisible(dialog.password) and dialog.password.text() == ""
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.store is not None, timeout=15000)
+    assert str(dialog.place) == _address(pg_school_server, db, pw_login)
+    dialog.store.close()
