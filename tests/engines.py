@@ -392,3 +392,15 @@ def reopen(store: Store) -> Store:
     host, dbname, user = info.host, info.dbname, info.user
     store.close()
     return Store(store.path, PostgresEngine.connect(host=host, dbname=dbname, user=user))
+
+
+def as_owner(store: Store):
+    """On a server: a connection to the school's database as the schema's owner (IT's login, in
+    autocommit), which may alter tables and their triggers; what the tests of `check` tamper with.
+    On the file there is no owner: the sqlite3 shell (`outside`) can do anything."""
+    from attendance_desk.store.postgres import OWNER
+
+    _, server = current_engine()
+    conn = _admin(server["host"], server["superuser"], store.engine.conn.info.dbname)
+    conn.execute(f"SET ROLE {OWNER}")
+    return conn

@@ -23,7 +23,7 @@ from attendance_desk.domain.progress import Progress
 from attendance_desk.presentation import weekday_dmy
 from attendance_desk.services.figures import due_through, missing_sessions_of, pupil_figures
 from attendance_desk.services.letters import letter_file_problems
-from attendance_desk.services.school import codes
+from attendance_desk.services.school import ServiceError, codes
 from attendance_desk.store import chain
 from attendance_desk.store.backup import verify_copy
 from attendance_desk.store.db import Store, StoreError
@@ -45,6 +45,7 @@ class CheckReport:
     missing_marks: int = 0
     notes: list[str] = field(default_factory=list)  # what changed since a backup (check --against)
     full: bool = False  # SQLite's full integrity_check (else quick_check)
+    on_server: bool = False  # the school's database on a server: no file to check page by page
 
     @property
     def ok(self) -> bool:
@@ -53,6 +54,15 @@ class CheckReport:
     @property
     def how(self) -> str:
         """Which of SQLite's checks was run, in words."""
+        if self.on_server:
+            return (
+                ("full" if self.full else "quick")
+                + " check of the school's database on its server: the schema, triggers, chains and "
+                "marks"
+                + (", and every week's and year's counts against the marks" if self.full else "")
+                + " (the server's own files and indexes are the server's to check: data "
+                "checksums, amcheck and IT's dumps)"
+            )
         if self.full:
             return (
                 "full check: SQLite's integrity_check (every page, and every index entry against its "
@@ -75,7 +85,14 @@ def check_school(
     still open is not reported as missing. With `against` (a backup), also what changed outside
     Attendance Desk since that backup was made. With `full`, SQLite's full integrity_check instead of
     quick_check. `progress(done, 1000)` may raise Cancelled (the check stops at once; it writes
-    nothing either way)."""
+    nothing either way). On a server there is no file: SQLite's page checks have no counterpart
+    (the server's own), and `against` (a backup file) is refused."""
+    if against is not None and store.engine.name != "sqlite":
+        raise ServiceError(
+            "check --against compares a school file with a backup of it; this school is on a "
+            "server, whose backups are IT's (pg_dump): check it without --against, or compare a "
+            "copy made with copy-to"
+        )
     with store.engine.cancellable(progress):
         return _check(store, now, against, full, progress)
 
@@ -87,7 +104,7 @@ def _check(
     full: bool,
     progress: Progress | None,
 ) -> CheckReport:
-    report = CheckReport(full=full)
+    report = CheckReport(full=full, on_server=store.engine.name != "sqlite")
     share = STRUCTURE_SHARE[full]
 
     def step(done: int) -> None:
@@ -174,7 +191,9 @@ def full_check(
             )
             store.audit.log(
                 who,
-                "full check of the school file",
+                "full check of the school's database"
+                if report.on_server
+                else "full check of the school file",
                 str(store.path),
                 "no problems" if report.ok else f"{len(report.problems)} problem(s)",
             )

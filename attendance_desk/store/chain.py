@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from attendance_desk.store.dialect import dialect
-from attendance_desk.store.engine import Executor, as_engine
+from attendance_desk.store.engine import Engine, Executor, as_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -432,7 +432,8 @@ def users_problems(conn: Executor) -> list[str]:
 
 
 def _reference_schema() -> dict:
-    """What the migrations create: triggers (name -> SQL) and tables (name -> columns)."""
+    """What the migrations create: triggers (name -> SQL), tables (name -> columns) and each
+    trigger's table (trigger_tables)."""
     global _REFERENCE
     if _REFERENCE is None:
         from sqlite_utils import Database
@@ -443,6 +444,9 @@ def _reference_schema() -> dict:
         try:
             migrations.apply(Database(ref))
             _REFERENCE = _schema_of(ref)
+            _REFERENCE["trigger_tables"] = dict(
+                ref.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            )
         finally:
             ref.close()
     return _REFERENCE
@@ -466,7 +470,9 @@ def _schema_of(conn: Executor) -> dict:
 
 def schema_problems(conn: Executor) -> tuple[list[str], list[str]]:
     """Every trigger the migrations create, present with exactly their SQL; no other trigger; every
-    table with its columns. Returns (problems, warnings)."""
+    table with its columns. Returns (problems, warnings). On a server: `server_schema_problems`."""
+    if as_engine(conn).name != "sqlite":
+        return server_schema_problems(as_engine(conn))
     expected, found = _reference_schema(), _schema_of(conn)
     problems, warnings = [], []
     for name, sql in expected["triggers"].items():
@@ -490,6 +496,82 @@ def schema_problems(conn: Executor) -> tuple[list[str], list[str]]:
     for name in sorted(set(found["tables"]) - set(expected["tables"])):
         warnings.append(
             f"schema: a table '{name}' that Attendance Desk did not make is in the file"
+        )
+    return problems, warnings
+
+
+# The triggers as PostgreSQL keeps them: enabled for every session ('O'), or not.
+TRIGGER_STATES = {
+    "D": "is disabled (ALTER TABLE … DISABLE TRIGGER, outside Attendance Desk)",
+    "R": "fires only for replication (ENABLE REPLICA TRIGGER, outside Attendance Desk): the "
+    "program's changes pass it",
+    "A": "was set to fire always (ENABLE ALWAYS TRIGGER, outside Attendance Desk)",
+}
+SQLITE_ONLY_TABLES = {"_sqlite_migrations"}  # the server records its steps in its own table
+SERVER_ONLY_TABLES = {"attendance_desk_migrations"}
+
+
+def server_schema_problems(engine: Engine) -> tuple[list[str], list[str]]:
+    """The schema of a school's database on a server against what the migrations make
+    (store/schema_pg.py `apply_pg`, which gives every trigger the file's name, on the same table,
+    calling a function of the same name owned by the schema's owner): every safeguard trigger
+    present, on its table, enabled, and calling its own function, owned by the tables' owner; no
+    other trigger; every table with the file's columns, in order. The application's role cannot
+    change any of these (docs/server.md, "Roles"): only the schema's owner can, so a finding here
+    names what was done with IT's login. Returns (problems, warnings)."""
+    expected = _reference_schema()
+    on_table = expected["trigger_tables"]
+    problems: list[str] = []
+    warnings: list[str] = []
+    found = {
+        r[0]: r
+        for r in engine.query(
+            "SELECT t.tgname, c.relname, t.tgenabled, p.proname, "
+            "pg_get_userbyid(p.proowner), pg_get_userbyid(c.relowner) "
+            "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+        )
+    }
+    for name in expected["triggers"]:
+        if name not in found:
+            problems.append(
+                f"schema: the safeguard trigger '{name}' is missing (dropped outside Attendance Desk)"
+            )
+            continue
+        _, table, state, function, function_owner, table_owner = found[name]
+        if table != on_table[name] or function != name or function_owner != table_owner:
+            problems.append(
+                f"schema: the safeguard trigger '{name}' has been changed outside Attendance Desk"
+            )
+        if state != "O":
+            problems.append(
+                f"schema: the safeguard trigger '{name}' "
+                + TRIGGER_STATES.get(state, f"is in an unknown state '{state}'")
+            )
+    for name in sorted(set(found) - set(expected["triggers"])):
+        problems.append(f"schema: a trigger '{name}' was added outside Attendance Desk")
+    columns: dict[str, list[str]] = {}
+    for table, column in engine.query(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t ON t.table_schema = c.table_schema "
+        "AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_name, c.ordinal_position"
+    ):
+        columns.setdefault(table, []).append(column)
+    for name, made in expected["tables"].items():
+        if name in SQLITE_ONLY_TABLES:
+            continue
+        if name not in columns:
+            problems.append(f"schema: the table '{name}' is missing")
+        elif columns[name] != [c[0] for c in made]:
+            problems.append(
+                f"schema: the columns of table '{name}' are not those Attendance Desk made"
+            )
+    for name in sorted(set(columns) - set(expected["tables"]) - SERVER_ONLY_TABLES):
+        warnings.append(
+            f"schema: a table '{name}' that Attendance Desk did not make is in the database"
         )
     return problems, warnings
 

@@ -13,10 +13,11 @@ from datetime import date, timedelta
 import pytest
 
 from attendance_desk.services.check import check_school
-from attendance_desk.store.db import open_store
+from attendance_desk.store.db import Store
 from attendance_desk.store.marks import insert_new_marks, week_cut, year_days, year_of_week
 from attendance_desk.store.resources import default_code_table
 from attendance_desk.store.schema import YEAR_OF_WEEK
+from tests.engines import outside, reopen
 from tests.helpers import add_pupil, make_school
 
 CODES = ["/", "\\", "I", "M", "O", "G", "N", "L", "U", "C", "#", "B", "E"]
@@ -160,10 +161,10 @@ def test_a_retention_removal_takes_the_pupils_counts_with_it(school_on):
     assert school.marks.week_count_drift() == [] and school.marks.year_count_drift() == []
 
 
-@pytest.mark.file_only("the sqlite3 shell's edits, and check on the file")
-def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_is_found(
-    school, tmp_path
-):
+def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_is_found(school):
+    """Another tool's edits: the sqlite3 shell on the file, psql as the PC's login on a server
+    (tests.engines.outside); the school's own triggers count a changed mark, and check --full
+    finds a count changed by hand."""
     pupil = add_pupil(school, 1)
     insert_new_marks(
         school,
@@ -175,48 +176,39 @@ def test_an_edit_outside_the_app_is_counted_by_the_triggers_and_a_forged_count_i
         by="t",
         source="t",
     )
-    path = school.path
-    school.close()
-    # the sqlite3 shell's way: change a mark directly; the file's own triggers count it
-    shell = sqlite3.connect(path)
-    shell.execute("UPDATE marks SET code = 'O' WHERE date = '2024-09-03' AND session = 'AM'")
-    shell.commit()
-    shell.close()
-    store = open_store(path)
+    store = school
+
+    def shell(*statements: str) -> Store:
+        conn = outside(store)
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+        conn.close()
+        return reopen(store)
+
+    # change a mark directly; the school's own triggers count it
+    store = shell("UPDATE marks SET code = 'O' WHERE date = '2024-09-03' AND session = 'AM'")
     assert store.marks.week_count_drift() == []
     kept = kept_counts(store, date(2024, 9, 2), date(2024, 9, 8), {pupil.id})
     assert kept[(pupil.id, 1, "O")] == 1 and kept[(pupil.id, 1, "/")] == 4
-    store.close()
     # a forged count: the figures would not show the absence; check --full finds it
-    shell = sqlite3.connect(path)
-    shell.execute("DELETE FROM mark_week_counts WHERE code = 'O'")
-    shell.commit()
-    shell.close()
-    store = open_store(path)
+    store = shell("DELETE FROM mark_week_counts WHERE code = 'O'")
     quick = check_school(store)
     assert not any("counted for the figures" in p for p in quick.problems)
     full = check_school(store, full=True)
     found = [p for p in full.problems if "counted for the figures" in p]
     assert found and "week of 2024-09-02" in found[0]
-    store.close()
     # a forged count by year (the weeks left right): check --full finds that too
-    shell = sqlite3.connect(path)
-    shell.execute("INSERT INTO mark_week_counts VALUES (?, '2024-09-02', 'O', 1)", (pupil.id,))
-    shell.execute("UPDATE mark_year_counts SET n = n + 2 WHERE code = '/'")
-    shell.commit()
-    shell.close()
-    store = open_store(path)
+    store = shell(
+        f"INSERT INTO mark_week_counts VALUES ({pupil.id}, '2024-09-02', 'O', 1)",
+        "UPDATE mark_year_counts SET n = n + 2 WHERE code = '/'",
+    )
     assert store.marks.week_count_drift() == []
     found = [p for p in check_school(store, full=True).problems if "counted for the" in p]
     assert found == [
         f"figures: pupil {pupil.id}, school year 2024/25, code '/': 4 mark(s) but 6 counted for the figures (edited outside Attendance Desk)"
     ]
-    store.close()
     # the switch that sets the counting aside, left on: the quick check sees it
-    shell = sqlite3.connect(path)
-    shell.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
-    shell.commit()
-    shell.close()
-    store = open_store(path)
+    store = shell("INSERT INTO mark_counts_by_statement VALUES (1)")
     assert any("switched off" in p for p in check_school(store).problems)
     store.close()
