@@ -124,14 +124,16 @@ def archive_and_remove(
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in _everything(store, pupil).items():
                 archive.writestr(name, data)
-    # removed for real: overwritten, the file compacted, the audit told how many (not who)
+    # removed for real: overwritten, the file compacted, the audit told how many (not who); on a
+    # server, removed from the database and reclaimed by the server's own maintenance (the audit
+    # says so: chain.SERVER_REMOVAL)
     counts = remove_for_good(
         store,
         [p.id for p in pupils],
         by,
         f"pupils who left more than {keep_years} years ago, archived in {folder}",
     )
-    if not counts.get("compacted"):
+    if counts.get("compacted") == 0:  # a file another program held (no count on a server)
         store.audit.log(
             by,
             "retention: compaction postponed",

@@ -761,7 +761,13 @@ def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> d
     SQLite's secure_delete on (deleted content overwritten with zeros), in one transaction that also
     re-seals the chains the removal cut and audits what was removed (counts, not names); then VACUUM
     and a checkpoint that empties the write-ahead log (outside the transaction). Returns the counts;
-    "compacted" is 0 if another program held the file and the VACUUM has to wait for the next removal."""
+    "compacted" is 0 if another program held the file and the VACUUM has to wait for the next removal.
+
+    On a server the rows are deleted in the same one transaction, and the audit says what is true
+    there: they are gone from the school's database at once, while the server's own files keep
+    the deleted rows' bytes until its maintenance (autovacuum, or IT's VACUUM) reclaims the space,
+    and its write-ahead log and IT's backups keep them until those are recycled. The program does
+    not VACUUM (only the tables' owner may), and there is no "compacted" count."""
     from attendance_desk.store.db import StoreError, now_iso
 
     conn = store.engine
@@ -807,7 +813,21 @@ def remove_for_good(store: Store, pupil_ids: list[int], by: str, note: str) -> d
                 RETENTION_ACTIONS[0],
                 "",
                 f"{note}: removed {listed}; the mark history and letter log chains re-sealed after the "
-                "removed rows; deleted content overwritten (secure_delete) and the file compacted",
+                "removed rows; "
+                + (
+                    "deleted content overwritten (secure_delete) and the file compacted"
+                    if conn.name == "sqlite"
+                    else SERVER_REMOVAL
+                ),
             )
-        counts["compacted"] = int(conn.compact())
+        if conn.name == "sqlite":
+            counts["compacted"] = int(conn.compact())
     return counts
+
+
+# What a removal on a server can truly say of where the removed rows' bytes are (remove_for_good).
+SERVER_REMOVAL = (
+    "removed from the school's database; the server's storage of the deleted rows is reclaimed by "
+    "its own maintenance (autovacuum, or VACUUM by IT), and its write-ahead log and backups keep "
+    "them until IT's retention of those ends"
+)
