@@ -193,6 +193,14 @@ def _refusal(named: ServerParts, exc: BaseException, password_given: bool) -> Se
     )
 
 
+# the tables in the schema, whoever may read them (information_schema lists only those the login
+# has a right on; the catalogue lists all)
+OTHER_TABLES = (
+    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = coalesce(current_schema(), 'public') AND c.relkind IN ('r', 'p')"
+)
+
+
 def migrate_command(named: ServerParts) -> str:
     """The command IT runs to make the database ready (or bring it up to this version)."""
     host = named.host
@@ -218,10 +226,7 @@ def version_refusal(engine: PostgresEngine, named: ServerParts) -> ServerRefused
             if migrated
             else set()
         )
-        others = engine.query(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-        )[0][0]
+        others = engine.query(OTHER_TABLES)[0][0]
     except engine.Error as exc:
         return ServerRefused(f"{where} could not be read: {_first_line(exc)}", "other")
     from attendance_desk.store.schema import migrations
@@ -329,10 +334,7 @@ def migrate(address: str, password: str | None = None) -> Migrated:
                 "not-owner",
             )
         migrated = engine.query(f"SELECT to_regclass('{MIGRATIONS_TABLE}')")[0][0] is not None
-        others = engine.query(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-        )[0][0]
+        others = engine.query(OTHER_TABLES)[0][0]
         if not migrated and others:
             raise ServerRefused(
                 f"{where} holds another program's tables, not Attendance Desk's: migrate an empty "

@@ -238,3 +238,31 @@ def test_a_connection_lost_mid_work_is_one_sentence(pg_school_server):
     finally:
         with contextlib.suppress(Exception):
             store.close()
+
+
+def test_another_programs_database_and_one_the_login_may_not_use(pg_school_server):
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    theirs = fresh_database(pg_school_server, template=None)
+    with engines._admin(host, superuser, theirs) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER)")
+        db.execute(f"GRANT CONNECT ON DATABASE {theirs} TO attendance_app")
+    with pytest.raises(ServiceError, match="is not an Attendance Desk database"):
+        server.connect_to_server(address(pg_school_server, theirs))
+    with pytest.raises(ServiceError, match="holds another program's tables"):
+        server.migrate_server(address(pg_school_server, theirs, superuser))
+    closed = fresh_database(pg_school_server)
+    with engines._admin(host, superuser, closed) as db:
+        db.execute(f"REVOKE CONNECT ON DATABASE {closed} FROM PUBLIC, attendance_app")
+    with pytest.raises(ServiceError, match=f"the login '{engines.LOGIN}' may not use the database"):
+        server.connect_to_server(address(pg_school_server, closed))
+
+
+def test_migrate_before_the_roles_are_made_names_server_setup_sql(pg_school_server, monkeypatch):
+    from attendance_desk.store import postgres
+
+    name = fresh_database(pg_school_server, template=None)
+    monkeypatch.setattr(postgres, "OWNER", "attendance_owner_not_made")  # as on a new server
+    with pytest.raises(ServiceError, match="has no attendance_owner_not_made role yet") as refused:
+        server.migrate_server(address(pg_school_server, name, pg_school_server["superuser"]))
+    assert f"attendance-desk server-setup-sql {name}" in str(refused.value)
+    assert "Nothing was changed" in str(refused.value)
