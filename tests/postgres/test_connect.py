@@ -104,7 +104,9 @@ def test_a_missing_database_or_login_is_named(pg_school_server):
         server.connect_to_server(address(pg_school_server, name, "nobody_here"))
 
 
-def test_a_password_is_asked_for_checked_and_never_shown(pg_school_server, pw_login, monkeypatch):
+def test_a_password_is_asked_for_checked_and_never_shown(
+    pg_school_server, pw_login, monkeypatch, tmp_path
+):
     name = fresh_database(pg_school_server)
     where = address(pg_school_server, name, pw_login)
     with pytest.raises(
@@ -121,6 +123,13 @@ def test_a_password_is_asked_for_checked_and_never_shown(pg_school_server, pw_lo
     with server.connect_to_server(where) as store:
         assert store.on_server
     monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"  # the login's pgpass file, as IT sets it up on a PC
+    pgpass.write_text(f"*:*:{name}:{pw_login}:{PASSWORD}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    with server.connect_to_server(where) as store:
+        assert store.on_server
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
     given = server.ServerAddress(where)  # what the command line passes once it has asked
     given.password = PASSWORD
     with open_school(given) as store:
@@ -266,3 +275,14 @@ def test_migrate_before_the_roles_are_made_names_server_setup_sql(pg_school_serv
         server.migrate_server(address(pg_school_server, name, pg_school_server["superuser"]))
     assert f"attendance-desk server-setup-sql {name}" in str(refused.value)
     assert "Nothing was changed" in str(refused.value)
+
+
+def test_without_psycopg_the_server_option_says_so(monkeypatch):
+    import sys
+
+    for module in [m for m in sys.modules if m == "psycopg" or m.startswith("psycopg.")]:
+        monkeypatch.setitem(sys.modules, module, None)  # as on a PC without it: imports fail
+    with pytest.raises(
+        ServiceError, match="not available in this installation: it needs the psycopg"
+    ):
+        server.connect_to_server("postgresql://office_pc@school-server/attendance")
