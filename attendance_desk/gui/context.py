@@ -3,6 +3,7 @@ a signal when data changed, and a pool that runs long jobs off the GUI thread.""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -17,8 +18,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from attendance_desk.domain.progress import Cancelled, Stoppable
 from attendance_desk.errors import UserError
+from attendance_desk.gui.error_log import SERVER_LOST, server_sentence
 from attendance_desk.gui.server_place import Place, SchoolServer, on_server, open_place
-from attendance_desk.services.school import SchoolFile
+from attendance_desk.services.school import SchoolFile, school_settings
 
 
 class TaskSignals(QObject):
@@ -85,9 +87,12 @@ class Task(QRunnable):
             self.signals.failed.emit("Cancelled: nothing was changed.")
         except UserError as exc:
             self.signals.failed.emit(str(exc))
-        except Exception:  # a bug: show it and log it rather than lose it
+        except Exception as exc:  # a bug: show it and log it rather than lose it
             logging.getLogger("attendance_desk.tasks").exception("A background job failed")
-            self.signals.failed.emit("Something went wrong:\n" + traceback.format_exc(limit=3))
+            said = server_sentence(exc)  # the server's connection lost: a sentence, not a bug
+            self.signals.failed.emit(
+                said or "Something went wrong:\n" + traceback.format_exc(limit=3)
+            )
         else:
             self.signals.done.emit(result)
         self.signals.finished.emit()
@@ -133,6 +138,25 @@ class AppContext(QObject):
         self._reaper.setSingleShot(True)
         self._reaper.setInterval(20)
         self._reaper.timeout.connect(self._free_finished_tasks)
+        if self.on_server:
+            SERVER_LOST.append(self.reconnect)
+
+    def reconnect(self) -> None:
+        """On a server, after an error of its connection (the server restarted, the network
+        dropped): if the window's connection is gone, open a new one, so the next action works.
+        Nothing unsaved is carried over: what was not confirmed as saved was not saved."""
+        if not self.on_server or self.closed:
+            return
+        try:
+            school_settings(self.store)  # a read through the window's connection
+            return  # still connected: the error was something else
+        except Exception:
+            pass
+        store = open_place(self.path)  # refused (still unreachable): the caller logs it
+        old, self.store = self.store, store
+        with contextlib.suppress(Exception):  # a lost connection may not close cleanly
+            old.close()
+        self.status.emit("Connected again to the school's server")
 
     @property
     def on_server(self) -> bool:
@@ -209,5 +233,7 @@ class AppContext(QObject):
             self._free(task)
         self._tasks.clear()
         self._handled.clear()
+        if self.reconnect in SERVER_LOST:
+            SERVER_LOST.remove(self.reconnect)
         self.store.close()
         self.closed = True

@@ -10,6 +10,7 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,24 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 LOG_FILE = "attendance-desk.log"
 CRASH_FILE = "native-crashes.log"
 log = logging.getLogger("attendance_desk")
+# On the school's server: what to do when its connection is lost (the open window's AppContext
+# reconnects, so the next action works); called before the user is told.
+SERVER_LOST: list[Callable[[], None]] = []
+
+
+def server_sentence(error: BaseException) -> str | None:
+    """An error of the school's server (its connection lost, a right the login lacks) as the
+    sentence to show instead of "Something went wrong"; None for anything else."""
+    try:
+        from attendance_desk.services.server import server_error
+
+        said = server_error(error)
+    except Exception:  # never an error while telling of one
+        return None
+    if not said:
+        return None
+    said = said[:1].upper() + said[1:]
+    return said if said.endswith(".") else said + "."
 
 
 def log_folder() -> Path:
@@ -107,7 +126,15 @@ class ErrorLog:
             sys.__excepthook__(kind, error, tb)
             return
         self._write(kind, error, tb)
-        if threading.current_thread() is threading.main_thread():
+        said = server_sentence(error)
+        if said and threading.current_thread() is threading.main_thread():
+            for reconnect in list(SERVER_LOST):
+                try:
+                    reconnect()
+                except Exception:  # still unreachable: the next error tries again
+                    log.exception("Reconnecting to the school's server")
+            self._tell_user(said)
+        elif threading.current_thread() is threading.main_thread():
             self._tell_user()
         elif self._bridge is not None:
             self._bridge.report.emit()
@@ -127,14 +154,14 @@ class ErrorLog:
         if sys.__stderr__ is not None:  # a console, when there is one
             print(details, file=sys.__stderr__, end="")
 
-    def _tell_user(self) -> None:
+    def _tell_user(self, said: str | None = None) -> None:
         if self._showing:  # one dialog at a time, however many errors follow it
             return
         self._showing = True
         try:
             app = QApplication.instance()
             parent = app.activeWindow() if app is not None else None
-            show_error_dialog(parent, friendly_message(self.path))
+            show_error_dialog(parent, said or friendly_message(self.path))
         finally:
             self._showing = False
 

@@ -517,3 +517,46 @@ def test_a_password_pasted_inside_the_address_is_taken_out_of_it(
     qtbot.waitUntil(lambda: dialog.store is not None, timeout=15000)
     assert str(dialog.place) == _address(pg_school_server, db, pw_login)
     dialog.store.close()
+
+
+def test_a_lost_connection_is_said_plainly_and_the_window_connects_again(
+    qtbot, tmp_path, pg_school_server, server_school, monkeypatch
+):
+    """The server restarted or the network dropped: the error that reaches the window is one
+    sentence (not "Something went wrong"), and the window's connection is opened again, so the
+    next action works."""
+    import sys
+
+    from attendance_desk.gui import error_log
+    from attendance_desk.services.server import connect_to_server
+
+    shown = []
+    monkeypatch.setattr(error_log, "show_error_dialog", lambda parent, text: shown.append(text))
+    place = SchoolServer(server_school)
+    context = AppContext(place, OFFICE, TODAY, synchronous=True, store=connect_to_server(place))
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    installed = error_log.install_error_log(tmp_path / "logs")
+    try:
+        db = server_school.split("/")[3].split("?")[0]
+        with engines._admin(pg_school_server["host"], pg_school_server["superuser"]) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (db,),
+            )
+        lost = context.store
+        with pytest.raises(Exception) as raised:  # what a slot would meet
+            window.views[1].refresh()
+        sys.excepthook(raised.type, raised.value, raised.tb)  # as Qt hands it on
+        assert len(shown) == 1 and shown[0].startswith(
+            "The connection to the school's server was lost"
+        )
+        assert "Traceback" not in shown[0]
+        assert context.store is not lost  # connected again
+        assert len(register_names(window)) == 3
+    finally:
+        installed.uninstall()
+        window.close()
+        context.close()
+    assert context.reconnect not in error_log.SERVER_LOST
