@@ -369,9 +369,11 @@ class MainWindow(QMainWindow):
     def _show_last_backup(self, stamp: str) -> None:
         if self.context.on_server:  # the school's IT backs up the server (pg_dump), not this PC
             self.backup_label.setText("Backups: by the school's IT (server)")
+            from attendance_desk.services.server import ABOUT_A_FILE
+
+            why = ABOUT_A_FILE["backup"]  # what the command line says too
             self.backup_label.setToolTip(
-                "On the school's server the database is backed up by IT (pg_dump), not by each "
-                "PC; an administrator can also carry a copy as a school file with copy-to."
+                "This PC makes no backups of the school's server: " + why + "."
             )
             return
         text = dmy_hm(datetime.fromisoformat(stamp)) if stamp else "never"

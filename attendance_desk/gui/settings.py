@@ -115,8 +115,8 @@ SECTIONS = (
 )
 ON_THE_MAP_PAGE = ("support_map", "stages_at_year_start")
 SERVER_BACKUPS = (
-    "On the school's server the database is backed up by the school's IT (pg_dump), not by each "
-    "PC: there is no backup folder to choose."
+    "On the school's server there is no backup folder to choose: the database is backed up by "
+    "the school's IT, not by each PC."
 )
 LABELS = {s.name: s.label for s in SETTINGS}
 SESSION_WORDS = {("AM", "PM"): "All day", ("AM",): "Morning (AM)", ("PM",): "Afternoon (PM)"}

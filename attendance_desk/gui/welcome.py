@@ -85,7 +85,8 @@ class WelcomeDialog(QDialog):
             "<h2>Welcome to Attendance Desk</h2>"
             "<p>Registers, first-day calls, the attendance support map, letters and evidence packs, "
             "on this computer: nothing leaves it unless you export it.</p>"
-            f"<p>The school file will be kept at <tt>{path}</tt>.</p>"
+            f"<p>The school file will be kept at <tt>{path}</tt>. Several PCs working on one "
+            "school at once: connect to the school's server that IT has set up.</p>"
         )
         intro.setWordWrap(True)
         self.demo = QPushButton("Try the &demo school (synthetic pupils)")

@@ -392,7 +392,7 @@ def test_the_window_on_a_server_makes_no_backup_and_says_who_does(
             window.show()
         assert window.backup_timer is None and window._backup_task is None and not started
         assert window.backup_label.text() == "Backups: by the school's IT (server)"
-        assert "IT" in window.backup_label.toolTip()
+        assert "pg_dump" in window.backup_label.toolTip()  # as the command line says
         assert window.share_warning is None
         settings = window.views[4]
         window.nav.setCurrentRow(4)
