@@ -24,18 +24,31 @@ class CheckDialog(QDialog):
     """Follows a full-check task: its progress, Cancel (stops it within a moment, nothing is
     changed), and its report. Closing the dialog while it runs cancels it."""
 
-    def __init__(self, task: Task, parent: QWidget | None = None, last: dict | None = None):
-        """`last`: the record of the last full check (services.check.last_full_check), shown."""
+    def __init__(
+        self,
+        task: Task,
+        parent: QWidget | None = None,
+        last: dict | None = None,
+        on_server: bool = False,
+    ):
+        """`last`: the record of the last full check (services.check.last_full_check), shown.
+        `on_server`: the school's database on a server, not a file (said so)."""
         super().__init__(parent)
         self.task = task
         self.running = True
-        self.setWindowTitle("Check the school file")
+        self.where = "the school's database" if on_server else "the school file"
+        self.setWindowTitle("Check the school's data" if on_server else "Check the school file")
         self.setMinimumWidth(560)
         self.heading = QLabel(
-            "Checking the whole school file: SQLite's full integrity check (every page, and every "
-            "index entry against its table), then the hash chains, the safeguards, the users, the "
-            "codes, missing marks and the letters' files. On a large file this takes a few minutes; "
-            "you can carry on working meanwhile."
+            "Checking the school's database on the server: its safeguards (every trigger in place "
+            "and enabled), then the hash chains, the users, the codes, missing marks and the "
+            "letters' files (the server's own pages are the server's to check). This may take a "
+            "few minutes; you can carry on working meanwhile."
+            if on_server
+            else "Checking the whole school file: SQLite's full integrity check (every page, and "
+            "every index entry against its table), then the hash chains, the safeguards, the "
+            "users, the codes, missing marks and the letters' files. On a large file this takes a "
+            "few minutes; you can carry on working meanwhile."
         )
         self.heading.setWordWrap(True)
         self.last = QLabel(LAST.format(_describe(last)) if last is not None else "")
@@ -78,7 +91,7 @@ class CheckDialog(QDialog):
         lines.append(f"{report.marks:,} marks and {report.amendments:,} amendments checked.")
         self.heading.setText("The check has finished.")
         if not any("could not be recorded" in w for w in report.warnings):
-            self.last.setText("Recorded in the school file as the last full check.")
+            self.last.setText(f"Recorded in {self.where} as the last full check.")
         self._finish("\n".join(lines))
 
     def _failed(self, message: str) -> None:

@@ -31,13 +31,6 @@ from attendance_desk.services.school import school_settings
 
 STYLE = resource_path("style.qss").read_text(encoding="utf-8")
 BACKUP_LOOK_MS = 10 * 60_000  # how often the open window looks whether a backup is due
-# The full check reads the file's own schema (sqlite_master); on a server it is not there yet
-# (docs/server.md, step 5): until it is, the window neither runs it weekly nor offers it there.
-CHECK_ON_SERVER = False
-SERVER_CHECK_LATER = (
-    "The full check of the school's database on a server is not in this version yet: IT can "
-    "check the server itself; a school file is checked here."
-)
 
 
 class MainWindow(QMainWindow):
@@ -96,8 +89,7 @@ class MainWindow(QMainWindow):
         self.check_dialog = None  # File → Check the school file…, the last one opened
         if context.auto_backup and context.on_server:  # backed up by IT, not by this PC
             QTimer.singleShot(0, self, self.startup_finished.emit)
-            if CHECK_ON_SERVER:
-                QTimer.singleShot(1500, self, self._full_check_if_due)
+            QTimer.singleShot(1500, self, self._full_check_if_due)  # weekly, as on a file
         elif context.auto_backup:  # backups and the weekly full check run in the background
             QTimer.singleShot(1500, self, self._backup_in_background)
             timer = self.backup_timer = QTimer(self)
@@ -147,10 +139,6 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             file_menu.addAction(action)
-            if slot == self.check_school_file and self.context.on_server and not CHECK_ON_SERVER:
-                action.setEnabled(False)
-                action.setToolTip(SERVER_CHECK_LATER)
-                file_menu.setToolTipsVisible(True)
         view_menu = self.menuBar().addMenu("&View")
         for n, view in enumerate(self.views):
             action = QAction(view.title, self)
@@ -449,7 +437,13 @@ class MainWindow(QMainWindow):
         status = QWidget()
         row = QHBoxLayout(status)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Checking the school file"))
+        row.addWidget(
+            QLabel(
+                "Checking the school's data"
+                if self.context.on_server
+                else "Checking the school file"
+            )
+        )
         bar = QProgressBar()
         bar.setRange(0, 1000)
         bar.setMaximumWidth(160)
@@ -480,11 +474,12 @@ class MainWindow(QMainWindow):
             self.check_warning.deleteLater()
             self.check_warning = None
         if report.ok:
-            self.context.status.emit("Full check of the school file: no problems found")
+            self.context.status.emit(f"Full check of {self._what_is_checked()}: no problems found")
             return
         self.check_warning = QLabel(f"⚠ Full check: {len(report.problems)} problem(s)")
         self.check_warning.setToolTip(
-            "\n".join(report.problems[:10]) + "\nFile → Check the school file… lists them all"
+            "\n".join(report.problems[:10])
+            + f"\nFile → Check {self._what_is_checked()}… lists them all"
         )
         self.statusBar().insertPermanentWidget(0, self.check_warning)
 
@@ -505,14 +500,19 @@ class MainWindow(QMainWindow):
         if self.check_dialog is not None:
             self.check_dialog.deleteLater()
         dialogs: list[CheckDialog] = []
+        server = self.context.on_server
         if self._check_task is not None:
-            dialogs.append(CheckDialog(self._check_task, self, last))
+            dialogs.append(CheckDialog(self._check_task, self, last, server))
         else:
             self._start_full_check(
-                self.context.user, lambda task: dialogs.append(CheckDialog(task, self, last))
+                self.context.user,
+                lambda task: dialogs.append(CheckDialog(task, self, last, server)),
             )
         self.check_dialog = dialogs[0]
         self.check_dialog.exec()
+
+    def _what_is_checked(self) -> str:
+        return "the school's data" if self.context.on_server else "the school file"
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not all(self._may_leave(view) for view in self.views):

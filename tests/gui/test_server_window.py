@@ -181,9 +181,26 @@ def test_connect_from_the_welcome_screen_sign_in_and_see_the_register(
         check = next(
             a for a in window.menuBar().actions()[0].menu().actions() if "Check" in a.text()
         )
-        assert check.text() == "&Check the school's data…"
-        # not yet on a server (docs/server.md, step 5): offered greyed, saying why
-        assert not check.isEnabled() and "not in this version yet" in check.toolTip()
+        assert check.text() == "&Check the school's data…" and check.isEnabled()
+        from attendance_desk.gui.check_dialog import CheckDialog
+
+        found = []
+
+        def read_and_close(dialog):
+            if dialog.running:
+                return False
+            found.append((dialog.windowTitle(), dialog.result.toPlainText(), dialog.last.text()))
+            dialog.reject()
+            return None
+
+        script = Script((CheckDialog, read_and_close))
+        try:
+            check.trigger()  # the full check, on the server
+        finally:
+            script.stop()
+        title, report, last = found[0]
+        assert title == "Check the school's data" and "No problems found." in report, report
+        assert last == "Recorded in the school's database as the last full check."
     finally:
         window.close()
         window.context.close()
