@@ -116,17 +116,20 @@ def run_gui(path: Path | str, user: str, today: date | None = None, smoke: bool 
 
 def _server_at_start(path: Path | str, user: str, smoke: bool):
     """The school's server to open at start: `--db postgresql://…`, or the server remembered on
-    this PC when no other school file was asked for. None: open the file as usual; False: the
-    dialog or the sign-in was cancelled (the program ends, as when the sign-in is cancelled)."""
+    this PC when no other school file was asked for. None: open the file as usual (also when the
+    remembered server's dialog is cancelled: the server may be down, and this PC's own school file
+    or the welcome screen is still there); False: `--db postgresql://…`'s dialog or sign-in was
+    cancelled (the program ends, as when the sign-in is cancelled)."""
     from attendance_desk.gui.server_dialog import connect_and_sign_in, remembered_server
     from attendance_desk.gui.server_place import is_address
     from attendance_desk.paths import default_db_path
     from attendance_desk.services.server import shown_or_given
 
+    remembered = False
     if is_address(shown_or_given(str(path))):
         address = shown_or_given(str(path))
     elif not smoke and Path(path) == default_db_path() and remembered_server():
-        address = remembered_server()
+        address, remembered = remembered_server(), True
     else:
         return None
     password = getattr(path, "password", None)  # the command line's ServerAddress, if it asked
@@ -137,4 +140,6 @@ def _server_at_start(path: Path | str, user: str, smoke: bool):
         place = SchoolServer(address, password)
         return Connected(place, open_place(place), user)
     connected = connect_and_sign_in(None, user, address, connect_now=True, password=password)
-    return False if connected is None else connected
+    if connected is None:
+        return None if remembered else False
+    return connected

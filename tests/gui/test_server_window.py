@@ -478,9 +478,7 @@ def test_the_command_lines_server_address_opens_the_connect_dialog_and_signs_in(
     connected.store.close()
 
 
-def test_a_server_remembered_on_this_pc_is_opened_at_start_and_cancel_ends(
-    qtbot, server_school, tmp_path
-):
+def test_a_server_remembered_on_this_pc_is_opened_at_start(qtbot, server_school, tmp_path):
     from attendance_desk.gui.app import _server_at_start
     from attendance_desk.paths import default_db_path
 
@@ -489,10 +487,16 @@ def test_a_server_remembered_on_this_pc_is_opened_at_start_and_cancel_ends(
     assert _server_at_start(tmp_path / "other.sqlite", OFFICE, smoke=False) is None  # --db FILE
     script = Script((LoginDialog, lambda dialog: dialog.reject()))
     try:
-        assert _server_at_start(default_db_path(), OFFICE, smoke=False) is False
+        # cancelled: this PC's own school file (or the welcome screen) instead
+        assert _server_at_start(default_db_path(), OFFICE, smoke=False) is None
     finally:
         script.stop()
     assert script.seen == ["LoginDialog"]
+    script = Script((LoginDialog, lambda dialog: dialog.reject()))
+    try:  # --db postgresql://… cancelled: the program ends
+        assert _server_at_start(server_school, OFFICE, smoke=False) is False
+    finally:
+        script.stop()
 
 
 def test_the_command_line_opens_the_window_on_a_server(server_school, tmp_path):
