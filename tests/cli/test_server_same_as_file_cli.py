@@ -2,11 +2,13 @@
 (docs/server.md, step 8): a demo school (40 pupils, six weeks, its casework) copied onto the
 throwaway cluster with `copy-to`, then every command that reads the school run on both, their
 output compared word for word; then the same amendment, late arrival and first-day call made on
-both, and what they show afterwards compared. `check` says what it checked in its own words on each
+both, and what they show afterwards compared; the same documents (a certificate, the referral pack,
+stage 1 letters, a CTF) made from each. `check` says what it checked in its own words on each
 engine, and finds both sound."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 
@@ -101,3 +103,42 @@ def test_the_same_changes_show_the_same_afterwards(both, capsys):
     for argv in (["history", "--upn", upn], ["lates", "--json"], ["stats", "--json"]):
         on_file, on_server = outputs(capsys, school, at, *argv)
         assert on_server == on_file, argv
+
+
+def test_the_same_documents_come_from_the_server(both, capsys, tmp_path):
+    from tests.helpers import text_of
+
+    school, at = both
+    with sqlite3.connect(school) as conn:
+        upn = conn.execute(
+            "SELECT p.upn FROM pupils p JOIN marks m ON m.pupil_id = p.id "
+            "WHERE m.code = 'N' GROUP BY p.id ORDER BY COUNT(*) DESC, p.id LIMIT 1"
+        ).fetchone()[0]
+    made = {}
+    for where, db in (("file", str(school)), ("server", at)):
+        out = tmp_path / where
+        out.mkdir()
+        for argv in (
+            ["certificate", "--upn", upn, "--from", "2026-10-12", "--to", TODAY,
+             "--out", str(out / "certificate.pdf")],
+            ["pack", "--upn", upn, "--out", str(out / "pack.pdf")],
+            ["letters", "--stage", "stage1", "--preview", "--out", str(out)],
+            ["export", "ctf", str(out / "school.xml")],
+        ):  # fmt: skip
+            code = main(["--today", TODAY, "--db", db, *argv])
+            assert code == 0, (argv, capsys.readouterr().err)
+        capsys.readouterr()
+        made[where] = {
+            p.name: text_of(p) if p.suffix == ".pdf" else p.read_text(encoding="utf-8")
+            for p in sorted(out.iterdir())
+        }
+        made[where]["school.xml"] = re.sub(  # when the CTF was made: a moment apart
+            r"<DateTime>[^<]*</DateTime>", "", made[where]["school.xml"]
+        )
+    assert set(made["file"]) == {
+        "certificate.pdf",
+        "pack.pdf",
+        "school.xml",
+        f"stage1-letters-{TODAY}-preview.pdf",
+    }
+    assert made["server"] == made["file"]
