@@ -133,8 +133,9 @@ class ConnectDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember = QCheckBox("&Remember this server on this PC (never the password)")
         self.remember.setToolTip(
-            "Attendance Desk then opens this server when it starts on this PC. The password, if "
-            "the server asks for one, is asked each time (or IT keeps it in pgpass)."
+            "Attendance Desk then opens this server when it starts on this PC (untick to forget "
+            "it). The password, if the server asks for one, is asked each time (or IT keeps it "
+            "in pgpass)."
         )
         self.form = QFormLayout()
         self.form.addRow("&Server", self.server)
@@ -291,7 +292,21 @@ class ConnectDialog(QDialog):
     def reject(self) -> None:
         self._waiting = 0  # an answer still to come is closed unused
         self._timer.stop()
+        self._forget_if_unticked()
         super().reject()
+
+    def _forget_if_unticked(self) -> None:
+        """ "Remember" unticked on the remembered server: forgotten, even if not connected (a PC
+        going back to its own school file, or a server that is gone)."""
+        remembered = remembered_server()
+        if not remembered or self.remember.isChecked():
+            return
+        try:
+            address = server_address(self.server.text(), self.database.text(), self.login.text())[0]
+        except UserError:
+            return
+        if address == remembered:
+            remember_server(None)
 
 
 @dataclass

@@ -581,3 +581,16 @@ def test_a_lost_connection_is_said_plainly_and_the_window_connects_again(
         window.close()
         context.close()
     assert context.reconnect not in error_log.SERVER_LOST
+
+
+def test_unticking_remember_forgets_the_server_even_without_connecting(qtbot, tmp_path):
+    """A PC going back to its own school file, or a server that has gone."""
+    gone = f"postgresql://office_pc@/attendance?host={tmp_path}/gone"
+    server_dialog.remember_server(gone)
+    dialog = ConnectDialog(address=server_dialog.remembered_server())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.remember.isChecked() and dialog.server.text() == gone
+    qtbot.mouseClick(dialog.remember, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert server_dialog.remembered_server() == ""
