@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,7 +92,8 @@ def parse_address(address: str) -> ServerParts:
     except Exception as exc:  # psycopg.ProgrammingError: the address cannot be parsed
         raise ServerRefused(
             f"'{without_password(address)}' is not a server address Attendance Desk can read "
-            f"({_first_line(exc)}); it looks like postgresql://LOGIN@SERVER/DATABASE",
+            f"({_scrubbed(_first_line(exc), address)}); it looks like "
+            "postgresql://LOGIN@SERVER/DATABASE",
             "other",
         ) from None
     user = str(parts.get("user") or os.environ.get("PGUSER") or getpass.getuser())
@@ -117,16 +119,32 @@ def connect_engine(address: str, password: str | None = None) -> PostgresEngine:
     try:
         return PostgresEngine.connect(address, **options)
     except OperationalError as exc:
-        raise _refusal(named, exc, password is not None) from None
+        raise _refusal(named, exc, address) from None
+
+
+def _scrubbed(text: str, address: str) -> str:
+    """`text` (libpq's words about `address`) with any password the address holds taken out."""
+    secrets = set(re.findall(r"password\s*=\s*'?([^'\s&]+)", address, flags=re.IGNORECASE))
+    if "://" in address:
+        try:
+            secret = urlsplit(address.strip()).password
+        except ValueError:
+            secret = None
+        if secret:
+            secrets.add(secret)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "…")
+    return text
 
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _refusal(named: ServerParts, exc: BaseException, password_given: bool) -> ServerRefused:
-    """libpq's reason, as a sentence for the office (its own text never names the password)."""
-    text = str(exc)
+def _refusal(named: ServerParts, exc: BaseException, address: str) -> ServerRefused:
+    """libpq's reason, as a sentence for the office (its own text never names the password; any
+    quoted from the address is taken out all the same)."""
+    text = _scrubbed(str(exc), address)
     low = text.lower()
     server, db, user = named.where, named.dbname, named.user
     if "no password supplied" in low or "password is required" in low:
@@ -188,7 +206,7 @@ def _refusal(named: ServerParts, exc: BaseException, password_given: bool) -> Se
         )
     return ServerRefused(
         f"could not open the database '{db}' on the school's server at {server} as '{user}': "
-        f"{_first_line(exc)}",
+        f"{(text.strip().splitlines() or ['no reason given'])[0]}",
         "other",
     )
 

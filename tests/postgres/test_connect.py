@@ -286,3 +286,15 @@ def test_without_psycopg_the_server_option_says_so(monkeypatch):
         ServiceError, match="not available in this installation: it needs the psycopg"
     ):
         server.connect_to_server("postgresql://office_pc@school-server/attendance")
+
+
+def test_an_address_that_cannot_be_read_never_shows_its_password():
+    for address in (
+        "postgresql://office:Secr3t-pw@school-server/attendance?nonsense=1",
+        "postgresql://office@school-server/attendance?password=Secr3t-pw&nonsense=1",
+    ):
+        with pytest.raises(
+            ServiceError, match="is not a server address Attendance Desk can"
+        ) as bad:
+            server.connect_to_server(address)
+        assert "Secr3t-pw" not in str(bad.value)
