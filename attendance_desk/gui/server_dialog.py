@@ -32,6 +32,7 @@ from attendance_desk.gui.server_place import (
     SETTINGS_KEY,
     SchoolServer,
     address_parts,
+    as_owner,
     describe_server,
     is_address,
     open_place,
@@ -74,7 +75,7 @@ def _connect(place: SchoolServer) -> SchoolFile:
             raise ServiceError(
                 f"the database {describe_server(place)} has no school in it yet (no users to sign "
                 "in as): ask IT to copy the school file onto it with `attendance-desk --db "
-                f"school.sqlite copy-to {place}`"
+                f"school.sqlite copy-to {as_owner(place)}`"
             )
     except BaseException:
         store.close()

@@ -106,6 +106,13 @@ def address_parts(address: str) -> tuple[str, str, str]:
     return host, unquote(parts.path.strip("/")), unquote(parts.username or "")
 
 
+def as_owner(address: str) -> str:
+    """The same database as IT's login (`attendance_owner`, who migrates and copies a school in)."""
+    parts = urlsplit(address)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"attendance_owner@{host}", parts.path, parts.query, ""))
+
+
 def describe_server(address: str) -> str:
     """ "attendance on db.school.local" (the database, and the server as IT named it)."""
     host, database, _login = address_parts(address)
