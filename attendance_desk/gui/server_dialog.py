@@ -244,7 +244,10 @@ class ConnectDialog(QDialog):
         self._busy(False)
         if store is not None and self._place_tried is not None:
             self.place, self.store = self._place_tried, store
-            remember_server(str(self.place) if self.remember.isChecked() else None)
+            if self.remember.isChecked():
+                remember_server(str(self.place))
+            elif remembered_server() == str(self.place):  # unticked: forgotten
+                remember_server(None)
             self.accept()
             return
         from attendance_desk.services.server import ServerPasswordNeeded
@@ -258,7 +261,10 @@ class ConnectDialog(QDialog):
         if isinstance(error, UserError):
             self._show(str(error))
         else:
-            self._show(f"Could not connect: {error}. Nothing was opened.")
+            from attendance_desk.gui.error_log import server_sentence
+
+            said = server_sentence(error) if error is not None else None
+            self._show(said or f"Could not connect: {error}. Nothing was opened.")
         if self.form.isRowVisible(self.password):
             self.password.clear()
             self.password.setFocus()

@@ -595,3 +595,17 @@ def test_unticking_remember_forgets_the_server_even_without_connecting(qtbot, tm
     qtbot.mouseClick(dialog.remember, Qt.MouseButton.LeftButton)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert server_dialog.remembered_server() == ""
+
+
+def test_connecting_elsewhere_unticked_keeps_the_server_remembered(qtbot, server_school):
+    other = "postgresql://office1@attendance.school.local/attendance"
+    server_dialog.remember_server(other)
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.server, server_school)
+    assert not dialog.remember.isChecked()
+    qtbot.keyClick(dialog.server, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.store is not None, timeout=15000)
+    dialog.store.close()
+    assert server_dialog.remembered_server() == other
