@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import date_edit, from_qdate, show_error
+from attendance_desk.gui.widgets import ask_save_path, date_edit, from_qdate, show_error
 from attendance_desk.presentation import dmy
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.meetings import CONTACT_KINDS, record_contact, record_meeting
@@ -243,8 +242,7 @@ class Casework:
         self.context, self.parent = context, parent
 
     def _save_to(self, title: str, name: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self.parent, title, name, "PDF (*.pdf)")
-        return Path(path) if path else None
+        return ask_save_path(self.parent, self.context.store, title, name)
 
     def _name(self, upn: str) -> str:
         """'Freya Yılmaz (4B)': the pupil a dialog is about, for its title."""

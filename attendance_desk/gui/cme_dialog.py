@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, dmy, heading
+from attendance_desk.gui.widgets import ReadOnlyTable, ask_save_path, dmy, heading
 from attendance_desk.services import cme
 from attendance_desk.services.marks import all_pupils
 
@@ -161,12 +160,11 @@ class CmeDialog(QDialog):
             self.message.setText("Choose a referral in the list first.")
             return
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Save the referral form", f"cme-referral-{chosen}.pdf", "PDF (*.pdf)"
+            path = ask_save_path(
+                self, self.context.store, "Save the referral form", f"cme-referral-{chosen}.pdf"
             )
-            if not name:
+            if path is None:
                 return
-            path = Path(name)
         self._run(
             lambda: cme.referral_form(self.context.store, chosen, path, self.context.user),
             lambda out: f"Written {out}",

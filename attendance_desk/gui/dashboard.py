@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from attendance_desk.gui.context import AppContext, Task
 from attendance_desk.gui.trend_chart import TrendChart
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
+    ask_folder,
     dmy,
     from_qdate,
     heading,
@@ -547,8 +547,8 @@ class DashboardView(QWidget):
             return
         from attendance_desk.services.letters import confirm_and_make_letters
 
-        folder = QFileDialog.getExistingDirectory(self, "Where should the letters be saved?")
-        if not folder:
+        folder = ask_folder(self, self.context.store, "Where should the letters be saved?")
+        if folder is None:
             return
         today, user = self.context.today, self.context.user
         task = Task(

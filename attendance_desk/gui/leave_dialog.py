@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,7 +25,14 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, heading
+from attendance_desk.gui.widgets import (
+    ReadOnlyTable,
+    ask_save_path,
+    date_edit,
+    dmy,
+    from_qdate,
+    heading,
+)
 from attendance_desk.services import leave
 from attendance_desk.services.marks import pupils_on_roll
 
@@ -224,12 +230,11 @@ class LeaveDialog(QDialog):
             self.message.setText("Choose a decided request in the list first.")
             return
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Save the decision letters", f"leave-{request}.pdf", "PDF (*.pdf)"
+            path = ask_save_path(
+                self, self.context.store, "Save the decision letters", f"leave-{request}.pdf"
             )
-            if not name:
+            if path is None:
                 return
-            path = Path(name)
         self._run(
             lambda: leave.decision_letters(
                 self.context.store, request, self.context.today, self.context.user, path

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,7 +23,7 @@ from attendance_desk.gui.pupil import PupilView
 from attendance_desk.gui.registers import RegistersView
 from attendance_desk.gui.settings import SettingsView
 from attendance_desk.gui.today import TodayView
-from attendance_desk.gui.widgets import show_error
+from attendance_desk.gui.widgets import ask_save_path, show_error
 from attendance_desk.paths import resource_path
 from attendance_desk.presentation import dmy_hm
 from attendance_desk.services.school import school_settings
@@ -291,10 +290,14 @@ class MainWindow(QMainWindow):
         from attendance_desk.domain.calendar import academic_year_bounds, academic_year_of
         from attendance_desk.services.exports import export_xlsx
 
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the attendance workbook", "attendance.xlsx", "Excel workbook (*.xlsx)"
+        path = ask_save_path(
+            self,
+            self.context.store,
+            "Save the attendance workbook",
+            "attendance.xlsx",
+            "Excel workbook (*.xlsx)",
         )
-        if not path:
+        if path is None:
             return
         today = self.context.today
         start = academic_year_bounds(academic_year_of(today))[0]

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, heading
+from attendance_desk.gui.widgets import ReadOnlyTable, ask_save_path, heading
 from attendance_desk.services import messages as svc
 
 SOURCES = {"calls": "This morning's call list", "letters": "Letters issued today"}
@@ -96,12 +95,15 @@ class MessagesDialog(QDialog):
         if not self.found:
             return
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Save the messages", f"texts-{self.context.today:%Y-%m-%d}.csv", "CSV (*.csv)"
+            path = ask_save_path(
+                self,
+                self.context.store,
+                "Save the messages",
+                f"texts-{self.context.today:%Y-%m-%d}.csv",
+                "CSV (*.csv)",
             )
-            if not name:
+            if path is None:
                 return
-            path = Path(name)
         try:
             out = svc.export_messages(
                 self.context.store,

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -26,7 +25,14 @@ from PySide6.QtWidgets import (
 
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, dmy, from_qdate, show_error
+from attendance_desk.gui.widgets import (
+    ReadOnlyTable,
+    ask_save_path,
+    date_edit,
+    dmy,
+    from_qdate,
+    show_error,
+)
 from attendance_desk.services.marks import find_pupil
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
@@ -325,9 +331,9 @@ class TimetablesDialog(QDialog):
             self.reload()
 
 
-def save_path(parent: QWidget, title: str, name: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, name, "PDF (*.pdf)")
-    return Path(path) if path else None
+def save_path(dialog: ServiceDialog, title: str, name: str) -> Path | None:
+    """Where to save a PDF, asked in the school's documents folder (widgets.ask_save_path)."""
+    return ask_save_path(dialog, dialog.context.store, title, name)
 
 
 # ---------------------------------------------------------------- medical evidence

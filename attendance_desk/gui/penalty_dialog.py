@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.domain.penalties import STEPS
 from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
-from attendance_desk.gui.widgets import ReadOnlyTable, date_edit, from_qdate, heading
+from attendance_desk.gui.widgets import ReadOnlyTable, ask_save_path, date_edit, from_qdate, heading
 from attendance_desk.services import penalties
 from attendance_desk.services.marks import all_pupils
 
@@ -169,12 +168,11 @@ class PenaltyDialog(QDialog):
                 text = f"Request recorded (case {done.case_id}): make the request form for the LA."
             elif key == "form":
                 if path is None:
-                    name, _ = QFileDialog.getSaveFileName(
-                        self, "Save the request", f"penalty-request-{case_id}.pdf", "PDF (*.pdf)"
+                    path = ask_save_path(
+                        self, store, "Save the request", f"penalty-request-{case_id}.pdf"
                     )
-                    if not name:
+                    if path is None:
                         return
-                    path = Path(name)
                 text = f"Written {penalties.request_form(store, case_id, path, user)}"
             elif key == "issued":
                 done = penalties.record_issued(

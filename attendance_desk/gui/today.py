@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from attendance_desk.errors import UserError
 from attendance_desk.gui.context import AppContext
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
+    ask_save_path,
     date_edit,
     from_qdate,
     heading,
@@ -447,11 +447,14 @@ class TodayView(QWidget):
         self.context.data_changed.emit()
 
     def _save_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the call list", f"calls-{from_qdate(self.day.date())}.pdf", "PDF (*.pdf)"
+        path = ask_save_path(
+            self,
+            self.context.store,
+            "Save the call list",
+            f"calls-{from_qdate(self.day.date())}.pdf",
         )
-        if path:
-            self.save_pdf(path)
+        if path is not None:
+            self.save_pdf(str(path))
 
     def save_pdf(self, path: str) -> None:
         if self.calls is None:

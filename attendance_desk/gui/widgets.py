@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QFont
@@ -142,3 +143,52 @@ class ReadOnlyTable(QTableWidget):
     def key_at(self, row: int) -> str | None:
         item = self.item(row, 0)
         return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+
+# The folder each save dialog opened in last, this run: the user's own choice is kept.
+_last_folder: dict[str, Path] = {}
+
+
+def _start_folder(store) -> Path:
+    """Where a save dialog opens: the folder the user last saved into, else the school's documents
+    folder (beside the school file; for the school's server, in Documents), never the program's
+    own folder (an installed program's working folder is often where it is installed)."""
+    from attendance_desk.services.server import documents_folder
+
+    key = str(store.path)
+    if key in _last_folder and _last_folder[key].is_dir():
+        return _last_folder[key]
+    folder = documents_folder(store)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only place: the user's home, which is always theirs
+        return Path.home()
+    return folder
+
+
+def ask_save_path(
+    parent: QWidget | None, store, title: str, name: str, file_filter: str = "PDF (*.pdf)"
+) -> Path | None:
+    """Ask where to save a document, offering `name` in the school's documents folder (or the
+    folder chosen last time). None if the user cancels."""
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent, title, str(_start_folder(store) / name), file_filter
+    )
+    if not chosen:
+        return None
+    path = Path(chosen)
+    _last_folder[str(store.path)] = path.parent
+    return path
+
+
+def ask_folder(parent: QWidget | None, store, title: str) -> Path | None:
+    """Ask for a folder to save several documents into, starting as `ask_save_path` does."""
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = QFileDialog.getExistingDirectory(parent, title, str(_start_folder(store)))
+    if not chosen:
+        return None
+    _last_folder[str(store.path)] = Path(chosen)
+    return Path(chosen)

@@ -1,10 +1,11 @@
 """The window driven as a person would: keys and clicks on a real school file."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
 from attendance_desk.domain.calendar import SchoolCalendar
 from attendance_desk.domain.calls import Phone
@@ -668,20 +669,25 @@ def test_save_the_call_list_as_pdf_audited_and_a_bad_folder_said_plainly(
     view.refresh()
     button = next(b for b in view.findChildren(QPushButton) if "PDF" in b.text())
     target = tmp_path / "calls.pdf"
-    monkeypatch.setattr(
-        today.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)")
-    )
+    offered = []
+
+    def choose(parent, title, start, file_filter):
+        offered.append(Path(start))
+        return str(target), file_filter
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert "Ben Brook" in text_of(target)
+    # offered in the school's documents folder (beside the file), never the program's own folder
+    assert offered == [tmp_path / "school-documents" / f"calls-{TODAY.isoformat()}.pdf"]
     entry = store.audit.entries()[-1]
     assert (entry.user, entry.action) == ("office1", "call list saved")
 
     shown = []
     monkeypatch.setattr(today, "show_error", lambda parent, message: shown.append(message))
     missing = target / "calls.pdf"  # a "folder" that is a file
-    monkeypatch.setattr(
-        today.QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), "PDF (*.pdf)")
-    )
+    target = missing  # what `choose` answers now
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert len(shown) == 1 and "calls.pdf" in shown[0], shown
+    assert offered[-1].parent == tmp_path  # the folder chosen last time is offered again
     assert not missing.exists() and store.audit.entries()[-1].id == entry.id
