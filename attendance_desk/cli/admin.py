@@ -63,6 +63,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "attendance-desk server-setup-sql attendance | sudo -u postgres psql",
     )
     p.add_argument("database", help="the database's name, e.g. attendance")
+    p.add_argument(
+        "--login",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also make this login for a PC (or a member of staff) in the program's role, its "
+        "password asked for by psql; repeat for each",
+    )
     p.set_defaults(func=server_setup_sql)
 
     p = sub.add_parser(
@@ -172,7 +180,7 @@ def migrate(args: argparse.Namespace) -> int:
 def server_setup_sql(args: argparse.Namespace) -> int:
     from attendance_desk.services.server import server_setup_sql as setup_sql
 
-    sys.stdout.write(setup_sql(args.database))
+    sys.stdout.write(setup_sql(args.database, args.login))
     return 0
 
 

@@ -127,13 +127,14 @@ def migrate_server(address: str, password: str | None = None) -> MigrationReport
     return MigrationReport(done.applied, done.version, done.server.shown)
 
 
-def server_setup_sql(dbname: str) -> str:
+def server_setup_sql(dbname: str, logins: list[str] | None = None) -> str:
     """The SQL a superuser runs once through psql to make the school's database and its two roles
-    (IT's login owning the schema, and the program's role each PC's login joins)."""
+    (IT's login owning the schema, and the program's role each PC's login joins), and `logins`
+    (one for each PC or member of staff) in the program's role."""
     from attendance_desk.store.server import setup_sql
 
     try:
-        return setup_sql(dbname)
+        return setup_sql(dbname, logins or ())
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -377,20 +378,42 @@ def migrate(address: str, password: str | None = None) -> Migrated:
         engine.close()
 
 
-def setup_sql(dbname: str) -> str:
+def setup_sql(dbname: str, logins: Sequence[str] = ()) -> str:
     """What a superuser runs once through psql to make a school's database ready for `migrate`:
     the database (unless it exists), the two roles (unless they exist), the rights of
-    store/postgres.py `roles_sql`, and IT's login as the schema's owner with a password asked for
-    by psql. Each part may be run again."""
+    store/postgres.py `roles_sql`, IT's login as the schema's owner, and `logins` (one for each PC
+    or member of staff) in the program's role, each with a password asked for by psql. Each part
+    may be run again."""
     from attendance_desk.store.postgres import APP, OWNER, _ident
 
-    try:
-        db = _ident(dbname)
-    except ValueError:
-        raise StoreError(
-            f"'{dbname}' cannot be a database name here: use lower-case letters, digits and _ "
-            "only, starting with a letter (e.g. attendance)"
-        ) from None
+    def plain(name: str, what: str) -> str:
+        try:
+            return _ident(name)
+        except ValueError:
+            raise StoreError(
+                f"'{name}' cannot be {what} here: use lower-case letters, digits and _ only, "
+                "starting with a letter (e.g. attendance, office_pc)"
+            ) from None
+
+    db = plain(dbname, "a database name")
+    pcs = list(dict.fromkeys(plain(login, "a login's name") for login in logins))
+    for login in pcs:
+        if login in (OWNER, APP):
+            raise StoreError(f"'{login}' is one of the two roles, not a PC's login: choose another")
+    made = "".join(
+        f"""DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{login}') THEN
+        CREATE ROLE {login} LOGIN;
+    END IF;
+END
+$$;
+GRANT {APP} TO {login};
+-- the password for {login} (psql asks for it twice; it goes in that PC's pgpass file):
+\\password {login}
+"""
+        for login in pcs
+    )
     return f"""-- Attendance Desk: make the database '{db}' ready for the school (run once, as a
 -- PostgreSQL superuser, e.g.  attendance-desk server-setup-sql {db} | sudo -u postgres psql ).
 -- Safe to run again: what exists already is left as it is.
@@ -418,11 +441,13 @@ ALTER SCHEMA public OWNER TO {OWNER};
 GRANT USAGE ON SCHEMA public TO {APP};
 -- IT's password for {OWNER} (psql asks for it twice):
 \\password {OWNER}
--- Next, from any computer with Attendance Desk:
+{made}-- Next, from any computer with Attendance Desk:
 --   attendance-desk --db postgresql://{OWNER}@THIS-SERVER/{db} migrate
--- and one login for each PC (or each member of staff), a member of {APP}:
---   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then   \\password office_pc
--- Each PC opens  postgresql://office_pc@THIS-SERVER/{db}  (its password in the PC's pgpass file).
+-- Each PC's login (server-setup-sql {db} --login NAME makes them; or by hand:
+--   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then   \\password office_pc )
+-- needs a pg_hba.conf line letting it reach this database, e.g.
+--   host  {db}  office_pc  192.168.0.0/16  scram-sha-256
+-- and each PC opens  postgresql://office_pc@THIS-SERVER/{db}  (its password in its pgpass file).
 """
 
 

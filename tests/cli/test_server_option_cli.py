@@ -263,6 +263,12 @@ def test_server_setup_sql_is_printed_for_psql(quiet, capsys):
         "CREATE ROLE attendance_owner LOGIN" in out and "CREATE ROLE attendance_app NOLOGIN" in out
     )
     assert "\\connect attendance" in out and "\\password attendance_owner" in out
+    code, out, err = run(capsys, "server-setup-sql", "attendance", "--login", "office_pc")
+    assert (
+        code == 0
+        and "CREATE ROLE office_pc LOGIN" in out
+        and "GRANT attendance_app TO office_pc" in out
+    )
     code, out, err = run(capsys, "server-setup-sql", "Bad-Name")
     assert code == 1 and "cannot be a database name here" in err
 

@@ -208,24 +208,39 @@ def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_serve
     host, superuser = pg_school_server["host"], pg_school_server["superuser"]
     name = f"setup_{os.getpid()}_{next(engines._numbers)}"
     pg_school_server["databases"].append(name)
-    script = server.server_setup_sql(name)
-    assert "\\password attendance_owner" in script
-    script = script.replace("\\password attendance_owner", "")  # psql asks on a terminal
-    for _ in range(2):  # safe to run again
-        done = subprocess.run(
-            [psql, "-h", host, "-U", superuser, "-d", "postgres", "-X", "-q"],
-            input=script,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-    report = server.migrate_server(address(pg_school_server, name, "attendance_owner"))
-    assert report.version == SCHEMA_VERSION
-    with server.connect_to_server(address(pg_school_server, name)) as store:
-        assert store.on_server
+    script = server.server_setup_sql(name, ["setup_pc", "setup_pc"])
+    assert "\\password attendance_owner" in script and "\\password setup_pc" in script
+    assert script.count("CREATE ROLE setup_pc LOGIN") == 1  # named twice, made once
+    # psql asks for the passwords on a terminal; the test cluster trusts its socket
+    script = "\n".join(line for line in script.splitlines() if not line.startswith("\\password"))
+    try:
+        for _ in range(2):  # safe to run again
+            done = subprocess.run(
+                [psql, "-h", host, "-U", superuser, "-d", "postgres", "-X", "-q"],
+                input=script,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+        report = server.migrate_server(address(pg_school_server, name, "attendance_owner"))
+        assert report.version == SCHEMA_VERSION
+        for login in (engines.LOGIN, "setup_pc"):  # the PC's login the script made, too
+            with server.connect_to_server(address(pg_school_server, name, login)) as store:
+                assert store.on_server
+                assert store.query("SELECT current_user")[0][0] == login
+        with pytest.raises(ServiceError, match="may not migrate"):
+            server.migrate_server(address(pg_school_server, name, "setup_pc"))
+    finally:
+        with engines._admin(host, superuser) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute("DROP ROLE IF EXISTS setup_pc")
     with pytest.raises(ServiceError, match="cannot be a database name"):
         server.server_setup_sql("Attendance; DROP")
+    with pytest.raises(ServiceError, match="one of the two roles, not a PC's login"):
+        server.server_setup_sql("attendance", ["attendance_app"])
+    with pytest.raises(ServiceError, match="cannot be a login's name"):
+        server.server_setup_sql("attendance", ["Office PC"])
 
 
 def test_a_connection_lost_mid_work_is_one_sentence(pg_school_server):
