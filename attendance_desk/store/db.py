@@ -216,11 +216,13 @@ def _address_of(path: Path, engine: Engine) -> str | None:
     an address again (a Path keeps one slash of the two)."""
     if engine.name == "sqlite":
         return None
+    from attendance_desk.store.server import without_password
+
     text = str(path)
     for scheme in ("postgresql:/", "postgres:/"):
         if text.startswith(scheme) and not text.startswith(scheme + "/"):
-            return scheme + "/" + text[len(scheme) :]
-    return text
+            text = scheme + "/" + text[len(scheme) :]
+    return without_password(text)
 
 
 def open_store(path: str | Path, create: bool = False) -> Store:
