@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
                 "",
                 self.check_school_file,
             ),
+            ("&Open a school file…", "Ctrl+O", self.open_school_file),
             ("Connect to the &school's server…", "", self.connect_to_server),
             ("&Quit", "Ctrl+Q", self.close),
         ):
@@ -187,6 +188,49 @@ class MainWindow(QMainWindow):
             synchronous=self.context.synchronous,
             auto_backup=self.context.auto_backup,
             store=connected.store,
+        )
+        self.open_instead(context)
+
+    def open_school_file(self) -> None:
+        """File → Open a school file…: the file chosen, then as `open_school_at`."""
+        from PySide6.QtWidgets import QFileDialog
+
+        start = "" if self.context.on_server else str(self.context.store.path.parent)
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Open a school file", start, "School files (*.sqlite);;All files (*)"
+        )
+        if chosen:
+            self.open_school_at(Path(chosen))
+
+    def open_school_at(self, path: Path) -> None:
+        """Open the window on the school file `path` instead: the unsaved marks are asked about
+        first; the file is checked as at start (not a school file, a newer version, damaged: said
+        plainly, nothing changed); its sign-in when it has users. Cancelled at any point: this
+        school stays open as it was."""
+        from attendance_desk.errors import UserError
+        from attendance_desk.gui.login import LoginDialog
+        from attendance_desk.services.school import open_school
+        from attendance_desk.services.users import users_set_up
+
+        if not all(self._may_leave(view) for view in self.views):
+            return
+        user = self.context.user
+        try:
+            with open_school(path) as store:
+                if users_set_up(store):
+                    login = LoginDialog(store, f"Sign in to {path.name}", user, self)
+                    if login.exec() != LoginDialog.DialogCode.Accepted:
+                        return
+                    user = login.user_name
+        except UserError as exc:
+            show_error(self, f"{path} was not opened: {exc}")
+            return
+        context = AppContext(
+            path,
+            user,
+            self.context._today,
+            synchronous=self.context.synchronous,
+            auto_backup=self.context.auto_backup,
         )
         self.open_instead(context)
 
