@@ -404,3 +404,12 @@ def as_owner(store: Store):
     conn = _admin(server["host"], server["superuser"], store.engine.conn.info.dbname)
     conn.execute(f"SET ROLE {OWNER}")
     return conn
+
+
+def address(store: Store) -> str:
+    """What `--db` names for this school: the file's path, or the server database's address as the
+    PC's login (the socket folder as `host`), which `services.school.open_school` opens."""
+    if store.engine.name == "sqlite":
+        return str(store.path)
+    info = store.engine.conn.info
+    return f"postgresql://{info.user}@/{info.dbname}?host={info.host}"

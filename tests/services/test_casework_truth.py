@@ -13,6 +13,7 @@ from attendance_desk.services.meetings import record_contact, record_meeting, re
 from attendance_desk.services.pack import assemble_evidence_pack
 from attendance_desk.services.school import ServiceError, open_school
 from attendance_desk.services.stages import record_step, stage_overview, switch_support_map
+from tests.engines import address
 from tests.helpers import add_pupil, make_school, put_marks, sessions, text_of
 
 TODAY = date(2024, 11, 29)
@@ -45,14 +46,8 @@ def school(tmp_path):
     store.close()
 
 
-# The command line opens a school file here; `--db postgresql://…` opens a server's database from
-# step 8 (services/server.py), not yet in this version: until then these run on the file only.
-COMMAND_LINE = pytest.mark.file_only(
-    "the command line on the school's file (--db a server: step 8)"
-)
-
-
 def run(capsys, db, *args, today=TODAY):
+    """The command line on the school: `db` its file, or its server's address (tests.engines)."""
     code = main(
         [
             "--db",
@@ -70,7 +65,6 @@ def run(capsys, db, *args, today=TODAY):
 # --- item 1: casework happens on a date ---------------------------------------------------------
 
 
-@COMMAND_LINE
 def test_a_future_date_is_refused_against_the_real_date(school, capsys):
     store, pupils = school
     tomorrow = date.today() + timedelta(days=1)
@@ -93,7 +87,7 @@ def test_a_future_date_is_refused_against_the_real_date(school, capsys):
     # the command line: --today does not make a future date acceptable
     code, _, err = run(
         capsys,
-        store.path,
+        address(store),
         "meeting",
         "--upn",
         pupils["lots"].upn,
@@ -104,7 +98,7 @@ def test_a_future_date_is_refused_against_the_real_date(school, capsys):
     assert code == 1 and "in the future" in err
     code, _, err = run(
         capsys,
-        store.path,
+        address(store),
         "contact",
         "--upn",
         pupils["lots"].upn,
@@ -122,14 +116,13 @@ def test_a_future_date_is_refused_against_the_real_date(school, capsys):
     assert store.casework.for_pupil(pupils["lots"].id) == []
 
 
-@COMMAND_LINE
 def test_a_date_20_days_back_needs_a_reason_and_then_shows_recorded_later(tmp_path, school, capsys):
     store, pupils = school
     upn = pupils["lots"].upn
     day = date.today() - timedelta(days=20)
     code, _, err = run(
         capsys,
-        store.path,
+        address(store),
         "contact",
         "--upn",
         upn,
@@ -147,12 +140,12 @@ def test_a_date_20_days_back_needs_a_reason_and_then_shows_recorded_later(tmp_pa
     assert code == 1 and "more than 14 days ago" in err and "reason" in err
     assert store.casework.for_pupil(pupils["lots"].id) == []
     code, _, err = run(
-        capsys, store.path, "contact", "--upn", upn, "--kind", "home_visit", "--date", day
+        capsys, address(store), "contact", "--upn", upn, "--kind", "home_visit", "--date", day
     )
     assert code == 1 and "--time" in err  # an earlier day needs the time it happened
     code, out, _ = run(
         capsys,
-        store.path,
+        address(store),
         "contact",
         "--upn",
         upn,
@@ -226,31 +219,29 @@ def test_suggestions_take_the_next_stage_and_say_which_thresholds_were_crossed(s
     assert states[pupils["little"].upn].suggestion.note == ""
 
 
-@COMMAND_LINE
 def test_pupils_who_left_get_no_suggestion_and_no_new_stage(school, capsys):
     store, pupils = school
     left = {s.figures.pupil.upn: s for s in stage_overview(store, TODAY)}[pupils["left"].upn]
     assert left.left and left.suggestion is None and left.figures.figures.unauthorised > 60
-    code, out, _ = run(capsys, store.path, "stages", "--json")
+    code, out, _ = run(capsys, address(store), "stages", "--json")
     assert code == 0 and pupils["left"].upn not in {r["upn"] for r in json.loads(out)}
     code, _, err = run(
-        capsys, store.path, "stage", "--upn", pupils["left"].upn, "--enter", "stage1"
+        capsys, address(store), "stage", "--upn", pupils["left"].upn, "--enter", "stage1"
     )
     assert code == 1 and "left the school on 31/10/2024" in err
 
 
-@COMMAND_LINE
 def test_a_stage_beyond_the_next_needs_a_reason_that_reaches_the_chronology_and_pack(
     tmp_path, school, capsys
 ):
     store, pupils = school
     upn = pupils["lots"].upn
-    code, _, err = run(capsys, store.path, "stage", "--upn", upn, "--enter", "stage3")
+    code, _, err = run(capsys, address(store), "stage", "--upn", upn, "--enter", "stage3")
     assert code == 1 and "beyond the next stage" in err and "Stage 1" in err
     assert store.stages.events() == []
     reason = "EWO advised: 20 days unauthorised, letters already sent by the previous school"
     code, out, _ = run(
-        capsys, store.path, "stage", "--upn", upn, "--enter", "stage3", "--reason", reason
+        capsys, address(store), "stage", "--upn", upn, "--enter", "stage3", "--reason", reason
     )
     assert code == 0 and "Stage 3" in out
     (step,) = store.stages.events(pupils["lots"].id)
@@ -263,25 +254,24 @@ def test_a_stage_beyond_the_next_needs_a_reason_that_reaches_the_chronology_and_
     )
     assert "Beyond the next stage (Stage 1: letter of concern)" in chronology[0].notes
     # the next stage needs no reason; entering the same stage again is refused
-    code, _, _ = run(capsys, store.path, "stage", "--upn", upn, "--enter", "stage4")
+    code, _, _ = run(capsys, address(store), "stage", "--upn", upn, "--enter", "stage4")
     assert code == 0
-    code, _, err = run(capsys, store.path, "stage", "--upn", upn, "--enter", "stage4")
+    code, _, err = run(capsys, address(store), "stage", "--upn", upn, "--enter", "stage4")
     assert code == 1 and "already at" in err
     text = text_of(assemble_evidence_pack(store, upn, TODAY, tmp_path / "pack.pdf", "lead").out)
     assert "Beyond the next stage" in text and "letters already sent by the previous school" in text
 
 
-@COMMAND_LINE
 def test_a_stage_step_can_be_dated_and_late_steps_need_a_reason(school, capsys):
     store, pupils = school
     upn = pupils["little"].upn
     code, _, err = run(
-        capsys, store.path, "stage", "--upn", upn, "--enter", "stage1", "--date", "2024-11-01"
+        capsys, address(store), "stage", "--upn", upn, "--enter", "stage1", "--date", "2024-11-01"
     )
     assert code == 1 and "more than 14 days ago" in err
     code, out, _ = run(
         capsys,
-        store.path,
+        address(store),
         "stage",
         "--upn",
         upn,
@@ -301,7 +291,6 @@ def test_a_stage_step_can_be_dated_and_late_steps_need_a_reason(school, capsys):
     assert step.figures["to"] == "2024-11-01"  # the figures as they stood that day
 
 
-@COMMAND_LINE
 def test_the_stage_is_kept_over_the_summer_unless_the_school_restarts_it(school, capsys):
     store, pupils = school
     record_step(store, pupils["little"].upn, "entered", TODAY, "lead", "stage1", "letter sent")
@@ -313,7 +302,7 @@ def test_the_stage_is_kept_over_the_summer_unless_the_school_restarts_it(school,
     assert (
         state.current.key == "stage1" and state.value_at_last_step is None
     )  # this year's absence counts
-    code, _, _ = run(capsys, store.path, "support-map", "--year-start", "restart")
+    code, _, _ = run(capsys, address(store), "support-map", "--year-start", "restart")
     assert code == 0 and store.settings.school().stages_at_year_start == "restart"
     (state,) = stage_overview(store, september, pupils["little"].upn)
     assert state.current is None
@@ -322,9 +311,8 @@ def test_the_stage_is_kept_over_the_summer_unless_the_school_restarts_it(school,
 # --- item 5: changing the support map never crashes and loses no stage ---------------------------
 
 
-@COMMAND_LINE
 def test_switching_the_support_map_carries_open_stages_over_or_closes_them_with_a_reason(
-    school, capsys
+    school, capsys, tmp_path
 ):
     store, pupils = school
     record_step(store, pupils["little"].upn, "entered", TODAY, "lead", "stage1", "letter sent")
@@ -352,10 +340,10 @@ def test_switching_the_support_map_carries_open_stages_over_or_closes_them_with_
     # a stage of a map the school no longer has is shown, not a crash
     states = {s.figures.pupil.upn: s for s in stage_overview(store, TODAY)}
     assert states[pupils["old_map"].upn].current.name == "amber (stage from an earlier support map)"
-    code, _, _ = run(capsys, store.path, "calls", "--date", "2024-11-28")
+    code, _, _ = run(capsys, address(store), "calls", "--date", "2024-11-28")
     assert code == 0
 
-    code, out, _ = run(capsys, store.path, "support-map", "--use", "la_three_stage.toml")
+    code, out, _ = run(capsys, address(store), "support-map", "--use", "la_three_stage.toml")
     assert code == 0
     assert (
         f"{pupils['little'].upn}" in out
@@ -367,10 +355,10 @@ def test_switching_the_support_map_carries_open_stages_over_or_closes_them_with_
     )
     assert "amber (stage from an earlier support map) closed (no equivalent in the new map)" in out
     for command in (("stages", "--json"), ("calls", "--date", "2024-11-28"), ("stages", "--all")):
-        code, out, err = run(capsys, store.path, *command)
+        code, out, err = run(capsys, address(store), *command)
         assert code == 0, err
     stages = {
-        r["upn"]: r for r in json.loads(run(capsys, store.path, "stages", "--json", "--all")[1])
+        r["upn"]: r for r in json.loads(run(capsys, address(store), "stages", "--json", "--all")[1])
     }
     assert stages[pupils["little"].upn]["current_stage"] == "early"
     assert stages[pupils["lots"].upn]["current_stage"] == "ews"
@@ -380,7 +368,7 @@ def test_switching_the_support_map_carries_open_stages_over_or_closes_them_with_
     )
     closed = store.stages.events(pupils["old_map"].id)[-1]
     assert closed.event == "closed" and "no equivalent in the new map" in closed.note
-    with open_school(store.path) as again:
+    with open_school(address(store)) as again:
         assert dashboard(again, TODAY) is not None  # the Today screen's service
     assert any(
         e.action == "support map stages carried over" and "2 mapped, 1 closed" in e.detail
@@ -393,7 +381,7 @@ def test_switching_the_support_map_carries_open_stages_over_or_closes_them_with_
         pupils["little"].upn: "Stage 1: letter of concern",
         pupils["lots"].upn: "Stage 5: statutory intervention",
     }
-    code, _, _ = run(capsys, store.path, "tsm-pack", "--out", store.path.parent / "tsm.pdf")
+    code, _, _ = run(capsys, address(store), "tsm-pack", "--out", tmp_path / "tsm.pdf")
     assert code == 0
 
 
