@@ -14,7 +14,7 @@ import pytest
 from attendance_desk.services.check import check_school, full_check
 from attendance_desk.services.marks import amend_mark
 from attendance_desk.services.school import ServiceError
-from tests.engines import as_owner, make_school_on, outside
+from tests.engines import address, as_owner, make_school_on, outside
 from tests.helpers import add_pupil, make_school, put_marks, sessions
 
 DAY = date(2024, 9, 10)
@@ -137,3 +137,34 @@ def test_check_against_a_backup_file_is_refused_plainly_on_a_server(request, tmp
         assert not any("full check" in e.action for e in store.audit.entries())
     finally:
         store.close()
+
+
+def test_check_from_the_command_line_on_either_engine(school, capsys, tmp_path):
+    from attendance_desk.cli import main
+
+    store, _ = school
+    where = address(store)
+    assert main(["--db", where, "--as", "admin", "--today", "2024-09-10", "check"]) == 0
+    out, err = capsys.readouterr()
+    assert "OK; 14 marks, 1 amendments checked." in out, out + err
+    assert ("server" in out) == (store.engine.name != "sqlite")
+    _set_aside(store, "audit", "audit_no_update", "UPDATE audit SET detail = 'quieter'")
+    assert main(["--db", where, "--as", "admin", "--today", "2024-09-10", "check", "--full"]) == 1
+    out, err = capsys.readouterr()
+    assert "problem: audit log: row" in err, out + err
+    if store.engine.name != "sqlite":
+        code = main(
+            [
+                "--db",
+                where,
+                "--as",
+                "admin",
+                "--today",
+                "2024-09-10",
+                "check",
+                "--against",
+                str(tmp_path / "b"),
+            ]
+        )
+        out, err = capsys.readouterr()
+        assert code != 0 and "server" in (out + err) and "Traceback" not in err
