@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.where)
         self._warn_of_a_share()
         self._show_last_backup(school.last_backup)
+        self.statusBar().messageChanged.connect(self._fit_message)
         self.successor: MainWindow | None = None  # the window File → Connect… opened instead
         self.backup_timer: QTimer | None = None
         self._backup_task: Task | None = None
@@ -385,6 +386,25 @@ class MainWindow(QMainWindow):
             from attendance_desk.gui import registers
 
             registers.tell(self, "Unsaved marks discarded", "\n\n".join(told))
+
+    def _fit_message(self, text: str) -> None:
+        """A message too long for the room the status bar's lasting labels leave (the last backup,
+        the school and who is signed in) has the whole bar while it shows; the labels come back
+        when it goes. Warnings (a network drive, the weekly check) always stay."""
+        bar = self.statusBar()
+        quiet = (self.backup_label, self.where)
+        warnings = ("share_warning", "check_status", "check_warning")
+        others = [w for w in (getattr(self, name, None) for name in warnings) if w is not None]
+        others = [w for w in others if w.isVisible()]
+        if not text:
+            for label in quiet:
+                label.setVisible(True)
+            return
+        taken = sum(w.sizeHint().width() for w in (*quiet, *others)) + 24 * (len(others) + 3)
+        needed = bar.fontMetrics().horizontalAdvance(text)
+        squeezed = needed > bar.width() - taken
+        for label in quiet:
+            label.setVisible(not squeezed)
 
     def _show_where(self, school_name: str | None = None) -> None:
         """The school, its file or server, and who is signed in (after every sign-in)."""

@@ -691,3 +691,40 @@ def test_save_the_call_list_as_pdf_audited_and_a_bad_folder_said_plainly(
     assert len(shown) == 1 and "calls.pdf" in shown[0], shown
     assert offered[-1].parent == tmp_path  # the folder chosen last time is offered again
     assert not missing.exists() and store.audit.entries()[-1].id == entry.id
+
+
+def test_a_long_status_message_has_the_whole_bar_while_it_shows(qtbot, school):
+    """At 1280×720 in a 12 pt font a refusal is longer than the room the lasting labels leave: they
+    step aside while it shows (it was cut off mid-word), and come back when it goes."""
+    from PySide6.QtGui import QFont
+
+    app = QApplication.instance()
+    before = QFont(app.font())
+    font = QFont(before)
+    font.setPointSize(12)
+    app.setFont(font)  # before the window is made, as a user's larger font would be
+    context = AppContext(school, "office1", TODAY, synchronous=True)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    try:
+        window.resize(1280, 720)
+        window.show()
+        bar = window.statusBar()
+        qtbot.waitUntil(lambda: bar.width() == 1280)
+        assert bar.font().pointSize() == 12
+        long = (
+            "The PM register for 20/11/2024 has not opened yet (it opens at 13:00): nobody can be "
+            "marked present before then"
+        )
+        bar.showMessage("Saved 4 marks")
+        assert window.where.isVisibleTo(window) and window.backup_label.isVisibleTo(window)
+        bar.showMessage(long)
+        assert not window.where.isVisibleTo(window)
+        assert not window.backup_label.isVisibleTo(window)
+        assert bar.fontMetrics().horizontalAdvance(long) < bar.width()  # the whole sentence fits
+        bar.clearMessage()
+        assert window.where.isVisibleTo(window) and window.backup_label.isVisibleTo(window)
+    finally:
+        window.close()
+        context.close()
+        app.setFont(before)
