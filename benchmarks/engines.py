@@ -61,6 +61,7 @@ from attendance_desk.services.imports import import_file  # noqa: E402
 from attendance_desk.services.letters import make_letters  # noqa: E402
 from attendance_desk.services.registers import save_register  # noqa: E402
 from attendance_desk.services.school import create_school  # noqa: E402
+from attendance_desk.services.server import connect_to_server  # noqa: E402
 from attendance_desk.store.db import Store, open_store  # noqa: E402
 from attendance_desk.store.schema import SCHEMA_VERSION  # noqa: E402
 
@@ -184,8 +185,12 @@ class Cluster:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def store(self, dbname: str, user: str = LOGIN) -> Store:
+        """The PC's login opens the school as the program does (`connect_to_server`: the version
+        check, the shipped defaults); IT's login (the superuser here) by the engine itself."""
         from attendance_desk.store.postgres_engine import PostgresEngine
 
+        if user == LOGIN:
+            return connect_to_server(f"host={self.host} dbname={dbname} user={user}")
         engine = PostgresEngine.connect(host=self.host, dbname=dbname, user=user)
         return Store(Path(f"postgresql://{user}@localhost/{dbname}"), engine)
 
@@ -449,8 +454,9 @@ def measure(args, work: Path, cluster: Cluster) -> None:
         return counted(cluster.store(f"ctf_{n}"), sent)
 
     def pg_drop(store: Store) -> None:
+        name = store.query("SELECT current_database()")[0][0]
         store.close()
-        cluster.drop(store.path.name)
+        cluster.drop(name)
 
     engines = [
         Engine("SQLite", lite, sqlite_empty, sqlite_drop, Meter(), work / "sqlite"),
