@@ -8,6 +8,7 @@ from reportlab import rl_config  # noqa: E402
 
 # the throwaway PostgreSQL cluster and a school on either engine (docs/server.md, step 5)
 from tests.engines import (  # noqa: E402, F401
+    _databases_back_to_the_pool,
     _file_only_stays_on_the_file,
     parametrise_by_engine,
     pg_cluster,
