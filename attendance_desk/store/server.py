@@ -179,8 +179,10 @@ def _refusal(named: ServerParts, exc: BaseException, address: str) -> ServerRefu
         )
     if "permission denied for database" in low:
         return ServerRefused(
-            f"the login '{user}' may not use the database '{db}' on {server}: whoever looks after "
-            'the server must make it a member of attendance_app (README, "The school\'s server")',
+            f"the login '{user}' may not use the database '{db}' on {server}: check the address "
+            "with whoever looks after the server, who lets a login in by making it a member of "
+            "attendance_app or granting it CONNECT on the database (README, \"The school's "
+            'server")',
             "not-allowed",
         )
     if "could not translate host name" in low or "failed to resolve host" in low:

@@ -313,3 +313,28 @@ def test_an_address_that_cannot_be_read_never_shows_its_password():
         ) as bad:
             server.connect_to_server(address)
         assert "Secr3t-pw" not in str(bad.value)
+
+
+def test_a_trusts_second_school_admits_only_its_own_logins(pg_school_server):
+    """Several schools on one server share the two roles; IT keeps each school's PCs to its own
+    database by granting CONNECT to those logins instead of to attendance_app (README)."""
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    second = fresh_database(pg_school_server)
+    with engines._admin(host, superuser, second) as db:
+        db.execute("DROP ROLE IF EXISTS second_school_pc")
+        db.execute("CREATE ROLE second_school_pc LOGIN IN ROLE attendance_app")
+        db.execute(f"REVOKE CONNECT ON DATABASE {second} FROM PUBLIC, attendance_app")
+        db.execute(f"GRANT CONNECT ON DATABASE {second} TO second_school_pc")
+    try:
+        with server.connect_to_server(
+            address(pg_school_server, second, "second_school_pc")
+        ) as store:
+            from attendance_desk.services.school import add_term
+
+            add_term(store, "Autumn 1", date(2026, 9, 2), date(2026, 10, 23))  # works as a PC's
+        with pytest.raises(ServiceError, match="granting it CONNECT on the database"):
+            server.connect_to_server(address(pg_school_server, second))  # the first school's PC
+    finally:
+        with engines._admin(host, superuser) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {second} WITH (FORCE)")
+            admin.execute("DROP ROLE IF EXISTS second_school_pc")
