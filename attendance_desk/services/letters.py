@@ -32,7 +32,7 @@ from attendance_desk.domain.records import Meeting as RecordedMeeting
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.domain.support_map import SupportMap
 from attendance_desk.files import discard, place, safe_name, stage
-from attendance_desk.presentation import dmy
+from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.figures import PupilFigures, pupil_figures
 from attendance_desk.services.marks import find_pupil
 from attendance_desk.services.school import (
@@ -44,7 +44,7 @@ from attendance_desk.services.school import (
 from attendance_desk.services.school_documents import letter_sources, logo_image
 from attendance_desk.services.stages import current_stages, stage_overview
 from attendance_desk.services.users import authorize, role_of
-from attendance_desk.store.db import Store
+from attendance_desk.store.db import Store, read_time
 
 if TYPE_CHECKING:  # for the annotation only: _read imports it when it runs
     from attendance_desk.services.lateness import Lateness
@@ -674,6 +674,8 @@ def make_letters(
     staged: list[Path] = []
     try:
         with store.write():
+            if stage_key:  # another PC may have issued this stage's letter since the list was read
+                planned = _not_issued_meanwhile(store, planned, stage_key, stage_name, batch)
             first = store.letters.next_number()
             contents = [content(item, first + n) for n, item in enumerate(planned)]
             pdf, starts = letters_pdf(contents)
@@ -775,6 +777,31 @@ def make_letters(
         for temp in staged:
             discard(temp)
     return batch
+
+
+def _not_issued_meanwhile(
+    store: Store, planned: list, stage_key: str, stage_name: str, batch: LetterBatch
+) -> list:
+    """The planned letters, less those of pupils whose letter for this stage another user issued
+    after the pupils were chosen (read again under the write lock: two PCs making one stage's
+    letters at once issue each pupil's once). Those pupils are listed in `not_sent`; none left:
+    refused, nothing issued."""
+    issued = store.letters.stage_letters_issued(
+        stage_key, sorted({item[0].pupil.id for item in planned})
+    )
+    if not issued:
+        return planned
+    for pupil_id, (number, by, at) in issued.items():
+        name = next(i[0].pupil.name for i in planned if i[0].pupil.id == pupil_id)
+        batch.not_sent.append(
+            f"{name}: not written, {by} issued the {stage_name} letter ({reference(number)}) "
+            f"at {dmy_hm(read_time(at))} while these were being made"
+        )
+    batch.pupils -= len(issued)
+    kept = [item for item in planned if item[0].pupil.id not in issued]
+    if not kept:
+        raise ServiceError("no letters issued: " + "; ".join(batch.not_sent))
+    return kept
 
 
 def stage_letters(

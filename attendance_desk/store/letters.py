@@ -132,6 +132,20 @@ class LetterRepo:
         )
         return [(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
 
+    def stage_letters_issued(self, stage_key: str, pupil_ids: list[int]) -> dict[int, tuple]:
+        """For these pupils, the first letter (not voided) of this stage each has: (number, by,
+        generated_at) by pupil id."""
+        if not pupil_ids:
+            return {}
+        marks = ", ".join("?" * len(pupil_ids))
+        rows = self.store.query(
+            "SELECT pupil_id, COALESCE(number, id), by_user, generated_at FROM letters "
+            f"WHERE stage_key = ? AND void_reason IS NULL AND pupil_id IN ({marks}) "
+            "ORDER BY generated_at DESC, id DESC",
+            (stage_key, *pupil_ids),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
     def stages_written(self, stage_key: str) -> set[int]:
         """Pupils who already have a letter (not voided) for this stage."""
         return {

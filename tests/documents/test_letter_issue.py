@@ -13,6 +13,7 @@ from attendance_desk.documents.templates import TemplateProblem, template_info
 from attendance_desk.domain.calls import Phone
 from attendance_desk.domain.people import Contact, Link
 from attendance_desk.domain.records import Meeting
+from attendance_desk.services.letters import Meeting as LetterMeeting
 from attendance_desk.services.letters import (
     letter_choices,
     letter_file_problems,
@@ -645,3 +646,70 @@ def test_the_penalty_window_looks_back_across_the_summer(tmp_path, school):
         "10 sessions of unauthorised absence in the 10 school weeks between 03/06/2024 and 06/09/2024"
         in text
     )
+
+
+def test_two_pcs_making_one_stages_letters_at_once_issue_each_pupils_once(
+    tmp_path, school, monkeypatch
+):
+    """The office chooses the pupils waiting for their stage 1 letter (Łucja and Ben); before it
+    issues them, the lead's laptop issues Łucja's. The office's batch is read again under the write
+    lock (services/letters.py): Ben's letter is issued, Łucja is left out naming who issued hers,
+    and nobody has the stage's letter twice. Had the laptop issued both, nothing would be issued."""
+    from attendance_desk.services import letters as service
+    from attendance_desk.store.db import open_store
+
+    lucja, ben = pupils(school)
+    for pupil in (lucja, ben):
+        record_step(school, pupil.upn, "entered", TODAY, "lead", "stage1", "weekly review")
+    read = service._read
+
+    def laptop_issues_first(store, chosen, today):
+        monkeypatch.setattr(service, "_read", read)  # once
+        laptop = open_store(school.path)  # the other PC's own connection
+        try:
+            make_letters(
+                laptop, "stage1", [lucja], TODAY, "lead", tmp_path / "laptop.pdf",
+                stage_key="stage1",
+            )  # fmt: skip
+        finally:
+            laptop.close()
+        return read(store, chosen, today)
+
+    monkeypatch.setattr(service, "_read", laptop_issues_first)
+    batch = stage_letters(school, "stage1", TODAY, "lead", tmp_path / "office.pdf")
+    issued = {p.id: school.letters.for_pupil(p.id) for p in (lucja, ben)}
+    assert {pid: {r.file for r in log} for pid, log in issued.items()} == {
+        lucja.id: {str((tmp_path / "laptop.pdf").resolve())},  # the laptop's only
+        ben.id: {str((tmp_path / "office.pdf").resolve())},
+    }
+    assert batch.pupils == 1 and "Łucja" not in text_of(batch.files[0])
+    assert any(
+        note.startswith(f"{lucja.name}: not written, lead issued the Stage 1")
+        and "(ATT/00001)" in note
+        for note in batch.not_sent
+    ), batch.not_sent
+
+    # Ben's stage 2 letter issued by the laptop while the office makes it: nothing issued
+    record_step(school, ben.upn, "entered", TODAY, "lead", "stage2", "weekly review")
+
+    def laptop_issues_bens(store, chosen, today):
+        monkeypatch.setattr(service, "_read", read)
+        laptop = open_store(school.path)
+        try:
+            make_letters(
+                laptop, "stage2", [ben], TODAY, "lead", tmp_path / "laptop2.pdf",
+                stage_key="stage2", meeting=LetterMeeting("03/12/2024", "09:30", "the school office"),
+            )  # fmt: skip
+        finally:
+            laptop.close()
+        return read(store, chosen, today)
+
+    monkeypatch.setattr(service, "_read", laptop_issues_bens)
+    with pytest.raises(ServiceError, match=r"^no letters issued: Ben .*: not written, lead issued"):
+        stage_letters(
+            school, "stage2", TODAY, "lead", tmp_path / "office2.pdf",
+            meeting=LetterMeeting("03/12/2024", "10:30", "the school office"),
+        )  # fmt: skip
+    stage2 = [r for r in school.letters.for_pupil(ben.id) if r.stage_key == "stage2"]
+    assert stage2 and {r.file for r in stage2} == {str((tmp_path / "laptop2.pdf").resolve())}
+    assert not (tmp_path / "office2.pdf").exists()
