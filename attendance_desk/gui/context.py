@@ -4,9 +4,11 @@ a signal when data changed, and a pool that runs long jobs off the GUI thread.""
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
@@ -19,7 +21,13 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from attendance_desk.domain.progress import Cancelled, Stoppable
 from attendance_desk.errors import UserError
 from attendance_desk.gui.error_log import SERVER_LOST, server_sentence
-from attendance_desk.gui.server_place import Place, SchoolServer, on_server, open_place
+from attendance_desk.gui.server_place import (
+    Place,
+    SchoolServer,
+    describe_server,
+    on_server,
+    open_place,
+)
 from attendance_desk.services.school import SchoolFile, school_settings
 
 
@@ -98,10 +106,93 @@ class Task(QRunnable):
         self.signals.finished.emit()
 
 
+PING_EVERY_S = 1.0  # on a server, the window's connection is tried at most this often before use
+PROBE_EVERY_MS = 5000  # while the server cannot be reached, how often it is tried again
+
+
+def _connection_error(exc: BaseException) -> bool:
+    """An error of the server's connection itself (lost, closed, the server going down), not a
+    refusal of the work (a right the login lacks, a value refused), which reconnecting cannot mend."""
+    import sys
+
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return False
+    return isinstance(exc, psycopg.OperationalError) or getattr(exc, "sqlstate", None) is None
+
+
+def _unreachable(error: BaseException) -> str:
+    """Why the server could not be opened again, in a few words."""
+    text = str(error).strip().rstrip(".")
+    low = text.lower()
+    if "could not reach" in low or "could not find the school's server" in low:
+        return "it may be switched off or restarting, or the network may be down"
+    return text.replace(". Nothing was opened", "").replace("Nothing was opened; ", "")
+
+
+def reads(what: str):
+    """A screen's loading method (`refresh`, a register's `reload`): on the school's server, an
+    error of its connection is said in place, on the screen ("Could not read the call list from
+    the school's server: …"), never an empty or old list that looks like a real answer; the window
+    is told the server is not reachable, and the screen is read again once it is back. The screen
+    is said to have loaded when the outermost such method ends without error. Anything else (a
+    fault of the program) goes on up as before."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(self) -> None:
+            context: AppContext = self.context
+            depth = getattr(self, "_reads_depth", 0)
+            if depth:  # inside another loading method of the same screen: it reports
+                method(self)
+                return
+            self._reads_depth = 1
+            try:
+                method(self)
+            except Exception as exc:
+                said = context.server_trouble(exc)
+                if said is None:
+                    raise
+                if context.lost is None:  # connected again at once: read it again, once
+                    try:
+                        method(self)
+                    except Exception as again:
+                        said = context.server_trouble(again)
+                        if said is None:
+                            raise
+                    else:
+                        context.loaded.emit(self)
+                        return
+                context.load_failed.emit(
+                    self,
+                    f"Could not read {what} from the school's server: "
+                    f"{said[:1].lower() + said[1:]} Refresh when it is back.",
+                )
+            else:
+                context.loaded.emit(self)
+            finally:
+                self._reads_depth = 0
+
+        return guarded
+
+    return wrap
+
+
+class _Reopened(QObject):
+    """Carries a background attempt to reach the server again to the main thread."""
+
+    came = Signal(object, object)  # the store opened, or None; the error, or None
+
+
 class AppContext(QObject):
     data_changed = Signal()
     open_pupil = Signal(str)  # UPN
     status = Signal(str)
+    # on the school's server: False when its connection is lost and it cannot be reached, True
+    # when it has been reached again (the window then reads the screen in view again)
+    server_reachable = Signal(bool)
+    load_failed = Signal(object, str)  # a screen that could not be read, and what to say there
+    loaded = Signal(object)  # a screen read
 
     def __init__(
         self,
@@ -121,7 +212,15 @@ class AppContext(QObject):
         self.user = user
         self._today = today
         self.synchronous = synchronous  # tests run jobs inline
-        self.store = store if store is not None else open_place(self.path)
+        self._store = store if store is not None else open_place(self.path)
+        self.lost: str | None = None  # on a server: why it cannot be reached, while it cannot
+        self._tried = 0.0  # when the window's connection was last tried (time.monotonic)
+        self._probe = QTimer(self)  # while it cannot be reached: tried again in the background
+        self._probe.setInterval(PROBE_EVERY_MS)
+        self._probe.timeout.connect(self._probe_again)
+        self._probing = False
+        self._reopened = _Reopened(self)
+        self._reopened.came.connect(self._probe_answered)
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)  # one writer at a time
         # backups and full checks, one at a time, beside the screens' work (never queued behind a
@@ -139,24 +238,147 @@ class AppContext(QObject):
         self._reaper.setInterval(20)
         self._reaper.timeout.connect(self._free_finished_tasks)
         if self.on_server:
-            SERVER_LOST.append(self.reconnect)
+            SERVER_LOST.append(self.server_said)
 
-    def reconnect(self) -> None:
-        """On a server, after an error of its connection (the server restarted, the network
-        dropped): if the window's connection is gone, open a new one, so the next action works.
-        Nothing unsaved is carried over: what was not confirmed as saved was not saved."""
-        if not self.on_server or self.closed:
+    @property
+    def store(self) -> SchoolFile:
+        """The school, as the window's connection sees it. On a server, that connection is tried
+        before it is used (at most once a second, never inside a transaction), and opened again
+        if the server restarted or came back meanwhile: the next action after an outage works
+        the first time, rather than failing once on a connection the server has closed."""
+        if self.on_server and not self.closed:
+            self._make_sure_connected()
+        return self._store
+
+    @store.setter
+    def store(self, store: SchoolFile) -> None:
+        self._store = store
+
+    def _make_sure_connected(self) -> None:
+        now = time.monotonic()
+        if now - self._tried < PING_EVERY_S:
             return
+        self._tried = now
         try:
-            school_settings(self.store)  # a read through the window's connection
-            return  # still connected: the error was something else
+            if self._store.engine.in_transaction():  # a write under way: never swapped under it
+                return
         except Exception:
             pass
-        store = open_place(self.path)  # refused (still unreachable): the caller logs it
-        old, self.store = self.store, store
+        if self.lost is None:
+            try:
+                school_settings(self._store)  # one small read through the window's connection
+                return
+            except Exception as exc:
+                if not _connection_error(exc):
+                    return  # not the connection: the action itself will meet and say it
+        self._reopen()
+
+    def _reopen(self) -> bool:
+        """Open the window's connection again (in the main thread); False, and the window told,
+        while the server cannot be reached."""
+        try:
+            store = open_place(self.path)
+        except Exception as exc:
+            logging.getLogger("attendance_desk.gui").info(
+                "The school's server cannot be reached: %s", exc
+            )
+            self._set_lost(_unreachable(exc))
+            return False
+        self._use(store)
+        return True
+
+    def _use(self, store: SchoolFile) -> None:
+        old, self._store = self._store, store
         with contextlib.suppress(Exception):  # a lost connection may not close cleanly
             old.close()
+        self._tried = time.monotonic()
+        self._probe.stop()
+        if self.lost is not None:
+            self.lost = None
+            self.server_reachable.emit(True)
         self.status.emit("Connected again to the school's server")
+
+    def _set_lost(self, why: str) -> None:
+        first = self.lost is None
+        self.lost = why
+        if not self._probe.isActive():
+            self._probe.start()
+        if first:
+            self.server_reachable.emit(False)
+
+    def _probe_again(self) -> None:
+        """While the server cannot be reached: try it in a thread (an unreachable network may
+        take the connect timeout to answer), never freezing the window."""
+        if self._probing or self.closed or self.lost is None:
+            return
+        self._probing = True
+        place, answer = self.path, self._reopened
+
+        def work() -> None:
+            store, error = None, None
+            try:
+                store = open_place(place)
+            except Exception as exc:
+                error = exc
+            try:
+                answer.came.emit(store, error)
+            except RuntimeError:  # the window is gone
+                if store is not None:
+                    store.close()
+
+        threading.Thread(target=work, name="reach-the-server", daemon=True).start()
+
+    def _probe_answered(self, store: SchoolFile | None, error: BaseException | None) -> None:
+        self._probing = False
+        if store is None:
+            if error is not None and self.lost is not None:
+                self.lost = _unreachable(error)
+            return
+        if self.closed or self.lost is None:  # closed, or connected again meanwhile
+            store.close()
+            return
+        self._use(store)
+
+    def reconnect(self) -> None:
+        """Open the window's connection again if it is gone (the server restarted, the network
+        dropped), so the next action works; nothing unsaved is carried over."""
+        if self.on_server and not self.closed:
+            self._tried = 0.0
+            self._make_sure_connected()
+
+    def server_trouble(self, exc: BaseException) -> str | None:
+        """An error of the school's server met by an action or a screen, as one sentence (None
+        if `exc` is not one: a fault of the program). A lost connection is opened again at once
+        when the server answers (`lost` is then None: the same action will work now); else
+        `lost` says why, the window says the server is not reachable, and it is tried again in
+        the background until it is back."""
+        said = server_sentence(exc)
+        if said is None or not self.on_server or self.closed:
+            return said
+        if not _connection_error(exc):
+            return said  # a refusal of the work: reconnecting does not mend it
+        if time.monotonic() - self._tried >= PING_EVERY_S or self.lost is None:
+            self._tried = time.monotonic()
+            self._reopen()
+        if self.lost is not None:
+            return (
+                f"The school's server ({describe_server(self.path)}) cannot be reached: "
+                f"{self.lost}."
+            )
+        return (
+            "The connection to the school's server was lost, and has been made again: what was "
+            "not confirmed as saved was not saved."
+        )
+
+    def server_said(self, exc: BaseException) -> str | None:
+        """What the window tells the user when an error of the server reaches it from an action
+        (error_log's hook): `server_trouble`, and what to do next."""
+        said = self.server_trouble(exc)
+        if said is None:
+            return None
+        if self.lost is not None:
+            return said + " Nothing was changed that was not confirmed; try again when it is back."
+        return said + " Try again."
 
     @property
     def on_server(self) -> bool:
@@ -233,7 +455,12 @@ class AppContext(QObject):
             self._free(task)
         self._tasks.clear()
         self._handled.clear()
-        if self.reconnect in SERVER_LOST:
-            SERVER_LOST.remove(self.reconnect)
-        self.store.close()
+        if self.server_said in SERVER_LOST:
+            SERVER_LOST.remove(self.server_said)
+        self._probe.stop()
         self.closed = True
+        if self.lost is None:
+            self._store.close()
+        else:  # a connection the server dropped may not close cleanly
+            with contextlib.suppress(Exception):
+                self._store.close()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attendance_desk.gui.context import AppContext, Task
+from attendance_desk.gui.context import AppContext, Task, reads
 from attendance_desk.gui.trend_chart import TrendChart
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
@@ -276,6 +276,7 @@ class DashboardView(QWidget):
         self.period_choice.activated.connect(self._period_chosen)
         self.show_dates.clicked.connect(self._dates_chosen)
 
+    @reads("the figures")
     def refresh(self) -> None:
         """The period's figures first (one aggregate pass, off the GUI thread); then the late
         arrivals, support-map lists and crossing dates, and the weekly trend, as they are worked out."""

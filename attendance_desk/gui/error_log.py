@@ -22,9 +22,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 LOG_FILE = "attendance-desk.log"
 CRASH_FILE = "native-crashes.log"
 log = logging.getLogger("attendance_desk")
-# On the school's server: what to do when its connection is lost (the open window's AppContext
-# reconnects, so the next action works); called before the user is told.
-SERVER_LOST: list[Callable[[], None]] = []
+# On the school's server: what to say when an error of the server reaches the window (the open
+# window's AppContext reconnects, or says the server cannot be reached); the first that answers
+# is what the user is told, in an ordinary message box with no traceback.
+SERVER_LOST: list[Callable[[BaseException], str | None]] = []
 
 
 def server_sentence(error: BaseException) -> str | None:
@@ -59,6 +60,15 @@ def friendly_message(log_path: Path) -> str:
 def show_error_dialog(parent, text: str) -> None:
     """The one place the dialog is shown (tests replace it)."""
     QMessageBox.critical(parent, "Something went wrong", text)
+
+
+SERVER_TITLE = "The school's server"
+
+
+def show_server_dialog(parent, text: str) -> None:
+    """The school's server could not be reached or refused the work: not a fault of the program,
+    so an ordinary message, not "Something went wrong" (tests replace it)."""
+    QMessageBox.warning(parent, SERVER_TITLE, text)
 
 
 class _Bridge(QObject):
@@ -125,19 +135,30 @@ class ErrorLog:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
+        main = threading.current_thread() is threading.main_thread()
+        said = self._server_said(error) if main else None
+        if said:  # the server's trouble, not the program's: a line in the log, no traceback
+            log.warning("The school's server: %s (%s: %s)", said, kind.__name__, error)
+            self.handler.flush()
+            self._tell_user(said, server=True)
+            return
         self._write(kind, error, tb)
-        said = server_sentence(error)
-        if said and threading.current_thread() is threading.main_thread():
-            for reconnect in list(SERVER_LOST):
-                try:
-                    reconnect()
-                except Exception:  # still unreachable: the next error tries again
-                    log.exception("Reconnecting to the school's server")
-            self._tell_user(said)
-        elif threading.current_thread() is threading.main_thread():
+        if main:
             self._tell_user()
         elif self._bridge is not None:
             self._bridge.report.emit()
+
+    @staticmethod
+    def _server_said(error: BaseException) -> str | None:
+        for said_of in list(SERVER_LOST):
+            try:
+                said = said_of(error)
+            except Exception:  # never an error while telling of one
+                log.exception("Telling of the school's server")
+                continue
+            if said:
+                return said
+        return server_sentence(error)
 
     def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
@@ -154,14 +175,17 @@ class ErrorLog:
         if sys.__stderr__ is not None:  # a console, when there is one
             print(details, file=sys.__stderr__, end="")
 
-    def _tell_user(self, said: str | None = None) -> None:
+    def _tell_user(self, said: str | None = None, server: bool = False) -> None:
         if self._showing:  # one dialog at a time, however many errors follow it
             return
         self._showing = True
         try:
             app = QApplication.instance()
             parent = app.activeWindow() if app is not None else None
-            show_error_dialog(parent, said or friendly_message(self.path))
+            if server and said:
+                show_server_dialog(parent, said)
+            else:
+                show_error_dialog(parent, said or friendly_message(self.path))
         finally:
             self._showing = False
 

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -60,13 +62,24 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(view)
         self.nav.setFixedWidth(max(190, self.nav.sizeHintForColumn(0) + 24))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._unread_bar()
+        screen = QWidget()
+        column = QVBoxLayout(screen)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.unread)
+        column.addWidget(self.stack, 1)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
+        row.addWidget(screen, 1)
         self.setCentralWidget(central)
         self._fresh: set[int] = set()
+        self._unread: dict[int, str] = {}  # a screen that could not be read, and why
+        context.load_failed.connect(self._could_not_read)
+        context.loaded.connect(self._read)
+        context.server_reachable.connect(self._server_reachable)
         self.nav.currentRowChanged.connect(self.show_view)
         context.data_changed.connect(self._data_changed)
         context.open_pupil.connect(lambda _: self.nav.setCurrentRow(2))
@@ -78,6 +91,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.backup_label)
         self.statusBar().addPermanentWidget(self.where)
         self._warn_of_a_share()
+        self.server_warning = QLabel("⚠ School's server not reachable")
+        self.server_warning.setObjectName("serverWarning")
+        self.server_warning.setProperty("role", "warning")
+        self.server_warning.hide()
+        self.statusBar().insertPermanentWidget(0, self.server_warning)
         self._show_last_backup(school.last_backup)
         self.statusBar().messageChanged.connect(self._fit_message)
         self.successor: MainWindow | None = None  # the window File → Connect… opened instead
@@ -316,7 +334,72 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
         if row not in self._fresh:
             self.views[row].refresh()
-            self._fresh.add(row)
+            if row not in self._unread:  # not read (the school's server): read again when shown
+                self._fresh.add(row)
+        self._show_unread()
+
+    # ---- a screen the school's server could not give -----------------------------------
+    def _unread_bar(self) -> None:
+        """Above the screen: why it could not be read, in place, with Refresh (hidden while
+        every screen reads)."""
+        self.unread = QWidget()
+        self.unread.setObjectName("unreadBar")
+        self.unread.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.unread.setStyleSheet(
+            "#unreadBar { background: #FFF4E5; border: 1px solid #E8B66B; border-radius: 3px; }"
+        )
+        bar = QHBoxLayout(self.unread)
+        bar.setContentsMargins(12, 8, 12, 8)
+        self.unread_text = QLabel()
+        self.unread_text.setProperty("role", "warning")
+        self.unread_text.setWordWrap(True)
+        self.unread_text.setAccessibleName("Why this screen could not be read")
+        self.unread_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.unread_refresh = QPushButton("&Refresh")
+        self.unread_refresh.setAccessibleName("Read this screen again")
+        self.unread_refresh.clicked.connect(self._read_again)
+        bar.addWidget(self.unread_text, 1)
+        bar.addWidget(self.unread_refresh, 0, Qt.AlignmentFlag.AlignTop)
+        self.unread.hide()
+
+    def _could_not_read(self, view, text: str) -> None:
+        if view not in self.views:
+            return
+        row = self.views.index(view)
+        self._unread[row] = text
+        self._fresh.discard(row)
+        self._show_unread()
+
+    def _read(self, view) -> None:
+        if view in self.views and self._unread.pop(self.views.index(view), None) is not None:
+            self._show_unread()
+
+    def _show_unread(self) -> None:
+        """The screen in view: if it could not be read, say so above it, and grey what it shows
+        (an old or empty list is not an answer), unless it holds marks typed and not saved."""
+        row = self.stack.currentIndex()
+        text = self._unread.get(row)
+        self.unread_text.setText(text or "")
+        self.unread.setVisible(bool(text))
+        for n, view in enumerate(self.views):
+            typed = bool(getattr(getattr(view, "model", None), "pending", None))
+            view.setEnabled(n not in self._unread or typed)
+
+    def _read_again(self) -> None:
+        row = self.stack.currentIndex()
+        self._fresh.discard(row)
+        self.show_view(row)
+
+    def _server_reachable(self, reachable: bool) -> None:
+        """The school's server lost (a warning that stays in the status bar), or back: the
+        screen in view is read again, the others when next shown."""
+        self.server_warning.setToolTip(
+            "" if reachable else f"The school's server cannot be reached: {self.context.lost}"
+        )
+        self.server_warning.setVisible(not reachable)
+        if reachable:
+            self._fresh.clear()
+            self.show_view(self.stack.currentIndex())
 
     def _may_leave(self, view) -> bool:
         """A screen holding unsaved work (the registers) asks Save / Discard / Cancel; while the
@@ -393,7 +476,7 @@ class MainWindow(QMainWindow):
         when it goes. Warnings (a network drive, the weekly check) always stay."""
         bar = self.statusBar()
         quiet = (self.backup_label, self.where)
-        warnings = ("share_warning", "check_status", "check_warning")
+        warnings = ("share_warning", "server_warning", "check_status", "check_warning")
         others = [w for w in (getattr(self, name, None) for name in warnings) if w is not None]
         others = [w for w in others if w.isVisible()]
         if not text:

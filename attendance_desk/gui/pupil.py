@@ -26,7 +26,7 @@ from attendance_desk.domain.codes import Category
 from attendance_desk.domain.groups import pupil_flags
 from attendance_desk.errors import UserError
 from attendance_desk.gui.casework import Casework
-from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.context import AppContext, reads
 from attendance_desk.gui.widgets import ReadOnlyTable, heading, pct, show_error
 from attendance_desk.presentation import dmy, dmy_hm
 from attendance_desk.services.as_at import recorded_later
@@ -474,6 +474,7 @@ class PupilView(QWidget):
             self.confirm.setEnabled(False)
             self.close_process.setEnabled(False)
 
+    @reads("the pupils")
     def refresh(self) -> None:
         self._choices = pupil_choices(self.context.store)
         completer = QCompleter(sorted(self._choices))

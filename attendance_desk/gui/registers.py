@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.domain.figures import figures_from_marks
 from attendance_desk.domain.mark_rules import RegisterClock, ahead_refusal, pupil_refusal
 from attendance_desk.errors import UserError
-from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.context import AppContext, reads
 from attendance_desk.gui.register_dialogs import AmendDialog, Change, CodePicker
 from attendance_desk.gui.widgets import (
     category_colour,
@@ -664,12 +664,14 @@ class RegistersView(QWidget):
         for w in widgets:
             w.blockSignals(False)
 
+    @reads("the register")
     def _year_changed(self) -> None:
         if not self.confirm_leave():
             self._restore_choice()
             return
         self._fill_classes()
 
+    @reads("the register")
     def _choice_changed(self) -> None:
         if not self.confirm_leave():
             self._restore_choice()
@@ -677,6 +679,7 @@ class RegistersView(QWidget):
         self.reload()
 
     # ---- loading -----------------------------------------------------------------------
+    @reads("the register")
     def refresh(self) -> None:
         """Re-read the register (data changed elsewhere, or the screen is shown again): marks typed
         and not saved are kept."""
@@ -835,6 +838,22 @@ class RegistersView(QWidget):
             )
         except UserError as exc:
             show_error(self, str(exc))
+            return
+        except Exception as exc:  # the school's server: said plainly, the typed marks kept
+            said = self.context.server_trouble(exc)
+            if said is None:
+                raise
+            from attendance_desk.gui import error_log
+
+            error_log.show_server_dialog(
+                self,
+                said
+                + (
+                    " Your typed marks are kept; try Save again when it is back."
+                    if self.context.lost
+                    else " Your typed marks are kept: press Save again."
+                ),
+            )
             return
         self.model.discard()  # saved: nothing is pending any more
         self._reasons = {}

@@ -35,7 +35,7 @@ from attendance_desk.domain.calendar import academic_year_label, academic_year_o
 from attendance_desk.domain.records import SchoolSettings
 from attendance_desk.domain.roles import ROLE_NAMES
 from attendance_desk.errors import UserError
-from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.context import AppContext, reads
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
     date_edit,
@@ -510,6 +510,7 @@ class SettingsView(QWidget):
             )  # whoever set up users is signed in as the administrator
         self.new_password.clear()
 
+    @reads("the settings")
     def refresh(self) -> None:
         self.documents_page.refresh()
         self.users.fill(

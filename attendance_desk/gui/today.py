@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from attendance_desk.domain.calls import CallList, FamilyCall
 from attendance_desk.domain.records import CaseworkEntry
 from attendance_desk.errors import UserError
-from attendance_desk.gui.context import AppContext
+from attendance_desk.gui.context import AppContext, reads
 from attendance_desk.gui.widgets import (
     ReadOnlyTable,
     ask_save_path,
@@ -294,6 +294,7 @@ class TodayView(QWidget):
         print_button.clicked.connect(self._save_pdf)
         QShortcut(QKeySequence("Ctrl+L"), self, self.log_call)
 
+    @reads("the call list")
     def refresh(self) -> None:
         """Rebuild the list, keeping the user's place: the family that was selected stays selected
         if it is still on it; if it has left the list (its call gave a reason), the family now at

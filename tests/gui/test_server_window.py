@@ -545,15 +545,17 @@ def test_a_lost_connection_is_said_plainly_and_the_window_connects_again(
     qtbot, tmp_path, pg_school_server, server_school, monkeypatch
 ):
     """The server restarted or the network dropped: the error that reaches the window is one
-    sentence (not "Something went wrong"), and the window's connection is opened again, so the
-    next action works."""
+    sentence in an ordinary message (not "Something went wrong"), and the window's connection is
+    opened again, so the next action works (tests/gui/test_server_down.py: the server down)."""
     import sys
 
     from attendance_desk.gui import error_log
+    from attendance_desk.services.school import school_settings
     from attendance_desk.services.server import connect_to_server
 
     shown = []
     monkeypatch.setattr(error_log, "show_error_dialog", lambda parent, text: shown.append(text))
+    monkeypatch.setattr(error_log, "show_server_dialog", lambda parent, text: shown.append(text))
     place = SchoolServer(server_school)
     context = AppContext(place, OFFICE, TODAY, synchronous=True, store=connect_to_server(place))
     window = MainWindow(context)
@@ -567,21 +569,21 @@ def test_a_lost_connection_is_said_plainly_and_the_window_connects_again(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 (db,),
             )
-        lost = context.store
+        lost = context._store
         with pytest.raises(Exception) as raised:  # what a slot would meet
-            window.views[1].refresh()
+            school_settings(lost)
         sys.excepthook(raised.type, raised.value, raised.tb)  # as Qt hands it on
-        assert len(shown) == 1 and shown[0].startswith(
-            "The connection to the school's server was lost"
-        )
-        assert "Traceback" not in shown[0]
+        assert shown == [
+            "The connection to the school's server was lost, and has been made again: what was "
+            "not confirmed as saved was not saved. Try again."
+        ]
         assert context.store is not lost  # connected again
         assert len(register_names(window)) == 3
     finally:
         installed.uninstall()
         window.close()
         context.close()
-    assert context.reconnect not in error_log.SERVER_LOST
+    assert context.server_said not in error_log.SERVER_LOST
 
 
 def test_unticking_remember_forgets_the_server_even_without_connecting(qtbot, tmp_path):
