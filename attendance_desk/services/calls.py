@@ -16,7 +16,7 @@ from attendance_desk.services.figures import pupil_figures
 from attendance_desk.services.school import ServiceError, codes, school_calendar, setting_number
 from attendance_desk.services.stages import current_stages
 from attendance_desk.services.users import authorize
-from attendance_desk.store.db import Store
+from attendance_desk.store.db import Store, read_time
 
 LOOK_BACK_SCHOOL_DAYS = 25
 CALL_OUTCOMES = {
@@ -191,7 +191,11 @@ def log_call(
     at: datetime | None = None,
 ) -> list[int]:
     """Record a call for each pupil in the family; a reason given recodes their mark for the session
-    (an amendment with history, or a new mark if none was recorded). All of it or none of it."""
+    (an amendment with history, or a new mark if none was recorded). All of it or none of it.
+
+    A reason recodes only a mark still waiting for one (no reason yet, or no mark), read under the
+    write lock: if another user changed it meanwhile (a late arrival recorded, a reason given on
+    another PC), the call is refused naming the mark and who changed it, never overwriting it."""
     authorize(store, by, Permission.CALLS)
     if outcome not in CALL_OUTCOMES:
         raise ServiceError(
@@ -208,6 +212,8 @@ def log_call(
     label = CALL_OUTCOMES[outcome]
     ids = []
     with store.write():
+        if reason_code is not None:
+            _refuse_if_answered_meanwhile(store, pupil_ids, day, session)
         for pid in pupil_ids:
             ids.append(
                 store.casework.add(
@@ -242,6 +248,27 @@ def log_call(
             f"{label}" + (f"; recoded to {reason_code}" if reason_code else ""),
         )
     return ids
+
+
+def _refuse_if_answered_meanwhile(
+    store: Store, pupil_ids: list[int], day: date, session: str
+) -> None:
+    table = codes()
+    changed = []
+    for pupil in store.pupils.by_ids(sorted(set(pupil_ids))):
+        mark = store.marks.get(pupil.id, day, session)
+        if mark is not None and not needs_call(mark.code, day, table):
+            when = dmy_hm(read_time(mark.recorded_at)) if mark.recorded_at else "earlier"
+            changed.append(
+                f"{pupil.name}'s {session} mark for {dmy(day)} is now {mark.code}, recorded by "
+                f"{mark.recorded_by} at {when}"
+            )
+    if changed:
+        raise ServiceError(
+            "; ".join(changed)
+            + ": the reason from this call was not recorded and nothing was logged. Reload the "
+            "list (a call can still be logged without a reason)"
+        )
 
 
 def save_call_list(store: Store, calls: CallList, path: Path, by: str) -> Path:

@@ -15,7 +15,7 @@ from attendance_desk.presentation import dmy, when_text
 from attendance_desk.services.school import ServiceError, codes, school_calendar
 from attendance_desk.services.users import authorize
 from attendance_desk.store.db import Store
-from attendance_desk.store.marks import StaleMark, insert_new_marks
+from attendance_desk.store.marks import StaleMark, changed_since, insert_new_marks
 
 
 def find_pupil(store: Store, upn: str) -> Pupil:
@@ -84,10 +84,10 @@ def amend_mark(
             f"{pupil.name} has no mark for {dmy(day)} {session}: there is nothing to amend"
         )
     if expected_version is not None and before.version != expected_version:
-        raise ServiceError(
-            f"this mark was changed by {before.recorded_by} at {before.recorded_at} since you "
-            "opened it; reload and try again"
-        )
+        raise ServiceError(changed_since(before))
+    # Changed only from what was read now (or what the caller read earlier): another PC's change
+    # in between is refused as stale, never overwritten, and the audit's "old -> new" is true.
+    expected_version = before.version if expected_version is None else expected_version
     if before.code == code and (minutes_late is None or before.minutes_late == minutes_late):
         raise ServiceError(f"the mark is already {code}: nothing to amend")
     with store.write():  # the amendment and its audit entry: both or neither

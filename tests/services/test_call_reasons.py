@@ -84,3 +84,33 @@ def test_each_offered_reason_recodes_the_mark(store, code):
         at=AT,
     )
     assert store.marks.get(amy.id, TODAY, "AM").code == code
+
+
+def test_a_reason_never_overwrites_a_mark_another_user_changed_meanwhile(store):
+    """The office's list showed Amy and her brother Ben with N; meanwhile the attendance lead
+    recorded Amy's late arrival (N -> L). The mother's reason (illness) must not turn Amy's L into
+    I: the call is refused, naming the mark and who changed it, and nothing is written for either
+    child (one call, all of it or none of it). Logged without a reason, the call is recorded."""
+    amy = add_pupil(store, 1, forename="Amy")
+    ben = add_pupil(store, 2, forename="Ben")
+    for pupil in (amy, ben):
+        put_marks(store, pupil, {(TODAY, "AM"): "N"})
+    store.marks.amend(amy.id, TODAY, "AM", "L", 12, "arrived 09:05, signed in late", "lead")
+    calls_before = len(store.casework.for_pupil(ben.id))
+    with pytest.raises(ServiceError) as refused:
+        log_call(
+            store, [amy.id, ben.id], TODAY, "AM", "spoke_to_parent", "office1",
+            with_whom="Mother", reason_code="I", at=AT,
+        )  # fmt: skip
+    message = str(refused.value)
+    assert message.startswith(f"{amy.name}'s AM mark for 20/11/2024 is now L, recorded by lead at ")
+    assert "the reason from this call was not recorded" in message and ben.name not in message
+    assert store.marks.get(amy.id, TODAY, "AM").code == "L"
+    assert store.marks.get(ben.id, TODAY, "AM").code == "N"
+    assert len(store.casework.for_pupil(ben.id)) == calls_before
+    log_call(
+        store, [amy.id, ben.id], TODAY, "AM", "spoke_to_parent", "office1", with_whom="Mother",
+        notes="Ben is ill; Amy arrived late", at=AT,
+    )  # fmt: skip
+    assert len(store.casework.for_pupil(ben.id)) == calls_before + 1
+    assert store.marks.get(amy.id, TODAY, "AM").code == "L"
