@@ -17,6 +17,17 @@ def _open_action(window):
     return next(a for a in window.menuBar().actions()[0].menu().actions() if "Open" in a.text())
 
 
+def _window_on(qtbot, path):
+    """The window on the school file `path`, and the windows it switches to, as they appear."""
+    context = AppContext(path, "office1", TODAY, synchronous=True)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    switched: list = []
+    window.switched.connect(switched.append)
+    return context, window, switched
+
+
 def test_open_another_school_file_signs_in_and_switches(qtbot, tmp_path, monkeypatch, school):  # noqa: F811
     other_folder = tmp_path / "other"
     other_folder.mkdir()
@@ -29,12 +40,7 @@ def test_open_another_school_file_signs_in_and_switches(qtbot, tmp_path, monkeyp
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", lambda *a, **k: (str(other_path), "School files")
     )
-    context = AppContext(school, "office1", TODAY, synchronous=True)
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.show()
-    switched = []
-    window.switched.connect(switched.append)
+    context, window, switched = _window_on(qtbot, school)
     action = _open_action(window)
     assert action.shortcut().toString() == "Ctrl+O"
     script = Script(sign_in("Head", "head-pass-1234"))
@@ -60,12 +66,7 @@ def test_a_file_that_is_not_a_school_file_is_said_plainly(qtbot, tmp_path, monke
     shown = []
     monkeypatch.setattr(main_window_module, "show_error", lambda parent, text: shown.append(text))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(junk), ""))
-    context = AppContext(school, "office1", TODAY, synchronous=True)
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.show()
-    switched = []
-    window.switched.connect(switched.append)
+    context, window, switched = _window_on(qtbot, school)
     try:
         _open_action(window).trigger()
         assert not switched and window.isVisible() and not context.closed
