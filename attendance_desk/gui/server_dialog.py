@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from itertools import count
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -62,6 +63,23 @@ def _sentence(text: str) -> str:
     text = text.strip()
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def without_password(text: str, options: bool = True) -> tuple[str, str | None]:
+    """(the address without its password, the password) of a `postgresql://` address with one
+    (`login:password@`, or `?password=` among its options unless `options` is false); (text,
+    None) if it has none."""
+    parts = urlsplit(text)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    in_query = [value for key, value in query if key == "password"] if options else []
+    user_part, at, host_part = parts.netloc.rpartition("@")
+    login, colon, in_user = user_part.partition(":")
+    if not (at and colon) and not in_query:
+        return text, None
+    password = unquote(in_user) if at and colon else in_query[-1]
+    netloc = f"{login}@{host_part}" if at else host_part
+    options = urlencode([(k, v) for k, v in query if k != "password"], safe="/")
+    return urlunsplit((parts.scheme, netloc, parts.path, options, parts.fragment)), password
 
 
 def _connect(place: SchoolServer) -> SchoolFile:
@@ -164,13 +182,15 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.remember)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self._server_was = ""
         self.server.textChanged.connect(self._whole_address_or_fields)
+        self.server.editingFinished.connect(self._server_left)
         if address:
             self.fill(address)
             self.remember.setChecked(address == remembered_server())
         if password:  # given on the command line's behalf: used, and shown as dots
             self.password.setText(password)
-            self.form.setRowVisible(self.password, True)
+            self._password_row()
         (self.password if address else self.server).setFocus()
         if connect_now and address:
             QTimer.singleShot(0, self._connect)
@@ -187,10 +207,32 @@ class ConnectDialog(QDialog):
         self.login.setText(login)
 
     def _whole_address_or_fields(self, text: str) -> None:
+        typed = len(text) == len(self._server_was) + 1 and text.startswith(self._server_was)
+        self._server_was = text
+        # a password among the options (`&password=…`) ends with nothing to mark its end: taken
+        # out when pasted, or when the field is left (typing it key by key)
+        if is_address(text) and self._take_password_out(text, options=not typed):
+            return  # the field's text changed again: this ran for it
         whole = is_address(text)
         for edit in (self.database, self.login):
             edit.setEnabled(not whole)
             edit.setToolTip("Taken from the address in Server" if whole else "")
+
+    def _server_left(self) -> None:
+        if is_address(self.server.text()):
+            self._take_password_out(self.server.text())
+
+    def _take_password_out(self, text: str, options: bool = True) -> bool:
+        """A password inside an address pasted (or typed, once its `@` is there) goes straight
+        into the password field, shown as dots, and out of the Server field: never on the screen
+        in plain text, never remembered. True if the Server field was changed."""
+        address, password = without_password(text, options)
+        if password is None:
+            return False
+        self.password.setText(password)
+        self._password_row()
+        self.server.setText(address)  # also clears the field's undo history (the password)
+        return True
 
     def _connect(self) -> None:
         if self._waiting:
@@ -207,7 +249,7 @@ class ConnectDialog(QDialog):
         if pasted_password and not self.password.text():
             self.server.setText(address)  # the password taken out of the pasted address
             self.password.setText(pasted_password)
-            self.form.setRowVisible(self.password, True)
+            self._password_row()
         place = SchoolServer(address, password)
         self._waiting = attempt = next(self._attempts)
         self._busy(True)
@@ -253,7 +295,7 @@ class ConnectDialog(QDialog):
         from attendance_desk.services.server import ServerPasswordNeeded
 
         if isinstance(error, ServerPasswordNeeded):
-            self.form.setRowVisible(self.password, True)
+            self._password_row()
             self.password.clear()
             self._show(str(error) if str(error) else "The server asks for your login's password.")
             self.password.setFocus()
@@ -295,6 +337,27 @@ class ConnectDialog(QDialog):
     def _show(self, text: str) -> None:
         self.message.setText(_sentence(text) if text else "")
         self.message.setVisible(bool(text))
+        self._fit()
+
+    def _password_row(self) -> None:
+        self.form.setRowVisible(self.password, True)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to hold a row or a message that appeared: a dialog already shown keeps its size,
+        and a top-level window's minimum does not count a wrapped label's height for its width,
+        so without this the fields were squashed (22 to 11 pixels, their text cut)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        need = max(self.heightForWidth(width), layout.totalMinimumSize().height())
+        if need <= 0:
+            need = layout.totalSizeHint().height()
+        self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(width, need)
 
     def reject(self) -> None:
         self._waiting = 0  # an answer still to come is closed unused

@@ -611,3 +611,72 @@ def test_connecting_elsewhere_unticked_keeps_the_server_remembered(qtbot, server
     qtbot.waitUntil(lambda: dialog.store is not None, timeout=15000)
     dialog.store.close()
     assert server_dialog.remembered_server() == other
+
+
+def test_a_password_in_an_address_is_never_shown_in_the_server_field(qtbot):
+    """Pasted (or typed, once its @ is there), the password goes straight into the password field
+    as dots; the Server field keeps the address without it (review item 11)."""
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    assert not dialog.form.isRowVisible(dialog.password)
+    QApplication.clipboard().setText("postgresql://office_pc:Sec%2Fret-1@10.0.0.5:5432/attendance")
+    dialog.server.setFocus()
+    qtbot.keyClick(dialog.server, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.server.text() == "postgresql://office_pc@10.0.0.5:5432/attendance"
+    assert dialog.password.text() == "Sec/ret-1"
+    assert dialog.form.isRowVisible(dialog.password)
+    assert dialog.password.echoMode() == dialog.password.EchoMode.Password
+    qtbot.keyClick(dialog.server, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
+    assert "Sec" not in dialog.server.text()
+    dialog.server.clear()
+    qtbot.keyClicks(dialog.server, "postgresql://office_pc:typed-pw@db.school.local/attendance")
+    assert dialog.server.text() == "postgresql://office_pc@db.school.local/attendance"
+    assert dialog.password.text() == "typed-pw"
+    dialog.server.clear()
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    dialog.server.setFocus()
+    qtbot.keyClicks(dialog.server, "postgresql://office_pc@/attendance?host=/run/pg&password=x9")
+    assert dialog.password.text() == "typed-pw"  # not yet: "&password=x" may go on
+    dialog.remember.setFocus()  # an option has no end mark: taken out when the field is left
+    qtbot.waitUntil(lambda: dialog.password.text() == "x9", timeout=2000)
+    assert dialog.server.text() == "postgresql://office_pc@/attendance?host=/run/pg"
+    assert dialog.password.text() == "x9"
+
+
+@pytest.mark.parametrize("points", [None, 12])
+def test_the_connect_dialog_grows_for_the_password_row_and_a_message(qtbot, points):
+    """The fields keep their height when the password row and a long refusal appear: the dialog
+    grows instead of squashing them (22 to 11 pixels, their text cut; review item 9)."""
+    from PySide6.QtGui import QFont
+
+    app = QApplication.instance()
+    before = app.font()
+    if points:
+        font = QFont(before)
+        font.setPointSize(points)
+        app.setFont(font)
+    try:
+        dialog = ConnectDialog()
+        qtbot.addWidget(dialog)
+        with qtbot.waitExposed(dialog):
+            dialog.show()
+        edits = (dialog.server, dialog.database, dialog.login)
+        assert all(e.height() >= e.sizeHint().height() for e in edits)
+        dialog._password_row()
+        dialog._show(
+            "the school's server at 10.0.0.5:5432 did not accept the password for the login "
+            "'office_pc': check it (or the pgpass file) with whoever looks after the server. "
+            "Nothing was opened"
+        )
+        qtbot.wait(50)
+        for edit in (*edits, dialog.password):
+            assert edit.height() >= edit.sizeHint().height(), (edit.accessibleName(), points)
+        assert dialog.message.height() >= dialog.message.heightForWidth(dialog.message.width())
+        if os.environ.get("AD_SHOTS"):
+            dialog.grab().save(f"{os.environ['AD_SHOTS']}/connect-grown-{points or 'default'}.png")
+    finally:
+        app.setFont(before)
