@@ -18,6 +18,14 @@ from attendance_desk.services.school import SchoolFile
 from attendance_desk.services.users import sign_in
 
 
+def as_sentence(text: str) -> str:
+    """A service's refusal as the window shows it: a capital first letter and a full stop (the
+    command line prints the same words after "error: ")."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 class LoginDialog(QDialog):
     def __init__(
         self, store: SchoolFile, title: str, name: str = "", parent: QWidget | None = None
@@ -54,7 +62,7 @@ class LoginDialog(QDialog):
                 self.store, self.name.text().strip(), self.password.text()
             ).name
         except UserError as exc:
-            self.message.setText(str(exc))
+            self.message.setText(as_sentence(str(exc)))
             self.password.clear()
             return
         self.accept()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from attendance_desk.domain.calendar import academic_year_label, academic_year_of
+from attendance_desk.domain.roles import MIN_LENGTH, password_problem
 from attendance_desk.errors import UserError
 from attendance_desk.gui.server_dialog import Connected
 from attendance_desk.gui.widgets import show_error
@@ -52,7 +53,7 @@ class CreateSchoolDialog(QDialog):
         self.password.setAccessibleName("Administrator's password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("Your name (administrator)", self.admin)
-        form.addRow("Password (8+ characters)", self.password)
+        form.addRow(f"Password ({MIN_LENGTH}+ characters)", self.password)
         self.calendar = QCheckBox(
             f"Add the usual calendar for {academic_year_label(academic_year_of(today))} "
             "(terms, INSET days, bank holidays) to adjust in Settings"
@@ -129,11 +130,11 @@ class WelcomeDialog(QDialog):
         while dialog.exec() == QDialog.DialogCode.Accepted:
             values = {k: e.text().strip() for k, e in dialog.fields.items()}
             try:
-                if len(dialog.password.text()) < 8 or not dialog.admin.text().strip():
-                    raise ServiceError(
-                        "give your name and a password of 8 characters or more: "
-                        "you will be the administrator"
-                    )
+                if not dialog.admin.text().strip():
+                    raise ServiceError("give your name: you will be the administrator")
+                problem = password_problem(dialog.password.text())
+                if problem:  # before the school file is made (add_user would refuse it after)
+                    raise ServiceError(f"{problem}: you will be the administrator")
                 store = create_school(self.target, values.pop("name"), values.pop("urn"), **values)
                 try:
                     if dialog.calendar.isChecked():

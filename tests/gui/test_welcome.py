@@ -48,3 +48,53 @@ def test_first_run_can_open_the_demo(qtbot, tmp_path):
     qtbot.mouseClick(welcome.demo, Qt.MouseButton.LeftButton)
     assert welcome.path == tmp_path / "demo-school.sqlite" and welcome.path.exists()
     assert not (tmp_path / "school.sqlite").exists()
+
+
+def test_create_asks_for_the_password_length_the_program_needs(qtbot, tmp_path, monkeypatch):
+    """The form says the real minimum (domain/roles.py MIN_LENGTH, what `user add` needs too), and
+    a shorter password is refused before the school file is made: no file left with no
+    administrator (review item 11)."""
+    from attendance_desk.domain.roles import MIN_LENGTH
+    from attendance_desk.gui.welcome import CreateSchoolDialog
+
+    errors = []
+    monkeypatch.setattr(
+        "attendance_desk.gui.welcome.show_error", lambda parent, message: errors.append(message)
+    )
+    form = CreateSchoolDialog(TODAY)
+    qtbot.addWidget(form)
+    layout = form.layout().itemAt(0).layout()
+    labels = [layout.labelForField(form.password).text()]
+    assert labels == [f"Password ({MIN_LENGTH}+ characters)"] and MIN_LENGTH == 10
+    path = tmp_path / "school.sqlite"
+    welcome = WelcomeDialog(path, TODAY)
+    qtbot.addWidget(welcome)
+    passwords = iter(["nine-char", "ten-chars!"])
+    seen_file = []
+
+    def fill_in():
+        dialog = QApplication.activeModalWidget()
+        dialog.fields["name"].setText("Hill Top Primary")
+        dialog.fields["urn"].setText("123456")
+        dialog.admin.setText("Ann Admin")
+        password = next(passwords)
+        dialog.password.setText(password)
+        if password == "nine-char":
+            QTimer.singleShot(0, check_and_fill)
+        dialog.accept()
+
+    def check_and_fill():
+        seen_file.append(path.exists())
+        fill_in()
+
+    QTimer.singleShot(0, fill_in)
+    qtbot.mouseClick(welcome.create, Qt.MouseButton.LeftButton)
+    assert errors == [
+        "a password needs at least 10 characters (a short sentence is easy to remember): "
+        "you will be the administrator"
+    ]
+    assert seen_file == [False]  # nothing made for the refused try
+    assert welcome.path == path
+    store = open_store(path)
+    assert [(u.name, u.role) for u in store.users.all()] == [("Ann Admin", "admin")]
+    store.close()

@@ -342,7 +342,9 @@ def test_sign_in_and_the_idle_lock(qtbot, school):
     qtbot.addWidget(dialog)
     dialog.password.setText("nope-nope")
     dialog._try()
-    assert dialog.message.text() == "the name or password is not right" and dialog.user_name is None
+    assert (
+        dialog.message.text() == "The name or password is not right." and dialog.user_name is None
+    )
     dialog.password.setText("office-pass-1")
     dialog._try()
     assert dialog.user_name == "Office One"
