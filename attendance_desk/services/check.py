@@ -194,7 +194,7 @@ def full_check(
                 "full check of the school's database"
                 if report.on_server
                 else "full check of the school file",
-                str(store.path),
+                store.where,
                 "no problems" if report.ok else f"{len(report.problems)} problem(s)",
             )
     except StoreError as exc:

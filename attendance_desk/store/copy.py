@@ -5,9 +5,12 @@ school can carry).
 - The target must be empty (as its migrations left it: the shipped documents, and on a server its
   `schema_version` setting) and at the source's schema version, with the same tables and columns;
   otherwise refused, naming why, before anything is written.
-- The source's chains (`mark_history`, `audit`, `letters`) are verified first: a source with a broken
-  or unsealed chain is refused, naming the chain (the copy would carry the break and hide where
-  it came from).
+- The source's chains (`mark_history`, `audit`, `letters`) are verified first: a source whose chain
+  was tampered with (a sealed row changed, a row removed, a letter's posted or void details
+  changed) is refused, naming the chain and what the administrator can do (the copy would carry
+  the break and hide where it came from). A row another tool added without a seal (a plain
+  `UPDATE marks` writes its history row unsealed, `direct = 1`, on both engines) is a known, named
+  finding: it is copied as it is, and the copy's chain findings must equal the school's.
 - Every table is copied in one transaction on the target, read from one snapshot of the source, in
   the order of the foreign keys, ids kept. The triggers are set aside for the copy (SQLite: taken
   out and put back, word for word, in the same transaction; PostgreSQL: `DISABLE TRIGGER USER` by
@@ -194,13 +197,35 @@ def refusals(source: Store, target: Store) -> tuple[list[str], list[str]]:
             "the target is not empty: " + ", ".join(filled) + " (a copy goes into an empty, "
             "newly migrated database or a new file only)"
         ], []
-    found, _ = chain.chain_problems(s)
-    if found:
+    broken = tampering(s)
+    if broken:
         return [
-            "the school's own chains do not verify, so the copy would carry the break: "
-            + "; ".join(found)
+            "the school's own chains do not verify (a sealed row was changed, or a row before it "
+            "removed, outside Attendance Desk), so the copy would carry the break and hide where "
+            "it came from: " + "; ".join(broken) + ". " + TAMPERED_WAY_ON
         ], []
     return [], dependency_order(s, tables)
+
+
+# What an administrator can do when a school's chains were tampered with (the refusal says it).
+TAMPERED_WAY_ON = (
+    "Run check to see every finding; then restore the last backup made before the change "
+    "(check --against BACKUP tells which backup still matches) and enter again what was done "
+    "since, or ask Attendance Desk's support. A history or audit row another tool merely added "
+    "(no seal) does not stop a copy: it is copied as it is and check names it on the copy too"
+)
+
+
+def tampering(engine: Engine) -> list[str]:
+    """The chain findings that stop a copy: a sealed row that no longer matches its seal (changed,
+    or a row before it removed) and letters whose posted or void details changed outside the app.
+    A row another tool added without a seal (a plain `UPDATE marks` through psql or sqlite3 writes
+    its history row with `direct = 1`, unsealed, on both engines) is a known, named finding: it is
+    copied as it is, and the copy's findings must equal the school's."""
+    found, results = chain.chain_problems(engine)
+    if not any(r.first_break is not None or r.state_breaks for r in results):
+        return []
+    return [p for p in found if "(no seal)" not in p]
 
 
 def _shipped_by() -> str:
@@ -271,6 +296,7 @@ def copy_school(source: Store, target: Store, progress: Progress | None = None) 
         counts = {table: _count(s, table) for table in order}
         total, done = sum(counts.values()), 0
         heads = chain.heads(s)
+        findings, _ = chain.chain_problems(s)  # a row another tool added: copied, named the same
         digests: dict[str, str] = {}
         t.begin()
         try:
@@ -296,7 +322,7 @@ def copy_school(source: Store, target: Store, progress: Progress | None = None) 
             for statement in put_back:
                 t.execute(statement)
             _reset_ids(t, order)
-            differences = _differences(source, target, order, counts, digests, heads)
+            differences = _differences(source, target, order, counts, digests, heads, findings)
             if differences:
                 raise CopyRefused(
                     "the copy did not match the school, so nothing was kept on the target: "
@@ -318,8 +344,11 @@ def _differences(
     counts: dict[str, int],
     digests: dict[str, str],
     heads: dict,
+    findings: list[str],
 ) -> list[str]:
-    """What differs between the source and the copy (inside the target's transaction)."""
+    """What differs between the source and the copy (inside the target's transaction); the
+    copy's chain findings must be the school's own (none, or the same unsealed rows named the
+    same way), its heads the school's."""
     s, t = source.engine, target.engine
     found = []
     for table in order:
@@ -333,7 +362,11 @@ def _differences(
         if digest.value() != digests[table]:
             found.append(f"{table}'s rows differ between the target and the school")
     problems, _ = chain.chain_problems(t)
-    found += [f"on the target: {p}" for p in problems]
+    if problems != findings:
+        found += [f"on the target: {p}" for p in problems if p not in findings]
+        found += [
+            f"in the school but not on the target: {p}" for p in findings if p not in problems
+        ]
     copied = chain.heads(t)
     for name, head in heads.items():
         if copied.get(name) != head:

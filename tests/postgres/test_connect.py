@@ -338,3 +338,19 @@ def test_a_trusts_second_school_admits_only_its_own_logins(pg_school_server):
         with engines._admin(host, superuser) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {second} WITH (FORCE)")
             admin.execute("DROP ROLE IF EXISTS second_school_pc")
+
+
+def test_a_servers_full_check_is_audited_with_its_address_not_a_folder(pg_school_server):
+    """Review item 13: the full check's audit entry names the server's address (without a
+    password), not this PC's local place for the school."""
+    from attendance_desk.services.check import full_check
+
+    name = fresh_database(pg_school_server)
+    where = address(pg_school_server, name)
+    with server.connect_to_server(where) as store:
+        full_check(store, by="office")
+        entry = store.query(
+            "SELECT action, subject FROM audit WHERE action LIKE 'full check%' ORDER BY id DESC"
+        )[0]
+        assert tuple(entry) == ("full check of the school's database", where)
+        assert entry[1] != str(store.path)

@@ -197,12 +197,99 @@ def test_a_school_whose_history_was_edited_outside_the_app_is_not_copied(
         with pytest.raises(ServiceError, match="mark history.*row 2 does not match its seal"):
             service.copy_to(tampered, server)
         assert server.query("SELECT COUNT(*) FROM mark_history")[0][0] == 0
-        with pytest.raises(ServiceError, match="chains do not verify"):
+        with pytest.raises(ServiceError, match="chains do not verify") as refused:
             service.copy_to(tampered, tmp_path / "carried.sqlite")
+        assert "restore the last backup made before the change" in str(refused.value)
+        assert "check --against BACKUP" in str(refused.value)
         assert not (tmp_path / "carried.sqlite").exists()
     finally:
         server.close()
         tampered.close()
+
+
+def _no_seal(report) -> list[str]:
+    return [p for p in report.problems if "(no seal)" in p]
+
+
+def test_a_school_with_a_mark_changed_by_another_tool_is_copied_both_ways_still_named(
+    demo, pg_school_server, tmp_path
+):
+    """Review item 7: a plain `UPDATE marks` (sqlite3, psql) writes its history row unsealed,
+    `direct = 1`, and check names it; the school still moves onto the server and back into a file
+    it can carry, that row copied as it is and named by check on each copy the same way."""
+    import sqlite3
+
+    path = demo.path
+    demo.close()
+    with sqlite3.connect(path) as other_tool:  # as the sqlite3 shell would
+        key = other_tool.execute(
+            "SELECT pupil_id, date, session FROM marks WHERE code = '/' ORDER BY 1, 2, 3 LIMIT 1"
+        ).fetchone()
+        other_tool.execute(
+            "UPDATE marks SET code = 'O' WHERE pupil_id = ? AND date = ? AND session = ?", key
+        )
+    other_tool.close()
+    school = open_store(path)
+    server = server_database(pg_school_server)
+    back = tmp_path / "carried.sqlite"
+    try:
+        named = _no_seal(check_school(school, now=datetime(2026, 11, 20, 18)))
+        assert len(named) == 1 and "mark history: 1 row(s)" in named[0]
+        assert school.query("SELECT COUNT(*) FROM mark_history WHERE direct = 1")[0][0] == 1
+
+        service.copy_to(school, server, by="")  # onto the server: copied, not refused
+        server = as_pc(pg_school_server, server)
+        assert _no_seal(check_school(server, now=datetime(2026, 11, 20, 18))) == named
+        # and on the server another outside change (psql as the PC's login), then back into a file
+        key = server.query(
+            "SELECT pupil_id, date, session FROM marks WHERE code = '/' ORDER BY 1, 2, 3 LIMIT 1"
+        )[0]
+        server.execute(
+            "UPDATE marks SET code = 'G' WHERE pupil_id = ? AND date = ? AND session = ?",
+            tuple(key),
+        )
+        server.engine.commit()
+        on_server = _no_seal(check_school(server, now=datetime(2026, 11, 20, 18)))
+        assert len(on_server) == 1 and "mark history: 2 row(s)" in on_server[0]
+        service.copy_to(server, back, by="")
+        with open_store(back) as carried:
+            assert _no_seal(check_school(carried, now=datetime(2026, 11, 20, 18))) == on_server
+            assert carried.query("SELECT COUNT(*) FROM mark_history WHERE direct = 1")[0][0] == 2
+            assert (
+                carried.query("SELECT COUNT(*) FROM mark_history WHERE row_hash IS NULL")[0][0] == 2
+            )
+    finally:
+        server.close()
+        school.close()
+
+
+def test_a_copy_whose_chain_findings_differ_from_the_schools_is_rolled_back(
+    demo, pg_school_server, monkeypatch
+):
+    """The copy's chain findings are compared with the school's: a history row that lost its seal
+    on the way (here: the copy drops it) is named and nothing is kept."""
+    from attendance_desk.store import copy as copying
+
+    insert = copying._insert
+    width = len(demo.engine.table_columns("mark_history"))
+    at = demo.engine.table_columns("mark_history").index("row_hash")
+
+    def unsealing(engine, table, columns, rows):
+        if table == "mark_history":
+            rows = [(*r[:at], None, *r[at + 1 :]) if i == 0 else r for i, r in enumerate(rows)]
+        insert(engine, table, columns, rows)
+
+    assert width > at
+    monkeypatch.setattr(copying, "_insert", unsealing)
+    server = server_database(pg_school_server)
+    try:
+        with pytest.raises(
+            CopyRefused, match=r"on the target: mark history: 1 row\(s\) not written"
+        ):
+            copy_school(demo, server)
+        assert server.query("SELECT COUNT(*) FROM mark_history")[0][0] == 0
+    finally:
+        server.close()
 
 
 def test_a_server_that_cannot_be_reached_is_named_without_the_password(demo):
