@@ -33,7 +33,7 @@ from attendance_desk.cli import (
     settings,
     social_workers,
 )
-from attendance_desk.cli.common import iso, server_call
+from attendance_desk.cli.common import iso, server_call, warn_of_a_password_in
 from attendance_desk.errors import UserError
 from attendance_desk.paths import default_db_path
 from attendance_desk.services.school import ServiceError
@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         type=_school_file,
         help=f"the school file (default: {default_db_path()}), or the school's server: "
-        "postgresql://LOGIN@SERVER/DATABASE (its password from PGPASSWORD or the pgpass file, "
-        "or asked)",
+        'postgresql://LOGIN@SERVER/DATABASE or "host=SERVER dbname=DATABASE user=LOGIN" (its '
+        "password from PGPASSWORD or the pgpass file, or asked; never in the address)",
     )
     parser.add_argument("--as", dest="user", help="the user recorded in the audit (default: you)")
     parser.add_argument("--today", type=iso, help=argparse.SUPPRESS)  # fixed 'today' for tests
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         from attendance_desk.files import clean_leftovers
 
         if isinstance(args.db, ServerAddress):  # the school's server: nothing beside it to tidy
+            warn_of_a_password_in("--db", args.db)
             _refuse_what_is_about_a_file(args)
         else:
             _warn_of_a_share(args)

@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from attendance_desk.cli.common import dmy, iso, server_call
+from attendance_desk.cli.common import dmy, iso, server_call, warn_of_a_password_in
 from attendance_desk.services.school import ServiceError, open_school
 
 NEW_PASSWORD_VARIABLE = "ATTENDANCE_DESK_NEW_PASSWORD"
@@ -146,6 +146,8 @@ def copy_to(args: argparse.Namespace) -> int:
     target: Path | ServerAddress = (
         ServerAddress(args.target) if is_server_address(args.target) else Path(args.target)
     )
+    if isinstance(target, ServerAddress):
+        warn_of_a_password_in("copy-to's address", target)
     with open_school(args.db) as store:
         result = server_call(target, lambda to: copy_school_to(store, to, by=args.user))
     print(

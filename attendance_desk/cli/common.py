@@ -108,8 +108,26 @@ def server_call(address: Any, call: Any) -> Any:
             raise ServerPasswordNeeded(
                 f"{exc}: give it in PGPASSWORD or the login's pgpass file (never in the command)"
             ) from None
-        address.password = getpass.getpass(f"{str(exc)[0].upper()}{str(exc)[1:]}: ")
+        asked = str(exc)
+        if exc.note:  # why the pgpass file gave none: said once, then the plain question
+            print(f"attendance-desk: note: {exc.note}", file=sys.stderr)
+            asked = asked.replace(f" ({exc.note})", "")
+        address.password = getpass.getpass(f"{asked[0].upper()}{asked[1:]}: ")
     return call(address)
+
+
+def warn_of_a_password_in(option: str, address: str) -> None:
+    """A database password inside the address works, but the command line is visible to every
+    user of the computer (the list of running programs): said on stderr, never the password."""
+    from attendance_desk.services.server import holds_password
+
+    if holds_password(address):
+        print(
+            f"attendance-desk: warning: the password inside {option} can be read by other users "
+            "of this computer in its list of running programs: put it in the login's pgpass file "
+            "or PGPASSWORD instead, or leave it out to be asked",
+            file=sys.stderr,
+        )
 
 
 # --- printing -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ one, nor printed or logged."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,10 @@ SHARED_FILE_ADVICE = (
 
 class ServerPasswordNeeded(ServiceError):
     """The server asks for a password and none was given (nor found in PGPASSWORD or the pgpass
-    file): ask for one and call again with it."""
+    file): ask for one and call again with it. `note`: why the pgpass file gave none, when it is
+    there (readable by others, so libpq ignores it; no line for this address), else ""."""
+
+    note: str = ""
 
 
 class ServerAddress(str):
@@ -47,9 +51,42 @@ class ServerAddress(str):
         return shown_address(self)
 
 
+# libpq's key=value form (`host=SERVER dbname=attendance user=office_pc`): its first key is one of
+# these (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS)
+KEY_VALUE = re.compile(
+    r"^\s*(host|hostaddr|port|dbname|user|service|passfile|sslmode|connect_timeout|"
+    r"application_name|options|target_session_attrs)\s*=",
+    re.IGNORECASE,
+)
+
+
 def is_server_address(text: str | Path) -> bool:
-    """A `postgresql://…` address, also as argparse's Path mangles it (`postgresql:/…`)."""
-    return str(text).lower().startswith(SERVER_SCHEMES)
+    """A `postgresql://…` address, also as argparse's Path mangles it (`postgresql:/…`), or libpq's
+    key=value pairs (`host=SERVER dbname=attendance user=office_pc`)."""
+    given = str(text)
+    return given.lower().startswith(SERVER_SCHEMES) or (
+        isinstance(text, str) and bool(KEY_VALUE.match(given))
+    )
+
+
+def holds_password(address: str) -> bool:
+    """Whether a server's address carries a password (`postgresql://LOGIN:PASSWORD@…`,
+    `?password=…`, or a `password=…` pair): it works, but anyone on the computer can read it in
+    the list of running programs, so the command line warns."""
+    if not is_server_address(address):
+        return False
+    text = shown_or_given(str(address)).strip()
+    if "://" not in text:  # key=value pairs
+        return bool(re.search(r"(^|\s)password\s*=", text, re.IGNORECASE))
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(text)
+        return parts.password is not None or any(
+            key == "password" for key, _ in parse_qsl(parts.query, keep_blank_values=True)
+        )
+    except ValueError:
+        return False
 
 
 def shown_address(address: str | Path) -> str:
@@ -70,7 +107,9 @@ def _refused(exc: StoreError) -> ServiceError:
 
     reason = getattr(exc, "reason", "")
     if reason == "password":
-        return ServerPasswordNeeded(str(exc))
+        needed = ServerPasswordNeeded(str(exc))
+        needed.note = getattr(exc, "note", "")
+        return needed
     if str(exc) == PSYCOPG_MISSING:
         return ServiceError(SERVER_UNAVAILABLE)
     return ServiceError(str(exc))

@@ -35,9 +35,10 @@ class ServerRefused(StoreError):
     """The server's database was not opened. `reason`: unreachable, no-database, no-login,
     password, auth, not-allowed, not-migrated, older, newer, not-ours, no-psycopg, other."""
 
-    def __init__(self, message: str, reason: str = "other"):
+    def __init__(self, message: str, reason: str = "other", note: str = ""):
         super().__init__(message)
         self.reason = reason
+        self.note = note  # why libpq found no password in the pgpass file ("" if none to say)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,97 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def pgpass_file() -> Path:
+    """Where libpq looks for the pgpass file: PGPASSFILE, else `%APPDATA%\\postgresql\\pgpass.conf`
+    on Windows and `~/.pgpass` elsewhere."""
+    given = os.environ.get("PGPASSFILE")
+    if given:
+        return Path(given)
+    if os.name == "nt":
+        return Path(os.environ.get("APPDATA", "")) / "postgresql" / "pgpass.conf"
+    return Path.home() / ".pgpass"
+
+
+def _pgpass_fields(line: str) -> list[str]:
+    """A pgpass line's fields: split at `:`, `\\` escaping the next character (as libpq reads it)."""
+    fields, current, escaped = [], [], False
+    for char in line:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ":":
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    fields.append("".join(current))
+    return fields
+
+
+# where libpq builds look for the server's socket by default (upstream, Debian and others)
+DEFAULT_SOCKET_FOLDERS = ("/tmp", "/var/run/postgresql", "/run/postgresql")
+
+
+def pgpass_note(named: ServerParts) -> str:
+    """Why libpq found no password for `named` in the pgpass file, when the file is there: on a
+    computer other than Windows, a file others may read is ignored by libpq (it must be mode 0600);
+    or no line matches the server, port, database and login (a misspelt database or login matches
+    none). "" when there is no file, or nothing to say."""
+    path = pgpass_file()
+    try:
+        if not path.is_file():
+            return ""
+        mode = path.stat().st_mode
+        if os.name != "nt" and mode & 0o077:
+            return (
+                f"the pgpass file {path} is readable by others, so PostgreSQL ignores it: "
+                f"chmod 600 {path}"
+            )
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    # libpq matches no host, or its own default socket folder, as localhost; another socket
+    # folder as its path
+    host = named.host or "localhost"
+    hosts = {host, "localhost"} if host in DEFAULT_SOCKET_FOLDERS else {host}
+    wanted = (host, named.port or "5432", named.dbname, named.user)
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = _pgpass_fields(line)
+        if (
+            len(fields) >= 5
+            and fields[0] in ("*", *hosts)
+            and all(f in ("*", w) for f, w in zip(fields[1:4], wanted[1:], strict=True))
+        ):
+            return ""
+    return (
+        f"the pgpass file {path} has no line for {':'.join(wanted)}: check the address's "
+        "database and login (a misspelt one matches no line), or add the line "
+        f"{':'.join(wanted)}:PASSWORD"
+    )
+
+
+# the server's own databases, never a school's
+SERVERS_OWN = ("postgres", "template0", "template1")
+
+
+def servers_own_refusal(named: ServerParts) -> ServerRefused | None:
+    """`postgres` (and the templates) are the PostgreSQL server's own databases, not a school's:
+    opening, migrating or copying into one is refused, naming what to give instead."""
+    if named.dbname.lower() not in SERVERS_OWN:
+        return None
+    return ServerRefused(
+        f"'{named.dbname}' is the PostgreSQL server's own database on {named.where}, not a "
+        "school's: give the school's database in the address (the part after the last /, e.g. "
+        "postgresql://LOGIN@SERVER/attendance), the one IT made with server-setup-sql; nothing "
+        "was opened",
+        "servers-own",
+    )
+
+
 def _refusal(named: ServerParts, exc: BaseException, address: str) -> ServerRefused:
     """libpq's reason, as a sentence for the office (its own text never names the password; any
     quoted from the address is taken out all the same)."""
@@ -149,9 +241,12 @@ def _refusal(named: ServerParts, exc: BaseException, address: str) -> ServerRefu
     low = text.lower()
     server, db, user = named.where, named.dbname, named.user
     if "no password supplied" in low or "password is required" in low:
+        note = pgpass_note(named)
         return ServerRefused(
-            f"the school's server at {server} asks for a password for the login '{user}'",
+            f"the school's server at {server} asks for a password for the login '{user}'"
+            + (f" ({note})" if note else ""),
             "password",
+            note,
         )
     if "password authentication failed" in low or "authentication failed" in low:
         return ServerRefused(
@@ -287,6 +382,8 @@ def open_server(address: str, password: str | None = None) -> Store:
     (nothing migrated); `Store.server_address` is the address shown without its password, and
     `Store.path` this PC's own place for that school (`local_home`)."""
     named = parse_address(address)
+    if (own := servers_own_refusal(named)) is not None:
+        raise own
     engine = connect_engine(address, password)
     try:
         refused = version_refusal(engine, named)
@@ -330,6 +427,8 @@ def migrate(address: str, password: str | None = None) -> Migrated:
     from attendance_desk.store.schema_pg import MIGRATIONS_TABLE, apply_pg
 
     named = parse_address(address)
+    if (own := servers_own_refusal(named)) is not None:
+        raise own
     engine = connect_engine(address, password)
     where = f"the database '{named.dbname}' on the school's server at {named.where}"
     try:
@@ -398,6 +497,11 @@ def setup_sql(dbname: str, logins: Sequence[str] = ()) -> str:
             ) from None
 
     db = plain(dbname, "a database name")
+    if db in SERVERS_OWN:
+        raise StoreError(
+            f"'{db}' is the PostgreSQL server's own database, not a school's: name the school's "
+            "new database (e.g. attendance)"
+        )
     pcs = list(dict.fromkeys(plain(login, "a login's name") for login in logins))
     for login in pcs:
         if login in (OWNER, APP):

@@ -319,6 +319,82 @@ def test_the_database_password(pg_school_server, pw_login, quiet, monkeypatch, c
     assert DB_PASSWORD not in out + err
 
 
+def test_the_pgpass_file_the_address_forms_and_the_servers_own_database(
+    pg_school_server, pw_login, quiet, monkeypatch, tmp_path, capsys
+):
+    """Review item 11: a pgpass file others may read is ignored by libpq (said, with chmod 600); a
+    misspelt database matches no pgpass line (said); libpq's key=value form works in --db; a
+    password inside --db works but is warned of; the server's own `postgres` database is refused
+    as not a school's. Every refusal one `attendance-desk: …` line, as the others end."""
+    name = database(pg_school_server)
+    pgpass = Path(os.environ["PGPASSFILE"])
+    socket = pg_school_server["host"]  # libpq matches a socket folder by its path
+    pgpass.write_text(f"# IT's sheet\n{socket}:*:{name}:{pw_login}:{DB_PASSWORD}\n")
+    pgpass.chmod(0o644)
+    said: list[str] = []
+
+    code, out, err = run(capsys, "--db", url(pg_school_server, name, pw_login), "calendar", "show")
+    said.append(err)
+    assert code == 1
+    assert f"the pgpass file {pgpass} is readable by others, so PostgreSQL ignores it" in err
+    assert f"chmod 600 {pgpass}" in err
+    pgpass.chmod(0o600)
+    code, out, err = run(capsys, "--db", url(pg_school_server, name, pw_login), "calendar", "show")
+    assert code == 0, err
+
+    misspelt = name + "x"
+    code, out, err = run(
+        capsys, "--db", url(pg_school_server, misspelt, pw_login), "calendar", "show"
+    )
+    said.append(err)
+    assert code == 1 and "asks for a password" in err
+    port = os.environ.get("PGPORT", "5432")
+    assert f"the pgpass file {pgpass} has no line for {socket}:{port}:{misspelt}:{pw_login}" in err
+    # on a terminal: the note said once, then the plain question
+    asked: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or "wrong")
+    code, out, err = run(
+        capsys, "--db", url(pg_school_server, misspelt, pw_login), "calendar", "show"
+    )
+    assert code == 1 and "attendance-desk: note: the pgpass file" in err
+    assert asked and "pgpass" not in asked[0] and asked[0].startswith("The school's server")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+
+    # libpq's key=value form, as the README allows
+    pairs = f"host={pg_school_server['host']} dbname={name} user={engines.LOGIN}"
+    code, out, err = run(capsys, "--db", pairs, "calendar", "show")
+    assert code == 0, err
+    assert not list(quiet.iterdir())  # not taken for a file's name
+
+    # a password inside --db works, with a warning (never the password itself)
+    inside = f"postgresql://{pw_login}:{DB_PASSWORD}@/{name}?host={pg_school_server['host']}"
+    pgpass.unlink()
+    code, out, err = run(capsys, "--db", inside, "calendar", "show")
+    assert code == 0, err
+    assert "attendance-desk: warning: the password inside --db can be read by other users" in err
+    assert DB_PASSWORD not in out + err
+
+    # the server's own database is not a school's: never "migrate it"
+    for command in ("stats", "migrate"):
+        code, out, err = run(capsys, "--db", url(pg_school_server, "postgres"), command)
+        said.append(err)
+        assert code == 1 and "'postgres' is the PostgreSQL server's own database" in err
+        assert "not a school's" in err and "migrate`" not in err
+    code, out, err = run(capsys, "server-setup-sql", "postgres")
+    said.append(err)
+    assert code == 1 and "the PostgreSQL server's own database" in err
+
+    # every refusal: one line, `attendance-desk: ` then a lower-case sentence with no full stop
+    # at its end, as the command line's other refusals are
+    for err in said:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("attendance-desk: "), err
+        text = lines[0].removeprefix("attendance-desk: ")
+        first = next(c for c in text if c.isalpha())
+        assert first.islower() and not text.endswith("."), text
+
+
 def test_a_newer_database_and_an_unreachable_server(pg_school_server, quiet, tmp_path, capsys):
     name = database(pg_school_server)
     with engines._admin(pg_school_server["host"], pg_school_server["superuser"], name) as db:
