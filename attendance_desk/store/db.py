@@ -150,8 +150,9 @@ class Store(Repositories):
             engine.begin(exclusive=self.location.network)
         except engine.OperationalError as exc:
             if engine.busy(exc):
+                what = "the school's database" if self.on_server else "the school file"
                 raise StoreBusy(
-                    f"the school file is busy: another computer has been saving to it for more than "
+                    f"{what} is busy: another computer has been saving to it for more than "
                     f"{self.busy_timeout_ms // 1000} s. Nothing was changed; try again in a moment"
                 ) from None
             raise _disk_error(exc, self.path) or exc from None

@@ -40,6 +40,9 @@ POSTGRES_NOW = "to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\
 # The key of the writer lock: one writer at a time per database (docs/server.md, concurrency).
 WRITER_LOCK = 0x41_74_74_44  # "AttD"
 STATEMENT_TIMEOUT_MS = 120_000  # a runaway statement is stopped by the server
+# How long a save waits for another PC's (the writer lock, or a row another tool holds) before
+# it is told the school is busy: as long as on the file (store/db.py BUSY_TIMEOUT_MS).
+LOCK_TIMEOUT_MS = 10_000
 
 
 class Row(tuple):
@@ -98,9 +101,11 @@ class PostgresEngine:
     @classmethod
     def connect(cls, conninfo: str = "", **kwargs: Any) -> PostgresEngine:
         """Connect (`conninfo`: a `postgresql://` address or `key=value` pairs; `kwargs` as
-        psycopg's), in autocommit, rows by index and name, a server-side statement timeout."""
+        psycopg's), in autocommit, rows by index and name, a server-side statement timeout, and a
+        save that waits longer than the file's for another PC's is told the school is busy."""
         conn = psycopg.connect(conninfo, autocommit=True, row_factory=row_factory, **kwargs)
         conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+        conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
         return cls(conn)
 
     # ---- statements
