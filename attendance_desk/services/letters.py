@@ -27,7 +27,13 @@ from attendance_desk.domain.calendar import academic_year_bounds, academic_year_
 from attendance_desk.domain.calls import ContactForCalls
 from attendance_desk.domain.letter_rules import LetterFacts, unmet
 from attendance_desk.domain.people import Pupil
-from attendance_desk.domain.records import CaseworkEntry, LetterRecord, NewLetter, reference
+from attendance_desk.domain.records import (
+    CaseworkEntry,
+    LetterRecord,
+    NewLetter,
+    SchoolSettings,
+    reference,
+)
 from attendance_desk.domain.records import Meeting as RecordedMeeting
 from attendance_desk.domain.roles import ROLE_NAMES, Permission
 from attendance_desk.domain.support_map import SupportMap
@@ -315,10 +321,10 @@ def letter_choices(store: Store, upn: str, today: date) -> list[LetterChoice]:
     pupil = find_pupil(store, upn)
     data, window = _read(store, [pupil], today)
     ladder, names = support_map(store), _template_names(store)
-    choices = []
+    choices, local = [], _local(store)
     for key in template_names(letter_sources(store)):
         info = _info(store, key)
-        facts = replace(_facts(data[pupil.id], info, ladder, window, names), **_local(store))
+        facts = replace(_facts(data[pupil.id], info, ladder, window, names), **local)
         failed = unmet(info.conditions, facts)
         choices.append(
             LetterChoice(
@@ -378,10 +384,12 @@ def _context(
     today: date,
     window: tuple[date, date],
     names: dict[str, str],
+    school: SchoolSettings,
+    local: dict,
 ) -> tuple[dict, dict]:
-    """The placeholders of the wording, and what the letter quotes from the log (kept with it)."""
+    """The placeholders of the wording, and what the letter quotes from the log (kept with it).
+    `school` and `local` (`_local`): the settings, read once a batch, not once a letter."""
     pupil = data.pupil
-    school = store.settings.school()
     to_you = [
         x for x in data.letters if x.contact_id == contact.contact_id and x.letter_date < today
     ]
@@ -452,8 +460,8 @@ def _context(
             "from": dmy(window[0]),
             "to": dmy(window[1]),
             "unauthorised": data.window_unauthorised,
-            "weeks": setting_number(store, "penalty_weeks"),
-            "threshold": setting_number(store, "penalty_sessions"),
+            "weeks": local["window_weeks"],
+            "threshold": local["penalty_threshold"],
         },
         "letters": letters,
         "earlier": {
@@ -586,10 +594,11 @@ def make_letters(
     stage_name = ladder.stage(stage_key).name if stage_key else ""
     batch = LetterBatch(preview=preview)
     refused, planned, overridable = [], [], True
+    local = _local(store)  # read once for the batch (each read is a round trip on a server)
     for pupil in pupils:
         facts = replace(
             _facts(data[pupil.id], info, ladder, window, names),
-            **_local(store),
+            **local,
             **(extra_facts or {}),
         )
         failed = unmet(info.conditions, facts)
@@ -617,7 +626,16 @@ def make_letters(
                 )
                 continue
             context, details = _context(
-                store, data[pupil.id], contact, stage_name, meeting, today, window, names
+                store,
+                data[pupil.id],
+                contact,
+                stage_name,
+                meeting,
+                today,
+                window,
+                names,
+                school,
+                local,
             )
             if extra_context:
                 context |= extra_context
