@@ -58,9 +58,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "PostgreSQL server, for a superuser to run once through psql",
         description="Prints SQL (nothing is connected to) that makes the database unless it "
         "exists, the roles attendance_owner (IT's login: owns the schema, runs migrate) and "
-        "attendance_app (the program's role; each PC's login is a member), their rights, and "
-        "asks psql for attendance_owner's password. Safe to run again. Example: "
-        "attendance-desk server-setup-sql attendance | sudo -u postgres psql",
+        "attendance_app (the program's role; each PC's login is a member) and their rights, and "
+        "says which login has no password yet and how to set one at a terminal. Safe to run "
+        "again: a password already set is kept. The roles belong to the whole PostgreSQL server: "
+        "one school per cluster (the script warns when the roles already serve another "
+        "database). Example, on the server: attendance-desk server-setup-sql attendance | sudo -u "
+        "postgres psql; from another computer: ... | psql -h SERVER -U postgres",
     )
     p.add_argument("database", help="the database's name, e.g. attendance")
     p.add_argument(
@@ -68,8 +71,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="also make this login for a PC (or a member of staff) in the program's role, its "
-        "password asked for by psql; repeat for each",
+        help="also make this login for a PC (or a member of staff) in the program's role; "
+        "repeat for each",
+    )
+    p.add_argument(
+        "--passwords",
+        action="store_true",
+        help="have psql ask the password of each login that has none yet (\\password): save the "
+        "SQL to a file and run it at a terminal with psql -f FILE, never through a pipe",
     )
     p.set_defaults(func=server_setup_sql)
 
@@ -182,7 +191,7 @@ def migrate(args: argparse.Namespace) -> int:
 def server_setup_sql(args: argparse.Namespace) -> int:
     from attendance_desk.services.server import server_setup_sql as setup_sql
 
-    sys.stdout.write(setup_sql(args.database, args.login))
+    sys.stdout.write(setup_sql(args.database, args.login, args.passwords))
     return 0
 
 

@@ -166,14 +166,17 @@ def migrate_server(address: str, password: str | None = None) -> MigrationReport
     return MigrationReport(done.applied, done.version, done.server.shown)
 
 
-def server_setup_sql(dbname: str, logins: list[str] | None = None) -> str:
+def server_setup_sql(dbname: str, logins: list[str] | None = None, passwords: bool = False) -> str:
     """The SQL a superuser runs once through psql to make the school's database and its two roles
     (IT's login owning the schema, and the program's role each PC's login joins), and `logins`
-    (one for each PC or member of staff) in the program's role."""
+    (one for each PC or member of staff) in the program's role. Safe to pipe into psql; with
+    `passwords`, psql asks each login that has no password yet for one (for `psql -f FILE` at a
+    terminal). A password already set is never reset; a second school's database on the same
+    server is warned of (the roles are shared)."""
     from attendance_desk.store.server import setup_sql
 
     try:
-        return setup_sql(dbname, logins or ())
+        return setup_sql(dbname, logins or (), passwords)
     except StoreError as exc:
         raise ServiceError(str(exc)) from None
 

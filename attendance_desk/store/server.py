@@ -479,12 +479,19 @@ def migrate(address: str, password: str | None = None) -> Migrated:
         engine.close()
 
 
-def setup_sql(dbname: str, logins: Sequence[str] = ()) -> str:
+def setup_sql(dbname: str, logins: Sequence[str] = (), passwords: bool = False) -> str:
     """What a superuser runs once through psql to make a school's database ready for `migrate`:
     the database (unless it exists), the two roles (unless they exist), the rights of
     store/postgres.py `roles_sql`, IT's login as the schema's owner, and `logins` (one for each PC
-    or member of staff) in the program's role, each with a password asked for by psql. Each part
-    may be run again."""
+    or member of staff) in the program's role. Each part may be run again.
+
+    Safe to pipe into psql: by default it has no `\\password` (psql reads a password from the
+    terminal, or, with none, from its input: the script's next lines would become the password);
+    it says, as it runs, which of its logins has no password yet and the command that sets one at
+    a terminal. `passwords`: `\\password` for each login that has none yet (a login that has one is
+    never reset, so a second school's run leaves IT's password as it was), for `psql -f FILE` run
+    at a terminal. When the two roles already serve another database on this server (a second
+    school), it warns that they are shared and what to do (docs/server.md, "Several schools")."""
     from attendance_desk.store.postgres import APP, OWNER, _ident
 
     def plain(name: str, what: str) -> str:
@@ -506,6 +513,24 @@ def setup_sql(dbname: str, logins: Sequence[str] = ()) -> str:
     for login in pcs:
         if login in (OWNER, APP):
             raise StoreError(f"'{login}' is one of the two roles, not a PC's login: choose another")
+
+    def password_for(login: str, note: str) -> str:
+        """Ask for `login`'s password (with `passwords`) or say it has none, only when it has
+        none: a password already set is never reset by running the script again."""
+        flag = f"no_password_{login}"
+        note = note.replace("'", "''")  # inside psql's single quotes
+        ask = (
+            f"\\password {login}\n"
+            if passwords
+            else f"\\echo '{login} has no password yet: set it at a terminal with "
+            f'psql -c "\\\\password {login}"  (as a superuser; {note})\'\n'
+        )
+        return (
+            f"SELECT NOT EXISTS (SELECT FROM pg_authid WHERE rolname = '{login}' "
+            f"AND rolpassword IS NOT NULL) AS {flag} \\gset\n"
+            f"\\if :{flag}\n{ask}\\endif\n"
+        )
+
     made = "".join(
         f"""DO $$
 BEGIN
@@ -515,15 +540,38 @@ BEGIN
 END
 $$;
 GRANT {APP} TO {login};
--- the password for {login} (psql asks for it twice; it goes in that PC's pgpass file):
-\\password {login}
 """
+        + password_for(login, "it goes in that PC's pgpass file")
         for login in pcs
     )
-    return f"""-- Attendance Desk: make the database '{db}' ready for the school (run once, as a
--- PostgreSQL superuser, e.g.  attendance-desk server-setup-sql {db} | sudo -u postgres psql ).
--- Safe to run again: what exists already is left as it is.
+    how = (
+        "save it to a file and run it AT A TERMINAL:  psql -h SERVER -U postgres -f FILE  (psql "
+        "asks each new login's password twice; never pipe this form: with no terminal psql would "
+        "read the next lines of the script as the password)"
+        if passwords
+        else "on the server:  attendance-desk server-setup-sql "
+        f"{db} | sudo -u postgres psql ; from another computer:  ... | psql -h SERVER -U postgres"
+    )
+    return f"""-- Attendance Desk: make the database '{db}' ready for the school, as a PostgreSQL
+-- superuser ({how}).
+-- Safe to run again: what exists already is left as it is, and a password already set is kept.
+-- The two roles belong to the whole PostgreSQL server (cluster), not to this database:
+-- one school per cluster, or, for several schools on one cluster, grant CONNECT on each
+-- school's database to that school's logins only, not to {APP} (README, "The school's server").
 \\set ON_ERROR_STOP on
+SELECT 'WARNING: the roles {OWNER} and {APP} already serve another database on this '
+    || 'server (' || string_agg(datname, ', ' ORDER BY datname) || '). They are shared: a PC '
+    || 'login of one school could open the other. Keep one school per PostgreSQL cluster, or '
+    || 'after this script: REVOKE CONNECT ON DATABASE {db} FROM {APP}; GRANT CONNECT ON '
+    || 'DATABASE {db} TO <this school''s logins>; (and the same on the other school''s '
+    || 'database), with pg_hba.conf lines naming each database and its logins. The password '
+    || 'of {OWNER} is shared too and is left as it is.' AS shared_roles
+  FROM pg_database
+ WHERE datname <> '{db}'
+   AND array_to_string(datacl, ',') ~ '(^|,)({APP}|{OWNER})=[^,/]*c' \\gset
+\\if :{{?shared_roles}}
+\\echo :shared_roles
+\\endif
 SELECT 'CREATE DATABASE {db}'
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{db}') \\gexec
 \\connect {db}
@@ -545,15 +593,17 @@ GRANT TEMPORARY ON DATABASE {db} TO {APP};
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER SCHEMA public OWNER TO {OWNER};
 GRANT USAGE ON SCHEMA public TO {APP};
--- IT's password for {OWNER} (psql asks for it twice):
-\\password {OWNER}
-{made}-- Next, from any computer with Attendance Desk:
---   attendance-desk --db postgresql://{OWNER}@THIS-SERVER/{db} migrate
+{password_for(OWNER, "IT's own, for migrate and copy-to")}{made}-- Next, from any computer with Attendance Desk (asks {OWNER}'s password, or reads it
+-- from that user's pgpass file, mode 0600):
+--   attendance-desk --db postgresql://{OWNER}@SERVER/{db} migrate
 -- Each PC's login (server-setup-sql {db} --login NAME makes them; or by hand:
---   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then   \\password office_pc )
--- needs a pg_hba.conf line letting it reach this database, e.g.
---   host  {db}  office_pc  192.168.0.0/16  scram-sha-256
--- and each PC opens  postgresql://office_pc@THIS-SERVER/{db}  (its password in its pgpass file).
+--   CREATE ROLE office_pc LOGIN IN ROLE {APP};   then, at a terminal,   \\password office_pc )
+-- The server must listen on the network (postgresql.conf: listen_addresses = '*' or its address;
+-- the port, 5432 unless changed, goes in the address as SERVER:PORT) and pg_hba.conf needs a line
+-- letting the logins reach this database, e.g. (then: SELECT pg_reload_conf();)
+--   host  {db}  office_pc,lead_laptop,{OWNER}  10.0.0.0/8  scram-sha-256
+-- Each PC opens  postgresql://office_pc@SERVER/{db}  (its password in its pgpass file, mode 0600,
+-- or typed when asked).
 """
 
 

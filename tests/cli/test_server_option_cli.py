@@ -262,7 +262,16 @@ def test_server_setup_sql_is_printed_for_psql(quiet, capsys):
     assert (
         "CREATE ROLE attendance_owner LOGIN" in out and "CREATE ROLE attendance_app NOLOGIN" in out
     )
-    assert "\\connect attendance" in out and "\\password attendance_owner" in out
+    assert "\\connect attendance" in out
+    # safe to pipe: no \password line (with no terminal psql would read the script's next lines
+    # as the password); psql says which login has none; --passwords is for psql -f at a terminal
+    assert not [line for line in out.splitlines() if line.startswith("\\password")]
+    assert "has no password yet: set it at a terminal" in out
+    assert "one school per cluster" in out and "listen_addresses" in out
+    assert "host  attendance  office_pc,lead_laptop,attendance_owner  10.0.0.0/8" in out
+    code, out, err = run(capsys, "server-setup-sql", "attendance", "--passwords")
+    assert code == 0 and "\\password attendance_owner" in out.splitlines()
+    assert "run it AT A TERMINAL:  psql -h SERVER -U postgres -f FILE" in out
     code, out, err = run(capsys, "server-setup-sql", "attendance", "--login", "office_pc")
     assert (
         code == 0

@@ -209,10 +209,10 @@ def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_serve
     name = f"setup_{os.getpid()}_{next(engines._numbers)}"
     pg_school_server["databases"].append(name)
     script = server.server_setup_sql(name, ["setup_pc", "setup_pc"])
-    assert "\\password attendance_owner" in script and "\\password setup_pc" in script
     assert script.count("CREATE ROLE setup_pc LOGIN") == 1  # named twice, made once
-    # psql asks for the passwords on a terminal; the test cluster trusts its socket
-    script = "\n".join(line for line in script.splitlines() if not line.startswith("\\password"))
+    # safe to pipe (review item 14): no \password, which with no terminal would read the script's
+    # next lines as the password; psql says which login has none and how to set one
+    assert not [line for line in script.splitlines() if line.startswith("\\password")]
     try:
         for _ in range(2):  # safe to run again
             done = subprocess.run(
@@ -221,8 +221,16 @@ def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_serve
                 capture_output=True,
                 text=True,
                 timeout=60,
+                start_new_session=True,  # no terminal, as in a pipe from a script
             )
             assert done.returncode == 0, done.stderr
+            assert "setup_pc has no password yet: set it at a terminal with psql -c " in done.stdout
+            assert '"\\password setup_pc"' in done.stdout
+            # the test cluster's roles already serve other databases: a second school, warned of
+            assert "WARNING: the roles attendance_owner and attendance_app already serve" in (
+                done.stdout
+            )
+            assert "one school per PostgreSQL cluster" in done.stdout
         report = server.migrate_server(address(pg_school_server, name, "attendance_owner"))
         assert report.version == SCHEMA_VERSION
         for login in (engines.LOGIN, "setup_pc"):  # the PC's login the script made, too
@@ -241,6 +249,46 @@ def test_setup_sql_through_psql_makes_a_database_migrate_accepts(pg_school_serve
         server.server_setup_sql("attendance", ["attendance_app"])
     with pytest.raises(ServiceError, match="cannot be a login's name"):
         server.server_setup_sql("attendance", ["Office PC"])
+
+
+def test_setup_sql_with_passwords_asks_only_for_a_login_without_one(pg_school_server, tmp_path):
+    """`server-setup-sql --passwords`, run with psql -f: psql asks the password of a new login and
+    never resets one already set (a second school's run leaves IT's password as it was)."""
+    psql = shutil.which("psql") or str(engines._bindir() / "psql")
+    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
+    name = f"setup_{os.getpid()}_{next(engines._numbers)}"
+    pg_school_server["databases"].append(name)
+    script = server.server_setup_sql(name, ["setup_pw_pc"], passwords=True)
+    assert "\\password setup_pw_pc" in script.splitlines()
+    hash_of = "SELECT rolpassword FROM pg_authid WHERE rolname = %s"
+    with engines._admin(host, superuser) as admin:
+        owner_before = admin.execute(hash_of, ("attendance_owner",)).fetchone()[0]
+        admin.execute("ALTER ROLE attendance_owner PASSWORD 'Its-own-2026'")
+        owner_set = admin.execute(hash_of, ("attendance_owner",)).fetchone()[0]
+    saved = tmp_path / "setup.sql"  # saved to a file, run with psql -f: the answers are psql's
+    saved.write_text(script)  # input (here the test's, as a technician types them at a terminal)
+    try:
+        for answers in ("Pc-secret-1\nPc-secret-1\n", ""):  # the second run asks nothing
+            done = subprocess.run(
+                [psql, "-h", host, "-U", superuser, "-d", "postgres", "-X", "-q", "-f", str(saved)],
+                input=answers,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                start_new_session=True,
+            )
+            assert done.returncode == 0, done.stderr
+            with engines._admin(host, superuser) as admin:
+                assert admin.execute(hash_of, ("attendance_owner",)).fetchone()[0] == owner_set
+                assert admin.execute(hash_of, ("setup_pw_pc",)).fetchone()[0] is not None
+    finally:
+        with engines._admin(host, superuser) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute("DROP ROLE IF EXISTS setup_pw_pc")
+            if owner_before is None:
+                admin.execute("ALTER ROLE attendance_owner PASSWORD NULL")
+            else:
+                admin.execute(f"ALTER ROLE attendance_owner PASSWORD '{owner_before}'")
 
 
 def test_a_connection_lost_mid_work_is_one_sentence(pg_school_server):
