@@ -86,6 +86,11 @@ def init(args: argparse.Namespace) -> int:
     server_call(args.db, lambda db: create_school(db, args.school, args.urn)).close()
     if isinstance(args.db, ServerAddress):
         print(f"{args.school} (URN {args.urn}) is the school on {args.db.shown}.")
+        print(
+            "Next: add its administrator, the first user (the window opens a school on a server "
+            f"only once it has users): attendance-desk --db {args.db.shown} user add --name NAME "
+            "--role admin"
+        )
     else:
         print(f"Created {args.db} for {args.school} (URN {args.urn}).")
     print("Next: import pupils, contacts and marks, or enter the calendar.")

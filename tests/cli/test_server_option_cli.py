@@ -143,8 +143,19 @@ def test_migrate_applies_then_has_nothing_to_do_and_the_app_role_is_refused(
     )
     assert code == 0, err
     assert f"Server Primary (URN 654321) is the school on {url(server, name)}" in out
+    assert f"--db {url(server, name)} user add --name NAME --role admin" in out  # the next step
     code, out, err = run(capsys, "--db", url(server, name), "calendar", "usual", "--year", "2026")
     assert code == 0 and "Added the usual calendar for 2026/27" in out, err
+    # the first user added is the administrator, as the README's init route says; then the
+    # school has users (what the window needs to open it) and commands sign in as on a file
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATTENDANCE_DESK_NEW_PASSWORD", PASSWORD)
+        code, out, err = run(
+            capsys, "--db", url(server, name), "user", "add", "--name", "head1", "--role", "admin"
+        )
+    assert code == 0, err
+    code, out, err = run(capsys, "--db", url(server, name), "--as", "head1", "user", "list")
+    assert code == 0 and "head1" in out and "admin" in out, err
     code, out, err = run(
         capsys, "--db", url(server, name), "init", "--school", "Another", "--urn", "111111"
     )
