@@ -202,17 +202,24 @@ def refusals(source: Store, target: Store) -> tuple[list[str], list[str]]:
         return [
             "the school's own chains do not verify (a sealed row was changed, or a row before it "
             "removed, outside Attendance Desk), so the copy would carry the break and hide where "
-            "it came from: " + "; ".join(broken) + ". " + TAMPERED_WAY_ON
+            "it came from: " + "; ".join(broken) + ". " + TAMPERED_WAY_ON[s.name == "postgresql"]
         ], []
     return [], dependency_order(s, tables)
 
 
-# What an administrator can do when a school's chains were tampered with (the refusal says it).
+# What an administrator can do when a school's chains were tampered with (the refusal says it),
+# for a school file and for a school on a server
+_UNSEALED_IS_FINE = (
+    ". A history or audit row another tool merely added (no seal) does not stop a copy: it is "
+    "copied as it is and check names it on the copy too"
+)
 TAMPERED_WAY_ON = (
     "Run check to see every finding; then restore the last backup made before the change "
     "(check --against BACKUP tells which backup still matches) and enter again what was done "
-    "since, or ask Attendance Desk's support. A history or audit row another tool merely added "
-    "(no seal) does not stop a copy: it is copied as it is and check names it on the copy too"
+    "since" + _UNSEALED_IS_FINE,
+    "Run check to see every finding; then IT restores the database from the server's backup made "
+    "before the change (pg_restore) and the school enters again what was done since"
+    + _UNSEALED_IS_FINE,
 )
 
 
