@@ -106,6 +106,25 @@ def due_for_removal(store: Store, today: date, keep_years: int = KEEP_YEARS) -> 
     return [p for p in store.pupils.all() if p.leaving_date and p.leaving_date < cutoff]
 
 
+def _refuse_a_pcs_login(store: Store) -> None:
+    """On a server a retention removal is IT's (docs/server.md, "Retention removal on a server"):
+    it deletes for good, so PostgreSQL lets only the schema's owner do it; a PC's login in the
+    application's role is refused here, before anything is archived, naming the command IT runs
+    (the same command, connected as the owner, signed in as an administrator of the school)."""
+    from attendance_desk.store.schema_pg import may_remove_for_good
+    from attendance_desk.store.server import migrate_command, parse_address
+
+    if may_remove_for_good(store.engine):
+        return
+    command = migrate_command(parse_address(store.where)).removesuffix(" migrate")
+    raise ServiceError(
+        "on the school's server, removing pupils for good is done by IT, connected as the "
+        "database's owner: nothing was archived or removed. Ask whoever looks after the server "
+        f"to run `{command} --as ADMIN retention --apply --archive FOLDER` (ADMIN: an "
+        "administrator of Attendance Desk)"
+    )
+
+
 def archive_and_remove(
     store: Store, today: date, folder: Path, by: str, keep_years: int = KEEP_YEARS
 ) -> list[str]:
@@ -115,6 +134,8 @@ def archive_and_remove(
     if keep_years < KEEP_YEARS:
         raise ServiceError(f"registers must be kept for at least {KEEP_YEARS} years")
     pupils = due_for_removal(store, today, keep_years)
+    if pupils and store.on_server:
+        _refuse_a_pcs_login(store)
     if not pupils:
         return []
     folder.mkdir(parents=True, exist_ok=True)

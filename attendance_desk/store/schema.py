@@ -1028,4 +1028,51 @@ def m026_settings_nothing_reads(db: Database) -> None:
         )
 
 
+@migrations()
+def m027_outside_changes_raise_version(db: Database) -> None:
+    """A mark changed outside Attendance Desk (a plain UPDATE, no reason) has its version raised
+    as the app's own amendment does: a PC that read the mark before cannot then save over the
+    outside change without being told it is stale (docs/server.md, "Concurrency and stale edits").
+    A version is never lowered: the outside UPDATE's own version is kept only if it is higher.
+    The history row is as before (direct, "unknown": the file cannot know who). The file's
+    triggers are recursive (the raise is a second UPDATE of the row, which the trigger would see
+    again): an UPDATE that only raises the version, with no reason before or after, is not itself
+    history (the trigger's own raise; by another tool, `check` names a version raised without
+    history, as before)."""
+    legit = (
+        "NEW.version = OLD.version + 1 AND NEW.amend_reason IS NOT NULL AND NEW.amend_reason <> ''"
+    )
+    run_script(
+        db,
+        f"""
+        DROP TRIGGER marks_keep_history;
+        CREATE TRIGGER marks_keep_history AFTER UPDATE ON marks
+        WHEN OLD.code IS NOT NEW.code OR OLD.minutes_late IS NOT NEW.minutes_late
+            OR OLD.recorded_by IS NOT NEW.recorded_by OR OLD.recorded_at IS NOT NEW.recorded_at
+            OR (OLD.version IS NOT NEW.version AND NOT (NEW.version > OLD.version
+                AND OLD.amend_reason IS NULL AND NEW.amend_reason IS NULL))
+        BEGIN
+            INSERT INTO mark_history (
+                pupil_id, date, session, old_code, new_code, old_minutes_late, new_minutes_late,
+                old_recorded_by, old_recorded_at, reason, changed_by, changed_at, direct)
+            SELECT OLD.pupil_id, OLD.date, OLD.session, OLD.code, NEW.code,
+                   OLD.minutes_late, NEW.minutes_late, OLD.recorded_by, OLD.recorded_at,
+                   CASE WHEN legit THEN NEW.amend_reason
+                        ELSE 'changed outside Attendance Desk: no reason recorded' END,
+                   CASE WHEN legit THEN NEW.recorded_by ELSE 'unknown' END,
+                   CASE WHEN legit THEN NEW.recorded_at
+                        ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END,
+                   NOT legit
+            FROM (SELECT {legit} AS legit);
+            -- the reason is used once: a later UPDATE that gives none is flagged as direct; an
+            -- outside change raises the version (never lowers it), so a stale save is refused
+            UPDATE marks SET amend_reason = NULL,
+                version = CASE WHEN {legit} THEN NEW.version
+                               ELSE max(NEW.version, OLD.version + 1) END
+            WHERE pupil_id = NEW.pupil_id AND date = NEW.date AND session = NEW.session;
+        END;
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -875,6 +875,37 @@ INSERT INTO mark_year_counts (pupil_id, year, code, n)
 """
 M025_MARK_YEAR_COUNTS += YEAR_TRIGGERS
 
+# m027 (docs/server.md, "Roles"): a mark changed outside Attendance Desk has its version raised
+# (never lowered), as on the file, so a PC's stale save is refused rather than writing over it;
+# and its history row names the server's login ("server login office_pc": session_user, who
+# PostgreSQL let in; the reason says it was outside Attendance Desk), where the file can only say
+# "unknown". The counts (m023, m025) become the owner's alone: their trigger
+# functions run with the owner's rights (SECURITY DEFINER; search_path pinned since they were
+# made), and `grants_pg` leaves the application's role only SELECT on the count tables, so no
+# statement of a PC's login can change a figure except by changing the marks themselves.
+KEEP_HISTORY_M027 = KEEP_HISTORY.replace(
+    "CASE WHEN legit THEN NEW.recorded_by ELSE 'unknown' END",
+    "CASE WHEN legit THEN NEW.recorded_by\n             ELSE 'server login ' || session_user END",
+).replace(
+    "    NEW.amend_reason := NULL;\n",
+    "    NEW.amend_reason := NULL;\n"
+    "    -- an outside change raises the version, so a PC's stale save is refused\n"
+    "    IF NOT legit THEN\n"
+    "        NEW.version := greatest(coalesce(NEW.version, 0), OLD.version + 1);\n"
+    "    END IF;\n",
+)
+COUNTING_FUNCTIONS = (
+    "marks_count_insert",
+    "marks_count_update",
+    "marks_count_delete",
+    "week_counts_year_insert",
+    "week_counts_year_update",
+    "week_counts_year_delete",
+)
+M027_OUTSIDE_CHANGES_RAISE_VERSION = KEEP_HISTORY_M027 + "".join(
+    f"ALTER FUNCTION {name}() SECURITY DEFINER;\n" for name in COUNTING_FUNCTIONS
+)
+
 # name (as store/schema.py's) -> the PostgreSQL body: SQL, or a function of the engine, in order
 PG_MIGRATIONS: dict[str, Sequence[Step]] = {
     "m001_core": (M001_CORE,),
@@ -903,6 +934,7 @@ PG_MIGRATIONS: dict[str, Sequence[Step]] = {
     "m024_stage_steps_by_pupil_and_day": (M024_STAGE_STEPS_BY_PUPIL_AND_DAY,),
     "m025_mark_year_counts": (M025_MARK_YEAR_COUNTS,),
     "m026_settings_nothing_reads": (nothing_to_convert("settings", where="key = 'school'"),),
+    "m027_outside_changes_raise_version": (M027_OUTSIDE_CHANGES_RAISE_VERSION,),
 }
 
 
@@ -917,15 +949,25 @@ SEALS = ("row_hash",)
 # the letter log: read, add, and the columns a letter's life changes (posted; voided once); the
 # seal, filled once, and the state hash (chain.py keeps it at each posting or voiding)
 LETTERS_UPDATE = ("posted_on", "void_reason", "voided_by", "voided_at", "row_hash", "state_hash")
+# read only: the counts the figures read (the owner's triggers keep them from the marks: m027) and
+# the retention removal's list (a retention removal on a server is IT's, as the owner: a PC's
+# login that could list a pupil there could delete a current pupil's marks through the guards)
+READ_ONLY = ("mark_week_counts", "mark_year_counts", "mark_counts_by_statement", "removals")
+# the only tables whose rows the program deletes day to day (a term, a closure, a replaced
+# setting); every other DELETE is the retention removal's, which on a server IT runs as the owner
+DELETED_BY_THE_APP = ("settings", "terms", "closures")
 
 
 def grants_pg(engine: Engine, app: str = APP) -> None:
     """What the application role may do, table by table (run as the owner after each migration):
-    SELECT, INSERT, UPDATE, DELETE on the working tables (a mark's delete still meets its
-    trigger), SELECT and INSERT only on mark_history, audit and school_documents (and UPDATE of
-    the seal, row_hash, on the two chains), the letters' own columns, only SELECT on the
-    migrations' record; the sequences behind the ids. (TEMPORARY on the database, for the bulk
-    writes' temporary table, is given with the roles: store/postgres.py `roles_sql`.)"""
+    SELECT, INSERT, UPDATE on the working tables, DELETE only where the program deletes day to
+    day (settings, terms, closures); SELECT only on the counts and `removals`; SELECT and INSERT
+    only on mark_history, audit and school_documents (and UPDATE of the seal, row_hash, on the
+    two chains), the letters' own columns, only SELECT on the migrations' record; the sequences
+    behind the ids; not `remove_chained_rows` (taken back from a database migrated before m027).
+    (TEMPORARY on the database, for the bulk writes' temporary table, is given with the roles:
+    store/postgres.py `roles_sql`.) Every grant is revoked first, so running it again after a
+    migration takes back what an earlier version granted."""
     app = _ident(app)
     tables = [
         r[0]
@@ -937,7 +979,7 @@ def grants_pg(engine: Engine, app: str = APP) -> None:
     for table in tables:
         table = _ident(table)
         engine.execute(f"REVOKE ALL ON {table} FROM PUBLIC, {app}")
-        if table == MIGRATIONS_TABLE:
+        if table == MIGRATIONS_TABLE or table in READ_ONLY:
             privileges = "SELECT"
         elif table in READ_AND_ADD:
             columns = set(engine.table_columns(table))
@@ -947,12 +989,29 @@ def grants_pg(engine: Engine, app: str = APP) -> None:
             columns = set(engine.table_columns(table))
             own = [c for c in LETTERS_UPDATE if c in columns]
             privileges = f"SELECT, INSERT, UPDATE ({', '.join(own)})" if own else "SELECT, INSERT"
-        else:
+        elif table in DELETED_BY_THE_APP:
             privileges = "SELECT, INSERT, UPDATE, DELETE"
+        else:
+            privileges = "SELECT, INSERT, UPDATE"
         engine.execute(f"GRANT {privileges} ON {table} TO {app}")
     engine.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app}")
+    # the owner's alone (a database migrated before m027 had granted it to the app: taken back)
     if engine.query("SELECT to_regprocedure('remove_chained_rows(bigint[])')")[0][0] is not None:
-        engine.execute(f"GRANT EXECUTE ON FUNCTION remove_chained_rows(BIGINT[]) TO {app}")
+        engine.execute(f"REVOKE ALL ON FUNCTION remove_chained_rows(BIGINT[]) FROM PUBLIC, {app}")
+
+
+def may_remove_for_good(engine: Engine) -> bool:
+    """True if this connection may make a retention removal on the server: its role is the
+    schema's owner (or a member of it), which alone may run `remove_chained_rows` and list
+    pupils in `removals`; a PC's login in the application's role may not (docs/server.md,
+    "Retention removal on a server")."""
+    return bool(
+        engine.query(
+            "SELECT to_regprocedure('remove_chained_rows(bigint[])') IS NOT NULL "
+            "AND has_function_privilege('remove_chained_rows(bigint[])', 'EXECUTE') "
+            "AND has_table_privilege('removals', 'INSERT')"
+        )[0][0]
+    )
 
 
 # ---- applying them

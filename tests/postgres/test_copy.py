@@ -157,8 +157,12 @@ def test_a_target_that_is_not_empty_is_refused(demo, pg_school_server, tmp_path)
 def test_a_target_at_another_version_is_refused_and_left_as_it_was(demo, pg_school_server):
     server = server_database(pg_school_server)
     try:
-        server.execute("UPDATE settings SET value = '25' WHERE key = 'schema_version'")
-        with pytest.raises(CopyRefused, match="schema version 25 and this school at 26"):
+        from attendance_desk.store.schema import SCHEMA_VERSION as now
+
+        server.execute(
+            "UPDATE settings SET value = ? WHERE key = 'schema_version'", (str(now - 1),)
+        )
+        with pytest.raises(CopyRefused, match=f"schema version {now - 1} and this school at {now}"):
             copy_school(demo, server)
         assert server.query("SELECT COUNT(*) FROM pupils")[0][0] == 0
     finally:

@@ -322,15 +322,19 @@ def _mark_statements(store: Store) -> dict[str, list]:
             "UPDATE marks SET code = 'O' WHERE pupil_id = ? AND date >= ? AND code = 'N'",
             (second, "2026-08-28"),
         )
-    # the bulk write's switch: the app counts its own new marks (none counted by the triggers)
+    # the bulk write's switch on the file: the app counts its own new marks (none counted by the
+    # triggers); on a server the app may not touch it (m027): the trigger counts every mark
+    on_file = store.engine.name == "sqlite"
     with store.write():
-        store.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
+        if on_file:
+            store.execute("INSERT INTO mark_counts_by_statement VALUES (1)")
         store.execute(
             "INSERT INTO marks(pupil_id, date, session, code, recorded_by, recorded_at) "
             "VALUES (?, '2026-09-14', 'AM', 'L', 'office1', '2026-09-14T08:50:00Z')",
             (first,),
         )
-        store.execute("DELETE FROM mark_counts_by_statement")
+        if on_file:
+            store.execute("DELETE FROM mark_counts_by_statement")
     for statement, params in (
         ("DELETE FROM marks WHERE pupil_id = ?", (first,)),
         (
@@ -342,7 +346,7 @@ def _mark_statements(store: Store) -> dict[str, list]:
         try:
             with store.write():
                 store.execute(statement, params)
-        except store.engine.IntegrityError as exc:
+        except store.engine.Error as exc:  # the trigger's refusal, or PostgreSQL's own
             refused.append(str(exc).splitlines()[0])
     rows = {
         "history": store.query(
@@ -411,30 +415,38 @@ def test_marks_history_refusals_and_counts_are_sqlites(marked_pg, tmp_path):
     finally:
         lite.close()
     on_server = _mark_statements(marked_pg)
-    assert on_server == on_file
-    # what SQLite's triggers do, said outright
-    history = on_server["history"]
-    through_the_app = [h for h in history if h[7] == 0]
-    assert [h[3:] for h in through_the_app] == [("N", "I", "mum rang: ill", "lead", 0, True)]
-    outside = [h for h in history if h[7] == 1]
-    assert len(outside) == len(history) - 1
-    assert {h[3:5] for h in outside} == {("/", "N"), ("N", "/"), ("N", "O")}
-    assert all(
-        h[5] == "changed outside Attendance Desk: no reason recorded" and h[6] == "unknown"
-        for h in outside
-    )
+    for key in ("marks", "reasons"):
+        assert on_server[key] == on_file[key], key
+    # what SQLite's triggers do, said outright; who changed a mark outside the app: the file
+    # cannot know, the server names the login (m027)
+    for history, who in ((on_file["history"], "unknown"), (on_server["history"], "server login")):
+        through_the_app = [h for h in history if h[7] == 0]
+        assert [h[3:] for h in through_the_app] == [("N", "I", "mum rang: ill", "lead", 0, True)]
+        outside = [h for h in history if h[7] == 1]
+        assert len(outside) == len(history) - 1
+        assert {h[3:5] for h in outside} == {("/", "N"), ("N", "/"), ("N", "O")}
+        assert all(
+            h[5] == "changed outside Attendance Desk: no reason recorded"
+            and h[6] == (who if who == "unknown" else f"{who} {LOGIN}")
+            for h in outside
+        )
+    same = [(*h[:6], "who", *h[7:]) for h in on_server["history"]]
+    assert same == [(*h[:6], "who", *h[7:]) for h in on_file["history"]]
     assert on_server["reasons"] == [(0,)]  # the reason is used once
-    assert on_server["refused"] == [
+    moved = "a mark cannot be moved to another pupil or session"
+    assert on_file["refused"] == [
         "attendance marks cannot be deleted: amend the mark with a reason instead",
-        "a mark cannot be moved to another pupil or session",
+        moved,
     ]
-    # the counts by week and by year are the marks recounted, but for the mark the bulk write
-    # added with the switch on (it counts its own: store/marks.py)
-    counted = [m for m in on_server["marks"] if m[1:] != ("2026-09-14", "L")]
-    assert len(counted) == len(on_server["marks"]) - 1
+    # on a server a PC's login may not DELETE marks at all (retention is IT's: m027)
+    assert on_server["refused"] == ["permission denied for table marks", moved]
+    # the counts by week and by year are the marks recounted; on the file but for the mark the
+    # bulk write added with the switch on (it counts its own: store/marks.py)
+    counted = [m for m in on_file["marks"] if m[1:] != ("2026-09-14", "L")]
+    assert len(counted) == len(on_file["marks"]) - 1
     weeks, years = _recount(counted)
-    assert on_server["weeks"] == weeks
-    assert on_server["years"] == years
+    assert (on_file["weeks"], on_file["years"]) == (weeks, years)
+    assert (on_server["weeks"], on_server["years"]) == _recount(on_server["marks"])
     assert {y for _, y, _, _ in years} == {2025, 2026}  # the summer's weeks, then September's
 
 
@@ -624,6 +636,17 @@ def test_a_temporary_table_cannot_stand_in_for_the_removals(server, rows):
         engine.execute("CREATE TEMPORARY TABLE removals (pupil_id BIGINT PRIMARY KEY)")
         engine.execute("INSERT INTO removals VALUES (?)", (rows,))
         assert engine.query("SELECT count(*) FROM removals")[0][0] == 1  # the temporary one
+        # since m027 the app may not delete marks at all (a retention removal is the owner's)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="table marks"):
+            engine.execute("DELETE FROM marks WHERE pupil_id = ?", (rows,))
+    finally:
+        engine.close()
+    # a connection that may delete (here the superuser) still meets the guard, which reads
+    # public.removals only
+    engine = PostgresEngine.connect(host=server["host"], dbname=DATABASE, user=server["superuser"])
+    try:
+        engine.execute("CREATE TEMPORARY TABLE removals (pupil_id BIGINT PRIMARY KEY)")
+        engine.execute("INSERT INTO removals VALUES (?)", (rows,))
         with pytest.raises(psycopg.errors.RestrictViolation, match="cannot be deleted"):
             engine.execute("DELETE FROM marks WHERE pupil_id = ?", (rows,))
     finally:

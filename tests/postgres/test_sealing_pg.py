@@ -24,7 +24,8 @@ AT = "2026-09-07T09:00:00Z"
 def _write(store, monkeypatch) -> dict[str, list[tuple]]:
     """The same rows on either engine, at fixed times: a pupil, two marks, an amendment (its
     history row, made by the trigger), a mark changed by a plain UPDATE (history written by the
-    trigger, marked direct, sealed by the next write), audit entries, a letter posted and one void.
+    trigger, marked direct, the last history row: it names the server's login where the file says
+    "unknown", so it and the rows after it would hash apart), audit entries, a letter posted and one void.
     Returns every chain's rows with their hashes."""
     monkeypatch.setattr("attendance_desk.store.marks.now_iso", lambda: AT)
     monkeypatch.setattr("attendance_desk.store.letters.now_iso", lambda: AT)
@@ -51,12 +52,12 @@ def _write(store, monkeypatch) -> dict[str, list[tuple]]:
     )
     store.audit.log("office1", "register saved", "4A 07/09/2026 AM")
     store.marks.amend(pupil, date(2026, 9, 7), "AM", "I", None, "mum rang: ill", "lead", 1)
+    store.marks.amend(pupil, date(2026, 9, 7), "PM", "U", 40, "arrived after close", "lead", 1)
     with store.write():  # a change made by another tool: its history row stays unsealed
         store.execute(
             "UPDATE marks SET code = 'L', minutes_late = 12 WHERE pupil_id = ? AND session = 'PM'",
             (pupil,),
         )
-    store.marks.amend(pupil, date(2026, 9, 7), "PM", "U", 40, "arrived after close", "lead", 1)
     letter = NewLetter(
         pupil_id=pupil,
         template="stage1",
@@ -95,12 +96,14 @@ def _database_clock_apart(history: list[tuple]) -> list[tuple]:
     changed_at = (
         12  # id, pupil_id, date, session, old/new code, old/new minutes, by, at, reason, by, at
     )
+    changed_by = changed_at - 1  # "unknown" on the file, the login on a server (m027)
     kept = []
     for row in history:
         if row[-2] == 1:
             stamped = datetime.strptime(row[changed_at], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             assert abs(datetime.now(UTC) - stamped) < timedelta(minutes=5), row
-            row = (*row[:changed_at], "the database's clock", *row[changed_at + 1 :])
+            assert row[changed_by] in ("unknown", "server login office_pc")
+            row = (*row[:changed_by], "who", "the database's clock", *row[changed_at + 1 :])
         kept.append(row)
     return kept
 
@@ -127,15 +130,22 @@ def test_the_app_role_seals_and_the_chains_are_byte_identical(both, monkeypatch)
         # all sealed by the app, but the history row the other tool's UPDATE made (direct = 1)
         assert sealed == [row[0] for row in on_server if table != "mark_history" or row[-2] == 0]
     history = written["postgresql"]["mark_history"]
-    assert [(h[0], h[-2]) for h in history] == [(1, 0), (2, 1), (3, 0)]
+    assert [(h[0], h[-2]) for h in history] == [(1, 0), (2, 0), (3, 1)]
     found = {kind: chain.chain_problems(store.engine) for kind, store in both.items()}
     for problems, results in found.values():
         assert {r.table: r.rows for r in results} == {"mark_history": 3, "audit": 2, "letters": 2}
         assert len(problems) == 1 and problems[0].startswith(
-            "mark history: 1 row(s) not written by Attendance Desk (no seal): row(s) 2; the first "
-            "changes Ann Able (A123456789012) 2026-09-07 PM from / to L"
+            "mark history: 1 row(s) not written by Attendance Desk (no seal): row(s) 3; the first "
+            "changes Ann Able (A123456789012) 2026-09-07 PM from U to L"
         )
-    assert found["postgresql"][0] == found["sqlite"][0]
+    # the same finding, but who: the file cannot know; the server names the login
+    assert "'by unknown at " in found["sqlite"][0][0]
+    assert "'by server login office_pc at " in found["postgresql"][0][0]
+    on_server = [p.replace("server login office_pc", "unknown") for p in found["postgresql"][0]]
+    assert on_server == found["sqlite"][0]
+    # the outside change raised the mark's version (m027), as the app's amendment does
+    for store in both.values():
+        assert store.query("SELECT version FROM marks WHERE session = 'PM'")[0][0] == 3
     heads = {kind: chain.heads(store.engine) for kind, store in both.items()}
     assert heads["postgresql"] == heads["sqlite"]
 
@@ -171,7 +181,7 @@ def test_postgresql_refuses_a_second_seal_another_column_and_delete(
         with pytest.raises(getattr(psycopg.errors, refusal), match=message), store.write():
             store.execute(statement)
         problems = chain.chain_problems(store.engine)[0]
-        assert len(problems) == 1 and "row(s) 2;" in problems[0]  # the other tool's row only
+        assert len(problems) == 1 and "row(s) 3;" in problems[0]  # the other tool's row only
     finally:
         store.close()
 

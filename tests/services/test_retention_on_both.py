@@ -3,16 +3,22 @@ engine: the pupil's rows go, the archive is written, and the audit entry says wh
 the removed rows' bytes are: on the file, overwritten (secure_delete) and the file compacted
 (tests/trust/test_retention_erase.py reads the file's bytes); on a server, removed from the
 school's database with the server's storage reclaimed by its own maintenance (the program cannot
-VACUUM there: only the tables' owner may)."""
+VACUUM there: only the tables' owner may). On a server the removal is IT's, run as the owner; a
+PC's login is refused before anything is archived."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from attendance_desk.services.check import check_school
 from attendance_desk.services.privacy import archive_and_remove
+from attendance_desk.services.school import ServiceError
 from attendance_desk.store.chain import RECORD_TABLES
+from tests.engines import current_engine
 from tests.helpers import add_pupil, make_school, put_marks, sessions
+from tests.postgres.owner import owner_store
 
 
 def test_a_removal_says_truly_where_the_removed_rows_went(tmp_path):
@@ -23,7 +29,18 @@ def test_a_removal_says_truly_where_the_removed_rows_went(tmp_path):
         put_marks(store, gone, sessions(date(2017, 9, 11), date(2017, 9, 22), "N"))
         store.marks.amend(gone.id, date(2017, 9, 12), "AM", "I", None, "mum phoned", "office")
         put_marks(store, stays, sessions(date(2024, 9, 9), date(2024, 9, 13), "/"))
-        removed = archive_and_remove(store, date(2026, 11, 24), tmp_path / "archive", "admin")
+        remover = store
+        if store.on_server:  # IT's, as the owner: the PC's login is refused, nothing archived
+            with pytest.raises(ServiceError, match="done by IT, connected as the database's owner"):
+                archive_and_remove(store, date(2026, 11, 24), tmp_path / "archive", "admin")
+            assert not (tmp_path / "archive").exists()
+            _, server = current_engine()
+            remover = owner_store(store, server)
+        try:
+            removed = archive_and_remove(remover, date(2026, 11, 24), tmp_path / "archive", "admin")
+        finally:
+            if remover is not store:
+                remover.close()
         assert removed == [gone.upn]
         assert (tmp_path / "archive" / f"archive-{gone.upn}-2026-11-24.zip").is_file()
         for table in RECORD_TABLES:

@@ -3,7 +3,8 @@
 same transaction and verify, and the chains are byte for byte the same on both engines. On a server
 the application's role may not delete from the chains itself: the owner's `remove_chained_rows`
 does that part, and refuses a pupil not listed for removal, one who left too recently, or a chain
-holding rows another tool wrote."""
+holding rows another tool wrote. A retention removal on a server is IT's: it runs as the owner
+(`tests.postgres.owner.owner_store`); the PC's login is refused by PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from attendance_desk.store.db import StoreError
 from attendance_desk.store.schema_pg import RETENTION_YEARS
 from tests.engines import make_store
 from tests.helpers import add_pupil, put_marks, sessions
+from tests.postgres.owner import owner_store
 
 AT = "2026-11-25T10:00:00Z"
 CHAINED = ("marks", "mark_history", "letters")
@@ -85,12 +87,26 @@ def test_the_retention_period_is_the_services(request):
     assert RETENTION_YEARS == KEEP_YEARS
 
 
-def test_a_removal_takes_exactly_the_pupils_rows_and_reseals_on_both_engines(both, monkeypatch):
+def test_a_removal_takes_exactly_the_pupils_rows_and_reseals_on_both_engines(
+    request, both, monkeypatch
+):
     after = {}
     for kind, store in both.items():
         gone, stays = _school(store, monkeypatch)
         before = {t: store.query(f"SELECT count(*) FROM {t}")[0][0] for t in CHAINED}
-        counts = chain.remove_for_good(store, [gone.id], "admin", "left more than 6 years ago")
+        remover = store
+        if kind == "postgresql":  # the PC's login may not; IT's, the owner, may
+            psycopg = pytest.importorskip("psycopg")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="table removals"):
+                chain.remove_for_good(store, [gone.id], "admin", "left more than 6 years ago")
+            remover = owner_store(store, request.getfixturevalue("pg_school_server"))
+        try:
+            counts = chain.remove_for_good(
+                remover, [gone.id], "admin", "left more than 6 years ago"
+            )
+        finally:
+            if remover is not store:
+                remover.close()
         assert (counts["pupils"], counts["marks"], counts["mark_history"], counts["letters"]) == (
             1,
             20,
@@ -126,13 +142,22 @@ def test_the_owners_function_refuses_what_a_removal_is_not(
     try:
         gone, _ = _school(store, monkeypatch)
         store.pupils.upsert_many([gone.__class__(**{**gone.__dict__, "leaving_date": leaving})])
-        with pytest.raises(psycopg.errors.RestrictViolation, match=refusal), store.write():
-            if listed:
-                store.execute("INSERT INTO removals VALUES (?)", (gone.id,))
-            store.execute("SELECT remove_chained_rows(CAST(? AS BIGINT[]))", ([gone.id],))
-        with pytest.raises(psycopg.errors.InsufficientPrivilege), store.write():
-            store.execute("INSERT INTO removals VALUES (?)", (gone.id,))
-            store.execute("DELETE FROM mark_history WHERE pupil_id = ?", (gone.id,))
+        owner = owner_store(store, request.getfixturevalue("pg_school_server"))
+        try:
+            with pytest.raises(psycopg.errors.RestrictViolation, match=refusal), owner.write():
+                if listed:
+                    owner.execute("INSERT INTO removals VALUES (?)", (gone.id,))
+                owner.execute("SELECT remove_chained_rows(CAST(? AS BIGINT[]))", ([gone.id],))
+        finally:
+            owner.close()
+        # the PC's login may not list a pupil, call the function or delete from the chains
+        for statement, params in (
+            ("INSERT INTO removals VALUES (?)", (gone.id,)),
+            ("SELECT remove_chained_rows(CAST(? AS BIGINT[]))", ([gone.id],)),
+            ("DELETE FROM mark_history WHERE pupil_id = ?", (gone.id,)),
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), store.write():
+                store.execute(statement, params)
         assert store.query("SELECT count(*) FROM mark_history")[0][0] == 4  # nothing went
         assert chain.chain_problems(store.engine)[0] == []
     finally:
@@ -156,10 +181,16 @@ def test_a_removal_refuses_to_reseal_rows_another_tool_wrote_on_a_server(
             )
         with pytest.raises(StoreError, match="nothing was removed"):
             chain.remove_for_good(store, [gone.id], "admin", "x")
-        refused = pytest.raises(psycopg.errors.RestrictViolation, match="nothing was removed")
-        with refused, store.write():
-            store.execute("INSERT INTO removals VALUES (?)", (gone.id,))
-            store.execute("SELECT remove_chained_rows(CAST(? AS BIGINT[]))", ([gone.id],))
+        owner = owner_store(store, request.getfixturevalue("pg_school_server"))
+        try:
+            with pytest.raises(StoreError, match="nothing was removed"):
+                chain.remove_for_good(owner, [gone.id], "admin", "x")
+            refused = pytest.raises(psycopg.errors.RestrictViolation, match="nothing was removed")
+            with refused, owner.write():
+                owner.execute("INSERT INTO removals VALUES (?)", (gone.id,))
+                owner.execute("SELECT remove_chained_rows(CAST(? AS BIGINT[]))", ([gone.id],))
+        finally:
+            owner.close()
         assert store.pupils.by_upn(gone.upn) is not None
         assert store.query("SELECT count(*) FROM mark_history")[0][0] == 5
     finally:
