@@ -89,6 +89,7 @@ def window_on_server(qtbot, server_school, monkeypatch, tmp_path):  # noqa: F811
         yield window
     finally:
         installed.uninstall()
+        window.views[1].model.discard()  # closing must not ask about marks a failed test left
         window.close()
         context.close()
     assert context.server_said not in error_log.SERVER_LOST
@@ -235,3 +236,53 @@ def test_an_error_of_the_server_reaching_the_window_is_a_plain_message(
         text = window.told[0][1]
         assert "cannot be reached" in text and text.endswith("try again when it is back.")
         assert window.server_warning.isVisible()
+
+
+def _pg_ctl(data: str, *args: str) -> None:
+    import subprocess
+
+    bindir = engines._bindir()
+    assert bindir is not None
+    subprocess.run(
+        engines._as_cluster_owner([str(bindir / "pg_ctl"), "-D", data, *args]),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_the_server_stopped_and_started_again(qtbot, window_on_server, pg_school_server, capfd):
+    """The reviewer's own steps with the real thing: marks typed, the server stopped
+    (`pg_ctl stop -m fast`), Save; the server started again, Save."""
+    window = window_on_server
+    view, key = type_a_mark(qtbot, window)
+    host = pg_school_server["host"]
+    options = f"-k {host} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    with engines._admin(host, pg_school_server["superuser"]) as admin:
+        data = admin.execute("SHOW data_directory").fetchone()[0]
+    log = str(Path(data).parent / "log")
+    _pg_ctl(data, "-m", "fast", "stop")
+    try:
+        qtbot.wait(250)
+        script = Script((AmendDialog, give_reason))
+        try:
+            qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+        finally:
+            script.stop()
+        assert [kind for kind, _ in window.told] == ["s"]
+        text = window.told[0][1]
+        assert "cannot be reached: it may be switched off or restarting" in text, text
+        assert text.endswith("Your typed marks are kept; try Save again when it is back.")
+        assert view.model.pending == {key: "M"} and window.server_warning.isVisible()
+    finally:
+        _pg_ctl(data, "-o", options, "-l", log, "-w", "start")
+    qtbot.wait(250)
+    script = Script((AmendDialog, give_reason))
+    try:
+        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    finally:
+        script.stop()
+    assert len(window.told) == 1, window.told  # the first Save after the restart works
+    assert view.model.pending == {} and view.model.week.marks[key].code == "M"
+    assert not window.server_warning.isVisible()
+    assert "Traceback" not in capfd.readouterr().err
