@@ -259,19 +259,20 @@ class AppContext(QObject):
         if now - self._tried < PING_EVERY_S:
             return
         self._tried = now
-        try:
-            if self._store.engine.in_transaction():  # a write under way: never swapped under it
-                return
-        except Exception:
-            pass
         if self.lost is None:
+            try:
+                busy = self._store.engine.in_transaction  # a property on a server's engine
+                if busy() if callable(busy) else busy:
+                    return  # a write under way (a dialog inside it): never pinged or swapped
+            except Exception:
+                pass
             try:
                 school_settings(self._store)  # one small read through the window's connection
                 return
             except Exception as exc:
                 if not _connection_error(exc):
                     return  # not the connection: the action itself will meet and say it
-        self._reopen()
+        self._reopen()  # dropped, or known lost (that connection is gone whatever it says)
 
     def _reopen(self) -> bool:
         """Open the window's connection again (in the main thread); False, and the window told,
