@@ -125,6 +125,11 @@ class WelcomeDialog(QDialog):
         self.path = demo
         self.accept()
 
+    def _remove_new_file(self) -> None:
+        """The school file this dialog has just made and could not finish (no administrator)."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            self.target.with_name(self.target.name + suffix).unlink(missing_ok=True)
+
     def _create(self, import_ctf: bool) -> None:
         dialog = CreateSchoolDialog(self.today, self)
         while dialog.exec() == QDialog.DialogCode.Accepted:
@@ -136,14 +141,18 @@ class WelcomeDialog(QDialog):
                 if problem:  # before the school file is made (add_user would refuse it after)
                     raise ServiceError(f"{problem}: you will be the administrator")
                 store = create_school(self.target, values.pop("name"), values.pop("urn"), **values)
+                done = False
                 try:
                     if dialog.calendar.isChecked():
                         add_typical_year(store, academic_year_of(self.today))
                     add_user(
                         store, "", dialog.admin.text().strip(), "admin", dialog.password.text()
                     )
+                    done = True
                 finally:
                     store.close()
+                    if not done:  # e.g. a common password: the file just made goes, so the
+                        self._remove_new_file()  # next try is not refused as "already exists"
             except UserError as exc:
                 show_error(dialog, str(exc))
                 continue

@@ -69,7 +69,7 @@ def test_create_asks_for_the_password_length_the_program_needs(qtbot, tmp_path, 
     path = tmp_path / "school.sqlite"
     welcome = WelcomeDialog(path, TODAY)
     qtbot.addWidget(welcome)
-    passwords = iter(["nine-char", "ten-chars!"])
+    passwords = iter(["nine-char", "password123", "ten-chars!"])
     seen_file = []
 
     def fill_in():
@@ -79,7 +79,7 @@ def test_create_asks_for_the_password_length_the_program_needs(qtbot, tmp_path, 
         dialog.admin.setText("Ann Admin")
         password = next(passwords)
         dialog.password.setText(password)
-        if password == "nine-char":
+        if password != "ten-chars!":
             QTimer.singleShot(0, check_and_fill)
         dialog.accept()
 
@@ -89,11 +89,12 @@ def test_create_asks_for_the_password_length_the_program_needs(qtbot, tmp_path, 
 
     QTimer.singleShot(0, fill_in)
     qtbot.mouseClick(welcome.create, Qt.MouseButton.LeftButton)
-    assert errors == [
+    assert errors[0] == (
         "a password needs at least 10 characters (a short sentence is easy to remember): "
         "you will be the administrator"
-    ]
-    assert seen_file == [False]  # nothing made for the refused try
+    )
+    assert len(errors) == 2 and "commonest passwords" in errors[1]  # refused by add_user
+    assert seen_file == [False, False]  # nothing left by either refused try
     assert welcome.path == path
     store = open_store(path)
     assert [(u.name, u.role) for u in store.users.all()] == [("Ann Admin", "admin")]
