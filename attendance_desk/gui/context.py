@@ -36,6 +36,7 @@ class TaskSignals(QObject):
     done = Signal(object)
     failed = Signal(str)
     finished = Signal()  # always the last signal of a task, after `done` or `failed`
+    unreachable = Signal()  # on a server: its connection failed (the window's is tried then)
 
 
 class _Report:
@@ -86,7 +87,12 @@ class Task(QRunnable):
     @Slot()
     def run(self) -> None:
         try:
-            store = open_place(self.path)
+            try:
+                store = open_place(self.path)
+            except UserError:
+                if on_server(self.path):  # the server may be down: the window finds out
+                    self.signals.unreachable.emit()
+                raise
             try:
                 result = self.job(store, self.progress)
             finally:
@@ -96,8 +102,15 @@ class Task(QRunnable):
         except UserError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # a bug: show it and log it rather than lose it
-            logging.getLogger("attendance_desk.tasks").exception("A background job failed")
             said = server_sentence(exc)  # the server's connection lost: a sentence, not a bug
+            if said is None:
+                logging.getLogger("attendance_desk.tasks").exception("A background job failed")
+            else:
+                logging.getLogger("attendance_desk.tasks").warning(
+                    "A background job met the school's server: %s", exc
+                )
+                if _connection_error(exc):
+                    self.signals.unreachable.emit()
             self.signals.failed.emit(
                 said or "Something went wrong:\n" + traceback.format_exc(limit=3)
             )
@@ -399,8 +412,12 @@ class AppContext(QObject):
 
     def run(self, task: Task, pool: QThreadPool | None = None) -> Task:
         if self.synchronous:
+            if self.on_server:
+                task.signals.unreachable.connect(self.reconnect)
             task.run()
             return task
+        if self.on_server:
+            task.signals.unreachable.connect(self.reconnect)
         pool = pool or self.pool
         key = next(self._keys)
         self._tasks[key] = task  # the main thread owns the task and its signals from now on

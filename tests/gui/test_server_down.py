@@ -286,3 +286,24 @@ def test_the_server_stopped_and_started_again(qtbot, window_on_server, pg_school
     assert view.model.pending == {} and view.model.week.marks[key].code == "M"
     assert not window.server_warning.isVisible()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_background_work_that_cannot_reach_the_server_warns_the_window(
+    qtbot, window_on_server, pg_school_server
+):
+    """A report or a workbook (a background job with its own connection) that cannot reach the
+    server: its own message as before, and the window finds out too (the status bar's warning)."""
+    from attendance_desk.gui.context import Task
+
+    window, context = window_on_server, window_on_server.context
+    failed: list[str] = []
+    with outage(pg_school_server, window.db):
+        qtbot.wait(250)
+        task = Task(context.path, lambda store, progress: None)
+        task.signals.failed.connect(failed.append)
+        context.run(task)
+        assert len(failed) == 1 and "school's server" in failed[0]
+        assert window.server_warning.isVisible() and context.lost is not None
+    context._probe_again()
+    qtbot.waitUntil(lambda: context.lost is None, timeout=15000)
+    assert not window.server_warning.isVisible()
