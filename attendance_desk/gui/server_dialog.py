@@ -90,10 +90,13 @@ def _connect(place: SchoolServer) -> SchoolFile:
     store = open_place(place)
     try:
         if not users_set_up(store):
+            owner = as_owner(place)
             raise ServiceError(
                 f"the database {describe_server(place)} has no school in it yet (no users to sign "
                 "in as): ask IT to copy the school file onto it with `attendance-desk --db "
-                f"school.sqlite copy-to {as_owner(place)}`"
+                f"school.sqlite copy-to {owner}`, or, for a new school, to name it with "
+                f"`attendance-desk --db {owner} init --school NAME --urn URN` and add its "
+                f"administrator with `attendance-desk --db {owner} user add --name NAME --role admin`"
             )
     except BaseException:
         store.close()

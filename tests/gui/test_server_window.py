@@ -333,6 +333,8 @@ def test_a_migrated_database_with_no_school_in_it_is_not_opened(qtbot, pg_school
     qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15000)
     assert "has no school in it yet" in dialog.message.text()
     assert f"copy-to postgresql://attendance_owner@/{name}?host=" in dialog.message.text()
+    assert "init --school NAME --urn URN" in dialog.message.text()  # or a new school, as README
+    assert "user add --name NAME --role admin" in dialog.message.text()
     assert dialog.store is None
 
 
