@@ -118,6 +118,10 @@ def connect_engine(address: str, password: str | None = None) -> PostgresEngine:
         options["password"] = password
     if "connect_timeout" not in address:
         options["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "keepalives" not in address:  # a pulled cable or a server gone without a word is noticed
+        # in about a minute, not left to the operating system's default of hours
+        options |= {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+        options["keepalives_count"] = 3
     try:
         return PostgresEngine.connect(address, **options)
     except OperationalError as exc:

@@ -74,6 +74,9 @@ def test_a_migrated_database_opens_as_the_pcs_login(pg_school_server):
         assert server.documents_folder(store).name == f"{name}-documents"
         assert store.engine.schema_version() == SCHEMA_VERSION
         assert store.query("SELECT current_user")[0][0] == engines.LOGIN
+        # a pulled cable is noticed in about a minute (TCP keepalives), not after hours
+        assert "keepalives_idle=30" in store.engine.conn.info.dsn
+        assert store.query("SHOW lock_timeout")[0][0] == "10s"  # a waiting save: then "busy"
     with open_school(where) as store:  # the same through open_school
         assert store.on_server
 
