@@ -26,6 +26,7 @@ from attendance_desk.store.location import Location
 from attendance_desk.store.schema import SCHEMA_VERSION
 from tests import engines
 from tests.helpers import add_pupil, make_school, put_marks, sessions, upn
+from tests.pg_logins import password_login
 
 SHARE = Location(True, "cifs", "//nas/attendance on /mnt/office")
 PASSWORD = "Staff-pass-2026"  # the app users' (ATTENDANCE_DESK_PASSWORD)
@@ -296,21 +297,8 @@ def test_server_setup_sql_is_printed_for_psql(quiet, capsys):
 @pytest.fixture(scope="module")
 def pw_login(pg_school_server):
     """A login that must give a password (scram-sha-256 in pg_hba.conf for it alone)."""
-    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
-    with engines._admin(host, superuser) as admin:
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
-        admin.execute(
-            f"CREATE ROLE {PW_LOGIN} LOGIN PASSWORD '{DB_PASSWORD}' IN ROLE attendance_app"
-        )
-        hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
-        before = hba.read_text()
-        hba.write_text(f"local all {PW_LOGIN} scram-sha-256\n" + before)
-        admin.execute("SELECT pg_reload_conf()")
-    yield PW_LOGIN
-    with engines._admin(host, superuser) as admin:
-        hba.write_text(before)
-        admin.execute("SELECT pg_reload_conf()")
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+    with password_login(pg_school_server, PW_LOGIN, DB_PASSWORD) as login:
+        yield login
 
 
 def test_the_database_password(pg_school_server, pw_login, quiet, monkeypatch, capsys):

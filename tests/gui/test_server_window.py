@@ -31,6 +31,7 @@ from attendance_desk.services.users import add_user
 from tests import engines
 from tests.gui.test_window import CAL, TODAY, school  # noqa: F401  (fixture)
 from tests.helpers import add_pupil, put_marks, sessions
+from tests.pg_logins import password_login
 
 pytestmark = pytest.mark.usefixtures("pg_school_server")
 PASSWORD = "Corr3ct-horse"
@@ -71,19 +72,9 @@ def server_school(request, tmp_path, pg_school_server):
 
 @pytest.fixture(scope="module")
 def pw_login(pg_school_server):
-    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
-    with engines._admin(host, superuser) as admin:
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
-        admin.execute(f"CREATE ROLE {PW_LOGIN} LOGIN PASSWORD '{PASSWORD}' IN ROLE attendance_app")
-        hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
-        before = hba.read_text()
-        hba.write_text(f"local all {PW_LOGIN} scram-sha-256\n" + before)
-        admin.execute("SELECT pg_reload_conf()")
-    yield PW_LOGIN
-    with engines._admin(host, superuser) as admin:
-        hba.write_text(before)
-        admin.execute("SELECT pg_reload_conf()")
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+    """A login that must give a password (scram-sha-256 in pg_hba.conf for it alone)."""
+    with password_login(pg_school_server, PW_LOGIN, PASSWORD) as login:
+        yield login
 
 
 class Script:

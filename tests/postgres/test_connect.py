@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ from attendance_desk.services import server
 from attendance_desk.services.school import ServiceError, open_school
 from attendance_desk.store.schema import SCHEMA_VERSION
 from tests import engines
+from tests.pg_logins import password_login
 
 pytestmark = pytest.mark.usefixtures("pg_school_server")
 PASSWORD = "Corr3ct-horse"
@@ -43,19 +43,8 @@ def address(server_: dict, dbname: str, login: str = engines.LOGIN) -> str:
 @pytest.fixture(scope="module")
 def pw_login(pg_school_server):
     """A login that must give a password (scram-sha-256 in pg_hba.conf for it alone)."""
-    host, superuser = pg_school_server["host"], pg_school_server["superuser"]
-    with engines._admin(host, superuser) as admin:
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
-        admin.execute(f"CREATE ROLE {PW_LOGIN} LOGIN PASSWORD '{PASSWORD}' IN ROLE attendance_app")
-        hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
-        before = hba.read_text()
-        hba.write_text(f"local all {PW_LOGIN} scram-sha-256\n" + before)
-        admin.execute("SELECT pg_reload_conf()")
-    yield PW_LOGIN
-    with engines._admin(host, superuser) as admin:
-        hba.write_text(before)
-        admin.execute("SELECT pg_reload_conf()")
-        admin.execute(f"DROP ROLE IF EXISTS {PW_LOGIN}")
+    with password_login(pg_school_server, PW_LOGIN, PASSWORD) as login:
+        yield login
 
 
 @pytest.fixture(autouse=True)
