@@ -39,6 +39,16 @@ pytestmark = pytest.mark.usefixtures("pg_school_server")
 SHOTS = os.environ.get("AD_SHOTS")  # a folder: the window as it looks at each step, 1280×720
 
 
+def save_with_reason(qtbot, view) -> Script:
+    """Save clicked, the amendment's reason given in the dialog that asks for it."""
+    script = Script((AmendDialog, give_reason))
+    try:
+        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    finally:
+        script.stop()
+    return script
+
+
 def shot(widget, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -116,11 +126,7 @@ def test_save_while_the_server_is_down_then_again_when_it_is_back(
     shot(window, "server-down-1-typed")
     with outage(pg_school_server, window.db):
         qtbot.wait(250)
-        script = Script((AmendDialog, give_reason))
-        try:
-            qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-        finally:
-            script.stop()
+        script = save_with_reason(qtbot, view)
         assert script.seen == ["AmendDialog"]
         assert len(window.told) == 1, window.told
         kind, text = window.told[0]
@@ -136,11 +142,7 @@ def test_save_while_the_server_is_down_then_again_when_it_is_back(
         shot(window, "server-down-2-save-refused")
     qtbot.wait(250)
     # back: the first Save works (the window's connection opened again before it is used)
-    script = Script((AmendDialog, give_reason))
-    try:
-        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-    finally:
-        script.stop()
+    script = save_with_reason(qtbot, view)
     assert len(window.told) == 1, window.told  # nothing more to tell
     assert view.model.pending == {}
     assert view.model.week.marks[key].code == "M"
@@ -207,11 +209,7 @@ def test_an_action_on_a_dropped_connection_reconnects_and_works_the_first_time(
         )
     qtbot.wait(250)
     view, key = type_a_mark(qtbot, window)
-    script = Script((AmendDialog, give_reason))
-    try:
-        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-    finally:
-        script.stop()
+    save_with_reason(qtbot, view)
     assert window.told == []
     assert context.store is not lost and view.model.pending == {}
     assert view.model.week.marks[key].code == "M"
@@ -264,11 +262,7 @@ def test_the_server_stopped_and_started_again(qtbot, window_on_server, pg_school
     _pg_ctl(data, "-m", "fast", "stop")
     try:
         qtbot.wait(250)
-        script = Script((AmendDialog, give_reason))
-        try:
-            qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-        finally:
-            script.stop()
+        save_with_reason(qtbot, view)
         assert [kind for kind, _ in window.told] == ["s"]
         text = window.told[0][1]
         assert "cannot be reached: it may be switched off or restarting" in text, text
@@ -277,11 +271,7 @@ def test_the_server_stopped_and_started_again(qtbot, window_on_server, pg_school
     finally:
         _pg_ctl(data, "-o", options, "-l", log, "-w", "start")
     qtbot.wait(250)
-    script = Script((AmendDialog, give_reason))
-    try:
-        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-    finally:
-        script.stop()
+    save_with_reason(qtbot, view)
     assert len(window.told) == 1, window.told  # the first Save after the restart works
     assert view.model.pending == {} and view.model.week.marks[key].code == "M"
     assert not window.server_warning.isVisible()
