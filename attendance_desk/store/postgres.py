@@ -95,11 +95,18 @@ def roles_sql(database: str, owner: str = OWNER, app: str = APP) -> str:
     objects in the schema; the owner owns it; the application may only read and add, and make
     temporary tables (the bulk writes of store/marks.py load their rows into one; every guard's
     search_path is pinned, so a temporary table never stands in for one of the schema's)."""
-    database, owner, app = _ident(database), _ident(owner), _ident(app)
+    owner, app = _ident(owner), _ident(app)
     return f"""
 CREATE ROLE {owner} NOLOGIN;
 CREATE ROLE {app} NOLOGIN;
-REVOKE ALL ON DATABASE {database} FROM PUBLIC;
+{database_rights_sql(database, owner, app)}"""
+
+
+def database_rights_sql(database: str, owner: str = OWNER, app: str = APP) -> str:
+    """The database's and the schema's rights for the two roles, once they exist: what
+    `roles_sql` gives and what IT's `server-setup-sql` prints (store/server.py `setup_sql`)."""
+    database, owner, app = _ident(database), _ident(owner), _ident(app)
+    return f"""REVOKE ALL ON DATABASE {database} FROM PUBLIC;
 GRANT CONNECT ON DATABASE {database} TO {app}, {owner};
 GRANT TEMPORARY ON DATABASE {database} TO {app};
 REVOKE ALL ON SCHEMA public FROM PUBLIC;

@@ -496,7 +496,7 @@ def setup_sql(dbname: str, logins: Sequence[str] = (), passwords: bool = False) 
     never reset, so a second school's run leaves IT's password as it was), for `psql -f FILE` run
     at a terminal. When the two roles already serve another database on this server (a second
     school), it warns that they are shared and what to do (docs/server.md, "Several schools")."""
-    from attendance_desk.store.postgres import APP, OWNER, _ident
+    from attendance_desk.store.postgres import APP, OWNER, _ident, database_rights_sql
 
     def plain(name: str, what: str) -> str:
         try:
@@ -591,13 +591,7 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON DATABASE {db} FROM PUBLIC;
-GRANT CONNECT ON DATABASE {db} TO {APP}, {OWNER};
-GRANT TEMPORARY ON DATABASE {db} TO {APP};
-REVOKE ALL ON SCHEMA public FROM PUBLIC;
-ALTER SCHEMA public OWNER TO {OWNER};
-GRANT USAGE ON SCHEMA public TO {APP};
-{password_for(OWNER, "IT's own, for migrate and copy-to")}{made}-- Next, from any computer with Attendance Desk (asks {OWNER}'s password, or reads it
+{database_rights_sql(db)}{password_for(OWNER, "IT's own, for migrate and copy-to")}{made}-- Next, from any computer with Attendance Desk (asks {OWNER}'s password, or reads it
 -- from that user's pgpass file, mode 0600):
 --   attendance-desk --db postgresql://{OWNER}@SERVER/{db} migrate
 -- Each PC's login (server-setup-sql {db} --login NAME makes them; or by hand:
