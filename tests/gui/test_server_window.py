@@ -297,17 +297,23 @@ def test_the_password_is_asked_for_only_when_the_server_wants_one_and_retried(
     assert again.password.text() == ""
 
 
+def connect_and_wait(qtbot, address: str) -> ConnectDialog:
+    """The Connect dialog given `address` and Connect clicked, once its answer has come."""
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.server, address)
+    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15000)
+    return dialog
+
+
 def test_a_database_not_made_ready_names_the_migrate_command(qtbot, pg_school_server):
     name = f"bare_{os.getpid()}_{next(engines._numbers)}"
     with engines._admin(pg_school_server["host"], pg_school_server["superuser"]) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     pg_school_server["databases"].append(name)
-    dialog = ConnectDialog()
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.keyClicks(dialog.server, _address(pg_school_server, name))
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15000)
+    dialog = connect_and_wait(qtbot, _address(pg_school_server, name))
     assert "migrate" in dialog.message.text() and dialog.store is None
 
 
@@ -316,12 +322,7 @@ def test_a_migrated_database_with_no_school_in_it_is_not_opened(qtbot, pg_school
     store = engines.pg_store(pg_school_server)
     name = store.path.name
     store.close()
-    dialog = ConnectDialog()
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.keyClicks(dialog.server, _address(pg_school_server, name))
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15000)
+    dialog = connect_and_wait(qtbot, _address(pg_school_server, name))
     assert "has no school in it yet" in dialog.message.text()
     assert f"copy-to postgresql://attendance_owner@/{name}?host=" in dialog.message.text()
     assert "init --school NAME --urn URN" in dialog.message.text()  # or a new school, as README
